@@ -1,0 +1,1 @@
+process.stdout.write('fraudops scoring-api: not built yet.\n');

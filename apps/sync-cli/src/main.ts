@@ -1,0 +1,1 @@
+process.stdout.write('fraudops sync-cli: not built yet.\n');

@@ -1,0 +1,47 @@
+import nx from '@nx/eslint-plugin';
+
+// Native packages stay inside the project that owns them (docs/architecture.md, "Dependency rules").
+const ONNX = 'onnxruntime-node';
+const SQL_DRIVER = '@databricks/sql';
+const DUCKDB = ['@duckdb/node-api', '@duckdb/node-bindings', 'duckdb'];
+const banned = (...allowed) =>
+  [ONNX, SQL_DRIVER, ...DUCKDB].filter((name) => !allowed.includes(name));
+
+/** The architecture's dependency rules, one constraint per tag. */
+export const depConstraints = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'], bannedExternalImports: banned() },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+  { sourceTag: 'scope:transactions', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned(...DUCKDB) },
+  { sourceTag: 'scope:features', onlyDependOnLibsWithTags: ['scope:transactions'], bannedExternalImports: banned(...DUCKDB) },
+  { sourceTag: 'scope:modeling', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned(ONNX) },
+  { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned() },
+  { sourceTag: 'scope:databricks', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned(SQL_DRIVER) },
+  { sourceTag: 'scope:registry', onlyDependOnLibsWithTags: ['scope:databricks'], bannedExternalImports: banned() },
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  { ignores: ['**/dist', '**/out-tsc', '**/test-output', '**/coverage', '**/fixtures/**/*.js'] },
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.jsx', '**/*.mjs', '**/*.cjs', '**/*.cts', '**/*.mts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          depConstraints,
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.cts', '**/*.mts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+];

@@ -1,0 +1,15 @@
+import { runBenchCli } from './cli.js';
+import { suites } from './suites/index.js';
+
+runBenchCli(process.argv.slice(2), suites, {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

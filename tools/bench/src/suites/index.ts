@@ -1,0 +1,4 @@
+import type { BenchSuite } from '../suite.js';
+
+/** Every suite `npm run bench -- <suite>` can run. Each issue that adds a benchmark adds it here. */
+export const suites: BenchSuite[] = [];

@@ -1,0 +1,1 @@
+process.stdout.write('fraudops databricks emulator: not built yet.\n');

@@ -1,0 +1,34 @@
+import { readWorkspaceFile } from './workspace.js';
+
+describe("the README's two commands", () => {
+  const readme = readWorkspaceFile('README.md');
+  const scripts = JSON.parse(readWorkspaceFile('package.json')).scripts as Record<string, string>;
+
+  it('are in the README', () => {
+    expect(readme).toContain('npm ci && npm start');
+    expect(readme).toContain('npm ci && npm test');
+  });
+
+  it('.ci/run installs with npm ci and runs exactly the test command', () => {
+    const commands = readWorkspaceFile('.ci/run')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^npm /.test(l));
+    expect(commands).toEqual(['npm ci', 'npm test']);
+    expect(readWorkspaceFile('.ci/run')).toMatch(/NX_DAEMON=false NX_NO_CLOUD=true/);
+  });
+
+  it('npm test runs lint, typecheck and tests through Nx', () => {
+    expect(scripts['test']).toMatch(/nx run-many -t lint typecheck test/);
+  });
+
+  it('every script the README names exists', () => {
+    for (const name of ['start', 'test', 'train', 'sync', 'serve', 'bench', 'emulator']) {
+      expect({ name, defined: typeof scripts[name] }).toEqual({ name, defined: 'string' });
+    }
+  });
+
+  it('keeps the onnxruntime-node CUDA download off', () => {
+    expect(readWorkspaceFile('.npmrc')).toMatch(/^onnxruntime-node-install=skip$/m);
+  });
+});
