@@ -1,1 +1,1 @@
-export {};
+export type { TransactionColumns } from './columns.js';

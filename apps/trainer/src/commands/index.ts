@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { registerStart } from './start.js';
+
+/** Each command registers itself on the program; one line per command file. */
+export const commands: Array<(program: Command) => void> = [registerStart];
