@@ -1,1 +1,1 @@
-process.stdout.write('fraudops scoring-api: not built yet.\n');
+process.stdout.write('fraudops scoring-api: wiring in progress.\n');

@@ -1,0 +1,61 @@
+/** The answer given for one transaction, remembered so a retry of the same id gets it back unchanged. */
+export interface RememberedAnswer {
+  probability: number;
+  decision: 'alert' | 'pass';
+  threshold: number;
+  modelVersion: number;
+}
+
+interface Entry {
+  /** Set once scored. */
+  answer?: RememberedAnswer;
+  /** The feature vector, kept only until the answer exists (a retry racing the first request rescores it). */
+  vector?: Float32Array;
+  /** The label from feedback, once known. */
+  label?: 0 | 1;
+}
+
+/**
+ * Transaction id → what the service did with it, for the most recent `capacity` ids (oldest forgotten first).
+ * This is what makes a repeated `transaction_id` return the same answer without updating the state twice,
+ * and what feedback uses to pair a label with the score it judges.
+ */
+export class AnswerMemory {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(id: string): Entry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Remembers a freshly vectorised transaction (before it is scored). */
+  rememberVector(id: string, vector: Float32Array): void {
+    if (this.capacity === 0) return;
+    this.entries.set(id, { vector });
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  rememberAnswer(id: string, answer: RememberedAnswer): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.answer = answer;
+    entry.vector = undefined;
+  }
+
+  /** Records a label; returns whether the id was known, and whether it already had a label. */
+  rememberLabel(id: string, label: 0 | 1): 'known' | 'unknown' | 'repeated' {
+    const entry = this.entries.get(id);
+    if (!entry) return 'unknown';
+    if (entry.label !== undefined) return 'repeated';
+    entry.label = label;
+    return 'known';
+  }
+}

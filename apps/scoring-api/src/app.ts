@@ -1,0 +1,68 @@
+import express, { type Express, type RequestHandler } from 'express';
+import type { z } from 'zod';
+import type { ScoringConfig } from './config.js';
+import { ScoringError } from './errors.js';
+import { requireApiKey } from './http/auth.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { requestContext } from './http/request-context.js';
+import type { Logger } from './logger.js';
+import type { ServiceMetrics } from './metrics.js';
+import { monitoringReport, publishMonitoring, type DriftMeasure } from './monitoring/report.js';
+import { adminRoutes } from './routes/admin.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { modelInfoRoutes } from './routes/model-info.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { openInferenceRoutes } from './routes/open-inference.js';
+import { scoreRoutes } from './routes/score.js';
+import type { ScoringService } from './scoring-service.js';
+
+export interface AppDeps<T> {
+  config: Pick<ScoringConfig, 'apiKeys' | 'adminToken' | 'bodyLimitBytes' | 'maxBatch'>;
+  service: ScoringService<T>;
+  /** The Transaction contract that validates `/v1/score` bodies. */
+  transactionSchema: z.ZodType<T>;
+  drift: DriftMeasure;
+  logger: Logger;
+  metrics: ServiceMetrics;
+}
+
+/** Answers 405 (with `Allow`) for a known path called with the wrong method. */
+function methodNotAllowed(allowed: string): RequestHandler {
+  return (req, res, next) => {
+    res.setHeader('allow', allowed);
+    next(new ScoringError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allowed}.`));
+  };
+}
+
+/** The Express application: routes, authentication, body handling and error mapping. No listening socket. */
+export function createApp<T>(deps: AppDeps<T>): Express {
+  const { config, service, logger, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestContext(logger, metrics));
+
+  const report = () => monitoringReport(service.recent, service.labelled, service.champion.model, service.challenger.model, deps.drift);
+  app.use(healthRoutes(service));
+  app.use(metricsRoutes(metrics, () => publishMonitoring(report(), metrics)));
+  app.use(adminRoutes(service, config.adminToken));
+
+  const authenticated = requireApiKey(config.apiKeys);
+  app.use(['/v1', '/v2'], authenticated);
+  app.use(scoreRoutes({ service, transactionSchema: deps.transactionSchema, bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));
+  app.use(modelInfoRoutes(service));
+  app.use(monitoringRoutes(report));
+  app.use(openInferenceRoutes(service, { bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));
+
+  for (const path of ['/v1/score', '/v1/feedback', '/v2/models/:name/infer', '/admin/reload']) app.all(path, methodNotAllowed('POST'));
+  for (const path of ['/v1/model', '/v1/monitoring', '/healthz', '/readyz', '/metrics', '/v2', '/v2/models/:name']) {
+    app.all(path, methodNotAllowed('GET'));
+  }
+
+  app.use(notFound());
+  app.use(errorHandler(config.bodyLimitBytes));
+  return app;
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The request id: the caller's `x-request-id` when it is a plain token, else a fresh UUID. */
+    id: string;
+    /** A child logger that stamps every line with the request id. */
+    log: Logger;
+  }
+}
+
+// A caller-supplied id is reused only when it is short and plain, so it cannot inject into logs.
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The route template (`/v2/models/:name/infer`), never the raw URL, so metric labels stay bounded. */
+export function routeLabel(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
+}
+
+/**
+ * Gives each request an id (echoed as `x-request-id`), a child logger, an access-log line on completion,
+ * and its share of the request metrics.
+ */
+export function requestContext(logger: Logger, metrics: ServiceMetrics): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const offered = req.headers['x-request-id'];
+    req.id = typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
+    req.log = logger.child({ request_id: req.id });
+    res.setHeader('x-request-id', req.id);
+    const started = process.hrtime.bigint();
+    metrics.inFlight.inc();
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      metrics.inFlight.dec();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeLabel(req);
+      metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });
+      metrics.requestDuration.observe({ route, method: req.method }, seconds);
+      const line = { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e6) / 1e3, aborted: !res.writableFinished };
+      // Successes are the bulk of traffic and stay at debug; client mistakes are worth an info line.
+      if (res.statusCode >= 500) req.log.error(line, 'request failed');
+      else if (res.statusCode >= 400) req.log.info(line, 'request rejected');
+      else req.log.debug(line, 'request');
+    };
+    res.on('finish', finish);
+    res.on('close', finish);
+    next();
+  };
+}

@@ -1,0 +1,91 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The service's Prometheus metrics, on a registry of their own (not prom-client's global one) so that
+ * two services in one process — as in the tests — never share counters. Names follow the Prometheus
+ * conventions BentoML and Triton use: `<subsystem>_<what>_<unit>`.
+ */
+export interface ServiceMetrics {
+  registry: Registry;
+  requests: Counter<'route' | 'method' | 'status'>;
+  requestDuration: Histogram<'route' | 'method'>;
+  inFlight: Gauge;
+  batchSize: Histogram<'endpoint'>;
+  scores: Histogram<'role'>;
+  transactions: Counter;
+  alerts: Counter;
+  repeatedTransactions: Counter;
+  feedbackLabels: Counter<'outcome'>;
+  modelInfo: Gauge<'role' | 'name' | 'version'>;
+  reloads: Counter<'result'>;
+  challengerAgreement: Gauge;
+  drift: Gauge<'subject'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'scoring_' });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'scoring_http_requests_total',
+      help: 'HTTP requests by route, method and status code.',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'scoring_http_request_duration_seconds',
+      help: 'HTTP request latency, from the first byte read to the last byte written.',
+      labelNames: ['route', 'method'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    inFlight: new Gauge({ name: 'scoring_http_requests_in_flight', help: 'Requests being served right now.', registers }),
+    batchSize: new Histogram({
+      name: 'scoring_batch_size',
+      help: 'Transactions (or tensor rows) per scoring request.',
+      labelNames: ['endpoint'],
+      buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000],
+      registers,
+    }),
+    scores: new Histogram({
+      name: 'scoring_score',
+      help: 'Fraud probabilities returned (champion) or shadow-scored (challenger).',
+      labelNames: ['role'],
+      buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99],
+      registers,
+    }),
+    transactions: new Counter({ name: 'scoring_transactions_total', help: 'Transactions scored (repeats excluded).', registers }),
+    alerts: new Counter({ name: 'scoring_alerts_total', help: 'Transactions whose decision was "alert".', registers }),
+    repeatedTransactions: new Counter({
+      name: 'scoring_repeated_transactions_total',
+      help: 'Transactions whose id had been scored before: answered from memory, state not updated again.',
+      registers,
+    }),
+    feedbackLabels: new Counter({
+      name: 'scoring_feedback_labels_total',
+      help: 'Fraud labels received through /v1/feedback, by outcome (applied, unknown, repeated).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: 'scoring_model_info',
+      help: 'The model serving each role (1 for the current version).',
+      labelNames: ['role', 'name', 'version'],
+      registers,
+    }),
+    reloads: new Counter({ name: 'scoring_model_reloads_total', help: 'Model reload attempts by result.', labelNames: ['result'], registers }),
+    challengerAgreement: new Gauge({
+      name: 'scoring_challenger_agreement_ratio',
+      help: 'Share of recent transactions on which champion and challenger made the same decision.',
+      registers,
+    }),
+    drift: new Gauge({
+      name: 'scoring_drift_psi',
+      help: "Population stability index of the recent window against the model card's baseline (subject: score or a feature name).",
+      labelNames: ['subject'],
+      registers,
+    }),
+  };
+}

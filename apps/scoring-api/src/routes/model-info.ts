@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import { ScoringError } from '../errors.js';
+import type { ServedModel } from '../model/served-model.js';
+import type { ScoringService } from '../scoring-service.js';
+
+/** What `/v1/model` says about a model: provenance, metrics, threshold and the exact input it expects. */
+export function describeModel(model: ServedModel) {
+  return {
+    name: model.name,
+    version: model.version,
+    uri: model.uri,
+    created: model.created,
+    metrics: model.metrics,
+    threshold: model.threshold,
+    feature_spec: { name: model.featureSpec.name, hash: model.featureSpec.hash, features: model.featureSpec.features },
+  };
+}
+
+/** `GET /v1/model`: the champion (and the shadowed challenger), not just the library version. */
+export function modelInfoRoutes<T>(service: ScoringService<T>): Router {
+  const router = Router();
+  router.get('/v1/model', (_req, res) => {
+    const champion = service.champion.model;
+    if (!champion) throw new ScoringError('NOT_READY', 'No model is loaded yet.');
+    const challenger = service.challenger.model;
+    res.json({ ...describeModel(champion), challenger: challenger ? describeModel(challenger) : null });
+  });
+  return router;
+}
