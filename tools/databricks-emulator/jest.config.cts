@@ -15,6 +15,9 @@ module.exports = {
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig]
   },
+  // `thrift` (under @databricks/sql) requires uuid 13, which is ESM-only: let swc compile it for Jest's CommonJS
+  // runtime. The pattern ignores node_modules files unless the innermost package is uuid.
+  transformIgnorePatterns: ['/node_modules/(?!uuid/)(?:@[^/]+/)?[^/]+/(?!.*node_modules/)'],
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: 'test-output/jest/coverage'
 };

@@ -1,0 +1,3 @@
+export { startSqlWarehouse } from './server.js';
+export type { SqlWarehouse, SqlWarehouseOptions } from './server.js';
+export type { WarehouseStats } from './warehouse-service.js';
