@@ -17,4 +17,8 @@ export interface TransactionColumns {
   txFraud?: Uint8Array;
   /** 0 genuine, 1–3 the simulator's fraud scenario; absent outside simulated data. */
   txFraudScenario?: Uint8Array;
+  /** Seconds since the dataset's start date (the simulator's TX_TIME_SECONDS); absent in most files. */
+  txTimeSeconds?: Float64Array;
+  /** Whole days since the dataset's start date (the simulator's TX_TIME_DAYS); absent in most files. */
+  txTimeDays?: Float64Array;
 }

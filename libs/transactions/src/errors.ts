@@ -1,0 +1,25 @@
+/**
+ * Stable codes of {@link TransactionsError}; callers branch on these (exit codes, HTTP statuses), never on
+ * message text.
+ */
+export type TransactionsErrorCode =
+  /** A simulator or split parameter is out of its domain (the message names it). */
+  | "INVALID_PARAMETER"
+  /** A row breaks the Transaction contract (the message names the row, the column and the problem). */
+  | "INVALID_ROW"
+  /** A required column is absent from a file or from the column mapping. */
+  | "MISSING_COLUMN"
+  /** A dataset file cannot be read or written (missing, unsupported extension, unreadable). */
+  | "FILE_ERROR";
+
+/** The one root error of `@fraudops/transactions`. */
+export class TransactionsError extends Error {
+  constructor(
+    readonly code: TransactionsErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "TransactionsError";
+  }
+}
