@@ -1,0 +1,395 @@
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { errnoCode, syncDirectory, withLockFile, writeDurably, writeFileAtomic, type LockOptions } from './atomic-fs.js';
+import { RegistryError, RegistryErrorCode } from './errors.js';
+import { parseModelCard, serializeModelCard, type ChecksummedFile, type ModelCard } from './model-card.js';
+import { assertAlias, assertModelName, assertVersion, versionUri, type ModelUri } from './model-uri.js';
+import { assignedVersion, buildCard, checkArtifact, checkCardIdentity, prepareRegistration } from './registration.js';
+import type {
+  AliasEvent,
+  LoadedModel,
+  ModelRegistry,
+  ModelVersion,
+  ModelVersionSummary,
+  RegisteredModelSummary,
+  RegisterModelInput,
+  SetAliasOptions,
+} from './registry.js';
+import { resolveVersionNumber } from './resolution.js';
+
+/** The default directory of the local registry, relative to the working directory. */
+export const DEFAULT_LOCAL_REGISTRY = 'models';
+
+const ALIASES_FILE = 'aliases.json';
+const STAGING_DIR = '.staging';
+const CLAIMS_DIR = '.claims';
+const VERSION_DIR = /^[1-9][0-9]*$/;
+// A registration that crashed leaves its staging directory behind; one older than this is removed.
+const ABANDONED_STAGING_MS = 60 * 60 * 1000;
+// Each collision means another writer took the number; this many in a row means something is wrong.
+const MAX_NUMBER_ATTEMPTS = 1000;
+
+const aliasEventSchema = z.strictObject({
+  at: z.iso.datetime({ offset: true }),
+  alias: z.string(),
+  action: z.enum(['set', 'delete']),
+  version: z.number().int().positive().nullable(),
+  previous: z.number().int().positive().nullable(),
+  reason: z.string().optional(),
+});
+const aliasesFileSchema = z.strictObject({
+  aliases: z.record(z.string(), z.number().int().positive()),
+  history: z.array(aliasEventSchema),
+});
+type AliasesFile = z.infer<typeof aliasesFileSchema>;
+
+export interface LocalRegistryOptions {
+  /** Lock timing for alias updates. */
+  lock?: LockOptions;
+}
+
+/**
+ * The local registry: a directory (`models/` by default).
+ *
+ * ```
+ * <root>/<name>/versions/<n>/model.onnx | report.html | report.md | card.json
+ * <root>/<name>/aliases.json        current aliases and their full history
+ * <root>/<name>/aliases.lock        held for the milliseconds of an alias update
+ * <root>/<name>/.staging/           registrations being written (invisible to readers)
+ * <root>/<name>/.claims/<n>/        a version number taken by a registration in progress
+ * ```
+ *
+ * A registration first claims the next number by creating `.claims/<n>` (`mkdir` is atomic: one writer
+ * wins, the others try `n + 1`), writes every file into a private staging directory, and renames that
+ * directory to `versions/<n>`. The rename is atomic and fails onto a non-empty directory, so readers never
+ * see a half-written version and two writers (promises, processes, or hosts sharing the directory) never
+ * share a number even if a claim was missed. A writer that dies leaves its claim: that number is skipped.
+ */
+export class LocalRegistry implements ModelRegistry {
+  /** Absolute path of the registry directory. */
+  readonly root: string;
+  readonly location: string;
+  private readonly lockOptions: LockOptions;
+
+  constructor(root: string = DEFAULT_LOCAL_REGISTRY, options: LocalRegistryOptions = {}) {
+    this.root = resolve(root);
+    this.location = pathToFileURL(this.root).href;
+    this.lockOptions = options.lock ?? {};
+  }
+
+  /** The directory holding one version's files (it exists once the version is registered). */
+  versionDirectory(name: string, version: number): string {
+    assertModelName(name);
+    assertVersion(version);
+    return join(this.root, name, 'versions', String(version));
+  }
+
+  async register(input: RegisterModelInput): Promise<ModelVersion> {
+    const prepared = prepareRegistration(input);
+    const modelDir = join(this.root, prepared.name);
+    const versionsDir = join(modelDir, 'versions');
+    const stagingRoot = join(modelDir, STAGING_DIR);
+    const claimsDir = join(modelDir, CLAIMS_DIR);
+    await this.fs(`create ${versionsDir}`, versionsDir, async () => {
+      for (const dir of [versionsDir, stagingRoot, claimsDir]) await mkdir(dir, { recursive: true });
+    });
+    await removeAbandonedStaging(stagingRoot);
+
+    const staging = await this.fs('create a staging directory', stagingRoot, () => mkdtemp(join(stagingRoot, `${process.pid}-`)));
+    let claimed: string | undefined;
+    try {
+      await this.fs('write model.onnx', staging, () => writeDurably(join(staging, 'model.onnx'), prepared.onnx));
+      for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
+        const version = Math.max(await this.latestVersion(prepared.name), await highestNumber(claimsDir)) + 1;
+        if (claimed !== undefined) await rmdir(claimed).catch(() => undefined);
+        claimed = join(claimsDir, String(version));
+        if (!(await this.claim(claimed))) {
+          claimed = undefined;
+          continue;
+        }
+        const reports = await prepared.renderReports(assignedVersion(prepared.name, version));
+        const files = { 'model.onnx': prepared.onnx, 'report.html': reports.html, 'report.md': reports.markdown };
+        const card = buildCard(prepared, version, files);
+        await this.fs('write the staged version', staging, async () => {
+          await writeDurably(join(staging, 'report.html'), reports.html);
+          await writeDurably(join(staging, 'report.md'), reports.markdown);
+          await writeDurably(join(staging, 'card.json'), serializeModelCard(card));
+          await syncDirectory(staging);
+        });
+        const target = join(versionsDir, String(version));
+        try {
+          await rename(staging, target);
+        } catch (error) {
+          // The claim is an optimisation; the rename is the guarantee: it fails onto a non-empty directory.
+          if (['ENOTEMPTY', 'EEXIST', 'EPERM', 'EACCES'].includes(errnoCode(error) ?? '') && (await isDirectory(target))) continue;
+          throw this.failure(`move the staged version to ${target}`, target, error);
+        }
+        await syncDirectory(versionsDir);
+        return { name: prepared.name, version, uri: versionUri(prepared.name, version), aliases: [], card };
+      }
+      throw new RegistryError(
+        RegistryErrorCode.conflict,
+        `gave up registering ${prepared.name} after ${MAX_NUMBER_ATTEMPTS} version numbers were taken by other writers`,
+        { path: versionsDir },
+      );
+    } finally {
+      // Released on success (the version holds the number now) and on failure (nothing holds it).
+      if (claimed !== undefined) await rmdir(claimed).catch(() => undefined);
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  async listModels(): Promise<RegisteredModelSummary[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.root);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return [];
+      throw this.failure('list the registry', this.root, error);
+    }
+    const models: RegisteredModelSummary[] = [];
+    for (const entry of entries.sort()) {
+      if (entry.startsWith('.') || !(await isDirectory(join(this.root, entry, 'versions')))) continue;
+      models.push({ name: entry, latestVersion: await this.latestVersion(entry), aliases: (await this.readAliases(entry)).aliases });
+    }
+    return models;
+  }
+
+  async listVersions(name: string): Promise<ModelVersionSummary[]> {
+    const numbers = await this.versionNumbers(name);
+    const byVersion = invertAliases((await this.readAliases(name)).aliases);
+    return numbers.map((version) => ({ name, version, uri: versionUri(name, version), aliases: byVersion.get(version) ?? [] }));
+  }
+
+  async getVersion(name: string, version: number): Promise<ModelVersion> {
+    const card = await this.readCard(name, version);
+    const byVersion = invertAliases((await this.readAliases(name)).aliases);
+    return { name, version, uri: versionUri(name, version), aliases: byVersion.get(version) ?? [], card };
+  }
+
+  async resolve(uri: string | ModelUri): Promise<ModelVersion> {
+    const { name, version } = await resolveVersionNumber(uri, this);
+    return this.getVersion(name, version);
+  }
+
+  async loadModel(uri: string | ModelUri): Promise<LoadedModel> {
+    const resolved = await this.resolve(uri);
+    const onnx = await this.readChecked(resolved.card, 'model.onnx');
+    return { ...resolved, onnx };
+  }
+
+  async readArtifact(name: string, version: number, file: ChecksummedFile | 'card.json'): Promise<Uint8Array> {
+    const card = await this.readCard(name, version);
+    if (file === 'card.json') return this.readVersionFile(name, version, file);
+    return this.readChecked(card, file);
+  }
+
+  async setAlias(name: string, alias: string, version: number, options: SetAliasOptions = {}): Promise<AliasEvent> {
+    assertAlias(alias);
+    await this.readCard(name, version); // the version must exist and be intact
+    return this.updateAliases(name, (aliases) => {
+      const event: AliasEvent = {
+        at: new Date().toISOString(),
+        alias,
+        action: 'set',
+        version,
+        previous: aliases.aliases[alias] ?? null,
+        ...(options.reason !== undefined ? { reason: options.reason } : {}),
+      };
+      aliases.aliases[alias] = version;
+      return event;
+    });
+  }
+
+  async getAlias(name: string, alias: string): Promise<number | undefined> {
+    assertAlias(alias);
+    await this.requireModel(name);
+    return (await this.readAliases(name)).aliases[alias];
+  }
+
+  async deleteAlias(name: string, alias: string, options: SetAliasOptions = {}): Promise<AliasEvent | undefined> {
+    assertAlias(alias);
+    await this.requireModel(name);
+    return this.updateAliases(name, (aliases) => {
+      const previous = aliases.aliases[alias];
+      if (previous === undefined) return undefined;
+      delete aliases.aliases[alias];
+      return {
+        at: new Date().toISOString(),
+        alias,
+        action: 'delete',
+        version: null,
+        previous,
+        ...(options.reason !== undefined ? { reason: options.reason } : {}),
+      };
+    });
+  }
+
+  async aliases(name: string): Promise<Record<string, number>> {
+    await this.requireModel(name);
+    return (await this.readAliases(name)).aliases;
+  }
+
+  async aliasHistory(name: string): Promise<AliasEvent[]> {
+    await this.requireModel(name);
+    return (await this.readAliases(name)).history;
+  }
+
+  /** Highest version number of a model (0 if none yet). Throws MODEL_NOT_FOUND for an unknown model. */
+  async latestVersion(name: string): Promise<number> {
+    const numbers = await this.versionNumbers(name);
+    return numbers.length === 0 ? 0 : numbers[numbers.length - 1];
+  }
+
+  private async versionNumbers(name: string): Promise<number[]> {
+    const versionsDir = await this.requireModel(name);
+    const entries = await this.fs('list versions', versionsDir, () => readdir(versionsDir));
+    return entries.filter((e) => VERSION_DIR.test(e)).map(Number).sort((a, b) => a - b);
+  }
+
+  /** The model's `versions` directory; throws MODEL_NOT_FOUND when it does not exist. */
+  private async requireModel(name: string): Promise<string> {
+    assertModelName(name);
+    const versionsDir = join(this.root, name, 'versions');
+    if (!(await isDirectory(versionsDir))) {
+      throw new RegistryError(RegistryErrorCode.modelNotFound, `model ${name} is not registered in ${this.root}`, { path: versionsDir });
+    }
+    return versionsDir;
+  }
+
+  private async readCard(name: string, version: number): Promise<ModelCard> {
+    assertVersion(version);
+    await this.requireModel(name);
+    const dir = this.versionDirectory(name, version);
+    if (!(await isDirectory(dir))) {
+      throw new RegistryError(RegistryErrorCode.versionNotFound, `model ${name} has no version ${version} (${dir} does not exist)`, { path: dir });
+    }
+    const bytes = await this.readVersionFile(name, version, 'card.json');
+    const path = join(dir, 'card.json');
+    const card = parseModelCard(new TextDecoder().decode(bytes), path);
+    checkCardIdentity(card, name, version, path);
+    return card;
+  }
+
+  private async readChecked(card: ModelCard, file: ChecksummedFile): Promise<Uint8Array> {
+    const bytes = await this.readVersionFile(card.name, card.version, file);
+    checkArtifact(card, file, bytes, join(this.versionDirectory(card.name, card.version), file));
+    return bytes;
+  }
+
+  private async readVersionFile(name: string, version: number, file: string): Promise<Uint8Array> {
+    const path = join(this.versionDirectory(name, version), file);
+    try {
+      return new Uint8Array(await readFile(path));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') {
+        throw new RegistryError(RegistryErrorCode.artifactMissing, `${path} is missing: ${versionUri(name, version)} is incomplete`, {
+          path,
+          cause: error,
+        });
+      }
+      throw this.failure(`read ${file}`, path, error);
+    }
+  }
+
+  private async readAliases(name: string): Promise<AliasesFile> {
+    const path = join(this.root, name, ALIASES_FILE);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { aliases: {}, history: [] };
+      throw this.failure('read the aliases', path, error);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new RegistryError(RegistryErrorCode.artifactCorrupt, `${path} is not valid JSON: ${(error as Error).message}`, { path, cause: error });
+    }
+    const result = aliasesFileSchema.safeParse(parsed);
+    if (!result.success) {
+      const where = result.error.issues[0];
+      throw new RegistryError(
+        RegistryErrorCode.artifactCorrupt,
+        `${path} is not a valid aliases file: ${where.path.join('.') || '(root)'}: ${where.message}`,
+        { path },
+      );
+    }
+    return result.data;
+  }
+
+  /** Read-modify-write of the aliases file under its lock; `change` returns the event to record, if any. */
+  private async updateAliases<E extends AliasEvent | undefined>(name: string, change: (aliases: AliasesFile) => E): Promise<E> {
+    await this.requireModel(name);
+    const path = join(this.root, name, ALIASES_FILE);
+    return withLockFile(
+      `${path.slice(0, -'.json'.length)}.lock`,
+      async () => {
+        const aliases = await this.readAliases(name);
+        const event = change(aliases);
+        if (event === undefined) return event;
+        aliases.history.push(event);
+        await this.fs('write the aliases', path, () => writeFileAtomic(path, `${JSON.stringify(aliases, null, 2)}\n`));
+        return event;
+      },
+      this.lockOptions,
+    );
+  }
+
+  /** Takes a version number: `mkdir` is atomic, so exactly one writer creates the claim. */
+  private async claim(path: string): Promise<boolean> {
+    try {
+      await mkdir(path);
+      return true;
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return false;
+      throw this.failure('claim a version number', path, error);
+    }
+  }
+
+  private async fs<T>(what: string, path: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof RegistryError) throw error;
+      throw this.failure(what, path, error);
+    }
+  }
+
+  private failure(what: string, path: string, error: unknown): RegistryError {
+    return new RegistryError(RegistryErrorCode.backendFailure, `could not ${what} (${path}): ${(error as Error).message}`, { path, cause: error });
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+/** The highest numeric entry of a directory (0 when there is none). */
+async function highestNumber(dir: string): Promise<number> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  return entries.filter((e) => VERSION_DIR.test(e)).reduce((max, e) => Math.max(max, Number(e)), 0);
+}
+
+function invertAliases(aliases: Record<string, number>): Map<number, string[]> {
+  const byVersion = new Map<number, string[]>();
+  for (const [alias, version] of Object.entries(aliases).sort(([a], [b]) => a.localeCompare(b))) {
+    byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
+  }
+  return byVersion;
+}
+
+async function removeAbandonedStaging(stagingRoot: string): Promise<void> {
+  const entries = await readdir(stagingRoot).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const path = join(stagingRoot, entry);
+    const info = await stat(path).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > ABANDONED_STAGING_MS) await rm(path, { recursive: true, force: true });
+  }
+}

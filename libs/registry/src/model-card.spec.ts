@@ -1,0 +1,92 @@
+import { RegistryError } from './errors.js';
+import { cardDraft } from './fixtures/card-draft.js';
+import { modelCardSchema, parseModelCard, parseModelCardDraft } from './model-card.js';
+
+function errorOf(action: () => unknown): RegistryError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof RegistryError) return error;
+    throw error;
+  }
+  throw new Error('expected a RegistryError');
+}
+
+const digest = { sha256: 'a'.repeat(64), bytes: 10 };
+const { created: _created, ...draftFields } = cardDraft();
+const completeCard = {
+  schemaVersion: 1,
+  name: 'fraud-detector',
+  version: 3,
+  created: '2026-11-26T21:40:00.000Z',
+  ...draftFields,
+  artifacts: { 'model.onnx': digest, 'report.html': digest, 'report.md': digest },
+};
+
+describe('model card schema', () => {
+  it('accepts a complete card and keeps extra fields of a drift profile', () => {
+    const card = parseModelCard(JSON.stringify(completeCard), '/tmp/card.json');
+    expect(card.metrics['average_precision']).toEqual({ value: 0.6352, ci: { lower: 0.601, upper: 0.668, level: 0.95 } });
+    expect(card.driftBaseline.features['tx_amount']).toEqual({ edges: [10, 50, 100], proportions: [0.2, 0.4, 0.3, 0.1], kind: 'deciles' });
+    expect(card.featureSpec.features).toHaveLength(4);
+  });
+
+  it('accepts proportions that match the edges as bin boundaries', () => {
+    const draft = cardDraft();
+    draft.driftBaseline.score = { edges: [0, 0.5, 1], proportions: [0.75, 0.25] };
+    expect(parseModelCardDraft(draft).driftBaseline.score.proportions).toEqual([0.75, 0.25]);
+  });
+
+  it('names the file and every bad field of a corrupt card', () => {
+    const broken = {
+      ...completeCard,
+      version: 0,
+      gitSha: 'HEAD',
+      metrics: { average_precision: { value: 0.6, ci: { lower: 0.7, upper: 0.5, level: 0.95 } } },
+      threshold: { ...completeCard.threshold, value: 1.5 },
+    };
+    const error = errorOf(() => parseModelCard(JSON.stringify(broken), '/models/fraud-detector/versions/3/card.json'));
+    expect(error.code).toBe('ARTIFACT_CORRUPT');
+    expect(error.path).toBe('/models/fraud-detector/versions/3/card.json');
+    expect(error.message).toContain('/models/fraud-detector/versions/3/card.json is not a valid model card');
+    for (const field of ['version', 'gitSha', 'metrics.average_precision.ci.upper', 'threshold.value']) {
+      expect(error.message).toContain(`${field}:`);
+    }
+  });
+
+  it('reports text that is not JSON as corrupt, naming the file', () => {
+    const error = errorOf(() => parseModelCard('{"name": "fraud-det', 'card.json of models:/x/1'));
+    expect(error.code).toBe('ARTIFACT_CORRUPT');
+    expect(error.message).toMatch(/^card\.json of models:\/x\/1 is not valid JSON/);
+  });
+
+  it('rejects drift baselines that are not distributions, or describe unknown features', () => {
+    const draft = cardDraft();
+    draft.driftBaseline.score = { edges: [0.5, 0.1], proportions: [0.2, 0.2, 0.2] };
+    draft.driftBaseline.features['merchant_risk'] = { edges: [1], proportions: [0.5, 0.5] };
+    draft.driftBaseline.features['tx_amount'] = { edges: [1, 2, 3, 4], proportions: [0.5, 0.5] };
+    const error = errorOf(() => parseModelCardDraft(draft));
+    expect(error.code).toBe('INVALID_CARD');
+    expect(error.message).toContain('driftBaseline.score.edges.1: edges must be in ascending order');
+    expect(error.message).toContain('driftBaseline.score.proportions: proportions sum to 0.6');
+    expect(error.message).toContain('driftBaseline.features.tx_amount.proportions: 2 proportions do not fit 4 edges');
+    expect(error.message).toContain('driftBaseline.features.merchant_risk: baseline for "merchant_risk", which is not in featureSpec.features');
+  });
+
+  it('rejects unknown fields, duplicate features, empty metrics and reversed periods', () => {
+    const draft = { ...cardDraft(), gitCommit: 'abc' } as ReturnType<typeof cardDraft>;
+    draft.featureSpec = { ...draft.featureSpec, features: ['a', 'a'] };
+    draft.metrics = {};
+    draft.trainingData = { ...draft.trainingData, test: { start: '2018-04-21', end: '2018-04-15' } };
+    draft.driftBaseline = { score: draft.driftBaseline.score, features: {} };
+    const error = errorOf(() => parseModelCardDraft(draft));
+    expect(error.message).toContain('gitCommit');
+    expect(error.message).toContain('featureSpec.features: feature names must be unique');
+    expect(error.message).toContain('metrics: at least one metric is required');
+    expect(error.message).toContain('trainingData.test.end: start must not be after end');
+  });
+
+  it('allows a card trained outside a git checkout (gitSha null)', () => {
+    expect(modelCardSchema.safeParse({ ...completeCard, gitSha: null }).success).toBe(true);
+  });
+});

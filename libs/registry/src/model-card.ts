@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import { RegistryError, RegistryErrorCode } from './errors.js';
+
+/** The version of the card format written into `card.json` (`schemaVersion`). */
+export const MODEL_CARD_SCHEMA_VERSION = 1;
+
+/** The files of one model version, in the order they are written (the card last). */
+export const ARTIFACT_FILES = ['model.onnx', 'report.html', 'report.md', 'card.json'] as const;
+export type ArtifactFile = (typeof ARTIFACT_FILES)[number];
+/** The files whose checksums the card records (it cannot record its own). */
+export const CHECKSUMMED_FILES = ['model.onnx', 'report.html', 'report.md'] as const;
+export type ChecksummedFile = (typeof CHECKSUMMED_FILES)[number];
+
+/**
+ * Metric names as the evaluation library writes them (JSON, cards, reports and the API all use these).
+ * `card_precision_at_<k>` and `precision_at_<k>` exist for other k as well; any snake_case name is accepted.
+ */
+export const CARD_METRIC_NAMES = [
+  'auc_roc',
+  'average_precision',
+  'card_precision_at_100',
+  'precision_at_k',
+  'brier',
+  'log_loss',
+  'ece',
+] as const;
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const count = z.number().int().nonnegative();
+const instant = z.iso.datetime({ offset: true });
+/** A day (`2018-07-01`) or an instant (`2018-07-01T00:00:00Z`); periods are usually whole days. */
+const dayOrInstant = z.union([z.iso.date(), instant]);
+
+const period = z
+  .strictObject({
+    /** First day or instant of the period (inclusive). */
+    start: dayOrInstant,
+    /** Last day (inclusive) or end instant (exclusive) of the period. */
+    end: dayOrInstant,
+    rows: count.optional(),
+    frauds: count.optional(),
+  })
+  .refine((p) => Date.parse(p.start) <= Date.parse(p.end), { message: 'start must not be after end', path: ['end'] });
+
+const confidenceInterval = z
+  .strictObject({
+    lower: finite,
+    upper: finite,
+    /** Coverage, e.g. 0.95. */
+    level: z.number().gt(0).lt(1),
+    /** How it was estimated, e.g. `bootstrap-days` (free text from the evaluation library). */
+    method: z.string().min(1).optional(),
+    resamples: z.number().int().positive().optional(),
+  })
+  .refine((ci) => ci.lower <= ci.upper, { message: 'lower must not exceed upper', path: ['upper'] });
+
+const metricEstimate = z.strictObject({ value: finite, ci: confidenceInterval.optional() });
+
+const binnedDistribution = z
+  .looseObject({
+    /** Bin boundaries in ascending order (interior cut points, or every boundary). */
+    edges: z.array(finite).min(1),
+    /** Share of the baseline rows in each bin; sums to 1. */
+    proportions: z.array(z.number().min(0).max(1)).min(1),
+  })
+  .superRefine((d, ctx) => {
+    for (let i = 1; i < d.edges.length; i++) {
+      if (d.edges[i] < d.edges[i - 1]) {
+        ctx.addIssue({ code: 'custom', message: 'edges must be in ascending order', path: ['edges', i] });
+        break;
+      }
+    }
+    const bins = d.proportions.length;
+    if (bins !== d.edges.length + 1 && bins !== d.edges.length - 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${bins} proportions do not fit ${d.edges.length} edges (expected ${d.edges.length + 1} for cut points or ${d.edges.length - 1} for boundaries)`,
+        path: ['proportions'],
+      });
+    }
+    const total = d.proportions.reduce((a, b) => a + b, 0);
+    if (Math.abs(total - 1) > 1e-6) {
+      ctx.addIssue({ code: 'custom', message: `proportions sum to ${total}, not 1`, path: ['proportions'] });
+    }
+  });
+
+const digest = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'), bytes: count });
+
+/** The fields a trainer provides; the registry adds name, version, created and artifact checksums. */
+const draftShape = {
+  /** The algorithm and what produced the ONNX graph. */
+  model: z.strictObject({
+    /** `gbdt`, `logreg`, `xgboost`, … */
+    algorithm: z.string().min(1),
+    /** Library and version that trained it, e.g. `fraudops-gbdt 0.1.0` or `xgboost 1.7.4`. */
+    producer: z.string().min(1).optional(),
+  }),
+  /** The git commit the training code came from; null when it ran outside a git checkout. */
+  gitSha: z.string().regex(/^[0-9a-f]{7,64}$/, 'must be a lower-case hex commit id').nullable(),
+  /** The feature spec the model's input vector follows; a scorer refuses a different hash. */
+  featureSpec: z.strictObject({
+    name: z.string().min(1),
+    hash: z.string().min(1),
+    /** Feature names in input-column order. */
+    features: z
+      .array(z.string().min(1))
+      .min(1)
+      .refine((names) => new Set(names).size === names.length, 'feature names must be unique'),
+  }),
+  trainingData: z.strictObject({
+    /** A content hash of the data the model was trained and evaluated on. */
+    fingerprint: z.string().min(1),
+    /** Where the data came from (`simulator seed=42`, a file, a table). */
+    source: z.string().min(1).optional(),
+    train: period,
+    validation: period.optional(),
+    /** Days between the end of training and the test period (label delay). */
+    delayDays: count.optional(),
+    test: period,
+  }),
+  /** Hyperparameters and settings, as JSON values. */
+  params: z.record(z.string(), z.json()),
+  /** Test-window metrics by evaluation-library name, each with an optional confidence interval. */
+  metrics: z
+    .record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'metric names are snake_case'), metricEstimate)
+    .refine((m) => Object.keys(m).length > 0, 'at least one metric is required'),
+  threshold: z.strictObject({
+    /** Alert when the score is at least this. */
+    value: z.number().min(0).max(1),
+    /** The policy that chose it, e.g. `budget:100` or `cost:5`. */
+    rule: z.string().min(1),
+    /** Why, in a sentence a reviewer can check. */
+    rationale: z.string().min(1),
+    expectedAlertsPerDay: finite.optional(),
+    expectedCost: finite.optional(),
+  }),
+  /** Baseline distributions for drift (PSI): the score's and each feature's, as the evaluation library profiles them. */
+  driftBaseline: z.strictObject({
+    score: binnedDistribution,
+    features: z.record(z.string(), binnedDistribution),
+    /** Rows the baseline was computed on. */
+    rows: count.optional(),
+  }),
+  description: z.string().optional(),
+};
+
+type DraftFields = z.infer<z.ZodObject<typeof draftShape>>;
+
+function checkFeatureReferences(card: DraftFields, ctx: z.RefinementCtx): void {
+  const known = new Set(card.featureSpec.features);
+  for (const name of Object.keys(card.driftBaseline.features)) {
+    if (!known.has(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `baseline for "${name}", which is not in featureSpec.features`,
+        path: ['driftBaseline', 'features', name],
+      });
+    }
+  }
+}
+
+/** The zod schema of `card.json`. */
+export const modelCardSchema = z
+  .strictObject({
+    schemaVersion: z.literal(MODEL_CARD_SCHEMA_VERSION),
+    name: z.string().min(1),
+    version: z.number().int().positive(),
+    /** When the version was registered (ISO 8601 with offset). */
+    created: instant,
+    ...draftShape,
+    /** Size and SHA-256 of every other file of the version, checked when the file is read. */
+    artifacts: z.strictObject({
+      'model.onnx': digest,
+      'report.html': digest,
+      'report.md': digest,
+    }),
+  })
+  .superRefine(checkFeatureReferences);
+
+/** What a trainer hands to `register`: the card without the fields the registry fills in. */
+export const modelCardDraftSchema = z
+  .strictObject({ ...draftShape, created: instant.optional() })
+  .superRefine(checkFeatureReferences);
+
+export type ModelCard = z.infer<typeof modelCardSchema>;
+export type ModelCardDraft = z.input<typeof modelCardDraftSchema>;
+export type BinnedDistribution = z.infer<typeof binnedDistribution>;
+export type MetricEstimate = z.infer<typeof metricEstimate>;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 8)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .concat(error.issues.length > 8 ? [`… and ${error.issues.length - 8} more`] : [])
+    .join('; ');
+}
+
+/**
+ * Validates a card read from `source` (a path or URL, used in the message). JSON text or a parsed value.
+ * Throws `ARTIFACT_CORRUPT` naming the file and every bad field.
+ */
+export function parseModelCard(content: string | unknown, source: string): ModelCard {
+  let value = content;
+  if (typeof content === 'string') {
+    try {
+      value = JSON.parse(content);
+    } catch (error) {
+      throw new RegistryError(RegistryErrorCode.artifactCorrupt, `${source} is not valid JSON: ${(error as Error).message}`, {
+        path: source,
+        cause: error,
+      });
+    }
+  }
+  const result = modelCardSchema.safeParse(value);
+  if (!result.success) {
+    throw new RegistryError(RegistryErrorCode.artifactCorrupt, `${source} is not a valid model card: ${describeIssues(result.error)}`, {
+      path: source,
+    });
+  }
+  return result.data;
+}
+
+/** Validates what a trainer wants to register; throws `INVALID_CARD` naming every bad field. */
+export function parseModelCardDraft(draft: unknown): z.infer<typeof modelCardDraftSchema> {
+  const result = modelCardDraftSchema.safeParse(draft);
+  if (!result.success) {
+    throw new RegistryError(RegistryErrorCode.invalidCard, `the model card is invalid: ${describeIssues(result.error)}`);
+  }
+  return result.data;
+}
+
+/** Serialises a card the way every backend stores it (two-space JSON, trailing newline). */
+export function serializeModelCard(card: ModelCard): string {
+  return `${JSON.stringify(card, null, 2)}\n`;
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { RegistryError, RegistryErrorCode } from './errors.js';
+import {
+  MODEL_CARD_SCHEMA_VERSION,
+  parseModelCard,
+  parseModelCardDraft,
+  type ChecksummedFile,
+  type ModelCard,
+} from './model-card.js';
+import { assertModelName, versionUri } from './model-uri.js';
+import type { AssignedVersion, ModelReports, RegisterModelInput } from './registry.js';
+
+type ValidDraft = ReturnType<typeof parseModelCardDraft>;
+
+/** A registration whose input has been checked, ready for a backend to store under a number. */
+export interface PreparedRegistration {
+  name: string;
+  onnx: Uint8Array;
+  draft: ValidDraft;
+  created: string;
+  renderReports: (assigned: AssignedVersion) => Promise<{ html: Uint8Array; markdown: Uint8Array }>;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Checks a registration's input (name, ONNX bytes, card, reports) before anything is written. */
+export function prepareRegistration(input: RegisterModelInput): PreparedRegistration {
+  assertModelName(input.name);
+  if (!(input.onnx instanceof Uint8Array) || input.onnx.byteLength === 0) {
+    throw new RegistryError(RegistryErrorCode.invalidCard, `model.onnx for ${input.name} is empty: pass the ONNX graph's bytes`);
+  }
+  const draft = parseModelCardDraft(input.card);
+  const encoder = new TextEncoder();
+  return {
+    name: input.name,
+    onnx: input.onnx,
+    draft,
+    created: draft.created ?? new Date().toISOString(),
+    renderReports: async (assigned) => {
+      const reports: ModelReports = typeof input.reports === 'function' ? await input.reports(assigned) : input.reports;
+      if (typeof reports?.html !== 'string' || typeof reports?.markdown !== 'string') {
+        throw new RegistryError(RegistryErrorCode.invalidCard, `reports for ${assigned.uri} must have html and markdown strings`);
+      }
+      return { html: encoder.encode(reports.html), markdown: encoder.encode(reports.markdown) };
+    },
+  };
+}
+
+/** The complete card of a version: the draft plus what the registry knows (number, time, checksums). */
+export function buildCard(
+  prepared: PreparedRegistration,
+  version: number,
+  files: Record<ChecksummedFile, Uint8Array>,
+): ModelCard {
+  const digest = (bytes: Uint8Array) => ({ sha256: sha256Hex(bytes), bytes: bytes.byteLength });
+  const { created: _created, ...draft } = prepared.draft;
+  const card = {
+    schemaVersion: MODEL_CARD_SCHEMA_VERSION,
+    name: prepared.name,
+    version,
+    created: prepared.created,
+    ...draft,
+    artifacts: {
+      'model.onnx': digest(files['model.onnx']),
+      'report.html': digest(files['report.html']),
+      'report.md': digest(files['report.md']),
+    },
+  };
+  // Validated once more as a whole so that nothing a reader would reject is ever written.
+  return parseModelCard(card, `card.json of ${versionUri(prepared.name, version)}`);
+}
+
+export function assignedVersion(name: string, version: number): AssignedVersion {
+  return { name, version, uri: versionUri(name, version) };
+}
+
+/**
+ * Checks a stored card against the location it was read from, and a file against the card's checksum.
+ * `source` names the file in messages.
+ */
+export function checkCardIdentity(card: ModelCard, name: string, version: number, source: string): void {
+  if (card.name !== name || card.version !== version) {
+    throw new RegistryError(
+      RegistryErrorCode.artifactCorrupt,
+      `${source} describes ${card.name} version ${card.version}, but it is stored as ${name} version ${version}`,
+      { path: source },
+    );
+  }
+}
+
+export function checkArtifact(card: ModelCard, file: ChecksummedFile, bytes: Uint8Array, source: string): void {
+  const expected = card.artifacts[file];
+  const actual = sha256Hex(bytes);
+  if (bytes.byteLength !== expected.bytes || actual !== expected.sha256) {
+    throw new RegistryError(
+      RegistryErrorCode.artifactCorrupt,
+      `${source} does not match card.json: expected ${expected.bytes} bytes with SHA-256 ${expected.sha256}, found ${bytes.byteLength} bytes with ${actual}`,
+      { path: source },
+    );
+  }
+}
