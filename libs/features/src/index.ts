@@ -1,1 +1,47 @@
-export {};
+// The public face of @fraudops/features. DuckDB is loaded only when a DuckDbSqlEngine is opened.
+export { FeaturesError, type FeaturesErrorCode } from './errors.js';
+export {
+  validateFeatureSpec,
+  featureSpecHash,
+  featureNames,
+  describeFeature,
+  ENTITY_KINDS,
+  WINDOW_AGGREGATES,
+  KEY_COLUMNS,
+  type FeatureSpec,
+  type FeatureDefinition,
+  type RawFeature,
+  type CalendarFeature,
+  type WindowFeature,
+  type EntityKind,
+  type WindowAggregate,
+} from './feature-spec.js';
+export { baselineFeatureSpec, builtInFeatureSpecs, builtInFeatureSpec } from './baseline.js';
+export { planFeatures, type FeaturePlan, type PlannedFeature, type WindowRange } from './plan.js';
+export { utcWeekday, utcHour, toEpochUs, DAY_US } from './calendar.js';
+export { SQL_DIALECTS, DIALECT_RULES, type SqlDialect, type DialectRules } from './sql-dialect.js';
+export { compileFeatureSql, type CompileFeatureSqlOptions } from './sql-compiler.js';
+export type { SqlEngine, SqlQueryResult, SqlValue } from './sql-engine.js';
+export {
+  DuckDbSqlEngine,
+  fileFormatOf,
+  type DuckDbEngineOptions,
+  type RegisteredSource,
+  type FileFormat,
+} from './duckdb-engine.js';
+export {
+  computeFeatures,
+  type ComputeFeaturesOptions,
+  type FeatureTable,
+  type FeatureMatrix,
+} from './offline.js';
+export {
+  OnlineFeatureState,
+  type OnlineFeatureStateOptions,
+  type OnlineTransaction,
+  type LabelOutcome,
+  type OnlineStateStats,
+  type OnlineStateImage,
+} from './online.js';
+export { replayWithDelayedLabels, type ReplayOptions } from './replay.js';
+export { encodeOnlineSnapshot, decodeOnlineSnapshot, writeOnlineSnapshot, readOnlineSnapshot } from './snapshot.js';

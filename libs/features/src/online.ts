@@ -1,0 +1,643 @@
+import { DAY_US, toEpochUs, utcHour, utcWeekday } from './calendar.js';
+import { FeaturesError } from './errors.js';
+import { planFeatures, type FeaturePlan, type WindowRange } from './plan.js';
+import type { EntityKind, FeatureSpec } from './feature-spec.js';
+
+/** One transaction as the online state takes it (the Transaction contract, camel-cased; time in epoch seconds). */
+export interface OnlineTransaction {
+  transactionId: number;
+  /** Seconds since the epoch, UTC. */
+  txDatetime: number;
+  customerId: number;
+  terminalId: number;
+  txAmount: number;
+}
+
+export interface OnlineFeatureStateOptions {
+  /**
+   * How same-second transactions must arrive. `transaction_id` (the SQL order, so parity holds): a
+   * same-second transaction with a smaller id than the previous one is OUT_OF_ORDER. `arrival`: same-second
+   * transactions are ordered as they arrive, whatever their ids (for services whose ids are not monotonic;
+   * SQL parity then needs ids in arrival order).
+   * @defaultValue `transaction_id`
+   */
+  tieOrder?: 'transaction_id' | 'arrival';
+}
+
+/** What a label did to the state. */
+export type LabelOutcome =
+  /** The label changed a retained transaction (and every window that holds it). */
+  | 'applied'
+  /** The transaction already had this label. */
+  | 'unchanged'
+  /** Never seen, or older than the retention horizon (it can no longer enter any window). */
+  | 'unknown';
+
+export interface OnlineStateStats {
+  /** Transactions retained (inside the longest window + delay). */
+  transactions: number;
+  customers: number;
+  terminals: number;
+  /** Bytes held by the state's typed arrays plus an estimate for its hash maps. */
+  bytes: number;
+  /** Transactions consumed since creation (duplicates excluded). */
+  consumed: number;
+  /** Repeated transaction ids answered from the stored vector. */
+  duplicates: number;
+}
+
+const NONE = -1;
+/** Per-entity slot layout: [entity id, last transaction seq, then RANGE_FIELDS per range]. */
+const SLOT_HEADER = 2;
+const RANGE_FIELDS = 5;
+const LO = 0;
+const HI = 1;
+const COUNT = 2;
+const SUM = 3;
+const FRAUDS = 4;
+/** Label codes in the log. */
+const LABEL_UNKNOWN = -1;
+/** A rough per-entry cost of a JS Map<number, number>, for the memory estimate. */
+const MAP_ENTRY_BYTES = 40;
+const INITIAL_CAPACITY = 1024;
+
+/** The per-entity-kind part of the state: id → slot map and a slab of slot records. */
+interface EntityTable {
+  kind: EntityKind;
+  ranges: WindowRange[];
+  /** Indexes into plan.ranges, parallel to `ranges`. */
+  rangeIndex: number[];
+  stride: number;
+  slots: Map<number, number>;
+  slab: Float64Array;
+  freeSlots: number[];
+  slotCount: number;
+  /** Per log position: this entity's slot, and the next seq of the same entity (NONE at its tail). */
+  logSlot: Int32Array;
+  logNext: Float64Array;
+}
+
+/** The serialisable part of the state, as `snapshot.ts` reads and writes it. */
+export interface OnlineStateImage {
+  specHash: string;
+  tieOrder: 'transaction_id' | 'arrival';
+  head: number;
+  tail: number;
+  lastTimeUs: number;
+  lastId: number;
+  consumed: number;
+  duplicates: number;
+  /** Log arrays for seqs head … tail−1, in seq order. */
+  log: {
+    id: Float64Array;
+    timeUs: Float64Array;
+    amount: Float64Array;
+    label: Int8Array;
+    vectors: Float64Array;
+    entitySlot: Int32Array[];
+    entityNext: Float64Array[];
+  };
+  entities: { slab: Float64Array; slotCount: number }[];
+}
+
+/**
+ * The online side of a feature spec: consumes transactions in time order and returns each one's feature
+ * vector (identical to the SQL path's row for it), and consumes fraud labels as they arrive for the delayed
+ * label-based features.
+ *
+ * How. All retained transactions sit in one ring-buffer log (seq numbers grow forever; position = seq mod
+ * capacity); each customer/terminal threads its own transactions through the log as a linked list. Every
+ * (entity, window, delay) range of the spec keeps, per entity, a [lo, hi) pair of seqs into that list and
+ * the running count / amount sum / fraud count of what lies between, so a transaction costs O(1) amortised
+ * per range (plus the window length for `max`). Labels update the ranges that currently hold the labelled
+ * transaction. Memory is bounded: a transaction older than the longest window + delay can enter no window
+ * again and is evicted, with its entity when it was the entity's last.
+ *
+ * Rules. Time order is enforced (OUT_OF_ORDER, see `tieOrder`); a repeated transaction id returns the vector
+ * computed the first time and changes nothing (CONFLICTING_DUPLICATE if its fields differ); a label for a
+ * transaction that is unknown or already evicted is ignored (`'unknown'`). Labels are assumed known from the
+ * moment they are recorded: the SQL path assumes every label in a window of delay D is known, so feed each
+ * label no later than D after its transaction (see `replayWithDelayedLabels`).
+ */
+export class OnlineFeatureState {
+  readonly plan: FeaturePlan;
+  readonly tieOrder: 'transaction_id' | 'arrival';
+  /** Features per vector. */
+  readonly width: number;
+  private readonly retentionUs: number;
+  private readonly entities: EntityTable[];
+  private readonly customers: EntityTable | undefined;
+  private readonly terminals: EntityTable | undefined;
+  /** Per feature, in spec order: [kind code, entity table index, range slot offset, aggregate code, min, max]. */
+  private readonly steps: Int32Array;
+
+  private capacity = INITIAL_CAPACITY;
+  private mask = INITIAL_CAPACITY - 1;
+  private head = 0;
+  private tail = 0;
+  private logId = new Float64Array(INITIAL_CAPACITY);
+  private logTimeUs = new Float64Array(INITIAL_CAPACITY);
+  private logAmount = new Float64Array(INITIAL_CAPACITY);
+  private logLabel = new Int8Array(INITIAL_CAPACITY);
+  private logVectors: Float64Array;
+  private readonly idToSeq = new Map<number, number>();
+  private lastTimeUs = -Infinity;
+  private lastId = -Infinity;
+  private consumed = 0;
+  private duplicates = 0;
+
+  constructor(spec: FeatureSpec | FeaturePlan, options: OnlineFeatureStateOptions = {}) {
+    this.plan = 'ranges' in spec ? spec : planFeatures(spec);
+    this.tieOrder = options.tieOrder ?? 'transaction_id';
+    this.width = this.plan.features.length;
+    // Without windows, still remember a day of ids so that retries are recognised.
+    this.retentionUs = Math.max(this.plan.longestSpanUs, DAY_US);
+    this.logVectors = new Float64Array(INITIAL_CAPACITY * this.width);
+    this.entities = this.plan.entities.map((kind) => {
+      const rangeIndex = this.plan.ranges.flatMap((r, i) => (r.entity === kind ? [i] : []));
+      const stride = SLOT_HEADER + RANGE_FIELDS * rangeIndex.length;
+      return {
+        kind,
+        ranges: rangeIndex.map((i) => this.plan.ranges[i]),
+        rangeIndex,
+        stride,
+        slots: new Map<number, number>(),
+        slab: new Float64Array(64 * stride),
+        freeSlots: [],
+        slotCount: 0,
+        logSlot: new Int32Array(INITIAL_CAPACITY),
+        logNext: new Float64Array(INITIAL_CAPACITY),
+      };
+    });
+    this.customers = this.entities.find((e) => e.kind === 'customer');
+    this.terminals = this.entities.find((e) => e.kind === 'terminal');
+    this.steps = this.compileSteps();
+  }
+
+  /** The spec's content hash (what a model card records). */
+  get specHash(): string {
+    return this.plan.hash;
+  }
+
+  /** Consumes one transaction and returns its feature vector (a new array). */
+  process(tx: OnlineTransaction): Float64Array {
+    const out = new Float64Array(this.width);
+    this.processInto(tx.transactionId, tx.txDatetime, tx.customerId, tx.terminalId, tx.txAmount, out);
+    return out;
+  }
+
+  /**
+   * The allocation-free form of `process`: writes the vector into `out` (length ≥ width). Returns false
+   * when the transaction id was already consumed (the stored vector is written and nothing is counted).
+   */
+  processInto(
+    transactionId: number,
+    txDatetime: number,
+    customerId: number,
+    terminalId: number,
+    txAmount: number,
+    out: Float64Array,
+  ): boolean {
+    const timeUs = toEpochUs(txDatetime);
+    const known = this.idToSeq.get(transactionId);
+    if (known !== undefined) {
+      this.replayDuplicate(known, transactionId, timeUs, customerId, terminalId, txAmount, out);
+      return false;
+    }
+    if (!Number.isFinite(timeUs) || !Number.isFinite(txAmount) || txAmount < 0 || !Number.isFinite(transactionId)) {
+      throw new FeaturesError(
+        'INVALID_TRANSACTION',
+        `transaction ${transactionId}: needs a finite tx_datetime and a finite tx_amount ≥ 0 (got ${txDatetime}, ${txAmount})`,
+      );
+    }
+    if (timeUs < this.lastTimeUs || (timeUs === this.lastTimeUs && this.tieOrder === 'transaction_id' && transactionId < this.lastId)) {
+      throw new FeaturesError(
+        'OUT_OF_ORDER',
+        `transaction ${transactionId} at ${new Date(timeUs / 1000).toISOString()} arrived after transaction ${this.lastId} ` +
+          `at ${new Date(this.lastTimeUs / 1000).toISOString()}; the online state needs (tx_datetime, transaction_id) order` +
+          (this.tieOrder === 'transaction_id' && timeUs === this.lastTimeUs ? " (or tieOrder: 'arrival')" : ''),
+      );
+    }
+    this.lastTimeUs = timeUs;
+    this.lastId = transactionId;
+
+    const cutoff = timeUs - this.retentionUs;
+    while (this.head < this.tail && this.logTimeUs[this.head & this.mask] <= cutoff) this.evictOldest();
+    if (this.tail - this.head === this.capacity) this.grow();
+
+    const seq = this.tail++;
+    const pos = seq & this.mask;
+    this.logId[pos] = transactionId;
+    this.logTimeUs[pos] = timeUs;
+    this.logAmount[pos] = txAmount;
+    this.logLabel[pos] = LABEL_UNKNOWN;
+    this.idToSeq.set(transactionId, seq);
+    this.consumed++;
+
+    const customerSlot = this.customers ? this.advance(this.customers, customerId, seq, timeUs) : 0;
+    const terminalSlot = this.terminals ? this.advance(this.terminals, terminalId, seq, timeUs) : 0;
+    this.computeVector(timeUs, txAmount, customerSlot, terminalSlot, out);
+    this.logVectors.set(out.subarray(0, this.width), pos * this.width);
+    return true;
+  }
+
+  /**
+   * Records a fraud label (1 fraud, 0 genuine) for a consumed transaction; a later label for the same
+   * transaction replaces the earlier one.
+   */
+  recordLabel(transactionId: number, fraud: number | boolean): LabelOutcome {
+    const seq = this.idToSeq.get(transactionId);
+    if (seq === undefined) return 'unknown';
+    const pos = seq & this.mask;
+    const label = fraud === true || fraud === 1 ? 1 : 0;
+    const previous = this.logLabel[pos];
+    if (previous === label) return 'unchanged';
+    this.logLabel[pos] = label;
+    const delta = label - (previous === 1 ? 1 : 0);
+    if (delta === 0) return 'applied';
+    for (const table of this.entities) {
+      const base = table.logSlot[pos] * table.stride;
+      for (let r = 0; r < table.ranges.length; r++) {
+        if (!table.ranges[r].needsFrauds) continue;
+        const at = base + SLOT_HEADER + r * RANGE_FIELDS;
+        const lo = table.slab[at + LO];
+        const hi = table.slab[at + HI];
+        if (lo !== NONE && seq >= lo && (hi === NONE || seq < hi)) table.slab[at + FRAUDS] += delta;
+      }
+    }
+    return 'applied';
+  }
+
+  stats(): OnlineStateStats {
+    let bytes =
+      this.logId.byteLength + this.logTimeUs.byteLength + this.logAmount.byteLength + this.logLabel.byteLength +
+      this.logVectors.byteLength + this.idToSeq.size * MAP_ENTRY_BYTES;
+    for (const table of this.entities) {
+      bytes += table.slab.byteLength + table.logSlot.byteLength + table.logNext.byteLength;
+      bytes += table.slots.size * MAP_ENTRY_BYTES + table.freeSlots.length * 8;
+    }
+    return {
+      transactions: this.tail - this.head,
+      customers: this.customers?.slots.size ?? 0,
+      terminals: this.terminals?.slots.size ?? 0,
+      bytes,
+      consumed: this.consumed,
+      duplicates: this.duplicates,
+    };
+  }
+
+  /** The state as plain typed arrays (see `writeOnlineSnapshot` for the file form). */
+  exportImage(): OnlineStateImage {
+    const count = this.tail - this.head;
+    const take = <T extends Float64Array | Int8Array | Int32Array>(array: T, width = 1): T => {
+      const out = new (array.constructor as new (n: number) => T)(count * width);
+      for (let i = 0; i < count; i++) {
+        const pos = (this.head + i) & this.mask;
+        if (width === 1) out[i] = array[pos];
+        else out.set(array.subarray(pos * width, pos * width + width), i * width);
+      }
+      return out;
+    };
+    return {
+      specHash: this.plan.hash,
+      tieOrder: this.tieOrder,
+      head: this.head,
+      tail: this.tail,
+      lastTimeUs: this.lastTimeUs,
+      lastId: this.lastId,
+      consumed: this.consumed,
+      duplicates: this.duplicates,
+      log: {
+        id: take(this.logId),
+        timeUs: take(this.logTimeUs),
+        amount: take(this.logAmount),
+        label: take(this.logLabel),
+        vectors: take(this.logVectors, this.width),
+        entitySlot: this.entities.map((t) => take(t.logSlot)),
+        entityNext: this.entities.map((t) => take(t.logNext)),
+      },
+      entities: this.entities.map((t) => ({ slab: t.slab.slice(0, t.slotCount * t.stride), slotCount: t.slotCount })),
+    };
+  }
+
+  /** Rebuilds a state from `exportImage()` output; the spec must be the one the image was taken with. */
+  static fromImage(spec: FeatureSpec | FeaturePlan, image: OnlineStateImage): OnlineFeatureState {
+    const state = new OnlineFeatureState(spec, { tieOrder: image.tieOrder });
+    if (image.specHash !== state.plan.hash) {
+      throw new FeaturesError(
+        'INVALID_SNAPSHOT',
+        `snapshot was taken for feature spec hash ${image.specHash.slice(0, 12)}…, not ${state.plan.hash.slice(0, 12)}… ("${state.plan.spec.name}")`,
+      );
+    }
+    if (image.entities.length !== state.entities.length) {
+      throw new FeaturesError('INVALID_SNAPSHOT', 'snapshot entity tables do not match the feature spec');
+    }
+    const count = image.tail - image.head;
+    let capacity = INITIAL_CAPACITY;
+    while (capacity < count) capacity *= 2;
+    state.resize(capacity);
+    state.head = image.head;
+    state.tail = image.tail;
+    state.lastTimeUs = image.lastTimeUs;
+    state.lastId = image.lastId;
+    state.consumed = image.consumed;
+    state.duplicates = image.duplicates;
+    const width = state.width;
+    for (let i = 0; i < count; i++) {
+      const seq = image.head + i;
+      const pos = seq & state.mask;
+      state.logId[pos] = image.log.id[i];
+      state.logTimeUs[pos] = image.log.timeUs[i];
+      state.logAmount[pos] = image.log.amount[i];
+      state.logLabel[pos] = image.log.label[i];
+      state.logVectors.set(image.log.vectors.subarray(i * width, i * width + width), pos * width);
+      state.entities.forEach((table, e) => {
+        table.logSlot[pos] = image.log.entitySlot[e][i];
+        table.logNext[pos] = image.log.entityNext[e][i];
+      });
+      state.idToSeq.set(image.log.id[i], seq);
+    }
+    state.entities.forEach((table, e) => {
+      const { slab, slotCount } = image.entities[e];
+      if (slab.length !== slotCount * table.stride) {
+        throw new FeaturesError('INVALID_SNAPSHOT', `snapshot ${table.kind} table has the wrong size`);
+      }
+      table.slab = new Float64Array(Math.max(64, slotCount) * table.stride);
+      table.slab.set(slab);
+      table.slotCount = slotCount;
+      for (let slot = 0; slot < slotCount; slot++) {
+        const id = slab[slot * table.stride];
+        if (Number.isNaN(id)) table.freeSlots.push(slot);
+        else table.slots.set(id, slot);
+      }
+    });
+    return state;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------
+
+  private replayDuplicate(
+    seq: number,
+    transactionId: number,
+    timeUs: number,
+    customerId: number,
+    terminalId: number,
+    txAmount: number,
+    out: Float64Array,
+  ): void {
+    const pos = seq & this.mask;
+    const sameEntity = (table: EntityTable | undefined, id: number) =>
+      !table || table.slab[table.logSlot[pos] * table.stride] === id;
+    if (
+      this.logTimeUs[pos] !== timeUs ||
+      this.logAmount[pos] !== txAmount ||
+      !sameEntity(this.customers, customerId) ||
+      !sameEntity(this.terminals, terminalId)
+    ) {
+      throw new FeaturesError(
+        'CONFLICTING_DUPLICATE',
+        `transaction ${transactionId} was already consumed with a different tx_datetime, amount, customer or terminal`,
+      );
+    }
+    this.duplicates++;
+    out.set(this.logVectors.subarray(pos * this.width, pos * this.width + this.width));
+  }
+
+  /** Links `seq` into the entity's list and slides each of its ranges to the time `timeUs`. Returns the slot. */
+  private advance(table: EntityTable, entityId: number, seq: number, timeUs: number): number {
+    let slot = table.slots.get(entityId);
+    if (slot === undefined) slot = this.allocateSlot(table, entityId);
+    const s = table.slab;
+    const base = slot * table.stride;
+    const pos = seq & this.mask;
+    const previous = s[base + 1];
+    if (previous !== NONE) table.logNext[previous & this.mask] = seq;
+    s[base + 1] = seq;
+    table.logSlot[pos] = slot;
+    table.logNext[pos] = NONE;
+
+    const next = table.logNext;
+    const times = this.logTimeUs;
+    const amounts = this.logAmount;
+    const labels = this.logLabel;
+    const mask = this.mask;
+    for (let r = 0; r < table.ranges.length; r++) {
+      const range = table.ranges[r];
+      const at = base + SLOT_HEADER + r * RANGE_FIELDS;
+      let lo = s[at + LO];
+      let hi = s[at + HI];
+      if (hi === NONE) hi = seq;
+      if (lo === NONE) lo = seq;
+      let count = s[at + COUNT];
+      let sum = s[at + SUM];
+      let frauds = s[at + FRAUDS];
+      const endLimit = timeUs - range.endInclusiveUs;
+      while (hi !== NONE && times[hi & mask] <= endLimit) {
+        const p = hi & mask;
+        count++;
+        sum += amounts[p];
+        if (labels[p] === 1) frauds++;
+        hi = next[p];
+      }
+      const startLimit = timeUs - range.startExclusiveUs;
+      while (lo !== hi && times[lo & mask] <= startLimit) {
+        const p = lo & mask;
+        count--;
+        sum -= amounts[p];
+        if (labels[p] === 1) frauds--;
+        lo = next[p];
+      }
+      // Reset to exact zeros when the window empties, so subtraction noise never outlives its transactions.
+      if (count === 0) {
+        sum = 0;
+        frauds = 0;
+      }
+      s[at + LO] = lo;
+      s[at + HI] = hi;
+      s[at + COUNT] = count;
+      s[at + SUM] = sum;
+      s[at + FRAUDS] = frauds;
+    }
+    return slot;
+  }
+
+  private allocateSlot(table: EntityTable, entityId: number): number {
+    let slot = table.freeSlots.pop();
+    if (slot === undefined) {
+      slot = table.slotCount++;
+      if (table.slotCount * table.stride > table.slab.length) {
+        const grown = new Float64Array(table.slab.length * 2);
+        grown.set(table.slab);
+        table.slab = grown;
+      }
+    }
+    const base = slot * table.stride;
+    table.slab[base] = entityId;
+    table.slab[base + 1] = NONE;
+    for (let r = 0; r < table.ranges.length; r++) {
+      const at = base + SLOT_HEADER + r * RANGE_FIELDS;
+      table.slab[at + LO] = NONE;
+      table.slab[at + HI] = NONE;
+      table.slab[at + COUNT] = 0;
+      table.slab[at + SUM] = 0;
+      table.slab[at + FRAUDS] = 0;
+    }
+    table.slots.set(entityId, slot);
+    return slot;
+  }
+
+  /**
+   * Drops the oldest transaction. It is outside every window of every later transaction, so each range that
+   * still starts at it moves past it now (the result equals what the next slide would do), and an entity
+   * whose last transaction it was is forgotten.
+   */
+  private evictOldest(): void {
+    const seq = this.head;
+    const pos = seq & this.mask;
+    for (const table of this.entities) {
+      const slot = table.logSlot[pos];
+      const base = slot * table.stride;
+      const s = table.slab;
+      const next = table.logNext[pos];
+      for (let r = 0; r < table.ranges.length; r++) {
+        const at = base + SLOT_HEADER + r * RANGE_FIELDS;
+        if (s[at + LO] !== seq) continue;
+        if (s[at + HI] === seq) {
+          s[at + HI] = next;
+        } else {
+          s[at + COUNT] -= 1;
+          s[at + SUM] -= this.logAmount[pos];
+          if (this.logLabel[pos] === 1) s[at + FRAUDS] -= 1;
+          if (s[at + COUNT] === 0) {
+            s[at + SUM] = 0;
+            s[at + FRAUDS] = 0;
+          }
+        }
+        s[at + LO] = next;
+      }
+      if (s[base + 1] === seq) {
+        table.slots.delete(s[base]);
+        s[base] = NaN;
+        table.freeSlots.push(slot);
+      }
+    }
+    this.idToSeq.delete(this.logId[pos]);
+    this.head++;
+  }
+
+  private grow(): void {
+    this.resize(this.capacity * 2);
+  }
+
+  /** Re-lays the log into a ring of `capacity` positions (seqs keep their numbers). */
+  private resize(capacity: number): void {
+    const oldMask = this.mask;
+    const newMask = capacity - 1;
+    const width = this.width;
+    const move = <T extends Float64Array | Int8Array | Int32Array>(array: T, w = 1): T => {
+      const out = new (array.constructor as new (n: number) => T)(capacity * w);
+      for (let seq = this.head; seq < this.tail; seq++) {
+        const from = seq & oldMask;
+        const to = seq & newMask;
+        if (w === 1) out[to] = array[from];
+        else out.set(array.subarray(from * w, from * w + w), to * w);
+      }
+      return out;
+    };
+    this.logId = move(this.logId);
+    this.logTimeUs = move(this.logTimeUs);
+    this.logAmount = move(this.logAmount);
+    this.logLabel = move(this.logLabel);
+    this.logVectors = move(this.logVectors, width);
+    for (const table of this.entities) {
+      table.logSlot = move(table.logSlot);
+      table.logNext = move(table.logNext);
+    }
+    this.capacity = capacity;
+    this.mask = newMask;
+  }
+
+  private compileSteps(): Int32Array {
+    const steps = new Int32Array(this.width * 6);
+    this.plan.features.forEach((feature, i) => {
+      const at = i * 6;
+      switch (feature.kind) {
+        case 'raw':
+          steps[at] = 0;
+          break;
+        case 'calendar':
+          steps[at] = feature.part === 'weekday' ? 1 : 2;
+          steps[at + 4] = feature.min;
+          steps[at + 5] = feature.max;
+          break;
+        case 'window': {
+          const range = this.plan.ranges[feature.range];
+          const tableIndex = this.entities.findIndex((t) => t.kind === range.entity);
+          const table = this.entities[tableIndex];
+          steps[at] = 3;
+          steps[at + 1] = tableIndex;
+          steps[at + 2] = SLOT_HEADER + table.rangeIndex.indexOf(feature.range) * RANGE_FIELDS;
+          steps[at + 3] = ['count', 'sum', 'mean', 'max', 'fraud_ratio'].indexOf(feature.aggregate);
+          break;
+        }
+      }
+    });
+    return steps;
+  }
+
+  private computeVector(timeUs: number, amount: number, customerSlot: number, terminalSlot: number, out: Float64Array): void {
+    const steps = this.steps;
+    const weekday = utcWeekday(timeUs);
+    const hour = utcHour(timeUs);
+    for (let i = 0; i < this.width; i++) {
+      const at = i * 6;
+      switch (steps[at]) {
+        case 0:
+          out[i] = amount;
+          break;
+        case 1:
+          out[i] = weekday >= steps[at + 4] && weekday <= steps[at + 5] ? 1 : 0;
+          break;
+        case 2:
+          out[i] = hour >= steps[at + 4] && hour <= steps[at + 5] ? 1 : 0;
+          break;
+        default: {
+          const table = this.entities[steps[at + 1]];
+          const slot = table === this.customers ? customerSlot : terminalSlot;
+          const rangeAt = slot * table.stride + steps[at + 2];
+          const s = table.slab;
+          const count = s[rangeAt + COUNT];
+          switch (steps[at + 3]) {
+            case 0:
+              out[i] = count;
+              break;
+            case 1:
+              out[i] = s[rangeAt + SUM];
+              break;
+            case 2:
+              out[i] = count === 0 ? 0 : s[rangeAt + SUM] / count;
+              break;
+            case 3:
+              out[i] = this.rangeMax(table, rangeAt);
+              break;
+            default:
+              out[i] = count === 0 ? 0 : s[rangeAt + FRAUDS] / count;
+          }
+        }
+      }
+    }
+  }
+
+  /** max(tx_amount) over a range: a walk of its list (only specs with a `max` feature pay for it). */
+  private rangeMax(table: EntityTable, rangeAt: number): number {
+    let seq = table.slab[rangeAt + LO];
+    const hi = table.slab[rangeAt + HI];
+    let max = 0;
+    while (seq !== hi && seq !== NONE) {
+      const pos = seq & this.mask;
+      if (this.logAmount[pos] > max) max = this.logAmount[pos];
+      seq = table.logNext[pos];
+    }
+    return max;
+  }
+}
