@@ -91,8 +91,12 @@ export function toDatabricksError(error: unknown, context: SqlErrorContext): Dat
   const base = { cause: error, endpoint: context.endpoint };
 
   const operationCode = typeof shape.errorCode === 'string' ? shape.errorCode : undefined;
-  if (shape.response && operationCode && ['ERROR', 'CANCELED', 'CLOSED', 'TIMEOUT', 'UNKNOWN'].includes(operationCode)) {
-    const { response } = shape;
+  const isOperationState =
+    (shape.response !== undefined || shape.constructor?.name === 'OperationStateError') &&
+    operationCode !== undefined &&
+    ['ERROR', 'CANCELED', 'CLOSED', 'TIMEOUT', 'UNKNOWN'].includes(operationCode);
+  if (isOperationState) {
+    const response = shape.response ?? {};
     const detail = scrub(String(response.displayMessage ?? response.errorMessage ?? driverText));
     const sqlState = typeof response.sqlState === 'string' && response.sqlState ? response.sqlState : undefined;
     if (operationCode === 'CANCELED' || operationCode === 'CLOSED') {

@@ -36,7 +36,9 @@ const DUCKDB_ERROR_KINDS: ReadonlyArray<[RegExp, string, string]> = [
 /** Turns whatever a statement threw into a `SqlStatementError` (DuckDB's message kept, trimmed of its caret art). */
 export function toSqlStatementError(error: unknown): SqlStatementError {
   if (error instanceof SqlStatementError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  // Not `instanceof Error`: errors from the native DuckDB binding come from another realm under Jest.
+  const raw = (error as { message?: unknown } | null)?.message;
+  const message = typeof raw === 'string' ? raw : String(error);
   const text = message.replace(/\n\nLINE \d+:[\s\S]*$/, '').trim();
   for (const [pattern, errorClass, sqlState] of DUCKDB_ERROR_KINDS) {
     if (pattern.test(text)) return new SqlStatementError(errorClass, sqlState, text);

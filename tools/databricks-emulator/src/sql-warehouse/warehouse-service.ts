@@ -75,7 +75,8 @@ export class WarehouseService {
     for (const name of methodNames) {
       handler[name] = IMPLEMENTED.has(name)
         ? (request: never) => (this as unknown as Record<string, (r: never) => Promise<unknown>>)[name](request)
-        : async () => {
+        : // One declared parameter: the generated processor treats handlers of arity 1 as promise-returning.
+          async (_request: never) => {
             throw new Error(`${name} is not supported by the local SQL warehouse (it runs statements only).`);
           };
     }
@@ -102,11 +103,13 @@ export class WarehouseService {
     const sessionId = newHandleIdentifier();
     const key = sessionId.guid.toString('hex');
     this.sessions.set(key, { key, connection, queue: Promise.resolve(), operations: new Set() });
-    const clientProtocol = request.client_protocol ?? TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8;
+    const V8 = TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8;
+    // Newer drivers state their version in the i64 field and leave the i32 one at its Hive default.
+    const clientProtocol = request.client_protocol_i64?.toNumber() ?? request.client_protocol ?? V8;
     return new this.t.TOpenSessionResp({
       status: this.ok(),
       // V8 is the version that carries statement parameters; ≥ V5 makes the driver ask for Arrow results.
-      serverProtocolVersion: Math.min(clientProtocol, TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8),
+      serverProtocolVersion: clientProtocol >= TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V1 ? Math.min(clientProtocol, V8) : V8,
       sessionHandle: { sessionId },
       configuration: {},
     });
