@@ -41,3 +41,5 @@ export type {
 export { DEFAULT_LOCAL_REGISTRY, LocalRegistry, type LocalRegistryOptions } from './local.js';
 export type { LockOptions } from './atomic-fs.js';
 export { DEFAULT_UC_VOLUME, formatRegistryUri, parseRegistryUri, type RegistryLocation } from './registry-uri.js';
+export { UnityCatalogRegistry, type UnityCatalogClient, type UnityCatalogLocation } from './unity-catalog.js';
+export { openRegistry, type OpenRegistryOptions } from './open.js';

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat } from 'node
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { aliasEventSchema } from './alias-event.js';
 import { errnoCode, syncDirectory, withLockFile, writeDurably, writeFileAtomic, type LockOptions } from './atomic-fs.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
 import { parseModelCard, serializeModelCard, type ChecksummedFile, type ModelCard } from './model-card.js';
@@ -31,14 +32,6 @@ const ABANDONED_STAGING_MS = 60 * 60 * 1000;
 // Each collision means another writer took the number; this many in a row means something is wrong.
 const MAX_NUMBER_ATTEMPTS = 1000;
 
-const aliasEventSchema = z.strictObject({
-  at: z.iso.datetime({ offset: true }),
-  alias: z.string(),
-  action: z.enum(['set', 'delete']),
-  version: z.number().int().positive().nullable(),
-  previous: z.number().int().positive().nullable(),
-  reason: z.string().optional(),
-});
 const aliasesFileSchema = z.strictObject({
   aliases: z.record(z.string(), z.number().int().positive()),
   history: z.array(aliasEventSchema),

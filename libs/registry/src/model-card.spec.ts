@@ -1,6 +1,6 @@
 import { RegistryError } from './errors.js';
 import { cardDraft } from './fixtures/card-draft.js';
-import { modelCardSchema, parseModelCard, parseModelCardDraft } from './model-card.js';
+import { modelCardSchema, parseModelCard, parseModelCardDraft, type ModelCardDraft } from './model-card.js';
 
 function errorOf(action: () => unknown): RegistryError {
   try {
@@ -24,17 +24,45 @@ const completeCard = {
 };
 
 describe('model card schema', () => {
-  it('accepts a complete card and keeps extra fields of a drift profile', () => {
+  it('accepts a complete card with an evaluation-library drift profile', () => {
     const card = parseModelCard(JSON.stringify(completeCard), '/tmp/card.json');
     expect(card.metrics['average_precision']).toEqual({ value: 0.6352, ci: { lower: 0.601, upper: 0.668, level: 0.95 } });
-    expect(card.driftBaseline.features['tx_amount']).toEqual({ edges: [10, 50, 100], proportions: [0.2, 0.4, 0.3, 0.1], kind: 'deciles' });
+    expect(card.driftBaseline.features['tx_amount'].quantiles).toEqual([0.12, 10, 50, 100, 2146.9]);
+    expect(card.driftBaseline.features['tx_during_weekend']).toEqual({ edges: [], proportions: [1], rows: 58019 });
+    expect(card.driftBaseline).toMatchObject({ version: 1, bins: 10, rows: 58019 });
     expect(card.featureSpec.features).toHaveLength(4);
   });
 
-  it('accepts proportions that match the edges as bin boundaries', () => {
+  it('accepts proportions that match the edges as bin boundaries, and drops unknown profile fields', () => {
     const draft = cardDraft();
-    draft.driftBaseline.score = { edges: [0, 0.5, 1], proportions: [0.75, 0.25] };
-    expect(parseModelCardDraft(draft).driftBaseline.score.proportions).toEqual([0.75, 0.25]);
+    draft.driftBaseline.score = { edges: [0, 0.5, 1], proportions: [0.75, 0.25], sketch: 'kll-v2' } as typeof draft.driftBaseline.score;
+    expect(parseModelCardDraft(draft).driftBaseline.score).toEqual({ edges: [0, 0.5, 1], proportions: [0.75, 0.25] });
+  });
+
+  it("takes the evaluation library's BaselineProfile interface as is (a compile-time check)", () => {
+    // Mirrors libs/evaluation's exported interfaces; interfaces do not fit index-signature types, so this
+    // fails to compile if the card schema's types ever become loose records.
+    interface VariableProfile {
+      edges: number[];
+      proportions: number[];
+      rows: number;
+      mean: number;
+      std: number;
+      min: number;
+      max: number;
+      quantiles: number[];
+    }
+    interface BaselineProfile {
+      version: 1;
+      rows: number;
+      bins: number;
+      score: VariableProfile;
+      features: Record<string, VariableProfile>;
+    }
+    const variable: VariableProfile = { edges: [1], proportions: [0.5, 0.5], rows: 2, mean: 1, std: 1, min: 0, max: 2, quantiles: [0, 2] };
+    const profile: BaselineProfile = { version: 1, rows: 2, bins: 2, score: variable, features: { tx_amount: variable } };
+    const draft: ModelCardDraft = { ...cardDraft(), driftBaseline: profile };
+    expect(parseModelCardDraft(draft).driftBaseline).toEqual(profile);
   });
 
   it('names the file and every bad field of a corrupt card', () => {

@@ -56,12 +56,24 @@ const confidenceInterval = z
 
 const metricEstimate = z.strictObject({ value: finite, ci: confidenceInterval.optional() });
 
+/**
+ * One variable's baseline as the evaluation library profiles it (`VariableProfile`): bin edges and the share
+ * of baseline rows per bin, plus optional summary statistics. Unknown extra fields are dropped (not
+ * rejected), so a newer profile format still loads.
+ */
 const binnedDistribution = z
-  .looseObject({
-    /** Bin boundaries in ascending order (interior cut points, or every boundary). */
-    edges: z.array(finite).min(1),
+  .object({
+    /** Bin edges in ascending order: interior cut points (edges + 1 bins), or every boundary (edges − 1 bins). */
+    edges: z.array(finite),
     /** Share of the baseline rows in each bin; sums to 1. */
     proportions: z.array(z.number().min(0).max(1)).min(1),
+    rows: count.optional(),
+    mean: finite.optional(),
+    std: finite.optional(),
+    min: finite.optional(),
+    max: finite.optional(),
+    /** Percentiles 0…100, for a KS statistic against the baseline. */
+    quantiles: z.array(finite).optional(),
   })
   .superRefine((d, ctx) => {
     for (let i = 1; i < d.edges.length; i++) {
@@ -134,12 +146,19 @@ const draftShape = {
     expectedAlertsPerDay: finite.optional(),
     expectedCost: finite.optional(),
   }),
-  /** Baseline distributions for drift (PSI): the score's and each feature's, as the evaluation library profiles them. */
-  driftBaseline: z.strictObject({
-    score: binnedDistribution,
-    features: z.record(z.string(), binnedDistribution),
+  /**
+   * Baseline distributions for drift (PSI, KS): the score's and each feature's, in the evaluation library's
+   * `BaselineProfile` shape (`{version, rows, bins, score, features}`); unknown fields are dropped.
+   */
+  driftBaseline: z.object({
+    /** Format version of the profile. */
+    version: z.number().int().positive().optional(),
     /** Rows the baseline was computed on. */
     rows: count.optional(),
+    /** Bins per variable it was built with (deciles: 10). */
+    bins: z.number().int().positive().optional(),
+    score: binnedDistribution,
+    features: z.record(z.string(), binnedDistribution),
   }),
   description: z.string().optional(),
 };
