@@ -4,13 +4,13 @@
  */
 export type TransactionsErrorCode =
   /** A simulator or split parameter is out of its domain (the message names it). */
-  | "INVALID_PARAMETER"
+  | 'INVALID_PARAMETER'
   /** A row breaks the Transaction contract (the message names the row, the column and the problem). */
-  | "INVALID_ROW"
+  | 'INVALID_ROW'
   /** A required column is absent from a file or from the column mapping. */
-  | "MISSING_COLUMN"
+  | 'MISSING_COLUMN'
   /** A dataset file cannot be read or written (missing, unsupported extension, unreadable). */
-  | "FILE_ERROR";
+  | 'FILE_ERROR';
 
 /** The one root error of `@fraudops/transactions`. */
 export class TransactionsError extends Error {
@@ -20,6 +20,6 @@ export class TransactionsError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = "TransactionsError";
+    this.name = 'TransactionsError';
   }
 }

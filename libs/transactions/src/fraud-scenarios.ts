@@ -1,5 +1,5 @@
-import { NumpyRandomState } from "./numpy-random-state.js";
-import { PythonRandom } from "./python-random.js";
+import { NumpyRandomState } from './numpy-random-state.js';
+import { PythonRandom } from './python-random.js';
 
 /** How many transactions each step turned from genuine into fraud. */
 export interface FraudsAddedByScenario {
@@ -47,8 +47,7 @@ export function applyFraudScenarios(
   }
 
   let lastDay = -1;
-  for (let row = 0; row < n; row++)
-    if (table.txTimeDays[row] > lastDay) lastDay = table.txTimeDays[row];
+  for (let row = 0; row < n; row++) if (table.txTimeDays[row] > lastDay) lastDay = table.txTimeDays[row];
   const byTerminal = rowsByKey(table.terminalId, world.terminals);
   const byCustomer = rowsByKey(table.customerId, world.customers);
   const numpy = new NumpyRandomState(0);
@@ -57,41 +56,23 @@ export function applyFraudScenarios(
   // S2: days 0..max-1, as the spec's loop `range(max(TX_TIME_DAYS))`.
   for (let day = 0; day < lastDay; day++) {
     numpy.seed(day + world.seed);
-    const compromised = numpy
-      .permutation(world.terminals)
-      .subarray(0, S2_TERMINALS_PER_DAY);
+    const compromised = numpy.permutation(world.terminals).subarray(0, S2_TERMINALS_PER_DAY);
     for (const terminal of compromised) {
-      forRowsInWindow(
-        byTerminal,
-        terminal,
-        table.txTimeDays,
-        day,
-        day + S2_COMPROMISED_DAYS,
-        (row) => {
-          if (markFraud(table, row, 2)) added.s2++;
-        },
-      );
+      forRowsInWindow(byTerminal, terminal, table.txTimeDays, day, day + S2_COMPROMISED_DAYS, (row) => {
+        if (markFraud(table, row, 2)) added.s2++;
+      });
     }
   }
 
   // S3: the victims' transactions in table order; Python's sampler picks a third of them.
   for (let day = 0; day < lastDay; day++) {
     numpy.seed(day + world.seed);
-    const victims = numpy
-      .permutation(world.customers)
-      .subarray(0, S3_CUSTOMERS_PER_DAY);
+    const victims = numpy.permutation(world.customers).subarray(0, S3_CUSTOMERS_PER_DAY);
     const candidates: number[] = [];
     for (const customer of victims) {
-      forRowsInWindow(
-        byCustomer,
-        customer,
-        table.txTimeDays,
-        day,
-        day + S3_COMPROMISED_DAYS,
-        (row) => {
-          candidates.push(row);
-        },
-      );
+      forRowsInWindow(byCustomer, customer, table.txTimeDays, day, day + S3_COMPROMISED_DAYS, (row) => {
+        candidates.push(row);
+      });
     }
     candidates.sort((a, b) => a - b);
     python.seed(day + world.seed);
@@ -105,11 +86,7 @@ export function applyFraudScenarios(
 }
 
 /** Labels a row as fraud of `scenario`; true when it was genuine before. */
-function markFraud(
-  table: ScenarioTable,
-  row: number,
-  scenario: number,
-): boolean {
+function markFraud(table: ScenarioTable, row: number, scenario: number): boolean {
   const wasGenuine = table.txFraud[row] === 0;
   table.txFraud[row] = 1;
   table.txFraudScenario[row] = scenario;

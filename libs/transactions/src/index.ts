@@ -1,5 +1,5 @@
-export type { TransactionColumns } from "./columns.js";
-export { TransactionsError, type TransactionsErrorCode } from "./errors.js";
+export type { TransactionColumns } from './columns.js';
+export { TransactionsError, type TransactionsErrorCode } from './errors.js';
 export {
   simulateTransactions,
   resolveSimulationParams,
@@ -9,5 +9,29 @@ export {
   type SimulationProgress,
   type SimulationMetadata,
   type SimulatedTransactions,
-} from "./simulator.js";
-export type { FraudsAddedByScenario } from "./fraud-scenarios.js";
+} from './simulator.js';
+export type { FraudsAddedByScenario } from './fraud-scenarios.js';
+export {
+  TransactionSchema,
+  TRANSACTION_FIELDS,
+  toTransactionColumns,
+  findInvalidValues,
+  describeInvalidValue,
+  idFromString,
+  parseDatetime,
+  type Transaction,
+  type TransactionField,
+  type DatasetField,
+  type InvalidValue,
+} from './contract.js';
+export {
+  readTransactions,
+  writeTransactions,
+  datasetFormatOf,
+  type DatasetFormat,
+  type OnInvalid,
+  type ReadOptions,
+  type ReadReport,
+  type ReadTransactions,
+  type WriteResult,
+} from './dataset-io.js';

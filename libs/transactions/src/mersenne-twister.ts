@@ -3,7 +3,7 @@
  * The two libraries differ only in how an integer seed becomes the initial state, so one generator offers
  * both seeding schemes. State lives in a Uint32Array and is regenerated 624 words at a time.
  */
-import { TransactionsError } from "./errors.js";
+import { TransactionsError } from './errors.js';
 
 // Math functions bound once: in hot loops a module binding is cheaper than a global property lookup
 // (markedly so inside the vm contexts test runners use).
@@ -22,10 +22,7 @@ export class MersenneTwister {
   /** numpy `RandomState.seed(seed)` / `np.random.seed(seed)`: Knuth's linear initialisation of the state. */
   seedLikeNumpy(seed: number): void {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new TransactionsError(
-        "INVALID_PARAMETER",
-        `numpy seed must be an integer in [0, 2^32 - 1], got ${seed}`,
-      );
+      throw new TransactionsError('INVALID_PARAMETER', `numpy seed must be an integer in [0, 2^32 - 1], got ${seed}`);
     }
     this.initLinear(seed);
     this.position = N;
@@ -37,10 +34,7 @@ export class MersenneTwister {
    */
   seedLikePython(seed: number): void {
     if (!Number.isSafeInteger(seed))
-      throw new TransactionsError(
-        "INVALID_PARAMETER",
-        `Python seed must be a safe integer, got ${seed}`,
-      );
+      throw new TransactionsError('INVALID_PARAMETER', `Python seed must be a safe integer, got ${seed}`);
     let magnitude = Math.abs(seed);
     const key: number[] = [];
     do {

@@ -1,5 +1,5 @@
-import { MersenneTwister } from "./mersenne-twister.js";
-import { TransactionsError } from "./errors.js";
+import { MersenneTwister } from './mersenne-twister.js';
+import { TransactionsError } from './errors.js';
 
 // Math functions bound once: in hot loops a module binding is cheaper than a global property lookup
 // (markedly so inside the vm contexts test runners use).
@@ -72,10 +72,7 @@ export class NumpyRandomState {
    */
   poisson(lam: number): number {
     if (!(lam >= 0) || lam >= 10) {
-      throw new TransactionsError(
-        "INVALID_PARAMETER",
-        `poisson rate must be in [0, 10), got ${lam}`,
-      );
+      throw new TransactionsError('INVALID_PARAMETER', `poisson rate must be in [0, 10), got ${lam}`);
     }
     if (lam === 0) return 0;
     const enlam = exp(-lam);
@@ -108,10 +105,7 @@ export class NumpyRandomState {
   /** `permutation(n)`: 0..n-1 shuffled by numpy's legacy Fisher–Yates (from the end). */
   permutation(n: number): Int32Array {
     if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
-      throw new TransactionsError(
-        "INVALID_PARAMETER",
-        `permutation size must be a non-negative int32, got ${n}`,
-      );
+      throw new TransactionsError('INVALID_PARAMETER', `permutation size must be a non-negative int32, got ${n}`);
     }
     const values = new Int32Array(n);
     for (let i = 0; i < n; i++) values[i] = i;

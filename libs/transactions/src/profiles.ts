@@ -1,4 +1,4 @@
-import { NumpyRandomState } from "./numpy-random-state.js";
+import { NumpyRandomState } from './numpy-random-state.js';
 
 // Math functions bound once: in hot loops a module binding is cheaper than a global property lookup
 // (markedly so inside the vm contexts test runners use).
@@ -29,10 +29,7 @@ export interface AvailableTerminals {
 }
 
 /** Step 1 of the spec: one generator seeded with `seed`, draws in the order x, y, mean amount, rate. */
-export function generateCustomerProfiles(
-  count: number,
-  seed: number,
-): CustomerProfiles {
+export function generateCustomerProfiles(count: number, seed: number): CustomerProfiles {
   const random = new NumpyRandomState(seed);
   const profiles: CustomerProfiles = {
     x: new Float64Array(count),
@@ -53,10 +50,7 @@ export function generateCustomerProfiles(
 }
 
 /** Step 2 of the spec: terminal locations from a generator seeded with `seed`. */
-export function generateTerminalProfiles(
-  count: number,
-  seed: number,
-): TerminalProfiles {
+export function generateTerminalProfiles(count: number, seed: number): TerminalProfiles {
   const random = new NumpyRandomState(seed);
   const profiles: TerminalProfiles = {
     x: new Float64Array(count),
@@ -74,7 +68,7 @@ export function generateTerminalProfiles(
  * (square each difference, add, square root), so that terminals on the boundary fall on the same side.
  */
 export function findAvailableTerminals(
-  customers: Pick<CustomerProfiles, "x" | "y">,
+  customers: Pick<CustomerProfiles, 'x' | 'y'>,
   terminals: TerminalProfiles,
   radius: number,
 ): AvailableTerminals {

@@ -1,5 +1,5 @@
-import { MersenneTwister } from "./mersenne-twister.js";
-import { TransactionsError } from "./errors.js";
+import { MersenneTwister } from './mersenne-twister.js';
+import { TransactionsError } from './errors.js';
 
 /**
  * The draws of CPython's `random` module (3.11) that the simulator uses: `choice` and `sample` over
@@ -25,10 +25,7 @@ export class PythonRandom {
   /** `_randbelow(n)`: k = bit length of n, draw k-bit integers until one is below n. */
   randbelow(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 0xffffffff) {
-      throw new TransactionsError(
-        "INVALID_PARAMETER",
-        `randbelow bound must be an integer in [1, 2^32 - 1], got ${n}`,
-      );
+      throw new TransactionsError('INVALID_PARAMETER', `randbelow bound must be an integer in [1, 2^32 - 1], got ${n}`);
     }
     const shift = Math.clz32(n); // 32 - bit length of n
     let r: number;
@@ -40,11 +37,7 @@ export class PythonRandom {
 
   /** `random.choice(seq)`. */
   choice<T>(sequence: ArrayLike<T>): T {
-    if (sequence.length === 0)
-      throw new TransactionsError(
-        "INVALID_PARAMETER",
-        "cannot choose from an empty sequence",
-      );
+    if (sequence.length === 0) throw new TransactionsError('INVALID_PARAMETER', 'cannot choose from an empty sequence');
     return sequence[this.randbelow(sequence.length)];
   }
 
@@ -55,10 +48,7 @@ export class PythonRandom {
   sample(population: ArrayLike<number>, k: number): Float64Array {
     const n = population.length;
     if (!Number.isInteger(k) || k < 0 || k > n) {
-      throw new TransactionsError(
-        "INVALID_PARAMETER",
-        `sample size must be an integer in [0, ${n}], got ${k}`,
-      );
+      throw new TransactionsError('INVALID_PARAMETER', `sample size must be an integer in [0, ${n}], got ${k}`);
     }
     const result = new Float64Array(k);
     let setSize = 21;

@@ -1,17 +1,10 @@
-import type { TransactionColumns } from "./columns.js";
-import { TransactionsError } from "./errors.js";
-import {
-  applyFraudScenarios,
-  type FraudsAddedByScenario,
-} from "./fraud-scenarios.js";
-import { NumpyRandomState, roundHalfEven } from "./numpy-random-state.js";
-import {
-  findAvailableTerminals,
-  generateCustomerProfiles,
-  generateTerminalProfiles,
-} from "./profiles.js";
-import { PythonRandom } from "./python-random.js";
-import { stableOrderByKey } from "./stable-order.js";
+import type { TransactionColumns } from './columns.js';
+import { TransactionsError } from './errors.js';
+import { applyFraudScenarios, type FraudsAddedByScenario } from './fraud-scenarios.js';
+import { NumpyRandomState, roundHalfEven } from './numpy-random-state.js';
+import { findAvailableTerminals, generateCustomerProfiles, generateTerminalProfiles } from './profiles.js';
+import { PythonRandom } from './python-random.js';
+import { stableOrderByKey } from './stable-order.js';
 
 // Math functions bound once: in hot loops a module binding is cheaper than a global property lookup
 // (markedly so inside the vm contexts test runners use).
@@ -38,19 +31,18 @@ export interface SimulationParams {
   seed: number;
 }
 
-export const DEFAULT_SIMULATION_PARAMS: Readonly<SimulationParams> =
-  Object.freeze({
-    customers: 5000,
-    terminals: 10000,
-    days: 183,
-    startDate: "2018-04-01",
-    radius: 5,
-    seed: 0,
-  });
+export const DEFAULT_SIMULATION_PARAMS: Readonly<SimulationParams> = Object.freeze({
+  customers: 5000,
+  terminals: 10000,
+  days: 183,
+  startDate: '2018-04-01',
+  radius: 5,
+  seed: 0,
+});
 
 /** Where the simulator is; `done` counts `total` units of the current stage. */
 export interface SimulationProgress {
-  stage: "profiles" | "transactions" | "sort" | "frauds";
+  stage: 'profiles' | 'transactions' | 'sort' | 'frauds';
   done: number;
   total: number;
 }
@@ -80,44 +72,29 @@ export interface SimulatedTransactions extends TransactionColumns {
 }
 
 /** Fills defaults and refuses values outside the simulator's domain, naming the parameter. */
-export function resolveSimulationParams(
-  params: Partial<SimulationParams> = {},
-): SimulationParams {
+export function resolveSimulationParams(params: Partial<SimulationParams> = {}): SimulationParams {
   const resolved: SimulationParams = {
     ...DEFAULT_SIMULATION_PARAMS,
     ...stripUndefined(params),
   };
   const integer = (name: keyof SimulationParams, min: number, max: number) => {
     const value = resolved[name];
-    if (
-      typeof value !== "number" ||
-      !Number.isInteger(value) ||
-      value < min ||
-      value > max
-    ) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new TransactionsError(
-        "INVALID_PARAMETER",
+        'INVALID_PARAMETER',
         `${name} must be an integer in [${min}, ${max}], got ${String(value)}`,
       );
     }
   };
   // The fraud scenarios draw 3 customers and 2 terminals each day.
-  integer("customers", 3, 10_000_000);
-  integer("terminals", 2, 10_000_000);
+  integer('customers', 3, 10_000_000);
+  integer('terminals', 2, 10_000_000);
   // TX_TIME_SECONDS stays a 32-bit key for the sort.
-  integer("days", 1, floor(0xffffffff / SECONDS_PER_DAY));
-  integer(
-    "seed",
-    0,
-    0xffffffff - Math.max(resolved.customers, resolved.days, 2),
-  );
-  if (
-    typeof resolved.radius !== "number" ||
-    !(resolved.radius > 0) ||
-    !Number.isFinite(resolved.radius)
-  ) {
+  integer('days', 1, floor(0xffffffff / SECONDS_PER_DAY));
+  integer('seed', 0, 0xffffffff - Math.max(resolved.customers, resolved.days, 2));
+  if (typeof resolved.radius !== 'number' || !(resolved.radius > 0) || !Number.isFinite(resolved.radius)) {
     throw new TransactionsError(
-      "INVALID_PARAMETER",
+      'INVALID_PARAMETER',
       `radius must be a positive number, got ${String(resolved.radius)}`,
     );
   }
@@ -126,20 +103,16 @@ export function resolveSimulationParams(
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined),
-  ) as Partial<T>;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** `YYYY-MM-DD` → Unix epoch seconds at UTC midnight. */
 export function parseStartDate(startDate: string): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(startDate);
-  const epochMs = match
-    ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))
-    : NaN;
+  const epochMs = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
   if (!match || new Date(epochMs).toISOString().slice(0, 10) !== startDate) {
     throw new TransactionsError(
-      "INVALID_PARAMETER",
+      'INVALID_PARAMETER',
       `startDate must be a calendar date YYYY-MM-DD, got "${startDate}"`,
     );
   }
@@ -169,17 +142,10 @@ export function simulateTransactions(
   const startEpochSeconds = parseStartDate(resolved.startDate);
   const report = options.onProgress ?? (() => undefined);
 
-  report({ stage: "profiles", done: 0, total: 1 });
+  report({ stage: 'profiles', done: 0, total: 1 });
   const customers = generateCustomerProfiles(resolved.customers, resolved.seed);
-  const terminals = generateTerminalProfiles(
-    resolved.terminals,
-    resolved.seed + 1,
-  );
-  const available = findAvailableTerminals(
-    customers,
-    terminals,
-    resolved.radius,
-  );
+  const terminals = generateTerminalProfiles(resolved.terminals, resolved.seed + 1);
+  const available = findAvailableTerminals(customers, terminals, resolved.radius);
 
   const generated = generateRows(
     resolved,
@@ -190,10 +156,8 @@ export function simulateTransactions(
     report,
   );
 
-  report({ stage: "sort", done: 0, total: 1 });
-  const order = stableOrderByKey(
-    generated.timeSeconds.subarray(0, generated.length),
-  );
+  report({ stage: 'sort', done: 0, total: 1 });
+  const order = stableOrderByKey(generated.timeSeconds.subarray(0, generated.length));
   const n = generated.length;
   const columns = {
     length: n,
@@ -219,13 +183,13 @@ export function simulateTransactions(
     columns.txAmount[row] = generated.amount[source];
   }
 
-  report({ stage: "frauds", done: 0, total: 1 });
+  report({ stage: 'frauds', done: 0, total: 1 });
   const fraudsAddedByScenario = applyFraudScenarios(columns, {
     customers: resolved.customers,
     terminals: resolved.terminals,
     seed: resolved.seed,
   });
-  report({ stage: "frauds", done: 1, total: 1 });
+  report({ stage: 'frauds', done: 1, total: 1 });
   return {
     ...columns,
     metadata: { params: resolved, startEpochSeconds, fraudsAddedByScenario },
@@ -248,8 +212,7 @@ function generateRows(
   let n = 0;
   const progressEvery = Math.max(1, floor(params.customers / 100));
   for (let c = 0; c < params.customers; c++) {
-    if (c % progressEvery === 0)
-      report({ stage: "transactions", done: c, total: params.customers });
+    if (c % progressEvery === 0) report({ stage: 'transactions', done: c, total: params.customers });
     const seed = c + params.seed;
     numpy.seed(seed);
     python.seed(seed);
@@ -267,8 +230,7 @@ function generateRows(
         if (amount < 0) amount = numpy.uniform(0, mean * 2);
         amount = roundHalfEven(amount, 2);
         if (terminalCount === 0) continue;
-        const terminal =
-          available.terminals[first + python.randbelow(terminalCount)];
+        const terminal = available.terminals[first + python.randbelow(terminalCount)];
         if (n === rows.timeSeconds.length) rows = growRows(rows, n);
         rows.timeSeconds[n] = time + SECONDS_PER_DAY * day;
         rows.customerId[n] = c;
@@ -279,7 +241,7 @@ function generateRows(
     }
   }
   report({
-    stage: "transactions",
+    stage: 'transactions',
     done: params.customers,
     total: params.customers,
   });
