@@ -11,7 +11,7 @@ swcJestConfig.swcrc = false;
 module.exports = {
   displayName: 'modeling',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/jest.environment.cjs',
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig]
   },

@@ -1,0 +1,66 @@
+import { binFeatureMatrix, fitFeatureBins, missingBin } from './binning.js';
+import { syntheticFraudData } from './testing/synthetic.js';
+
+describe('quantile binning', () => {
+  const { features } = syntheticFraudData(20_000, 1);
+
+  it('gives every value the bin whose float32 bounds enclose it, and NaN the missing bin', () => {
+    const bins = fitFeatureBins(features);
+    const binned = binFeatureMatrix(features, bins);
+    for (let f = 0; f < features.cols; f++) {
+      const bounds = bins.upperBounds[f];
+      expect(bounds.length).toBeLessThanOrEqual(255);
+      expect(bounds[bounds.length - 1]).toBe(Infinity);
+      let wrong = 0;
+      for (let r = 0; r < features.rows; r++) {
+        const x = features.values[r * features.cols + f];
+        const code = binned.codes[f * features.rows + r];
+        if (Number.isNaN(x)) {
+          if (code !== missingBin(bins, f)) wrong++;
+        } else if (!(x <= bounds[code]) || (code > 0 && !(x > bounds[code - 1]))) {
+          wrong++;
+        }
+      }
+      expect(wrong).toBe(0);
+      if (f === 5) expect(binned.codes.subarray(5 * features.rows, 6 * features.rows)).toContain(missingBin(bins, 5));
+      for (const bound of bounds) expect(Math.fround(bound)).toBe(bound);
+    }
+  });
+
+  it('keeps one bin per distinct value when there are few (binary flag, integer count)', () => {
+    const bins = fitFeatureBins(features);
+    expect(bins.upperBounds[1].length).toBe(2); // flag 0/1
+    expect(bins.upperBounds[2].length).toBe(10); // counts 0..9
+    expect(Array.from(bins.upperBounds[1])).toEqual([0.5, Infinity]);
+  });
+
+  it('spreads a continuous feature over roughly equal-count bins within maxBins', () => {
+    const bins = fitFeatureBins(features, { maxBins: 16 });
+    const binned = binFeatureMatrix(features, bins);
+    const counts = new Array(17).fill(0);
+    for (let r = 0; r < features.rows; r++) counts[binned.codes[3 * features.rows + r]]++;
+    expect(bins.upperBounds[3].length).toBe(16);
+    for (let b = 0; b < 16; b++) {
+      expect(counts[b]).toBeGreaterThan(features.rows / 16 / 2);
+      expect(counts[b]).toBeLessThan((features.rows / 16) * 2);
+    }
+  });
+
+  it('gives a heavy value a bin of its own', () => {
+    const rows = 10_000;
+    const values = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) values[i] = i < 6000 ? 0 : i; // 60% zeros, then distinct values
+    const bins = fitFeatureBins({ rows, cols: 1, values }, { maxBins: 8 });
+    const binned = binFeatureMatrix({ rows, cols: 1, values }, bins);
+    expect(binned.codes[0]).toBe(0);
+    expect(binned.codes[5999]).toBe(0);
+    expect(binned.codes[6000]).toBe(1);
+    expect(bins.upperBounds[0][0]).toBeLessThan(6000);
+  });
+
+  it('rejects more than 255 value bins', () => {
+    expect(() => fitFeatureBins(features, { maxBins: 256 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_PARAMETER' }),
+    );
+  });
+});

@@ -1,0 +1,382 @@
+import { binFeatureMatrix, fitFeatureBins, type BinnedMatrix } from './binning.js';
+import { ModelingError } from './errors.js';
+import { checkBinaryLabels, checkFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
+import { LocalHistogramBuilder, type HistogramBuilder } from './histogram-builder.js';
+import { histogramLayout } from './histogram.js';
+import { createParallelHistogramBuilder } from './parallel-histogram-builder.js';
+import { SeededRandom } from './seeded-random.js';
+import { addTreeMargins, decisionTreeFromNodes, type DecisionTree, type TreeEnsemble } from './tree-ensemble.js';
+import { growTree, type GrownTree, type GrowPolicy } from './tree-growth.js';
+import { averagePrecision, logLossFromMargins } from './validation-metrics.js';
+
+/** Hyperparameters of {@link trainGbdt}; names and defaults follow XGBoost's where they share a meaning. */
+export interface GbdtParams {
+  /** Boosting rounds (trees). @defaultValue 100 */
+  nEstimators?: number;
+  /** Shrinkage applied to every leaf value (XGBoost `eta`). @defaultValue 0.1 */
+  learningRate?: number;
+  /** @defaultValue 'depthwise' */
+  growPolicy?: GrowPolicy;
+  /** Maximum depth, 0 for none (then `lossguide` must bound the tree with `numLeaves`). @defaultValue 6 */
+  maxDepth?: number;
+  /** Leaf budget for `lossguide` (ignored by `depthwise`), 0 for none. @defaultValue 31 */
+  numLeaves?: number;
+  /** L2 regularisation of leaf values (XGBoost `lambda`). @defaultValue 1 */
+  lambda?: number;
+  /** Minimum loss reduction to split (XGBoost `gamma`). @defaultValue 0 */
+  minSplitGain?: number;
+  /** Minimum hessian sum in a child (XGBoost `min_child_weight`). @defaultValue 1 */
+  minChildWeight?: number;
+  /** Minimum rows in a child (LightGBM `min_data_in_leaf`). @defaultValue 1 */
+  minDataInLeaf?: number;
+  /** Fraction of rows sampled (seeded, without replacement) for each tree. @defaultValue 1 */
+  subsample?: number;
+  /** Fraction of features sampled (seeded) for each tree. @defaultValue 1 */
+  colsampleByTree?: number;
+  /** Weight of positive rows (fraud), e.g. negatives / positives for balanced classes. @defaultValue 1 */
+  scalePosWeight?: number;
+  /** Value bins per feature, ≤ 255 (one more code is kept for missing values). @defaultValue 255 */
+  maxBins?: number;
+  /**
+   * Initial probability; its logit is the model's base margin F0. Defaults to the weighted positive rate of
+   * the training labels (what XGBoost ≥ 2 estimates; pass XGBoost 1.7 the same `base_score` to compare).
+   */
+  baseScore?: number;
+  /** Seeds row/column sampling and the quantile sample. @defaultValue 0 */
+  seed?: number;
+}
+
+export type ResolvedGbdtParams = Required<Omit<GbdtParams, 'baseScore'>> & { baseScore: number };
+
+export type EarlyStoppingMetric = 'average_precision' | 'logloss';
+
+export interface EarlyStopping {
+  validation: FeatureMatrix;
+  labels: Uint8Array;
+  /** Stop after this many rounds without improvement; the model keeps the best round's trees. */
+  rounds: number;
+  /** @defaultValue 'average_precision' */
+  metric?: EarlyStoppingMetric;
+}
+
+export interface RoundInfo {
+  round: number;
+  rounds: number;
+  /** The validation metric after this round, when early stopping is on. */
+  validation?: number;
+}
+
+export interface GbdtTrainOptions {
+  earlyStopping?: EarlyStopping;
+  /**
+   * Threads building histograms: 1 keeps everything on the calling thread, n > 1 adds n − 1 worker
+   * threads. The model is the same for any value. @defaultValue 'auto' — {@link defaultHistogramThreads}
+   */
+  threads?: number | 'auto';
+  onRound?: (info: RoundInfo) => void;
+}
+
+/** Total split gain and number of splits per feature, over the model's trees. */
+export interface FeatureImportance {
+  gain: Float64Array;
+  splits: Uint32Array;
+}
+
+export interface GbdtTrainingResult {
+  model: TreeEnsemble;
+  importance: FeatureImportance;
+  params: ResolvedGbdtParams;
+  /** Present when early stopping was on: the metric per round and the round whose trees were kept. */
+  validation?: { metric: EarlyStoppingMetric; history: Float64Array; bestRound: number; bestValue: number };
+}
+
+const DEFAULTS: Required<Omit<GbdtParams, 'baseScore'>> = {
+  nEstimators: 100,
+  learningRate: 0.1,
+  growPolicy: 'depthwise',
+  maxDepth: 6,
+  numLeaves: 31,
+  lambda: 1,
+  minSplitGain: 0,
+  minChildWeight: 1,
+  minDataInLeaf: 1,
+  subsample: 1,
+  colsampleByTree: 1,
+  scalePosWeight: 1,
+  maxBins: 255,
+  seed: 0,
+};
+
+function invalid(name: string, value: unknown, expected: string): never {
+  throw new ModelingError('INVALID_PARAMETER', `${name} must be ${expected}, got ${String(value)}`);
+}
+
+function resolveParams(params: GbdtParams, labels: Uint8Array): ResolvedGbdtParams {
+  const p = { ...DEFAULTS, ...params };
+  const integer = (name: keyof GbdtParams, min: number, max = Infinity) => {
+    const v = p[name] as number;
+    if (!Number.isInteger(v) || v < min || v > max) invalid(name, v, `an integer in [${min}, ${max}]`);
+  };
+  const range = (name: keyof GbdtParams, min: number, max: number, minOpen = false) => {
+    const v = p[name] as number;
+    if (typeof v !== 'number' || !(minOpen ? v > min : v >= min) || !(v <= max)) {
+      invalid(name, v, `a number in ${minOpen ? '(' : '['}${min}, ${max}]`);
+    }
+  };
+  integer('nEstimators', 1);
+  range('learningRate', 0, 1, true);
+  if (p.growPolicy !== 'depthwise' && p.growPolicy !== 'lossguide') {
+    invalid('growPolicy', p.growPolicy, `'depthwise' or 'lossguide'`);
+  }
+  integer('maxDepth', 0, 30);
+  integer('numLeaves', 0);
+  if (p.numLeaves === 1) invalid('numLeaves', 1, 'at least 2 (or 0 for no limit)');
+  if (p.maxDepth === 0 && (p.growPolicy === 'depthwise' || p.numLeaves === 0)) {
+    invalid('maxDepth', 0, 'positive unless growPolicy is lossguide with a numLeaves limit');
+  }
+  range('lambda', 0, Infinity);
+  range('minSplitGain', 0, Infinity);
+  range('minChildWeight', 0, Infinity);
+  integer('minDataInLeaf', 1);
+  range('subsample', 0, 1, true);
+  range('colsampleByTree', 0, 1, true);
+  range('scalePosWeight', 0, Infinity, true);
+  integer('maxBins', 2, 255);
+  integer('seed', 0, 2 ** 32 - 1);
+  let baseScore = params.baseScore;
+  if (baseScore === undefined) {
+    let positives = 0;
+    for (let i = 0; i < labels.length; i++) positives += labels[i];
+    const weighted = positives * p.scalePosWeight;
+    baseScore = weighted / (weighted + labels.length - positives);
+  } else if (!(baseScore > 0 && baseScore < 1)) {
+    invalid('baseScore', baseScore, 'a probability in (0, 1)');
+  }
+  return { ...p, baseScore };
+}
+
+/**
+ * Histogram threads used when the caller does not say: worker threads only pay for themselves on large
+ * inputs (each level costs a round trip), so small sets stay on the calling thread.
+ */
+export function defaultHistogramThreads(rows: number, cols: number, cores: number): number {
+  if (rows * cols < 2_000_000) return 1;
+  return Math.max(1, Math.min(cores, 4));
+}
+
+/**
+ * Trains a gradient-boosted tree ensemble for binary classification (log loss) with histograms over
+ * quantile bins. Deterministic for a given seed, whatever the thread count.
+ */
+export async function trainGbdt(
+  features: FeatureMatrix,
+  labels: Uint8Array,
+  params: GbdtParams = {},
+  options: GbdtTrainOptions = {},
+): Promise<GbdtTrainingResult> {
+  checkFeatureMatrix(features);
+  checkBinaryLabels(labels, features.rows);
+  const resolved = resolveParams(params, labels);
+  const early = options.earlyStopping;
+  if (early) {
+    checkFeatureMatrix(early.validation, 'earlyStopping.validation');
+    if (early.validation.cols !== features.cols) {
+      throw new ModelingError(
+        'INVALID_INPUT',
+        `earlyStopping.validation has ${early.validation.cols} features, the training matrix has ${features.cols}`,
+      );
+    }
+    checkBinaryLabels(early.labels, early.validation.rows, 'earlyStopping.labels');
+    if (!Number.isInteger(early.rounds) || early.rounds < 1) invalid('earlyStopping.rounds', early.rounds, 'a positive integer');
+    const metric = early.metric ?? 'average_precision';
+    if (metric !== 'average_precision' && metric !== 'logloss') {
+      invalid('earlyStopping.metric', metric, `'average_precision' or 'logloss'`);
+    }
+  }
+  const cores = (await import('node:os')).availableParallelism();
+  const threadOption = options.threads ?? 'auto';
+  if (threadOption !== 'auto' && !(Number.isInteger(threadOption) && threadOption >= 1)) {
+    invalid('threads', threadOption, `a positive integer or 'auto'`);
+  }
+  const threads = threadOption === 'auto' ? defaultHistogramThreads(features.rows, features.cols, cores) : threadOption;
+
+  const { rows, cols } = features;
+  const shared = threads > 1;
+  const typed = <T>(make: (buffer: ArrayBuffer | SharedArrayBuffer) => T, bytes: number): T =>
+    make(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const bins = fitFeatureBins(features, { maxBins: resolved.maxBins, seed: resolved.seed });
+  const binned = binFeatureMatrix(features, bins, typed((b) => new Uint8Array(b), rows * cols));
+  const layout = histogramLayout(bins);
+  const gradHess = typed((b) => new Float64Array(b), rows * 16);
+  const rowIndex = typed((b) => new Uint32Array(b), rows * 4);
+  const inputs = { codes: binned.codes, gradHess, rowIndex, rows, layout };
+  const builder: HistogramBuilder = shared
+    ? await createParallelHistogramBuilder(inputs, threads - 1)
+    : new LocalHistogramBuilder(inputs);
+  try {
+    return trainLoop(features, labels, resolved, binned, builder, options, gradHess, rowIndex);
+  } finally {
+    await builder.close();
+  }
+}
+
+function trainLoop(
+  features: FeatureMatrix,
+  labels: Uint8Array,
+  params: ResolvedGbdtParams,
+  binned: BinnedMatrix,
+  builder: HistogramBuilder,
+  options: GbdtTrainOptions,
+  gradHess: Float64Array,
+  rowIndex: Uint32Array,
+): GbdtTrainingResult {
+  const { rows, cols } = features;
+  const baseMargin = Math.fround(Math.log(params.baseScore / (1 - params.baseScore)));
+  const margins = new Float64Array(rows).fill(baseMargin);
+  const inSample = new Uint8Array(rows);
+  const scratch = new Uint32Array(rows);
+  const random = new SeededRandom(params.seed);
+  const context = {
+    binned,
+    layout: histogramLayout(binned.bins),
+    gradHess,
+    rowIndex,
+    scratch,
+    sampleSize: rows,
+    builder,
+    params,
+  };
+  const allFeatures = Int32Array.from({ length: cols }, (_, f) => f);
+  const featuresPerTree = Math.max(1, Math.round(params.colsampleByTree * cols));
+  const trees: DecisionTree[] = [];
+  const treeGains: GrownTree[] = [];
+
+  const early = options.earlyStopping;
+  const metric = early?.metric ?? 'average_precision';
+  const validationMargins = early ? new Float64Array(early.validation.rows).fill(baseMargin) : null;
+  const history = new Float64Array(params.nEstimators);
+  let bestRound = -1;
+  let bestValue = metric === 'average_precision' ? -Infinity : Infinity;
+
+  for (let round = 0; round < params.nEstimators; round++) {
+    computeGradients(margins, labels, params.scalePosWeight, gradHess);
+    context.sampleSize = sampleRows(rows, params.subsample, random, rowIndex, inSample);
+    const treeFeatures =
+      featuresPerTree === cols ? allFeatures : random.sampleIndices(cols, featuresPerTree);
+    const grown = growTree(context, treeFeatures);
+    updateMargins(grown, context.rowIndex, margins);
+    if (context.sampleSize < rows) updateUnsampledMargins(grown, binned, inSample, margins);
+    const tree = toDecisionTree(grown);
+    trees.push(tree);
+    treeGains.push(grown);
+
+    let validation: number | undefined;
+    if (early && validationMargins) {
+      addTreeMargins(tree, 'leq', early.validation, validationMargins);
+      validation =
+        metric === 'average_precision'
+          ? averagePrecision(validationMargins, early.labels)
+          : logLossFromMargins(validationMargins, early.labels);
+      history[round] = validation;
+      const better = metric === 'average_precision' ? validation > bestValue : validation < bestValue;
+      if (better) {
+        bestValue = validation;
+        bestRound = round;
+      }
+    }
+    options.onRound?.({ round, rounds: params.nEstimators, validation });
+    if (early && round - bestRound >= early.rounds) break;
+  }
+
+  const kept = early ? bestRound + 1 : trees.length;
+  const model: TreeEnsemble = {
+    kind: 'tree_ensemble',
+    featureCount: cols,
+    comparison: 'leq',
+    baseMargin,
+    trees: trees.slice(0, kept),
+  };
+  return {
+    model,
+    importance: featureImportance(treeGains.slice(0, kept), cols),
+    params,
+    validation: early
+      ? { metric, history: history.slice(0, trees.length), bestRound, bestValue }
+      : undefined,
+  };
+}
+
+/** Log-loss gradient and hessian per row, interleaved; positives weighted by `scalePosWeight`. */
+function computeGradients(margins: Float64Array, labels: Uint8Array, scalePosWeight: number, out: Float64Array): void {
+  for (let r = 0; r < margins.length; r++) {
+    const p = 1 / (1 + Math.exp(-margins[r]));
+    const positive = labels[r] === 1;
+    const w = positive ? scalePosWeight : 1;
+    out[2 * r] = (positive ? p - 1 : p) * w;
+    // XGBoost's floor keeps confident rows from zeroing a node's hessian.
+    out[2 * r + 1] = Math.max(p * (1 - p), 1e-16) * w;
+  }
+}
+
+/** Fills `rowIndex` with this tree's rows in ascending order; returns how many. */
+function sampleRows(
+  rows: number,
+  fraction: number,
+  random: SeededRandom,
+  rowIndex: Uint32Array,
+  inSample: Uint8Array,
+): number {
+  if (fraction >= 1) {
+    for (let r = 0; r < rows; r++) rowIndex[r] = r;
+    return rows;
+  }
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    const picked = random.nextFloat() < fraction;
+    inSample[r] = picked ? 1 : 0;
+    if (picked) rowIndex[n++] = r;
+  }
+  return n;
+}
+
+function updateMargins(tree: GrownTree, rowIndex: Uint32Array, margins: Float64Array): void {
+  for (let node = 0; node < tree.feature.length; node++) {
+    if (tree.feature[node] >= 0) continue;
+    const value = tree.leafValue[node];
+    for (let i = tree.begin[node]; i < tree.end[node]; i++) margins[rowIndex[i]] += value;
+  }
+}
+
+/** Rows left out of the tree's sample still get its prediction, found by walking the tree on bin codes. */
+function updateUnsampledMargins(tree: GrownTree, binned: BinnedMatrix, inSample: Uint8Array, margins: Float64Array): void {
+  const { codes, rows, bins } = binned;
+  for (let r = 0; r < rows; r++) {
+    if (inSample[r] === 1) continue;
+    let node = 0;
+    while (tree.feature[node] >= 0) {
+      const f = tree.feature[node];
+      const code = codes[f * rows + r];
+      const goLeft = code === bins.upperBounds[f].length ? tree.missingLeft[node] === 1 : code <= tree.bin[node];
+      node = goLeft ? tree.left[node] : tree.right[node];
+    }
+    margins[r] += tree.leafValue[node];
+  }
+}
+
+function toDecisionTree(tree: GrownTree): DecisionTree {
+  return decisionTreeFromNodes({ ...tree, missingGoesLeft: tree.missingLeft });
+}
+
+function featureImportance(trees: GrownTree[], cols: number): FeatureImportance {
+  const gain = new Float64Array(cols);
+  const splits = new Uint32Array(cols);
+  for (const tree of trees) {
+    for (let node = 0; node < tree.feature.length; node++) {
+      const f = tree.feature[node];
+      if (f < 0) continue;
+      gain[f] += tree.gain[node];
+      splits[f]++;
+    }
+  }
+  return { gain, splits };
+}

@@ -1,0 +1,76 @@
+import type { FeatureBins } from './binning.js';
+
+/**
+ * Gradient histograms. A histogram holds, for every bin of every feature, three float64 sums: gradient,
+ * hessian and row count (`HISTOGRAM_STRIDE` values per bin). Feature `f` owns bins
+ * `[featureOffset[f], featureOffset[f + 1])`: its value bins, then its missing bin.
+ */
+export const HISTOGRAM_STRIDE = 3;
+
+export interface HistogramLayout {
+  featureOffset: Int32Array;
+  totalBins: number;
+  /** Float64 values in one histogram: totalBins × HISTOGRAM_STRIDE. */
+  size: number;
+}
+
+export function histogramLayout(bins: FeatureBins): HistogramLayout {
+  const cols = bins.upperBounds.length;
+  const featureOffset = new Int32Array(cols + 1);
+  for (let f = 0; f < cols; f++) featureOffset[f + 1] = featureOffset[f] + bins.upperBounds[f].length + 1;
+  const totalBins = featureOffset[cols];
+  return { featureOffset, totalBins, size: totalBins * HISTOGRAM_STRIDE };
+}
+
+/**
+ * Adds rows `rowIndex[begin..end)` to `hist` (which the caller zeroed) for the kernel's features.
+ * `gradHess` interleaves each row's gradient and hessian; `codes` is the column-major bin matrix.
+ */
+export type HistogramKernel = (
+  codes: Uint8Array,
+  gradHess: Float64Array,
+  hist: Float64Array,
+  rowIndex: Uint32Array,
+  begin: number,
+  end: number,
+) => void;
+
+/**
+ * Source of a histogram kernel specialised to a feature subset: the per-feature statements are unrolled
+ * with the column base and bin offset as constants. Measured on 900k rows × 15 features, the unrolled
+ * loop runs about 2–3× faster than a loop over features (V8 keeps the whole row in registers and drops
+ * the inner loop's bounds bookkeeping). The source is plain JavaScript so a worker thread can compile the
+ * same kernel.
+ */
+export function histogramKernelSource(features: ArrayLike<number>, layout: HistogramLayout, rows: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < features.length; i++) {
+    const f = features[i];
+    const columnBase = f * rows;
+    const binBase = layout.featureOffset[f];
+    lines.push(
+      `b = (${binBase} + codes[${columnBase} + r]) * ${HISTOGRAM_STRIDE}; hist[b] += g; hist[b + 1] += h; hist[b + 2] += 1;`,
+    );
+  }
+  return [
+    `for (let i = begin; i < end; i++) {`,
+    `  const r = rowIndex[i];`,
+    `  const g = gradHess[2 * r];`,
+    `  const h = gradHess[2 * r + 1];`,
+    `  let b;`,
+    ...lines.map((line) => `  ${line}`),
+    `}`,
+  ].join('\n');
+}
+
+export const HISTOGRAM_KERNEL_PARAMS = ['codes', 'gradHess', 'hist', 'rowIndex', 'begin', 'end'] as const;
+
+export function compileHistogramKernel(source: string): HistogramKernel {
+  // The source is generated above from integers only (feature indices, offsets, row count).
+  return new Function(...HISTOGRAM_KERNEL_PARAMS, source) as HistogramKernel;
+}
+
+/** `target = parent − child`, the sibling's histogram without touching its rows (the subtraction trick). */
+export function subtractHistogram(parent: Float64Array, child: Float64Array, target: Float64Array): void {
+  for (let i = 0; i < target.length; i++) target[i] = parent[i] - child[i];
+}
