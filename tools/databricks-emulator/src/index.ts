@@ -1,1 +1,12 @@
-export {};
+export {
+  startEmulator,
+  DEFAULT_TOKEN,
+  DEFAULT_PYTHON,
+  type Emulator,
+  type EmulatorOptions,
+  type RequestLogEntry,
+  type SqlWarehouseConnection,
+} from './emulator.js';
+export { FaultInjector, type FaultRule, type FaultEffect, type FaultMatch } from './faults.js';
+export type { ServicePrincipal } from './auth.js';
+export { startSqlWarehouse, type SqlWarehouse, type SqlWarehouseOptions } from './sql-warehouse/index.js';

@@ -1,1 +1,147 @@
-process.stdout.write('fraudops databricks emulator: not built yet.\n');
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions } from './emulator.js';
+
+const DEMO_URL = 'https://github.com/fraudops/fraudops.git';
+const DEMO_FOLDER = '/Repos/ci/fraudops';
+
+const HELP = `fraudops Databricks emulator — a local stand-in for a workspace (REST API, job runner, SQL warehouse)
+
+Usage: npm run emulator -- [options]
+
+Options:
+  --port N              REST port (default 8787; 0 picks a free one)
+  --host ADDR           interface to bind (default 127.0.0.1)
+  --token T             accepted personal access token (repeatable; default ${DEFAULT_TOKEN})
+  --state-file FILE     keep jobs, runs, Git folders and models across restarts
+  --data-dir DIR        where the workspace tree and volumes live (default: next to the state file, else temporary)
+  --git-remote URL=PATH serve Git URL from a local repository (repeatable)
+  --no-seed             do not create the demo Git folder ${DEMO_FOLDER}
+  --sql-port N          SQL warehouse port (default 8788; 0 picks a free one)
+  --no-sql              do not start the SQL warehouse endpoint
+  --tick-ms N           time runs spend in PENDING/TERMINATING (default 250)
+  --python PATH         Python for spark_python_task (default $FRAUDOPS_PYTHON, else /usr/bin/python3)
+  --json                print the connection details as one JSON line (for scripts)
+  -h, --help            this help
+
+By default the Git URL ${DEMO_URL} is served from the Git repository you start it in, and the
+Git folder ${DEMO_FOLDER} is cloned from it, so this works at once:
+
+  export DATABRICKS_HOST=http://127.0.0.1:8787 DATABRICKS_TOKEN=${DEFAULT_TOKEN}
+  npm run sync -- repo ${DEMO_FOLDER} --branch main
+`;
+
+function gitTopLevel(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function integer(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer; got "${value}".`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string', multiple: true },
+      'state-file': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'git-remote': { type: 'string', multiple: true },
+      'no-seed': { type: 'boolean' },
+      'sql-port': { type: 'string' },
+      'no-sql': { type: 'boolean' },
+      'tick-ms': { type: 'string' },
+      python: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const gitRemotes: Record<string, string> = {};
+  for (const mapping of values['git-remote'] ?? []) {
+    const eq = mapping.lastIndexOf('=');
+    if (eq <= 0) throw new Error(`--git-remote takes URL=PATH; got "${mapping}".`);
+    gitRemotes[mapping.slice(0, eq)] = mapping.slice(eq + 1);
+  }
+  const topLevel = gitTopLevel();
+  const seed = !values['no-seed'] && (gitRemotes[DEMO_URL] ?? topLevel);
+  if (seed && !gitRemotes[DEMO_URL]) gitRemotes[DEMO_URL] = seed;
+
+  const options: EmulatorOptions = {
+    port: integer(values.port, '--port', 8787),
+    ...(values.host ? { host: values.host } : {}),
+    ...(values.token ? { tokens: values.token } : {}),
+    ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    gitRemotes,
+    ...(seed ? { seedRepos: [{ path: DEMO_FOLDER, url: DEMO_URL }] } : {}),
+    ...(values.python ? { python: values.python } : {}),
+    runner: { tickMs: integer(values['tick-ms'], '--tick-ms', 250) },
+    sqlWarehouse: values['no-sql'] ? false : { port: integer(values['sql-port'], '--sql-port', 8788) },
+  };
+  const emulator = await startEmulator(options);
+  const sql = emulator.sqlWarehouse;
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        url: emulator.url,
+        token: emulator.token,
+        dataDir: emulator.dataDir,
+        volumesRoot: emulator.volumesRoot,
+        workspaceRoot: emulator.workspaceRoot,
+        gitRemotes,
+        ...(seed ? { seededGitFolder: DEMO_FOLDER } : {}),
+        ...(sql ? { sql: { host: sql.host, port: sql.port, path: sql.path, warehouseId: sql.warehouseId } } : {}),
+      })}\n`,
+    );
+  } else {
+    const lines = [
+      'fraudops Databricks emulator',
+      `  REST API     ${emulator.url}`,
+      `  token        ${emulator.token}`,
+      sql
+        ? `  SQL          host ${sql.host}, port ${sql.port}, path ${sql.path} (HTTPS, self-signed: checkServerCertificate false)`
+        : '  SQL          off (--no-sql)',
+      `  data         ${emulator.dataDir}`,
+      `  volumes      /Volumes/… → ${emulator.volumesRoot}/…`,
+      ...Object.entries(gitRemotes).map(([url, path]) => `  Git remote   ${url} → ${path}`),
+      ...(seed ? [`  Git folder   ${DEMO_FOLDER}`] : []),
+      '',
+      'Use it:',
+      `  export DATABRICKS_HOST=${emulator.url} DATABRICKS_TOKEN=${emulator.token}${sql ? ` DATABRICKS_WAREHOUSE_ID=${sql.warehouseId}` : ''}`,
+      ...(seed ? [`  npm run sync -- repo ${DEMO_FOLDER} --branch main`] : []),
+      'Ctrl-C stops it.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n'));
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await emulator.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`databricks-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,201 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ModelAlias, ModelVersionInfo, RegisteredModelInfo } from '@fraudops/databricks';
+import { ApiError, invalidParameter } from './api-error.js';
+import type { EmulatorContext } from './context.js';
+import { ok, optionalString, requireString, type Router } from './routing.js';
+import type { ModelRecord, ModelVersionRecord } from './state.js';
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/;
+const ALIAS = /^[A-Za-z_][A-Za-z0-9_-]{0,254}$/;
+
+const modelNotFound = (fullName: string) =>
+  new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', `Routine or Model '${fullName}' does not exist.`);
+const versionNotFound = (fullName: string, version: number | string) =>
+  new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', `Model Version ${version} of '${fullName}' does not exist.`);
+
+function checkName(value: string, field: string): void {
+  if (!NAME.test(value)) throw invalidParameter(`Invalid ${field} "${value}": use letters, digits, "_" and "-".`);
+}
+
+function aliasesOf(model: ModelRecord): ModelAlias[] {
+  return Object.entries(model.aliases)
+    .map(([alias_name, version_num]) => ({ alias_name, version_num }))
+    .sort((a, b) => a.alias_name.localeCompare(b.alias_name));
+}
+
+function renderModel(model: ModelRecord): RegisteredModelInfo {
+  return { ...model.info, aliases: aliasesOf(model) };
+}
+
+function renderVersion(model: ModelRecord, version: ModelVersionRecord): ModelVersionInfo {
+  return { ...version, aliases: aliasesOf(model).filter((a) => a.version_num === version.version) };
+}
+
+/**
+ * Unity Catalog registered models, versions and aliases, plus the MLflow Unity Catalog registry's
+ * `model-versions/create` + `finalize` pair through which versions come into being (the MLflow client
+ * uses it; here it also lets tests and local runs register versions). Catalogs and schemas are not
+ * modelled: any `catalog.schema` is accepted.
+ */
+export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
+  const models = () => ctx.state.data.models;
+  const find = (fullName: string): ModelRecord => {
+    const model = models()[fullName];
+    if (!model) throw modelNotFound(fullName);
+    return model;
+  };
+  const findVersion = (model: ModelRecord, raw: string | number): ModelVersionRecord => {
+    const n = Number(raw);
+    const version = model.versions.find((v) => v.version === n);
+    if (!version) throw versionNotFound(model.info.full_name, raw);
+    return version;
+  };
+  const base = '/api/2.1/unity-catalog/models';
+
+  router.add('POST', base, async (req) => {
+    const body = await req.json();
+    const catalog = requireString(body, 'catalog_name');
+    const schema = requireString(body, 'schema_name');
+    const name = requireString(body, 'name');
+    for (const [value, field] of [[catalog, 'catalog_name'], [schema, 'schema_name'], [name, 'name']] as const) checkName(value, field);
+    const fullName = `${catalog}.${schema}.${name}`;
+    if (models()[fullName]) {
+      throw new ApiError(409, 'RESOURCE_ALREADY_EXISTS', `Registered model '${fullName}' already exists.`);
+    }
+    const now = Date.now();
+    const comment = optionalString(body, 'comment');
+    const model: ModelRecord = {
+      info: {
+        full_name: fullName,
+        name,
+        catalog_name: catalog,
+        schema_name: schema,
+        owner: ctx.userName,
+        created_at: now,
+        updated_at: now,
+        storage_location: pathToFileURL(join(ctx.dataDir, 'uc-models', fullName)).href,
+        ...(comment ? { comment } : {}),
+      },
+      versions: [],
+      aliases: {},
+    };
+    models()[fullName] = model;
+    ctx.state.changed();
+    return ok(renderModel(model));
+  });
+
+  router.add('GET', `${base}/:name`, (req) => ok(renderModel(find(req.params['name']))));
+
+  router.add('DELETE', `${base}/:name`, (req) => {
+    find(req.params['name']);
+    delete models()[req.params['name']];
+    ctx.state.changed();
+    return ok({});
+  });
+
+  router.add('GET', `${base}/:name/versions`, (req) => {
+    const model = find(req.params['name']);
+    const max = Number(req.query.get('max_results') ?? '100');
+    const offset = Number(req.query.get('page_token') ?? '0');
+    const all = [...model.versions].sort((a, b) => b.version - a.version);
+    const page = all.slice(offset, offset + max);
+    return ok({
+      model_versions: page.map((v) => renderVersion(model, v)),
+      ...(offset + max < all.length ? { next_page_token: String(offset + max) } : {}),
+    });
+  });
+
+  router.add('GET', `${base}/:name/versions/:version`, (req) => {
+    const model = find(req.params['name']);
+    return ok(renderVersion(model, findVersion(model, req.params['version'])));
+  });
+
+  router.add('PUT', `${base}/:name/aliases/:alias`, async (req) => {
+    const model = find(req.params['name']);
+    const alias = req.params['alias'];
+    if (!ALIAS.test(alias) || alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) {
+      throw invalidParameter(`Invalid alias "${alias}": "latest" and v<number> are reserved; use letters, digits, "_" and "-".`);
+    }
+    const body = await req.json();
+    const raw = body['version_num'];
+    if (typeof raw !== 'number' && typeof raw !== 'string') throw invalidParameter('Missing required field: version_num');
+    const version = findVersion(model, raw);
+    model.aliases[alias] = version.version;
+    model.info.updated_at = Date.now();
+    ctx.state.changed();
+    return ok({ alias_name: alias, version_num: version.version });
+  });
+
+  router.add('GET', `${base}/:name/aliases/:alias`, (req) => {
+    const model = find(req.params['name']);
+    const number = model.aliases[req.params['alias']];
+    if (number === undefined) {
+      throw new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', `Alias ${req.params['alias']} does not exist on '${model.info.full_name}'.`);
+    }
+    return ok(renderVersion(model, findVersion(model, number)));
+  });
+
+  router.add('DELETE', `${base}/:name/aliases/:alias`, (req) => {
+    const model = find(req.params['name']);
+    delete model.aliases[req.params['alias']];
+    ctx.state.changed();
+    return ok({});
+  });
+
+  router.add('POST', '/api/2.0/mlflow/unity-catalog/model-versions/create', async (req) => {
+    const body = await req.json();
+    const model = find(requireString(body, 'name'));
+    const source = requireString(body, 'source');
+    const number = (model.versions.reduce((m, v) => Math.max(m, v.version), 0) || 0) + 1;
+    const storage = join(ctx.dataDir, 'uc-models', model.info.full_name, String(number));
+    mkdirSync(storage, { recursive: true });
+    const now = Date.now();
+    const runId = optionalString(body, 'run_id');
+    const description = optionalString(body, 'description');
+    const version: ModelVersionRecord = {
+      model_name: model.info.name,
+      catalog_name: model.info.catalog_name,
+      schema_name: model.info.schema_name,
+      version: number,
+      source,
+      ...(runId ? { run_id: runId } : {}),
+      ...(description ? { comment: description } : {}),
+      status: 'PENDING_REGISTRATION',
+      storage_location: pathToFileURL(storage).href,
+      created_at: now,
+      updated_at: now,
+    };
+    model.versions.push(version);
+    ctx.state.changed();
+    return ok({ model_version: mlflowView(model, version) });
+  });
+
+  router.add('POST', '/api/2.0/mlflow/unity-catalog/model-versions/finalize', async (req) => {
+    const body = await req.json();
+    const model = find(requireString(body, 'name'));
+    const raw = body['version'];
+    if (typeof raw !== 'string' && typeof raw !== 'number') throw invalidParameter('Missing required field: version');
+    const version = findVersion(model, raw);
+    version.status = 'READY';
+    version.updated_at = Date.now();
+    ctx.state.changed();
+    return ok({ model_version: mlflowView(model, version) });
+  });
+}
+
+/** The MLflow registry's view of a version: full name, version as a string, epoch-ms timestamps. */
+function mlflowView(model: ModelRecord, version: ModelVersionRecord) {
+  return {
+    name: model.info.full_name,
+    version: String(version.version),
+    source: version.source,
+    ...(version.run_id ? { run_id: version.run_id } : {}),
+    ...(version.comment ? { description: version.comment } : {}),
+    status: version.status,
+    storage_location: version.storage_location,
+    creation_timestamp: version.created_at,
+    last_updated_timestamp: version.updated_at,
+  };
+}
