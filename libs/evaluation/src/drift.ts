@@ -24,7 +24,10 @@ const PROFILE_QUANTILES = 100;
  * statistics and a quantile sketch. Plain JSON, stored in the model card (`driftBaseline`).
  */
 export interface VariableProfile {
-  /** Interior cut points (ascending, distinct); bin i holds values in (edges[i-1], edges[i]]. */
+  /**
+   * Interior cut points (ascending, distinct) at the baseline's deciles, merged so no bin is empty;
+   * bin i holds values in (edges[i-1], edges[i]].
+   */
   edges: number[];
   /** Share of baseline rows per bin (edges.length + 1 bins), unsmoothed; sums to 1. */
   proportions: number[];
@@ -54,8 +57,8 @@ export function profileVariable(values: ArrayLike<number>, bins = 10, name = 'va
   checkFinite(values, name);
   const sorted = sortedCopy(values);
   const all = quantileEdges(sorted, bins);
-  // repeated quantiles (a binary or discrete variable) collapse into fewer bins
-  const edges = Array.from(new Set(Array.from(all.subarray(1, bins)))).sort((a, b) => a - b);
+  const distinct = Array.from(new Set(Array.from(all.subarray(1, bins)))).sort((a, b) => a - b);
+  const edges = withoutEmptyBins(distinct, binCounts(distinct, values));
   const counts = binCounts(edges, values);
   const sum = new CompensatedSum();
   for (let i = 0; i < values.length; i++) sum.add(values[i]);
@@ -74,6 +77,25 @@ export function profileVariable(values: ArrayLike<number>, bins = 10, name = 'va
     max: sorted[sorted.length - 1],
     quantiles,
   };
+}
+
+/**
+ * Interpolated quantiles of a discrete variable (a 0/1 flag, a count) fall between observed values and
+ * leave bins no baseline row can reach; dropping their upper edge merges each empty bin into the next
+ * (the last one into the previous), so a binary flag gets exactly two bins.
+ */
+function withoutEmptyBins(edges: number[], counts: Float64Array): number[] {
+  const kept: number[] = [];
+  let pending = 0;
+  edges.forEach((edge, bin) => {
+    pending += counts[bin];
+    if (pending > 0) {
+      kept.push(edge);
+      pending = 0;
+    }
+  });
+  if (pending + counts[edges.length] === 0) kept.pop();
+  return kept;
 }
 
 /** The drift baseline of a model: its scores and each feature on the reference (training or test) window. */

@@ -144,7 +144,7 @@ function scoreDistributionChart(report: EvaluationReport): ReportChart {
         x: { field: 'score', type: 'quantitative', bin: { binned: true }, axis: axis('Score') },
         x2: { field: 'end' },
         y: { field: 'share', type: 'quantitative', stack: null, scale: { type: 'sqrt' }, axis: axis('Share of class', '%') },
-        color: { field: 'class', type: 'nominal', scale: { domain: ['fraud', 'genuine'], range: [FRAUD, GENUINE] }, legend: { title: null, orient: 'top-right' } },
+        color: { field: 'class', type: 'nominal', scale: { domain: ['fraud', 'genuine'], range: [FRAUD, GENUINE] }, legend: { title: null, orient: 'top' } },
       },
     },
   };
@@ -220,6 +220,6 @@ function dailyChart(report: EvaluationReport): ReportChart {
     id: 'daily',
     title: 'Daily alerts and card precision',
     caption: `Alerts per day at the chosen threshold, and card precision@${report.k} per day against its ceiling (what a perfect model would reach).`,
-    spec: cardValues.length > 0 ? { vconcat: [alerts, precision] } : alerts,
+    spec: cardValues.length > 0 ? { vconcat: [alerts, precision], resolve: { scale: { color: 'independent' } } } : alerts,
   };
 }

@@ -97,8 +97,8 @@ export function buildEvaluationReport(columns: PredictionColumns, options: Repor
 
   const roc = rocCurveFromCounts(counts);
   const pr = precisionRecallCurveFromCounts(counts);
-  const rocKeep = thinnedIndices(roc.fpr.length, maxPoints);
-  const prKeep = thinnedIndices(pr.recall.length, maxPoints);
+  const rocKeep = thinnedIndices(roc.fpr, roc.tpr, maxPoints);
+  const prKeep = thinnedIndices(pr.recall, pr.precision, maxPoints);
 
   const curves: EvaluationReport['curves'] = {
     roc: { fpr: rocKeep.map((i) => roc.fpr[i]), tpr: rocKeep.map((i) => roc.tpr[i]) },
@@ -108,7 +108,13 @@ export function buildEvaluationReport(columns: PredictionColumns, options: Repor
   if (standard.reliability) curves.reliability = standard.reliability.bins;
   else notes.push(`No reliability diagram: ${standard.skipped['ece']}.`);
   if (sweep.points[0].cost !== undefined) {
-    const keep = thinnedIndices(sweep.points.length, maxPoints).filter((i) => i > 0); // the "no alerts" point has no score
+    // from 1: the "no alerts" point sits above every score
+    const priced = sweep.points.slice(1);
+    const keep = thinnedIndices(
+      priced.map((point) => point.threshold),
+      priced.map((point) => point.cost as number),
+      maxPoints,
+    ).map((i) => i + 1);
     curves.cost = {
       threshold: keep.map((i) => sweep.points[i].threshold),
       costPerDay: keep.map((i) => (sweep.points[i].cost as number) / sweep.days),
@@ -148,12 +154,36 @@ export function buildEvaluationReport(columns: PredictionColumns, options: Repor
   return report;
 }
 
-/** Indices 0..length-1 thinned to about `max`, always keeping the first and the last. */
-function thinnedIndices(length: number, max: number): number[] {
-  const step = Math.max(1, Math.ceil(length / max));
-  const kept: number[] = [];
-  for (let i = 0; i < length; i += step) kept.push(i);
-  if (kept[kept.length - 1] !== length - 1) kept.push(length - 1);
+/**
+ * Indices of the points of a curve worth drawing: a point is kept when it has moved at least 1/max of
+ * the axes' ranges (L1) from the last kept one, so steep parts keep their detail and flat runs of
+ * millions of points shrink to a few. The first and last points are always kept.
+ */
+function thinnedIndices(xs: ArrayLike<number>, ys: ArrayLike<number>, max: number): number[] {
+  const length = xs.length;
+  if (length <= max) return Array.from({ length }, (_, i) => i);
+  const span = (values: ArrayLike<number>) => {
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < values.length; i++) {
+      low = Math.min(low, values[i]);
+      high = Math.max(high, values[i]);
+    }
+    return high > low ? high - low : 1;
+  };
+  const xSpan = span(xs);
+  const ySpan = span(ys);
+  const kept = [0];
+  let lastX = xs[0];
+  let lastY = ys[0];
+  for (let i = 1; i < length - 1; i++) {
+    if (Math.abs(xs[i] - lastX) / xSpan + Math.abs(ys[i] - lastY) / ySpan >= 1 / max) {
+      kept.push(i);
+      lastX = xs[i];
+      lastY = ys[i];
+    }
+  }
+  kept.push(length - 1);
   return kept;
 }
 

@@ -30,8 +30,9 @@ async function loadVega(): Promise<{ vega: Vega; vegaLite: VegaLite }> {
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const { vega, vegaLite } = await loadVega();
   try {
-    const compiled = vegaLite.compile(spec).spec;
-    const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+    // warnings go nowhere: a chart either renders or fails loudly below
+    const compiled = vegaLite.compile(spec, { logger: vega.logger(vega.Error) }).spec;
+    const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
     try {
       return await view.toSVG();
     } finally {
