@@ -2,20 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegistryError } from './errors.js';
+import { rejection } from './fixtures/errors.js';
 import { base64, cardDraft, fakeOnnx } from './fixtures/card-draft.js';
 import { LocalRegistry } from './local.js';
 import type { RegisterModelInput } from './registry.js';
-
-async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RegistryError) return error;
-    throw error;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 function input(tag: string, overrides: Partial<RegisterModelInput> = {}): RegisterModelInput {
   return {

@@ -19,6 +19,7 @@ import type {
   SetAliasOptions,
 } from './registry.js';
 import { resolveVersionNumber } from './resolution.js';
+import { parseStoredJson } from './stored-json.js';
 
 /** The default directory of the local registry, relative to the working directory. */
 export const DEFAULT_LOCAL_REGISTRY = 'models';
@@ -296,22 +297,7 @@ export class LocalRegistry implements ModelRegistry {
       if (errnoCode(error) === 'ENOENT') return { aliases: {}, history: [] };
       throw this.failure('read the aliases', path, error);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new RegistryError(RegistryErrorCode.artifactCorrupt, `${path} is not valid JSON: ${(error as Error).message}`, { path, cause: error });
-    }
-    const result = aliasesFileSchema.safeParse(parsed);
-    if (!result.success) {
-      const where = result.error.issues[0];
-      throw new RegistryError(
-        RegistryErrorCode.artifactCorrupt,
-        `${path} is not a valid aliases file: ${where.path.join('.') || '(root)'}: ${where.message}`,
-        { path },
-      );
-    }
-    return result.data;
+    return parseStoredJson(text, path, aliasesFileSchema, 'a valid aliases file');
   }
 
   /** Read-modify-write of the aliases file under its lock; `change` returns the event to record, if any. */

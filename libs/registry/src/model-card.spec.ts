@@ -1,16 +1,6 @@
-import { RegistryError } from './errors.js';
+import { errorOf } from './fixtures/errors.js';
 import { cardDraft } from './fixtures/card-draft.js';
 import { modelCardSchema, parseModelCard, parseModelCardDraft, type ModelCardDraft } from './model-card.js';
-
-function errorOf(action: () => unknown): RegistryError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof RegistryError) return error;
-    throw error;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 const digest = { sha256: 'a'.repeat(64), bytes: 10 };
 const { created: _created, ...draftFields } = cardDraft();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RegistryError, RegistryErrorCode } from './errors.js';
+import { describeIssues, parseStoredJson } from './stored-json.js';
 
 /** The version of the card format written into `card.json` (`schemaVersion`). */
 export const MODEL_CARD_SCHEMA_VERSION = 1;
@@ -206,37 +207,12 @@ export type ModelCardDraft = z.input<typeof modelCardDraftSchema>;
 export type BinnedDistribution = z.infer<typeof binnedDistribution>;
 export type MetricEstimate = z.infer<typeof metricEstimate>;
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 8)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .concat(error.issues.length > 8 ? [`… and ${error.issues.length - 8} more`] : [])
-    .join('; ');
-}
-
 /**
  * Validates a card read from `source` (a path or URL, used in the message). JSON text or a parsed value.
  * Throws `ARTIFACT_CORRUPT` naming the file and every bad field.
  */
 export function parseModelCard(content: string | unknown, source: string): ModelCard {
-  let value = content;
-  if (typeof content === 'string') {
-    try {
-      value = JSON.parse(content);
-    } catch (error) {
-      throw new RegistryError(RegistryErrorCode.artifactCorrupt, `${source} is not valid JSON: ${(error as Error).message}`, {
-        path: source,
-        cause: error,
-      });
-    }
-  }
-  const result = modelCardSchema.safeParse(value);
-  if (!result.success) {
-    throw new RegistryError(RegistryErrorCode.artifactCorrupt, `${source} is not a valid model card: ${describeIssues(result.error)}`, {
-      path: source,
-    });
-  }
-  return result.data;
+  return parseStoredJson(content, source, modelCardSchema, 'a valid model card');
 }
 
 /** Validates what a trainer wants to register; throws `INVALID_CARD` naming every bad field. */

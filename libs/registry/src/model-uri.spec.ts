@@ -1,15 +1,5 @@
-import { RegistryError } from './errors.js';
+import { errorOf } from './fixtures/errors.js';
 import { assertAlias, assertModelName, formatModelUri, parseModelUri } from './model-uri.js';
-
-function errorOf(action: () => unknown): RegistryError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof RegistryError) return error;
-    throw error;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 describe('parseModelUri', () => {
   it('parses an alias, a version and latest', () => {

@@ -1,17 +1,7 @@
-import { RegistryError } from './errors.js';
+import { errorOf } from './fixtures/errors.js';
 import { formatRegistryUri, parseRegistryUri } from './registry-uri.js';
 
 const cwd = '/srv/fraudops';
-
-function errorOf(action: () => unknown): RegistryError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof RegistryError) return error;
-    throw error;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 describe('parseRegistryUri', () => {
   it('defaults to models/ under the working directory', () => {

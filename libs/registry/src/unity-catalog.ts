@@ -26,6 +26,7 @@ import type {
 } from './registry.js';
 import { formatRegistryUri } from './registry-uri.js';
 import { resolveVersionNumber } from './resolution.js';
+import { parseStoredJson } from './stored-json.js';
 
 /** What the Unity Catalog backend uses of the Databricks client (a `DatabricksClient` fits). */
 export type UnityCatalogClient = Pick<DatabricksClient, 'api' | 'files' | 'models'>;
@@ -240,18 +241,7 @@ export class UnityCatalogRegistry implements ModelRegistry {
     for (const file of files) {
       const path = `${dir}/${file}`;
       const text = new TextDecoder().decode(await this.download(path, name));
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (error) {
-        throw new RegistryError(RegistryErrorCode.artifactCorrupt, `${path} is not valid JSON: ${(error as Error).message}`, { path, cause: error });
-      }
-      const result = aliasEventSchema.safeParse(parsed);
-      if (!result.success) {
-        const issue = result.error.issues[0];
-        throw new RegistryError(RegistryErrorCode.artifactCorrupt, `${path} is not a valid alias event: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { path });
-      }
-      events.push(result.data);
+      events.push(parseStoredJson(text, path, aliasEventSchema, 'a valid alias event'));
     }
     return byTime(events);
   }
