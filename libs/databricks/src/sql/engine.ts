@@ -65,12 +65,15 @@ export class DatabricksSqlEngine {
     return `${host}:${port}${path}`;
   }
 
-  /** Runs one statement and reads all its rows. DDL and DML return their (possibly empty) result too. */
-  async query(sql: string, params?: SqlParams): Promise<SqlQueryResult> {
+  /**
+   * Runs one statement and reads all its rows (fetched `chunkSize` rows at a time). DDL and DML return their
+   * result too: no columns for DDL, `num_affected_rows` for DML.
+   */
+  async query(sql: string, params?: SqlParams, options: { chunkSize?: number } = {}): Promise<SqlQueryResult> {
     let columnNames: readonly string[] = [];
     let columns: SqlValue[][] = [];
     let rowCount = 0;
-    for await (const chunk of this.queryChunks(sql, params)) {
+    for await (const chunk of this.queryChunks(sql, params, options)) {
       if (rowCount === 0 && columns.length === 0) {
         columnNames = chunk.columnNames;
         columns = chunk.columnNames.map(() => []);

@@ -107,8 +107,10 @@ const int = (sparkType: SparkTypeName, arrowType: (a: ArrowRuntime) => ArrowType
   arrowType,
   toArrow: (value) => Number(value),
 });
-/** BIGINT as Spark reports it (also the type of `num_affected_rows`). */
-export const BIGINT_ENCODING: ColumnEncoding = { sparkType: 'BIGINT_TYPE', arrowType: (a) => new a.Int64(), toArrow: toInt64 };
+/** BIGINT as Spark reports it (also the type of `num_affected_rows`): DuckDB hands BIGINT values over as bigint. */
+export const BIGINT_ENCODING: ColumnEncoding = { sparkType: 'BIGINT_TYPE', arrowType: (a) => new a.Int64(), toArrow: same };
+/** Wider or unsigned integers reported as BIGINT, checked to fit. */
+const WIDE_INTEGER_ENCODING: ColumnEncoding = { ...BIGINT_ENCODING, toArrow: toInt64 };
 const timestamp = (toMs: (value: DuckDBValue) => number): ColumnEncoding => ({
   sparkType: 'TIMESTAMP_TYPE',
   arrowType: (a) => new a.TimestampMicrosecond('UTC'),
@@ -141,11 +143,12 @@ export function columnEncodingFor(type: DuckDBType): ColumnEncoding {
     case TypeId.USMALLINT:
       return int('INT_TYPE', (a) => new a.Int32());
     case TypeId.BIGINT:
+      return BIGINT_ENCODING;
     case TypeId.UINTEGER:
     case TypeId.UBIGINT:
     case TypeId.HUGEINT:
     case TypeId.UHUGEINT:
-      return BIGINT_ENCODING;
+      return WIDE_INTEGER_ENCODING;
     case TypeId.FLOAT:
       return { sparkType: 'FLOAT_TYPE', arrowType: (a) => new a.Float32(), toArrow: same };
     case TypeId.DOUBLE:

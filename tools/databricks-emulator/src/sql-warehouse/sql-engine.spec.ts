@@ -57,9 +57,9 @@ describe('DatabricksSqlEngine against the local SQL warehouse', () => {
     }
     expect(chunkSizes).toEqual([40_000, 40_000, 20_000]);
     expect(sum).toBe((99_999 * 100_000) / 2);
-    const all = await sql.query('SELECT range AS id FROM range(120000)');
-    expect(all.rowCount).toBe(120_000);
-    expect(all.columns[0]?.[119_999]).toBe(119_999);
+    const all = await sql.query('SELECT range AS id FROM range(5000)', [], { chunkSize: 2_000 });
+    expect(all.rowCount).toBe(5_000);
+    expect(all.columns[0]?.[4_999]).toBe(4_999);
     expect(warehouse.stats().openOperations).toBe(0);
   });
 
