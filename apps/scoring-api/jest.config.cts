@@ -11,7 +11,8 @@ swcJestConfig.swcrc = false;
 module.exports = {
   displayName: 'scoring-api',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
+  // onnxruntime-node checks typed arrays against Node's main realm: share them (see the modeling lib's environment).
+  testEnvironment: '<rootDir>/../../libs/modeling/jest.environment.cjs',
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig]
   },

@@ -6,7 +6,9 @@ export interface RememberedAnswer {
   modelVersion: number;
 }
 
-interface Entry {
+export interface MemoryEntry<T> {
+  /** The transaction as first received: a repeat must carry the same fields. */
+  transaction: T;
   /** Set once scored. */
   answer?: RememberedAnswer;
   /** The feature vector, kept only until the answer exists (a retry racing the first request rescores it). */
@@ -20,8 +22,8 @@ interface Entry {
  * This is what makes a repeated `transaction_id` return the same answer without updating the state twice,
  * and what feedback uses to pair a label with the score it judges.
  */
-export class AnswerMemory {
-  private readonly entries = new Map<string, Entry>();
+export class AnswerMemory<T> {
+  private readonly entries = new Map<string, MemoryEntry<T>>();
 
   constructor(readonly capacity: number) {}
 
@@ -29,14 +31,14 @@ export class AnswerMemory {
     return this.entries.size;
   }
 
-  get(id: string): Entry | undefined {
+  get(id: string): MemoryEntry<T> | undefined {
     return this.entries.get(id);
   }
 
   /** Remembers a freshly vectorised transaction (before it is scored). */
-  rememberVector(id: string, vector: Float32Array): void {
+  remember(id: string, transaction: T, vector: Float32Array): void {
     if (this.capacity === 0) return;
-    this.entries.set(id, { vector });
+    this.entries.set(id, { transaction, vector });
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
@@ -45,16 +47,16 @@ export class AnswerMemory {
 
   rememberAnswer(id: string, answer: RememberedAnswer): void {
     const entry = this.entries.get(id);
-    if (!entry) return;
+    if (!entry || entry.answer) return;
     entry.answer = answer;
     entry.vector = undefined;
   }
 
-  /** Records a label; returns whether the id was known, and whether it already had a label. */
+  /** Records a label; says whether the id was known and whether it had that label already. */
   rememberLabel(id: string, label: 0 | 1): 'known' | 'unknown' | 'repeated' {
     const entry = this.entries.get(id);
     if (!entry) return 'unknown';
-    if (entry.label !== undefined) return 'repeated';
+    if (entry.label === label) return 'repeated';
     entry.label = label;
     return 'known';
   }

@@ -22,6 +22,8 @@ export interface AppDeps<T> {
   service: ScoringService<T>;
   /** The Transaction contract that validates `/v1/score` bodies. */
   transactionSchema: z.ZodType<T>;
+  /** The contract's rule for transaction ids (feedback). */
+  transactionIdSchema: z.ZodType<string | number>;
   drift: DriftMeasure;
   logger: Logger;
   metrics: ServiceMetrics;
@@ -52,7 +54,7 @@ export function createApp<T>(deps: AppDeps<T>): Express {
 
   const authenticated = requireApiKey(config.apiKeys);
   app.use(['/v1', '/v2'], authenticated);
-  app.use(scoreRoutes({ service, transactionSchema: deps.transactionSchema, bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));
+  app.use(scoreRoutes({ service, transactionSchema: deps.transactionSchema, transactionIdSchema: deps.transactionIdSchema, bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));
   app.use(modelInfoRoutes(service));
   app.use(monitoringRoutes(report));
   app.use(openInferenceRoutes(service, { bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));

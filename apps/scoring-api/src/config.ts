@@ -37,6 +37,11 @@ export interface ScoringConfig {
   monitoringWindow: number;
   /** Answers remembered per transaction id so that a retry returns the same answer. @defaultValue 200000 */
   answerCacheSize: number;
+  /**
+   * How far (seconds) a transaction may lag the newest one seen and still be scored — as if it happened at
+   * the newest time, because the online state needs time order. Older ones get 422 OUT_OF_ORDER. @defaultValue 300
+   */
+  lateToleranceSeconds: number;
   /** Grace period for in-flight requests on shutdown. @defaultValue 10000 */
   shutdownTimeoutMs: number;
   /** onnxruntime intra-op threads per model. @defaultValue 1 */
@@ -106,6 +111,7 @@ const envSchema = z
     CHUNK_ROWS: integer(1, 1_000_000, 256),
     MONITORING_WINDOW: integer(100, 10_000_000, 10_000),
     ANSWER_CACHE_SIZE: integer(0, 100_000_000, 200_000),
+    LATE_TOLERANCE_S: integer(0, 86_400 * 365, 300),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
     ONNX_THREADS: integer(1, 256, 1),
     LOG_LEVEL: optionalText
@@ -143,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chunkRows: e.CHUNK_ROWS,
     monitoringWindow: e.MONITORING_WINDOW,
     answerCacheSize: e.ANSWER_CACHE_SIZE,
+    lateToleranceSeconds: e.LATE_TOLERANCE_S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     onnxThreads: e.ONNX_THREADS,
     logLevel: e.LOG_LEVEL,

@@ -15,12 +15,16 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   /** The route exists but not for this method. */
   METHOD_NOT_ALLOWED: 405,
+  /** A transaction id arrived again with different fields (amount, time, customer or terminal). */
+  CONFLICTING_TRANSACTION: 409,
   /** Another reload is running. */
   RELOAD_IN_PROGRESS: 409,
   /** Body larger than `BODY_LIMIT`. */
   PAYLOAD_TOO_LARGE: 413,
   /** Body sent with a content type other than application/json. */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A transaction is older than the online state accepts (`LATE_TOLERANCE_S` behind the newest one). */
+  OUT_OF_ORDER: 422,
   /** The reload candidate failed a check; the previous model keeps serving. */
   RELOAD_REJECTED: 422,
   /** No model loaded yet (or warm-up not finished). */

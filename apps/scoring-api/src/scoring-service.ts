@@ -19,12 +19,13 @@ export interface ScoringServiceOptions<T> {
   chunkRows: number;
   monitoringWindow: number;
   answerCacheSize: number;
+  lateToleranceSeconds: number;
   metrics: ServiceMetrics;
   logger: Logger;
 }
 
 export interface ScoredTransaction {
-  transaction_id: string;
+  transaction_id: string | number;
   probability: number;
   decision: 'alert' | 'pass';
   threshold: number;
@@ -43,7 +44,8 @@ export interface ScoreResponse {
 export interface FeedbackResponse {
   applied: number;
   repeated: number;
-  unknown: string[];
+  /** Ids (as sent) of transactions the service does not know (never scored, or past the state's horizon). */
+  unknown: Array<string | number>;
 }
 
 export type ReloadStep =
@@ -70,7 +72,7 @@ export class ScoringService<T> {
   readonly challenger: ModelSlot;
   readonly recent: RecentWindow;
   readonly labelled: LabelledWindow;
-  private readonly answers: AnswerMemory;
+  private readonly answers: AnswerMemory<T>;
   private readonly stateLock = new Mutex();
   private reloading = false;
   private warm = false;
@@ -132,6 +134,11 @@ export class ScoringService<T> {
     return { ready: reasons.length === 0, reasons };
   }
 
+  /** Stateful calls wait for warm-up: live transactions must not interleave with the history replay. */
+  private requireWarmState(): void {
+    if (!this.warm) throw new ScoringError('NOT_READY', 'The online feature state is warming up; retry shortly.');
+  }
+
   private leaseChampion(): ModelLease {
     if (this.draining) throw new ScoringError('SHUTTING_DOWN', 'The service is shutting down; retry on another instance.');
     const lease = this.champion.lease();
@@ -140,10 +147,13 @@ export class ScoringService<T> {
   }
 
   /**
-   * Scores transactions through the online state. New ids update the state once; ids seen before get
-   * their earlier answer back. Large batches yield to the event loop every `chunkRows` rows.
+   * Scores transactions through the online state, in time order whatever their order in the request.
+   * New ids update the state once; a repeated id gets its earlier answer back. Large batches yield to the
+   * event loop every `chunkRows` rows. Nothing is recorded when the batch has a late or conflicting
+   * transaction (`OUT_OF_ORDER`, `CONFLICTING_TRANSACTION`).
    */
   async score(transactions: readonly T[]): Promise<ScoreResponse> {
+    this.requireWarmState();
     const lease = this.leaseChampion();
     try {
       const model = lease.model;
@@ -151,20 +161,23 @@ export class ScoringService<T> {
       const width = pipeline.spec.features.length;
       const n = transactions.length;
       const keys = transactions.map((t) => pipeline.keyOf(t));
+      const times = Float64Array.from(transactions, (t) => pipeline.timeOf(t));
+      const order = n === 1 ? [0] : Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b);
       const vectors = new Float32Array(n * width);
       const earlier: Array<RememberedAnswer | undefined> = new Array(n);
       const fresh = new Uint8Array(n);
 
       await this.stateLock.runExclusive(async () => {
-        for (let i = 0; i < n; i++) {
-          if (i > 0 && i % chunkRows === 0) await yieldToEventLoop();
+        this.checkBatch(transactions, keys, times, order);
+        for (let k = 0; k < n; k++) {
+          if (k > 0 && k % chunkRows === 0) await yieldToEventLoop();
+          const i = order[k];
           const known = this.answers.get(keys[i]);
           if (known?.answer) earlier[i] = known.answer;
           else if (known?.vector) vectors.set(known.vector, i * width);
           else {
-            pipeline.vectorize(transactions[i], vectors, i * width);
-            this.answers.rememberVector(keys[i], vectors.slice(i * width, (i + 1) * width));
-            fresh[i] = 1;
+            if (pipeline.vectorize(transactions[i], vectors, i * width)) fresh[i] = 1;
+            this.answers.remember(keys[i], transactions[i], vectors.slice(i * width, (i + 1) * width));
           }
         }
       });
@@ -175,14 +188,14 @@ export class ScoringService<T> {
       let freshCount = 0;
       let alerts = 0;
       for (let i = 0; i < n; i++) {
-        const before = earlier[i];
+        const before = earlier[i] ?? this.answers.get(keys[i])?.answer;
         if (before) {
-          results[i] = { transaction_id: keys[i], probability: before.probability, decision: before.decision, threshold: before.threshold };
+          results[i] = { transaction_id: pipeline.idOf(transactions[i]), probability: before.probability, decision: before.decision, threshold: before.threshold };
           continue;
         }
         const probability = probabilities[i];
         const decision = probability >= threshold ? 'alert' : 'pass';
-        results[i] = { transaction_id: keys[i], probability, decision, threshold };
+        results[i] = { transaction_id: pipeline.idOf(transactions[i]), probability, decision, threshold };
         this.answers.rememberAnswer(keys[i], { probability, decision, threshold, modelVersion: model.version });
         if (fresh[i]) {
           freshCount++;
@@ -201,6 +214,43 @@ export class ScoringService<T> {
     }
   }
 
+  /**
+   * Checks a batch before anything is recorded: its earliest transaction is within the late tolerance of the
+   * state's newest, and no id comes back with other fields (against memory or within the batch).
+   */
+  private checkBatch(transactions: readonly T[], keys: string[], times: Float64Array, order: number[]): void {
+    const pipeline = this.options.features;
+    let earliest = -1;
+    for (const i of order) {
+      if (!this.answers.get(keys[i])) {
+        earliest = i;
+        break;
+      }
+    }
+    const oldestAccepted = pipeline.newestTime - this.options.lateToleranceSeconds;
+    if (earliest >= 0 && times[earliest] < oldestAccepted) {
+      throw new ScoringError(
+        'OUT_OF_ORDER',
+        `transactions[${earliest}] is more than ${this.options.lateToleranceSeconds} s older than the newest transaction scored; ` +
+          'the online state takes transactions in time order.',
+        [{ path: `transactions[${earliest}].tx_datetime`, problem: `is more than ${this.options.lateToleranceSeconds} s behind the newest transaction` }],
+      );
+    }
+    const firstInBatch = new Map<string, number>();
+    for (let i = 0; i < transactions.length; i++) {
+      const earlierIndex = firstInBatch.get(keys[i]);
+      const reference = earlierIndex !== undefined ? transactions[earlierIndex] : this.answers.get(keys[i])?.transaction;
+      if (reference !== undefined && !pipeline.sameTransaction(reference, transactions[i])) {
+        throw new ScoringError(
+          'CONFLICTING_TRANSACTION',
+          `transactions[${i}] reuses a transaction_id that was scored with different fields; ids must identify one transaction.`,
+          [{ path: `transactions[${i}].transaction_id`, problem: 'was already used for a transaction with other fields' }],
+        );
+      }
+      if (earlierIndex === undefined) firstInBatch.set(keys[i], i);
+    }
+  }
+
   /** Stateless scoring of precomputed feature vectors (`rows × F`, row-major), for the Open Inference Protocol. */
   async infer(vectors: Float32Array, rows: number): Promise<{ model: ServedModel; probabilities: Float32Array }> {
     const lease = this.leaseChampion();
@@ -214,20 +264,22 @@ export class ScoringService<T> {
   }
 
   /** Fraud labels for earlier transactions: fed to the online state and paired with the score they judge. */
-  async feedback(labels: ReadonlyArray<{ transaction_id: string; is_fraud: boolean }>): Promise<FeedbackResponse> {
+  async feedback(labels: ReadonlyArray<{ transaction_id: string | number; is_fraud: boolean }>): Promise<FeedbackResponse> {
+    this.requireWarmState();
     const outcome: FeedbackResponse = { applied: 0, repeated: 0, unknown: [] };
     await this.stateLock.runExclusive(async () => {
       for (let i = 0; i < labels.length; i++) {
         if (i > 0 && i % this.options.chunkRows === 0) await yieldToEventLoop();
         const { transaction_id: id, is_fraud: isFraud } = labels[i];
-        const result: LabelOutcome = this.options.features.label(id, isFraud);
-        const memory = this.answers.rememberLabel(id, isFraud ? 1 : 0);
+        const key = this.options.features.keyOfId(id);
+        const result: LabelOutcome = this.options.features.label(key, isFraud);
+        const memory = this.answers.rememberLabel(key, isFraud ? 1 : 0);
         if (memory === 'known') {
-          const answer = this.answers.get(id)?.answer;
+          const answer = this.answers.get(key)?.answer;
           if (answer) this.labelled.push(answer.probability, isFraud ? 1 : 0, answer.threshold);
         }
         if (result === 'unknown' && memory === 'unknown') outcome.unknown.push(id);
-        else if (result === 'repeated' || memory === 'repeated') outcome.repeated++;
+        else if (result === 'unchanged' || memory === 'repeated') outcome.repeated++;
         else outcome.applied++;
       }
     });

@@ -6,7 +6,7 @@ export interface FeatureSpecIdentity {
 }
 
 /** What a fraud label did to the online state. */
-export type LabelOutcome = 'applied' | 'unknown' | 'repeated';
+export type LabelOutcome = 'applied' | 'unchanged' | 'unknown';
 
 /**
  * The online side of the feature spec, as the service uses it: each scored transaction is turned into its
@@ -15,13 +15,27 @@ export type LabelOutcome = 'applied' | 'unknown' | 'repeated';
  */
 export interface FeaturePipeline<T> {
   readonly spec: FeatureSpecIdentity;
-  /** The id a repeat of the transaction would carry (the answer memory's key). */
+  /** The transaction id as the client sent it (echoed in results). */
+  idOf(transaction: T): string | number;
+  /** A transaction id in canonical form: the answer memory's key, the same for scoring and feedback. */
+  keyOfId(id: string | number): string;
+  /** `keyOfId(idOf(transaction))`. */
   keyOf(transaction: T): string;
-  /** Writes the transaction's feature vector into `out` at `offset` and adds it to the state. */
-  vectorize(transaction: T, out: Float32Array, offset: number): void;
-  /** Applies a fraud label to an earlier transaction. */
-  label(transactionId: string, isFraud: boolean): LabelOutcome;
-  /** Transactions currently held in the state (a warm-up indicator). */
+  /** Seconds since the epoch. */
+  timeOf(transaction: T): number;
+  /** Whether two transactions with one id carry the same fields (a retry) or not (a conflict). */
+  sameTransaction(a: T, b: T): boolean;
+  /** The newest transaction time in the state (seconds), or -Infinity when it is empty. */
+  readonly newestTime: number;
+  /**
+   * Writes the transaction's feature vector into `out` at `offset` and adds it to the state. A transaction
+   * older than `newestTime` is taken as happening at `newestTime` (the state needs time order). Returns
+   * false when the state already held the id (its stored vector is written; nothing is counted twice).
+   */
+  vectorize(transaction: T, out: Float32Array, offset: number): boolean;
+  /** Applies a fraud label to an earlier transaction (id in canonical form, from `keyOfId`). */
+  label(key: string, isFraud: boolean): LabelOutcome;
+  /** Transactions currently held in the state. */
   readonly size: number;
   saveSnapshot(path: string): Promise<void>;
   loadSnapshot(path: string): Promise<void>;

@@ -23,9 +23,12 @@ function shorten(key: string): string {
  * card or customer data back into responses and logs (the reason MLflow users asked for this, #16537).
  */
 export function describeIssue(issue: z.core.$ZodIssue): string {
+  // Schemas (the Transaction contract) may word a rule themselves; zod's own wording is replaced below.
+  const own = !/^(Invalid|Too (small|big)|Unrecognized)/.test(issue.message);
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? `is required (${issue.expected})` : `must be of type ${issue.expected}`;
+      if (issue.input === undefined) return `is required (${issue.expected})`;
+      return own ? issue.message : `must be of type ${issue.expected}`;
     case 'too_small':
       return issue.origin === 'array'
         ? `must have at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}`
@@ -41,7 +44,8 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `has unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.slice(0, 5).map((k) => JSON.stringify(shorten(k))).join(', ')}${issue.keys.length > 5 ? ', …' : ''}`;
     case 'invalid_union':
-      return 'does not match any accepted form';
+      if (issue.input === undefined) return 'is required';
+      return own ? issue.message : 'does not match any accepted form';
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'not_multiple_of':

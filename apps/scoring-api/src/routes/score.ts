@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { transactionIdSchema } from '../http/transaction-id.js';
 import { jsonBody } from '../http/json-body.js';
 import { parseBody } from '../http/validation.js';
 import type { ScoringService } from '../scoring-service.js';
@@ -9,12 +8,14 @@ export interface ScoreRouteOptions<T> {
   service: ScoringService<T>;
   /** The Transaction contract (one schema for files, the API and the simulator). */
   transactionSchema: z.ZodType<T>;
+  /** The contract's rule for transaction ids (feedback refers to transactions by id). */
+  transactionIdSchema: z.ZodType<string | number>;
   bodyLimitBytes: number;
   maxBatch: number;
 }
 
 /** `POST /v1/score` and `POST /v1/feedback`: the stateful scoring API payment systems call. */
-export function scoreRoutes<T>({ service, transactionSchema, bodyLimitBytes, maxBatch }: ScoreRouteOptions<T>): Router {
+export function scoreRoutes<T>({ service, transactionSchema, transactionIdSchema, bodyLimitBytes, maxBatch }: ScoreRouteOptions<T>): Router {
   const scoreRequest = z.strictObject({ transactions: z.array(transactionSchema).min(1).max(maxBatch) });
   const feedbackRequest = z.strictObject({
     labels: z

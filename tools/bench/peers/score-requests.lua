@@ -1,0 +1,70 @@
+-- wrk script for `npm run bench -- scoring`: POSTs /v1/score-shaped bodies, every transaction with a new id
+-- and a time that moves forward (the online state sees a realistic stream, never a repeat), and prints the
+-- run's figures as one JSON line (WRK_JSON …) for the suite to parse.
+--
+-- Settings (environment): BENCH_PATH (/v1/score), BENCH_BATCH (transactions per request, 1),
+-- BENCH_ID_BASE (first id − 1), BENCH_TIME_BASE (epoch seconds of the first transaction),
+-- BENCH_AUTH (a bearer key, optional).
+
+local path = os.getenv("BENCH_PATH") or "/v1/score"
+local batch = tonumber(os.getenv("BENCH_BATCH") or "1")
+local id_base = tonumber(os.getenv("BENCH_ID_BASE") or "0")
+local time_base = tonumber(os.getenv("BENCH_TIME_BASE") or "1538352000")
+local auth = os.getenv("BENCH_AUTH")
+
+local threads = {}
+local thread_count = 0
+
+function setup(thread)
+  thread:set("thread_index", thread_count)
+  thread_count = thread_count + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  counter = 0
+  -- Threads draw from disjoint id ranges.
+  first_id = id_base + (thread_index or 0) * 1000000000
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  if auth and auth ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. auth
+  end
+end
+
+local function transaction(n)
+  local id = first_id + n
+  -- About 20 transactions a second across 5,000 customers and 10,000 terminals.
+  return string.format(
+    '{"transaction_id":%d,"tx_datetime":%d,"customer_id":%d,"terminal_id":%d,"tx_amount":%.2f}',
+    id, time_base + math.floor(n / 20), (n * 7919) % 5000, (n * 104729) % 10000, ((n * 31) % 20000) / 100)
+end
+
+function request()
+  local parts = {}
+  for i = 1, batch do
+    counter = counter + 1
+    parts[i] = transaction(counter)
+  end
+  return wrk.format(nil, path, nil, '{"transactions":[' .. table.concat(parts, ",") .. ']}')
+end
+
+local non_2xx = 0
+
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    non_2xx = non_2xx + 1
+    if non_2xx <= 3 then
+      io.stderr:write("non-2xx " .. status .. ": " .. string.sub(body or "", 1, 300) .. "\n")
+    end
+  end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"errors_status":%d,"errors_connect":%d,"errors_read":%d,' ..
+    '"errors_write":%d,"errors_timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, summary.bytes, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+end
