@@ -1,1 +1,5 @@
-process.stdout.write('fraudops sync-cli: not built yet.\n');
+import { runCli } from './cli/program.js';
+
+runCli(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
