@@ -35,3 +35,15 @@ export {
   type ReadTransactions,
   type WriteResult,
 } from './dataset-io.js';
+export {
+  timeSplit,
+  baselineSplit,
+  prequentialFolds,
+  takeRows,
+  dayIndices,
+  type TimeSplit,
+  type TimeSplitOptions,
+  type PrequentialOptions,
+} from './splits.js';
+export { fingerprintTransactions } from './fingerprint.js';
+export { summarizeTransactions, type TransactionsSummary } from './summary.js';

@@ -1,81 +1,91 @@
-import { simulateTransactions, resolveSimulationParams } from './simulator.js';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { simulateTransactions, resolveSimulationParams, type SimulationProgress } from './simulator.js';
+import { fingerprintTransactions } from './fingerprint.js';
 import { TransactionsError } from './errors.js';
 
-function scenarioCounts(scenarios: Uint8Array): number[] {
-  const counts = [0, 0, 0, 0];
-  for (const s of scenarios) counts[s]++;
-  return counts;
+// The numpy implementation of the same spec (the benchmark peer) is the reference for any parameters.
+const PYTHON = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
+const NUMPY_PEER = join(__dirname, '..', '..', '..', 'tools', 'bench', 'peers', 'simulator_numpy.py');
+
+function numpySimulation(args: string[]): { rows: number; sha256: string; frauds_added_by_scenario: number[] } {
+  return JSON.parse(execFileSync(PYTHON, [NUMPY_PEER, ...args, '--json'], { encoding: 'utf8' }));
 }
 
-describe('simulateTransactions, default parameters (the handbook dataset)', () => {
-  const progress: string[] = [];
-  const tx = simulateTransactions({}, { onProgress: (p) => progress.push(p.stage) });
+describe('simulateTransactions', () => {
+  const small = { customers: 60, terminals: 150, days: 30 };
 
-  it('reproduces the published row count and first row', () => {
-    expect(tx.length).toBe(1_754_155);
-    expect(tx.txTimeSeconds[0]).toBe(31);
-    expect(tx.customerId[0]).toBe(596);
-    expect(tx.terminalId[0]).toBe(3156);
-    expect(tx.txAmount[0]).toBe(57.16);
-    expect(tx.txDatetime[0]).toBe(Date.UTC(2018, 3, 1, 0, 0, 31) / 1000);
-  });
+  it.each([
+    { seed: 0, radius: 5, startDate: '2018-04-01' },
+    { seed: 11, radius: 12.5, startDate: '2021-02-28' },
+  ])(
+    'matches the numpy implementation bit for bit on a small world (seed $seed, radius $radius)',
+    ({ seed, radius, startDate }) => {
+      const tx = simulateTransactions({ ...small, seed, radius, startDate });
+      const reference = numpySimulation([
+        '--customers',
+        '60',
+        '--terminals',
+        '150',
+        '--days',
+        '30',
+        '--seed',
+        String(seed),
+        '--radius',
+        String(radius),
+        '--start-date',
+        startDate,
+      ]);
+      expect(tx.length).toBe(reference.rows);
+      expect(Object.values(tx.metadata.fraudsAddedByScenario)).toEqual(reference.frauds_added_by_scenario);
+      expect(fingerprintTransactions(tx)).toBe(reference.sha256);
+    },
+  );
 
-  it('reproduces the frauds added by each scenario step and the final scenario counts', () => {
-    expect(tx.metadata.fraudsAddedByScenario).toEqual({
-      s1: 978,
-      s2: 9099,
-      s3: 4604,
-    });
-    expect(scenarioCounts(tx.txFraudScenario)).toEqual([1_754_155 - 14_681, 973, 9077, 4631]);
-    let frauds = 0;
-    for (const f of tx.txFraud) frauds += f;
-    expect(frauds).toBe(14_681);
-    expect(frauds / tx.length).toBe(0.008369271814634397);
-  });
-
-  it('numbers rows in time order with stable ties and consistent time columns', () => {
-    for (let i = 0; i < tx.length; i++) {
-      if (tx.transactionId[i] !== i) throw new Error(`transaction id ${tx.transactionId[i]} at row ${i}`);
-      if (i > 0 && tx.txDatetime[i] < tx.txDatetime[i - 1]) throw new Error(`row ${i} is earlier than row ${i - 1}`);
-      if (tx.txTimeDays[i] !== Math.floor(tx.txTimeSeconds[i] / 86400)) throw new Error(`row ${i}: day mismatch`);
-    }
-    expect(tx.txTimeDays[tx.length - 1]).toBe(182);
-  });
-
-  it('reports progress through every stage', () => {
-    expect(progress[0]).toBe('profiles');
-    expect(new Set(progress)).toEqual(new Set(['profiles', 'transactions', 'sort', 'frauds']));
-  });
-});
-
-describe('simulateTransactions, small worlds', () => {
-  const small = { customers: 50, terminals: 100, days: 20 };
-
-  it('is deterministic for a given seed', () => {
+  it('is deterministic for a given seed and draws another world for another seed', () => {
     const a = simulateTransactions({ ...small, seed: 7 });
     const b = simulateTransactions({ ...small, seed: 7 });
-    expect(a.length).toBeGreaterThan(0);
-    expect(b.txAmount).toEqual(a.txAmount);
-    expect(b.terminalId).toEqual(a.terminalId);
-    expect(b.txFraudScenario).toEqual(a.txFraudScenario);
+    const c = simulateTransactions({ ...small, seed: 8 });
+    expect(a.length).toBeGreaterThan(1000);
+    expect(fingerprintTransactions(b)).toBe(fingerprintTransactions(a));
+    expect(fingerprintTransactions(c)).not.toBe(fingerprintTransactions(a));
   });
 
-  it('draws a different world when the seed shifts', () => {
-    const a = simulateTransactions({ ...small, seed: 0 });
-    const b = simulateTransactions({ ...small, seed: 1 });
-    expect(b.txAmount).not.toEqual(a.txAmount);
-  });
-
-  it('starts at the requested date', () => {
+  it('dates transactions from the start date and labels every fraud with a scenario', () => {
     const tx = simulateTransactions({ ...small, startDate: '2024-01-01' });
     expect(tx.metadata.startEpochSeconds).toBe(Date.UTC(2024, 0, 1) / 1000);
-    expect(tx.txDatetime[0]).toBe(tx.metadata.startEpochSeconds + tx.txTimeSeconds[0]);
+    expect(tx.metadata.params).toEqual({ ...small, startDate: '2024-01-01', radius: 5, seed: 0 });
+    for (let i = 0; i < tx.length; i++) {
+      if (tx.txDatetime[i] !== tx.metadata.startEpochSeconds + tx.txTimeSeconds[i])
+        throw new Error(`row ${i}: datetime`);
+      if ((tx.txFraud[i] === 1) !== tx.txFraudScenario[i] > 0) throw new Error(`row ${i}: label and scenario disagree`);
+    }
+  });
+
+  it('makes no transactions for customers without a terminal in reach', () => {
+    const tx = simulateTransactions({ ...small, radius: 1e-6 });
+    expect(tx.length).toBe(0);
+    expect(tx.metadata.fraudsAddedByScenario).toEqual({ s1: 0, s2: 0, s3: 0 });
+  });
+
+  it('reports progress through every stage, ending each', () => {
+    const seen: SimulationProgress[] = [];
+    simulateTransactions(small, { onProgress: (p) => seen.push(p) });
+    expect(seen[0]).toEqual({ stage: 'profiles', done: 0, total: 1 });
+    expect(seen).toContainEqual({ stage: 'transactions', done: 60, total: 60 });
+    expect(seen[seen.length - 1]).toEqual({ stage: 'frauds', done: 1, total: 1 });
+    expect(new Set(seen.map((p) => p.stage))).toEqual(new Set(['profiles', 'transactions', 'sort', 'frauds']));
   });
 
   it('refuses parameters outside the domain, naming them', () => {
     expect(() => resolveSimulationParams({ customers: 2 })).toThrow(/customers must be an integer in \[3, /);
+    expect(() => resolveSimulationParams({ terminals: 1 })).toThrow(/terminals must be an integer in \[2, /);
     expect(() => resolveSimulationParams({ radius: -1 })).toThrow(/radius must be a positive number/);
     expect(() => resolveSimulationParams({ startDate: '2018-02-30' })).toThrow(TransactionsError);
+    expect(() => resolveSimulationParams({ startDate: '01/04/2018' })).toThrow(
+      /startDate must be a calendar date YYYY-MM-DD/,
+    );
     expect(() => resolveSimulationParams({ seed: 1.5 })).toThrow(/seed must be an integer/);
+    expect(() => resolveSimulationParams({ days: 0 })).toThrow(/days must be an integer in \[1, /);
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerStart } from './start.js';
+import { registerSimulate } from './simulate.js';
 
 /** Each command registers itself on the program; one line per command file. */
-export const commands: Array<(program: Command) => void> = [registerStart];
+export const commands: Array<(program: Command) => void> = [registerStart, registerSimulate];
