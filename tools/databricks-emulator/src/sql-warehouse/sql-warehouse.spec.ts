@@ -129,6 +129,23 @@ describe('local SQL warehouse, through the real @databricks/sql driver', () => {
     expect(positional).toEqual([{ total: 42.5, at: new Date('2024-03-14T10:00:00.000Z') }]);
   });
 
+  it('runs the Spark functions and operators DuckDB lacks', async () => {
+    const rows = await queryOnce(
+      "SELECT unix_micros(TIMESTAMP '2024-01-01 00:00:01.5') AS us, unix_millis(TIMESTAMP '2024-01-01 00:00:01.5') AS ms, unix_seconds(TIMESTAMP '2024-01-01 00:00:01.9') AS s, timestamp_micros(1704067201500000) AS from_us, timestamp_millis(1704067201500) AS from_ms, timestamp_seconds(1704067201) AS from_s, 17 DIV 5 AS `quotient`",
+    );
+    expect(rows).toEqual([
+      {
+        us: 1704067201500000,
+        ms: 1704067201500,
+        s: 1704067201,
+        from_us: new Date('2024-01-01T00:00:01.500Z'),
+        from_ms: new Date('2024-01-01T00:00:01.500Z'),
+        from_s: new Date('2024-01-01T00:00:01.000Z'),
+        quotient: 3,
+      },
+    ]);
+  });
+
   it('runs DDL and DML, answering affected-row counts like Delta', async () => {
     const session = await openSession();
     expect(await run(session, 'CREATE TABLE ddl_dml (id INT, amount DOUBLE)')).toEqual([]);

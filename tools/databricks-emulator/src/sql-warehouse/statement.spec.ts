@@ -52,6 +52,15 @@ describe('toDuckDbStatement', () => {
     );
   });
 
+  it("rewrites Spark's DIV operator to // only between operands", () => {
+    expect(
+      toDuckDbStatement("SELECT a DIV 2, (x + 1) div y, div, t.div, 'p DIV q' FROM t WHERE div DIV 3 > 0 AND CASE WHEN b THEN 9 END DIV 2 = 4").sql,
+    ).toBe("SELECT a // 2, (x + 1) // y, div, t.div, 'p DIV q' FROM t WHERE div // 3 > 0 AND CASE WHEN b THEN 9 END // 2 = 4");
+    expect(toDuckDbStatement('SELECT :n DIV 2', [{ name: 'n', type: 'INT', value: '9' }]).sql).toBe(
+      'SELECT CAST($n AS INTEGER) // 2',
+    );
+  });
+
   it('refuses an unbound named parameter, too few positional ones, and a mix of both', () => {
     const unbound = () => toDuckDbStatement('SELECT :a, :b', [{ name: 'a', type: 'INT', value: '1' }]);
     expect(unbound).toThrow(SqlStatementError);

@@ -24,8 +24,11 @@ export interface DuckDbStatement {
  *   Markers are only looked for when parameters were sent (as on Databricks, where `:x` is otherwise plain text);
  *   `::` casts, quoted text and comments are skipped.
  * - Backtick-quoted identifiers become double-quoted ones (DuckDB reads backticks as an error).
+ * - Spark's integer-division operator `a DIV b` becomes DuckDB's `a // b` (only where DIV stands between two
+ *   operands: after a value, a name or `)` that is not a keyword, so a column named `div` is left alone).
  *
- * Everything else passes through unchanged: DuckDB already accepts the Spark SQL the project emits.
+ * Everything else passes through unchanged: DuckDB already accepts the Spark SQL the project emits, and the Spark
+ * functions it lacks are session macros (see `spark-functions.ts`).
  */
 export function toDuckDbStatement(sql: string, parameters: readonly StatementParameter[] = []): DuckDbStatement {
   const named = new Map<string, StatementParameter>();
@@ -81,7 +84,7 @@ export function toDuckDbStatement(sql: string, parameters: readonly StatementPar
       out += '::';
       i += 2;
     } else if (c === ':' && withMarkers && /[A-Za-z_]/.test(next ?? '')) {
-      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))?.[0] ?? '';
+      const name = wordAt(sql, i + 1);
       const parameter = named.get(name);
       if (!parameter) {
         throw new SqlStatementError(
@@ -92,6 +95,10 @@ export function toDuckDbStatement(sql: string, parameters: readonly StatementPar
       }
       out += bind(name, parameter);
       i += 1 + name.length;
+    } else if (/[A-Za-z_]/.test(c) && !/[A-Za-z0-9_$]/.test(sql[i - 1] ?? '')) {
+      const word = wordAt(sql, i);
+      out += word.toUpperCase() === 'DIV' && followsOperand(out.slice(-128)) ? '//' : word;
+      i += word.length;
     } else if (c === '?' && withMarkers) {
       const parameter = positional[positionalUsed];
       if (!parameter) {
@@ -110,6 +117,28 @@ export function toDuckDbStatement(sql: string, parameters: readonly StatementPar
     }
   }
   return { sql: out, values };
+}
+
+const WORD = /[A-Za-z_][A-Za-z0-9_$]*/y;
+
+/** The identifier-like word starting at `index` (empty when none does). */
+function wordAt(sql: string, index: number): string {
+  WORD.lastIndex = index;
+  return WORD.exec(sql)?.[0] ?? '';
+}
+
+/** Words after which an expression starts, so a following `DIV` would be a name, not the operator. */
+const KEYWORDS_BEFORE_EXPRESSION = new Set(
+  'SELECT DISTINCT ALL WHERE AND OR NOT ON BY AS WHEN THEN ELSE CASE IN IS BETWEEN FROM JOIN HAVING LIKE SET VALUES WITH OVER PARTITION'.split(
+    ' ',
+  ),
+);
+
+/** Whether the rewritten text so far ends with an operand (a value, a name, a quoted name or `)`). */
+function followsOperand(text: string): boolean {
+  const tail = /(?:([A-Za-z_][A-Za-z0-9_$]*)|([0-9]+(?:\.[0-9]*)?)|([)"'`\]]))\s*$/.exec(text);
+  if (!tail) return false;
+  return tail[1] === undefined || !KEYWORDS_BEFORE_EXPRESSION.has(tail[1].toUpperCase());
 }
 
 /** Index just past the quoted text starting at `start` (Spark lexing: a doubled quote or a backslash escapes). */

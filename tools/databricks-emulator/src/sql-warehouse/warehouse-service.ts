@@ -4,6 +4,7 @@ import type * as Tcli from '@databricks/sql/thrift/TCLIService_types.js';
 import type { DriverModules } from './driver-modules.js';
 import { duckDbRows, fixedRows, ResultSet, resultColumnsOf, type ResultColumn } from './result-set.js';
 import { SqlStatementError, toSqlStatementError } from './sql-errors.js';
+import { SPARK_FUNCTION_MACROS } from './spark-functions.js';
 import { toDuckDbStatement, type StatementParameter } from './statement.js';
 import { BIGINT_ENCODING } from './column-types.js';
 
@@ -98,8 +99,14 @@ export class WarehouseService {
   async OpenSession(request: Tcli.TOpenSessionReq): Promise<Tcli.TOpenSessionResp> {
     const { TProtocolVersion } = this.t;
     const connection = await this.database.connect();
-    // A Databricks warehouse's session time zone is UTC; keep DuckDB's timestamp text and casts the same.
-    await connection.run("SET TimeZone = 'UTC'").catch(() => undefined);
+    try {
+      // A Databricks warehouse's session time zone is UTC; keep DuckDB's timestamp text and casts the same.
+      await connection.run("SET TimeZone = 'UTC'");
+      await connection.run(SPARK_FUNCTION_MACROS.join(';\n'));
+    } catch (error) {
+      connection.closeSync();
+      throw error;
+    }
     const sessionId = newHandleIdentifier();
     const key = sessionId.guid.toString('hex');
     this.sessions.set(key, { key, connection, queue: Promise.resolve(), operations: new Set() });
