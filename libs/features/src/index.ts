@@ -45,3 +45,16 @@ export {
 } from './online.js';
 export { replayWithDelayedLabels, type ReplayOptions } from './replay.js';
 export { encodeOnlineSnapshot, decodeOnlineSnapshot, writeOnlineSnapshot, readOnlineSnapshot } from './snapshot.js';
+export {
+  compareFeatureRows,
+  featureTableRows,
+  PARITY_RELATIVE_TOLERANCE,
+  type ParityReport,
+} from './parity.js';
+export {
+  runPandasReference,
+  findWorkspaceRoot,
+  PANDAS_REFERENCE_SCRIPT,
+  type PandasReferenceOptions,
+  type PandasReferenceResult,
+} from './pandas-reference.js';

@@ -1,5 +1,6 @@
 import { DAY_US, toEpochUs, utcHour, utcWeekday } from './calendar.js';
 import { FeaturesError } from './errors.js';
+import { NumberIndex } from './number-index.js';
 import { planFeatures, type FeaturePlan, type WindowRange } from './plan.js';
 import type { EntityKind, FeatureSpec } from './feature-spec.js';
 
@@ -47,34 +48,57 @@ export interface OnlineStateStats {
 }
 
 const NONE = -1;
-/** Per-entity slot layout: [entity id, last transaction seq, then RANGE_FIELDS per range]. */
+/**
+ * The log: one 64-byte record per retained transaction, so that sliding a window over an entry touches one
+ * cache line. Each entity kind e threads its transactions through NEXT + 2e (the next seq of the same
+ * entity, NONE at its tail) and NEXT_TIME + 2e (that next transaction's time, +Infinity at the tail), so a
+ * window boundary moves without visiting the entry it moves to.
+ */
+const LOG_STRIDE = 8;
+const L_TIME = 0;
+const L_AMOUNT = 1;
+const L_LABEL = 2;
+const L_ID = 3;
+const L_NEXT = 4;
+const L_NEXT_TIME = 5;
+/** Per-entity slot: [entity id (NaN when free), last seq], then RANGE_FIELDS per range. */
 const SLOT_HEADER = 2;
-const RANGE_FIELDS = 5;
+const S_ID = 0;
+const S_TAIL = 1;
+const RANGE_FIELDS = 8;
+/** First seq inside the range, first seq not yet inside (NONE: caught up), and their times. */
 const LO = 0;
 const HI = 1;
-const COUNT = 2;
-const SUM = 3;
-const FRAUDS = 4;
+const LO_TIME = 2;
+const HI_TIME = 3;
+const COUNT = 4;
+/** The amount sum as an unevaluated double-double (SUM_HI + SUM_LO): exact for realistic amounts, so
+ * sliding in and out leaves no rounding residue (an emptied or all-zero window sums to exactly 0). */
+const SUM_HI = 5;
+const SUM_LO = 6;
+const FRAUDS = 7;
 /** Label codes in the log. */
 const LABEL_UNKNOWN = -1;
-/** A rough per-entry cost of a JS Map<number, number>, for the memory estimate. */
-const MAP_ENTRY_BYTES = 40;
 const INITIAL_CAPACITY = 1024;
 
-/** The per-entity-kind part of the state: id → slot map and a slab of slot records. */
+/** The per-entity-kind part of the state: id → slot index and a slab of slot records. */
 interface EntityTable {
   kind: EntityKind;
+  /** Offset of this kind's NEXT / NEXT_TIME fields in a log record. */
+  nextField: number;
+  nextTimeField: number;
   ranges: WindowRange[];
   /** Indexes into plan.ranges, parallel to `ranges`. */
   rangeIndex: number[];
+  /** Per range: startExclusiveUs, endInclusiveUs (numbers the hot loop reads without object access). */
+  bounds: Float64Array;
   stride: number;
-  slots: Map<number, number>;
+  slots: NumberIndex;
   slab: Float64Array;
   freeSlots: number[];
   slotCount: number;
-  /** Per log position: this entity's slot, and the next seq of the same entity (NONE at its tail). */
+  /** Per log position: this entity's slot. */
   logSlot: Int32Array;
-  logNext: Float64Array;
 }
 
 /** The serialisable part of the state, as `snapshot.ts` reads and writes it. */
@@ -87,17 +111,21 @@ export interface OnlineStateImage {
   lastId: number;
   consumed: number;
   duplicates: number;
-  /** Log arrays for seqs head … tail−1, in seq order. */
-  log: {
-    id: Float64Array;
-    timeUs: Float64Array;
-    amount: Float64Array;
-    label: Int8Array;
-    vectors: Float64Array;
-    entitySlot: Int32Array[];
-    entityNext: Float64Array[];
-  };
+  /** Log records, vectors and entity slots of seqs head … tail−1, in seq order. */
+  log: { records: Float64Array; vectors: Float64Array; entitySlot: Int32Array[] };
   entities: { slab: Float64Array; slotCount: number }[];
+}
+
+/** x + y into the double-double (hi, lo) at `at`: TwoSum, then renormalise. */
+function addToSum(s: Float64Array, at: number, x: number): void {
+  const hi = s[at + SUM_HI];
+  const sum = hi + x;
+  const virtual = sum - hi;
+  const error = hi - (sum - virtual) + (x - virtual);
+  const lo = s[at + SUM_LO] + error;
+  const total = sum + lo;
+  s[at + SUM_LO] = lo - (total - sum);
+  s[at + SUM_HI] = total;
 }
 
 /**
@@ -128,19 +156,16 @@ export class OnlineFeatureState {
   private readonly entities: EntityTable[];
   private readonly customers: EntityTable | undefined;
   private readonly terminals: EntityTable | undefined;
-  /** Per feature, in spec order: [kind code, entity table index, range slot offset, aggregate code, min, max]. */
+  /** Per feature, in spec order: [kind code, entity table index, range offset in slot, aggregate code, min, max]. */
   private readonly steps: Int32Array;
 
   private capacity = INITIAL_CAPACITY;
   private mask = INITIAL_CAPACITY - 1;
   private head = 0;
   private tail = 0;
-  private logId = new Float64Array(INITIAL_CAPACITY);
-  private logTimeUs = new Float64Array(INITIAL_CAPACITY);
-  private logAmount = new Float64Array(INITIAL_CAPACITY);
-  private logLabel = new Int8Array(INITIAL_CAPACITY);
-  private logVectors: Float64Array;
-  private readonly idToSeq = new Map<number, number>();
+  private log = new Float64Array(INITIAL_CAPACITY * LOG_STRIDE);
+  private vectors: Float64Array;
+  private readonly idToSeq = new NumberIndex(INITIAL_CAPACITY);
   private lastTimeUs = -Infinity;
   private lastId = -Infinity;
   private consumed = 0;
@@ -152,23 +177,27 @@ export class OnlineFeatureState {
     this.width = this.plan.features.length;
     // Without windows, still remember a day of ids so that retries are recognised.
     this.retentionUs = Math.max(this.plan.longestSpanUs, DAY_US);
-    this.logVectors = new Float64Array(INITIAL_CAPACITY * this.width);
-    this.entities = this.plan.entities.map((kind) => {
+    this.vectors = new Float64Array(INITIAL_CAPACITY * this.width);
+    this.entities = this.plan.entities.map((kind, e) => {
       const rangeIndex = this.plan.ranges.flatMap((r, i) => (r.entity === kind ? [i] : []));
+      const ranges = rangeIndex.map((i) => this.plan.ranges[i]);
       const stride = SLOT_HEADER + RANGE_FIELDS * rangeIndex.length;
       return {
         kind,
-        ranges: rangeIndex.map((i) => this.plan.ranges[i]),
+        nextField: L_NEXT + 2 * e,
+        nextTimeField: L_NEXT_TIME + 2 * e,
+        ranges,
         rangeIndex,
+        bounds: Float64Array.from(ranges.flatMap((r) => [r.startExclusiveUs, r.endInclusiveUs])),
         stride,
-        slots: new Map<number, number>(),
+        slots: new NumberIndex(256),
         slab: new Float64Array(64 * stride),
         freeSlots: [],
         slotCount: 0,
         logSlot: new Int32Array(INITIAL_CAPACITY),
-        logNext: new Float64Array(INITIAL_CAPACITY),
       };
     });
+    if (this.entities.length > 2) throw new FeaturesError('INVALID_SPEC', 'at most two entity kinds fit a log record');
     this.customers = this.entities.find((e) => e.kind === 'customer');
     this.terminals = this.entities.find((e) => e.kind === 'terminal');
     this.steps = this.compileSteps();
@@ -200,7 +229,7 @@ export class OnlineFeatureState {
   ): boolean {
     const timeUs = toEpochUs(txDatetime);
     const known = this.idToSeq.get(transactionId);
-    if (known !== undefined) {
+    if (known >= 0) {
       this.replayDuplicate(known, transactionId, timeUs, customerId, terminalId, txAmount, out);
       return false;
     }
@@ -222,22 +251,25 @@ export class OnlineFeatureState {
     this.lastId = transactionId;
 
     const cutoff = timeUs - this.retentionUs;
-    while (this.head < this.tail && this.logTimeUs[this.head & this.mask] <= cutoff) this.evictOldest();
-    if (this.tail - this.head === this.capacity) this.grow();
+    while (this.head < this.tail && this.log[(this.head & this.mask) * LOG_STRIDE + L_TIME] <= cutoff) this.evictOldest();
+    if (this.tail - this.head === this.capacity) this.resize(this.capacity * 2);
 
     const seq = this.tail++;
     const pos = seq & this.mask;
-    this.logId[pos] = transactionId;
-    this.logTimeUs[pos] = timeUs;
-    this.logAmount[pos] = txAmount;
-    this.logLabel[pos] = LABEL_UNKNOWN;
+    const record = pos * LOG_STRIDE;
+    const log = this.log;
+    log[record + L_TIME] = timeUs;
+    log[record + L_AMOUNT] = txAmount;
+    log[record + L_LABEL] = LABEL_UNKNOWN;
+    log[record + L_ID] = transactionId;
     this.idToSeq.set(transactionId, seq);
     this.consumed++;
 
     const customerSlot = this.customers ? this.advance(this.customers, customerId, seq, timeUs) : 0;
     const terminalSlot = this.terminals ? this.advance(this.terminals, terminalId, seq, timeUs) : 0;
     this.computeVector(timeUs, txAmount, customerSlot, terminalSlot, out);
-    this.logVectors.set(out.subarray(0, this.width), pos * this.width);
+    const vectors = this.vectors;
+    for (let i = 0, at = pos * this.width; i < this.width; i++) vectors[at + i] = out[i];
     return true;
   }
 
@@ -247,12 +279,12 @@ export class OnlineFeatureState {
    */
   recordLabel(transactionId: number, fraud: number | boolean): LabelOutcome {
     const seq = this.idToSeq.get(transactionId);
-    if (seq === undefined) return 'unknown';
+    if (seq < 0) return 'unknown';
     const pos = seq & this.mask;
     const label = fraud === true || fraud === 1 ? 1 : 0;
-    const previous = this.logLabel[pos];
+    const previous = this.log[pos * LOG_STRIDE + L_LABEL];
     if (previous === label) return 'unchanged';
-    this.logLabel[pos] = label;
+    this.log[pos * LOG_STRIDE + L_LABEL] = label;
     const delta = label - (previous === 1 ? 1 : 0);
     if (delta === 0) return 'applied';
     for (const table of this.entities) {
@@ -269,12 +301,9 @@ export class OnlineFeatureState {
   }
 
   stats(): OnlineStateStats {
-    let bytes =
-      this.logId.byteLength + this.logTimeUs.byteLength + this.logAmount.byteLength + this.logLabel.byteLength +
-      this.logVectors.byteLength + this.idToSeq.size * MAP_ENTRY_BYTES;
+    let bytes = this.log.byteLength + this.vectors.byteLength + this.idToSeq.byteLength;
     for (const table of this.entities) {
-      bytes += table.slab.byteLength + table.logSlot.byteLength + table.logNext.byteLength;
-      bytes += table.slots.size * MAP_ENTRY_BYTES + table.freeSlots.length * 8;
+      bytes += table.slab.byteLength + table.logSlot.byteLength + table.slots.byteLength + table.freeSlots.length * 8;
     }
     return {
       transactions: this.tail - this.head,
@@ -289,12 +318,11 @@ export class OnlineFeatureState {
   /** The state as plain typed arrays (see `writeOnlineSnapshot` for the file form). */
   exportImage(): OnlineStateImage {
     const count = this.tail - this.head;
-    const take = <T extends Float64Array | Int8Array | Int32Array>(array: T, width = 1): T => {
+    const take = <T extends Float64Array | Int32Array>(array: T, width: number): T => {
       const out = new (array.constructor as new (n: number) => T)(count * width);
       for (let i = 0; i < count; i++) {
         const pos = (this.head + i) & this.mask;
-        if (width === 1) out[i] = array[pos];
-        else out.set(array.subarray(pos * width, pos * width + width), i * width);
+        out.set(array.subarray(pos * width, pos * width + width), i * width);
       }
       return out;
     };
@@ -308,13 +336,9 @@ export class OnlineFeatureState {
       consumed: this.consumed,
       duplicates: this.duplicates,
       log: {
-        id: take(this.logId),
-        timeUs: take(this.logTimeUs),
-        amount: take(this.logAmount),
-        label: take(this.logLabel),
-        vectors: take(this.logVectors, this.width),
-        entitySlot: this.entities.map((t) => take(t.logSlot)),
-        entityNext: this.entities.map((t) => take(t.logNext)),
+        records: take(this.log, LOG_STRIDE),
+        vectors: take(this.vectors, this.width),
+        entitySlot: this.entities.map((t) => take(t.logSlot, 1)),
       },
       entities: this.entities.map((t) => ({ slab: t.slab.slice(0, t.slotCount * t.stride), slotCount: t.slotCount })),
     };
@@ -323,16 +347,21 @@ export class OnlineFeatureState {
   /** Rebuilds a state from `exportImage()` output; the spec must be the one the image was taken with. */
   static fromImage(spec: FeatureSpec | FeaturePlan, image: OnlineStateImage): OnlineFeatureState {
     const state = new OnlineFeatureState(spec, { tieOrder: image.tieOrder });
+    const invalid = (why: string) => new FeaturesError('INVALID_SNAPSHOT', why);
     if (image.specHash !== state.plan.hash) {
-      throw new FeaturesError(
-        'INVALID_SNAPSHOT',
+      throw invalid(
         `snapshot was taken for feature spec hash ${image.specHash.slice(0, 12)}…, not ${state.plan.hash.slice(0, 12)}… ("${state.plan.spec.name}")`,
       );
     }
-    if (image.entities.length !== state.entities.length) {
-      throw new FeaturesError('INVALID_SNAPSHOT', 'snapshot entity tables do not match the feature spec');
-    }
     const count = image.tail - image.head;
+    if (
+      image.entities.length !== state.entities.length ||
+      image.log.records.length !== count * LOG_STRIDE ||
+      image.log.vectors.length !== count * state.width ||
+      image.log.entitySlot.some((slots) => slots.length !== count)
+    ) {
+      throw invalid('snapshot sections do not match the feature spec');
+    }
     let capacity = INITIAL_CAPACITY;
     while (capacity < count) capacity *= 2;
     state.resize(capacity);
@@ -342,31 +371,24 @@ export class OnlineFeatureState {
     state.lastId = image.lastId;
     state.consumed = image.consumed;
     state.duplicates = image.duplicates;
-    const width = state.width;
     for (let i = 0; i < count; i++) {
       const seq = image.head + i;
       const pos = seq & state.mask;
-      state.logId[pos] = image.log.id[i];
-      state.logTimeUs[pos] = image.log.timeUs[i];
-      state.logAmount[pos] = image.log.amount[i];
-      state.logLabel[pos] = image.log.label[i];
-      state.logVectors.set(image.log.vectors.subarray(i * width, i * width + width), pos * width);
+      state.log.set(image.log.records.subarray(i * LOG_STRIDE, (i + 1) * LOG_STRIDE), pos * LOG_STRIDE);
+      state.vectors.set(image.log.vectors.subarray(i * state.width, (i + 1) * state.width), pos * state.width);
       state.entities.forEach((table, e) => {
         table.logSlot[pos] = image.log.entitySlot[e][i];
-        table.logNext[pos] = image.log.entityNext[e][i];
       });
-      state.idToSeq.set(image.log.id[i], seq);
+      state.idToSeq.set(image.log.records[i * LOG_STRIDE + L_ID], seq);
     }
     state.entities.forEach((table, e) => {
       const { slab, slotCount } = image.entities[e];
-      if (slab.length !== slotCount * table.stride) {
-        throw new FeaturesError('INVALID_SNAPSHOT', `snapshot ${table.kind} table has the wrong size`);
-      }
+      if (slab.length !== slotCount * table.stride) throw invalid(`snapshot ${table.kind} table has the wrong size`);
       table.slab = new Float64Array(Math.max(64, slotCount) * table.stride);
       table.slab.set(slab);
       table.slotCount = slotCount;
       for (let slot = 0; slot < slotCount; slot++) {
-        const id = slab[slot * table.stride];
+        const id = slab[slot * table.stride + S_ID];
         if (Number.isNaN(id)) table.freeSlots.push(slot);
         else table.slots.set(id, slot);
       }
@@ -386,11 +408,12 @@ export class OnlineFeatureState {
     out: Float64Array,
   ): void {
     const pos = seq & this.mask;
+    const record = pos * LOG_STRIDE;
     const sameEntity = (table: EntityTable | undefined, id: number) =>
-      !table || table.slab[table.logSlot[pos] * table.stride] === id;
+      !table || table.slab[table.logSlot[pos] * table.stride + S_ID] === id;
     if (
-      this.logTimeUs[pos] !== timeUs ||
-      this.logAmount[pos] !== txAmount ||
+      this.log[record + L_TIME] !== timeUs ||
+      this.log[record + L_AMOUNT] !== txAmount ||
       !sameEntity(this.customers, customerId) ||
       !sameEntity(this.terminals, terminalId)
     ) {
@@ -400,63 +423,74 @@ export class OnlineFeatureState {
       );
     }
     this.duplicates++;
-    out.set(this.logVectors.subarray(pos * this.width, pos * this.width + this.width));
+    out.set(this.vectors.subarray(pos * this.width, pos * this.width + this.width));
   }
 
   /** Links `seq` into the entity's list and slides each of its ranges to the time `timeUs`. Returns the slot. */
   private advance(table: EntityTable, entityId: number, seq: number, timeUs: number): number {
     let slot = table.slots.get(entityId);
-    if (slot === undefined) slot = this.allocateSlot(table, entityId);
+    if (slot < 0) slot = this.allocateSlot(table, entityId);
     const s = table.slab;
-    const base = slot * table.stride;
-    const pos = seq & this.mask;
-    const previous = s[base + 1];
-    if (previous !== NONE) table.logNext[previous & this.mask] = seq;
-    s[base + 1] = seq;
-    table.logSlot[pos] = slot;
-    table.logNext[pos] = NONE;
-
-    const next = table.logNext;
-    const times = this.logTimeUs;
-    const amounts = this.logAmount;
-    const labels = this.logLabel;
+    const log = this.log;
     const mask = this.mask;
-    for (let r = 0; r < table.ranges.length; r++) {
-      const range = table.ranges[r];
-      const at = base + SLOT_HEADER + r * RANGE_FIELDS;
+    const nextField = table.nextField;
+    const nextTimeField = table.nextTimeField;
+    const base = slot * table.stride;
+    const pos = seq & mask;
+    const previous = s[base + S_TAIL];
+    if (previous !== NONE) {
+      const previousRecord = (previous & mask) * LOG_STRIDE;
+      log[previousRecord + nextField] = seq;
+      log[previousRecord + nextTimeField] = timeUs;
+    }
+    s[base + S_TAIL] = seq;
+    table.logSlot[pos] = slot;
+    log[pos * LOG_STRIDE + nextField] = NONE;
+    log[pos * LOG_STRIDE + nextTimeField] = Infinity;
+
+    const bounds = table.bounds;
+    for (let r = 0, at = base + SLOT_HEADER; r < table.ranges.length; r++, at += RANGE_FIELDS) {
       let lo = s[at + LO];
       let hi = s[at + HI];
-      if (hi === NONE) hi = seq;
-      if (lo === NONE) lo = seq;
+      let loTime = s[at + LO_TIME];
+      let hiTime = s[at + HI_TIME];
+      if (hi === NONE) {
+        hi = seq;
+        hiTime = timeUs;
+      }
+      if (lo === NONE) {
+        lo = seq;
+        loTime = timeUs;
+      }
       let count = s[at + COUNT];
-      let sum = s[at + SUM];
-      let frauds = s[at + FRAUDS];
-      const endLimit = timeUs - range.endInclusiveUs;
-      while (hi !== NONE && times[hi & mask] <= endLimit) {
-        const p = hi & mask;
+      const endLimit = timeUs - bounds[2 * r + 1];
+      while (hiTime <= endLimit) {
+        const record = (hi & mask) * LOG_STRIDE;
         count++;
-        sum += amounts[p];
-        if (labels[p] === 1) frauds++;
-        hi = next[p];
+        addToSum(s, at, log[record + L_AMOUNT]);
+        if (log[record + L_LABEL] === 1) s[at + FRAUDS]++;
+        hi = log[record + nextField];
+        hiTime = log[record + nextTimeField];
       }
-      const startLimit = timeUs - range.startExclusiveUs;
-      while (lo !== hi && times[lo & mask] <= startLimit) {
-        const p = lo & mask;
+      const startLimit = timeUs - bounds[2 * r];
+      while (lo !== hi && loTime <= startLimit) {
+        const record = (lo & mask) * LOG_STRIDE;
         count--;
-        sum -= amounts[p];
-        if (labels[p] === 1) frauds--;
-        lo = next[p];
+        addToSum(s, at, -log[record + L_AMOUNT]);
+        if (log[record + L_LABEL] === 1) s[at + FRAUDS]--;
+        lo = log[record + nextField];
+        loTime = log[record + nextTimeField];
       }
-      // Reset to exact zeros when the window empties, so subtraction noise never outlives its transactions.
       if (count === 0) {
-        sum = 0;
-        frauds = 0;
+        s[at + SUM_HI] = 0;
+        s[at + SUM_LO] = 0;
+        s[at + FRAUDS] = 0;
       }
       s[at + LO] = lo;
       s[at + HI] = hi;
+      s[at + LO_TIME] = loTime;
+      s[at + HI_TIME] = hiTime;
       s[at + COUNT] = count;
-      s[at + SUM] = sum;
-      s[at + FRAUDS] = frauds;
     }
     return slot;
   }
@@ -472,15 +506,14 @@ export class OnlineFeatureState {
       }
     }
     const base = slot * table.stride;
-    table.slab[base] = entityId;
-    table.slab[base + 1] = NONE;
-    for (let r = 0; r < table.ranges.length; r++) {
-      const at = base + SLOT_HEADER + r * RANGE_FIELDS;
+    table.slab.fill(0, base, base + table.stride);
+    table.slab[base + S_ID] = entityId;
+    table.slab[base + S_TAIL] = NONE;
+    for (let r = 0, at = base + SLOT_HEADER; r < table.ranges.length; r++, at += RANGE_FIELDS) {
       table.slab[at + LO] = NONE;
       table.slab[at + HI] = NONE;
-      table.slab[at + COUNT] = 0;
-      table.slab[at + SUM] = 0;
-      table.slab[at + FRAUDS] = 0;
+      table.slab[at + LO_TIME] = Infinity;
+      table.slab[at + HI_TIME] = Infinity;
     }
     table.slots.set(entityId, slot);
     return slot;
@@ -494,65 +527,58 @@ export class OnlineFeatureState {
   private evictOldest(): void {
     const seq = this.head;
     const pos = seq & this.mask;
+    const record = pos * LOG_STRIDE;
+    const log = this.log;
     for (const table of this.entities) {
       const slot = table.logSlot[pos];
       const base = slot * table.stride;
       const s = table.slab;
-      const next = table.logNext[pos];
-      for (let r = 0; r < table.ranges.length; r++) {
-        const at = base + SLOT_HEADER + r * RANGE_FIELDS;
+      const next = log[record + table.nextField];
+      const nextTime = log[record + table.nextTimeField];
+      for (let r = 0, at = base + SLOT_HEADER; r < table.ranges.length; r++, at += RANGE_FIELDS) {
         if (s[at + LO] !== seq) continue;
         if (s[at + HI] === seq) {
           s[at + HI] = next;
+          s[at + HI_TIME] = nextTime;
         } else {
           s[at + COUNT] -= 1;
-          s[at + SUM] -= this.logAmount[pos];
-          if (this.logLabel[pos] === 1) s[at + FRAUDS] -= 1;
+          addToSum(s, at, -log[record + L_AMOUNT]);
+          if (log[record + L_LABEL] === 1) s[at + FRAUDS] -= 1;
           if (s[at + COUNT] === 0) {
-            s[at + SUM] = 0;
+            s[at + SUM_HI] = 0;
+            s[at + SUM_LO] = 0;
             s[at + FRAUDS] = 0;
           }
         }
         s[at + LO] = next;
+        s[at + LO_TIME] = nextTime;
       }
-      if (s[base + 1] === seq) {
-        table.slots.delete(s[base]);
-        s[base] = NaN;
+      if (s[base + S_TAIL] === seq) {
+        table.slots.delete(s[base + S_ID]);
+        s[base + S_ID] = NaN;
         table.freeSlots.push(slot);
       }
     }
-    this.idToSeq.delete(this.logId[pos]);
+    this.idToSeq.delete(log[record + L_ID]);
     this.head++;
-  }
-
-  private grow(): void {
-    this.resize(this.capacity * 2);
   }
 
   /** Re-lays the log into a ring of `capacity` positions (seqs keep their numbers). */
   private resize(capacity: number): void {
     const oldMask = this.mask;
     const newMask = capacity - 1;
-    const width = this.width;
-    const move = <T extends Float64Array | Int8Array | Int32Array>(array: T, w = 1): T => {
-      const out = new (array.constructor as new (n: number) => T)(capacity * w);
+    const move = <T extends Float64Array | Int32Array>(array: T, width: number): T => {
+      const out = new (array.constructor as new (n: number) => T)(capacity * width);
       for (let seq = this.head; seq < this.tail; seq++) {
-        const from = seq & oldMask;
-        const to = seq & newMask;
-        if (w === 1) out[to] = array[from];
-        else out.set(array.subarray(from * w, from * w + w), to * w);
+        const from = (seq & oldMask) * width;
+        const to = (seq & newMask) * width;
+        for (let i = 0; i < width; i++) out[to + i] = array[from + i];
       }
       return out;
     };
-    this.logId = move(this.logId);
-    this.logTimeUs = move(this.logTimeUs);
-    this.logAmount = move(this.logAmount);
-    this.logLabel = move(this.logLabel);
-    this.logVectors = move(this.logVectors, width);
-    for (const table of this.entities) {
-      table.logSlot = move(table.logSlot);
-      table.logNext = move(table.logNext);
-    }
+    this.log = move(this.log, LOG_STRIDE);
+    this.vectors = move(this.vectors, this.width);
+    for (const table of this.entities) table.logSlot = move(table.logSlot, 1);
     this.capacity = capacity;
     this.mask = newMask;
   }
@@ -612,10 +638,10 @@ export class OnlineFeatureState {
               out[i] = count;
               break;
             case 1:
-              out[i] = s[rangeAt + SUM];
+              out[i] = s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO];
               break;
             case 2:
-              out[i] = count === 0 ? 0 : s[rangeAt + SUM] / count;
+              out[i] = count === 0 ? 0 : (s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO]) / count;
               break;
             case 3:
               out[i] = this.rangeMax(table, rangeAt);
@@ -634,9 +660,9 @@ export class OnlineFeatureState {
     const hi = table.slab[rangeAt + HI];
     let max = 0;
     while (seq !== hi && seq !== NONE) {
-      const pos = seq & this.mask;
-      if (this.logAmount[pos] > max) max = this.logAmount[pos];
-      seq = table.logNext[pos];
+      const record = (seq & this.mask) * LOG_STRIDE;
+      if (this.log[record + L_AMOUNT] > max) max = this.log[record + L_AMOUNT];
+      seq = this.log[record + table.nextField];
     }
     return max;
   }

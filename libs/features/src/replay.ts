@@ -35,6 +35,7 @@ export function replayWithDelayedLabels(
   const delayUs = (options.labelDelayDays ?? state.plan.labelDelayDays ?? 0) * DAY_US;
   const every = options.progressEvery ?? 100_000;
   const { transactionId, txDatetime, customerId, terminalId, txAmount } = columns;
+  const out = new Float64Array(width);
   let labelled = 0;
   for (let i = 0; i < n; i++) {
     const timeUs = toEpochUs(txDatetime[i]);
@@ -50,8 +51,9 @@ export function replayWithDelayedLabels(
       customerId[i],
       terminalId[i],
       txAmount[i],
-      values.subarray(i * width, i * width + width),
+      out,
     );
+    values.set(out, i * width);
     if (options.onProgress && (i + 1) % every === 0) options.onProgress(i + 1);
   }
   return values;

@@ -11,10 +11,10 @@ import type { FeatureSpec } from './feature-spec.js';
  * temporary file and renamed, so a crash never leaves a half-written snapshot under the final name.
  */
 const MAGIC = 'FOFSTATE';
-const FORMAT = 1;
+const FORMAT = 2;
 
-type ArrayType = 'f64' | 'i32' | 'i8';
-type AnyArray = Float64Array | Int32Array | Int8Array;
+type ArrayType = 'f64' | 'i32';
+type AnyArray = Float64Array | Int32Array;
 
 interface SectionHeader {
   name: string;
@@ -41,11 +41,10 @@ interface SnapshotHeader {
 const constructors: Record<ArrayType, new (buffer: ArrayBuffer, offset: number, length: number) => AnyArray> = {
   f64: Float64Array,
   i32: Int32Array,
-  i8: Int8Array,
 };
 
 function typeOf(array: AnyArray): ArrayType {
-  return array instanceof Float64Array ? 'f64' : array instanceof Int32Array ? 'i32' : 'i8';
+  return array instanceof Float64Array ? 'f64' : 'i32';
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;
@@ -59,13 +58,9 @@ export function encodeOnlineSnapshot(state: OnlineFeatureState): Uint8Array {
   assertLittleEndian();
   const image = state.exportImage();
   const arrays: [string, AnyArray][] = [
-    ['log.id', image.log.id],
-    ['log.timeUs', image.log.timeUs],
-    ['log.amount', image.log.amount],
-    ['log.label', image.log.label],
+    ['log.records', image.log.records],
     ['log.vectors', image.log.vectors],
     ...image.log.entitySlot.map((a, e): [string, AnyArray] => [`log.entitySlot.${e}`, a]),
-    ...image.log.entityNext.map((a, e): [string, AnyArray] => [`log.entityNext.${e}`, a]),
     ...image.entities.map((t, e): [string, AnyArray] => [`entities.${e}.slab`, t.slab]),
   ];
   const header: SnapshotHeader = {
@@ -122,7 +117,7 @@ export function decodeOnlineSnapshot(spec: FeatureSpec | FeaturePlan, bytes: Uin
   for (const section of header.sections) {
     const ArrayType = constructors[section.type];
     if (!ArrayType) throw invalid(`unknown section type ${section.type}`);
-    const byteLength = section.length * (section.type === 'f64' ? 8 : section.type === 'i32' ? 4 : 1);
+    const byteLength = section.length * (section.type === 'f64' ? 8 : 4);
     if (offset + byteLength > aligned.length) throw invalid(`truncated at section ${section.name}`);
     sections.set(section.name, new ArrayType(aligned.buffer, offset, section.length));
     offset += pad8(byteLength);
@@ -143,13 +138,9 @@ export function decodeOnlineSnapshot(spec: FeatureSpec | FeaturePlan, bytes: Uin
     consumed: header.consumed,
     duplicates: header.duplicates,
     log: {
-      id: get('log.id'),
-      timeUs: get('log.timeUs'),
-      amount: get('log.amount'),
-      label: get('log.label'),
+      records: get('log.records'),
       vectors: get('log.vectors'),
       entitySlot: Array.from({ length: entityCount }, (_, e) => get<Int32Array>(`log.entitySlot.${e}`)),
-      entityNext: Array.from({ length: entityCount }, (_, e) => get<Float64Array>(`log.entityNext.${e}`)),
     },
     entities: header.entitySlotCounts.map((slotCount, e) => ({ slab: get<Float64Array>(`entities.${e}.slab`), slotCount })),
   };

@@ -7,7 +7,7 @@ import { OnlineFeatureState } from './online.js';
 import { replayWithDelayedLabels } from './replay.js';
 import { compileFeatureSql } from './sql-compiler.js';
 import { columnsFrom, gridTransactions, HAND_EXPECTED, HAND_ROWS } from './testing/transactions.js';
-import { expectParity } from './testing/parity.js';
+import { compareFeatureRows, featureTableRows } from './parity.js';
 
 /** The baseline plus one of every other kind of entry: a 3-day window, sum, max, a delayed customer ratio. */
 const extendedSpec: FeatureSpec = validateFeatureSpec({
@@ -59,7 +59,9 @@ describe('SQL features on DuckDB', () => {
     await engine.registerTransactions('grid', columns);
     const table = await computeFeatures(engine, extendedSpec, { source: 'grid', exact: true });
     const online = replayWithDelayedLabels(new OnlineFeatureState(extendedSpec), columns);
-    expectParity(extendedSpec, table, online);
+    const report = compareFeatureRows(extendedSpec, featureTableRows(table), online, table.transactionId);
+    expect(report.firstMismatch).toBeUndefined();
+    expect(report).toMatchObject({ rows: 4000, values: 4000 * 22, mismatches: 0 });
   });
 
   it('refuses fraud-ratio features on unlabelled data, naming them', async () => {

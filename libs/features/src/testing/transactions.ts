@@ -82,3 +82,27 @@ export function gridTransactions(count: number, seed: number, options: { custome
   ]);
   return columnsFrom(rows);
 }
+
+/** Rows [start, end) of columnar transactions (copies). */
+export function sliceRows(columns: TransactionColumns, start: number, end: number): TransactionColumns {
+  return {
+    length: end - start,
+    transactionId: columns.transactionId.slice(start, end),
+    txDatetime: columns.txDatetime.slice(start, end),
+    customerId: columns.customerId.slice(start, end),
+    terminalId: columns.terminalId.slice(start, end),
+    txAmount: columns.txAmount.slice(start, end),
+    txFraud: columns.txFraud?.slice(start, end),
+  };
+}
+
+/** The rows whose day index (whole days since `startEpochSeconds`) lies in [firstDay, lastDay]. */
+export function dayRange(columns: TransactionColumns, startEpochSeconds: number, firstDay: number, lastDay: number): TransactionColumns {
+  const from = startEpochSeconds + firstDay * DAY;
+  const to = startEpochSeconds + (lastDay + 1) * DAY;
+  let start = 0;
+  while (start < columns.length && columns.txDatetime[start] < from) start++;
+  let end = start;
+  while (end < columns.length && columns.txDatetime[end] < to) end++;
+  return sliceRows(columns, start, end);
+}
