@@ -50,6 +50,11 @@ export async function startSqlWarehouse(options: SqlWarehouseOptions): Promise<S
   const server = createServer({ cert: certificatePem, key: privateKeyPem }, (request, response) => {
     handleRequest(request, response, { modules, processor, tokens, paths });
   });
+  // The driver keeps connections alive and does not retry FetchResults/ExecuteStatement on a reset socket, so the
+  // server must not drop an idle connection the client may reuse (Node's default is 5 s; a client busy converting
+  // a large page can stay idle longer). close() ends kept-alive connections itself.
+  server.keepAliveTimeout = 10 * 60_000;
+  server.headersTimeout = server.keepAliveTimeout + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
