@@ -1,4 +1,5 @@
 import type { BenchSuite } from '../suite.js';
+import { simulatorSuite } from './simulator.js';
 
 /** Every suite `npm run bench -- <suite>` can run. Each issue that adds a benchmark adds it here. */
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [simulatorSuite];

@@ -1,0 +1,52 @@
+/**
+ * Child process of the simulator suite: one simulation (and, with --io, a Parquet round trip) in a fresh
+ * process, so that its peak RSS is the simulator's alone. Prints one JSON object on stdout.
+ *
+ *   node simulator-worker.js '{"customers":5000,...}' [--io <dir>]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  fingerprintTransactions,
+  readTransactions,
+  simulateTransactions,
+  writeTransactions,
+  type SimulationParams,
+} from '@fraudops/transactions';
+
+const MIB = 1024; // resourceUsage().maxRSS is in KiB
+
+async function main(): Promise<void> {
+  const params = JSON.parse(process.argv[2] ?? '{}') as Partial<SimulationParams>;
+  const withIo = process.argv.includes('--io');
+  const started = performance.now();
+  const tx = simulateTransactions(params);
+  const simulateSeconds = (performance.now() - started) / 1000;
+  const simulatePeakRssMib = process.resourceUsage().maxRSS / MIB;
+  const fingerprint = fingerprintTransactions(tx);
+  const result: Record<string, unknown> = { rows: tx.length, simulateSeconds, simulatePeakRssMib, fingerprint };
+  if (withIo) {
+    const dir = await mkdtemp(join(tmpdir(), 'fraudops-bench-'));
+    try {
+      const path = join(dir, 'transactions.parquet');
+      let t = performance.now();
+      const written = await writeTransactions(path, tx);
+      result['parquetWriteSeconds'] = (performance.now() - t) / 1000;
+      result['parquetBytes'] = written.bytes;
+      t = performance.now();
+      const read = await readTransactions(path);
+      result['parquetReadSeconds'] = (performance.now() - t) / 1000;
+      result['roundTripExact'] = fingerprintTransactions(read) === fingerprint;
+      result['peakRssMib'] = process.resourceUsage().maxRSS / MIB;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
