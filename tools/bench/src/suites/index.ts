@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../suite.js';
 import { simulatorSuite } from './simulator.js';
+import { evaluationSuite } from './evaluation.js';
 
 /** Every suite `npm run bench -- <suite>` can run. Each issue that adds a benchmark adds it here. */
-export const suites: BenchSuite[] = [simulatorSuite];
+export const suites: BenchSuite[] = [simulatorSuite, evaluationSuite];
