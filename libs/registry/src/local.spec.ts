@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile, cp } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rejection } from './fixtures/errors.js';
@@ -176,6 +176,18 @@ describe('LocalRegistry', () => {
     expect(await registry.listVersions('fraud-detector')).toEqual([]);
     expect(await readdir(join(root, 'models/fraud-detector/.staging'))).toEqual([]);
     expect((await registry.register(input('b'))).version).toBe(1);
+  });
+
+  it('clears staging directories abandoned over an hour ago, and leaves recent ones alone', async () => {
+    await registry.register(input('a'));
+    const staging = join(root, 'models/fraud-detector/.staging');
+    await mkdir(join(staging, '4242-abandoned'));
+    await writeFile(join(staging, '4242-abandoned/model.onnx'), 'partial');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(join(staging, '4242-abandoned'), twoHoursAgo, twoHoursAgo);
+    await mkdir(join(staging, '4243-in-progress'));
+    expect((await registry.register(input('b'))).version).toBe(2);
+    expect(await readdir(staging)).toEqual(['4243-in-progress']);
   });
 
   it('gives 24 simultaneous registrations in one process 24 distinct numbers', async () => {
