@@ -139,24 +139,30 @@ describe('DatabricksSqlEngine against the local SQL warehouse', () => {
     await sql.close();
   });
 
-  it('drops the session when the warehouse loses it, and reconnects on the next query', async () => {
-    const other = await startSqlWarehouse({ tokens: [TOKEN] });
+  it('closes session and client when the connection fails, and reconnects on the next query', async () => {
+    let other = await startSqlWarehouse({ tokens: [TOKEN] });
+    const { port } = other;
     const sql = new DatabricksSqlEngine({
       host: other.host,
-      port: other.port,
+      port,
       httpPath: other.path,
       token: TOKEN,
       checkServerCertificate: false,
       retryMaxAttempts: 1,
     });
     try {
-      await sql.query('SELECT 1');
-      await other.close(); // the server goes away with the session
+      await sql.query('CREATE TEMP TABLE session_state AS SELECT 1 AS x');
+      await other.close(); // the warehouse goes away, and the session with it
       const failure = await sql.query('SELECT 1').catch((error: unknown) => error);
       expect(failure).toMatchObject({ code: 'NETWORK_ERROR' });
-      expect((failure as Error).message).toContain(`Could not reach the SQL warehouse at ${other.host}:${other.port}`);
+      expect((failure as Error).message).toContain(`Could not reach the SQL warehouse at ${other.host}:${port}`);
+      other = await startSqlWarehouse({ tokens: [TOKEN], port }); // back, empty
+      expect((await sql.query('SELECT 3 AS three')).columns).toEqual([[3]]);
+      expect(other.stats().openSessions).toBe(1); // a fresh session, not the lost one
+      await expect(sql.query('SELECT x FROM session_state')).rejects.toMatchObject({ sqlState: '42P01' });
     } finally {
       await sql.close();
+      await other.close();
     }
   });
 
