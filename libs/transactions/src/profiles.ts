@@ -64,8 +64,9 @@ export function generateTerminalProfiles(count: number, seed: number): TerminalP
 }
 
 /**
- * Step 3 of the spec: terminals strictly closer than `radius`. The distance is computed as numpy does it
- * (square each difference, add, square root), so that terminals on the boundary fall on the same side.
+ * Step 3 of the spec: terminals strictly closer than `radius`, ascending. The distance is computed as numpy
+ * does it (square each difference, add, square root), so that terminals on the boundary fall on the same
+ * side. A grid of cells at least `radius` wide limits the exact test to the terminals of nearby cells.
  */
 export function findAvailableTerminals(
   customers: Pick<CustomerProfiles, 'x' | 'y'>,
@@ -73,26 +74,58 @@ export function findAvailableTerminals(
   radius: number,
 ): AvailableTerminals {
   const customerCount = customers.x.length;
-  const terminalCount = terminals.x.length;
+  const grid = buildGrid(terminals, radius);
   const offsets = new Int32Array(customerCount + 1);
   let found = new Int32Array(Math.max(1024, customerCount * 16));
   let size = 0;
   for (let c = 0; c < customerCount; c++) {
     const cx = customers.x[c];
     const cy = customers.y[c];
-    for (let t = 0; t < terminalCount; t++) {
-      const dx = cx - terminals.x[t];
-      const dy = cy - terminals.y[t];
-      if (sqrt(dx * dx + dy * dy) < radius) {
-        if (size === found.length) {
-          const grown = new Int32Array(found.length * 2);
-          grown.set(found);
-          found = grown;
+    const start = size;
+    const x0 = grid.cellOf(cx - radius);
+    const x1 = grid.cellOf(cx + radius);
+    const y0 = grid.cellOf(cy - radius);
+    const y1 = grid.cellOf(cy + radius);
+    for (let gy = y0; gy <= y1; gy++) {
+      for (let gx = x0; gx <= x1; gx++) {
+        const cell = gy * grid.cellsPerSide + gx;
+        for (let k = grid.offsets[cell]; k < grid.offsets[cell + 1]; k++) {
+          const t = grid.terminals[k];
+          const dx = cx - terminals.x[t];
+          const dy = cy - terminals.y[t];
+          if (sqrt(dx * dx + dy * dy) < radius) {
+            if (size === found.length) {
+              const grown = new Int32Array(found.length * 2);
+              grown.set(found);
+              found = grown;
+            }
+            found[size++] = t;
+          }
         }
-        found[size++] = t;
       }
     }
+    // cells were visited row by row: restore ascending terminal ids
+    found.subarray(start, size).sort();
     offsets[c + 1] = size;
   }
   return { offsets, terminals: found.slice(0, size) };
+}
+
+/** Terminals bucketed into square cells over the simulator's [0, 100)² grid, ids ascending in each cell. */
+function buildGrid(terminals: TerminalProfiles, radius: number) {
+  const cellsPerSide = Math.max(1, Math.min(256, Math.floor(100 / radius)));
+  const cellSize = 100 / cellsPerSide;
+  const cellOf = (coordinate: number) => Math.min(cellsPerSide - 1, Math.max(0, Math.floor(coordinate / cellSize)));
+  const count = terminals.x.length;
+  const offsets = new Int32Array(cellsPerSide * cellsPerSide + 1);
+  const cells = new Int32Array(count);
+  for (let t = 0; t < count; t++) {
+    cells[t] = cellOf(terminals.y[t]) * cellsPerSide + cellOf(terminals.x[t]);
+    offsets[cells[t] + 1]++;
+  }
+  for (let i = 0; i < cellsPerSide * cellsPerSide; i++) offsets[i + 1] += offsets[i];
+  const cursor = offsets.slice(0, -1);
+  const ids = new Int32Array(count);
+  for (let t = 0; t < count; t++) ids[cursor[cells[t]]++] = t;
+  return { cellsPerSide, cellOf, offsets, terminals: ids };
 }

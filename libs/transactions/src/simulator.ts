@@ -119,15 +119,18 @@ export function parseStartDate(startDate: string): number {
   return epochMs / 1000;
 }
 
-/** Rows in generation order (customer, day, draw), before the time sort; arrays have spare capacity. */
+/**
+ * Rows in generation order (customer, day, draw), before the time sort, interleaved: row i is
+ * `values[4i .. 4i+3]` = seconds since start, customer, terminal, amount. The sort then reads each row
+ * from one cache line instead of four arrays. `values` has spare capacity.
+ */
 interface GeneratedRows {
   /** Rows in use. */
   length: number;
-  timeSeconds: Float64Array;
-  customerId: Float64Array;
-  terminalId: Float64Array;
-  amount: Float64Array;
+  values: Float64Array;
 }
+
+const STRIDE = 4;
 
 /**
  * The fraud handbook's transaction simulator, ported from its specification
@@ -157,8 +160,11 @@ export function simulateTransactions(
   );
 
   report({ stage: 'sort', done: 0, total: 1 });
-  const order = stableOrderByKey(generated.timeSeconds.subarray(0, generated.length));
   const n = generated.length;
+  const values = generated.values;
+  const keys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) keys[i] = values[i * STRIDE];
+  const order = stableOrderByKey(keys);
   const columns = {
     length: n,
     transactionId: new Float64Array(n),
@@ -172,15 +178,15 @@ export function simulateTransactions(
     txFraudScenario: new Uint8Array(n),
   };
   for (let row = 0; row < n; row++) {
-    const source = order[row];
-    const seconds = generated.timeSeconds[source];
+    const at = order[row] * STRIDE;
+    const seconds = values[at];
     columns.transactionId[row] = row;
     columns.txTimeSeconds[row] = seconds;
     columns.txTimeDays[row] = floor(seconds / SECONDS_PER_DAY);
     columns.txDatetime[row] = startEpochSeconds + seconds;
-    columns.customerId[row] = generated.customerId[source];
-    columns.terminalId[row] = generated.terminalId[source];
-    columns.txAmount[row] = generated.amount[source];
+    columns.customerId[row] = values[at + 1];
+    columns.terminalId[row] = values[at + 2];
+    columns.txAmount[row] = values[at + 3];
   }
 
   report({ stage: 'frauds', done: 0, total: 1 });
@@ -208,7 +214,7 @@ function generateRows(
   const python = new PythonRandom(0);
   let expected = 0;
   for (let c = 0; c < params.customers; c++) expected += rate[c];
-  let rows = allocateRows(Math.ceil(expected * params.days * 1.02) + 1024);
+  let values = new Float64Array((Math.ceil(expected * params.days * 1.02) + 1024) * STRIDE);
   let n = 0;
   const progressEvery = Math.max(1, floor(params.customers / 100));
   for (let c = 0; c < params.customers; c++) {
@@ -231,11 +237,16 @@ function generateRows(
         amount = roundHalfEven(amount, 2);
         if (terminalCount === 0) continue;
         const terminal = available.terminals[first + python.randbelow(terminalCount)];
-        if (n === rows.timeSeconds.length) rows = growRows(rows, n);
-        rows.timeSeconds[n] = time + SECONDS_PER_DAY * day;
-        rows.customerId[n] = c;
-        rows.terminalId[n] = terminal;
-        rows.amount[n] = amount;
+        const at = n * STRIDE;
+        if (at === values.length) {
+          const grown = new Float64Array(values.length * 2);
+          grown.set(values);
+          values = grown;
+        }
+        values[at] = time + SECONDS_PER_DAY * day;
+        values[at + 1] = c;
+        values[at + 2] = terminal;
+        values[at + 3] = amount;
         n++;
       }
     }
@@ -245,25 +256,5 @@ function generateRows(
     done: params.customers,
     total: params.customers,
   });
-  rows.length = n;
-  return rows;
-}
-
-function allocateRows(capacity: number): GeneratedRows {
-  return {
-    length: 0,
-    timeSeconds: new Float64Array(capacity),
-    customerId: new Float64Array(capacity),
-    terminalId: new Float64Array(capacity),
-    amount: new Float64Array(capacity),
-  };
-}
-
-function growRows(rows: GeneratedRows, used: number): GeneratedRows {
-  const grown = allocateRows(rows.timeSeconds.length * 2);
-  grown.timeSeconds.set(rows.timeSeconds.subarray(0, used));
-  grown.customerId.set(rows.customerId.subarray(0, used));
-  grown.terminalId.set(rows.terminalId.subarray(0, used));
-  grown.amount.set(rows.amount.subarray(0, used));
-  return grown;
+  return { length: n, values };
 }
