@@ -83,16 +83,32 @@ export function reliabilityCurve(scores: ArrayLike<number>, labels: ArrayLike<nu
   return reliabilityWithEdges(checked.scores, checked.labels, edges);
 }
 
-/** The reliability curve over given edges, optionally with row weights (the bootstrap keeps the edges). */
-export function reliabilityWithEdges(
+/** The bin of each row: inner edges strictly below the score (numpy `searchsorted`, side left). */
+export function assignBins(scores: ArrayLike<number>, edges: ArrayLike<number>): Uint32Array {
+  const inner = Array.from(edges).slice(1, edges.length - 1);
+  const bins = new Uint32Array(scores.length);
+  for (let row = 0; row < scores.length; row++) bins[row] = countEdgesBelow(inner, scores[row]);
+  return bins;
+}
+
+/** The reliability curve over given edges (see {@link reliabilityOfBins}). */
+export function reliabilityWithEdges(scores: ArrayLike<number>, labels: Uint8Array, edges: ArrayLike<number>): ReliabilityCurve {
+  return reliabilityOfBins(scores, labels, edges, assignBins(scores, edges));
+}
+
+/**
+ * The reliability curve from each row's bin, optionally with row weights: the bootstrap keeps the
+ * full window's edges and bins and only re-weights rows.
+ */
+export function reliabilityOfBins(
   scores: ArrayLike<number>,
   labels: Uint8Array,
   edges: ArrayLike<number>,
+  binOfRow: Uint32Array,
   weights?: ArrayLike<number>,
 ): ReliabilityCurve {
   const binCount = edges.length - 1;
   if (binCount < 1) throw new EvaluationError(EvaluationErrorCode.invalidArgument, 'a reliability curve needs at least 2 edges');
-  const inner = Array.from(edges).slice(1, binCount);
   const scoreSums = new Float64Array(binCount);
   const positiveSums = new Float64Array(binCount);
   const totals = new Float64Array(binCount);
@@ -100,7 +116,7 @@ export function reliabilityWithEdges(
   for (let row = 0; row < labels.length; row++) {
     const weight = weights ? weights[row] : 1;
     if (weight === 0) continue;
-    const bin = countEdgesBelow(inner, scores[row]);
+    const bin = binOfRow[row];
     scoreSums[bin] += weight * scores[row];
     positiveSums[bin] += weight * labels[row];
     totals[bin] += weight;

@@ -1,4 +1,4 @@
-import { aucRoc, averagePrecision, brierScore, evaluatePredictions, syntheticPredictions } from './index.js';
+import { aucRoc, averagePrecision, brierScore, evaluatePredictions, precisionAtK, syntheticPredictions } from './index.js';
 
 const data = syntheticPredictions({ rows: 5000, seed: 7, positiveRate: 0.1, levels: 10, cards: 300, days: 7 });
 
@@ -17,6 +17,7 @@ describe('evaluatePredictions (the standard metric set with bootstrap intervals)
     ]);
     expect(result.metrics['auc_roc'].value).toBe(aucRoc(data.scores, data.labels));
     expect(result.metrics['average_precision'].value).toBe(averagePrecision(data.scores, data.labels));
+    expect(result.metrics['precision_at_100'].value).toBe(precisionAtK(data.scores, data.labels, 100));
     expect(result.metrics['brier'].value).toBeCloseTo(brierScore(data.scores, data.labels), 15);
     expect(result).toMatchObject({ rows: 5000, days: 7, cards: 300, k: 100, skipped: {} });
     expect(result.cardPrecision?.days).toHaveLength(7);

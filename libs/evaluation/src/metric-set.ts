@@ -8,7 +8,7 @@ import {
   type ConfidenceInterval,
   type ResamplingUnits,
 } from './bootstrap.js';
-import { reliabilityWithEdges, rowLogLoss, type ReliabilityCurve } from './calibration.js';
+import { assignBins, reliabilityOfBins, rowLogLoss, type ReliabilityCurve } from './calibration.js';
 import { cardPrecisionAtK, requireCardsAndDays, type CardDayColumns, type CardPrecisionAtK } from './card-precision.js';
 import { EvaluationError, EvaluationErrorCode } from './errors.js';
 import { checkFinite, checkSameLength, requireBothClasses, requirePositiveInteger } from './inputs.js';
@@ -101,16 +101,19 @@ export class StandardMetricEvaluator {
   readonly cards?: number;
   private readonly brierTerms?: Float64Array;
   private readonly logLossTerms?: Float64Array;
+  private readonly calibrationBinOfRow?: Uint32Array;
 
+  /** `ranking`: the scores and labels already ranked (saves a sort when the caller has one). */
   constructor(
     readonly columns: PredictionColumns,
     options: Omit<StandardMetricsOptions, 'bootstrap' | 'onProgress'> = {},
+    ranking?: ScoreRanking,
   ) {
     this.k = options.k ?? 100;
     requirePositiveInteger(this.k, 'k');
     const bins = options.calibrationBins ?? 10;
     requirePositiveInteger(bins, 'calibrationBins');
-    this.ranking = rankScores(columns.scores, columns.labels);
+    this.ranking = ranking ?? rankScores(columns.scores, columns.labels);
     const { counts, labels } = this.ranking;
     requireBothClasses(counts.positives, counts.negatives, 'the standard metric set');
     const n = labels.length;
@@ -145,7 +148,9 @@ export class StandardMetricEvaluator {
         this.brierTerms[row] = difference * difference;
         this.logLossTerms[row] = rowLogLoss(scores[row], labels[row]);
       }
-      this.reliability = reliabilityWithEdges(scores, labels, quantileEdges(sortedCopy(scores), bins));
+      const edges = quantileEdges(sortedCopy(scores), bins);
+      this.calibrationBinOfRow = assignBins(scores, edges);
+      this.reliability = reliabilityOfBins(scores, labels, edges, this.calibrationBinOfRow);
       this.names.push(MetricName.brier, MetricName.logLoss, MetricName.ece);
     } else {
       const reason = `scores are not probabilities (scores[${outside}] is ${scores[outside]})`;
@@ -194,10 +199,11 @@ export class StandardMetricEvaluator {
       });
       values[cardPrecisionMetricName(this.k)] = sum / weight;
     }
-    if (this.brierTerms && this.logLossTerms && this.reliability) {
+    if (this.brierTerms && this.logLossTerms && this.reliability && this.calibrationBinOfRow) {
       values[MetricName.brier] = weightedMeanOf(this.brierTerms, rowWeights, counts);
       values[MetricName.logLoss] = weightedMeanOf(this.logLossTerms, rowWeights, counts);
-      values[MetricName.ece] = reliabilityWithEdges(this.columns.scores, this.ranking.labels, this.reliability.edges, rowWeights).ece;
+      const { edges } = this.reliability;
+      values[MetricName.ece] = reliabilityOfBins(this.columns.scores, this.ranking.labels, edges, this.calibrationBinOfRow, rowWeights).ece;
     }
     return values;
   }
@@ -261,10 +267,10 @@ export function resamplingMethodOf(evaluator: StandardMetricEvaluator, metric: s
  * The standard metric set of a test window — `auc_roc`, `average_precision`, `precision_at_<k>`,
  * `card_precision_at_<k>` (with card ids and days), `brier`, `log_loss`, `ece` (for probabilities) —
  * each with a seeded percentile-bootstrap interval: cards (or rows) are resampled for row-level metrics,
- * days for card precision.
+ * days for card precision. Pass `ranking` (from {@link rankScores} on the same columns) to reuse a sort.
  */
-export function evaluatePredictions(columns: PredictionColumns, options: StandardMetricsOptions = {}): StandardMetrics {
-  const evaluator = new StandardMetricEvaluator(columns, options);
+export function evaluatePredictions(columns: PredictionColumns, options: StandardMetricsOptions = {}, ranking?: ScoreRanking): StandardMetrics {
+  const evaluator = new StandardMetricEvaluator(columns, options, ranking);
   const point = evaluator.point();
   const metrics: Record<string, MetricEstimate> = {};
   for (const name of evaluator.names) metrics[name] = { value: point[name] };

@@ -1,5 +1,5 @@
 import { reportCharts } from './report-charts.js';
-import { formatInterval, formatValue } from './report-markdown.js';
+import { driftTable, formatValue, metricTable, scopeParts, thresholdTable } from './report-markdown.js';
 import type { EvaluationReport } from './report.js';
 import { renderSvg } from './vega-runtime.js';
 
@@ -7,7 +7,7 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function htmlTable(header: string[], rows: string[][], className = ''): string {
+function htmlTable({ header, rows }: { header: string[]; rows: string[][] }, className = ''): string {
   const head = header.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('');
   const body = rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
   return `<table class="${className}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
@@ -44,13 +44,7 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
       `<figure id="chart-${chart.id}" data-chart="${chart.id}" aria-label="${escapeHtml(chart.title)}">${svg}<figcaption>${escapeHtml(chart.caption)}</figcaption></figure>`,
     );
   }
-  const scope = [
-    `${report.rows.toLocaleString('en-US')} rows`,
-    `${report.positives.toLocaleString('en-US')} frauds (${((report.positives / report.rows) * 100).toPrecision(3)}%)`,
-    report.days !== undefined ? `${report.days} days` : undefined,
-    report.cards !== undefined ? `${report.cards.toLocaleString('en-US')} cards` : undefined,
-    `generated ${report.generatedAt}`,
-  ].filter(Boolean);
+  const scope = [...scopeParts(report), `generated ${report.generatedAt}`];
   const t = report.threshold;
   const sections: string[] = [];
 
@@ -63,34 +57,18 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
     );
   }
 
-  const level = Object.values(report.metrics).find((estimate) => estimate.ci)?.ci?.level;
-  sections.push(
-    '<h2>Metrics</h2>',
-    htmlTable(
-      ['metric', 'value', level ? `${Math.round(level * 100)}% CI` : 'CI', 'resampled'],
-      Object.entries(report.metrics).map(([name, estimate]) => [
-        name,
-        formatValue(estimate.value),
-        formatInterval(estimate),
-        estimate.ci ? `${estimate.ci.method.replace('bootstrap-', '')} (${estimate.ci.resamples})` : '',
-      ]),
-      'metrics',
-    ),
-  );
+  sections.push('<h2>Metrics</h2>', htmlTable(metricTable(report), 'metrics'));
   if (report.cardPrecision) sections.push(`<p>Card precision@${report.k} ceiling (a perfect model): ${formatValue(report.cardPrecision.ceiling)}.</p>`);
   for (const [name, why] of Object.entries(report.skipped)) sections.push(`<p class="note">${escapeHtml(name)} not computed: ${escapeHtml(why)}.</p>`);
 
   sections.push(
     '<h2>Threshold</h2>',
     `<p>Alert when score ≥ <strong>${formatValue(t.threshold)}</strong> (<code>${escapeHtml(t.rule)}</code>). ${escapeHtml(t.rationale)}</p>`,
-    htmlTable(
-      ['alerts/day', 'precision', 'recall', 'caught frauds', 'expected cost/day'],
-      [[formatValue(t.expectedAlertsPerDay), formatValue(t.precision), formatValue(t.recall), `${t.truePositives} of ${report.positives}`, t.expectedCostPerDay === undefined ? '—' : formatValue(t.expectedCostPerDay)]],
-    ),
-    htmlTable(
-      ['max false-positive rate', 'recall', 'threshold'],
-      report.recallAtFpr.map((point) => [String(point.maxFpr), formatValue(point.recall), point.threshold === null ? '—' : formatValue(point.threshold)]),
-    ),
+    htmlTable(thresholdTable(report)),
+    htmlTable({
+      header: ['max false-positive rate', 'recall', 'threshold'],
+      rows: report.recallAtFpr.map((point) => [String(point.maxFpr), formatValue(point.recall), point.threshold === null ? '—' : formatValue(point.threshold)]),
+    }),
     '<h2>Charts</h2>',
     `<div class="charts">\n${figures.join('\n')}\n</div>`,
   );
@@ -98,9 +76,9 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
   if (report.daily) {
     sections.push(
       '<h2>Per day</h2>',
-      htmlTable(
-        ['day', 'rows', 'frauds', 'alerts', 'caught frauds', `card precision@${report.k}`, 'ceiling'],
-        report.daily.map((day) => [
+      htmlTable({
+        header: ['day', 'rows', 'frauds', 'alerts', 'caught frauds', `card precision@${report.k}`, 'ceiling'],
+        rows: report.daily.map((day) => [
           String(day.day),
           day.rows.toLocaleString('en-US'),
           String(day.frauds),
@@ -109,17 +87,11 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
           day.cardPrecision === undefined ? '—' : formatValue(day.cardPrecision),
           day.ceiling === undefined ? '—' : formatValue(day.ceiling),
         ]),
-      ),
+      }),
     );
   }
   if (report.drift) {
-    sections.push(
-      `<h2>Drift: ${escapeHtml(report.drift.level)}</h2>`,
-      htmlTable(
-        ['variable', 'PSI', 'level', 'KS'],
-        [['score', report.drift.score] as const, ...Object.entries(report.drift.features)].map(([name, drift]) => [name, formatValue(drift.psi), drift.level, formatValue(drift.ks)]),
-      ),
-    );
+    sections.push(`<h2>Drift: ${escapeHtml(report.drift.level)}</h2>`, htmlTable(driftTable(report.drift)));
   }
   for (const note of report.notes) sections.push(`<p class="note">${escapeHtml(note)}</p>`);
 

@@ -81,17 +81,17 @@ const HISTOGRAM_BINS = 40;
 
 /** Evaluates predictions and gathers the report: metrics with intervals, threshold, curves, per-day figures. */
 export function buildEvaluationReport(columns: PredictionColumns, options: ReportOptions = {}): EvaluationReport {
-  const standard = evaluatePredictions(columns, {
-    k: options.k,
-    calibrationBins: options.calibrationBins,
-    bootstrap: options.bootstrap,
-    onProgress: options.onProgress,
-  });
+  const ranking = rankScores(columns.scores, columns.labels);
+  const { counts } = ranking;
+  const standard = evaluatePredictions(
+    columns,
+    { k: options.k, calibrationBins: options.calibrationBins, bootstrap: options.bootstrap, onProgress: options.onProgress },
+    ranking,
+  );
   const policy = typeof options.thresholdPolicy === 'string' ? parseThresholdPolicy(options.thresholdPolicy) : (options.thresholdPolicy ?? { kind: 'budget', alertsPerDay: 100 });
   const costModel: CostModel = policy.kind === 'cost' ? { reviewCost: policy.reviewCost, missedFraudCost: policy.missedFraudCost ?? options.costModel?.missedFraudCost } : (options.costModel ?? {});
-  const sweep = new ThresholdSweep(columns, costModel);
+  const sweep = new ThresholdSweep(columns, costModel, undefined, ranking);
   const threshold = sweep.choose(policy);
-  const { counts } = rankScores(columns.scores, columns.labels);
   const maxPoints = options.maxCurvePoints ?? 300;
   const notes: string[] = [];
 
