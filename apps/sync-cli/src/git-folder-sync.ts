@@ -41,7 +41,12 @@ const stateOf = (repo: RepoInfo): FolderState => ({
 
 /** `https://github.com/Acme/x.git/` and `https://github.com/acme/x` name the same repository. */
 function sameRepository(a: string, b: string): boolean {
-  const norm = (u: string) => u.trim().toLowerCase().replace(/\/+$/, '').replace(/\.git$/, '');
+  const norm = (u: string) =>
+    u
+      .trim()
+      .toLowerCase()
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '');
   return norm(a) === norm(b);
 }
 
@@ -54,7 +59,11 @@ function parentOf(path: string): string {
  * Brings a Git folder to a branch or tag: resolves its path, creates it when asked, updates it, and reports
  * the head commit before and after. `step` hears what is happening (for a spinner).
  */
-export async function syncGitFolder(db: DatabricksClient, request: SyncRequest, step: (text: string) => void = () => undefined): Promise<SyncResult> {
+export async function syncGitFolder(
+  db: DatabricksClient,
+  request: SyncRequest,
+  step: (text: string) => void = () => undefined,
+): Promise<SyncResult> {
   const { path, ref } = request;
   const base = { path, target: ref, dry_run: request.dryRun };
   step(`Resolving ${path}`);

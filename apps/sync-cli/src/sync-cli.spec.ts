@@ -14,8 +14,17 @@ const EMULATOR = resolve(__dirname, '../../../tools/databricks-emulator/dist/mai
 const URL_ = 'https://github.com/acme/fraudops.git';
 const FOLDER = '/Repos/ci/fraudops';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@x',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@x',
+};
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] })
+    .toString()
+    .trim();
 
 interface Started {
   url: string;
@@ -49,15 +58,24 @@ describe('fraudops-sync against the workspace emulator', () => {
     return git(work, 'rev-parse', 'HEAD');
   };
 
-  async function sync(args: string[], env: NodeJS.ProcessEnv = { DATABRICKS_HOST: started.url, DATABRICKS_TOKEN: started.token }) {
+  async function sync(
+    args: string[],
+    env: NodeJS.ProcessEnv = { DATABRICKS_HOST: started.url, DATABRICKS_TOKEN: started.token },
+  ) {
     const stdout = new Capture();
     const stderr = new Capture();
     const code = await runCli(args, { streams: { stdout, stderr }, env: { HOME: join(dir, 'home'), ...env } });
-    return { code, stdout: stdout.text, stderr: stderr.text, json: () => JSON.parse(stdout.text) as Record<string, unknown> };
+    return {
+      code,
+      stdout: stdout.text,
+      stderr: stderr.text,
+      json: () => JSON.parse(stdout.text) as Record<string, unknown>,
+    };
   }
 
   beforeAll(async () => {
-    if (!existsSync(EMULATOR)) throw new Error(`${EMULATOR} is missing: run through Nx (nx test sync-cli builds the emulator first).`);
+    if (!existsSync(EMULATOR))
+      throw new Error(`${EMULATOR} is missing: run through Nx (nx test sync-cli builds the emulator first).`);
     dir = mkdtempSync(join(tmpdir(), 'sync-cli-'));
     mkdirSync(join(dir, 'home'));
     const bare = join(dir, 'remote.git');
@@ -68,9 +86,13 @@ describe('fraudops-sync against the workspace emulator', () => {
     commit('staging', 'STAGING.md', 'staging\n');
     git(work, 'checkout', '--quiet', 'main');
 
-    emulator = spawn(process.execPath, [EMULATOR, '--port', '0', '--no-sql', '--no-seed', '--json', '--tick-ms', '5', '--git-remote', `${URL_}=${bare}`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    emulator = spawn(
+      process.execPath,
+      [EMULATOR, '--port', '0', '--no-sql', '--no-seed', '--json', '--tick-ms', '5', '--git-remote', `${URL_}=${bare}`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const firstLine = await new Promise<string>((resolveLine, reject) => {
       createInterface({ input: emulator.stdout as NodeJS.ReadableStream }).once('line', resolveLine);
       emulator.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
@@ -90,7 +112,9 @@ describe('fraudops-sync against the workspace emulator', () => {
   it('exits 4 and says how to create a folder that does not exist', async () => {
     const r = await sync(['repo', FOLDER, '--branch', 'main']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe(`error: No Git folder at ${FOLDER}. Create it with: fraudops-sync repo ${FOLDER} --branch main --create --url <git-url>\n`);
+    expect(r.stderr).toBe(
+      `error: No Git folder at ${FOLDER}. Create it with: fraudops-sync repo ${FOLDER} --branch main --create --url <git-url>\n`,
+    );
   });
 
   it('creates the folder with --create (provider guessed from the URL), then finds nothing to do', async () => {
@@ -122,10 +146,16 @@ describe('fraudops-sync against the workspace emulator', () => {
     const before = git(work, 'rev-parse', 'main');
     const newer = commit('main', 'README.md', 'v2\n');
     const updated = await sync(['repo', FOLDER, '--branch', 'main', '--json']);
-    expect(updated.json()).toMatchObject({ before: { branch: 'main', head_commit_id: before }, after: { branch: 'main', head_commit_id: newer }, changed: true });
+    expect(updated.json()).toMatchObject({
+      before: { branch: 'main', head_commit_id: before },
+      after: { branch: 'main', head_commit_id: newer },
+      changed: true,
+    });
 
     const staging = await sync(['repo', FOLDER, '--branch', 'staging', '--json']);
-    expect(staging.json()).toMatchObject({ after: { branch: 'staging', head_commit_id: git(work, 'rev-parse', 'staging') } });
+    expect(staging.json()).toMatchObject({
+      after: { branch: 'staging', head_commit_id: git(work, 'rev-parse', 'staging') },
+    });
 
     git(work, 'tag', 'v1.0.0', before);
     git(work, 'push', '--quiet', 'origin', 'v1.0.0');
@@ -155,7 +185,9 @@ describe('fraudops-sync against the workspace emulator', () => {
     writeFileSync(join(started.workspaceRoot, 'Repos/ci/fraudops/notes.py'), 'edited in the workspace\n');
     const refused = await sync(['repo', FOLDER, '--branch', 'main']);
     expect(refused.code).toBe(5);
-    expect(refused.stderr).toMatch(/^error: The Git folder \/Repos\/ci\/fraudops has uncommitted changes \(1 file: notes\.py\)\./);
+    expect(refused.stderr).toMatch(
+      /^error: The Git folder \/Repos\/ci\/fraudops has uncommitted changes \(1 file: notes\.py\)\./,
+    );
     expect(refused.stderr).toContain('rerun with --force-discard');
 
     const forced = await sync(['repo', FOLDER, '--branch', 'main', '--force-discard', '--json']);
@@ -171,9 +203,14 @@ describe('fraudops-sync against the workspace emulator', () => {
   });
 
   it('exits 3 for a bad token and for a missing host, naming what to set', async () => {
-    const bad = await sync(['repo', FOLDER, '--branch', 'main'], { DATABRICKS_HOST: started.url, DATABRICKS_TOKEN: 'dapi-wrong' });
+    const bad = await sync(['repo', FOLDER, '--branch', 'main'], {
+      DATABRICKS_HOST: started.url,
+      DATABRICKS_TOKEN: 'dapi-wrong',
+    });
     expect(bad.code).toBe(3);
-    expect(bad.stderr).toMatch(/^error: The workspace refused the request \(403: Invalid access token\.\)\. Check DATABRICKS_TOKEN/);
+    expect(bad.stderr).toMatch(
+      /^error: The workspace refused the request \(403: Invalid access token\.\)\. Check DATABRICKS_TOKEN/,
+    );
     expect(bad.stderr).not.toContain('dapi-wrong');
 
     const noHost = await sync(['repo', FOLDER, '--branch', 'main'], { DATABRICKS_TOKEN: started.token });
@@ -186,10 +223,20 @@ describe('fraudops-sync against the workspace emulator', () => {
   });
 
   it('exits 2 for usage errors, naming the flag', async () => {
-    expect((await sync(['repo', FOLDER])).stderr).toBe('error: Say what to check out: --branch <name> or --tag <name>.\n');
+    expect((await sync(['repo', FOLDER])).stderr).toBe(
+      'error: Say what to check out: --branch <name> or --tag <name>.\n',
+    );
     expect((await sync(['repo', FOLDER, '--branch', 'a', '--tag', 'b'])).code).toBe(2);
     expect((await sync(['repo', FOLDER, '--branch', 'a', '--create'])).stderr).toContain('--create needs --url');
-    const provider = await sync(['repo', FOLDER, '--branch', 'a', '--create', '--url', 'https://git.acme.internal/x.git']);
+    const provider = await sync([
+      'repo',
+      FOLDER,
+      '--branch',
+      'a',
+      '--create',
+      '--url',
+      'https://git.acme.internal/x.git',
+    ]);
     expect([provider.code, provider.stderr]).toEqual([2, expect.stringContaining('pass --provider')]);
     expect((await sync(['repo', 'Repos/ci', '--branch', 'a'])).code).toBe(2);
     const unknown = await sync(['repo', FOLDER, '--brnach', 'a']);

@@ -106,7 +106,12 @@ describe('resolveConfig: explicit → environment → ~/.databrickscfg', () => {
 
   it('names both settings when two credential kinds are set in one layer', () => {
     const env = errorOf({
-      env: { DATABRICKS_HOST: 'h', DATABRICKS_TOKEN: 'dapi-x', DATABRICKS_CLIENT_ID: 'sp', DATABRICKS_CLIENT_SECRET: 's' },
+      env: {
+        DATABRICKS_HOST: 'h',
+        DATABRICKS_TOKEN: 'dapi-x',
+        DATABRICKS_CLIENT_ID: 'sp',
+        DATABRICKS_CLIENT_SECRET: 's',
+      },
     });
     expect(env.code).toBe('CONFIG_INVALID');
     expect(env.message).toContain('DATABRICKS_TOKEN');
@@ -135,17 +140,23 @@ describe('resolveConfig: explicit → environment → ~/.databrickscfg', () => {
 
   it('says how to set credentials when there are none', () => {
     const e = errorOf({ homeDir: join(home, 'empty-home'), env: { DATABRICKS_HOST: 'h.example' } });
-    expect(e.message).toMatch(/^No Databricks credentials are configured for https:\/\/h\.example\. Set DATABRICKS_TOKEN/);
+    expect(e.message).toMatch(
+      /^No Databricks credentials are configured for https:\/\/h\.example\. Set DATABRICKS_TOKEN/,
+    );
   });
 
   it('fails on a named profile that is not in the file, listing the ones that are', () => {
     const e = errorOf({ profile: 'prod' });
-    expect(e.message).toBe('Profile [prod] is not in ~/.databrickscfg (it has: [DEFAULT], [staging], [broken], [half]).');
+    expect(e.message).toBe(
+      'Profile [prod] is not in ~/.databrickscfg (it has: [DEFAULT], [staging], [broken], [half]).',
+    );
   });
 
   it('fails on a named profile when the file does not exist, and on a named file that does not exist', () => {
     rmSync(join(home, '.databrickscfg'));
-    expect(errorOf({ profile: 'prod' }).message).toMatch(/^Profile \[prod\] was asked for, but ~\/\.databrickscfg does not exist/);
+    expect(errorOf({ profile: 'prod' }).message).toMatch(
+      /^Profile \[prod\] was asked for, but ~\/\.databrickscfg does not exist/,
+    );
     expect(errorOf({ env: { DATABRICKS_CONFIG_FILE: join(home, 'x.cfg') } }).message).toContain('does not exist');
     // no file and no profile named: fine when the environment has everything
     expect(resolve({ env: { DATABRICKS_HOST: 'h', DATABRICKS_TOKEN: 't' } }).host).toBe('https://h');
@@ -160,7 +171,12 @@ describe('resolveConfig: explicit → environment → ~/.databrickscfg', () => {
 
   it('never shows a secret when the config is printed, serialised or described', () => {
     const c = resolve({ profile: 'staging' });
-    const printed = [JSON.stringify(c), inspect(c, { depth: 5 }), String(c.credentials.kind === 'oauth-m2m' && c.credentials.clientSecret), describeConfig(c)].join('\n');
+    const printed = [
+      JSON.stringify(c),
+      inspect(c, { depth: 5 }),
+      String(c.credentials.kind === 'oauth-m2m' && c.credentials.clientSecret),
+      describeConfig(c),
+    ].join('\n');
     expect(printed).not.toContain('sp-staging-secret');
     expect(describeConfig(c)).toBe(
       'https://staging.cloud.databricks.com (from profile [staging]), OAuth M2M (client sp-staging) (from profile [staging])',

@@ -28,8 +28,7 @@ export interface DatabricksConfigOptions {
 }
 
 export type Credentials =
-  | { kind: 'pat'; token: Secret }
-  | { kind: 'oauth-m2m'; clientId: string; clientSecret: Secret };
+  { kind: 'pat'; token: Secret } | { kind: 'oauth-m2m'; clientId: string; clientSecret: Secret };
 
 /** Where a setting came from, for messages ("host from DATABRICKS_HOST"). */
 export type ConfigSource = 'explicit' | 'env' | 'profile';
@@ -266,7 +265,9 @@ export function resolveConfig(options: DatabricksConfigOptions = {}): ResolvedCo
 
 /** One line for logs and `--verbose` output: where host and credentials came from, no secret values. */
 export function describeConfig(config: ResolvedConfig): string {
-  const auth = config.credentials.kind === 'pat' ? 'personal access token' : `OAuth M2M (client ${config.credentials.clientId})`;
-  const where = (s: ConfigSource) => (s === 'profile' ? `profile [${config.profile}]` : s === 'env' ? 'environment' : 'options');
+  const auth =
+    config.credentials.kind === 'pat' ? 'personal access token' : `OAuth M2M (client ${config.credentials.clientId})`;
+  const where = (s: ConfigSource) =>
+    s === 'profile' ? `profile [${config.profile}]` : s === 'env' ? 'environment' : 'options';
   return `${config.host} (from ${where(config.sources.host)}), ${auth} (from ${where(config.sources.credentials)})`;
 }

@@ -20,7 +20,7 @@ describe('parseErrorBody: every shape the workspace sends', () => {
   it('reads the current {error_code, message, details}', () => {
     const body = JSON.stringify({
       error_code: 'RESOURCE_DOES_NOT_EXIST',
-      message: 'Path (/Repos/x) doesn\'t exist.',
+      message: "Path (/Repos/x) doesn't exist.",
       details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'X' }],
     });
     expect(parseErrorBody(body)).toEqual({
@@ -39,7 +39,9 @@ describe('parseErrorBody: every shape the workspace sends', () => {
   });
 
   it('reads OAuth {error, error_description}', () => {
-    expect(parseErrorBody('{"error":"invalid_client","error_description":"Client authentication failed"}')).toMatchObject({
+    expect(
+      parseErrorBody('{"error":"invalid_client","error_description":"Client authentication failed"}'),
+    ).toMatchObject({
       errorCode: 'invalid_client',
       message: 'Client authentication failed',
     });
@@ -57,7 +59,9 @@ describe('parseErrorBody: every shape the workspace sends', () => {
     const jetty =
       '<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>\n<title>Error 403 Invalid access token.</title>\n</head>\n<body><h2>HTTP ERROR 403</h2>\n<p>Problem accessing /api/2.0/repos. Reason:\n<pre>    Invalid access token.</pre></p>\n</body>\n</html>';
     expect(parseErrorBody(jetty)).toEqual({ message: 'Invalid access token.' });
-    expect(parseErrorBody('<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body></body></html>')).toEqual({
+    expect(
+      parseErrorBody('<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body></body></html>'),
+    ).toEqual({
       message: '502 Bad Gateway',
     });
   });
@@ -96,7 +100,10 @@ describe('parseApiError: status and code to class', () => {
   });
 
   it('lets a telling error_code pick the class over its status', () => {
-    const e = parseApiError({ status: 400, body: '{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Model m does not exist"}' });
+    const e = parseApiError({
+      status: 400,
+      body: '{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Model m does not exist"}',
+    });
     expect(e).toBeInstanceOf(NotFound);
     const c = parseApiError({ status: 400, body: '{"error_code":"RESOURCE_ALREADY_EXISTS","message":"exists"}' });
     expect(c).toBeInstanceOf(ResourceConflict);
@@ -104,7 +111,10 @@ describe('parseApiError: status and code to class', () => {
   });
 
   it('keeps Git codes as codes on the status class', () => {
-    const e = parseApiError({ status: 400, body: '{"error_code":"GIT_UNKNOWN_REF","message":"Branch nope does not exist"}' });
+    const e = parseApiError({
+      status: 400,
+      body: '{"error_code":"GIT_UNKNOWN_REF","message":"Branch nope does not exist"}',
+    });
     expect(e).toBeInstanceOf(BadRequest);
     expect(e.code).toBe('GIT_UNKNOWN_REF');
   });
@@ -141,7 +151,12 @@ describe('parseApiError: status and code to class', () => {
   });
 
   it('serialises without stack or cause, naming endpoint and codes', () => {
-    const e = parseApiError({ status: 409, body: '{"error_code":"GIT_CONFLICT","message":"dirty"}', method: 'PATCH', path: '/api/2.0/repos/1' });
+    const e = parseApiError({
+      status: 409,
+      body: '{"error_code":"GIT_CONFLICT","message":"dirty"}',
+      method: 'PATCH',
+      path: '/api/2.0/repos/1',
+    });
     expect(JSON.parse(JSON.stringify(e))).toEqual({
       name: 'ResourceConflict',
       code: 'GIT_CONFLICT',

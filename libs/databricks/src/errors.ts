@@ -191,7 +191,10 @@ export function parseErrorBody(body: string): ParsedBody {
     // Jetty/nginx error pages: the reason sits in <pre> (Jetty) or <title>.
     const pre = /<pre[^>]*>([\s\S]*?)<\/pre>/i.exec(text)?.[1];
     const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1];
-    const raw = (pre ?? title ?? '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    const raw = (pre ?? title ?? '')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     return { message: raw.replace(/^Error \d+\s*/, '') || undefined };
   }
   // Plain text, often `ERROR_CODE: message`.

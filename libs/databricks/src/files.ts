@@ -69,12 +69,19 @@ export class FilesService {
   }
 
   /** Uploads a local file, streaming it (re-opened on a retry). */
-  uploadFromFile(localPath: string, path: string, options: { overwrite?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  uploadFromFile(
+    localPath: string,
+    path: string,
+    options: { overwrite?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
     return this.upload(path, () => createReadStream(localPath), options);
   }
 
   /** Opens a file for reading; `range` asks for bytes `[start, end]` (inclusive, like HTTP). */
-  async download(path: string, options: { range?: { start: number; end?: number }; signal?: AbortSignal } = {}): Promise<Download> {
+  async download(
+    path: string,
+    options: { range?: { start: number; end?: number }; signal?: AbortSignal } = {},
+  ): Promise<Download> {
     checkVolumePath(path);
     const range = options.range;
     const response = await this.api.stream({
@@ -97,7 +104,11 @@ export class FilesService {
   /** Size, type and modification time of a file; NotFound when it does not exist. */
   async getMetadata(path: string, options: { signal?: AbortSignal } = {}): Promise<FileMetadata> {
     checkVolumePath(path);
-    const { headers } = await this.api.head({ method: 'HEAD', path: `/api/2.0/fs/files${encodePath(path)}`, signal: options.signal });
+    const { headers } = await this.api.head({
+      method: 'HEAD',
+      path: `/api/2.0/fs/files${encodePath(path)}`,
+      signal: options.signal,
+    });
     return metadataOf(headers);
   }
 
@@ -113,7 +124,10 @@ export class FilesService {
   }
 
   /** The entries directly inside a directory (paginated lazily). */
-  listDirectory(path: string, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<DirectoryEntry> {
+  listDirectory(
+    path: string,
+    options: { pageSize?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<DirectoryEntry> {
     checkVolumePath(path);
     return paginate(async (token) => {
       const page = await this.api.json<{ contents?: DirectoryEntry[]; next_page_token?: string }>({
@@ -130,7 +144,11 @@ export class FilesService {
   async directoryExists(path: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
     checkVolumePath(path);
     try {
-      await this.api.head({ method: 'HEAD', path: `/api/2.0/fs/directories${encodePath(path)}`, signal: options.signal });
+      await this.api.head({
+        method: 'HEAD',
+        path: `/api/2.0/fs/directories${encodePath(path)}`,
+        signal: options.signal,
+      });
       return true;
     } catch (error) {
       if (error instanceof DatabricksError && error.status === 404) return false;
@@ -141,6 +159,10 @@ export class FilesService {
   /** Deletes an empty directory. */
   async deleteDirectory(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     checkVolumePath(path);
-    await this.api.json({ method: 'DELETE', path: `/api/2.0/fs/directories${encodePath(path)}`, signal: options.signal });
+    await this.api.json({
+      method: 'DELETE',
+      path: `/api/2.0/fs/directories${encodePath(path)}`,
+      signal: options.signal,
+    });
   }
 }

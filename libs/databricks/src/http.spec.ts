@@ -59,9 +59,13 @@ describe('ApiClient retries (the official SDK policy)', () => {
   });
 
   it('retries 503 without Retry-After on a linear back-off, for POST too (the server did not act)', async () => {
-    server = await startScriptedServer((_, i) => (i < 3 ? apiError(503, 'TEMPORARILY_UNAVAILABLE', 'busy') : ok({ job_id: 5 })));
+    server = await startScriptedServer((_, i) =>
+      i < 3 ? apiError(503, 'TEMPORARILY_UNAVAILABLE', 'busy') : ok({ job_id: 5 }),
+    );
     const { api, clock } = clientFor(server);
-    await expect(api.json({ method: 'POST', path: '/api/2.2/jobs/create', json: { name: 'x' } })).resolves.toEqual({ job_id: 5 });
+    await expect(api.json({ method: 'POST', path: '/api/2.2/jobs/create', json: { name: 'x' } })).resolves.toEqual({
+      job_id: 5,
+    });
     expect(clock.sleeps).toEqual([1000, 2000, 3000]);
     // the body is sent again on every attempt
     expect(server.requests.map((r) => r.body.toString())).toEqual(Array(4).fill('{"name":"x"}'));
@@ -119,7 +123,9 @@ describe('ApiClient retries (the official SDK policy)', () => {
   it('does not retry a dropped connection on a POST that is not safe to repeat', async () => {
     server = await startScriptedServer(() => 'drop');
     const { api } = clientFor(server);
-    const error = await api.json({ method: 'POST', path: '/api/2.2/jobs/run-now', json: { job_id: 1 } }).catch((e: unknown) => e);
+    const error = await api
+      .json({ method: 'POST', path: '/api/2.2/jobs/run-now', json: { job_id: 1 } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabricksNetworkError);
     expect(error).toMatchObject({ code: 'NETWORK_ERROR', attempts: 1 });
     expect(server.requests).toHaveLength(1);
@@ -129,12 +135,20 @@ describe('ApiClient retries (the official SDK policy)', () => {
     server = await startScriptedServer((_, i) => (i === 0 ? 'drop' : ok({ run_id: 9, number_in_job: 1 })));
     const { api } = clientFor(server);
     const jobs = new JobsService(api);
-    await expect(jobs.runNow({ job_id: 1, idempotency_token: 'deploy-abc' })).resolves.toEqual({ run_id: 9, number_in_job: 1 });
-    expect(server.requests.map((r) => JSON.parse(r.body.toString()).idempotency_token)).toEqual(['deploy-abc', 'deploy-abc']);
+    await expect(jobs.runNow({ job_id: 1, idempotency_token: 'deploy-abc' })).resolves.toEqual({
+      run_id: 9,
+      number_in_job: 1,
+    });
+    expect(server.requests.map((r) => JSON.parse(r.body.toString()).idempotency_token)).toEqual([
+      'deploy-abc',
+      'deploy-abc',
+    ]);
   });
 
   it('times out a slow attempt and retries it', async () => {
-    server = await startScriptedServer((_, i) => (i === 0 ? { status: 200, body: '{}', delayMs: 400 } : ok({ second: true })));
+    server = await startScriptedServer((_, i) =>
+      i === 0 ? { status: 200, body: '{}', delayMs: 400 } : ok({ second: true }),
+    );
     const { api } = clientFor(server, { requestTimeoutMs: 100 });
     await expect(api.json({ method: 'GET', path: '/api/2.0/x' })).resolves.toEqual({ second: true });
     expect(server.requests).toHaveLength(2);
@@ -151,7 +165,9 @@ describe('ApiClient retries (the official SDK policy)', () => {
   });
 
   it('gives up at once when Retry-After is beyond the deadline', async () => {
-    server = await startScriptedServer(() => apiError(429, 'REQUEST_LIMIT_EXCEEDED', 'quota', { 'retry-after': '600' }));
+    server = await startScriptedServer(() =>
+      apiError(429, 'REQUEST_LIMIT_EXCEEDED', 'quota', { 'retry-after': '600' }),
+    );
     const { api, clock } = clientFor(server, { deadlineMs: 60_000 });
     await expect(api.json({ method: 'GET', path: '/api/2.0/x' })).rejects.toBeInstanceOf(TooManyRequests);
     expect(clock.sleeps).toEqual([]);
@@ -169,7 +185,11 @@ describe('ApiClient retries (the official SDK policy)', () => {
       api.json({ method: 'PUT', path: '/api/2.0/fs/files/one-shot', body: Readable.from([Buffer.from('payload')]) }),
     ).rejects.toBeInstanceOf(TemporarilyUnavailable);
     await expect(
-      api.json({ method: 'PUT', path: '/api/2.0/fs/files/factory', body: () => Readable.from([Buffer.from('payload')]) }),
+      api.json({
+        method: 'PUT',
+        path: '/api/2.0/fs/files/factory',
+        body: () => Readable.from([Buffer.from('payload')]),
+      }),
     ).resolves.toEqual({});
     expect(server.requests.map((r) => [r.url, r.body.toString()])).toEqual([
       ['/api/2.0/fs/files/one-shot', 'payload'],
@@ -188,7 +208,9 @@ describe('ApiClient retries (the official SDK policy)', () => {
     });
     setTimeout(() => controller.abort('user pressed Ctrl-C'), 50);
     const started = Date.now();
-    const error = await api.json({ method: 'GET', path: '/api/2.0/x', signal: controller.signal }).catch((e: unknown) => e);
+    const error = await api
+      .json({ method: 'GET', path: '/api/2.0/x', signal: controller.signal })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabricksAbortError);
     expect((error as Error).message).toBe('The request was cancelled: user pressed Ctrl-C.');
     expect(Date.now() - started).toBeLessThan(5000);
@@ -212,18 +234,26 @@ describe('ApiClient headers and secrets', () => {
   });
 
   it('keeps the token out of errors, their JSON and the request log', async () => {
-    server = await startScriptedServer((_, i) => (i === 0 ? { status: 503 } : apiError(403, 'PERMISSION_DENIED', 'Invalid access token.')));
+    server = await startScriptedServer((_, i) =>
+      i === 0 ? { status: 503 } : apiError(403, 'PERMISSION_DENIED', 'Invalid access token.'),
+    );
     const { api, events } = clientFor(server);
     const error = await api.json({ method: 'GET', path: '/api/2.0/x' }).catch((e: unknown) => e as Error);
-    const everything = [String(error), (error as Error).stack, JSON.stringify(error), JSON.stringify(events)].join('\n');
+    const everything = [String(error), (error as Error).stack, JSON.stringify(error), JSON.stringify(events)].join(
+      '\n',
+    );
     expect(everything).toContain('Invalid access token.');
     expect(everything).not.toContain(TOKEN);
   });
 
   it('answers {} for an empty 200 body and refuses a 200 that is not JSON', async () => {
-    server = await startScriptedServer((_, i) => (i === 0 ? { status: 200, body: '' } : { status: 200, body: '<html>proxy</html>' }));
+    server = await startScriptedServer((_, i) =>
+      i === 0 ? { status: 200, body: '' } : { status: 200, body: '<html>proxy</html>' },
+    );
     const { api } = clientFor(server);
-    await expect(api.json({ method: 'PATCH', path: '/api/2.0/repos/1', json: { branch: 'main' } })).resolves.toEqual({});
+    await expect(api.json({ method: 'PATCH', path: '/api/2.0/repos/1', json: { branch: 'main' } })).resolves.toEqual(
+      {},
+    );
     await expect(api.json({ method: 'GET', path: '/api/2.0/x' })).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
   });
 });

@@ -211,7 +211,13 @@ export class ApiClient {
         const response = await fetch(url, init);
         if (response.ok) {
           const text = readBody && request.method !== 'HEAD' ? await response.text() : undefined;
-          this.#emit({ method: request.method, path: request.path, attempt, status: response.status, durationMs: policy.clock.now() - attemptStart });
+          this.#emit({
+            method: request.method,
+            path: request.path,
+            attempt,
+            status: response.status,
+            durationMs: policy.clock.now() - attemptStart,
+          });
           return { response, text };
         }
         const errorBody = request.method === 'HEAD' ? '' : await response.text().catch(() => '');
@@ -219,7 +225,8 @@ export class ApiClient {
           status: response.status,
           statusText: response.statusText,
           body: errorBody,
-          requestIdHeader: response.headers.get('x-request-id') ?? response.headers.get('x-databricks-request-id') ?? undefined,
+          requestIdHeader:
+            response.headers.get('x-request-id') ?? response.headers.get('x-databricks-request-id') ?? undefined,
           method: request.method,
           path: request.path,
           attempts: attempt,
@@ -249,10 +256,25 @@ export class ApiClient {
       const delay = retriable ? (retryAfter ?? backoffDelayMs(attempt, policy)) : undefined;
       const elapsed = policy.clock.now() - started;
       if (delay === undefined || elapsed + delay > policy.deadlineMs) {
-        this.#emit({ method: request.method, path: request.path, attempt, status: failure.status, error: failure.code, durationMs: policy.clock.now() - attemptStart });
+        this.#emit({
+          method: request.method,
+          path: request.path,
+          attempt,
+          status: failure.status,
+          error: failure.code,
+          durationMs: policy.clock.now() - attemptStart,
+        });
         throw attempt > 1 ? withAttempts(failure, attempt, elapsed) : failure;
       }
-      this.#emit({ method: request.method, path: request.path, attempt, status: failure.status, error: failure.code, durationMs: policy.clock.now() - attemptStart, retryInMs: delay });
+      this.#emit({
+        method: request.method,
+        path: request.path,
+        attempt,
+        status: failure.status,
+        error: failure.code,
+        durationMs: policy.clock.now() - attemptStart,
+        retryInMs: delay,
+      });
       await policy.clock.sleep(delay, request.signal);
     }
   }
@@ -265,15 +287,19 @@ export class ApiClient {
 /** The last real error, saying that retries were made (the retry deadline is never the reported cause). */
 function withAttempts(error: DatabricksError, attempts: number, elapsedMs: number): DatabricksError {
   const Cls = error.constructor as new (code: string, message: string, options: object) => DatabricksError;
-  return new Cls(error.code, `${error.message} (gave up after ${attempts} attempts in ${Math.round(elapsedMs / 1000)} s)`, {
-    status: error.status,
-    errorCode: error.errorCode,
-    requestId: error.requestId,
-    details: error.details,
-    endpoint: error.endpoint,
-    attempts,
-    cause: error.cause,
-  });
+  return new Cls(
+    error.code,
+    `${error.message} (gave up after ${attempts} attempts in ${Math.round(elapsedMs / 1000)} s)`,
+    {
+      status: error.status,
+      errorCode: error.errorCode,
+      requestId: error.requestId,
+      details: error.details,
+      endpoint: error.endpoint,
+      attempts,
+      cause: error.cause,
+    },
+  );
 }
 
 /** Encodes each segment of a workspace or volume path for use inside a URL path, keeping the slashes. */

@@ -248,7 +248,12 @@ export class JobsService {
 
   /** A job; NotFound when it does not exist (the API's 400 is mapped). */
   get(jobId: number, options: { signal?: AbortSignal } = {}): Promise<Job> {
-    return this.api.json({ method: 'GET', path: '/api/2.2/jobs/get', query: { job_id: jobId }, signal: options.signal });
+    return this.api.json({
+      method: 'GET',
+      path: '/api/2.2/jobs/get',
+      query: { job_id: jobId },
+      signal: options.signal,
+    });
   }
 
   /** All jobs, optionally those with an exact name (paginated lazily). */
@@ -268,7 +273,10 @@ export class JobsService {
    * Triggers a run. With an `idempotency_token` the request is safe to retry after a connection failure
    * (the service returns the run it already started), so it is retried; without one it is not.
    */
-  async runNow(request: RunNowRequest, options: { signal?: AbortSignal } = {}): Promise<{ run_id: number; number_in_job?: number }> {
+  async runNow(
+    request: RunNowRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ run_id: number; number_in_job?: number }> {
     checkIdempotencyToken(request.idempotency_token);
     return this.api.json({
       method: 'POST',
@@ -293,7 +301,12 @@ export class JobsService {
 
   /** A run with its tasks; NotFound when it does not exist (the API's 400 is mapped). */
   getRun(runId: number, options: { signal?: AbortSignal } = {}): Promise<Run> {
-    return this.api.json({ method: 'GET', path: '/api/2.2/jobs/runs/get', query: { run_id: runId }, signal: options.signal });
+    return this.api.json({
+      method: 'GET',
+      path: '/api/2.2/jobs/runs/get',
+      query: { run_id: runId },
+      signal: options.signal,
+    });
   }
 
   /** The output of a task run (pass the task's `run_id`: a multi-task parent run answers 400). */

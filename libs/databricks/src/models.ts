@@ -62,10 +62,18 @@ export class ModelsService {
   constructor(private readonly api: ApiClient) {}
 
   create(request: CreateRegisteredModelRequest, options: { signal?: AbortSignal } = {}): Promise<RegisteredModelInfo> {
-    return this.api.json({ method: 'POST', path: '/api/2.1/unity-catalog/models', json: request, signal: options.signal });
+    return this.api.json({
+      method: 'POST',
+      path: '/api/2.1/unity-catalog/models',
+      json: request,
+      signal: options.signal,
+    });
   }
 
-  get(fullName: string, options: { includeAliases?: boolean; signal?: AbortSignal } = {}): Promise<RegisteredModelInfo> {
+  get(
+    fullName: string,
+    options: { includeAliases?: boolean; signal?: AbortSignal } = {},
+  ): Promise<RegisteredModelInfo> {
     return this.api.json({
       method: 'GET',
       path: models(fullName),
@@ -88,7 +96,10 @@ export class ModelsService {
   }
 
   /** All versions of a model (paginated lazily). */
-  listVersions(fullName: string, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<ModelVersionInfo> {
+  listVersions(
+    fullName: string,
+    options: { pageSize?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<ModelVersionInfo> {
     return paginate(async (token) => {
       const page = await this.api.json<{ model_versions?: ModelVersionInfo[]; next_page_token?: string }>({
         method: 'GET',
@@ -101,7 +112,12 @@ export class ModelsService {
   }
 
   /** Points `alias` at `version` (moving it if it pointed elsewhere). */
-  setAlias(fullName: string, alias: string, version: number, options: { signal?: AbortSignal } = {}): Promise<ModelAlias> {
+  setAlias(
+    fullName: string,
+    alias: string,
+    version: number,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ModelAlias> {
     return this.api.json({
       method: 'PUT',
       path: `${models(fullName)}/aliases/${encodeURIComponent(alias)}`,

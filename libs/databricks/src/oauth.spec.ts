@@ -1,7 +1,12 @@
 import { DatabricksClient } from './client.js';
 import { Unauthenticated } from './errors.js';
 import { OAuthM2MProvider } from './oauth.js';
-import { recordingClock, startScriptedServer, type ScriptedServer, type SeenRequest } from './testing/scripted-server.js';
+import {
+  recordingClock,
+  startScriptedServer,
+  type ScriptedServer,
+  type SeenRequest,
+} from './testing/scripted-server.js';
 
 const SECRET = 'sp-client-secret-xyz';
 
@@ -17,10 +22,16 @@ function oauthServer(expiresIn: number) {
         .toString()
         .split(':');
       if (id !== 'sp-1' || secret !== SECRET) {
-        return { status: 401, body: JSON.stringify({ error: 'invalid_client', error_description: 'Client authentication failed' }) };
+        return {
+          status: 401,
+          body: JSON.stringify({ error: 'invalid_client', error_description: 'Client authentication failed' }),
+        };
       }
       issued++;
-      return { status: 200, body: JSON.stringify({ access_token: `token-${issued}`, token_type: 'Bearer', expires_in: expiresIn }) };
+      return {
+        status: 200,
+        body: JSON.stringify({ access_token: `token-${issued}`, token_type: 'Bearer', expires_in: expiresIn }),
+      };
     }
     return { status: 200, body: JSON.stringify({ auth: r.headers.authorization }) };
   };
@@ -58,8 +69,15 @@ describe('OAuth M2M', () => {
 
   it('is what the client sends when the config holds a client id and secret', async () => {
     server = await startScriptedServer(oauthServer(3600));
-    const client = DatabricksClient.fromEnvironment({ host: server.url, clientId: 'sp-1', clientSecret: SECRET, env: {} });
-    await expect(client.api.json({ method: 'GET', path: '/api/2.0/echo' })).resolves.toEqual({ auth: 'Bearer token-1' });
+    const client = DatabricksClient.fromEnvironment({
+      host: server.url,
+      clientId: 'sp-1',
+      clientSecret: SECRET,
+      env: {},
+    });
+    await expect(client.api.json({ method: 'GET', path: '/api/2.0/echo' })).resolves.toEqual({
+      auth: 'Bearer token-1',
+    });
     expect(client.api.userAgent).toMatch(/ auth\/oauth-m2m$/);
   });
 
@@ -76,6 +94,8 @@ describe('OAuth M2M', () => {
   it('says when the host publishes no token endpoint', async () => {
     server = await startScriptedServer(() => ({ status: 200, body: '{}' }));
     const provider = new OAuthM2MProvider({ host: server.url, clientId: 'sp-1', clientSecret: SECRET });
-    await expect(provider.authorization()).rejects.toThrow(/names no token_endpoint; is http:\/\/127\.0\.0\.1:\d+ a Databricks workspace\?/);
+    await expect(provider.authorization()).rejects.toThrow(
+      /names no token_endpoint; is http:\/\/127\.0\.0\.1:\d+ a Databricks workspace\?/,
+    );
   });
 });

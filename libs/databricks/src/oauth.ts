@@ -111,7 +111,10 @@ export class OAuthM2MProvider {
     );
     const token = json['access_token'];
     if (typeof token !== 'string' || token === '') {
-      throw new Unauthenticated(ClientErrorCode.oauthFailed, `OAuth M2M: ${endpoint} answered without an access_token.`);
+      throw new Unauthenticated(
+        ClientErrorCode.oauthFailed,
+        `OAuth M2M: ${endpoint} answered without an access_token.`,
+      );
     }
     const type = typeof json['token_type'] === 'string' ? (json['token_type'] as string) : 'Bearer';
     const lifetimeMs = (typeof json['expires_in'] === 'number' ? json['expires_in'] : 3600) * 1000;

@@ -9,7 +9,11 @@ function run(life: RunLifeCycleState, result?: Run['state']['result_state'], mes
   return JSON.stringify({
     run_id: 77,
     run_page_url: 'https://ws/#job/1/run/77',
-    state: { life_cycle_state: life, ...(result ? { result_state: result } : {}), ...(message ? { state_message: message } : {}) },
+    state: {
+      life_cycle_state: life,
+      ...(result ? { result_state: result } : {}),
+      ...(message ? { state_message: message } : {}),
+    },
   });
 }
 
@@ -20,7 +24,14 @@ describe('waitForRun', () => {
   const jobsFor = () => new JobsService(new ApiClient({ host: server.url, credentials: new PatProvider('t') }));
 
   it('polls through the life cycle on the official cadence and returns the terminal run', async () => {
-    const states = [run('QUEUED'), run('PENDING'), run('RUNNING'), run('RUNNING'), run('TERMINATING'), run('TERMINATED', 'SUCCESS')];
+    const states = [
+      run('QUEUED'),
+      run('PENDING'),
+      run('RUNNING'),
+      run('RUNNING'),
+      run('TERMINATING'),
+      run('TERMINATED', 'SUCCESS'),
+    ];
     server = await startScriptedServer((_, i) => ({ status: 200, body: states[Math.min(i, states.length - 1)] }));
     const clock = recordingClock();
     const seen: string[] = [];
@@ -39,13 +50,17 @@ describe('waitForRun', () => {
     server = await startScriptedServer(() => ({ status: 200, body: run('TERMINATED', 'FAILED', 'Workload failed') }));
     const final = await waitForRun(jobsFor(), 77, { clock: recordingClock() });
     expect(describeRunState(final)).toBe('TERMINATED/FAILED: Workload failed');
-    expect(() => assertRunSucceeded(final)).toThrow('Run 77 ended TERMINATED/FAILED: Workload failed (see https://ws/#job/1/run/77).');
+    expect(() => assertRunSucceeded(final)).toThrow(
+      'Run 77 ended TERMINATED/FAILED: Workload failed (see https://ws/#job/1/run/77).',
+    );
   });
 
   it('stops waiting after the timeout with a WaitTimeoutError (the run is left alone)', async () => {
     server = await startScriptedServer(() => ({ status: 200, body: run('RUNNING') }));
     const clock = recordingClock();
-    const error = await waitForRun(jobsFor(), 77, { clock, timeout: 25_000, pollIntervalMs: 10_000 }).catch((e: unknown) => e as Error);
+    const error = await waitForRun(jobsFor(), 77, { clock, timeout: 25_000, pollIntervalMs: 10_000 }).catch(
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(WaitTimeoutError);
     expect(error.message).toBe(
       'Run 77 is still RUNNING after 25 s of waiting; it keeps running. Wait again with a longer timeout, or cancel it.',
@@ -59,7 +74,9 @@ describe('waitForRun', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort('detached'), 100);
     const started = Date.now();
-    const error = await waitForRun(jobsFor(), 77, { signal: controller.signal, pollIntervalMs: 30_000 }).catch((e: unknown) => e);
+    const error = await waitForRun(jobsFor(), 77, { signal: controller.signal, pollIntervalMs: 30_000 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DatabricksAbortError);
     expect(Date.now() - started).toBeLessThan(5_000);
   });

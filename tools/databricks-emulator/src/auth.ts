@@ -56,13 +56,18 @@ export class EmulatorAuth {
         grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token'],
       },
     }));
-    router.add('POST', '/oidc/v1/token', async (ctx) => this.#token(ctx.headers, (await readBody(ctx.request)).toString()));
+    router.add('POST', '/oidc/v1/token', async (ctx) =>
+      this.#token(ctx.headers, (await readBody(ctx.request)).toString()),
+    );
   }
 
   #token(headers: IncomingHttpHeaders, body: string): Reply {
     const form = new URLSearchParams(body);
     if (form.get('grant_type') !== 'client_credentials') {
-      return { status: 400, json: { error: 'unsupported_grant_type', error_description: 'Only client_credentials is supported.' } };
+      return {
+        status: 400,
+        json: { error: 'unsupported_grant_type', error_description: 'Only client_credentials is supported.' },
+      };
     }
     const basic = /^Basic\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
     const [clientId, clientSecret] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [];
@@ -74,7 +79,12 @@ export class EmulatorAuth {
     this.#issued.set(token, Date.now() + this.#lifetimeSeconds * 1000);
     return {
       status: 200,
-      json: { access_token: token, token_type: 'Bearer', expires_in: this.#lifetimeSeconds, scope: form.get('scope') ?? 'all-apis' },
+      json: {
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: this.#lifetimeSeconds,
+        scope: form.get('scope') ?? 'all-apis',
+      },
     };
   }
 }

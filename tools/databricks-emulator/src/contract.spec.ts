@@ -22,7 +22,10 @@ interface Target {
 }
 
 const env = process.env;
-const realConfigured = Boolean(env['DATABRICKS_HOST'] && (env['DATABRICKS_TOKEN'] || (env['DATABRICKS_CLIENT_ID'] && env['DATABRICKS_CLIENT_SECRET'])));
+const realConfigured = Boolean(
+  env['DATABRICKS_HOST'] &&
+  (env['DATABRICKS_TOKEN'] || (env['DATABRICKS_CLIENT_ID'] && env['DATABRICKS_CLIENT_SECRET'])),
+);
 
 const emulatorTarget: Target = {
   name: 'emulator',
@@ -54,10 +57,13 @@ const realTarget: Target = {
 
 if (!realConfigured) {
   describe('contract: real workspace', () => {
-    it.skip('skipped: set DATABRICKS_HOST and DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID/_SECRET) to run the contract suite against a real workspace', () => undefined);
+    it.skip('skipped: set DATABRICKS_HOST and DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID/_SECRET) to run the contract suite against a real workspace', () =>
+      undefined);
   });
   // Said out loud as well, so a CI log shows which workspaces the contract was checked against.
-  console.info('contract suite: real workspace skipped (DATABRICKS_HOST and credentials are not set); running against the emulator only.');
+  console.info(
+    'contract suite: real workspace skipped (DATABRICKS_HOST and credentials are not set); running against the emulator only.',
+  );
 }
 
 const unique = `fraudops_contract_${Date.now().toString(36)}`;
@@ -85,14 +91,24 @@ describe.each(realConfigured ? [emulatorTarget, realTarget] : [emulatorTarget])(
     for (const missing of [db.jobs.get(987_654_321_012), db.jobs.getRun(987_654_321_013)]) {
       const error = await missing.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(NotFound);
-      expect(error).toMatchObject({ status: 400, code: 'RESOURCE_DOES_NOT_EXIST', errorCode: 'INVALID_PARAMETER_VALUE' });
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'RESOURCE_DOES_NOT_EXIST',
+        errorCode: 'INVALID_PARAMETER_VALUE',
+      });
     }
   });
 
   it('creates, reads, lists, resets and deletes a job', async () => {
     const settings: JobSettings = {
       name: unique,
-      tasks: [{ task_key: 'noop', spark_python_task: { python_file: '/Shared/fraudops/noop.py' }, environment_key: 'default' }],
+      tasks: [
+        {
+          task_key: 'noop',
+          spark_python_task: { python_file: '/Shared/fraudops/noop.py' },
+          environment_key: 'default',
+        },
+      ],
       environments: [{ environment_key: 'default', spec: { client: '1' } }],
       max_concurrent_runs: 1,
     };
@@ -118,7 +134,10 @@ describe.each(realConfigured ? [emulatorTarget, realTarget] : [emulatorTarget])(
   });
 
   it('round-trips a file through a volume: upload, metadata, download, listing, delete', async () => {
-    if (!volume) return void console.info(`contract (${target.name}): Files API part skipped, DATABRICKS_CONTRACT_VOLUME not set.`);
+    if (!volume)
+      return void console.info(
+        `contract (${target.name}): Files API part skipped, DATABRICKS_CONTRACT_VOLUME not set.`,
+      );
     const dir = `${volume}/${unique}`;
     const path = `${dir}/hello.txt`;
     await db.files.upload(path, Readable.from(['hello ', 'volume']), { overwrite: true });
@@ -136,7 +155,10 @@ describe.each(realConfigured ? [emulatorTarget, realTarget] : [emulatorTarget])(
   });
 
   it('creates and deletes a Unity Catalog model; a missing version is NotFound', async () => {
-    if (!schema) return void console.info(`contract (${target.name}): Unity Catalog part skipped, DATABRICKS_CONTRACT_SCHEMA not set.`);
+    if (!schema)
+      return void console.info(
+        `contract (${target.name}): Unity Catalog part skipped, DATABRICKS_CONTRACT_SCHEMA not set.`,
+      );
     const [catalog, schemaName] = schema.split('.');
     const model = await db.models.create({ catalog_name: catalog, schema_name: schemaName, name: unique });
     try {
@@ -153,7 +175,9 @@ describe.each(realConfigured ? [emulatorTarget, realTarget] : [emulatorTarget])(
 describe('contract configuration', () => {
   it('reads the real workspace from the same settings the client uses', () => {
     if (!realConfigured) {
-      expect(() => resolveConfig({ env: {}, homeDir: '/nonexistent-home' })).toThrow(/No Databricks host is configured/);
+      expect(() => resolveConfig({ env: {}, homeDir: '/nonexistent-home' })).toThrow(
+        /No Databricks host is configured/,
+      );
       return;
     }
     expect(resolveConfig().host).toMatch(/^https?:\/\//);

@@ -12,7 +12,10 @@ export function resolveReferences(text: string, values: Readonly<Record<string, 
     const key = name.replace(/`/g, '');
     const value = values[key];
     if (value === undefined) {
-      const known = Object.keys(values).sort().map((k) => `{{${k}}}`).join(', ');
+      const known = Object.keys(values)
+        .sort()
+        .map((k) => `{{${k}}}`)
+        .join(', ');
       throw new UnknownReferenceError(`Unknown dynamic value reference {{${name}}}. Known here: ${known}.`);
     }
     return value;

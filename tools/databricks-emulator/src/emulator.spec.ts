@@ -18,14 +18,27 @@ describe('startEmulator', () => {
     const stateFile = join(dir, 'state.json');
     const script = join(dir, 'slow.py');
     writeFileSync(script, 'import time\ntime.sleep(30)\n');
-    const first = await startEmulator({ stateFile, gitRemotes: { 'https://github.com/acme/x.git': remote.bare }, runner: { tickMs: 5 } });
+    const first = await startEmulator({
+      stateFile,
+      gitRemotes: { 'https://github.com/acme/x.git': remote.bare },
+      runner: { tickMs: 5 },
+    });
     const db1 = DatabricksClient.fromEnvironment({ host: first.url, token: first.token, env: {} });
-    const { job_id } = await db1.jobs.create({ name: 'kept', tasks: [{ task_key: 't', spark_python_task: { python_file: script } }] });
+    const { job_id } = await db1.jobs.create({
+      name: 'kept',
+      tasks: [{ task_key: 't', spark_python_task: { python_file: script } }],
+    });
     await db1.workspace.mkdirs('/Repos/ci');
-    const repo = await db1.repos.create({ url: 'https://github.com/acme/x.git', provider: 'gitHub', path: '/Repos/ci/x' });
+    const repo = await db1.repos.create({
+      url: 'https://github.com/acme/x.git',
+      provider: 'gitHub',
+      path: '/Repos/ci/x',
+    });
     await db1.models.create({ catalog_name: 'main', schema_name: 'fraud', name: 'm' });
     const { run_id } = await db1.jobs.runNow({ job_id });
-    await db1.waitForRun(run_id, { pollIntervalMs: 5, onProgress: () => undefined, timeout: 50 }).catch(() => undefined);
+    await db1
+      .waitForRun(run_id, { pollIntervalMs: 5, onProgress: () => undefined, timeout: 50 })
+      .catch(() => undefined);
     // Simulate a crash: the state file is what a killed emulator leaves behind (flushed each change).
     const snapshot = readFileSync(stateFile, 'utf8');
     await first.close();
@@ -37,8 +50,14 @@ describe('startEmulator', () => {
     expect(await db2.repos.getByPath('/Repos/ci/x')).toMatchObject({ id: repo.id, branch: 'main' });
     expect((await db2.models.get('main.fraud.m')).full_name).toBe('main.fraud.m');
     const run = await db2.jobs.getRun(run_id);
-    expect(run.state).toEqual({ life_cycle_state: 'INTERNAL_ERROR', state_message: 'The emulator stopped while this run was active.' });
-    const { job_id: next } = await db2.jobs.create({ name: 'after', tasks: [{ task_key: 't', spark_python_task: { python_file: script } }] });
+    expect(run.state).toEqual({
+      life_cycle_state: 'INTERNAL_ERROR',
+      state_message: 'The emulator stopped while this run was active.',
+    });
+    const { job_id: next } = await db2.jobs.create({
+      name: 'after',
+      tasks: [{ task_key: 't', spark_python_task: { python_file: script } }],
+    });
     expect(next).toBeGreaterThan(run_id); // ids keep counting from where they were
     await second.close();
     remote.remove();
@@ -51,7 +70,9 @@ describe('startEmulator', () => {
       if (!sql) throw new Error('no SQL warehouse');
       expect(sql).toMatchObject({ host: '127.0.0.1', path: '/sql/1.0/warehouses/wh-test', warehouseId: 'wh-test' });
       expect(sql.port).not.toBe(emulator.port);
-      const client = new DBSQLClient({ logger: { log: () => undefined } } as ConstructorParameters<typeof DBSQLClient>[0]);
+      const client = new DBSQLClient({ logger: { log: () => undefined } } as ConstructorParameters<
+        typeof DBSQLClient
+      >[0]);
       await client.connect({
         host: sql.host,
         port: sql.port,

@@ -148,17 +148,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const env = options.env ?? process.env;
   const tokens = options.tokens?.length ? options.tokens : [DEFAULT_TOKEN];
   const ownsDataDir = !options.dataDir && !options.stateFile;
-  const dataDir = options.dataDir ?? (options.stateFile ? `${options.stateFile}.data` : mkdtempSync(join(tmpdir(), 'fraudops-emulator-')));
+  const dataDir =
+    options.dataDir ??
+    (options.stateFile ? `${options.stateFile}.data` : mkdtempSync(join(tmpdir(), 'fraudops-emulator-')));
   const roots: LocalRoots = { workspaceRoot: join(dataDir, 'workspace'), volumesRoot: join(dataDir, 'volumes') };
   const userName = options.userName ?? 'emulator@fraudops.local';
-  for (const top of ['Repos', 'Shared', `Users/${userName}`]) mkdirSync(join(roots.workspaceRoot, top), { recursive: true });
+  for (const top of ['Repos', 'Shared', `Users/${userName}`])
+    mkdirSync(join(roots.workspaceRoot, top), { recursive: true });
   mkdirSync(roots.volumesRoot, { recursive: true });
 
   let baseUrl = '';
   const state = new StateStore(options.stateFile);
   const gitRemotes = new GitRemotes(options.gitRemotes);
   const ctx: EmulatorContext = { state, roots, gitRemotes, dataDir, userName, baseUrl: () => baseUrl };
-  const auth = new EmulatorAuth({ tokens, servicePrincipals: options.servicePrincipals, oauthTokenLifetimeSeconds: options.oauthTokenLifetimeSeconds });
+  const auth = new EmulatorAuth({
+    tokens,
+    servicePrincipals: options.servicePrincipals,
+    oauthTokenLifetimeSeconds: options.oauthTokenLifetimeSeconds,
+  });
   const database = options.database ?? join(dataDir, 'warehouse.duckdb');
   const engine = new RunEngine(ctx, {
     tickMs: options.runner?.tickMs ?? 250,
@@ -186,7 +193,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults.clear();
     return { status: 200, json: {} };
   });
-  router.add('GET', '/__emulator/local-path', (req) => ({ status: 200, json: { local_path: localPathOf(roots, req.query.get('path') ?? '') } }));
+  router.add('GET', '/__emulator/local-path', (req) => ({
+    status: 200,
+    json: { local_path: localPathOf(roots, req.query.get('path') ?? '') },
+  }));
   router.add('POST', '/__emulator/git-remotes', async (req) => {
     const body = await req.json<{ url?: string; path?: string }>();
     if (!body.url || !body.path) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', 'Both url and path are required.');
@@ -200,7 +210,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const requestId = randomUUID();
     const fault = faults.take(method, path);
     const kind = fault ? ('latencyMs' in fault ? 'latency' : 'status' in fault ? 'status' : 'drop') : undefined;
-    const log = (status: RequestLogEntry['status']) => requests.push({ method, path, status, ...(kind ? { fault: kind } : {}) });
+    const log = (status: RequestLogEntry['status']) =>
+      requests.push({ method, path, status, ...(kind ? { fault: kind } : {}) });
     if (fault && 'latencyMs' in fault) await sleep(fault.latencyMs);
     if (fault && 'drop' in fault && fault.drop === 'before') {
       log('dropped');
@@ -210,7 +221,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (fault && 'status' in fault) {
       request.resume();
       const code = fault.errorCode ?? (fault.status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : 'TEMPORARILY_UNAVAILABLE');
-      const message = fault.message ?? (fault.status === 429 ? 'Too many requests. Please wait a moment and try again.' : 'The service is temporarily unavailable.');
+      const message =
+        fault.message ??
+        (fault.status === 429
+          ? 'Too many requests. Please wait a moment and try again.'
+          : 'The service is temporarily unavailable.');
       write(
         response,
         {
@@ -228,7 +243,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!path.startsWith('/oidc/')) auth.check(request.headers);
       const match = router.match(method, path);
       if (typeof match === 'string') {
-        throw new ApiError(404, 'ENDPOINT_NOT_FOUND', `No API found for '${method} ${path}'${match === 'no-method' ? ' (wrong method)' : ''}.`);
+        throw new ApiError(
+          404,
+          'ENDPOINT_NOT_FOUND',
+          `No API found for '${method} ${path}'${match === 'no-method' ? ' (wrong method)' : ''}.`,
+        );
       }
       reply = await match.handler({
         method,
@@ -242,8 +261,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch (error) {
       if (error instanceof ApiError) reply = errorReply(error);
       else {
-        process.stderr.write(`databricks-emulator: ${method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-        reply = errorReply(new ApiError(500, 'INTERNAL_ERROR', `The emulator failed: ${error instanceof Error ? error.message : String(error)}`));
+        process.stderr.write(
+          `databricks-emulator: ${method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+        );
+        reply = errorReply(
+          new ApiError(
+            500,
+            'INTERNAL_ERROR',
+            `The emulator failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
       }
       if (!request.readableEnded) request.resume();
     }

@@ -30,7 +30,10 @@ describe('the client under injected faults (retries against the emulator)', () =
   let emulator: Emulator;
   let scripts: string;
   beforeAll(async () => {
-    emulator = await startEmulator({ runner: { tickMs: 5 }, servicePrincipals: [{ clientId: 'sp-ci', clientSecret: 'sp-ci-secret' }] });
+    emulator = await startEmulator({
+      runner: { tickMs: 5 },
+      servicePrincipals: [{ clientId: 'sp-ci', clientSecret: 'sp-ci-secret' }],
+    });
     scripts = mkdtempSync(join(tmpdir(), 'faults-'));
   });
   afterAll(async () => {
@@ -70,7 +73,9 @@ describe('the client under injected faults (retries against the emulator)', () =
 
   it('does not retry a 400', async () => {
     const clock = recordingClock();
-    const error = await client(clock).jobs.create({ name: 'x', tasks: [] }).catch((e: unknown) => e);
+    const error = await client(clock)
+      .jobs.create({ name: 'x', tasks: [] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequest);
     expect(emulator.requests).toEqual([{ method: 'POST', path: '/api/2.2/jobs/create', status: 400 }]);
     expect(clock.sleeps).toEqual([]);
@@ -94,7 +99,11 @@ describe('the client under injected faults (retries against the emulator)', () =
     const file = join(scripts, 'ok.py');
     writeFileSync(file, 'print("ok")\n');
     const db = client();
-    const { job_id } = await db.jobs.create({ name: 'idem', tasks: [{ task_key: 'ok', spark_python_task: { python_file: file } }], queue: { enabled: true } });
+    const { job_id } = await db.jobs.create({
+      name: 'idem',
+      tasks: [{ task_key: 'ok', spark_python_task: { python_file: file } }],
+      queue: { enabled: true },
+    });
 
     emulator.faults.inject({ path: '/api/2.2/jobs/run-now', drop: 'after' });
     const { run_id } = await db.jobs.runNow({ job_id, idempotency_token: 'ci-build-1234' });
@@ -136,9 +145,19 @@ describe('the client under injected faults (retries against the emulator)', () =
   });
 
   it('issues OAuth M2M tokens to a known service principal and refuses others', async () => {
-    const sp = DatabricksClient.fromEnvironment({ host: emulator.url, clientId: 'sp-ci', clientSecret: 'sp-ci-secret', env: {} });
+    const sp = DatabricksClient.fromEnvironment({
+      host: emulator.url,
+      clientId: 'sp-ci',
+      clientSecret: 'sp-ci-secret',
+      env: {},
+    });
     expect((await sp.workspace.getStatus('/Repos')).object_type).toBe('DIRECTORY');
-    const wrong = DatabricksClient.fromEnvironment({ host: emulator.url, clientId: 'sp-ci', clientSecret: 'nope', env: {} });
+    const wrong = DatabricksClient.fromEnvironment({
+      host: emulator.url,
+      clientId: 'sp-ci',
+      clientSecret: 'nope',
+      env: {},
+    });
     await expect(wrong.workspace.getStatus('/Repos')).rejects.toBeInstanceOf(Unauthenticated);
   });
 });

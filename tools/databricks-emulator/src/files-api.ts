@@ -1,4 +1,15 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, type Stats } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DirectoryEntry } from '@fraudops/databricks';
@@ -63,7 +74,11 @@ function getFile(ctx: EmulatorContext, req: RequestContext, headOnly: boolean): 
   if (!stats?.isFile()) throw fileNotFound();
   const range = parseRange(req.headers.range, stats.size);
   if (range === 'invalid') {
-    return { status: 416, headers: { 'content-range': `bytes */${stats.size}` }, json: { error_code: 'INVALID_PARAMETER_VALUE', message: 'The requested range is not satisfiable.' } };
+    return {
+      status: 416,
+      headers: { 'content-range': `bytes */${stats.size}` },
+      json: { error_code: 'INVALID_PARAMETER_VALUE', message: 'The requested range is not satisfiable.' },
+    };
   }
   if (headOnly) return { status: 200, headers: fileHeaders(stats) };
   if (!range) return { status: 200, headers: fileHeaders(stats), raw: createReadStream(local) };
@@ -90,10 +105,15 @@ export function registerFilesApi(router: Router, ctx: EmulatorContext): void {
     const existing = statOrUndefined(local);
     if (existing?.isDirectory()) throw new ApiError(409, 'ALREADY_EXISTS', `${path} is a directory.`);
     if (existing && !overwrite) {
-      throw new ApiError(409, 'ALREADY_EXISTS', 'The file being created already exists. Pass overwrite=true to replace it.');
+      throw new ApiError(
+        409,
+        'ALREADY_EXISTS',
+        'The file being created already exists. Pass overwrite=true to replace it.',
+      );
     }
     const length = Number(req.headers['content-length'] ?? '0');
-    if (length > MAX_FILE_BYTES) throw invalidParameter('Files larger than 5 GiB cannot be uploaded through the Files API.');
+    if (length > MAX_FILE_BYTES)
+      throw invalidParameter('Files larger than 5 GiB cannot be uploaded through the Files API.');
     mkdirSync(dirname(local), { recursive: true });
     const temporary = `${local}.upload-${process.pid}-${Date.now()}`;
     try {
@@ -134,7 +154,8 @@ export function registerFilesApi(router: Router, ctx: EmulatorContext): void {
     const local = localOf(ctx, path, 'directory');
     if (!statOrUndefined(local)?.isDirectory()) throw directoryNotFound();
     const pageSize = Number(req.query.get('page_size') ?? DEFAULT_PAGE_SIZE);
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw invalidParameter(`Invalid page_size: ${req.query.get('page_size')}`);
+    if (!Number.isInteger(pageSize) || pageSize < 1)
+      throw invalidParameter(`Invalid page_size: ${req.query.get('page_size')}`);
     const offset = Number(req.query.get('page_token') ?? '0');
     const names = readdirSync(local)
       .filter((n) => !n.includes('.upload-'))
@@ -157,7 +178,11 @@ export function registerFilesApi(router: Router, ctx: EmulatorContext): void {
     const local = localOf(ctx, req.path.slice('/api/2.0/fs/directories'.length), 'directory');
     if (!existsSync(local) || !statSync(local).isDirectory()) throw directoryNotFound();
     if (readdirSync(local).length > 0) {
-      throw new ApiError(400, 'FAILED_PRECONDITION', 'The directory being deleted is not empty. Delete its contents first.');
+      throw new ApiError(
+        400,
+        'FAILED_PRECONDITION',
+        'The directory being deleted is not empty. Delete its contents first.',
+      );
     }
     rmdirSync(local);
     return { status: 204 };

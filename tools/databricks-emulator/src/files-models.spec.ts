@@ -37,7 +37,10 @@ describe('Files API over a local directory', () => {
     const part = await db.files.download('/Volumes/main/fraud/raw/a b.csv', { range: { start: 3, end: 8 } });
     expect(part.status).toBe(206);
     expect(await text(part.body)).toBe('amount');
-    expect(await db.files.getMetadata('/Volumes/main/fraud/raw/a b.csv')).toMatchObject({ contentLength: 15, contentType: 'application/octet-stream' });
+    expect(await db.files.getMetadata('/Volumes/main/fraud/raw/a b.csv')).toMatchObject({
+      contentLength: 15,
+      contentType: 'application/octet-stream',
+    });
   });
 
   it('refuses to overwrite unless asked, and says NotFound for missing files', async () => {
@@ -65,7 +68,9 @@ describe('Files API over a local directory', () => {
       ['/Volumes/main/fraud/listing/sub/', true, undefined],
     ]);
     expect(await db.files.directoryExists('/Volumes/main/fraud/listing/sub')).toBe(true);
-    await expect(db.files.deleteDirectory('/Volumes/main/fraud/listing')).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    await expect(db.files.deleteDirectory('/Volumes/main/fraud/listing')).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+    });
     await db.files.deleteDirectory('/Volumes/main/fraud/listing/sub');
     expect(await db.files.directoryExists('/Volumes/main/fraud/listing/sub')).toBe(false);
     await expect(collect(db.files.listDirectory('/Volumes/main/fraud/none'))).rejects.toBeInstanceOf(NotFound);
@@ -82,17 +87,31 @@ describe('Unity Catalog models and aliases', () => {
   afterAll(async () => emulator.close());
 
   it('creates a model, registers versions, moves aliases and reads a version by alias', async () => {
-    const model = await db.models.create({ catalog_name: 'main', schema_name: 'fraud', name: 'detector', comment: 'card fraud' });
+    const model = await db.models.create({
+      catalog_name: 'main',
+      schema_name: 'fraud',
+      name: 'detector',
+      comment: 'card fraud',
+    });
     expect(model).toMatchObject({ full_name: 'main.fraud.detector', aliases: [] });
-    await expect(db.models.create({ catalog_name: 'main', schema_name: 'fraud', name: 'detector' })).rejects.toMatchObject({
+    await expect(
+      db.models.create({ catalog_name: 'main', schema_name: 'fraud', name: 'detector' }),
+    ).rejects.toMatchObject({
       code: 'RESOURCE_ALREADY_EXISTS',
     });
-    const v1 = await db.models.createVersion({ name: 'main.fraud.detector', source: 'dbfs:/runs/1/model', run_id: 'r1' });
+    const v1 = await db.models.createVersion({
+      name: 'main.fraud.detector',
+      source: 'dbfs:/runs/1/model',
+      run_id: 'r1',
+    });
     const v2 = await db.models.createVersion({ name: 'main.fraud.detector', source: 'dbfs:/runs/2/model' });
     expect([v1.version, v1.status, v2.version]).toEqual(['1', 'READY', '2']);
     expect(v1.storage_location).toMatch(/^file:\/\/.*\/uc-models\/main\.fraud\.detector\/1$/);
 
-    expect(await db.models.setAlias('main.fraud.detector', 'champion', 1)).toEqual({ alias_name: 'champion', version_num: 1 });
+    expect(await db.models.setAlias('main.fraud.detector', 'champion', 1)).toEqual({
+      alias_name: 'champion',
+      version_num: 1,
+    });
     await db.models.setAlias('main.fraud.detector', 'challenger', 2);
     expect(await db.models.getByAlias('main.fraud.detector', 'champion')).toMatchObject({
       model_name: 'detector',
@@ -108,12 +127,19 @@ describe('Unity Catalog models and aliases', () => {
     ]);
     await db.models.deleteAlias('main.fraud.detector', 'challenger');
     await expect(db.models.getByAlias('main.fraud.detector', 'challenger')).rejects.toBeInstanceOf(NotFound);
-    expect((await collect(db.models.listVersions('main.fraud.detector', { pageSize: 1 }))).map((v) => v.version)).toEqual([2, 1]);
-    expect((await db.models.getVersion('main.fraud.detector', 2)).aliases).toEqual([{ alias_name: 'champion', version_num: 2 }]);
+    expect(
+      (await collect(db.models.listVersions('main.fraud.detector', { pageSize: 1 }))).map((v) => v.version),
+    ).toEqual([2, 1]);
+    expect((await db.models.getVersion('main.fraud.detector', 2)).aliases).toEqual([
+      { alias_name: 'champion', version_num: 2 },
+    ]);
   });
 
   it('answers NotFound for missing models and versions, and refuses reserved aliases', async () => {
-    await expect(db.models.get('main.fraud.nope')).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST', message: "Routine or Model 'main.fraud.nope' does not exist." });
+    await expect(db.models.get('main.fraud.nope')).rejects.toMatchObject({
+      code: 'RESOURCE_DOES_NOT_EXIST',
+      message: "Routine or Model 'main.fraud.nope' does not exist.",
+    });
     await db.models.create({ catalog_name: 'main', schema_name: 'fraud', name: 'other' });
     await expect(db.models.setAlias('main.fraud.other', 'champion', 7)).rejects.toBeInstanceOf(NotFound);
     await db.models.createVersion({ name: 'main.fraud.other', source: 's' });

@@ -26,7 +26,10 @@ export async function git(cwd: string, args: string[]): Promise<string> {
 }
 
 /** Like {@link git}, but a failure comes back as its stderr instead of throwing. */
-export async function tryGit(cwd: string, args: string[]): Promise<{ ok: true; out: string } | { ok: false; error: string }> {
+export async function tryGit(
+  cwd: string,
+  args: string[],
+): Promise<{ ok: true; out: string } | { ok: false; error: string }> {
   try {
     return { ok: true, out: await git(cwd, args) };
   } catch (error) {
@@ -60,7 +63,10 @@ export class GitRemotes {
       .trim()
       .replace(/\/+$/, '')
       .replace(/\.git$/, '')
-      .replace(/^([a-z+]+:\/\/)([^/]+)/i, (_, scheme: string, host: string) => `${scheme.toLowerCase()}${host.toLowerCase()}`);
+      .replace(
+        /^([a-z+]+:\/\/)([^/]+)/i,
+        (_, scheme: string, host: string) => `${scheme.toLowerCase()}${host.toLowerCase()}`,
+      );
   }
 
   /** The local repository behind `url`; 400 GIT_REMOTE_ERROR saying how to map it when unknown. */

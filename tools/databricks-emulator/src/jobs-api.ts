@@ -38,14 +38,16 @@ function validateGitSource(source: unknown, where: string): GitSource | undefine
     throw invalidParameter(`${where}: git_source needs git_url and git_provider.`);
   }
   const refs = ['git_branch', 'git_tag', 'git_commit'].filter((k) => typeof s[k] === 'string' && s[k] !== '');
-  if (refs.length !== 1) throw invalidParameter(`${where}: git_source needs exactly one of git_branch, git_tag or git_commit.`);
+  if (refs.length !== 1)
+    throw invalidParameter(`${where}: git_source needs exactly one of git_branch, git_tag or git_commit.`);
   return s as unknown as GitSource;
 }
 
 /** Refuses what the service refuses, and what the emulator cannot run, naming the task and field. */
 export function validateTasks(tasks: unknown, gitSource: GitSource | undefined): JobTask[] {
   if (!Array.isArray(tasks) || tasks.length === 0) throw invalidParameter('At least one task is required (tasks).');
-  if (tasks.length > MAX_TASKS) throw invalidParameter(`A job can have at most ${MAX_TASKS} tasks; got ${tasks.length}.`);
+  if (tasks.length > MAX_TASKS)
+    throw invalidParameter(`A job can have at most ${MAX_TASKS} tasks; got ${tasks.length}.`);
   const keys = new Set<string>();
   for (const raw of tasks as Array<Record<string, unknown>>) {
     const key = raw['task_key'];
@@ -56,7 +58,9 @@ export function validateTasks(tasks: unknown, gitSource: GitSource | undefined):
     keys.add(key);
     const types = TASK_TYPES.filter((t) => raw[t] !== undefined);
     if (types.length !== 1) {
-      throw invalidParameter(`Task ${key} must have exactly one task type (${types.length ? types.join(', ') : 'none given'}).`);
+      throw invalidParameter(
+        `Task ${key} must have exactly one task type (${types.length ? types.join(', ') : 'none given'}).`,
+      );
     }
     const type = types[0];
     if (!RUNNABLE.has(type)) {
@@ -69,7 +73,10 @@ export function validateTasks(tasks: unknown, gitSource: GitSource | undefined):
       if (typeof spec['python_file'] !== 'string' || spec['python_file'] === '') {
         throw invalidParameter(`Task ${key}: spark_python_task.python_file is required.`);
       }
-      if (spec['parameters'] !== undefined && (!Array.isArray(spec['parameters']) || spec['parameters'].some((p) => typeof p !== 'string'))) {
+      if (
+        spec['parameters'] !== undefined &&
+        (!Array.isArray(spec['parameters']) || spec['parameters'].some((p) => typeof p !== 'string'))
+      ) {
         throw invalidParameter(`Task ${key}: spark_python_task.parameters must be a list of strings.`);
       }
       if (spec['source'] === 'GIT' && !gitSource) throw invalidParameter(`Task ${key}: source GIT needs a git_source.`);
@@ -80,14 +87,18 @@ export function validateTasks(tasks: unknown, gitSource: GitSource | undefined):
       }
       const file = spec['file'] as Record<string, unknown> | undefined;
       if (!file || typeof file['path'] !== 'string') {
-        throw invalidParameter(`Task ${key}: the emulator runs sql_task.file tasks only (queries, alerts and dashboards are not emulated).`);
+        throw invalidParameter(
+          `Task ${key}: the emulator runs sql_task.file tasks only (queries, alerts and dashboards are not emulated).`,
+        );
       }
     }
   }
   for (const raw of tasks as Array<Record<string, unknown>>) {
     for (const dep of (raw['depends_on'] as Array<{ task_key?: string }> | undefined) ?? []) {
       if (!dep.task_key || !keys.has(dep.task_key)) {
-        throw invalidParameter(`Task ${String(raw['task_key'])} depends on ${String(dep.task_key)}, which is not a task of this job.`);
+        throw invalidParameter(
+          `Task ${String(raw['task_key'])} depends on ${String(dep.task_key)}, which is not a task of this job.`,
+        );
       }
     }
   }
@@ -100,7 +111,8 @@ function checkNoCycle(tasks: JobTask[]): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (key: string, path: string[]) => {
     if (state.get(key) === 'done') return;
-    if (state.get(key) === 'visiting') throw invalidParameter(`The task dependencies form a cycle: ${[...path, key].join(' → ')}.`);
+    if (state.get(key) === 'visiting')
+      throw invalidParameter(`The task dependencies form a cycle: ${[...path, key].join(' → ')}.`);
     state.set(key, 'visiting');
     for (const d of deps.get(key) ?? []) visit(d, [...path, key]);
     state.set(key, 'done');
@@ -126,7 +138,8 @@ function validateSettings(raw: unknown): JobSettings {
 }
 
 function checkIdempotencyToken(token: string | undefined): void {
-  if (token !== undefined && token.length > 64) throw invalidParameter('idempotency_token must be at most 64 characters.');
+  if (token !== undefined && token.length > 64)
+    throw invalidParameter('idempotency_token must be at most 64 characters.');
 }
 
 function pageToken(raw: string | null): number {
@@ -140,7 +153,8 @@ const nextToken = (offset: number) => Buffer.from(String(offset)).toString('base
 function limit(raw: string | null, max: number, fallback: number): number {
   if (raw === null) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw invalidParameter(`limit must be between 1 and ${max}; got ${raw}.`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw invalidParameter(`limit must be between 1 and ${max}; got ${raw}.`);
   return n;
 }
 
@@ -224,7 +238,12 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
 
     router.add('POST', `${base}/create`, async (req) => {
       const settings = validateSettings(await req.json());
-      const job: JobRecord = { job_id: ctx.state.newId(), settings, created_time: Date.now(), creator_user_name: ctx.userName };
+      const job: JobRecord = {
+        job_id: ctx.state.newId(),
+        settings,
+        created_time: Date.now(),
+        creator_user_name: ctx.userName,
+      };
       data.jobs[job.job_id] = job;
       ctx.state.changed();
       return ok({ job_id: job.job_id });
@@ -293,7 +312,10 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
         if (typeof value !== 'string') throw invalidParameter(`Job parameter ${name} must be a string.`);
       }
       const pythonParams = body['python_params'];
-      if (pythonParams !== undefined && (!Array.isArray(pythonParams) || pythonParams.some((p) => typeof p !== 'string'))) {
+      if (
+        pythonParams !== undefined &&
+        (!Array.isArray(pythonParams) || pythonParams.some((p) => typeof p !== 'string'))
+      ) {
         throw invalidParameter('python_params must be a list of strings.');
       }
       const queue = (body['queue'] as { enabled?: boolean } | undefined) ?? job.settings.queue;
@@ -304,7 +326,11 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
         tasks: structuredClone(job.settings.tasks ?? []),
         gitSource: job.settings.git_source,
         timeoutSeconds: job.settings.timeout_seconds,
-        jobParameters: [...defined].map(([name, def]) => ({ name, default: def, value: (given[name] as string | undefined) ?? def })),
+        jobParameters: [...defined].map(([name, def]) => ({
+          name,
+          default: def,
+          value: (given[name] as string | undefined) ?? def,
+        })),
         queueEnabled: queue?.enabled === true,
         maxConcurrentRuns: job.settings.max_concurrent_runs ?? 1,
         ...(pythonParams ? { pythonParams: pythonParams as string[] } : {}),
@@ -356,7 +382,10 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
         }
         taskRun = run.tasks[0];
       }
-      const output: RunOutput = { metadata: { ...renderRun(ctx, run, false), ...renderTask(ctx, run, taskRun) }, ...taskRun.output };
+      const output: RunOutput = {
+        metadata: { ...renderRun(ctx, run, false), ...renderTask(ctx, run, taskRun) },
+        ...taskRun.output,
+      };
       return ok(output);
     });
 
@@ -374,7 +403,8 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
 
     router.add('POST', `${base}/runs/delete`, async (req) => {
       const { run } = findRun((await req.json())['run_id']);
-      if (!isTerminalRun(run)) throw new ApiError(400, 'INVALID_STATE', `Run ${run.run_id} is still active; cancel it first.`);
+      if (!isTerminalRun(run))
+        throw new ApiError(400, 'INVALID_STATE', `Run ${run.run_id} is still active; cancel it first.`);
       delete data.runs[run.run_id];
       ctx.state.changed();
       return ok({});

@@ -39,7 +39,11 @@ describe('Jobs API and the local job runner', () => {
     environment_key: 'default',
   });
   const wait = (runId: number, onState?: (s: RunLifeCycleState) => void): Promise<Run> =>
-    db.waitForRun(runId, { pollIntervalMs: 5, timeout: 30_000, onProgress: (r) => onState?.(r.state.life_cycle_state) });
+    db.waitForRun(runId, {
+      pollIntervalMs: 5,
+      timeout: 30_000,
+      onProgress: (r) => onState?.(r.state.life_cycle_state),
+    });
 
   beforeAll(async () => {
     scripts = mkdtempSync(join(tmpdir(), 'emulator-scripts-'));
@@ -70,7 +74,13 @@ describe('Jobs API and the local job runner', () => {
     );
     const { job_id } = await db.jobs.create({
       name: 'write-job',
-      tasks: [python('write', file, ['--date={{job.parameters.date}}', '/Volumes/main/fraud/out/{{job.run_id}}.json', '{{task.name}}'])],
+      tasks: [
+        python('write', file, [
+          '--date={{job.parameters.date}}',
+          '/Volumes/main/fraud/out/{{job.run_id}}.json',
+          '{{task.name}}',
+        ]),
+      ],
       parameters: [{ name: 'date', default: '2024-01-01' }],
     });
     const { run_id } = await db.jobs.runNow({ job_id, job_parameters: { date: '2024-06-30' } });
@@ -85,13 +95,19 @@ describe('Jobs API and the local job runner', () => {
     expect(run.cleanup_duration).toBeGreaterThanOrEqual(39);
     expect(run.execution_duration).toBeGreaterThan(0);
     expect(run.state).toEqual({ life_cycle_state: 'TERMINATED', result_state: 'SUCCESS', state_message: '' });
-    expect(run.status).toEqual({ state: 'TERMINATED', termination_details: { code: 'SUCCESS', type: 'SUCCESS', message: '' } });
+    expect(run.status).toEqual({
+      state: 'TERMINATED',
+      termination_details: { code: 'SUCCESS', type: 'SUCCESS', message: '' },
+    });
     expect(run.job_parameters).toEqual([{ name: 'date', default: '2024-01-01', value: '2024-06-30' }]);
     expect(run.tasks?.[0]).toMatchObject({ task_key: 'write', state: { result_state: 'SUCCESS' } });
 
     // The task wrote to the volume's local directory; the Files API serves the same file.
     const download = await db.files.download(`/Volumes/main/fraud/out/${run_id}.json`);
-    const written = JSON.parse(await new Response(download.body as unknown as ReadableStream).text()) as { argv: string[]; host: string };
+    const written = JSON.parse(await new Response(download.body as unknown as ReadableStream).text()) as {
+      argv: string[];
+      host: string;
+    };
     expect(written).toEqual({
       argv: ['--date=2024-06-30', join(emulator.volumesRoot, 'main/fraud/out', `${run_id}.json`), 'write'],
       host: emulator.url,
@@ -103,7 +119,10 @@ describe('Jobs API and the local job runner', () => {
   });
 
   it('reports a failing script with its exception, traceback and logs', async () => {
-    const file = script('fail.py', 'print("checking amounts")\ndef check(x):\n    raise ValueError(f"bad amount {x}")\ncheck(-3)\n');
+    const file = script(
+      'fail.py',
+      'print("checking amounts")\ndef check(x):\n    raise ValueError(f"bad amount {x}")\ncheck(-3)\n',
+    );
     const { run_id } = await db.jobs.submit({ run_name: 'fails', tasks: [python('check', file)] });
     const run = await wait(run_id);
     expect(run.state).toEqual({
@@ -118,7 +137,9 @@ describe('Jobs API and the local job runner', () => {
     });
     const output = await db.jobs.getRunOutput(run_id); // a single-task run answers for its task
     expect(output.error).toBe('ValueError: bad amount -3');
-    expect(output.error_trace).toMatch(/^Traceback \(most recent call last\):\n {2}File ".*fail\.py", line 4, in <module>/);
+    expect(output.error_trace).toMatch(
+      /^Traceback \(most recent call last\):\n {2}File ".*fail\.py", line 4, in <module>/,
+    );
     expect(output.logs).toContain('checking amounts\n');
   });
 
@@ -127,13 +148,21 @@ describe('Jobs API and the local job runner', () => {
     const { run_id } = await db.jobs.submit({ run_name: 'cancel-me', tasks: [python('sleep', sleeper)] });
     const controller = new AbortController();
     await db
-      .waitForRun(run_id, { pollIntervalMs: 5, signal: controller.signal, onProgress: (r) => r.state.life_cycle_state === 'RUNNING' && controller.abort() })
+      .waitForRun(run_id, {
+        pollIntervalMs: 5,
+        signal: controller.signal,
+        onProgress: (r) => r.state.life_cycle_state === 'RUNNING' && controller.abort(),
+      })
       .catch(() => undefined);
     const started = Date.now();
     await db.jobs.cancelRun(run_id);
     const cancelled = await wait(run_id);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(cancelled.state).toMatchObject({ life_cycle_state: 'TERMINATED', result_state: 'CANCELED', user_cancelled_or_timedout: true });
+    expect(cancelled.state).toMatchObject({
+      life_cycle_state: 'TERMINATED',
+      result_state: 'CANCELED',
+      user_cancelled_or_timedout: true,
+    });
     expect(cancelled.status?.termination_details?.code).toBe('USER_CANCELED');
     await db.jobs.cancelRun(run_id); // cancelling a finished run is a no-op
 
@@ -154,23 +183,39 @@ describe('Jobs API and the local job runner', () => {
     );
     const { job_id } = await db.jobs.create({
       name: 'sql-job',
-      tasks: [{ task_key: 'totals', sql_task: { warehouse_id: 'fraudops-local', file: { path: sql }, parameters: { min_amount: '1' } } }],
+      tasks: [
+        {
+          task_key: 'totals',
+          sql_task: { warehouse_id: 'fraudops-local', file: { path: sql }, parameters: { min_amount: '1' } },
+        },
+      ],
       parameters: [{ name: 'min_amount', default: '5' }],
     });
     const run = await wait((await db.jobs.runNow({ job_id })).run_id);
     expect(run.state.result_state).toBe('SUCCESS');
     const output = await db.jobs.getRunOutput(taskOf(run, 0).run_id);
     expect(output.logs).toBe(
-      ['statement 1: 1 row', 'statement 2: 2 rows', 'columns: customer_id, total, label', '{"customer_id":1,"total":10.5,"label":":label"}', '{"customer_id":2,"total":99,"label":":label"}'].join('\n'),
+      [
+        'statement 1: 1 row',
+        'statement 2: 2 rows',
+        'columns: customer_id, total, label',
+        '{"customer_id":1,"total":10.5,"label":":label"}',
+        '{"customer_id":2,"total":99,"label":":label"}',
+      ].join('\n'),
     );
-    expect(output.sql_output).toEqual({ query_output: { query_text: sql, warehouse_id: 'fraudops-local', output_link: '' } });
+    expect(output.sql_output).toEqual({
+      query_output: { query_text: sql, warehouse_id: 'fraudops-local', output_link: '' },
+    });
 
     const broken = script('broken.sql', 'SELECT * FROM no_such_table;');
     const failed = await wait(
-      (await db.jobs.submit({ tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'w', file: { path: broken } } }] })).run_id,
+      (await db.jobs.submit({ tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'w', file: { path: broken } } }] }))
+        .run_id,
     );
     expect(failed.state.result_state).toBe('FAILED');
-    expect((await db.jobs.getRunOutput(failed.run_id)).error).toMatch(/^Catalog Error: Table with name no_such_table does not exist!/);
+    expect((await db.jobs.getRunOutput(failed.run_id)).error).toMatch(
+      /^Catalog Error: Table with name no_such_table does not exist!/,
+    );
   });
 
   it('refuses task types it cannot run with INVALID_PARAMETER_VALUE naming the task', async () => {
@@ -180,11 +225,15 @@ describe('Jobs API and the local job runner', () => {
     expect(error).toBeInstanceOf(BadRequest);
     expect(error).toMatchObject({
       code: 'INVALID_PARAMETER_VALUE',
-      message: 'Task nb: notebook_task is not supported by the fraudops Databricks emulator, which runs spark_python_task and sql_task (file) tasks.',
+      message:
+        'Task nb: notebook_task is not supported by the fraudops Databricks emulator, which runs spark_python_task and sql_task (file) tasks.',
     });
     await expect(
       db.jobs.submit({ tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'w', query: { query_id: 'q1' } } }] }),
-    ).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('sql_task.file tasks only') });
+    ).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringContaining('sql_task.file tasks only'),
+    });
   });
 
   it('starts one run per idempotency token', async () => {
@@ -247,7 +296,12 @@ describe('Jobs API and the local job runner', () => {
   it('runs a file from the job git_source at the pinned branch, with the checkout root importable', async () => {
     const { run_id } = await db.jobs.submit({
       git_source: { git_url: GIT_URL, git_provider: 'gitHub', git_branch: 'main' },
-      tasks: [{ task_key: 'train', spark_python_task: { python_file: 'pipelines/train.py', source: 'GIT', parameters: ['{{job.run_id}}'] } }],
+      tasks: [
+        {
+          task_key: 'train',
+          spark_python_task: { python_file: 'pipelines/train.py', source: 'GIT', parameters: ['{{job.run_id}}'] },
+        },
+      ],
     });
     const run = await wait(run_id);
     expect(run.state.result_state).toBe('SUCCESS');
@@ -273,14 +327,22 @@ describe('Jobs API and the local job runner', () => {
     expect((await db.jobs.getRunOutput(run_id)).error).toBe(
       `Cannot find the file /Repos/ci/nowhere/x.py (looked at ${join(emulator.workspaceRoot, 'Repos/ci/nowhere/x.py')}).`,
     );
-    const ref = await wait((await db.jobs.submit({ tasks: [python('y', script('y.py', ''), ['{{job.parameters.nope}}'])] })).run_id);
-    expect(ref.state.state_message).toMatch(/^Task y failed with message: Unknown dynamic value reference \{\{job\.parameters\.nope\}\}/);
+    const ref = await wait(
+      (await db.jobs.submit({ tasks: [python('y', script('y.py', ''), ['{{job.parameters.nope}}'])] })).run_id,
+    );
+    expect(ref.state.state_message).toMatch(
+      /^Task y failed with message: Unknown dynamic value reference \{\{job\.parameters\.nope\}\}/,
+    );
   });
 
   it('creates, lists, resets, updates and deletes jobs; missing jobs and runs are NotFound', async () => {
     const file = script('noop.py', '');
     const { job_id } = await db.jobs.create({ name: 'crud', tasks: [python('a', file)], tags: { team: 'fraud' } });
-    expect((await db.jobs.get(job_id)).settings).toMatchObject({ name: 'crud', max_concurrent_runs: 1, tags: { team: 'fraud' } });
+    expect((await db.jobs.get(job_id)).settings).toMatchObject({
+      name: 'crud',
+      max_concurrent_runs: 1,
+      tags: { team: 'fraud' },
+    });
     await db.jobs.reset(job_id, { name: 'crud-2', tasks: [python('b', file)] });
     expect((await db.jobs.get(job_id)).settings.tasks?.map((t) => t.task_key)).toEqual(['b']);
     await db.jobs.update(job_id, { timeout_seconds: 60 }, ['tags']);
@@ -288,14 +350,20 @@ describe('Jobs API and the local job runner', () => {
     expect((await collect(db.jobs.list({ name: 'crud-2' }))).map((j) => j.job_id)).toEqual([job_id]);
     await db.jobs.delete(job_id);
     await expect(db.jobs.get(job_id)).rejects.toBeInstanceOf(NotFound);
-    await expect(db.jobs.getRun(999_999)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST', errorCode: 'INVALID_PARAMETER_VALUE' });
-    await expect(db.jobs.runNow({ job_id, job_parameters: {} })).rejects.toMatchObject({ message: `Job ${job_id} does not exist.` });
+    await expect(db.jobs.getRun(999_999)).rejects.toMatchObject({
+      code: 'RESOURCE_DOES_NOT_EXIST',
+      errorCode: 'INVALID_PARAMETER_VALUE',
+    });
+    await expect(db.jobs.runNow({ job_id, job_parameters: {} })).rejects.toMatchObject({
+      message: `Job ${job_id} does not exist.`,
+    });
   });
 
   it('pages runs/list newest first with filters', async () => {
     const file = script('quick.py', '');
     const ids: number[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await db.jobs.submit({ run_name: `page-${i}`, tasks: [python('q', file)] })).run_id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await db.jobs.submit({ run_name: `page-${i}`, tasks: [python('q', file)] })).run_id);
     await Promise.all(ids.map((id) => wait(id)));
     const all = await collect(db.jobs.listRuns({ pageSize: 2, completedOnly: true }));
     const mine = all.filter((r) => ids.includes(r.run_id)).map((r) => r.run_id);

@@ -33,7 +33,9 @@ Git folder ${DEMO_FOLDER} is cloned from it, so this works at once:
 
 function gitTopLevel(): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', '--show-toplevel'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }

@@ -59,7 +59,12 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
     const catalog = requireString(body, 'catalog_name');
     const schema = requireString(body, 'schema_name');
     const name = requireString(body, 'name');
-    for (const [value, field] of [[catalog, 'catalog_name'], [schema, 'schema_name'], [name, 'name']] as const) checkName(value, field);
+    for (const [value, field] of [
+      [catalog, 'catalog_name'],
+      [schema, 'schema_name'],
+      [name, 'name'],
+    ] as const)
+      checkName(value, field);
     const fullName = `${catalog}.${schema}.${name}`;
     if (models()[fullName]) {
       throw new ApiError(409, 'RESOURCE_ALREADY_EXISTS', `Registered model '${fullName}' already exists.`);
@@ -116,11 +121,14 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
     const model = find(req.params['name']);
     const alias = req.params['alias'];
     if (!ALIAS.test(alias) || alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) {
-      throw invalidParameter(`Invalid alias "${alias}": "latest" and v<number> are reserved; use letters, digits, "_" and "-".`);
+      throw invalidParameter(
+        `Invalid alias "${alias}": "latest" and v<number> are reserved; use letters, digits, "_" and "-".`,
+      );
     }
     const body = await req.json();
     const raw = body['version_num'];
-    if (typeof raw !== 'number' && typeof raw !== 'string') throw invalidParameter('Missing required field: version_num');
+    if (typeof raw !== 'number' && typeof raw !== 'string')
+      throw invalidParameter('Missing required field: version_num');
     const version = findVersion(model, raw);
     model.aliases[alias] = version.version;
     model.info.updated_at = Date.now();
@@ -132,7 +140,11 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
     const model = find(req.params['name']);
     const number = model.aliases[req.params['alias']];
     if (number === undefined) {
-      throw new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', `Alias ${req.params['alias']} does not exist on '${model.info.full_name}'.`);
+      throw new ApiError(
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+        `Alias ${req.params['alias']} does not exist on '${model.info.full_name}'.`,
+      );
     }
     return ok(renderVersion(model, findVersion(model, number)));
   });

@@ -19,7 +19,8 @@ export const WORKSPACE_TOP_LEVEL = ['Repos', 'Users', 'Shared'] as const;
 function segmentsOf(path: string, what: string): string[] {
   if (!path.startsWith('/')) throw invalidParameter(`${what} must be absolute: "${path}".`);
   const segments = path.split('/').filter((s) => s !== '');
-  if (segments.some((s) => s === '.' || s === '..')) throw invalidParameter(`${what} may not contain "." or "..": "${path}".`);
+  if (segments.some((s) => s === '.' || s === '..'))
+    throw invalidParameter(`${what} may not contain "." or "..": "${path}".`);
   return segments;
 }
 
@@ -54,7 +55,9 @@ export function localPathOf(roots: LocalRoots, path: string): string {
   if (isWorkspacePath(path)) return workspaceLocalPath(roots, path);
   if (path.startsWith('file:')) return new URL(path).pathname;
   if (isAbsolute(path)) return path;
-  throw invalidParameter(`Cannot map "${path}" to a local file: use a workspace path, a /Volumes path or an absolute local path.`);
+  throw invalidParameter(
+    `Cannot map "${path}" to a local file: use a workspace path, a /Volumes path or an absolute local path.`,
+  );
 }
 
 /**

@@ -31,7 +31,10 @@ const KILL_GRACE_MS = 2000;
 export function pythonError(stderr: string): { error?: string; errorTrace?: string } {
   const at = stderr.lastIndexOf('Traceback (most recent call last):');
   const trace = at >= 0 ? stderr.slice(at).trimEnd() : undefined;
-  const lines = (trace ?? stderr).trimEnd().split('\n').filter((l) => l.trim() !== '');
+  const lines = (trace ?? stderr)
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const last = lines[lines.length - 1]?.trim();
   return { ...(last ? { error: last } : {}), ...(trace ? { errorTrace: trace } : {}) };
 }
@@ -56,7 +59,11 @@ export function runProcessTask(input: ProcessTaskInput): Promise<TaskOutcome> {
       size += Math.min(chunk.length, room);
     };
 
-    const child = spawn(input.command, input.args, { cwd: input.cwd, env: input.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(input.command, input.args, {
+      cwd: input.cwd,
+      env: input.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (c: Buffer) => collect(c, false));
     child.stderr.on('data', (c: Buffer) => collect(c, true));
 
@@ -70,7 +77,9 @@ export function runProcessTask(input: ProcessTaskInput): Promise<TaskOutcome> {
     const onAbort = () => stop('CANCELED');
     input.signal.addEventListener('abort', onAbort, { once: true });
     const deadlineTimer =
-      input.deadline !== undefined ? setTimeout(() => stop('TIMEDOUT'), Math.max(0, input.deadline - Date.now())) : undefined;
+      input.deadline !== undefined
+        ? setTimeout(() => stop('TIMEDOUT'), Math.max(0, input.deadline - Date.now()))
+        : undefined;
 
     const finish = (outcome: TaskOutcome) => {
       clearTimeout(killTimer);
@@ -114,6 +123,11 @@ export function runProcessTask(input: ProcessTaskInput): Promise<TaskOutcome> {
 }
 
 /** A spark_python_task: `python <file> <args…>` in the file's folder. */
-export function runPythonFile(python: string, file: string, args: string[], options: Omit<ProcessTaskInput, 'command' | 'args' | 'cwd'>): Promise<TaskOutcome> {
+export function runPythonFile(
+  python: string,
+  file: string,
+  args: string[],
+  options: Omit<ProcessTaskInput, 'command' | 'args' | 'cwd'>,
+): Promise<TaskOutcome> {
   return runProcessTask({ ...options, command: python, args: [file, ...args], cwd: dirname(file) });
 }

@@ -22,7 +22,10 @@ class FolderLocks {
   run<T>(id: number, work: () => Promise<T>): Promise<T> {
     const previous = this.#tails.get(id) ?? Promise.resolve();
     const next = previous.then(work, work);
-    this.#tails.set(id, next.catch(() => undefined));
+    this.#tails.set(
+      id,
+      next.catch(() => undefined),
+    );
     return next;
   }
 }
@@ -104,7 +107,10 @@ export function registerReposApi(router: Router, ctx: EmulatorContext): void {
       .sort((a, b) => a.path.localeCompare(b.path));
     const page = all.slice(start, start + PAGE_SIZE);
     const infos = await Promise.all(page.map((r) => repoInfo(ctx, r)));
-    return ok({ repos: infos, ...(start + PAGE_SIZE < all.length ? { next_page_token: String(start + PAGE_SIZE) } : {}) });
+    return ok({
+      repos: infos,
+      ...(start + PAGE_SIZE < all.length ? { next_page_token: String(start + PAGE_SIZE) } : {}),
+    });
   });
 
   router.add('POST', '/api/2.0/repos', async (req) => {
@@ -112,13 +118,18 @@ export function registerReposApi(router: Router, ctx: EmulatorContext): void {
     const url = requireString(body, 'url');
     const provider = canonicalProvider(requireString(body, 'provider'));
     const rawPath = optionalString(body, 'path');
-    if (!rawPath) throw invalidParameter('Missing required field: path (the emulator needs to know where the Git folder goes).');
+    if (!rawPath)
+      throw invalidParameter('Missing required field: path (the emulator needs to know where the Git folder goes).');
     const path = normaliseWorkspacePath(rawPath);
     checkRepoPath(path);
     if (objectInfo(ctx, path)) throw alreadyExists(`Path (${path}) already exists.`);
     const parent = dirname(path);
     if (!objectInfo(ctx, parent)) {
-      throw new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', `Parent folder (${parent}) doesn't exist. Create it with workspace/mkdirs first.`);
+      throw new ApiError(
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+        `Parent folder (${parent}) doesn't exist. Create it with workspace/mkdirs first.`,
+      );
     }
     const remote = ctx.gitRemotes.resolve(url);
     const local = workspaceLocalPath(ctx.roots, path);
@@ -129,7 +140,13 @@ export function registerReposApi(router: Router, ctx: EmulatorContext): void {
       throw new ApiError(400, 'GIT_REMOTE_ERROR', `Could not clone ${url}: ${cloned.error}`);
     }
     const sparse = body['sparse_checkout'] as RepoRecord['sparse_checkout'] | undefined;
-    const record: RepoRecord = { id: ctx.state.newId(), path, url, provider, ...(sparse ? { sparse_checkout: sparse } : {}) };
+    const record: RepoRecord = {
+      id: ctx.state.newId(),
+      path,
+      url,
+      provider,
+      ...(sparse ? { sparse_checkout: sparse } : {}),
+    };
     repos()[record.id] = record;
     ctx.state.changed();
     return ok(await repoInfo(ctx, record));
@@ -188,7 +205,12 @@ export function registerReposApi(router: Router, ctx: EmulatorContext): void {
 }
 
 /** Creates a Git folder directly (startup seeding): like POST /api/2.0/repos, parents included. */
-export async function seedRepo(ctx: EmulatorContext, path: string, url: string, provider = 'gitHub'): Promise<RepoRecord> {
+export async function seedRepo(
+  ctx: EmulatorContext,
+  path: string,
+  url: string,
+  provider = 'gitHub',
+): Promise<RepoRecord> {
   const normalised = normaliseWorkspacePath(path);
   const existing = Object.values(ctx.state.data.repos).find((r) => r.path === normalised);
   const local = workspaceLocalPath(ctx.roots, normalised);

@@ -25,9 +25,20 @@ describe('Repos API (Git folders backed by a local bare repository)', () => {
 
   it('creates a Git folder on the default branch and resolves its path through get-status', async () => {
     const created = await db.repos.create({ url: URL_, provider: 'github', path: '/Repos/ci/create-test' });
-    expect(created).toMatchObject({ path: '/Repos/ci/create-test', url: URL_, provider: 'gitHub', branch: 'main', head_commit_id: remote.head('main') });
+    expect(created).toMatchObject({
+      path: '/Repos/ci/create-test',
+      url: URL_,
+      provider: 'gitHub',
+      branch: 'main',
+      head_commit_id: remote.head('main'),
+    });
     const status = await db.workspace.getStatus('/Workspace/Repos/ci/create-test');
-    expect(status).toEqual({ object_type: 'REPO', object_id: created.id, path: '/Repos/ci/create-test', resource_id: String(created.id) });
+    expect(status).toEqual({
+      object_type: 'REPO',
+      object_id: created.id,
+      path: '/Repos/ci/create-test',
+      resource_id: String(created.id),
+    });
     expect(await db.repos.getByPath('/Repos/ci/create-test')).toEqual(created);
     expect(readFileSync(join(emulator.localPath('/Repos/ci/create-test'), 'README.md'), 'utf8')).toBe('v1\n');
     const file = await db.workspace.getStatus('/Repos/ci/create-test/jobs/train.py');
@@ -40,14 +51,18 @@ describe('Repos API (Git folders backed by a local bare repository)', () => {
       code: 'RESOURCE_ALREADY_EXISTS',
       message: 'Path (/Repos/ci/dup) already exists.',
     });
-    await expect(db.repos.create({ url: URL_, provider: 'gitHub', path: '/Repos/nobody/x' })).rejects.toBeInstanceOf(NotFound);
+    await expect(db.repos.create({ url: URL_, provider: 'gitHub', path: '/Repos/nobody/x' })).rejects.toBeInstanceOf(
+      NotFound,
+    );
     const bad = await db.repos.create({ url: URL_, provider: 'svn', path: '/Repos/ci/svn' }).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(BadRequest);
     expect((bad as Error).message).toMatch(/^Invalid Git provider "svn"\. Valid providers: gitHub, gitLab,/);
   });
 
   it('says how to map a Git URL the emulator does not know', async () => {
-    await expect(db.repos.create({ url: 'https://github.com/acme/unknown.git', provider: 'gitHub', path: '/Repos/ci/u' })).rejects.toMatchObject({
+    await expect(
+      db.repos.create({ url: 'https://github.com/acme/unknown.git', provider: 'gitHub', path: '/Repos/ci/u' }),
+    ).rejects.toMatchObject({
       code: 'GIT_REMOTE_ERROR',
       message: expect.stringContaining('--git-remote URL=PATH'),
     });
@@ -105,9 +120,12 @@ describe('Repos API (Git folders backed by a local bare repository)', () => {
 
   it('lists Git folders by path prefix across pages, and deletes them', async () => {
     await db.workspace.mkdirs('/Repos/many');
-    for (let i = 0; i < 21; i++) await db.repos.create({ url: URL_, provider: 'gitHub', path: `/Repos/many/r${String(i).padStart(2, '0')}` });
+    for (let i = 0; i < 21; i++)
+      await db.repos.create({ url: URL_, provider: 'gitHub', path: `/Repos/many/r${String(i).padStart(2, '0')}` });
     const listed = await collect(db.repos.list({ pathPrefix: '/Repos/many' }));
-    expect(listed.map((r) => r.path)).toEqual(Array.from({ length: 21 }, (_, i) => `/Repos/many/r${String(i).padStart(2, '0')}`));
+    expect(listed.map((r) => r.path)).toEqual(
+      Array.from({ length: 21 }, (_, i) => `/Repos/many/r${String(i).padStart(2, '0')}`),
+    );
     expect(emulator.requests.filter((r) => r.path === '/api/2.0/repos' && r.method === 'GET')).toHaveLength(2);
 
     await db.repos.delete(listed[0].id);
@@ -116,7 +134,10 @@ describe('Repos API (Git folders backed by a local bare repository)', () => {
   });
 
   it('tells a folder from a Git folder when resolving by path', async () => {
-    await expect(db.repos.getByPath('/Repos/ci')).rejects.toMatchObject({ code: 'NOT_A_GIT_FOLDER', message: '/Repos/ci is a directory, not a Git folder.' });
+    await expect(db.repos.getByPath('/Repos/ci')).rejects.toMatchObject({
+      code: 'NOT_A_GIT_FOLDER',
+      message: '/Repos/ci is a directory, not a Git folder.',
+    });
     await expect(db.repos.getByPath('/Repos/ci/nothing-here')).rejects.toMatchObject({
       code: 'RESOURCE_DOES_NOT_EXIST',
       message: "Path (/Repos/ci/nothing-here) doesn't exist.",

@@ -113,6 +113,7 @@ export function optionalString(body: Record<string, unknown>, field: string): st
 export function requireId(value: unknown, field: string): number {
   if (value === undefined || value === null || value === '') throw invalidParameter(`Missing required field: ${field}`);
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw invalidParameter(`Invalid value for ${field}: "${String(value)}" is not an id.`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw invalidParameter(`Invalid value for ${field}: "${String(value)}" is not an id.`);
   return n;
 }

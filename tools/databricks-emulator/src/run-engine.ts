@@ -27,7 +27,8 @@ export interface RunnerOptions {
 const ACTIVE: ReadonlySet<RunLifeCycleState> = new Set(['PENDING', 'RUNNING', 'TERMINATING']);
 const TERMINAL: ReadonlySet<RunLifeCycleState> = new Set(['TERMINATED', 'SKIPPED', 'INTERNAL_ERROR']);
 
-export const isTerminalRun = (run: { state: { life_cycle_state: RunLifeCycleState } }) => TERMINAL.has(run.state.life_cycle_state);
+export const isTerminalRun = (run: { state: { life_cycle_state: RunLifeCycleState } }) =>
+  TERMINAL.has(run.state.life_cycle_state);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -65,7 +66,11 @@ function dependencyOrder(tasks: TaskRunRecord[]): TaskRunRecord[] {
 const TERMINATION: Record<RunResultState & string, { code: string; type: string; message: string }> = {
   SUCCESS: { code: 'SUCCESS', type: 'SUCCESS', message: '' },
   FAILED: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message: 'Workload failed, see run output for details' },
-  TIMEDOUT: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message: 'The run exceeded its timeout and was stopped.' },
+  TIMEDOUT: {
+    code: 'RUN_EXECUTION_ERROR',
+    type: 'CLIENT_ERROR',
+    message: 'The run exceeded its timeout and was stopped.',
+  },
   CANCELED: { code: 'USER_CANCELED', type: 'SUCCESS', message: 'The run was cancelled.' },
   MAXIMUM_CONCURRENT_RUNS_REACHED: {
     code: 'MAX_CONCURRENT_RUNS_EXCEEDED',
@@ -175,7 +180,9 @@ export class RunEngine {
   async #admit(run: RunRecord): Promise<boolean> {
     if (run.run_type !== 'JOB_RUN') return true;
     for (;;) {
-      const others = Object.values(this.#ctx.state.data.runs).filter((r) => r.job_id === run.job_id && r.run_id !== run.run_id);
+      const others = Object.values(this.#ctx.state.data.runs).filter(
+        (r) => r.job_id === run.job_id && r.run_id !== run.run_id,
+      );
       const active = others.filter((r) => ACTIVE.has(r.state.life_cycle_state)).length;
       const queuedBefore = others.some((r) => r.state.life_cycle_state === 'QUEUED' && r.run_id < run.run_id);
       if (active < run.max_concurrent_runs && !queuedBefore) {
@@ -191,7 +198,10 @@ export class RunEngine {
       }
       if (run.state.life_cycle_state !== 'QUEUED') {
         this.#set(run, 'QUEUED', 'Queued: the job is at its maximum number of concurrent runs.');
-        run.status.queue_details = { code: 'ACTIVE_RUNS_LIMIT_REACHED', message: 'The job is at its maximum number of concurrent runs.' };
+        run.status.queue_details = {
+          code: 'ACTIVE_RUNS_LIMIT_REACHED',
+          message: 'The job is at its maximum number of concurrent runs.',
+        };
       }
       await sleep(this.#options.tickMs);
       if (run.cancel_requested) {
@@ -240,7 +250,9 @@ export class RunEngine {
       const byKey = new Map(run.tasks.map((t) => [t.task_key, t]));
       for (const taskRun of dependencyOrder(run.tasks)) {
         if (stoppedBy) break;
-        const blocked = (taskRun.task.depends_on ?? []).some((d) => byKey.get(d.task_key)?.state.result_state !== 'SUCCESS');
+        const blocked = (taskRun.task.depends_on ?? []).some(
+          (d) => byKey.get(d.task_key)?.state.result_state !== 'SUCCESS',
+        );
         if (blocked) {
           taskRun.start_time = taskRun.end_time = Date.now();
           this.#set(taskRun, 'TERMINATED', 'An upstream task failed.', 'UPSTREAM_FAILED');
@@ -256,8 +268,14 @@ export class RunEngine {
       await sleep(this.#options.tickMs);
       run.cleanup_duration = Date.now() - cleanupStart;
       if (stoppedBy === 'CANCELED') this.#finish(run, 'CANCELED', 'The run was cancelled.');
-      else if (stoppedBy === 'TIMEDOUT') this.#finish(run, 'TIMEDOUT', `The run exceeded its timeout of ${run.timeout_seconds} s.`);
-      else if (failed) this.#finish(run, 'FAILED', `Task ${failed.task_key} failed with message: ${failed.output.error ?? 'see run output'}`);
+      else if (stoppedBy === 'TIMEDOUT')
+        this.#finish(run, 'TIMEDOUT', `The run exceeded its timeout of ${run.timeout_seconds} s.`);
+      else if (failed)
+        this.#finish(
+          run,
+          'FAILED',
+          `Task ${failed.task_key} failed with message: ${failed.output.error ?? 'see run output'}`,
+        );
       else this.#finish(run, 'SUCCESS', '');
     } finally {
       this.#controllers.delete(run.run_id);
@@ -272,10 +290,20 @@ export class RunEngine {
     mkdirSync(join(dir, '..'), { recursive: true });
     const cloned = await tryGit(join(dir, '..'), ['clone', '--quiet', remote, dir]);
     if (!cloned.ok) throw new Error(`Could not clone ${source.git_url}: ${cloned.error}`);
-    const ref = source.git_commit ?? (source.git_tag ? `refs/tags/${source.git_tag}` : source.git_branch ? `refs/remotes/origin/${source.git_branch}` : 'HEAD');
+    const ref =
+      source.git_commit ??
+      (source.git_tag
+        ? `refs/tags/${source.git_tag}`
+        : source.git_branch
+          ? `refs/remotes/origin/${source.git_branch}`
+          : 'HEAD');
     const checked = await tryGit(dir, ['checkout', '--quiet', '--detach', ref]);
     if (!checked.ok) {
-      const what = source.git_commit ? `commit ${source.git_commit}` : source.git_tag ? `tag ${source.git_tag}` : `branch ${source.git_branch}`;
+      const what = source.git_commit
+        ? `commit ${source.git_commit}`
+        : source.git_tag
+          ? `tag ${source.git_tag}`
+          : `branch ${source.git_branch}`;
       throw new Error(`The ${what} does not exist in ${source.git_url}.`);
     }
     return dir;
@@ -322,10 +350,21 @@ export class RunEngine {
           Object.entries(task.sql_task.parameters ?? {}).map(([k, v]) => [k, resolveReferences(String(v), references)]),
         );
         // SQL tasks take key-value parameters, so job parameters are pushed down to them (and win).
-        this.#database ??= import('@duckdb/node-api').then((duckdb) => duckdb.DuckDBInstance.create(this.#options.database));
-        outcome = await runSqlStatements(await this.#database, readFileSync(file.local, 'utf8'), { ...taskParameters, ...jobParameters }, signal);
+        this.#database ??= import('@duckdb/node-api').then((duckdb) =>
+          duckdb.DuckDBInstance.create(this.#options.database),
+        );
+        outcome = await runSqlStatements(
+          await this.#database,
+          readFileSync(file.local, 'utf8'),
+          { ...taskParameters, ...jobParameters },
+          signal,
+        );
         taskRun.output.sql_output = {
-          query_output: { query_text: task.sql_task.file.path, warehouse_id: task.sql_task.warehouse_id, output_link: '' },
+          query_output: {
+            query_text: task.sql_task.file.path,
+            warehouse_id: task.sql_task.warehouse_id,
+            output_link: '',
+          },
         };
       } else {
         throw new TaskSetupError('The emulator runs spark_python_task and sql_task (file) tasks only.');
@@ -349,7 +388,9 @@ export class RunEngine {
   }
 
   #taskEnv(run: RunRecord, taskRun: TaskRunRecord, repoRoot: string | undefined): NodeJS.ProcessEnv {
-    const inherited = Object.fromEntries(Object.entries(this.#options.baseEnv).filter(([k]) => !k.startsWith('DATABRICKS_')));
+    const inherited = Object.fromEntries(
+      Object.entries(this.#options.baseEnv).filter(([k]) => !k.startsWith('DATABRICKS_')),
+    );
     const pythonPath = [repoRoot, inherited['PYTHONPATH']].filter(Boolean).join(':');
     return {
       ...inherited,

@@ -64,7 +64,14 @@ export async function runSqlStatements(
     let lastRows: unknown[] = [];
     let lastColumns: string[] = [];
     for (let index = 0; index < extracted.count; index++) {
-      if (signal.aborted) return { result: 'CANCELED', logs: log.join('\n'), logsTruncated: false, error: 'The run was cancelled.', statements: count };
+      if (signal.aborted)
+        return {
+          result: 'CANCELED',
+          logs: log.join('\n'),
+          logsTruncated: false,
+          error: 'The run was cancelled.',
+          statements: count,
+        };
       const prepared = await extracted.prepare(index);
       const values: Record<string, string> = {};
       for (let p = 1; p <= prepared.parameterCount; p++) {
@@ -72,7 +79,9 @@ export async function runSqlStatements(
         const value = parameters[name];
         if (value === undefined) {
           const known = Object.keys(parameters).join(', ') || 'none';
-          throw new Error(`Statement ${index + 1} uses :${name}, which the task's parameters do not set (set: ${known}).`);
+          throw new Error(
+            `Statement ${index + 1} uses :${name}, which the task's parameters do not set (set: ${known}).`,
+          );
         }
         values[name] = value;
       }
@@ -89,9 +98,23 @@ export async function runSqlStatements(
     }
     return { result: 'SUCCESS', logs: log.join('\n'), logsTruncated: false, statements: count };
   } catch (error) {
-    if (signal.aborted) return { result: 'CANCELED', logs: log.join('\n'), logsTruncated: false, error: 'The run was cancelled.', statements: count };
+    if (signal.aborted)
+      return {
+        result: 'CANCELED',
+        logs: log.join('\n'),
+        logsTruncated: false,
+        error: 'The run was cancelled.',
+        statements: count,
+      };
     const message = (error instanceof Error ? error.message : String(error)).replace(/^Error: /, '');
-    return { result: 'FAILED', logs: log.join('\n'), logsTruncated: false, error: message.split('\n')[0], errorTrace: message, statements: count };
+    return {
+      result: 'FAILED',
+      logs: log.join('\n'),
+      logsTruncated: false,
+      error: message.split('\n')[0],
+      errorTrace: message,
+      statements: count,
+    };
   } finally {
     signal.removeEventListener('abort', interrupt);
     connection.closeSync();

@@ -121,7 +121,10 @@ export class StateStore {
       if (!ACTIVE_STATES.has(run.state.life_cycle_state)) continue;
       const message = 'The emulator stopped while this run was active.';
       run.state = { life_cycle_state: 'INTERNAL_ERROR', state_message: message };
-      run.status = { state: 'TERMINATED', termination_details: { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message } };
+      run.status = {
+        state: 'TERMINATED',
+        termination_details: { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message },
+      };
       run.end_time ||= Date.now();
     }
   }

@@ -32,7 +32,8 @@ export function resolveTaskFile(
   if (useGit) {
     if (!gitCheckout) throw new TaskSetupError(`${path}: source is GIT but the run has no git_source.`);
     const local = join(gitCheckout, path.replace(/^\/+/, ''));
-    if (relative(gitCheckout, local).startsWith(`..${sep}`)) throw new TaskSetupError(`${path} leaves the Git checkout.`);
+    if (relative(gitCheckout, local).startsWith(`..${sep}`))
+      throw new TaskSetupError(`${path} leaves the Git checkout.`);
     resolved = { local, repoRoot: gitCheckout };
   } else if (volumeLocalPath(ctx.roots, path)) {
     resolved = { local: volumeLocalPath(ctx.roots, path) as string };

@@ -7,7 +7,12 @@ import { normaliseWorkspacePath, workspaceLocalPath } from './paths.js';
 import { ok, requireString, type Router } from './routing.js';
 import type { RepoRecord } from './state.js';
 
-const LANGUAGES: Record<string, ObjectInfo['language']> = { '.py': 'PYTHON', '.sql': 'SQL', '.scala': 'SCALA', '.r': 'R' };
+const LANGUAGES: Record<string, ObjectInfo['language']> = {
+  '.py': 'PYTHON',
+  '.sql': 'SQL',
+  '.scala': 'SCALA',
+  '.r': 'R',
+};
 const NOTEBOOK_HEADER = /^(#|--|\/\/) Databricks notebook source/;
 
 function statOrUndefined(path: string): Stats | undefined {

@@ -25,7 +25,11 @@ export interface MappedError {
 export function mapError(error: unknown): MappedError {
   if (error instanceof CliError) return { exitCode: error.exitCode, code: error.code, message: error.message };
   if (!(error instanceof DatabricksError)) {
-    return { exitCode: ExitCode.failure, code: 'UNEXPECTED', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    return {
+      exitCode: ExitCode.failure,
+      code: 'UNEXPECTED',
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
   }
   const base = { code: error.code, ...(error.requestId ? { requestId: error.requestId } : {}) };
   const say = (exitCode: ExitCode, message: string): MappedError => ({ exitCode, ...base, message });
@@ -53,7 +57,10 @@ export function mapError(error: unknown): MappedError {
     return say(ExitCode.failure, `${error.message} Check DATABRICKS_HOST and the network, then retry.`);
   }
   if (error.code === 'GIT_REMOTE_ERROR') {
-    return say(ExitCode.failure, `${error.message} Check the repository URL and the workspace's Git credentials for it.`);
+    return say(
+      ExitCode.failure,
+      `${error.message} Check the repository URL and the workspace's Git credentials for it.`,
+    );
   }
   return say(ExitCode.failure, error.message);
 }

@@ -35,11 +35,17 @@ export class Output {
 
   error(error: MappedError): void {
     if (this.json) {
-      const body = { code: error.code, message: error.message, exit_code: error.exitCode, ...(error.requestId ? { request_id: error.requestId } : {}) };
+      const body = {
+        code: error.code,
+        message: error.message,
+        exit_code: error.exitCode,
+        ...(error.requestId ? { request_id: error.requestId } : {}),
+      };
       this.streams.stdout.write(`${JSON.stringify({ ok: false, error: body }, null, 2)}\n`);
     }
     this.streams.stderr.write(`error: ${error.message}\n`);
-    if (this.githubActions) this.streams.stderr.write(`::error title=fraudops-sync::${error.message.replace(/\r?\n/g, ' ')}\n`);
+    if (this.githubActions)
+      this.streams.stderr.write(`::error title=fraudops-sync::${error.message.replace(/\r?\n/g, ' ')}\n`);
   }
 
   spinner(): Spinner {

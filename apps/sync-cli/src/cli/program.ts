@@ -34,7 +34,10 @@ export function buildProgram(context: CliContext): Command {
 }
 
 /** Runs the CLI and returns its exit code; every error becomes one message saying what to do. */
-export async function runCli(argv: string[], context: CliContext = { streams: process, env: process.env }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  context: CliContext = { streams: process, env: process.env },
+): Promise<number> {
   const program = buildProgram(context);
   try {
     if (argv.length === 0) {

@@ -39,7 +39,8 @@ Exit codes: 0 ok, 1 other failure, 2 usage, 3 auth/configuration, 4 not found (f
 `;
 
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : 'unknown');
-const describe = (s: FolderState | undefined) => (s ? `${s.branch ?? '(detached)'} @ ${short(s.head_commit_id)}` : 'none');
+const describe = (s: FolderState | undefined) =>
+  s ? `${s.branch ?? '(detached)'} @ ${short(s.head_commit_id)}` : 'none';
 
 function targetOf(options: RepoOptions): GitRef {
   if (options.branch !== undefined && options.tag !== undefined) {
@@ -52,13 +53,18 @@ function targetOf(options: RepoOptions): GitRef {
 
 function createOptions(options: RepoOptions): { url: string; provider: string } | undefined {
   if (options.provider && !GIT_PROVIDERS.some((p) => p.toLowerCase() === options.provider?.toLowerCase())) {
-    throw new CliError(`--provider ${options.provider} is not a Git provider; use one of ${GIT_PROVIDERS.join(', ')}.`, ExitCode.usage, 'USAGE');
+    throw new CliError(
+      `--provider ${options.provider} is not a Git provider; use one of ${GIT_PROVIDERS.join(', ')}.`,
+      ExitCode.usage,
+      'USAGE',
+    );
   }
   if (!options.create) {
     if (options.provider) throw new CliError('--provider only matters with --create.', ExitCode.usage, 'USAGE');
     return undefined;
   }
-  if (!options.url) throw new CliError('--create needs --url <git-url> (the repository to clone).', ExitCode.usage, 'USAGE');
+  if (!options.url)
+    throw new CliError('--create needs --url <git-url> (the repository to clone).', ExitCode.usage, 'USAGE');
   const provider = options.provider ?? providerForUrl(options.url);
   if (!provider) {
     throw new CliError(
@@ -75,7 +81,9 @@ function printHuman(output: Output, result: SyncResult): void {
   output.line(`Git folder ${result.path}${result.url ? ` (${result.url})` : ''}`);
   if (result.dry_run) {
     output.line(result.before ? `  now:    ${describe(result.before)}` : '  now:    does not exist');
-    output.line(`  dry run: would ${result.before ? 'update it to' : `create it from ${result.url} and check out`} ${ref}`);
+    output.line(
+      `  dry run: would ${result.before ? 'update it to' : `create it from ${result.url} and check out`} ${ref}`,
+    );
     return;
   }
   output.line(`  before: ${result.created ? 'created' : describe(result.before)}`);
@@ -87,14 +95,22 @@ function printHuman(output: Output, result: SyncResult): void {
 export function registerRepo(program: Command, context: CliContext): void {
   program
     .command('repo')
-    .description('Update a Databricks Git folder to the latest commit of a branch, or to a tag (creating it with --create).')
+    .description(
+      'Update a Databricks Git folder to the latest commit of a branch, or to a tag (creating it with --create).',
+    )
     .argument('<workspace-path>', 'the Git folder, e.g. /Repos/ci/fraudops or /Workspace/Users/me@acme.com/fraudops')
     .option('--branch <name>', 'check out this branch at its latest commit')
     .option('--tag <name>', 'check out this tag (detached HEAD)')
     .option('--url <git-url>', 'the repository: cloned with --create, otherwise checked against the folder')
-    .option('--provider <provider>', `Git provider for --create (guessed from the URL for GitHub, GitLab, Bitbucket, Azure DevOps)`)
+    .option(
+      '--provider <provider>',
+      `Git provider for --create (guessed from the URL for GitHub, GitLab, Bitbucket, Azure DevOps)`,
+    )
     .option('--create', 'create the Git folder (and its parent folder) when it does not exist')
-    .option('--force-discard', 'throw away uncommitted changes in the folder instead of failing (dangerously_force_discard_all)')
+    .option(
+      '--force-discard',
+      'throw away uncommitted changes in the folder instead of failing (dangerously_force_discard_all)',
+    )
     .option('--dry-run', 'resolve the folder and say what would change, without changing it')
     .option('--json', 'print one JSON object (for scripts); errors too, with their exit code')
     .option('--profile <name>', 'profile of ~/.databrickscfg to use')
@@ -103,7 +119,11 @@ export function registerRepo(program: Command, context: CliContext): void {
       const output = new Output(Boolean(options.json), context.streams, Boolean(context.env['GITHUB_ACTIONS']));
       context.output = output;
       if (!path.startsWith('/')) {
-        throw new CliError(`<workspace-path> must be absolute, like /Repos/ci/fraudops; got "${path}".`, ExitCode.usage, 'USAGE');
+        throw new CliError(
+          `<workspace-path> must be absolute, like /Repos/ci/fraudops; got "${path}".`,
+          ExitCode.usage,
+          'USAGE',
+        );
       }
       const target = targetOf(options);
       const create = createOptions(options);

@@ -24,13 +24,24 @@ export function registerStatus(program: Command, context: CliContext): void {
       const output = new Output(Boolean(options.json), context.streams, Boolean(context.env['GITHUB_ACTIONS']));
       context.output = output;
       if (!path.startsWith('/')) {
-        throw new CliError(`<workspace-path> must be absolute, like /Repos/ci/fraudops; got "${path}".`, ExitCode.usage, 'USAGE');
+        throw new CliError(
+          `<workspace-path> must be absolute, like /Repos/ci/fraudops; got "${path}".`,
+          ExitCode.usage,
+          'USAGE',
+        );
       }
       const db = clientFor(context, options.profile);
       const spinner = output.spinner();
       spinner.step(`Resolving ${path}`);
       const repo = await db.repos.getByPath(path).finally(() => spinner.stop());
-      output.result({ path: repo.path, repo_id: repo.id, url: repo.url, provider: repo.provider, branch: repo.branch ?? null, head_commit_id: repo.head_commit_id ?? null });
+      output.result({
+        path: repo.path,
+        repo_id: repo.id,
+        url: repo.url,
+        provider: repo.provider,
+        branch: repo.branch ?? null,
+        head_commit_id: repo.head_commit_id ?? null,
+      });
       output.line(`Git folder ${repo.path} (id ${repo.id})`);
       output.line(`  repository: ${repo.url} (${repo.provider})`);
       output.line(`  checked out: ${repo.branch ? `branch ${repo.branch}` : 'a tag or commit (detached HEAD)'}`);

@@ -11,8 +11,7 @@ export interface SeenRequest {
 
 /** What to answer: a status with a body, or `drop` (destroy the socket without answering). */
 export type ScriptedReply =
-  | { status: number; body?: string | Buffer; headers?: Record<string, string>; delayMs?: number }
-  | 'drop';
+  { status: number; body?: string | Buffer; headers?: Record<string, string>; delayMs?: number } | 'drop';
 
 export interface ScriptedServer {
   url: string;
@@ -33,7 +32,12 @@ export async function startScriptedServer(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const seen: SeenRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+      const seen: SeenRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
       requests.push(seen);
       const answer = await reply(seen, requests.length - 1);
       if (answer === 'drop') {
@@ -60,7 +64,11 @@ export async function startScriptedServer(
 }
 
 /** A clock that records the sleeps asked of it and returns at once, advancing its own time. */
-export function recordingClock(start = 1_000_000): { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void>; sleeps: number[] } {
+export function recordingClock(start = 1_000_000): {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleeps: number[];
+} {
   let time = start;
   const sleeps: number[] = [];
   return {
