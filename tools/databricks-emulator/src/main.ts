@@ -143,7 +143,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`databricks-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    const hint =
+      (error as { code?: string }).code === 'EADDRINUSE'
+        ? ' Pick a free one with --port N (or --port 0), --sql-port N.'
+        : '';
+    process.stderr.write(`databricks-emulator: ${message}.${hint}\n`);
     process.exitCode = 1;
   },
 );
