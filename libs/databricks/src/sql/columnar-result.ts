@@ -37,7 +37,11 @@ export function schemaColumns(schema: ResultSchema | null | undefined): { names:
  * Driver rows (objects keyed by column name, read with `preserveBigNumericPrecision`) → columns of `SqlValue`.
  * Columns that share a name in the result share the value the driver kept for that name.
  */
-export function toColumnar(names: readonly string[], types: readonly number[], rows: readonly object[]): SqlQueryResult {
+export function toColumnar(
+  names: readonly string[],
+  types: readonly number[],
+  rows: readonly object[],
+): SqlQueryResult {
   const columns = names.map((name, c) => {
     const type = types[c] ?? -1;
     return rows.map((row) => toSqlValue((row as Record<string, unknown>)[name], type));
@@ -53,7 +57,9 @@ function toSqlValue(value: unknown, type: number): SqlValue {
     case 'boolean':
       return value;
     case 'bigint':
-      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(value)
+        : value;
     default:
       break;
   }

@@ -92,7 +92,11 @@ export class DatabricksSqlEngine {
    * per chunk), so a large result never has to fit in memory at once. Always yields at least one (maybe empty)
    * chunk, which carries the column names. Stopping early closes the operation.
    */
-  async *queryChunks(sql: string, params?: SqlParams, options: { chunkSize?: number } = {}): AsyncGenerator<SqlQueryResult> {
+  async *queryChunks(
+    sql: string,
+    params?: SqlParams,
+    options: { chunkSize?: number } = {},
+  ): AsyncGenerator<SqlQueryResult> {
     const chunkSize = options.chunkSize ?? this.#chunkSize;
     const { session } = await this.#session();
     let operation: DriverOperation | undefined;
@@ -120,7 +124,10 @@ export class DatabricksSqlEngine {
 
   async #session(): Promise<OpenSession> {
     if (this.#closed) {
-      throw new DatabricksSqlError(SqlErrorCode.engineClosed, `The SQL engine for ${this.endpoint} is closed; create a new one.`);
+      throw new DatabricksSqlError(
+        SqlErrorCode.engineClosed,
+        `The SQL engine for ${this.endpoint} is closed; create a new one.`,
+      );
     }
     this.#open ??= this.#connect();
     try {

@@ -6,9 +6,16 @@ import { driverConnectionFor, sqlEngineOptionsFromConfig } from './options.js';
 describe('driverConnectionFor', () => {
   it('accepts a bare host or a URL, with the port from the URL, the option, or 443', async () => {
     const bare = driverConnectionFor({ host: 'adb-1.2.azuredatabricks.net', warehouseId: 'abc', token: 'dapi1' });
-    expect(bare).toMatchObject({ host: 'adb-1.2.azuredatabricks.net', port: 443, path: '/sql/1.0/warehouses/abc', checkServerCertificate: true });
+    expect(bare).toMatchObject({
+      host: 'adb-1.2.azuredatabricks.net',
+      port: 443,
+      path: '/sql/1.0/warehouses/abc',
+      checkServerCertificate: true,
+    });
     expect(await bare.authorization()).toBe('Bearer dapi1');
-    expect(driverConnectionFor({ host: 'https://127.0.0.1:8443/', httpPath: 'sql/1.0/warehouses/x', token: 't' })).toMatchObject({
+    expect(
+      driverConnectionFor({ host: 'https://127.0.0.1:8443/', httpPath: 'sql/1.0/warehouses/x', token: 't' }),
+    ).toMatchObject({
       host: '127.0.0.1',
       port: 8443,
       path: '/sql/1.0/warehouses/x',
@@ -27,7 +34,10 @@ describe('driverConnectionFor', () => {
     fails({ host: 'h', warehouseId: 'w', httpPath: '/p', token: 't' }, /`httpPath` or `warehouseId`, not both/);
     fails({ host: 'h', warehouseId: 'w' }, /no credentials/);
     fails({ host: 'h', warehouseId: 'w', token: ' ' }, /`token` is empty/);
-    fails({ host: 'h', warehouseId: 'w', token: 't', credentials: { authorization: async () => 'Bearer x' } }, /not both/);
+    fails(
+      { host: 'h', warehouseId: 'w', token: 't', credentials: { authorization: async () => 'Bearer x' } },
+      /not both/,
+    );
     fails({ host: 'http://h', warehouseId: 'w', token: 't' }, /must use https/);
     fails({ host: 'h', warehouseId: 'w', token: 't', chunkSize: 0 }, /chunkSize 0/);
   });
@@ -35,7 +45,11 @@ describe('driverConnectionFor', () => {
   it('keeps every token it sends so that errors can scrub it', async () => {
     const pat = driverConnectionFor({ host: 'h', warehouseId: 'w', token: 'dapi-secret' });
     expect([...pat.secrets]).toEqual(['dapi-secret']);
-    const oauth = driverConnectionFor({ host: 'h', warehouseId: 'w', credentials: { authorization: async () => 'Bearer eyJ-issued' } });
+    const oauth = driverConnectionFor({
+      host: 'h',
+      warehouseId: 'w',
+      credentials: { authorization: async () => 'Bearer eyJ-issued' },
+    });
     expect([...oauth.secrets]).toEqual([]);
     expect(await oauth.authorization()).toBe('Bearer eyJ-issued');
     expect([...oauth.secrets]).toEqual(['eyJ-issued']);

@@ -52,21 +52,27 @@ export function driverConnectionFor(options: DatabricksSqlEngineOptions): Driver
   const invalid = (message: string) => new DatabricksConfigError(ClientErrorCode.configInvalid, message);
   const missing = (message: string) => new DatabricksConfigError(ClientErrorCode.configMissing, message);
   const rawHost = options.host?.trim();
-  if (!rawHost) throw missing('SQL engine: no host. Pass `host` (the workspace URL), e.g. https://adb-123.4.azuredatabricks.net.');
+  if (!rawHost)
+    throw missing('SQL engine: no host. Pass `host` (the workspace URL), e.g. https://adb-123.4.azuredatabricks.net.');
   let url: URL;
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(rawHost) ? rawHost : `https://${rawHost}`);
   } catch {
     throw invalid(`SQL engine: host "${rawHost}" is not a host name or URL.`);
   }
-  if (url.protocol !== 'https:') throw invalid(`SQL engine: host "${rawHost}" must use https (the driver only speaks TLS).`);
+  if (url.protocol !== 'https:')
+    throw invalid(`SQL engine: host "${rawHost}" must use https (the driver only speaks TLS).`);
 
   if (options.httpPath && options.warehouseId) {
     throw invalid('SQL engine: pass `httpPath` or `warehouseId`, not both.');
   }
-  const path = options.httpPath?.trim() || (options.warehouseId?.trim() ? `/sql/1.0/warehouses/${options.warehouseId.trim()}` : '');
+  const path =
+    options.httpPath?.trim() ||
+    (options.warehouseId?.trim() ? `/sql/1.0/warehouses/${options.warehouseId.trim()}` : '');
   if (!path) {
-    throw missing('SQL engine: no warehouse. Pass `warehouseId` (or DATABRICKS_WAREHOUSE_ID) or the warehouse `httpPath`.');
+    throw missing(
+      'SQL engine: no warehouse. Pass `warehouseId` (or DATABRICKS_WAREHOUSE_ID) or the warehouse `httpPath`.',
+    );
   }
 
   if (options.token !== undefined && options.credentials !== undefined) {
@@ -92,9 +98,11 @@ export function driverConnectionFor(options: DatabricksSqlEngineOptions): Driver
   }
 
   const port = options.port ?? (url.port ? Number(url.port) : 443);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw invalid(`SQL engine: port ${port} is not a TCP port.`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw invalid(`SQL engine: port ${port} is not a TCP port.`);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw invalid(`SQL engine: chunkSize ${chunkSize} must be a positive integer.`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw invalid(`SQL engine: chunkSize ${chunkSize} must be a positive integer.`);
 
   return {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),

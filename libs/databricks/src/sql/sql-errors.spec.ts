@@ -48,8 +48,12 @@ describe('toDatabricksError', () => {
   });
 
   it('maps cancelled and timed-out statements', () => {
-    expect(toDatabricksError(new OperationStateError(OperationStateErrorCode.Canceled), context).code).toBe('SQL_STATEMENT_CANCELED');
-    expect(toDatabricksError(new OperationStateError(OperationStateErrorCode.Timeout), context).code).toBe('SQL_STATEMENT_TIMEOUT');
+    expect(toDatabricksError(new OperationStateError(OperationStateErrorCode.Canceled), context).code).toBe(
+      'SQL_STATEMENT_CANCELED',
+    );
+    expect(toDatabricksError(new OperationStateError(OperationStateErrorCode.Timeout), context).code).toBe(
+      'SQL_STATEMENT_TIMEOUT',
+    );
   });
 
   it('maps HTTP answers to the lib’s status classes with a message that says what to do', () => {
@@ -60,7 +64,10 @@ describe('toDatabricksError', () => {
     expect(denied).toBeInstanceOf(PermissionDenied);
     expect(denied).toMatchObject({ code: 'PERMISSION_DENIED', status: 403 });
     expect(toDatabricksError(httpError(404), context)).toBeInstanceOf(NotFound);
-    const retried = toDatabricksError(new RetryError(RetryErrorCode.AttemptsExceeded, { response: { status: 503 } }), context);
+    const retried = toDatabricksError(
+      new RetryError(RetryErrorCode.AttemptsExceeded, { response: { status: 503 } }),
+      context,
+    );
     expect(retried).toBeInstanceOf(TemporarilyUnavailable);
     expect(retried.message).toMatch(/HTTP 503 until the driver stopped retrying/);
   });
@@ -77,11 +84,14 @@ describe('toDatabricksError', () => {
 
   it('maps lost handles, parameter mistakes and unknown failures, scrubbing secrets', () => {
     expect(
-      toDatabricksError(new StatusError({ statusCode: 4, errorMessage: 'Invalid session handle: the session is closed' } as never), context).code,
+      toDatabricksError(
+        new StatusError({ statusCode: 4, errorMessage: 'Invalid session handle: the session is closed' } as never),
+        context,
+      ).code,
     ).toBe('SQL_SESSION_LOST');
-    expect(toDatabricksError(new ParameterError('Driver does not support both ordinal and named parameters.'), context).code).toBe(
-      'INVALID_ARGUMENT',
-    );
+    expect(
+      toDatabricksError(new ParameterError('Driver does not support both ordinal and named parameters.'), context).code,
+    ).toBe('INVALID_ARGUMENT');
     const leaky = toDatabricksError(new Error('boom with dapi-s3cr3t inside'), context);
     expect(leaky).toMatchObject({ code: 'SQL_DRIVER_ERROR', message: 'SQL driver error: boom with *** inside' });
   });

@@ -58,7 +58,16 @@ const TLS_ERROR_CODES = new Set([
   'CERT_HAS_EXPIRED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
-const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 
 interface DriverErrorShape {
   name?: unknown;
@@ -100,12 +109,23 @@ export function toDatabricksError(error: unknown, context: SqlErrorContext): Dat
     const detail = scrub(String(response.displayMessage ?? response.errorMessage ?? driverText));
     const sqlState = typeof response.sqlState === 'string' && response.sqlState ? response.sqlState : undefined;
     if (operationCode === 'CANCELED' || operationCode === 'CLOSED') {
-      return new DatabricksSqlError(SqlErrorCode.statementCanceled, `SQL statement was ${operationCode.toLowerCase()} before it finished: ${detail}`, { ...base, sqlState });
+      return new DatabricksSqlError(
+        SqlErrorCode.statementCanceled,
+        `SQL statement was ${operationCode.toLowerCase()} before it finished: ${detail}`,
+        { ...base, sqlState },
+      );
     }
     if (operationCode === 'TIMEOUT') {
-      return new DatabricksSqlError(SqlErrorCode.statementTimeout, `SQL statement timed out on the warehouse: ${detail}`, { ...base, sqlState });
+      return new DatabricksSqlError(
+        SqlErrorCode.statementTimeout,
+        `SQL statement timed out on the warehouse: ${detail}`,
+        { ...base, sqlState },
+      );
     }
-    return new DatabricksSqlError(SqlErrorCode.statementFailed, `SQL statement failed: ${detail}`, { ...base, sqlState });
+    return new DatabricksSqlError(SqlErrorCode.statementFailed, `SQL statement failed: ${detail}`, {
+      ...base,
+      sqlState,
+    });
   }
 
   const httpStatus =
@@ -115,39 +135,76 @@ export function toDatabricksError(error: unknown, context: SqlErrorContext): Dat
         ? shape.payload.response.status
         : undefined;
   if (httpStatus === 401) {
-    return new Unauthenticated('UNAUTHENTICATED', `The SQL warehouse at ${context.endpoint} rejected the request (HTTP 401): no valid credentials were sent. Set a token (DATABRICKS_TOKEN) or OAuth client credentials.`, { ...base, status: 401 });
+    return new Unauthenticated(
+      'UNAUTHENTICATED',
+      `The SQL warehouse at ${context.endpoint} rejected the request (HTTP 401): no valid credentials were sent. Set a token (DATABRICKS_TOKEN) or OAuth client credentials.`,
+      { ...base, status: 401 },
+    );
   }
   if (httpStatus === 403) {
-    return new PermissionDenied('PERMISSION_DENIED', `The SQL warehouse at ${context.endpoint} rejected the credentials (HTTP 403): the token is invalid or expired, or lacks access to this warehouse. Check DATABRICKS_TOKEN / the service principal's permissions.`, { ...base, status: 403 });
+    return new PermissionDenied(
+      'PERMISSION_DENIED',
+      `The SQL warehouse at ${context.endpoint} rejected the credentials (HTTP 403): the token is invalid or expired, or lacks access to this warehouse. Check DATABRICKS_TOKEN / the service principal's permissions.`,
+      { ...base, status: 403 },
+    );
   }
   if (httpStatus === 404) {
-    return new NotFound('RESOURCE_DOES_NOT_EXIST', `No SQL warehouse at ${context.endpoint} (HTTP 404): check the warehouse id or HTTP path.`, { ...base, status: 404 });
+    return new NotFound(
+      'RESOURCE_DOES_NOT_EXIST',
+      `No SQL warehouse at ${context.endpoint} (HTTP 404): check the warehouse id or HTTP path.`,
+      { ...base, status: 404 },
+    );
   }
   if (httpStatus !== undefined) {
     const retried = operationCode === 'ATTEMPTS_EXCEEDED' || operationCode === 'TIMEOUT_EXCEEDED';
     const message = `The SQL warehouse at ${context.endpoint} answered HTTP ${httpStatus}${retried ? ' until the driver stopped retrying' : ''}.`;
     if (httpStatus === 429 || httpStatus >= 500) {
-      return new TemporarilyUnavailable('TEMPORARILY_UNAVAILABLE', `${message} It may be starting or overloaded; try again later.`, { ...base, status: httpStatus });
+      return new TemporarilyUnavailable(
+        'TEMPORARILY_UNAVAILABLE',
+        `${message} It may be starting or overloaded; try again later.`,
+        { ...base, status: httpStatus },
+      );
     }
     return new DatabricksSqlError(SqlErrorCode.protocolError, message, { ...base, status: httpStatus });
   }
 
-  const code = typeof shape.code === 'string' ? shape.code : typeof (shape.cause as DriverErrorShape | undefined)?.code === 'string' ? String((shape.cause as DriverErrorShape).code) : undefined;
+  const code =
+    typeof shape.code === 'string'
+      ? shape.code
+      : typeof (shape.cause as DriverErrorShape | undefined)?.code === 'string'
+        ? String((shape.cause as DriverErrorShape).code)
+        : undefined;
   if (code && TLS_ERROR_CODES.has(code)) {
-    return new DatabricksNetworkError(ClientErrorCode.network, `TLS verification of the SQL warehouse at ${context.endpoint} failed (${code}). Trust its certificate with customCaCert, or for a local warehouse only, set checkServerCertificate: false.`, base);
+    return new DatabricksNetworkError(
+      ClientErrorCode.network,
+      `TLS verification of the SQL warehouse at ${context.endpoint} failed (${code}). Trust its certificate with customCaCert, or for a local warehouse only, set checkServerCertificate: false.`,
+      base,
+    );
   }
   if ((code && NETWORK_ERROR_CODES.has(code)) || shape.type === 'system') {
-    return new DatabricksNetworkError(ClientErrorCode.network, `Could not reach the SQL warehouse at ${context.endpoint}: ${driverText}`, base);
+    return new DatabricksNetworkError(
+      ClientErrorCode.network,
+      `Could not reach the SQL warehouse at ${context.endpoint}: ${driverText}`,
+      base,
+    );
   }
   if (shape.name === 'Status Error') {
     const lost = /invalid (session|operation) handle/i.test(driverText);
-    return new DatabricksSqlError(lost ? SqlErrorCode.sessionLost : SqlErrorCode.statementFailed, `The SQL warehouse refused the call: ${driverText}`, base);
+    return new DatabricksSqlError(
+      lost ? SqlErrorCode.sessionLost : SqlErrorCode.statementFailed,
+      `The SQL warehouse refused the call: ${driverText}`,
+      base,
+    );
   }
   if (shape.constructor?.name === 'ParameterError') {
     return new DatabricksSqlError(ClientErrorCode.invalidArgument, `SQL parameters: ${driverText}`, base);
   }
   if (shape.name === 'TApplicationException' || typeof shape.type === 'number') {
-    return new DatabricksSqlError(SqlErrorCode.protocolError, `The SQL warehouse at ${context.endpoint} answered with a protocol error: ${driverText}`, base);
+    return new DatabricksSqlError(
+      SqlErrorCode.protocolError,
+      `The SQL warehouse at ${context.endpoint} answered with a protocol error: ${driverText}`,
+      base,
+    );
   }
   return new DatabricksSqlError(SqlErrorCode.driverError, `SQL driver error: ${driverText}`, base);
 }

@@ -44,7 +44,11 @@ export function createSelfSignedCertificate(commonName = 'localhost', now = new 
     extensions,
   );
   const signature = sign('sha256', tbsCertificate, privateKey);
-  const certificate = sequence(tbsCertificate, ecdsaWithSha256, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
+  const certificate = sequence(
+    tbsCertificate,
+    ecdsaWithSha256,
+    tlv(0x03, Buffer.concat([Buffer.from([0]), signature])),
+  );
   return {
     certificatePem: pem('CERTIFICATE', certificate),
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),

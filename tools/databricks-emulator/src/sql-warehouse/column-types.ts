@@ -108,7 +108,11 @@ const int = (sparkType: SparkTypeName, arrowType: (a: ArrowRuntime) => ArrowType
   toArrow: (value) => Number(value),
 });
 /** BIGINT as Spark reports it (also the type of `num_affected_rows`): DuckDB hands BIGINT values over as bigint. */
-export const BIGINT_ENCODING: ColumnEncoding = { sparkType: 'BIGINT_TYPE', arrowType: (a) => new a.Int64(), toArrow: same };
+export const BIGINT_ENCODING: ColumnEncoding = {
+  sparkType: 'BIGINT_TYPE',
+  arrowType: (a) => new a.Int64(),
+  toArrow: same,
+};
 /** Wider or unsigned integers reported as BIGINT, checked to fit. */
 const WIDE_INTEGER_ENCODING: ColumnEncoding = { ...BIGINT_ENCODING, toArrow: toInt64 };
 const timestamp = (toMs: (value: DuckDBValue) => number): ColumnEncoding => ({
@@ -179,7 +183,11 @@ export function columnEncodingFor(type: DuckDBType): ColumnEncoding {
     case TypeId.TIMESTAMP_NS:
       return timestamp((value) => Number((value as DuckDBTimestampNanosecondsValue).nanos / 1_000_000n));
     case TypeId.BLOB:
-      return { sparkType: 'BINARY_TYPE', arrowType: (a) => new a.Binary(), toArrow: (v) => (v as DuckDBBlobValue).bytes };
+      return {
+        sparkType: 'BINARY_TYPE',
+        arrowType: (a) => new a.Binary(),
+        toArrow: (v) => (v as DuckDBBlobValue).bytes,
+      };
     case TypeId.LIST:
     case TypeId.ARRAY:
       return json('ARRAY_TYPE');

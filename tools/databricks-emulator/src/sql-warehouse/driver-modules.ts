@@ -50,7 +50,11 @@ export interface ArrowRuntime {
   Struct: new (fields: ArrowField[]) => ArrowType;
   RecordBatch: new (schema: object, data: object) => object;
   RecordBatchStreamWriter: {
-    new (): { reset(sink: undefined, schema: object): unknown; finish(): unknown; toUint8Array(sync: true): Uint8Array };
+    new (): {
+      reset(sink: undefined, schema: object): unknown;
+      finish(): unknown;
+      toUint8Array(sync: true): Uint8Array;
+    };
     writeAll(batches: object[]): { toUint8Array(sync: true): Uint8Array };
   };
   makeData(props: { type: ArrowType; length: number; nullCount: number; children: object[] }): object;

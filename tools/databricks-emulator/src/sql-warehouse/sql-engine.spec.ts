@@ -42,7 +42,16 @@ describe('DatabricksSqlEngine against the local SQL warehouse', () => {
     );
     expect(result).toEqual({
       columnNames: ['answer', 'kind', 'rate', 'amount', 'day', 'at', 'big', 'nothing'],
-      columns: [[42], ['card'], [0.25], ['123.45'], ['2024-03-14'], ['2024-03-14T10:20:30.000Z'], [9007199254740993n], [null]],
+      columns: [
+        [42],
+        ['card'],
+        [0.25],
+        ['123.45'],
+        ['2024-03-14'],
+        ['2024-03-14T10:20:30.000Z'],
+        [9007199254740993n],
+        [null],
+      ],
       rowCount: 1,
     });
   });
@@ -65,12 +74,15 @@ describe('DatabricksSqlEngine against the local SQL warehouse', () => {
 
   it('binds named and positional parameters', async () => {
     const sql = engine();
-    const named = await sql.query('SELECT :customer AS customer, :amount * 2 AS doubled, :note AS note, :missing AS missing', {
-      customer: 17,
-      amount: 1.25,
-      note: "O'Brien",
-      missing: null,
-    });
+    const named = await sql.query(
+      'SELECT :customer AS customer, :amount * 2 AS doubled, :note AS note, :missing AS missing',
+      {
+        customer: 17,
+        amount: 1.25,
+        note: "O'Brien",
+        missing: null,
+      },
+    );
     expect(named.columns).toEqual([[17], [2.5], ["O'Brien"], [null]]);
     const positional = await sql.query('SELECT ? + ? AS total, ? AS flag', [40, 2, true]);
     expect(positional.columns).toEqual([[42], [true]]);
@@ -80,7 +92,11 @@ describe('DatabricksSqlEngine against the local SQL warehouse', () => {
     const sql = engine();
     await sql.query('CREATE TABLE engine_ddl (id BIGINT, amount DOUBLE)');
     const inserted = await sql.query('INSERT INTO engine_ddl VALUES (?, ?), (?, ?)', [1, 10.5, 2, 20.5]);
-    expect(inserted).toEqual({ columnNames: ['num_affected_rows', 'num_inserted_rows'], columns: [[2], [2]], rowCount: 1 });
+    expect(inserted).toEqual({
+      columnNames: ['num_affected_rows', 'num_inserted_rows'],
+      columns: [[2], [2]],
+      rowCount: 1,
+    });
     const total = await sql.query('SELECT sum(amount) AS total, count(*) AS n FROM engine_ddl');
     expect(total.columns).toEqual([[31], [2]]);
     expect((await sql.query('DROP TABLE engine_ddl')).columnNames).toEqual([]);
@@ -168,7 +184,10 @@ describe('DatabricksSqlEngine against the local SQL warehouse', () => {
 
   it('serves two engines concurrently', async () => {
     const [a, b] = [engine(), engine()];
-    await Promise.all([a.query('CREATE TEMP TABLE who AS SELECT 1 AS n'), b.query('CREATE TEMP TABLE who AS SELECT 2 AS n')]);
+    await Promise.all([
+      a.query('CREATE TEMP TABLE who AS SELECT 1 AS n'),
+      b.query('CREATE TEMP TABLE who AS SELECT 2 AS n'),
+    ]);
     const [fromA, fromB] = await Promise.all([
       a.query('SELECT n, (SELECT count(*) FROM range(200000)) AS c FROM who'),
       b.query('SELECT n, (SELECT count(*) FROM range(200000)) AS c FROM who'),

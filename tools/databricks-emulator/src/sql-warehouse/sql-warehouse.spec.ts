@@ -152,7 +152,9 @@ describe('local SQL warehouse, through the real @databricks/sql driver', () => {
     expect(await run(session, 'INSERT INTO ddl_dml VALUES (1, 10.0), (2, 20.0), (3, 30.0)')).toEqual([
       { num_affected_rows: 3, num_inserted_rows: 3 },
     ]);
-    expect(await run(session, 'UPDATE ddl_dml SET amount = amount + 1 WHERE id >= 2')).toEqual([{ num_affected_rows: 2 }]);
+    expect(await run(session, 'UPDATE ddl_dml SET amount = amount + 1 WHERE id >= 2')).toEqual([
+      { num_affected_rows: 2 },
+    ]);
     expect(await run(session, 'DELETE FROM ddl_dml WHERE id = 1')).toEqual([{ num_affected_rows: 1 }]);
     expect(await run(session, 'SELECT id, amount FROM ddl_dml ORDER BY id')).toEqual([
       { id: 2, amount: 21 },
@@ -188,7 +190,14 @@ describe('local SQL warehouse, through the real @databricks/sql driver', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     const status = await new Promise<number | undefined>((resolve, reject) => {
       const call = request(
-        { host: warehouse.host, port: warehouse.port, path: warehouse.path, method: 'POST', ca: warehouse.certificatePem, servername: 'localhost' },
+        {
+          host: warehouse.host,
+          port: warehouse.port,
+          path: warehouse.path,
+          method: 'POST',
+          ca: warehouse.certificatePem,
+          servername: 'localhost',
+        },
         (response) => {
           response.resume();
           resolve(response.statusCode);

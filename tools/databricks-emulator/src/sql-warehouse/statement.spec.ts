@@ -4,7 +4,7 @@ import { duckDbTypeFor, toDuckDbStatement } from './statement.js';
 describe('toDuckDbStatement', () => {
   it('binds named markers as typed casts and leaves :: casts, quoted text and comments alone', () => {
     const sql = [
-      "SELECT :amount AS a, x::INT AS b, ':amount' AS quoted, \"col:amount\" AS ident -- :amount in a comment",
+      'SELECT :amount AS a, x::INT AS b, \':amount\' AS quoted, "col:amount" AS ident -- :amount in a comment',
       'FROM t /* :customer */ WHERE customer_id = :customer AND amount > :amount',
     ].join('\n');
     const out = toDuckDbStatement(sql, [
@@ -14,7 +14,7 @@ describe('toDuckDbStatement', () => {
     ]);
     expect(out.sql).toBe(
       [
-        "SELECT CAST($amount AS DOUBLE) AS a, x::INT AS b, ':amount' AS quoted, \"col:amount\" AS ident -- :amount in a comment",
+        'SELECT CAST($amount AS DOUBLE) AS a, x::INT AS b, \':amount\' AS quoted, "col:amount" AS ident -- :amount in a comment',
         'FROM t /* :customer */ WHERE customer_id = CAST($customer AS BIGINT) AND amount > CAST($amount AS DOUBLE)',
       ].join('\n'),
     );
@@ -40,7 +40,9 @@ describe('toDuckDbStatement', () => {
   });
 
   it('leaves colons and question marks alone when no parameters were sent', () => {
-    expect(toDuckDbStatement("SELECT '{\"a\":1}' AS j, 1 AS x WHERE true").sql).toBe("SELECT '{\"a\":1}' AS j, 1 AS x WHERE true");
+    expect(toDuckDbStatement('SELECT \'{"a":1}\' AS j, 1 AS x WHERE true').sql).toBe(
+      'SELECT \'{"a":1}\' AS j, 1 AS x WHERE true',
+    );
     expect(toDuckDbStatement('SELECT x FROM t WHERE a = :not_a_parameter').sql).toBe(
       'SELECT x FROM t WHERE a = :not_a_parameter',
     );
@@ -54,8 +56,12 @@ describe('toDuckDbStatement', () => {
 
   it("rewrites Spark's DIV operator to // only between operands", () => {
     expect(
-      toDuckDbStatement("SELECT a DIV 2, (x + 1) div y, div, t.div, 'p DIV q' FROM t WHERE div DIV 3 > 0 AND CASE WHEN b THEN 9 END DIV 2 = 4").sql,
-    ).toBe("SELECT a // 2, (x + 1) // y, div, t.div, 'p DIV q' FROM t WHERE div // 3 > 0 AND CASE WHEN b THEN 9 END // 2 = 4");
+      toDuckDbStatement(
+        "SELECT a DIV 2, (x + 1) div y, div, t.div, 'p DIV q' FROM t WHERE div DIV 3 > 0 AND CASE WHEN b THEN 9 END DIV 2 = 4",
+      ).sql,
+    ).toBe(
+      "SELECT a // 2, (x + 1) // y, div, t.div, 'p DIV q' FROM t WHERE div // 3 > 0 AND CASE WHEN b THEN 9 END // 2 = 4",
+    );
     expect(toDuckDbStatement('SELECT :n DIV 2', [{ name: 'n', type: 'INT', value: '9' }]).sql).toBe(
       'SELECT CAST($n AS INTEGER) // 2',
     );

@@ -1,5 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, DuckDBValueConverter, Json } from '@duckdb/node-api';
+import type {
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBMaterializedResult,
+  DuckDBValueConverter,
+  Json,
+} from '@duckdb/node-api';
 import type * as Tcli from '@databricks/sql/thrift/TCLIService_types.js';
 import type { DriverModules } from './driver-modules.js';
 import { duckDbRows, fixedRows, ResultSet, resultColumnsOf, type ResultColumn } from './result-set.js';
@@ -116,7 +122,8 @@ export class WarehouseService {
     return new this.t.TOpenSessionResp({
       status: this.ok(),
       // V8 is the version that carries statement parameters; ≥ V5 makes the driver ask for Arrow results.
-      serverProtocolVersion: clientProtocol >= TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V1 ? Math.min(clientProtocol, V8) : V8,
+      serverProtocolVersion:
+        clientProtocol >= TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V1 ? Math.min(clientProtocol, V8) : V8,
       sessionHandle: { sessionId },
       configuration: {},
     });
@@ -260,7 +267,8 @@ export class WarehouseService {
     session.running = operation;
     try {
       const { sql, values } = toDuckDbStatement(statement, parameters);
-      const result = Object.keys(values).length > 0 ? await session.connection.run(sql, values) : await session.connection.run(sql);
+      const result =
+        Object.keys(values).length > 0 ? await session.connection.run(sql, values) : await session.connection.run(sql);
       if (operation.state !== 'RUNNING') return;
       operation.result = this.resultSet(result);
       operation.state = 'FINISHED';
@@ -288,7 +296,8 @@ export class WarehouseService {
     }
     if (result.returnType === CHANGED_ROWS) {
       const changed = BigInt(result.rowsChanged);
-      const names = result.statementType === INSERT ? ['num_affected_rows', 'num_inserted_rows'] : ['num_affected_rows'];
+      const names =
+        result.statementType === INSERT ? ['num_affected_rows', 'num_inserted_rows'] : ['num_affected_rows'];
       const columns: ResultColumn[] = names.map((name) => ({ name, encoding: BIGINT_ENCODING }));
       return new ResultSet(arrow, columns, fixedRows(names.map(() => [changed])));
     }
