@@ -184,16 +184,28 @@ export function featureNames(spec: FeatureSpec): string[] {
   return spec.features.map((feature) => feature.name);
 }
 
+const AGGREGATE_WORDS: Record<WindowAggregate, string> = {
+  count: 'number',
+  sum: 'total tx_amount',
+  mean: 'mean tx_amount',
+  max: 'largest tx_amount',
+  fraud_ratio: 'fraud ratio',
+};
+
 /** One human line per feature, for `--describe` and logs. */
 export function describeFeature(feature: FeatureDefinition): string {
   switch (feature.kind) {
     case 'raw':
-      return `raw ${feature.column}`;
+      return `the transaction's own ${feature.column}`;
     case 'calendar':
       return `calendar: 1 when UTC ${feature.part} in [${feature.min}, ${feature.max}]${feature.part === 'weekday' ? ' (Mon=0)' : ''}`;
     case 'window': {
-      const delay = feature.delayDays > 0 ? `, ending ${feature.delayDays}d before the transaction` : ', up to and including the transaction';
-      return `${feature.aggregate} over the ${feature.entity}'s last ${feature.windowDays}d${delay}`;
+      const what = AGGREGATE_WORDS[feature.aggregate];
+      const window =
+        feature.delayDays > 0
+          ? `in the ${feature.windowDays}d window ending ${feature.delayDays}d before this one`
+          : `in the last ${feature.windowDays}d, up to and including this one`;
+      return `${what} of the ${feature.entity}'s transactions ${window}`;
     }
   }
 }

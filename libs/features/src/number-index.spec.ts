@@ -1,0 +1,32 @@
+import { NumberIndex } from './number-index.js';
+import { seededRandom } from './testing/transactions.js';
+
+describe('NumberIndex', () => {
+  it('behaves as a Map under random sets, overwrites and deletes (growth and backward-shift deletion)', () => {
+    const random = seededRandom(5);
+    const index = new NumberIndex(4);
+    const reference = new Map<number, number>();
+    for (let step = 0; step < 50_000; step++) {
+      // small, clustered, huge and multiple-of-2^k keys collide in different ways
+      const kind = Math.floor(random() * 4);
+      const key =
+        kind === 0 ? Math.floor(random() * 500) : kind === 1 ? Math.floor(random() * 64) * 1024 : kind === 2 ? 2 ** 40 + Math.floor(random() * 300) : -Math.floor(random() * 50);
+      if (random() < 0.35) {
+        expect(index.delete(key)).toBe(reference.delete(key));
+      } else {
+        const value = Math.floor(random() * 1e6);
+        index.set(key, value);
+        reference.set(key, value);
+      }
+      if (step % 97 === 0) {
+        for (const [k, v] of reference) expect(index.get(k)).toBe(v);
+      }
+    }
+    expect(index.size).toBe(reference.size);
+    for (const [k, v] of reference) expect(index.get(k)).toBe(v);
+    expect(index.get(123456789)).toBe(-1);
+    const seen = new Map<number, number>();
+    index.forEach((k, v) => seen.set(k, v));
+    expect(seen).toEqual(reference);
+  });
+});
