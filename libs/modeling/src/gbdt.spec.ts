@@ -36,6 +36,11 @@ describe('trainGbdt', () => {
     const c = await trainGbdt(train.features, train.labels, { ...params, seed: 4 }, { threads: 1 });
     expect(b.model).toEqual(a.model);
     expect(c.model).not.toEqual(a.model);
+    // Leaf-wise growth with counted rows takes the other code paths of the worker threads.
+    const leafwise = { nEstimators: 6, growPolicy: 'lossguide' as const, numLeaves: 12, maxDepth: 0, minDataInLeaf: 20 };
+    const d = await trainGbdt(train.features, train.labels, leafwise, { threads: 1 });
+    const e = await trainGbdt(train.features, train.labels, leafwise, { threads: 3 });
+    expect(e.model).toEqual(d.model);
   });
 
   it('grows leaf-wise within numLeaves, and depth-wise within maxDepth', async () => {

@@ -1,12 +1,12 @@
 import { binFeatureMatrix, fitFeatureBins, type BinnedMatrix } from './binning.js';
 import { ModelingError } from './errors.js';
 import { checkBinaryLabels, checkFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
-import { LocalHistogramBuilder, type HistogramBuilder } from './histogram-builder.js';
 import { histogramLayout } from './histogram.js';
-import { createParallelHistogramBuilder } from './parallel-histogram-builder.js';
+import { createParallelTrainingExecutor } from './parallel-training-executor.js';
 import { SeededRandom } from './seeded-random.js';
 import { addTreeMargins, decisionTreeFromNodes, type DecisionTree, type TreeEnsemble } from './tree-ensemble.js';
-import { growTree, type GrownTree, type GrowPolicy } from './tree-growth.js';
+import { LocalTrainingExecutor, type TrainingBuffers, type TrainingExecutor } from './training-executor.js';
+import { growTree, type GrowthContext, type GrownTree, type GrowPolicy } from './tree-growth.js';
 import { averagePrecision, logLossFromMargins } from './validation-metrics.js';
 
 /** Hyperparameters of {@link trainGbdt}; names and defaults follow XGBoost's where they share a meaning. */
@@ -202,54 +202,51 @@ export async function trainGbdt(
 
   const { rows, cols } = features;
   const shared = threads > 1;
-  const typed = <T>(make: (buffer: ArrayBuffer | SharedArrayBuffer) => T, bytes: number): T =>
-    make(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const memory = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const bins = fitFeatureBins(features, { maxBins: resolved.maxBins, seed: resolved.seed });
-  const binned = binFeatureMatrix(features, bins, typed((b) => new Uint8Array(b), rows * cols));
-  const layout = histogramLayout(bins);
-  const gradHess = typed((b) => new Float64Array(b), rows * 16);
-  const rowIndex = typed((b) => new Uint32Array(b), rows * 4);
-  const inputs = { codes: binned.codes, gradHess, rowIndex, rows, layout };
-  const builder: HistogramBuilder = shared
-    ? await createParallelHistogramBuilder(inputs, threads - 1)
-    : new LocalHistogramBuilder(inputs);
+  const binned = binFeatureMatrix(features, bins, new Uint8Array(memory(rows * cols)));
+  const labelsCopy = new Uint8Array(memory(rows));
+  labelsCopy.set(labels);
+  const buffers: TrainingBuffers = {
+    codes: binned.codes,
+    rows,
+    layout: histogramLayout(bins),
+    countRows: resolved.minDataInLeaf > 1,
+    labels: labelsCopy,
+    margins: new Float64Array(memory(rows * 8)),
+    gradHess: new Float64Array(memory(rows * 16)),
+    rowIndex: new Uint32Array(memory(rows * 4)),
+    scratch: new Uint32Array(memory(rows * 4)),
+  };
+  const executor: TrainingExecutor = shared
+    ? await createParallelTrainingExecutor(buffers, threads - 1)
+    : new LocalTrainingExecutor(buffers);
   try {
-    return trainLoop(features, labels, resolved, binned, builder, options, gradHess, rowIndex);
+    return trainLoop(features, resolved, binned, buffers, executor, options);
   } finally {
-    await builder.close();
+    await executor.close();
   }
 }
 
 function trainLoop(
   features: FeatureMatrix,
-  labels: Uint8Array,
   params: ResolvedGbdtParams,
   binned: BinnedMatrix,
-  builder: HistogramBuilder,
+  buffers: TrainingBuffers,
+  executor: TrainingExecutor,
   options: GbdtTrainOptions,
-  gradHess: Float64Array,
-  rowIndex: Uint32Array,
 ): GbdtTrainingResult {
   const { rows, cols } = features;
+  const { margins, rowIndex } = buffers;
   const baseMargin = Math.fround(Math.log(params.baseScore / (1 - params.baseScore)));
-  const margins = new Float64Array(rows).fill(baseMargin);
+  margins.fill(baseMargin);
   const inSample = new Uint8Array(rows);
-  const scratch = new Uint32Array(rows);
   const random = new SeededRandom(params.seed);
-  const context = {
-    binned,
-    layout: histogramLayout(binned.bins),
-    gradHess,
-    rowIndex,
-    scratch,
-    sampleSize: rows,
-    builder,
-    params,
-  };
+  const context: GrowthContext = { binned, layout: buffers.layout, executor, countRows: buffers.countRows, params };
   const allFeatures = Int32Array.from({ length: cols }, (_, f) => f);
   const featuresPerTree = Math.max(1, Math.round(params.colsampleByTree * cols));
   const trees: DecisionTree[] = [];
-  const treeGains: GrownTree[] = [];
+  const grownTrees: GrownTree[] = [];
 
   const early = options.earlyStopping;
   const metric = early?.metric ?? 'average_precision';
@@ -259,16 +256,19 @@ function trainLoop(
   let bestValue = metric === 'average_precision' ? -Infinity : Infinity;
 
   for (let round = 0; round < params.nEstimators; round++) {
-    computeGradients(margins, labels, params.scalePosWeight, gradHess);
-    context.sampleSize = sampleRows(rows, params.subsample, random, rowIndex, inSample);
-    const treeFeatures =
-      featuresPerTree === cols ? allFeatures : random.sampleIndices(cols, featuresPerTree);
-    const grown = growTree(context, treeFeatures);
-    updateMargins(grown, context.rowIndex, margins);
-    if (context.sampleSize < rows) updateUnsampledMargins(grown, binned, inSample, margins);
-    const tree = toDecisionTree(grown);
+    executor.computeGradients(params.scalePosWeight);
+    const sampleSize = sampleRows(rows, params.subsample, random, rowIndex, inSample);
+    const treeFeatures = featuresPerTree === cols ? allFeatures : random.sampleIndices(cols, featuresPerTree);
+    const grown = growTree(context, treeFeatures, sampleSize);
+    const leaves = [];
+    for (let node = 0; node < grown.feature.length; node++) {
+      if (grown.feature[node] < 0) leaves.push({ begin: grown.begin[node], end: grown.end[node], value: grown.leafValue[node] });
+    }
+    executor.addLeafValues(leaves);
+    if (sampleSize < rows) updateUnsampledMargins(grown, binned, inSample, margins);
+    const tree = decisionTreeFromNodes({ ...grown, missingGoesLeft: grown.missingLeft });
     trees.push(tree);
-    treeGains.push(grown);
+    grownTrees.push(grown);
 
     let validation: number | undefined;
     if (early && validationMargins) {
@@ -298,24 +298,10 @@ function trainLoop(
   };
   return {
     model,
-    importance: featureImportance(treeGains.slice(0, kept), cols),
+    importance: featureImportance(grownTrees.slice(0, kept), cols),
     params,
-    validation: early
-      ? { metric, history: history.slice(0, trees.length), bestRound, bestValue }
-      : undefined,
+    validation: early ? { metric, history: history.slice(0, trees.length), bestRound, bestValue } : undefined,
   };
-}
-
-/** Log-loss gradient and hessian per row, interleaved; positives weighted by `scalePosWeight`. */
-function computeGradients(margins: Float64Array, labels: Uint8Array, scalePosWeight: number, out: Float64Array): void {
-  for (let r = 0; r < margins.length; r++) {
-    const p = 1 / (1 + Math.exp(-margins[r]));
-    const positive = labels[r] === 1;
-    const w = positive ? scalePosWeight : 1;
-    out[2 * r] = (positive ? p - 1 : p) * w;
-    // XGBoost's floor keeps confident rows from zeroing a node's hessian.
-    out[2 * r + 1] = Math.max(p * (1 - p), 1e-16) * w;
-  }
 }
 
 /** Fills `rowIndex` with this tree's rows in ascending order; returns how many. */
@@ -339,14 +325,6 @@ function sampleRows(
   return n;
 }
 
-function updateMargins(tree: GrownTree, rowIndex: Uint32Array, margins: Float64Array): void {
-  for (let node = 0; node < tree.feature.length; node++) {
-    if (tree.feature[node] >= 0) continue;
-    const value = tree.leafValue[node];
-    for (let i = tree.begin[node]; i < tree.end[node]; i++) margins[rowIndex[i]] += value;
-  }
-}
-
 /** Rows left out of the tree's sample still get its prediction, found by walking the tree on bin codes. */
 function updateUnsampledMargins(tree: GrownTree, binned: BinnedMatrix, inSample: Uint8Array, margins: Float64Array): void {
   const { codes, rows, bins } = binned;
@@ -361,10 +339,6 @@ function updateUnsampledMargins(tree: GrownTree, binned: BinnedMatrix, inSample:
     }
     margins[r] += tree.leafValue[node];
   }
-}
-
-function toDecisionTree(tree: GrownTree): DecisionTree {
-  return decisionTreeFromNodes({ ...tree, missingGoesLeft: tree.missingLeft });
 }
 
 function featureImportance(trees: GrownTree[], cols: number): FeatureImportance {

@@ -2,7 +2,7 @@ import type { FeatureBins } from './binning.js';
 
 /**
  * Gradient histograms. A histogram holds, for every bin of every feature, three float64 sums: gradient,
- * hessian and row count (`HISTOGRAM_STRIDE` values per bin). Feature `f` owns bins
+ * hessian and row count (`HISTOGRAM_STRIDE` values per bin; the count stays 0 unless rows are counted). Feature `f` owns bins
  * `[featureOffset[f], featureOffset[f + 1])`: its value bins, then its missing bin.
  */
 export const HISTOGRAM_STRIDE = 3;
@@ -42,14 +42,21 @@ export type HistogramKernel = (
  * the inner loop's bounds bookkeeping). The source is plain JavaScript so a worker thread can compile the
  * same kernel.
  */
-export function histogramKernelSource(features: ArrayLike<number>, layout: HistogramLayout, rows: number): string {
+export function histogramKernelSource(
+  features: ArrayLike<number>,
+  layout: HistogramLayout,
+  rows: number,
+  countRows: boolean,
+): string {
   const lines: string[] = [];
+  // The count costs ~20% of the kernel; only `minDataInLeaf` > 1 needs it.
+  const count = countRows ? ' hist[b + 2] += 1;' : '';
   for (let i = 0; i < features.length; i++) {
     const f = features[i];
     const columnBase = f * rows;
     const binBase = layout.featureOffset[f];
     lines.push(
-      `b = (${binBase} + codes[${columnBase} + r]) * ${HISTOGRAM_STRIDE}; hist[b] += g; hist[b + 1] += h; hist[b + 2] += 1;`,
+      `b = (${binBase} + codes[${columnBase} + r]) * ${HISTOGRAM_STRIDE}; hist[b] += g; hist[b + 1] += h;${count}`,
     );
   }
   return [

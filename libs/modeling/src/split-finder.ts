@@ -14,7 +14,10 @@ export interface SplitConstraints {
   minDataInLeaf: number;
 }
 
-/** The best split of a node: value bins `<= bin` of `feature` go left, missing values as `missingLeft` says. */
+/**
+ * The best split of a node: value bins `<= bin` of `feature` go left, missing values as `missingLeft` says.
+ * The children's `count` is exact only when rows are counted; training takes counts from the partition.
+ */
 export interface SplitCandidate {
   gain: number;
   feature: number;
@@ -45,8 +48,13 @@ export function findBestSplit(
   features: Int32Array,
   layout: HistogramLayout,
   constraints: SplitConstraints,
+  countRows: boolean,
 ): SplitCandidate | null {
-  const { lambda, minChildWeight, minDataInLeaf } = constraints;
+  const { lambda, minChildWeight } = constraints;
+  // Without row counts, children only need a positive hessian: a split with an empty side has no gain.
+  const minDataInLeaf = countRows ? constraints.minDataInLeaf : -Infinity;
+  // Subtracted histograms can leave float residue in bins that hold no row: below this it is noise.
+  const presentHessian = 1e-12 * node.h;
   const threshold = Math.max(constraints.minSplitGain, MIN_GAIN);
   const { g: G, h: H, count: C } = node;
   const parentScore = leafScore(G, H, lambda);
@@ -66,19 +74,21 @@ export function findBestSplit(
     const gm = hist[mIndex];
     const hm = hist[mIndex + 1];
     const cm = hist[mIndex + 2];
+    const hasMissing = countRows ? cm > 0 : hm > presentHessian;
     let gl = 0;
     let hl = 0;
     let cl = 0;
     for (let b = 0; b < valueBins; b++) {
       const i = (first + b) * HISTOGRAM_STRIDE;
       const cb = hist[i + 2];
-      if (cb === 0) continue; // same partition as the previous bin: nothing new to evaluate
+      const hb = hist[i + 1];
+      if (countRows ? cb === 0 : hb === 0) continue; // same partition as the previous bin
       gl += hist[i];
-      hl += hist[i + 1];
+      hl += hb;
       cl += cb;
       // Missing values go right (all non-missing left when b is the last value bin).
       const cr = C - cl;
-      if (cl >= minDataInLeaf && cr >= minDataInLeaf && cr > 0) {
+      if (cl >= minDataInLeaf && cr >= minDataInLeaf) {
         const hr = H - hl;
         if (hl >= minChildWeight && hr >= minChildWeight) {
           const gain = leafScore(gl, hl, lambda) + leafScore(G - gl, hr, lambda) - parentScore;
@@ -87,17 +97,17 @@ export function findBestSplit(
             bestFeature = f;
             bestBin = b;
             // Without missing values here, send future ones to the heavier side.
-            bestMissingLeft = cm === 0 ? hl >= hr : false;
+            bestMissingLeft = hasMissing ? false : hl >= hr;
             bestGl = gl;
             bestHl = hl;
             bestCl = cl;
           }
         }
       }
-      if (cm > 0) {
+      if (hasMissing) {
         const clm = cl + cm;
         const crm = C - clm;
-        if (clm >= minDataInLeaf && crm >= minDataInLeaf && crm > 0) {
+        if (clm >= minDataInLeaf && crm >= minDataInLeaf) {
           const hlm = hl + hm;
           const hrm = H - hlm;
           if (hlm >= minChildWeight && hrm >= minChildWeight) {

@@ -1,7 +1,8 @@
 import type { BinnedMatrix } from './binning.js';
-import type { HistogramBuilder, HistogramJob } from './histogram-builder.js';
-import { subtractHistogram, type HistogramLayout } from './histogram.js';
+import type { HistogramJob } from './histogram-pool.js';
+import { HISTOGRAM_STRIDE, subtractHistogram, type HistogramLayout } from './histogram.js';
 import { findBestSplit, type NodeStats, type SplitCandidate, type SplitConstraints } from './split-finder.js';
+import type { PartitionTask, TrainingExecutor } from './training-executor.js';
 
 export type GrowPolicy =
   /** Level by level up to `maxDepth` (XGBoost's default `depthwise`). */
@@ -13,29 +14,24 @@ export interface GrowthParams extends SplitConstraints {
   growPolicy: GrowPolicy;
   /** 0 = no depth limit. */
   maxDepth: number;
-  /** Leaf budget of `lossguide`. */
+  /** Leaf budget of `lossguide`, 0 = none. */
   numLeaves: number;
   learningRate: number;
 }
 
-/** Everything one tree is grown from; arrays are shared across trees. */
+/** Everything one tree is grown from; the executor's buffers are shared across trees. */
 export interface GrowthContext {
   binned: BinnedMatrix;
   layout: HistogramLayout;
-  gradHess: Float64Array;
-  /** Rows of this tree (the row sample), reordered in place so each node owns a contiguous range. */
-  rowIndex: Uint32Array;
-  /** Scratch space of the same length for stable partitioning. */
-  scratch: Uint32Array;
-  /** Rows in `rowIndex` for this tree. */
-  sampleSize: number;
-  builder: HistogramBuilder;
+  executor: TrainingExecutor;
+  /** Whether histograms count rows (then split constraints on counts apply). */
+  countRows: boolean;
   params: GrowthParams;
 }
 
 /**
  * A tree as training grows it: per node the split (feature, value bin, its float32 upper bound), the
- * children, and for leaves the row range they own in `rowIndex` and their (float32) value.
+ * children, and for every node the row range it owns in the executor's row index and its float32 value.
  */
 export interface GrownTree {
   feature: number[];
@@ -58,6 +54,8 @@ interface OpenNode {
   /** Histogram slot, or −1 when the node cannot split and needs none. */
   slot: number;
 }
+
+type Subtraction = [parent: OpenNode, built: OpenNode, derived: OpenNode];
 
 class TreeBuilder {
   readonly tree: GrownTree = {
@@ -99,44 +97,38 @@ class TreeBuilder {
     const { maxDepth, minDataInLeaf, minChildWeight } = this.context.params;
     return (
       (maxDepth === 0 || depth < maxDepth) &&
-      stats.count >= 2 * Math.max(1, minDataInLeaf) &&
+      stats.count >= 2 * Math.max(1, this.context.countRows ? minDataInLeaf : 1) &&
       stats.h >= 2 * minChildWeight
     );
   }
 
   findSplit(node: OpenNode): SplitCandidate | null {
-    const { builder, layout, params } = this.context;
-    return findBestSplit(builder.pool.view(node.slot), node.stats, this.features, layout, params);
+    const { executor, layout, params, countRows } = this.context;
+    return findBestSplit(executor.pool.view(node.slot), node.stats, this.features, layout, params, countRows);
   }
 
-  /** Stable in-place partition of the node's rows; returns the first row of the right child. */
-  partition(id: number, split: SplitCandidate): number {
-    const { binned, rowIndex, scratch } = this.context;
-    const { codes, rows } = binned;
-    const begin = this.tree.begin[id];
-    const end = this.tree.end[id];
-    const base = split.feature * rows;
-    const bin = split.bin;
-    const missingCode = binned.bins.upperBounds[split.feature].length;
-    const missingLeft = split.missingLeft;
-    let l = begin;
-    let r = 0;
-    for (let i = begin; i < end; i++) {
-      const row = rowIndex[i];
-      const code = codes[base + row];
-      if (code === missingCode ? missingLeft : code <= bin) rowIndex[l++] = row;
-      else scratch[r++] = row;
-    }
-    rowIndex.set(scratch.subarray(0, r), l);
-    return l;
+  partitionTask(node: OpenNode, split: SplitCandidate): PartitionTask {
+    return {
+      begin: this.tree.begin[node.id],
+      end: this.tree.end[node.id],
+      feature: split.feature,
+      bin: split.bin,
+      missingCode: this.context.binned.bins.upperBounds[split.feature].length,
+      missingLeft: split.missingLeft,
+    };
   }
 
-  /** Turns a node into an internal node with two children; returns the two open children. */
-  applySplit(node: OpenNode, split: SplitCandidate): [OpenNode, OpenNode] {
+  /** Turns a partitioned node into an internal node with two children; returns the open children. */
+  applySplit(node: OpenNode, split: SplitCandidate, leftRows: number): [OpenNode, OpenNode] {
     const t = this.tree;
-    const middle = this.partition(node.id, split);
-    const leftId = this.addNode(t.begin[node.id], middle, split.left);
-    const rightId = this.addNode(middle, t.end[node.id], split.right);
+    const begin = t.begin[node.id];
+    const end = t.end[node.id];
+    const middle = begin + leftRows;
+    // Row counts come from the partition (exact even when histograms do not count rows).
+    const leftStats = { g: split.left.g, h: split.left.h, count: leftRows };
+    const rightStats = { g: split.right.g, h: split.right.h, count: end - middle };
+    const leftId = this.addNode(begin, middle, leftStats);
+    const rightId = this.addNode(middle, end, rightStats);
     t.feature[node.id] = split.feature;
     t.bin[node.id] = split.bin;
     t.threshold[node.id] = this.context.binned.bins.upperBounds[split.feature][split.bin];
@@ -147,8 +139,8 @@ class TreeBuilder {
     t.gain[node.id] = split.gain;
     const depth = node.depth + 1;
     return [
-      { id: leftId, depth, stats: split.left, slot: -1 },
-      { id: rightId, depth, stats: split.right, slot: -1 },
+      { id: leftId, depth, stats: leftStats, slot: -1 },
+      { id: rightId, depth, stats: rightStats, slot: -1 },
     ];
   }
 
@@ -156,13 +148,8 @@ class TreeBuilder {
    * Gives children that can split a histogram: the smaller child's is built from its rows (queued in
    * `jobs`), the larger's is the parent's minus the smaller's once the jobs ran (queued in `subtractions`).
    */
-  planHistograms(
-    parent: OpenNode,
-    children: [OpenNode, OpenNode],
-    jobs: HistogramJob[],
-    subtractions: Array<[OpenNode, OpenNode, OpenNode]>,
-  ): void {
-    const pool = this.context.builder.pool;
+  planHistograms(parent: OpenNode, children: [OpenNode, OpenNode], jobs: HistogramJob[], subtractions: Subtraction[]): void {
+    const pool = this.context.executor.pool;
     const [a, b] = children;
     const [small, large] = a.stats.count <= b.stats.count ? [a, b] : [b, a];
     const needLarge = this.canSplit(large.depth, large.stats);
@@ -176,80 +163,94 @@ class TreeBuilder {
     }
   }
 
-  finishHistograms(subtractions: Array<[OpenNode, OpenNode, OpenNode]>): void {
-    const pool = this.context.builder.pool;
-    for (const [parent, small, large] of subtractions) {
-      subtractHistogram(pool.view(parent.slot), pool.view(small.slot), pool.view(large.slot));
+  finishHistograms(subtractions: Subtraction[]): void {
+    const pool = this.context.executor.pool;
+    for (const [parent, built, derived] of subtractions) {
+      subtractHistogram(pool.view(parent.slot), pool.view(built.slot), pool.view(derived.slot));
     }
+  }
+
+  /** Builds the queued histograms, derives the siblings, and frees what no open node needs any more. */
+  growHistograms(parents: OpenNode[], children: OpenNode[], jobs: HistogramJob[], subtractions: Subtraction[]): OpenNode[] {
+    const { executor } = this.context;
+    executor.buildHistograms(jobs);
+    this.finishHistograms(subtractions);
+    for (const parent of parents) executor.pool.release(parent.slot);
+    const open: OpenNode[] = [];
+    for (const child of children) {
+      if (child.slot < 0) continue;
+      // A small child may hold a histogram only for its sibling's subtraction.
+      if (this.canSplit(child.depth, child.stats)) open.push(child);
+      else executor.pool.release(child.slot);
+    }
+    return open;
   }
 }
 
-/** Grows one tree on the context's current gradients and row sample, for the given feature subset. */
-export function growTree(context: GrowthContext, features: Int32Array): GrownTree {
-  const { builder, gradHess, rowIndex, sampleSize } = context;
-  builder.pool.reset();
-  builder.setFeatures(features);
+/** Grows one tree on the executor's current gradients and the first `sampleSize` rows of its row index. */
+export function growTree(context: GrowthContext, features: Int32Array, sampleSize: number): GrownTree {
+  const { executor, layout } = context;
+  executor.pool.reset();
+  executor.setFeatures(features);
   const tb = new TreeBuilder(context, features);
-  let g = 0;
-  let h = 0;
-  for (let i = 0; i < sampleSize; i++) {
-    const r = rowIndex[i];
-    g += gradHess[2 * r];
-    h += gradHess[2 * r + 1];
+  const slot = executor.pool.acquire();
+  executor.buildHistograms([{ slot, begin: 0, end: sampleSize }]);
+  // The root's sums from one feature's bins (every row falls in exactly one of them): no pass over the rows.
+  const hist = executor.pool.view(slot);
+  const rootStats = { g: 0, h: 0, count: sampleSize };
+  for (let b = layout.featureOffset[features[0]]; b < layout.featureOffset[features[0] + 1]; b++) {
+    rootStats.g += hist[b * HISTOGRAM_STRIDE];
+    rootStats.h += hist[b * HISTOGRAM_STRIDE + 1];
   }
-  const rootStats = { g, h, count: sampleSize };
-  const root: OpenNode = { id: tb.addNode(0, sampleSize, rootStats), depth: 0, stats: rootStats, slot: -1 };
+  const root: OpenNode = { id: tb.addNode(0, sampleSize, rootStats), depth: 0, stats: rootStats, slot };
   if (!tb.canSplit(0, rootStats)) return tb.tree;
-  root.slot = builder.pool.acquire();
-  builder.build([{ slot: root.slot, begin: 0, end: sampleSize }]);
   if (context.params.growPolicy === 'depthwise') growDepthwise(tb, root, context);
   else growLossguide(tb, root, context);
   return tb.tree;
 }
 
 function growDepthwise(tb: TreeBuilder, root: OpenNode, context: GrowthContext): void {
-  const pool = context.builder.pool;
+  const { executor } = context;
   // Every node of `level` holds a histogram and may split.
   let level: OpenNode[] = [root];
   while (level.length > 0) {
-    const jobs: HistogramJob[] = [];
-    const subtractions: Array<[OpenNode, OpenNode, OpenNode]> = [];
-    const parents: OpenNode[] = [];
-    const children: OpenNode[] = [];
+    const splits: Array<[OpenNode, SplitCandidate]> = [];
     for (const node of level) {
       const split = tb.findSplit(node);
-      if (!split) {
-        pool.release(node.slot);
-        continue;
-      }
-      const pair = tb.applySplit(node, split);
+      if (split) splits.push([node, split]);
+      else executor.pool.release(node.slot);
+    }
+    // One partition call for the whole level, so a parallel executor shares the level among threads.
+    const leftRows = executor.partition(splits.map(([node, split]) => tb.partitionTask(node, split)));
+    const jobs: HistogramJob[] = [];
+    const subtractions: Subtraction[] = [];
+    const children: OpenNode[] = [];
+    splits.forEach(([node, split], i) => {
+      const pair = tb.applySplit(node, split, leftRows[i]);
       tb.planHistograms(node, pair, jobs, subtractions);
-      parents.push(node);
       children.push(...pair);
-    }
-    context.builder.build(jobs);
-    tb.finishHistograms(subtractions);
-    for (const parent of parents) pool.release(parent.slot);
-    level = [];
-    for (const child of children) {
-      if (child.slot < 0) continue;
-      // A small child may hold a histogram only for its sibling's subtraction.
-      if (tb.canSplit(child.depth, child.stats)) level.push(child);
-      else pool.release(child.slot);
-    }
+    });
+    level = tb.growHistograms(
+      splits.map(([node]) => node),
+      children,
+      jobs,
+      subtractions,
+    );
   }
 }
 
 function growLossguide(tb: TreeBuilder, root: OpenNode, context: GrowthContext): void {
-  const pool = context.builder.pool;
+  const { executor } = context;
   const { numLeaves } = context.params;
   const open: Array<{ node: OpenNode; split: SplitCandidate }> = [];
-  const consider = (node: OpenNode) => {
-    const split = tb.findSplit(node);
-    if (split) open.push({ node, split });
-    else pool.release(node.slot);
+  const consider = (nodes: OpenNode[]) => {
+    for (const node of nodes) {
+      const split = tb.findSplit(node);
+      if (split) open.push({ node, split });
+      else executor.pool.release(node.slot);
+    }
   };
-  consider(root);
+  consider([root]);
   let leaves = 1;
   while (open.length > 0 && (numLeaves === 0 || leaves < numLeaves)) {
     // The open leaf with the largest gain; ties go to the older node.
@@ -260,19 +261,13 @@ function growLossguide(tb: TreeBuilder, root: OpenNode, context: GrowthContext):
       if (gain > bestGain || (gain === bestGain && open[i].node.id < open[best].node.id)) best = i;
     }
     const [{ node, split }] = open.splice(best, 1);
-    const children = tb.applySplit(node, split);
+    const [leftRows] = executor.partition([tb.partitionTask(node, split)]);
+    const pair = tb.applySplit(node, split, leftRows);
     leaves++;
     const jobs: HistogramJob[] = [];
-    const subtractions: Array<[OpenNode, OpenNode, OpenNode]> = [];
-    tb.planHistograms(node, children, jobs, subtractions);
-    context.builder.build(jobs);
-    tb.finishHistograms(subtractions);
-    pool.release(node.slot);
-    for (const child of children) {
-      if (child.slot < 0) continue;
-      if (tb.canSplit(child.depth, child.stats)) consider(child);
-      else pool.release(child.slot);
-    }
+    const subtractions: Subtraction[] = [];
+    tb.planHistograms(node, pair, jobs, subtractions);
+    consider(tb.growHistograms([node], pair, jobs, subtractions));
   }
-  for (const { node } of open) pool.release(node.slot);
+  for (const { node } of open) executor.pool.release(node.slot);
 }
