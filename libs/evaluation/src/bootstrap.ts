@@ -1,3 +1,4 @@
+import { denseIds } from './dense-ids.js';
 import { EvaluationError, EvaluationErrorCode } from './errors.js';
 import { requireInRange, requirePositiveInteger } from './inputs.js';
 import { quantileOfSorted } from './quantiles.js';
@@ -56,17 +57,8 @@ export function rowUnits(rows: number): ResamplingUnits {
 
 /** Units from ids (card ids, days): equal ids form one unit. */
 export function unitsFromIds(ids: ArrayLike<number>, method: ResamplingMethod): ResamplingUnits {
-  const indexOf = new Map<number, number>();
-  const unitOfRow = new Uint32Array(ids.length);
-  for (let row = 0; row < ids.length; row++) {
-    let unit = indexOf.get(ids[row]);
-    if (unit === undefined) {
-      unit = indexOf.size;
-      indexOf.set(ids[row], unit);
-    }
-    unitOfRow[row] = unit;
-  }
-  return { method, count: indexOf.size, unitOfRow };
+  const dense = denseIds(ids);
+  return { method, count: dense.ids.length, unitOfRow: dense.indexOfRow };
 }
 
 /**

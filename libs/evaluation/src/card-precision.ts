@@ -1,3 +1,4 @@
+import { denseIds } from './dense-ids.js';
 import { EvaluationError, EvaluationErrorCode } from './errors.js';
 import { checkBinary, checkFinite, checkSameLength, requirePositiveInteger } from './inputs.js';
 
@@ -92,30 +93,15 @@ export function cardPrecisionAtK(columns: CardDayColumns, k = 100, options: Card
   const checked = checkBinary(columns.scores, columns.labels);
   const { cardIds, days } = requireCardsAndDays(columns, `card_precision_at_${k}`);
   const removeDetected = options.removeDetected ?? true;
-  const detected = new Set<number>(options.alreadyDetected ?? []);
+  const knownBefore = new Set<number>(options.alreadyDetected ?? []);
   const groups = groupByDay(days);
   const perDay: CardPrecisionDay[] = [];
 
   // dense card indices, so that each day works on typed arrays instead of maps
-  const cardIndex = new Map<number, number>();
-  const cardOfRow = new Uint32Array(checked.labels.length);
-  for (let row = 0; row < cardOfRow.length; row++) {
-    let index = cardIndex.get(cardIds[row]);
-    if (index === undefined) {
-      index = cardIndex.size;
-      cardIndex.set(cardIds[row], index);
-    }
-    cardOfRow[row] = index;
-  }
-  const cardId = new Float64Array(cardIndex.size);
-  cardIndex.forEach((index, id) => (cardId[index] = id));
-  const isDetected = new Uint8Array(cardIndex.size);
-  for (const id of detected) {
-    const index = cardIndex.get(id);
-    if (index !== undefined) isDetected[index] = 1;
-  }
-  const maxScore = new Float64Array(cardIndex.size).fill(Number.NEGATIVE_INFINITY);
-  const maxLabel = new Uint8Array(cardIndex.size);
+  const { indexOfRow: cardOfRow, ids: cardId } = denseIds(cardIds);
+  const isDetected = Uint8Array.from(cardId, (id) => (knownBefore.has(id) ? 1 : 0));
+  const maxScore = new Float64Array(cardId.length).fill(Number.NEGATIVE_INFINITY);
+  const maxLabel = new Uint8Array(cardId.length);
 
   for (let d = 0; d < groups.days.length; d++) {
     const seen: number[] = [];

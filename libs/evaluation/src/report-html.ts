@@ -22,7 +22,7 @@ const STYLE = `
   table { border-collapse: collapse; margin: 8px 0; }
   th, td { padding: 4px 10px; border-bottom: 1px solid #e6eaee; text-align: right; }
   th:first-child, td:first-child { text-align: left; }
-  td.reason { text-align: left; }
+  td.reason, th.reason { text-align: left; }
   .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 16px; }
   figure { margin: 0; padding: 12px; border: 1px solid #e6eaee; border-radius: 6px; background: #fff; }
   figcaption { color: #56616b; font-size: 12.5px; margin-top: 6px; }
@@ -51,7 +51,7 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
   if (report.gate) {
     sections.push(
       `<h2>Promotion gate: <span class="${report.gate.passed ? 'pass">pass' : 'fail">fail'}</span></h2>`,
-      `<table><thead><tr><th>rule</th><th>result</th><th>reason</th></tr></thead><tbody>${report.gate.rules
+      `<table><thead><tr><th>rule</th><th>result</th><th class="reason">reason</th></tr></thead><tbody>${report.gate.rules
         .map((rule) => `<tr><td>${escapeHtml(rule.metric)}</td><td class="${rule.passed ? 'pass' : 'fail'}">${rule.passed ? 'pass' : 'FAIL'}</td><td class="reason">${escapeHtml(rule.reason)}</td></tr>`)
         .join('')}</tbody></table>`,
     );

@@ -3,7 +3,7 @@ import type { ReliabilityBin } from './calibration.js';
 import { groupByDay, type CardPrecisionAtK } from './card-precision.js';
 import { thresholdMetrics, type ThresholdMetrics } from './confusion.js';
 import type { DriftReport } from './drift.js';
-import { evaluatePredictions, type MetricEstimate, type PredictionColumns } from './metric-set.js';
+import { evaluatePredictions, type PredictionColumns, type StandardMetrics } from './metric-set.js';
 import type { GateResult } from './promotion-gate.js';
 import { precisionRecallCurveFromCounts } from './precision-recall.js';
 import { rankScores } from './ranking.js';
@@ -17,22 +17,13 @@ import {
 } from './thresholds.js';
 
 /** Everything the JSON, Markdown and HTML reports show; plain JSON (no typed arrays, no Infinity). */
-export interface EvaluationReport {
+export interface EvaluationReport extends Omit<StandardMetrics, 'reliability'> {
   kind: 'fraudops-evaluation-report';
   version: 1;
   title: string;
   /** What was evaluated (a model URI, a predictions file). */
   source?: string;
   generatedAt: string;
-  rows: number;
-  positives: number;
-  days?: number;
-  cards?: number;
-  k: number;
-  metrics: Record<string, MetricEstimate>;
-  /** Standard metrics that could not be computed, with the reason. */
-  skipped: Record<string, string>;
-  cardPrecision?: CardPrecisionAtK;
   threshold: ThresholdDecision;
   /** Confusion matrix and rates at the chosen threshold. */
   atThreshold: ThresholdMetrics;

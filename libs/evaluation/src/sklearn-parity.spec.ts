@@ -15,22 +15,16 @@ import {
   reliabilityCurve,
   syntheticPredictions,
   thresholdMetrics,
+  type SyntheticParameters,
   type SyntheticPredictions,
 } from './index.js';
 
 /** Reference values computed by scikit-learn 1.2.1 / numpy / scipy / pandas (fixtures/generate.py). */
 interface ReferenceCase {
   name: string;
-  input: { kind: 'inline'; scores: number[]; labels: number[]; cardIds?: number[]; days?: number[] } | {
-    kind: 'generated';
-    rows: number;
-    seed: number;
-    positiveRate: number;
-    levels: number;
-    cards: number;
-    days: number;
-    check: { positives: number; scoreSum: number };
-  };
+  input:
+    | { kind: 'inline'; scores: number[]; labels: number[]; cardIds?: number[]; days?: number[] }
+    | (SyntheticParameters & { kind: 'generated'; check: { positives: number; scoreSum: number } });
   expected: {
     auc_roc: number;
     average_precision: number;
@@ -85,7 +79,7 @@ describe('metrics equal scikit-learn 1.2.1 to 1e-12 on the committed reference c
 
     if (testCase.input.kind === 'generated') {
       it('regenerates the same rows as the Python generator', () => {
-        const check = (testCase.input as { check: { positives: number; scoreSum: number } }).check;
+        const { check } = testCase.input as { check: { positives: number; scoreSum: number } };
         expect(labels.reduce((sum, label) => sum + label, 0)).toBe(check.positives);
         expectClose(scores.reduce((sum, score) => sum + score, 0) / scores.length, check.scoreSum / scores.length);
       });
