@@ -289,7 +289,9 @@ class ColumnBuilder {
     }
   }
   finish(): Map<FieldRule['key'], Float64Array | Uint8Array> {
-    return new Map([...this.arrays].map(([key, array]) => [key, array.slice(0, this.length)]));
+    const trim = (array: Float64Array | Uint8Array) =>
+      array.length === this.length ? array : array.slice(0, this.length);
+    return new Map([...this.arrays].map(([key, array]) => [key, trim(array)]));
   }
 }
 
@@ -312,27 +314,20 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
     const described = await describe(connection, path, relation);
     const planned = planFields(path, described, options.columns ?? {});
     const sql = planned.map((field) => fieldSql(field));
-    const flagTerms = planned.flatMap((field, i) => {
-      const s = sqlIdentifier(field.source);
-      const terms = [`(CASE WHEN ${s} IS NULL THEN ${2 ** (2 * i)} ELSE 0 END)`];
-      if (sql[i].unparsable) terms.push(`(CASE WHEN ${sql[i].unparsable} THEN ${2 ** (2 * i + 1)} ELSE 0 END)`);
-      return terms;
-    });
     // The raw text of unparsable values, for messages: only fields read from text columns can have any.
     const rawIndex = new Array<number>(planned.length).fill(-1);
     const rawColumns: string[] = [];
     planned.forEach((field, i) => {
       if (!sql[i].unparsable) return;
-      rawIndex[i] = planned.length + 1 + rawColumns.length;
+      rawIndex[i] = planned.length + rawColumns.length;
       rawColumns.push(
         `CASE WHEN ${sql[i].unparsable} THEN CAST(${sqlIdentifier(field.source)} AS VARCHAR) END AS raw${i}`,
       );
     });
-    const select = [
-      ...sql.map((s, i) => `${s.value} AS v${i}`),
-      `CAST(${flagTerms.join(' + ')} AS DOUBLE) AS flags`,
-      ...rawColumns,
-    ].join(', ');
+    // A NULL value is a missing one, unless its raw text is there: then the text did not parse.
+    const select = [...sql.map((s, i) => `${s.value} AS v${i}`), ...rawColumns].join(', ');
+    // Before streaming: another query on the connection would end the stream.
+    const expected = await parquetRowCount(connection, relation, format);
     let result;
     try {
       result = await connection.stream(`SELECT ${select} FROM ${relation}`);
@@ -353,7 +348,7 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
           bytes: f.rule.kind === 'label' || f.rule.kind === 'scenario',
         })),
       ],
-      1 << 16,
+      expected ?? 1 << 16,
     );
     const examples: InvalidValue[] = [];
     let invalidRows = 0;
@@ -374,7 +369,6 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
       if (!chunk || chunk.rowCount === 0) break;
       const size = chunk.rowCount;
       const vectors = planned.map((_, i) => chunk.getColumnVector(i));
-      const flagVector = chunk.getColumnVector(fieldCount) as DuckDBVector<number>;
       const rawVectors = rawIndex.map((index) =>
         index < 0 ? undefined : (chunk.getColumnVector(index) as DuckDBVector<string>),
       );
@@ -383,34 +377,31 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
       const generatedIds = hasTransactionId ? undefined : (builder.arrays.get('transactionId') as Float64Array);
       for (let r = 0; r < size; r++) {
         const fileRow = rowsRead + r + 1;
-        const flags = flagVector.getItem(r) ?? 0;
         let problems: InvalidValue[] | undefined;
         for (let i = 0; i < fieldCount; i++) {
           const field = planned[i];
-          let value: number;
-          if (flags !== 0 && Math.floor(flags / 2 ** (2 * i)) % 4 !== 0) {
-            const missing = Math.floor(flags / 2 ** (2 * i)) % 2 === 1;
+          const read = field.stringIds
+            ? (vectors[i] as DuckDBVector<string>).getItem(r)
+            : (vectors[i] as DuckDBVector<number>).getItem(r);
+          if (read === null) {
+            const raw = rawVectors[i]?.getItem(r) ?? null;
             (problems ??= []).push({
               row: fileRow,
               field: field.rule.field,
-              problem: missing ? PROBLEMS.missing : (field.rule.problem(NaN) ?? PROBLEMS.datetime),
-              ...(missing ? {} : { value: rawVectors[i]?.getItem(r) ?? null }),
+              ...(raw === null
+                ? { problem: PROBLEMS.missing }
+                : { problem: field.rule.problem(NaN) ?? PROBLEMS.datetime, value: raw }),
             });
             continue;
           }
-          if (field.stringIds) {
-            const text = (vectors[i] as DuckDBVector<string>).getItem(r) ?? '';
-            value = text.length > 0 ? idFromString(text) : NaN;
-          } else {
-            value = (vectors[i] as DuckDBVector<number>).getItem(r) ?? NaN;
-          }
+          const value = typeof read === 'string' ? (read.length > 0 ? idFromString(read) : NaN) : read;
           const problem = field.rule.problem(value);
           if (problem !== undefined) {
             (problems ??= []).push({
               row: fileRow,
               field: field.rule.field,
               problem,
-              value: field.stringIds ? (vectors[i] as DuckDBVector<string>).getItem(r) : value,
+              value: read,
             });
           }
           values[i] = value;
@@ -433,6 +424,9 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
       rowsRead += size;
     }
 
+    if (expected !== undefined && rowsRead !== expected) {
+      throw new TransactionsError('FILE_ERROR', `${path}: read ${rowsRead} rows, but the file has ${expected}`);
+    }
     const arrays = builder.finish();
     const columns = { length: builder.length } as TransactionColumns;
     for (const [key, array] of arrays) (columns as unknown as Record<string, unknown>)[key] = array;
@@ -449,6 +443,17 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
     };
     return Object.assign(columns, { report });
   });
+}
+
+/** Parquet files state their row count in the footer: allocating it up front saves the copies of growing. */
+async function parquetRowCount(
+  connection: DuckDBConnection,
+  relation: string,
+  format: DatasetFormat,
+): Promise<number | undefined> {
+  if (format !== 'parquet') return undefined;
+  const reader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${relation}`);
+  return Number(reader.getRowObjectsJson()[0]?.['n']);
 }
 
 async function describe(

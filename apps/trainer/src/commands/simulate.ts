@@ -180,9 +180,13 @@ function printSummary(result: SimulateResult, output: CommandOutput): void {
   output.line(`wrote ${result.out} (${result.format}, ${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
   output.line(`  rows          ${n(result.rows)}`);
   output.line(`  frauds        ${n(result.frauds)}${rate}`);
-  output.line(`    scenario 1  ${n(result.fraudsByScenario['1'])}  amount above 220`);
-  output.line(`    scenario 2  ${n(result.fraudsByScenario['2'])}  compromised terminals (28 days)`);
-  output.line(`    scenario 3  ${n(result.fraudsByScenario['3'])}  compromised cards (14 days, amounts ×5)`);
+  const scenarios = [
+    [n(result.fraudsByScenario['1']), 'amount above 220'],
+    [n(result.fraudsByScenario['2']), 'compromised terminals (28 days)'],
+    [n(result.fraudsByScenario['3']), 'compromised cards (14 days, amounts ×5)'],
+  ];
+  const width = Math.max(...scenarios.map(([count]) => count.length));
+  scenarios.forEach(([count, what], i) => output.line(`    scenario ${i + 1}  ${count.padStart(width)}  ${what}`));
   output.line(`  dates         ${when(result.firstDatetime)} → ${when(result.lastDatetime)}`);
   output.line(
     `  world         ${n(result.params.customers)} customers, ${n(result.params.terminals)} terminals, radius ${result.params.radius}, seed ${result.params.seed}${handbook}`,

@@ -17,26 +17,41 @@ import {
 
 const MIB = 1024; // resourceUsage().maxRSS is in KiB
 
+/** User + system seconds of every thread of the process (DuckDB's included). */
+const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
+
 async function main(): Promise<void> {
   const params = JSON.parse(process.argv[2] ?? '{}') as Partial<SimulationParams>;
   const withIo = process.argv.includes('--io');
   const started = performance.now();
+  const startedCpu = process.cpuUsage();
   const tx = simulateTransactions(params);
   const simulateSeconds = (performance.now() - started) / 1000;
+  const simulateCpuSeconds = cpuSeconds(process.cpuUsage(startedCpu));
   const simulatePeakRssMib = process.resourceUsage().maxRSS / MIB;
   const fingerprint = fingerprintTransactions(tx);
-  const result: Record<string, unknown> = { rows: tx.length, simulateSeconds, simulatePeakRssMib, fingerprint };
+  const result: Record<string, unknown> = {
+    rows: tx.length,
+    simulateSeconds,
+    simulateCpuSeconds,
+    simulatePeakRssMib,
+    fingerprint,
+  };
   if (withIo) {
     const dir = await mkdtemp(join(tmpdir(), 'fraudops-bench-'));
     try {
       const path = join(dir, 'transactions.parquet');
       let t = performance.now();
+      let cpuFrom = process.cpuUsage();
       const written = await writeTransactions(path, tx);
       result['parquetWriteSeconds'] = (performance.now() - t) / 1000;
+      result['parquetWriteCpuSeconds'] = cpuSeconds(process.cpuUsage(cpuFrom));
       result['parquetBytes'] = written.bytes;
       t = performance.now();
+      cpuFrom = process.cpuUsage();
       const read = await readTransactions(path);
       result['parquetReadSeconds'] = (performance.now() - t) / 1000;
+      result['parquetReadCpuSeconds'] = cpuSeconds(process.cpuUsage(cpuFrom));
       result['roundTripExact'] = fingerprintTransactions(read) === fingerprint;
       result['peakRssMib'] = process.resourceUsage().maxRSS / MIB;
     } finally {
