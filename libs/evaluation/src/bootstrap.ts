@@ -20,7 +20,10 @@ export function resolveBootstrap(options: BootstrapOptions = {}): Required<Boots
   requirePositiveInteger(resolved.resamples, 'bootstrap.resamples');
   requireInRange(resolved.level, 'bootstrap.level', 0, 1, false);
   if (!Number.isInteger(resolved.seed)) {
-    throw new EvaluationError(EvaluationErrorCode.invalidArgument, `bootstrap.seed must be an integer, got ${resolved.seed}`);
+    throw new EvaluationError(
+      EvaluationErrorCode.invalidArgument,
+      `bootstrap.seed must be an integer, got ${resolved.seed}`,
+    );
   }
   return resolved;
 }
@@ -65,7 +68,12 @@ export function unitsFromIds(ids: ArrayLike<number>, method: ResamplingMethod): 
  * One resample: `unitWeights[u]` becomes how often unit u was drawn (count draws with replacement) and,
  * when `rowWeights` is given, each row gets its unit's weight.
  */
-export function drawResample(units: ResamplingUnits, random: SeededRandom, unitWeights: Float64Array, rowWeights?: Float64Array): void {
+export function drawResample(
+  units: ResamplingUnits,
+  random: SeededRandom,
+  unitWeights: Float64Array,
+  rowWeights?: Float64Array,
+): void {
   unitWeights.fill(0);
   for (let draw = 0; draw < units.count; draw++) unitWeights[random.below(units.count)]++;
   if (!rowWeights) return;
@@ -74,7 +82,11 @@ export function drawResample(units: ResamplingUnits, random: SeededRandom, unitW
 }
 
 /** The percentile interval of bootstrap replicates (numpy-linear quantiles of the sorted values). */
-export function percentileInterval(replicates: number[], level: number, method: ResamplingMethod): ConfidenceInterval | undefined {
+export function percentileInterval(
+  replicates: number[],
+  level: number,
+  method: ResamplingMethod,
+): ConfidenceInterval | undefined {
   if (replicates.length === 0) return undefined;
   const sorted = Float64Array.from(replicates).sort();
   const tail = (1 - level) / 2;

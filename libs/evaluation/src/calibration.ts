@@ -92,7 +92,11 @@ export function assignBins(scores: ArrayLike<number>, edges: ArrayLike<number>):
 }
 
 /** The reliability curve over given edges (see {@link reliabilityOfBins}). */
-export function reliabilityWithEdges(scores: ArrayLike<number>, labels: Uint8Array, edges: ArrayLike<number>): ReliabilityCurve {
+export function reliabilityWithEdges(
+  scores: ArrayLike<number>,
+  labels: Uint8Array,
+  edges: ArrayLike<number>,
+): ReliabilityCurve {
   return reliabilityOfBins(scores, labels, edges, assignBins(scores, edges));
 }
 
@@ -108,7 +112,8 @@ export function reliabilityOfBins(
   weights?: ArrayLike<number>,
 ): ReliabilityCurve {
   const binCount = edges.length - 1;
-  if (binCount < 1) throw new EvaluationError(EvaluationErrorCode.invalidArgument, 'a reliability curve needs at least 2 edges');
+  if (binCount < 1)
+    throw new EvaluationError(EvaluationErrorCode.invalidArgument, 'a reliability curve needs at least 2 edges');
   const scoreSums = new Float64Array(binCount);
   const positiveSums = new Float64Array(binCount);
   const totals = new Float64Array(binCount);

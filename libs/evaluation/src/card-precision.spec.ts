@@ -27,7 +27,11 @@ describe('cardPrecisionAtK', () => {
     // without removal, card 1 leads day 1 (0.95) and is in day 2's top 2 (0.3 after card 2's 0.9)
     expect(cardPrecisionAtK(columns, 2, { removeDetected: false }).days.map((d) => d.precision)).toEqual([0.5, 1, 0.5]);
     // card 1 known before day 0: day 0's top 2 become 2 and 4 → 1/2
-    expect(cardPrecisionAtK(columns, 2, { alreadyDetected: [1] }).days[0]).toMatchObject({ precision: 0.5, cards: 3, compromisedCards: 1 });
+    expect(cardPrecisionAtK(columns, 2, { alreadyDetected: [1] }).days[0]).toMatchObject({
+      precision: 0.5,
+      cards: 3,
+      compromisedCards: 1,
+    });
   });
 
   it('divides by k even when a day has fewer cards, and breaks score ties by the lower card id', () => {

@@ -69,7 +69,10 @@ export function groupByDay(days: ArrayLike<number>): DayGroups {
 }
 
 /** Checks that card ids and days are present, aligned and finite; returns them. */
-export function requireCardsAndDays(columns: CardDayColumns, metric: string): { cardIds: ArrayLike<number>; days: ArrayLike<number> } {
+export function requireCardsAndDays(
+  columns: CardDayColumns,
+  metric: string,
+): { cardIds: ArrayLike<number>; days: ArrayLike<number> } {
   const { cardIds, days } = columns;
   if (!cardIds || !days) {
     const missing = [!cardIds && 'cardIds (customer_id)', !days && 'days (day)'].filter(Boolean).join(' and ');
@@ -88,7 +91,11 @@ export function requireCardsAndDays(columns: CardDayColumns, metric: string): { 
  * scores are the day's alerts (ties: lower card id first) and the precision is fraud cards / k.
  * The result is the mean over days, with each day's value and ceiling.
  */
-export function cardPrecisionAtK(columns: CardDayColumns, k = 100, options: CardPrecisionOptions = {}): CardPrecisionAtK {
+export function cardPrecisionAtK(
+  columns: CardDayColumns,
+  k = 100,
+  options: CardPrecisionOptions = {},
+): CardPrecisionAtK {
   requirePositiveInteger(k, 'k');
   const checked = checkBinary(columns.scores, columns.labels);
   const { cardIds, days } = requireCardsAndDays(columns, `card_precision_at_${k}`);
@@ -131,6 +138,7 @@ export function cardPrecisionAtK(columns: CardDayColumns, k = 100, options: Card
       maxLabel[card] = 0;
     }
   }
-  const mean = (pick: (day: CardPrecisionDay) => number) => perDay.reduce((sum, day) => sum + pick(day), 0) / perDay.length;
+  const mean = (pick: (day: CardPrecisionDay) => number) =>
+    perDay.reduce((sum, day) => sum + pick(day), 0) / perDay.length;
   return { k, value: mean((day) => day.precision), ceiling: mean((day) => day.ceiling), days: perDay };
 }

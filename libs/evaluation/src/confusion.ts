@@ -24,7 +24,11 @@ export interface ThresholdMetrics {
  * precision, recall and F1 equal scikit-learn's `precision_score`, `recall_score`, `f1_score` on
  * `score >= threshold`.
  */
-export function thresholdMetrics(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): ThresholdMetrics {
+export function thresholdMetrics(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  threshold: number,
+): ThresholdMetrics {
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
     throw new EvaluationError(EvaluationErrorCode.invalidArgument, `threshold must be a number, got ${threshold}`);
   }
@@ -45,5 +49,16 @@ export function thresholdMetrics(scores: ArrayLike<number>, labels: ArrayLike<nu
   // formed as scikit-learn 1.2 forms it (2·P·R / (P + R)), so the last bit agrees too
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   const falsePositiveRate = checked.negatives === 0 ? 0 : falsePositives / checked.negatives;
-  return { threshold, truePositives, falsePositives, trueNegatives, falseNegatives, precision, recall, f1, falsePositiveRate, alerts };
+  return {
+    threshold,
+    truePositives,
+    falsePositives,
+    trueNegatives,
+    falseNegatives,
+    precision,
+    recall,
+    f1,
+    falsePositiveRate,
+    alerts,
+  };
 }

@@ -15,7 +15,9 @@ const baseline = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 describe('PSI over baseline deciles', () => {
   it('puts one baseline value in each decile bin of 0..9 (edges 0.9, 1.8, … 8.1)', () => {
     const profile = profileVariable(baseline);
-    expect(profile.edges.map((edge) => Number(edge.toFixed(10)))).toEqual([0.9, 1.8, 2.7, 3.6, 4.5, 5.4, 6.3, 7.2, 8.1]);
+    expect(profile.edges.map((edge) => Number(edge.toFixed(10)))).toEqual([
+      0.9, 1.8, 2.7, 3.6, 4.5, 5.4, 6.3, 7.2, 8.1,
+    ]);
     expect(profile.proportions).toEqual(new Array(10).fill(0.1));
     expect(profile).toMatchObject({ rows: 10, mean: 4.5, min: 0, max: 9 });
     expect(profile.std).toBeCloseTo(Math.sqrt(8.25), 14);
@@ -42,13 +44,22 @@ describe('PSI over baseline deciles', () => {
   });
 
   it('uses the conventional levels: < 0.1 stable, 0.1–0.25 moderate, > 0.25 major', () => {
-    expect([0, 0.0999, 0.1, 0.25, 0.2501].map(driftLevel)).toEqual(['stable', 'stable', 'moderate', 'moderate', 'major']);
+    expect([0, 0.0999, 0.1, 0.25, 0.2501].map(driftLevel)).toEqual([
+      'stable',
+      'stable',
+      'moderate',
+      'moderate',
+      'major',
+    ]);
   });
 
   it('computes live PSI from bin counts the scoring API keeps', () => {
     const profile = profileVariable(baseline);
     const counts = [5, 0, 0, 0, 0, 0, 0, 0, 0, 5];
-    expect(psiFromCounts(profile, counts).psi).toBeCloseTo(populationStabilityIndex(baseline, [0, 0, 0, 0, 0, 9, 9, 9, 9, 9]).psi, 15);
+    expect(psiFromCounts(profile, counts).psi).toBeCloseTo(
+      populationStabilityIndex(baseline, [0, 0, 0, 0, 0, 9, 9, 9, 9, 9]).psi,
+      15,
+    );
     expect(() => psiFromCounts(profile, [1, 2])).toThrow(expect.objectContaining({ code: 'INVALID_PROFILE' }));
   });
 });
@@ -83,6 +94,8 @@ describe('baseline profile', () => {
     expect(drifted.score.level).toBe('major');
     expect(drifted.features['amount'].level).toBe('stable');
     expect(drifted.level).toBe('major');
-    expect(() => compareToBaseline(profile, { score, features: { unknown: amount } })).toThrow(/no feature named unknown/);
+    expect(() => compareToBaseline(profile, { score, features: { unknown: amount } })).toThrow(
+      /no feature named unknown/,
+    );
   });
 });

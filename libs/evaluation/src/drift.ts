@@ -99,7 +99,10 @@ function withoutEmptyBins(edges: number[], counts: Float64Array): number[] {
 }
 
 /** The drift baseline of a model: its scores and each feature on the reference (training or test) window. */
-export function baselineProfile(input: { score: ArrayLike<number>; features?: Record<string, ArrayLike<number>> }, bins = 10): BaselineProfile {
+export function baselineProfile(
+  input: { score: ArrayLike<number>; features?: Record<string, ArrayLike<number>> },
+  bins = 10,
+): BaselineProfile {
   const features: Record<string, VariableProfile> = {};
   for (const [name, values] of Object.entries(input.features ?? {})) {
     if (values.length !== input.score.length) {
@@ -131,19 +134,26 @@ export function smoothedProportions(counts: ArrayLike<number>, smoothing = DEFAU
   let total = 0;
   for (let i = 0; i < counts.length; i++) total += counts[i];
   const denominator = total + smoothing * counts.length;
-  if (denominator === 0) throw new EvaluationError(EvaluationErrorCode.emptyInput, 'PSI needs at least one row in each distribution');
+  if (denominator === 0)
+    throw new EvaluationError(EvaluationErrorCode.emptyInput, 'PSI needs at least one row in each distribution');
   return Float64Array.from(counts, (count) => (count + smoothing) / denominator);
 }
 
 /** PSI = Σ (aᵢ − eᵢ)·ln(aᵢ/eᵢ) over bins, from smoothed shares. */
 export function psiOfProportions(expected: ArrayLike<number>, actual: ArrayLike<number>): number {
   if (expected.length !== actual.length) {
-    throw new EvaluationError(EvaluationErrorCode.lengthMismatch, `PSI: ${expected.length} expected bins but ${actual.length} actual bins`);
+    throw new EvaluationError(
+      EvaluationErrorCode.lengthMismatch,
+      `PSI: ${expected.length} expected bins but ${actual.length} actual bins`,
+    );
   }
   const sum = new CompensatedSum();
   for (let i = 0; i < expected.length; i++) {
     if (!(expected[i] > 0 && actual[i] > 0)) {
-      throw new EvaluationError(EvaluationErrorCode.invalidArgument, `PSI: bin ${i} has a zero share; smooth the counts first`);
+      throw new EvaluationError(
+        EvaluationErrorCode.invalidArgument,
+        `PSI: bin ${i} has a zero share; smooth the counts first`,
+      );
     }
     sum.add((actual[i] - expected[i]) * Math.log(actual[i] / expected[i]));
   }
@@ -161,7 +171,11 @@ export interface PsiResult {
 }
 
 /** PSI of live counts per bin against a profile (the scoring API keeps the counts as scores arrive). */
-export function psiFromCounts(profile: VariableProfile, liveCounts: ArrayLike<number>, smoothing = DEFAULT_SMOOTHING): PsiResult {
+export function psiFromCounts(
+  profile: VariableProfile,
+  liveCounts: ArrayLike<number>,
+  smoothing = DEFAULT_SMOOTHING,
+): PsiResult {
   if (liveCounts.length !== profile.proportions.length) {
     throw new EvaluationError(
       EvaluationErrorCode.invalidProfile,
@@ -172,11 +186,21 @@ export function psiFromCounts(profile: VariableProfile, liveCounts: ArrayLike<nu
   const expected = smoothedProportions(baselineCounts, smoothing);
   const actual = smoothedProportions(liveCounts, smoothing);
   const psi = psiOfProportions(expected, actual);
-  return { psi, level: driftLevel(psi), edges: profile.edges, expected: Array.from(expected), actual: Array.from(actual) };
+  return {
+    psi,
+    level: driftLevel(psi),
+    edges: profile.edges,
+    expected: Array.from(expected),
+    actual: Array.from(actual),
+  };
 }
 
 /** PSI of live values against a stored profile. */
-export function psiAgainstProfile(profile: VariableProfile, live: ArrayLike<number>, smoothing = DEFAULT_SMOOTHING): PsiResult {
+export function psiAgainstProfile(
+  profile: VariableProfile,
+  live: ArrayLike<number>,
+  smoothing = DEFAULT_SMOOTHING,
+): PsiResult {
   checkNotEmpty(live.length, 'live values');
   checkFinite(live, 'live values');
   return psiFromCounts(profile, binCounts(profile.edges, live), smoothing);
@@ -282,7 +306,11 @@ export function compareToBaseline(
   const features: Record<string, VariableDrift> = {};
   for (const [name, values] of Object.entries(live.features ?? {})) {
     const variable = profile.features[name];
-    if (!variable) throw new EvaluationError(EvaluationErrorCode.invalidProfile, `the baseline profile has no feature named ${name}`);
+    if (!variable)
+      throw new EvaluationError(
+        EvaluationErrorCode.invalidProfile,
+        `the baseline profile has no feature named ${name}`,
+      );
     features[name] = measure(variable, values);
   }
   const score = measure(profile.score, live.score);

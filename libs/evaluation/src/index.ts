@@ -1,7 +1,15 @@
 export { EvaluationError, EvaluationErrorCode } from './errors.js';
 
 export { rankScores, ScoreRanking, type ClassCounts } from './ranking.js';
-export { aucRoc, aucFromCounts, rocCurve, recallAtFpr, recallAtFprFromCounts, type RocCurve, type RecallAtFpr } from './roc.js';
+export {
+  aucRoc,
+  aucFromCounts,
+  rocCurve,
+  recallAtFpr,
+  recallAtFprFromCounts,
+  type RocCurve,
+  type RecallAtFpr,
+} from './roc.js';
 export {
   averagePrecision,
   averagePrecisionFromCounts,
@@ -27,7 +35,12 @@ export {
 } from './calibration.js';
 export { quantileOfSorted, quantileEdges } from './quantiles.js';
 export { createRandom, type SeededRandom } from './random.js';
-export { DEFAULT_BOOTSTRAP, type BootstrapOptions, type ConfidenceInterval, type ResamplingMethod } from './bootstrap.js';
+export {
+  DEFAULT_BOOTSTRAP,
+  type BootstrapOptions,
+  type ConfidenceInterval,
+  type ResamplingMethod,
+} from './bootstrap.js';
 export {
   MetricName,
   cardPrecisionMetricName,
@@ -83,7 +96,12 @@ export {
   type GateResult,
   type GateInput,
 } from './promotion-gate.js';
-export { syntheticPredictions, hashedUniform, type SyntheticParameters, type SyntheticPredictions } from './synthetic.js';
+export {
+  syntheticPredictions,
+  hashedUniform,
+  type SyntheticParameters,
+  type SyntheticPredictions,
+} from './synthetic.js';
 export { parsePredictionsCsv, type PredictionsTable } from './predictions-file.js';
 export { buildEvaluationReport, reportToJson, type EvaluationReport, type ReportOptions } from './report.js';
 export { renderMarkdown } from './report-markdown.js';

@@ -50,7 +50,9 @@ describe('bad input becomes an EvaluationError that says which, never a NaN', ()
     expect(errorOf(() => averagePrecision([0.1, 0.2], [0, 0])).message).toBe(
       'average_precision needs at least one fraud (label 1) but there is none',
     );
-    expect(errorOf(() => evaluatePredictions({ scores: [0.1, 0.2], labels: [1, 1] }, { bootstrap: false })).code).toBe('SINGLE_CLASS');
+    expect(errorOf(() => evaluatePredictions({ scores: [0.1, 0.2], labels: [1, 1] }, { bootstrap: false })).code).toBe(
+      'SINGLE_CLASS',
+    );
   });
 
   it('metrics defined on one class still answer (average precision with no genuine rows, Brier, log loss)', () => {
@@ -60,7 +62,11 @@ describe('bad input becomes an EvaluationError that says which, never a NaN', ()
   });
 
   it('probability metrics refuse scores outside [0, 1]', () => {
-    for (const metric of [() => brierScore([0.5, 1.5], [0, 1]), () => logLoss([-0.1, 0.5], [0, 1]), () => reliabilityCurve([2, 0.5], [0, 1])]) {
+    for (const metric of [
+      () => brierScore([0.5, 1.5], [0, 1]),
+      () => logLoss([-0.1, 0.5], [0, 1]),
+      () => reliabilityCurve([2, 0.5], [0, 1]),
+    ]) {
       const error = errorOf(metric);
       expect(error.code).toBe('SCORE_OUT_OF_RANGE');
       expect(error.message).toMatch(/needs probabilities in \[0, 1\] but scores\[[01]\] is /);
@@ -75,7 +81,9 @@ describe('bad input becomes an EvaluationError that says which, never a NaN', ()
   });
 
   it('card precision without card ids or days says which column is missing', () => {
-    const error = errorOf(() => evaluatePredictions({ scores: [0.1, 0.9], labels: [0, 1], days: [0, 0] }, { bootstrap: false }));
+    const error = errorOf(() =>
+      evaluatePredictions({ scores: [0.1, 0.9], labels: [0, 1], days: [0, 0] }, { bootstrap: false }),
+    );
     expect(error.code).toBe('MISSING_COLUMN');
     expect(error.message).toBe('card_precision_at_100 needs cardIds (customer_id) for every row');
   });

@@ -31,7 +31,12 @@ export function checkFinite(values: ArrayLike<number>, name: string): void {
   }
 }
 
-export function checkSameLength(expected: number, values: ArrayLike<unknown>, name: string, reference = 'scores'): void {
+export function checkSameLength(
+  expected: number,
+  values: ArrayLike<unknown>,
+  name: string,
+  reference = 'scores',
+): void {
   if (values.length !== expected) {
     throw new EvaluationError(
       EvaluationErrorCode.lengthMismatch,
@@ -41,7 +46,8 @@ export function checkSameLength(expected: number, values: ArrayLike<unknown>, na
 }
 
 export function checkNotEmpty(length: number, name = 'scores'): void {
-  if (length === 0) throw new EvaluationError(EvaluationErrorCode.emptyInput, `${name} is empty; at least one row is needed`);
+  if (length === 0)
+    throw new EvaluationError(EvaluationErrorCode.emptyInput, `${name} is empty; at least one row is needed`);
 }
 
 /** Validates scores and labels together: same length, at least one row, finite scores, labels in {0, 1}. */
@@ -79,7 +85,10 @@ export function requireBothClasses(positives: number, negatives: number, metric:
 /** For metrics that are averages over the positives (average precision, recall). */
 export function requirePositives(positives: number, metric: string): void {
   if (positives === 0) {
-    throw new EvaluationError(EvaluationErrorCode.singleClass, `${metric} needs at least one fraud (label 1) but there is none`);
+    throw new EvaluationError(
+      EvaluationErrorCode.singleClass,
+      `${metric} needs at least one fraud (label 1) but there is none`,
+    );
   }
 }
 

@@ -1,4 +1,11 @@
-import { aucRoc, averagePrecision, brierScore, evaluatePredictions, precisionAtK, syntheticPredictions } from './index.js';
+import {
+  aucRoc,
+  averagePrecision,
+  brierScore,
+  evaluatePredictions,
+  precisionAtK,
+  syntheticPredictions,
+} from './index.js';
 
 const data = syntheticPredictions({ rows: 5000, seed: 7, positiveRate: 0.1, levels: 10, cards: 300, days: 7 });
 

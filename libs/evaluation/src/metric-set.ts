@@ -203,7 +203,13 @@ export class StandardMetricEvaluator {
       values[MetricName.brier] = weightedMeanOf(this.brierTerms, rowWeights, counts);
       values[MetricName.logLoss] = weightedMeanOf(this.logLossTerms, rowWeights, counts);
       const { edges } = this.reliability;
-      values[MetricName.ece] = reliabilityOfBins(this.columns.scores, this.ranking.labels, edges, this.calibrationBinOfRow, rowWeights).ece;
+      values[MetricName.ece] = reliabilityOfBins(
+        this.columns.scores,
+        this.ranking.labels,
+        edges,
+        this.calibrationBinOfRow,
+        rowWeights,
+      ).ece;
     }
     return values;
   }
@@ -269,7 +275,11 @@ export function resamplingMethodOf(evaluator: StandardMetricEvaluator, metric: s
  * each with a seeded percentile-bootstrap interval: cards (or rows) are resampled for row-level metrics,
  * days for card precision. Pass `ranking` (from {@link rankScores} on the same columns) to reuse a sort.
  */
-export function evaluatePredictions(columns: PredictionColumns, options: StandardMetricsOptions = {}, ranking?: ScoreRanking): StandardMetrics {
+export function evaluatePredictions(
+  columns: PredictionColumns,
+  options: StandardMetricsOptions = {},
+  ranking?: ScoreRanking,
+): StandardMetrics {
   const evaluator = new StandardMetricEvaluator(columns, options, ranking);
   const point = evaluator.point();
   const metrics: Record<string, MetricEstimate> = {};

@@ -49,7 +49,11 @@ function splitRecord(line: string, lineNumber: number, source: string): string[]
       field = '';
     } else field += char;
   }
-  if (quoted) throw new EvaluationError(EvaluationErrorCode.invalidFile, `${source} line ${lineNumber}: unterminated quoted field`);
+  if (quoted)
+    throw new EvaluationError(
+      EvaluationErrorCode.invalidFile,
+      `${source} line ${lineNumber}: unterminated quoted field`,
+    );
   fields.push(field);
   return fields;
 }
@@ -58,13 +62,20 @@ function splitRecord(line: string, lineNumber: number, source: string): string[]
 export function parsePredictionsCsv(text: string, source = 'predictions'): PredictionsTable {
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
-  if (lines.length === 0) throw new EvaluationError(EvaluationErrorCode.emptyInput, `${source} is empty; expected a header line`);
+  if (lines.length === 0)
+    throw new EvaluationError(EvaluationErrorCode.emptyInput, `${source} is empty; expected a header line`);
   const header = splitRecord(lines[0].replace(/^\uFEFF/, ''), 1, source).map((name) => name.trim().toLowerCase());
   const position = (canonical: keyof typeof ALIASES): number => {
     const found = header.findIndex((name) => ALIASES[canonical].includes(name));
     return found;
   };
-  const columns = { score: position('score'), label: position('label'), customer_id: position('customer_id'), day: position('day'), amount: position('amount') };
+  const columns = {
+    score: position('score'),
+    label: position('label'),
+    customer_id: position('customer_id'),
+    day: position('day'),
+    amount: position('amount'),
+  };
   for (const required of ['score', 'label'] as const) {
     if (columns[required] === -1) {
       throw new EvaluationError(
@@ -93,17 +104,26 @@ export function parsePredictionsCsv(text: string, source = 'predictions'): Predi
     const number = (column: number, name: string): number => {
       const raw = fields[column].trim();
       if (NON_FINITE.test(raw)) {
-        throw new EvaluationError(EvaluationErrorCode.nonFinite, `${source} line ${lineNumber}, column ${name}: ${raw} is not a finite number`);
+        throw new EvaluationError(
+          EvaluationErrorCode.nonFinite,
+          `${source} line ${lineNumber}, column ${name}: ${raw} is not a finite number`,
+        );
       }
       if (!NUMBER.test(raw)) {
-        throw new EvaluationError(EvaluationErrorCode.invalidFile, `${source} line ${lineNumber}, column ${name}: "${raw}" is not a number`);
+        throw new EvaluationError(
+          EvaluationErrorCode.invalidFile,
+          `${source} line ${lineNumber}, column ${name}: "${raw}" is not a number`,
+        );
       }
       return Number(raw);
     };
     scores[row] = number(columns.score, 'score');
     const label = number(columns.label, 'label');
     if (label !== 0 && label !== 1) {
-      throw new EvaluationError(EvaluationErrorCode.invalidLabel, `${source} line ${lineNumber}, column label: ${label} is not 0 or 1`);
+      throw new EvaluationError(
+        EvaluationErrorCode.invalidLabel,
+        `${source} line ${lineNumber}, column label: ${label} is not 0 or 1`,
+      );
     }
     labels[row] = label;
     if (cardTexts) cardTexts[row] = fields[columns.customer_id].trim();
@@ -147,7 +167,10 @@ function daysOf(texts: string[], source: string): Float64Array {
   return Float64Array.from(texts, (text, row) => {
     if (numeric) {
       if (!NUMBER.test(text)) {
-        throw new EvaluationError(EvaluationErrorCode.invalidFile, `${source} line ${row + 2}, column day: "${text}" is not a day number like the first row's`);
+        throw new EvaluationError(
+          EvaluationErrorCode.invalidFile,
+          `${source} line ${row + 2}, column day: "${text}" is not a day number like the first row's`,
+        );
       }
       return Number(text);
     }
@@ -158,9 +181,14 @@ function daysOf(texts: string[], source: string): Float64Array {
       );
     }
     const hasTime = text.length > 10;
-    const instant = Date.parse(hasTime && !/(Z|[+-]\d{2}:?\d{2})$/.test(text) ? `${text.replace(' ', 'T')}Z` : text.replace(' ', 'T'));
+    const instant = Date.parse(
+      hasTime && !/(Z|[+-]\d{2}:?\d{2})$/.test(text) ? `${text.replace(' ', 'T')}Z` : text.replace(' ', 'T'),
+    );
     if (Number.isNaN(instant)) {
-      throw new EvaluationError(EvaluationErrorCode.invalidFile, `${source} line ${row + 2}, column day: "${text}" is not a valid date`);
+      throw new EvaluationError(
+        EvaluationErrorCode.invalidFile,
+        `${source} line ${row + 2}, column day: "${text}" is not a valid date`,
+      );
     }
     return Math.floor(instant / MS_PER_DAY);
   });

@@ -75,7 +75,8 @@ export function promotionGate(
   rules: GateRule[] = DEFAULT_GATE_RULES,
   options: { k?: number; calibrationBins?: number; bootstrap?: BootstrapOptions } = {},
 ): GateResult {
-  if (rules.length === 0) throw new EvaluationError(EvaluationErrorCode.invalidArgument, 'a promotion gate needs at least one rule');
+  if (rules.length === 0)
+    throw new EvaluationError(EvaluationErrorCode.invalidArgument, 'a promotion gate needs at least one rule');
   checkSameLength(input.champion.length, input.challenger, 'challenger scores', 'champion scores');
   const { champion: championScores, challenger: challengerScores, ...shared } = input;
   const champion = new StandardMetricEvaluator({ ...shared, scores: championScores }, options);
@@ -83,7 +84,10 @@ export function promotionGate(
   const resolvedRules = rules.map((rule) => {
     const maxDegradation = rule.maxDegradation ?? 0;
     if (!(Number.isFinite(maxDegradation) && maxDegradation >= 0)) {
-      throw new EvaluationError(EvaluationErrorCode.invalidArgument, `rule ${rule.metric}: maxDegradation must be a number >= 0, got ${maxDegradation}`);
+      throw new EvaluationError(
+        EvaluationErrorCode.invalidArgument,
+        `rule ${rule.metric}: maxDegradation must be a number >= 0, got ${maxDegradation}`,
+      );
     }
     for (const evaluator of [champion, challenger]) {
       if (!evaluator.names.includes(rule.metric)) {
@@ -111,7 +115,8 @@ export function promotionGate(
       if (before === undefined || after === undefined) continue;
       const difference = after - before;
       differences.get(rule.metric)?.push(difference);
-      if (degradationOf(rule.metric, difference) > rule.maxDegradation) worse.set(rule.metric, (worse.get(rule.metric) ?? 0) + 1);
+      if (degradationOf(rule.metric, difference) > rule.maxDegradation)
+        worse.set(rule.metric, (worse.get(rule.metric) ?? 0) + 1);
     }
   });
 
@@ -121,7 +126,10 @@ export function promotionGate(
     const replicates = differences.get(rule.metric) ?? [];
     const interval = percentileInterval(replicates, bootstrap.level, resamplingMethodOf(champion, rule.metric));
     if (!interval) {
-      throw new EvaluationError(EvaluationErrorCode.singleClass, `rule ${rule.metric}: no bootstrap resample had both classes`);
+      throw new EvaluationError(
+        EvaluationErrorCode.singleClass,
+        `rule ${rule.metric}: no bootstrap resample had both classes`,
+      );
     }
     const difference = challengerPoint[rule.metric] - championPoint[rule.metric];
     const higher = higherIsBetter(rule.metric);
@@ -129,8 +137,12 @@ export function promotionGate(
     const badBound = higher ? interval.lower : interval.upper;
     const decidingDegradation = degradationOf(rule.metric, rule.decideBy === 'point' ? difference : badBound);
     const passed = decidingDegradation <= rule.maxDegradation;
-    const allowed = rule.maxDegradation === 0 ? 'not worse' : `at most ${format(rule.maxDegradation)} ${higher ? 'lower' : 'higher'}`;
-    const decided = rule.decideBy === 'point' ? 'observed difference' : `${Math.round(interval.level * 100)}% bound ${signed(badBound)}`;
+    const allowed =
+      rule.maxDegradation === 0 ? 'not worse' : `at most ${format(rule.maxDegradation)} ${higher ? 'lower' : 'higher'}`;
+    const decided =
+      rule.decideBy === 'point'
+        ? 'observed difference'
+        : `${Math.round(interval.level * 100)}% bound ${signed(badBound)}`;
     const reason =
       `${rule.metric}: challenger ${format(challengerPoint[rule.metric])} vs champion ${format(championPoint[rule.metric])} ` +
       `(${signed(difference)}, ${Math.round(interval.level * 100)}% CI ${signed(interval.lower)}..${signed(interval.upper)}); ` +

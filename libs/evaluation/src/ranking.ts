@@ -132,5 +132,9 @@ export function countClasses(scores: ArrayLike<number>, labels: Uint8Array, posi
 /** Validates scores and labels and ranks them once. */
 export function rankScores(scores: ArrayLike<number>, labels: ArrayLike<number>): ScoreRanking {
   const checked = checkBinary(scores, labels);
-  return new ScoreRanking(checked.scores, checked.labels, countClasses(checked.scores, checked.labels, checked.positives));
+  return new ScoreRanking(
+    checked.scores,
+    checked.labels,
+    countClasses(checked.scores, checked.labels, checked.positives),
+  );
 }

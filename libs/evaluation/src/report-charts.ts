@@ -78,7 +78,12 @@ function rocChart(report: EvaluationReport): ReportChart {
       height: HEIGHT,
       layer: [
         {
-          data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+          data: {
+            values: [
+              { x: 0, y: 0 },
+              { x: 1, y: 1 },
+            ],
+          },
           mark: { type: 'line', strokeDash: [4, 4], color: GUIDE },
           encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
         },
@@ -87,7 +92,12 @@ function rocChart(report: EvaluationReport): ReportChart {
           mark: { type: 'line', color: MODEL },
           encoding: {
             x: { field: 'fpr', type: 'quantitative', axis: axis('False-positive rate'), scale: { domain: [0, 1] } },
-            y: { field: 'tpr', type: 'quantitative', axis: axis('True-positive rate (recall)'), scale: { domain: [0, 1] } },
+            y: {
+              field: 'tpr',
+              type: 'quantitative',
+              axis: axis('True-positive rate (recall)'),
+              scale: { domain: [0, 1] },
+            },
           },
         },
       ],
@@ -100,19 +110,27 @@ function reliabilityChart(bins: NonNullable<EvaluationReport['curves']['reliabil
   return {
     id: 'reliability',
     title: 'Reliability diagram',
-    caption: 'Observed fraud rate against mean predicted probability per quantile bin; on the diagonal the scores are calibrated.',
+    caption:
+      'Observed fraud rate against mean predicted probability per quantile bin; on the diagonal the scores are calibrated.',
     spec: {
       title: 'Reliability diagram (quantile bins)',
       width: WIDTH,
       height: HEIGHT,
       layer: [
         {
-          data: { values: [{ x: 0, y: 0 }, { x: top, y: top }] },
+          data: {
+            values: [
+              { x: 0, y: 0 },
+              { x: top, y: top },
+            ],
+          },
           mark: { type: 'line', strokeDash: [4, 4], color: GUIDE },
           encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
         },
         {
-          data: { values: bins.map((bin) => ({ predicted: bin.meanScore, observed: bin.fractionPositive, rows: bin.rows })) },
+          data: {
+            values: bins.map((bin) => ({ predicted: bin.meanScore, observed: bin.fractionPositive, rows: bin.rows })),
+          },
           mark: { type: 'line', point: { filled: true, color: MODEL }, color: MODEL },
           encoding: {
             x: { field: 'predicted', type: 'quantitative', axis: axis('Mean predicted probability') },
@@ -133,7 +151,8 @@ function scoreDistributionChart(report: EvaluationReport): ReportChart {
   return {
     id: 'score-distribution',
     title: 'Score distributions by class',
-    caption: 'Share of each class per score bin (square-root scale): the less the two overlap, the better the model separates them.',
+    caption:
+      'Share of each class per score bin (square-root scale): the less the two overlap, the better the model separates them.',
     spec: {
       title: 'Score distributions by class',
       width: WIDTH,
@@ -143,8 +162,19 @@ function scoreDistributionChart(report: EvaluationReport): ReportChart {
       encoding: {
         x: { field: 'score', type: 'quantitative', bin: { binned: true }, axis: axis('Score') },
         x2: { field: 'end' },
-        y: { field: 'share', type: 'quantitative', stack: null, scale: { type: 'sqrt' }, axis: axis('Share of class', '%') },
-        color: { field: 'class', type: 'nominal', scale: { domain: ['fraud', 'genuine'], range: [FRAUD, GENUINE] }, legend: { title: null, orient: 'top' } },
+        y: {
+          field: 'share',
+          type: 'quantitative',
+          stack: null,
+          scale: { type: 'sqrt' },
+          axis: axis('Share of class', '%'),
+        },
+        color: {
+          field: 'class',
+          type: 'nominal',
+          scale: { domain: ['fraud', 'genuine'], range: [FRAUD, GENUINE] },
+          legend: { title: null, orient: 'top' },
+        },
       },
     },
   };
@@ -193,15 +223,22 @@ function dailyChart(report: EvaluationReport): ReportChart {
     title: `Alerts per day at threshold ${report.threshold.threshold.toPrecision(4)}`,
     width: WIDTH,
     height: 150,
-    data: { values: daily.flatMap((day) => [
-      { day: day.day, count: day.alerts - day.caughtFrauds, kind: 'false alerts' },
-      { day: day.day, count: day.caughtFrauds, kind: 'caught frauds' },
-    ]) },
+    data: {
+      values: daily.flatMap((day) => [
+        { day: day.day, count: day.alerts - day.caughtFrauds, kind: 'false alerts' },
+        { day: day.day, count: day.caughtFrauds, kind: 'caught frauds' },
+      ]),
+    },
     mark: { type: 'bar' as const },
     encoding: {
       x: { field: 'day', type: 'ordinal' as const, axis: axis('Day') },
       y: { field: 'count', type: 'quantitative' as const, axis: axis('Alerts') },
-      color: { field: 'kind', type: 'nominal' as const, scale: { domain: ['caught frauds', 'false alerts'], range: [FRAUD, GENUINE] }, legend: { title: null } },
+      color: {
+        field: 'kind',
+        type: 'nominal' as const,
+        scale: { domain: ['caught frauds', 'false alerts'], range: [FRAUD, GENUINE] },
+        legend: { title: null },
+      },
     },
   };
   const precision = {
@@ -220,6 +257,7 @@ function dailyChart(report: EvaluationReport): ReportChart {
     id: 'daily',
     title: 'Daily alerts and card precision',
     caption: `Alerts per day at the chosen threshold, and card precision@${report.k} per day against its ceiling (what a perfect model would reach).`,
-    spec: cardValues.length > 0 ? { vconcat: [alerts, precision], resolve: { scale: { color: 'independent' } } } : alerts,
+    spec:
+      cardValues.length > 0 ? { vconcat: [alerts, precision], resolve: { scale: { color: 'independent' } } } : alerts,
   };
 }

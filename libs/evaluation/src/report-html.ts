@@ -52,14 +52,21 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
     sections.push(
       `<h2>Promotion gate: <span class="${report.gate.passed ? 'pass">pass' : 'fail">fail'}</span></h2>`,
       `<table><thead><tr><th>rule</th><th>result</th><th class="reason">reason</th></tr></thead><tbody>${report.gate.rules
-        .map((rule) => `<tr><td>${escapeHtml(rule.metric)}</td><td class="${rule.passed ? 'pass' : 'fail'}">${rule.passed ? 'pass' : 'FAIL'}</td><td class="reason">${escapeHtml(rule.reason)}</td></tr>`)
+        .map(
+          (rule) =>
+            `<tr><td>${escapeHtml(rule.metric)}</td><td class="${rule.passed ? 'pass' : 'fail'}">${rule.passed ? 'pass' : 'FAIL'}</td><td class="reason">${escapeHtml(rule.reason)}</td></tr>`,
+        )
         .join('')}</tbody></table>`,
     );
   }
 
   sections.push('<h2>Metrics</h2>', htmlTable(metricTable(report), 'metrics'));
-  if (report.cardPrecision) sections.push(`<p>Card precision@${report.k} ceiling (a perfect model): ${formatValue(report.cardPrecision.ceiling)}.</p>`);
-  for (const [name, why] of Object.entries(report.skipped)) sections.push(`<p class="note">${escapeHtml(name)} not computed: ${escapeHtml(why)}.</p>`);
+  if (report.cardPrecision)
+    sections.push(
+      `<p>Card precision@${report.k} ceiling (a perfect model): ${formatValue(report.cardPrecision.ceiling)}.</p>`,
+    );
+  for (const [name, why] of Object.entries(report.skipped))
+    sections.push(`<p class="note">${escapeHtml(name)} not computed: ${escapeHtml(why)}.</p>`);
 
   sections.push(
     '<h2>Threshold</h2>',
@@ -67,7 +74,11 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
     htmlTable(thresholdTable(report)),
     htmlTable({
       header: ['max false-positive rate', 'recall', 'threshold'],
-      rows: report.recallAtFpr.map((point) => [String(point.maxFpr), formatValue(point.recall), point.threshold === null ? '—' : formatValue(point.threshold)]),
+      rows: report.recallAtFpr.map((point) => [
+        String(point.maxFpr),
+        formatValue(point.recall),
+        point.threshold === null ? '—' : formatValue(point.threshold),
+      ]),
     }),
     '<h2>Charts</h2>',
     `<div class="charts">\n${figures.join('\n')}\n</div>`,

@@ -89,12 +89,24 @@ export function renderMarkdown(report: EvaluationReport): string {
 
   if (report.gate) {
     out.push(`### Promotion gate: ${report.gate.passed ? '✅ pass' : '❌ fail'}`, '');
-    out.push(table({ header: ['rule', 'result', 'reason'], rows: report.gate.rules.map((rule) => [rule.metric, rule.passed ? 'pass' : 'FAIL', rule.reason]) }), '');
+    out.push(
+      table({
+        header: ['rule', 'result', 'reason'],
+        rows: report.gate.rules.map((rule) => [rule.metric, rule.passed ? 'pass' : 'FAIL', rule.reason]),
+      }),
+      '',
+    );
   }
 
   const metrics = metricTable(report);
-  out.push('### Metrics', '', table({ ...metrics, rows: metrics.rows.map(([name, ...rest]) => [`\`${name}\``, ...rest]) }), '');
-  if (report.cardPrecision) out.push(`Card precision@${report.k} ceiling (a perfect model): ${formatValue(report.cardPrecision.ceiling)}.`, '');
+  out.push(
+    '### Metrics',
+    '',
+    table({ ...metrics, rows: metrics.rows.map(([name, ...rest]) => [`\`${name}\``, ...rest]) }),
+    '',
+  );
+  if (report.cardPrecision)
+    out.push(`Card precision@${report.k} ceiling (a perfect model): ${formatValue(report.cardPrecision.ceiling)}.`, '');
   for (const [name, why] of Object.entries(report.skipped)) out.push(`- \`${name}\` not computed: ${why}.`);
   if (Object.keys(report.skipped).length > 0) out.push('');
 

@@ -23,9 +23,18 @@ const data = syntheticPredictions({ rows: 20_000, seed: 21, positiveRate: 0.01, 
 const half = 10_000;
 
 function buildReport(): EvaluationReport {
-  const profile = baselineProfile({ score: data.scores.subarray(0, half), features: { amount: (data.amounts as Float64Array).subarray(0, half) } });
+  const profile = baselineProfile({
+    score: data.scores.subarray(0, half),
+    features: { amount: (data.amounts as Float64Array).subarray(0, half) },
+  });
   const gate = promotionGate(
-    { labels: data.labels, cardIds: data.cardIds, days: data.days, champion: data.scores.map((s) => s * 0.9), challenger: data.scores },
+    {
+      labels: data.labels,
+      cardIds: data.cardIds,
+      days: data.days,
+      champion: data.scores.map((s) => s * 0.9),
+      challenger: data.scores,
+    },
     undefined,
     { bootstrap: { resamples: 50 } },
   );
@@ -34,7 +43,10 @@ function buildReport(): EvaluationReport {
     source: 'models:/fraud-detector@challenger',
     thresholdPolicy: 'budget:50',
     bootstrap: { resamples: 100 },
-    drift: compareToBaseline(profile, { score: data.scores.subarray(half), features: { amount: (data.amounts as Float64Array).subarray(half) } }),
+    drift: compareToBaseline(profile, {
+      score: data.scores.subarray(half),
+      features: { amount: (data.amounts as Float64Array).subarray(half) },
+    }),
     gate,
     generatedAt: new Date('2026-01-02T03:04:05Z'),
   });
@@ -98,7 +110,15 @@ describe('evaluation reports', () => {
   it('JSON carries the metrics by contract name, the threshold, curves, per-day figures, gate and drift', () => {
     const parsed = JSON.parse(reportToJson(report)) as EvaluationReport;
     expect(parsed.kind).toBe('fraudops-evaluation-report');
-    expect(Object.keys(parsed.metrics)).toEqual(['auc_roc', 'average_precision', 'precision_at_100', 'card_precision_at_100', 'brier', 'log_loss', 'ece']);
+    expect(Object.keys(parsed.metrics)).toEqual([
+      'auc_roc',
+      'average_precision',
+      'precision_at_100',
+      'card_precision_at_100',
+      'brier',
+      'log_loss',
+      'ece',
+    ]);
     expect(parsed.threshold).toMatchObject({ rule: 'budget:50', days: 7 });
     expect(parsed.threshold.alerts).toBeLessThanOrEqual(350);
     expect(parsed.daily).toHaveLength(7);

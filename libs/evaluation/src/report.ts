@@ -39,7 +39,15 @@ export interface EvaluationReport extends Omit<StandardMetrics, 'reliability'> {
     cost?: { threshold: number[]; costPerDay: number[]; alertsPerDay: number[] };
   };
   /** Per day at the chosen threshold (when there is a day column). */
-  daily?: Array<{ day: number; rows: number; frauds: number; alerts: number; caughtFrauds: number; cardPrecision?: number; ceiling?: number }>;
+  daily?: Array<{
+    day: number;
+    rows: number;
+    frauds: number;
+    alerts: number;
+    caughtFrauds: number;
+    cardPrecision?: number;
+    ceiling?: number;
+  }>;
   drift?: DriftReport;
   gate?: GateResult;
   /** Things a reader should know (e.g. a chart left out and why). */
@@ -76,11 +84,22 @@ export function buildEvaluationReport(columns: PredictionColumns, options: Repor
   const { counts } = ranking;
   const standard = evaluatePredictions(
     columns,
-    { k: options.k, calibrationBins: options.calibrationBins, bootstrap: options.bootstrap, onProgress: options.onProgress },
+    {
+      k: options.k,
+      calibrationBins: options.calibrationBins,
+      bootstrap: options.bootstrap,
+      onProgress: options.onProgress,
+    },
     ranking,
   );
-  const policy = typeof options.thresholdPolicy === 'string' ? parseThresholdPolicy(options.thresholdPolicy) : (options.thresholdPolicy ?? { kind: 'budget', alertsPerDay: 100 });
-  const costModel: CostModel = policy.kind === 'cost' ? { reviewCost: policy.reviewCost, missedFraudCost: policy.missedFraudCost ?? options.costModel?.missedFraudCost } : (options.costModel ?? {});
+  const policy =
+    typeof options.thresholdPolicy === 'string'
+      ? parseThresholdPolicy(options.thresholdPolicy)
+      : (options.thresholdPolicy ?? { kind: 'budget', alertsPerDay: 100 });
+  const costModel: CostModel =
+    policy.kind === 'cost'
+      ? { reviewCost: policy.reviewCost, missedFraudCost: policy.missedFraudCost ?? options.costModel?.missedFraudCost }
+      : (options.costModel ?? {});
   const sweep = new ThresholdSweep(columns, costModel, undefined, ranking);
   const threshold = sweep.choose(policy);
   const maxPoints = options.maxCurvePoints ?? 300;
@@ -112,7 +131,9 @@ export function buildEvaluationReport(columns: PredictionColumns, options: Repor
       alertsPerDay: keep.map((i) => sweep.points[i].alerts / sweep.days),
     };
   } else {
-    notes.push('No cost curve: without an amount column a missed fraud has no cost (set a missed-fraud cost, e.g. --threshold-policy cost:5:200).');
+    notes.push(
+      'No cost curve: without an amount column a missed fraud has no cost (set a missed-fraud cost, e.g. --threshold-policy cost:5:200).',
+    );
   }
 
   const report: EvaluationReport = {
@@ -178,7 +199,11 @@ function thinnedIndices(xs: ArrayLike<number>, ys: ArrayLike<number>, max: numbe
   return kept;
 }
 
-function scoreHistogram(scores: ArrayLike<number>, positives: number, labels: ArrayLike<number>): EvaluationReport['curves']['scoreHistogram'] {
+function scoreHistogram(
+  scores: ArrayLike<number>,
+  positives: number,
+  labels: ArrayLike<number>,
+): EvaluationReport['curves']['scoreHistogram'] {
   let low = Number.POSITIVE_INFINITY;
   let high = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < scores.length; i++) {
@@ -206,7 +231,11 @@ function scoreHistogram(scores: ArrayLike<number>, positives: number, labels: Ar
   };
 }
 
-function dailyFigures(columns: PredictionColumns, threshold: number, cardPrecision?: CardPrecisionAtK): EvaluationReport['daily'] {
+function dailyFigures(
+  columns: PredictionColumns,
+  threshold: number,
+  cardPrecision?: CardPrecisionAtK,
+): EvaluationReport['daily'] {
   const groups = groupByDay(columns.days as ArrayLike<number>);
   const result: NonNullable<EvaluationReport['daily']> = [];
   for (let d = 0; d < groups.days.length; d++) {
@@ -221,7 +250,13 @@ function dailyFigures(columns: PredictionColumns, threshold: number, cardPrecisi
       if (alert) alerts++;
       if (fraud && alert) caughtFrauds++;
     }
-    const entry: NonNullable<EvaluationReport['daily']>[number] = { day: groups.days[d], rows: groups.starts[d + 1] - groups.starts[d], frauds, alerts, caughtFrauds };
+    const entry: NonNullable<EvaluationReport['daily']>[number] = {
+      day: groups.days[d],
+      rows: groups.starts[d + 1] - groups.starts[d],
+      frauds,
+      alerts,
+      caughtFrauds,
+    };
     const cardDay = cardPrecision?.days[d];
     if (cardDay) {
       entry.cardPrecision = cardDay.precision;

@@ -28,7 +28,12 @@ interface ReferenceCase {
   expected: {
     auc_roc: number;
     average_precision: number;
-    at_threshold_0_5: { precision: number; recall: number; f1: number; confusion: { tn: number; fp: number; fn: number; tp: number } };
+    at_threshold_0_5: {
+      precision: number;
+      recall: number;
+      f1: number;
+      confusion: { tn: number; fp: number; fn: number; tp: number };
+    };
     precision_at_k: Record<string, number>;
     recall_at_fpr: Record<string, number>;
     ks_fraud_vs_genuine: number;
@@ -101,8 +106,10 @@ describe('metrics equal scikit-learn 1.2.1 to 1e-12 on the committed reference c
     });
 
     it('precision@k and recall at a fixed false-positive rate', () => {
-      for (const [k, value] of Object.entries(expected.precision_at_k)) expectClose(precisionAtKOfRanking(ranking, Number(k)), value);
-      for (const [fpr, value] of Object.entries(expected.recall_at_fpr)) expectClose(recallAtFprFromCounts(ranking.counts, Number(fpr)).recall, value);
+      for (const [k, value] of Object.entries(expected.precision_at_k))
+        expectClose(precisionAtKOfRanking(ranking, Number(k)), value);
+      for (const [fpr, value] of Object.entries(expected.recall_at_fpr))
+        expectClose(recallAtFprFromCounts(ranking.counts, Number(fpr)).recall, value);
     });
 
     it('KS statistic of fraud vs genuine scores (scipy ks_2samp)', () => {

@@ -37,7 +37,12 @@ export function argsortDescending(scores: ArrayLike<number>): Uint32Array {
     }
     order[i] = i;
   }
-  const histograms = [new Uint32Array(BUCKETS), new Uint32Array(BUCKETS), new Uint32Array(BUCKETS), new Uint32Array(BUCKETS)];
+  const histograms = [
+    new Uint32Array(BUCKETS),
+    new Uint32Array(BUCKETS),
+    new Uint32Array(BUCKETS),
+    new Uint32Array(BUCKETS),
+  ];
   const [h0, h1, h2, h3] = histograms;
   for (let i = 0; i < n; i++) {
     h0[lo[i] & DIGIT_MASK]++;

@@ -85,7 +85,9 @@ export function formatThresholdPolicy(policy: ThresholdPolicy): string {
     case 'budget':
       return `budget:${policy.alertsPerDay}`;
     case 'cost':
-      return policy.missedFraudCost === undefined ? `cost:${policy.reviewCost}` : `cost:${policy.reviewCost}:${policy.missedFraudCost}`;
+      return policy.missedFraudCost === undefined
+        ? `cost:${policy.reviewCost}`
+        : `cost:${policy.reviewCost}:${policy.missedFraudCost}`;
     default:
       return `${policy.kind}:${policy.target}`;
   }
@@ -132,7 +134,8 @@ export class ThresholdSweep {
       checkFinite(columns.amounts, 'amounts');
       missedCostAt = new Float64Array(counts.thresholds.length);
       const groups = ranking.groups;
-      for (let row = 0; row < ranking.rows; row++) if (ranking.labels[row] === 1) missedCostAt[groups[row]] += columns.amounts[row];
+      for (let row = 0; row < ranking.rows; row++)
+        if (ranking.labels[row] === 1) missedCostAt[groups[row]] += columns.amounts[row];
     } else if (costModel.missedFraudCost !== undefined) {
       requireInRange(costModel.missedFraudCost, 'missedFraudCost', 0, Number.MAX_VALUE);
       missedCostAt = counts.positivesAt.map((frauds) => frauds * (costModel.missedFraudCost as number));
@@ -207,19 +210,30 @@ export class ThresholdSweep {
       case 'precision': {
         requirePositives(this.positives, `threshold policy ${rule}`);
         let chosen: ThresholdPoint | undefined;
-        for (const point of this.points) if (point.alerts > 0 && point.truePositives / point.alerts >= policy.target) chosen = point;
+        for (const point of this.points)
+          if (point.alerts > 0 && point.truePositives / point.alerts >= policy.target) chosen = point;
         if (!chosen) {
           throw new EvaluationError(
             EvaluationErrorCode.unreachableTarget,
             `threshold policy ${rule}: no threshold reaches precision ${policy.target} on these predictions`,
           );
         }
-        return this.decision(chosen, rule, `the lowest threshold (highest recall) whose precision is at least ${policy.target}`);
+        return this.decision(
+          chosen,
+          rule,
+          `the lowest threshold (highest recall) whose precision is at least ${policy.target}`,
+        );
       }
       case 'recall': {
         requirePositives(this.positives, `threshold policy ${rule}`);
-        const chosen = this.points.find((point) => point.truePositives / this.positives >= policy.target) as ThresholdPoint;
-        return this.decision(chosen, rule, `the highest threshold (fewest alerts) whose recall is at least ${policy.target}`);
+        const chosen = this.points.find(
+          (point) => point.truePositives / this.positives >= policy.target,
+        ) as ThresholdPoint;
+        return this.decision(
+          chosen,
+          rule,
+          `the highest threshold (fewest alerts) whose recall is at least ${policy.target}`,
+        );
       }
     }
   }

@@ -48,10 +48,21 @@ Examples:
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description('Evaluate a predictions file (score, label[, customer_id, day, amount]): metrics with CIs, threshold, reports.')
+    .description(
+      'Evaluate a predictions file (score, label[, customer_id, day, amount]): metrics with CIs, threshold, reports.',
+    )
     .requiredOption('--predictions <file>', 'CSV with columns score,label and optionally customer_id,day,amount')
-    .option('--threshold-policy <policy>', 'budget:<alerts/day> | cost:<review cost>[:<missed fraud cost>] | precision:<p> | recall:<r>', 'budget:100')
-    .option('--report <file>', 'write a report (.html, .md or .json); repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option(
+      '--threshold-policy <policy>',
+      'budget:<alerts/day> | cost:<review cost>[:<missed fraud cost>] | precision:<p> | recall:<r>',
+      'budget:100',
+    )
+    .option(
+      '--report <file>',
+      'write a report (.html, .md or .json); repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--k <number>', 'k of precision@k and card precision@k', '100')
     .option('--resamples <number>', 'bootstrap resamples for the confidence intervals (0 = none)', '1000')
     .option('--seed <number>', 'bootstrap seed (same seed, same intervals)', '42')
@@ -88,7 +99,9 @@ export async function runEvaluate(options: EvaluateOptions, output: CommandOutpu
     output.status(`reading ${options.predictions}`);
     const text = await readPredictions(options.predictions);
     const table = parsePredictionsCsv(text, options.predictions);
-    output.status(`${table.rows.toLocaleString('en-US')} rows; evaluating${resamples > 0 ? ` with ${resamples} bootstrap resamples` : ''}`);
+    output.status(
+      `${table.rows.toLocaleString('en-US')} rows; evaluating${resamples > 0 ? ` with ${resamples} bootstrap resamples` : ''}`,
+    );
     const progress = output.progress('bootstrap', resamples);
     let report: EvaluationReport;
     try {
@@ -106,7 +119,8 @@ export async function runEvaluate(options: EvaluateOptions, output: CommandOutpu
     for (const path of options.report) {
       const kind = extname(path).toLowerCase();
       output.status(`writing ${path}`);
-      const content = kind === '.html' ? await renderHtml(report) : kind === '.md' ? renderMarkdown(report) : reportToJson(report);
+      const content =
+        kind === '.html' ? await renderHtml(report) : kind === '.md' ? renderMarkdown(report) : reportToJson(report);
       await writeFile(path, content, 'utf8');
     }
     printSummary(report, options.report, output);
@@ -160,14 +174,20 @@ function printSummary(report: EvaluationReport, reports: string[], output: Comma
   output.line(`${report.source}: ${scope.join(', ')}`);
   const width = Math.max(...Object.keys(report.metrics).map((name) => name.length));
   for (const [name, estimate] of Object.entries(report.metrics)) {
-    const interval = estimate.ci ? `  [${fixed(estimate.ci.lower)}, ${fixed(estimate.ci.upper)}] ${Math.round(estimate.ci.level * 100)}% ${estimate.ci.method}` : '';
+    const interval = estimate.ci
+      ? `  [${fixed(estimate.ci.lower)}, ${fixed(estimate.ci.upper)}] ${Math.round(estimate.ci.level * 100)}% ${estimate.ci.method}`
+      : '';
     output.line(`  ${name.padEnd(width)}  ${fixed(estimate.value)}${interval}`);
   }
-  if (report.cardPrecision) output.line(`  ${`card precision@${report.k} ceiling`.padEnd(width)}  ${fixed(report.cardPrecision.ceiling)}`);
-  for (const [name, why] of Object.entries(report.skipped)) output.line(`  ${name.padEnd(width)}  not computed: ${why}`);
+  if (report.cardPrecision)
+    output.line(`  ${`card precision@${report.k} ceiling`.padEnd(width)}  ${fixed(report.cardPrecision.ceiling)}`);
+  for (const [name, why] of Object.entries(report.skipped))
+    output.line(`  ${name.padEnd(width)}  not computed: ${why}`);
   const t = report.threshold;
-  output.line(`threshold ${fixed(t.threshold)} (${t.rule}): ${t.expectedAlertsPerDay.toFixed(1)} alerts/day, precision ${fixed(t.precision)}, recall ${fixed(t.recall)}` +
-    (t.expectedCostPerDay === undefined ? '' : `, expected cost ${t.expectedCostPerDay.toFixed(2)}/day`));
+  output.line(
+    `threshold ${fixed(t.threshold)} (${t.rule}): ${t.expectedAlertsPerDay.toFixed(1)} alerts/day, precision ${fixed(t.precision)}, recall ${fixed(t.recall)}` +
+      (t.expectedCostPerDay === undefined ? '' : `, expected cost ${t.expectedCostPerDay.toFixed(2)}/day`),
+  );
   output.line(`  ${t.rationale}`);
   for (const path of reports) output.line(`wrote ${path}`);
 }
