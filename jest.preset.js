@@ -1,12 +1,33 @@
 const nxPreset = require('@nx/jest/preset').default;
 
+// ESM-only npm packages that Jest (CommonJS mode) must transform with swc: vega and its d3 modules (the
+// evaluation reports), uuid (under the Databricks SQL driver's thrift).
+const ESM_PACKAGES = [
+  'vega',
+  'vega-[^/]+',
+  'd3-[^/]+',
+  'internmap',
+  'delaunator',
+  'robust-predicates',
+  'json-stringify-pretty-compact',
+  'topojson-client',
+  'uuid',
+];
+
 // Libraries are ES modules whose relative imports carry `.js` extensions (NodeNext); Jest runs the
 // swc-transformed TypeScript sources, so strip the extension and resolve workspace packages to their
 // sources through the custom export condition declared in tsconfig.base.json.
 module.exports = {
   ...nxPreset,
-  testEnvironment: 'node',
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // shares Node's typed-array constructors with the tests (onnxruntime-node checks them: see the file)
+  testEnvironment: `${__dirname}/jest.environment.cjs`,
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // vega-canvas's Node build probes for the optional `canvas` package with a top-level await, which
+    // CommonJS cannot express; its browser build (no canvas, the same SVG output) stands in.
+    '^vega-canvas$': `${__dirname}/node_modules/vega-canvas/build/vega-canvas.browser.js`,
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   testEnvironmentOptions: { customExportConditions: ['@fraudops/source', 'node', 'require', 'default'] },
   testTimeout: 60_000,
 };

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { registerStart } from './start.js';
 import { registerSimulate } from './simulate.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerTrain } from './train.js';
 import { registerFeatures } from './features.js';
 
 /** Each command registers itself on the program; one line per command file. */
-export const commands: Array<(program: Command) => void> = [registerStart, registerSimulate, registerEvaluate, registerFeatures];
+export const commands: Array<(program: Command) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures];

@@ -1,0 +1,166 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { openRegistry } from '@fraudops/registry';
+import { createOutput } from '../cli/output.js';
+import { runCli } from '../cli/program.js';
+import { runLocalTraining } from '../pipeline/local-train.js';
+import { localTrainOptions } from './train.js';
+import type { TrainingFlags } from './train-options.js';
+
+class Capture extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** A small simulated world (fast) with the handbook's window lengths, starting training on day 40. */
+function flags(dir: string, overrides: Partial<TrainingFlags> = {}): TrainingFlags {
+  return {
+    onInvalid: 'fail',
+    cacheDir: join(dir, 'data'),
+    customers: 800,
+    terminals: 1600,
+    days: 70,
+    spec: 'baseline',
+    trainStart: 40,
+    trainDays: 7,
+    delayDays: 7,
+    testDays: 7,
+    validationDays: 1,
+    model: 'gbdt',
+    nEstimators: 60,
+    learningRate: 0.1,
+    maxDepth: 4,
+    lambda: 1,
+    minChildWeight: 1,
+    minDataInLeaf: 1,
+    subsample: 1,
+    colsample: 1,
+    scalePosWeight: 1,
+    earlyStoppingRounds: 20,
+    l2: 1,
+    seed: 7,
+    thresholdPolicy: 'budget:20',
+    k: 20,
+    bootstrap: 50,
+    registry: join(dir, 'models'),
+    name: 'fraud-detector',
+    ...overrides,
+  };
+}
+
+async function train(dir: string, overrides: Partial<TrainingFlags> = {}) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const options = localTrainOptions(flags(dir, overrides));
+  const summary = await runLocalTraining(options, createOutput(false, { stdout, stderr }));
+  return { summary, stderr: stderr.text };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fraudops-train-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('fraudops-train train (local backend)', () => {
+  it('trains, evaluates and registers the first model as champion, with a complete card and reports', async () => {
+    const { summary, stderr } = await train(dir);
+    expect(summary.model).toMatchObject({ name: 'fraud-detector', version: 1, uri: 'models:/fraud-detector/1', algorithm: 'gbdt' });
+    expect(summary.alias).toBe('champion');
+    expect(summary.gate.applied).toBe(false);
+    expect(summary.parity.maxAbsDifference).toBeLessThanOrEqual(1e-6);
+    // a real model on real simulated data: clearly better than chance
+    expect(summary.metrics['auc_roc'].value).toBeGreaterThan(0.7);
+    expect(summary.metrics['average_precision'].value).toBeGreaterThan(0.1);
+    expect(summary.metrics['card_precision_at_20']).toBeDefined();
+    expect(summary.threshold.rule).toBe('budget:20');
+    expect(summary.threshold.expectedAlertsPerDay).toBeLessThanOrEqual(20);
+    expect(summary.data.train).toMatchObject({ start: '2018-05-11', end: '2018-05-16' });
+    expect(summary.data.validation).toMatchObject({ start: '2018-05-17', end: '2018-05-17' });
+    expect(summary.data.test).toMatchObject({ start: '2018-05-25', end: '2018-05-31' });
+    expect(Object.keys(summary.timings)).toEqual(['data', 'features', 'split', 'train', 'export', 'evaluate', 'gate', 'register']);
+    expect(stderr).toContain('▸ computing 15 features with DuckDB');
+
+    const registry = openRegistry(join(dir, 'models'));
+    const loaded = await registry.loadModel('models:/fraud-detector@champion');
+    expect(loaded.version).toBe(1);
+    expect(loaded.card.featureSpec.features).toHaveLength(15);
+    expect(loaded.card.metrics['auc_roc'].value).toBe(summary.metrics['auc_roc'].value);
+    expect(loaded.card.metrics['auc_roc'].ci?.level).toBe(0.95);
+    expect(Object.keys(loaded.card.driftBaseline.features)).toHaveLength(15);
+    expect(loaded.card.trainingData.fingerprint).toBe(summary.data.fingerprint);
+    expect(summary.reports.html).toBe(join(dir, 'models', 'fraud-detector', 'versions', '1', 'report.html'));
+    const html = await readFile(summary.reports.html as string, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('fraud-detector v1');
+  });
+
+  it('is reproducible (same data and seed → the same ONNX bytes) and gates the next model against the champion', async () => {
+    const { summary } = await train(dir);
+    expect(summary.model.version).toBe(2);
+    expect(summary.gate.applied).toBe(true);
+    expect(summary.gate.rules.map((r) => r.metric)).toEqual(['average_precision', 'card_precision_at_20', 'brier']);
+    expect(summary.alias).toBe('champion');
+    const registry = openRegistry(join(dir, 'models'));
+    const [v1, v2] = await Promise.all([registry.loadModel('models:/fraud-detector/1'), registry.loadModel('models:/fraud-detector/2')]);
+    expect(Buffer.from(v2.onnx).equals(Buffer.from(v1.onnx))).toBe(true);
+  });
+
+  it('keeps a clearly worse model as challenger, with the failing rule named', async () => {
+    const { summary } = await train(dir, { nEstimators: 1, maxDepth: 1, validationDays: 0 });
+    expect(summary.gate.applied).toBe(true);
+    expect(summary.gate.passed).toBe(false);
+    expect(summary.alias).toBe('challenger');
+    expect(summary.gate.rules.some((r) => !r.passed && r.metric === 'average_precision')).toBe(true);
+    const registry = openRegistry(join(dir, 'models'));
+    expect(await registry.aliases('fraud-detector')).toEqual({ champion: 2, challenger: 3 });
+  });
+
+  it('trains logistic regression as a baseline and registers nothing with --dry-run', async () => {
+    const { summary } = await train(dir, { model: 'logreg', dryRun: true });
+    expect(summary.model).toMatchObject({ algorithm: 'logreg', version: null, uri: null });
+    expect(summary.alias).toBeNull();
+    expect(summary.metrics['auc_roc'].value).toBeGreaterThan(0.6);
+    expect((await openRegistry(join(dir, 'models')).listVersions('fraud-detector')).length).toBe(3);
+  });
+});
+
+describe('fraudops-train train: bad input', () => {
+  async function cli(args: string[]) {
+    const stderr = new Capture();
+    const code = await runCli(['train', ...args], stderr);
+    return { code, stderr: stderr.text };
+  }
+
+  it('names the flag and the rule for bad numbers', async () => {
+    const { code, stderr } = await cli(['--train-days', 'seven']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--train-days must be an integer ≥ 1, got "seven"');
+  });
+
+  it('refuses a validation window as long as the training window', async () => {
+    const { code, stderr } = await cli(['--cache-dir', join(dir, 'data'), '--customers', '800', '--terminals', '1600', '--days', '70', '--train-start', '40', '--validation-days', '7', '--registry', join(dir, 'models')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--validation-days must be an integer from 0 to 6');
+  });
+
+  it('says which window is empty when the split falls outside the data', async () => {
+    const { code, stderr } = await cli(['--cache-dir', join(dir, 'data'), '--customers', '800', '--terminals', '1600', '--days', '70', '--train-start', '65', '--registry', join(dir, 'models')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/the validation window \(days 71–71\) has no transactions: check --train-start/);
+  });
+
+  it('rejects an unknown threshold policy with the policies it knows', async () => {
+    const { code, stderr } = await cli(['--threshold-policy', 'alerts:5']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--threshold-policy:');
+  });
+});
