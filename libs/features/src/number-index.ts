@@ -1,27 +1,24 @@
 /**
- * A hash map from finite numbers (transaction, customer, terminal ids) to non-negative integers, on typed
- * arrays: open addressing with linear probing and backward-shift deletion. The online state does several
- * lookups per transaction; this keeps them allocation-free and cache-friendlier than a JS Map, and its
- * memory is exactly its arrays.
+ * A hash map from finite numbers (transaction, customer, terminal ids) to non-negative integers, on one typed
+ * array: open addressing with linear probing and backward-shift deletion, each slot a [key, value] pair (an
+ * empty slot holds a NaN key), so a lookup usually touches a single cache line. The online state does
+ * several lookups per transaction; this keeps them allocation-free and its memory is exactly its array.
  */
 export class NumberIndex {
-  private keys: Float64Array;
-  private values: Float64Array;
-  /** 1 where a slot is occupied. */
-  private used: Uint8Array;
+  /** [key, value] pairs; key NaN = empty. */
+  private table: Float64Array;
+  /** Slots − 1 (slots are a power of two). */
   private mask: number;
-  /** 32 − log2(capacity): the home slot is the top bits of a Fibonacci hash. */
+  /** 32 − log2(slots): the home slot is the top bits of a Fibonacci hash. */
   private shift: number;
   private count = 0;
 
   constructor(initialCapacity = 1024) {
-    let capacity = 16;
-    while (capacity < initialCapacity * 2) capacity *= 2;
-    this.keys = new Float64Array(capacity);
-    this.values = new Float64Array(capacity);
-    this.used = new Uint8Array(capacity);
-    this.mask = capacity - 1;
-    this.shift = 32 - Math.log2(capacity);
+    let slots = 16;
+    while (slots < initialCapacity * 2) slots *= 2;
+    this.table = new Float64Array(slots * 2).fill(NaN);
+    this.mask = slots - 1;
+    this.shift = 32 - Math.log2(slots);
   }
 
   get size(): number {
@@ -29,65 +26,67 @@ export class NumberIndex {
   }
 
   get byteLength(): number {
-    return this.keys.byteLength + this.values.byteLength + this.used.byteLength;
+    return this.table.byteLength;
   }
 
   /** The value stored for `key`, or −1. */
   get(key: number): number {
-    const keys = this.keys;
-    const used = this.used;
-    for (let i = this.home(key); used[i] === 1; i = (i + 1) & this.mask) {
-      if (keys[i] === key) return this.values[i];
+    const table = this.table;
+    for (let i = this.home(key); ; i = (i + 1) & this.mask) {
+      const k = table[2 * i];
+      if (k === key) return table[2 * i + 1];
+      if (k !== k) return -1; // NaN: an empty slot ends the probe run
     }
-    return -1;
   }
 
   set(key: number, value: number): void {
-    if ((this.count + 1) * 2 > this.keys.length) this.rehash(this.keys.length * 2);
-    const keys = this.keys;
-    const used = this.used;
-    let i = this.home(key);
-    for (; used[i] === 1; i = (i + 1) & this.mask) {
-      if (keys[i] === key) {
-        this.values[i] = value;
+    if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    const table = this.table;
+    for (let i = this.home(key); ; i = (i + 1) & this.mask) {
+      const k = table[2 * i];
+      if (k === key) {
+        table[2 * i + 1] = value;
+        return;
+      }
+      if (k !== k) {
+        table[2 * i] = key;
+        table[2 * i + 1] = value;
+        this.count++;
         return;
       }
     }
-    used[i] = 1;
-    keys[i] = key;
-    this.values[i] = value;
-    this.count++;
   }
 
   delete(key: number): boolean {
-    const keys = this.keys;
-    const used = this.used;
+    const table = this.table;
     const mask = this.mask;
     let i = this.home(key);
-    for (; used[i] === 1; i = (i + 1) & mask) {
-      if (keys[i] === key) break;
+    for (; ; i = (i + 1) & mask) {
+      const k = table[2 * i];
+      if (k === key) break;
+      if (k !== k) return false;
     }
-    if (used[i] !== 1) return false;
     // Backward shift: pull later entries of the same probe run into the hole, so lookups need no tombstones.
     let hole = i;
-    for (let j = (i + 1) & mask; used[j] === 1; j = (j + 1) & mask) {
-      const home = this.home(keys[j]);
-      const distanceToHole = (hole - home) & mask;
-      const distanceToJ = (j - home) & mask;
-      if (distanceToHole < distanceToJ) {
-        keys[hole] = keys[j];
-        this.values[hole] = this.values[j];
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const k = table[2 * j];
+      if (k !== k) break;
+      const home = this.home(k);
+      if (((hole - home) & mask) < ((j - home) & mask)) {
+        table[2 * hole] = k;
+        table[2 * hole + 1] = table[2 * j + 1];
         hole = j;
       }
     }
-    used[hole] = 0;
+    table[2 * hole] = NaN;
     this.count--;
     return true;
   }
 
   /** Calls `visit` for every entry (order unspecified). */
   forEach(visit: (key: number, value: number) => void): void {
-    for (let i = 0; i < this.keys.length; i++) if (this.used[i] === 1) visit(this.keys[i], this.values[i]);
+    const table = this.table;
+    for (let i = 0; i < table.length; i += 2) if (table[i] === table[i]) visit(table[i], table[i + 1]);
   }
 
   private home(key: number): number {
@@ -97,14 +96,12 @@ export class NumberIndex {
     return Math.imul(low ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
   }
 
-  private rehash(capacity: number): void {
-    const { keys, values, used } = this;
-    this.keys = new Float64Array(capacity);
-    this.values = new Float64Array(capacity);
-    this.used = new Uint8Array(capacity);
-    this.mask = capacity - 1;
-    this.shift = 32 - Math.log2(capacity);
+  private rehash(slots: number): void {
+    const old = this.table;
+    this.table = new Float64Array(slots * 2).fill(NaN);
+    this.mask = slots - 1;
+    this.shift = 32 - Math.log2(slots);
     this.count = 0;
-    for (let i = 0; i < keys.length; i++) if (used[i] === 1) this.set(keys[i], values[i]);
+    for (let i = 0; i < old.length; i += 2) if (old[i] === old[i]) this.set(old[i], old[i + 1]);
   }
 }

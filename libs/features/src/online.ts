@@ -55,28 +55,34 @@ const NONE = -1;
  * window boundary moves without visiting the entry it moves to.
  */
 const LOG_STRIDE = 8;
-const L_TIME = 0;
-const L_AMOUNT = 1;
-const L_LABEL = 2;
-const L_ID = 3;
-const L_NEXT = 4;
-const L_NEXT_TIME = 5;
-/** Per-entity slot: [entity id (NaN when free), last seq], then RANGE_FIELDS per range. */
+// What sliding a window reads (amount, label, the entity's next seq and time) comes first and together.
+const L_AMOUNT = 0;
+const L_LABEL = 1;
+const L_NEXT = 2;
+const L_NEXT_TIME = 3;
+const L_TIME = 6;
+const L_ID = 7;
+/**
+ * Per-entity slot: [entity id (NaN when free), last seq], then per delay group its shared upper boundary
+ * (ranges with the same delay end at the same transaction), then that group's ranges.
+ */
 const SLOT_HEADER = 2;
 const S_ID = 0;
 const S_TAIL = 1;
-const RANGE_FIELDS = 8;
-/** First seq inside the range, first seq not yet inside (NONE: caught up), and their times. */
+/** A delay group: the first seq not yet inside its windows (NONE: caught up) and that seq's time. */
+const GROUP_FIELDS = 2;
+const HI = 0;
+const HI_TIME = 1;
+/** A range: its first seq inside and that seq's time, then count, amount sum, frauds. */
+const RANGE_FIELDS = 6;
 const LO = 0;
-const HI = 1;
-const LO_TIME = 2;
-const HI_TIME = 3;
-const COUNT = 4;
+const LO_TIME = 1;
+const COUNT = 2;
 /** The amount sum as an unevaluated double-double (SUM_HI + SUM_LO): exact for realistic amounts, so
  * sliding in and out leaves no rounding residue (an emptied or all-zero window sums to exactly 0). */
-const SUM_HI = 5;
-const SUM_LO = 6;
-const FRAUDS = 7;
+const SUM_HI = 3;
+const SUM_LO = 4;
+const FRAUDS = 5;
 /** Label codes in the log. */
 const LABEL_UNKNOWN = -1;
 const INITIAL_CAPACITY = 1024;
@@ -90,8 +96,15 @@ interface EntityTable {
   ranges: WindowRange[];
   /** Indexes into plan.ranges, parallel to `ranges`. */
   rangeIndex: number[];
-  /** Per range: startExclusiveUs, endInclusiveUs (numbers the hot loop reads without object access). */
-  bounds: Float64Array;
+  /** Per delay group g: slot offset, endInclusiveUs, and its ranges [first, last) in `ranges` order. */
+  groupOffset: Int32Array;
+  groupEndUs: Float64Array;
+  groupFirst: Int32Array;
+  groupLast: Int32Array;
+  /** Per range (grouped by delay): slot offset, startExclusiveUs, and its group's slot offset. */
+  rangeOffset: Int32Array;
+  rangeStartUs: Float64Array;
+  rangeGroupOffset: Int32Array;
   stride: number;
   slots: NumberIndex;
   slab: Float64Array;
@@ -156,7 +169,10 @@ export class OnlineFeatureState {
   private readonly entities: EntityTable[];
   private readonly customers: EntityTable | undefined;
   private readonly terminals: EntityTable | undefined;
-  /** Per feature, in spec order: [kind code, entity table index, range offset in slot, aggregate code, min, max]. */
+  /**
+   * Per feature, in spec order: [kind code, entity table index, range offset in slot, aggregate code, min, max]
+   * (for window features the 5th field is the range's delay-group offset).
+   */
   private readonly steps: Int32Array;
 
   private capacity = INITIAL_CAPACITY;
@@ -179,16 +195,45 @@ export class OnlineFeatureState {
     this.retentionUs = Math.max(this.plan.longestSpanUs, DAY_US);
     this.vectors = new Float64Array(INITIAL_CAPACITY * this.width);
     this.entities = this.plan.entities.map((kind, e) => {
-      const rangeIndex = this.plan.ranges.flatMap((r, i) => (r.entity === kind ? [i] : []));
+      // ranges of this entity, grouped by delay (each group shares one upper boundary)
+      const delays = [...new Set(this.plan.ranges.filter((r) => r.entity === kind).map((r) => r.delayDays))];
+      const rangeIndex = delays.flatMap((delay) =>
+        this.plan.ranges.flatMap((r, i) => (r.entity === kind && r.delayDays === delay ? [i] : [])),
+      );
       const ranges = rangeIndex.map((i) => this.plan.ranges[i]);
-      const stride = SLOT_HEADER + RANGE_FIELDS * rangeIndex.length;
+      const groupOffset: number[] = [];
+      const groupFirst: number[] = [];
+      const groupLast: number[] = [];
+      const rangeOffset: number[] = [];
+      const rangeGroupOffset: number[] = [];
+      let offset = SLOT_HEADER;
+      for (const delay of delays) {
+        groupOffset.push(offset);
+        groupFirst.push(rangeOffset.length);
+        const groupAt = offset;
+        offset += GROUP_FIELDS;
+        for (const range of ranges) {
+          if (range.delayDays !== delay) continue;
+          rangeOffset.push(offset);
+          rangeGroupOffset.push(groupAt);
+          offset += RANGE_FIELDS;
+        }
+        groupLast.push(rangeOffset.length);
+      }
+      const stride = offset;
       return {
         kind,
         nextField: L_NEXT + 2 * e,
         nextTimeField: L_NEXT_TIME + 2 * e,
         ranges,
         rangeIndex,
-        bounds: Float64Array.from(ranges.flatMap((r) => [r.startExclusiveUs, r.endInclusiveUs])),
+        groupOffset: Int32Array.from(groupOffset),
+        groupEndUs: Float64Array.from(delays, (d) => d * DAY_US),
+        groupFirst: Int32Array.from(groupFirst),
+        groupLast: Int32Array.from(groupLast),
+        rangeOffset: Int32Array.from(rangeOffset),
+        rangeStartUs: Float64Array.from(ranges, (r) => r.startExclusiveUs),
+        rangeGroupOffset: Int32Array.from(rangeGroupOffset),
         stride,
         slots: new NumberIndex(256),
         slab: new Float64Array(64 * stride),
@@ -233,10 +278,18 @@ export class OnlineFeatureState {
       this.replayDuplicate(known, transactionId, timeUs, customerId, terminalId, txAmount, out);
       return false;
     }
-    if (!Number.isFinite(timeUs) || !Number.isFinite(txAmount) || txAmount < 0 || !Number.isFinite(transactionId)) {
+    if (
+      !Number.isFinite(timeUs) ||
+      !Number.isFinite(txAmount) ||
+      txAmount < 0 ||
+      !Number.isFinite(transactionId) ||
+      !Number.isFinite(customerId) ||
+      !Number.isFinite(terminalId)
+    ) {
       throw new FeaturesError(
         'INVALID_TRANSACTION',
-        `transaction ${transactionId}: needs a finite tx_datetime and a finite tx_amount ≥ 0 (got ${txDatetime}, ${txAmount})`,
+        `transaction ${transactionId}: needs finite ids and tx_datetime and a tx_amount ≥ 0 ` +
+          `(got customer ${customerId}, terminal ${terminalId}, time ${txDatetime}, amount ${txAmount})`,
       );
     }
     if (timeUs < this.lastTimeUs || (timeUs === this.lastTimeUs && this.tieOrder === 'transaction_id' && transactionId < this.lastId)) {
@@ -291,9 +344,9 @@ export class OnlineFeatureState {
       const base = table.logSlot[pos] * table.stride;
       for (let r = 0; r < table.ranges.length; r++) {
         if (!table.ranges[r].needsFrauds) continue;
-        const at = base + SLOT_HEADER + r * RANGE_FIELDS;
+        const at = base + table.rangeOffset[r];
         const lo = table.slab[at + LO];
-        const hi = table.slab[at + HI];
+        const hi = table.slab[base + table.rangeGroupOffset[r] + HI];
         if (lo !== NONE && seq >= lo && (hi === NONE || seq < hi)) table.slab[at + FRAUDS] += delta;
       }
     }
@@ -448,49 +501,65 @@ export class OnlineFeatureState {
     log[pos * LOG_STRIDE + nextField] = NONE;
     log[pos * LOG_STRIDE + nextTimeField] = Infinity;
 
-    const bounds = table.bounds;
-    for (let r = 0, at = base + SLOT_HEADER; r < table.ranges.length; r++, at += RANGE_FIELDS) {
-      let lo = s[at + LO];
-      let hi = s[at + HI];
-      let loTime = s[at + LO_TIME];
-      let hiTime = s[at + HI_TIME];
+    for (let g = 0; g < table.groupOffset.length; g++) {
+      const groupAt = base + table.groupOffset[g];
+      let hi = s[groupAt + HI];
+      let hiTime = s[groupAt + HI_TIME];
       if (hi === NONE) {
         hi = seq;
         hiTime = timeUs;
       }
-      if (lo === NONE) {
-        lo = seq;
-        loTime = timeUs;
+      const first = table.groupFirst[g];
+      const last = table.groupLast[g];
+      for (let r = first; r < last; r++) {
+        const at = base + table.rangeOffset[r];
+        if (s[at + LO] === NONE) {
+          s[at + LO] = seq;
+          s[at + LO_TIME] = timeUs;
+        }
       }
-      let count = s[at + COUNT];
-      const endLimit = timeUs - bounds[2 * r + 1];
+      // Entries reaching the group's end boundary enter all of its windows at once.
+      const endLimit = timeUs - table.groupEndUs[g];
       while (hiTime <= endLimit) {
         const record = (hi & mask) * LOG_STRIDE;
-        count++;
-        addToSum(s, at, log[record + L_AMOUNT]);
-        if (log[record + L_LABEL] === 1) s[at + FRAUDS]++;
+        const amount = log[record + L_AMOUNT];
+        const fraud = log[record + L_LABEL] === 1 ? 1 : 0;
+        for (let r = first; r < last; r++) {
+          const at = base + table.rangeOffset[r];
+          s[at + COUNT]++;
+          addToSum(s, at, amount);
+          s[at + FRAUDS] += fraud;
+        }
         hi = log[record + nextField];
         hiTime = log[record + nextTimeField];
       }
-      const startLimit = timeUs - bounds[2 * r];
-      while (lo !== hi && loTime <= startLimit) {
-        const record = (lo & mask) * LOG_STRIDE;
-        count--;
-        addToSum(s, at, -log[record + L_AMOUNT]);
-        if (log[record + L_LABEL] === 1) s[at + FRAUDS]--;
-        lo = log[record + nextField];
-        loTime = log[record + nextTimeField];
+      s[groupAt + HI] = hi;
+      s[groupAt + HI_TIME] = hiTime;
+      // Each window's start leaves entries behind on its own.
+      for (let r = first; r < last; r++) {
+        const at = base + table.rangeOffset[r];
+        let lo = s[at + LO];
+        let loTime = s[at + LO_TIME];
+        const startLimit = timeUs - table.rangeStartUs[r];
+        if (lo === hi || loTime > startLimit) continue;
+        let count = s[at + COUNT];
+        do {
+          const record = (lo & mask) * LOG_STRIDE;
+          count--;
+          addToSum(s, at, -log[record + L_AMOUNT]);
+          if (log[record + L_LABEL] === 1) s[at + FRAUDS]--;
+          lo = log[record + nextField];
+          loTime = log[record + nextTimeField];
+        } while (lo !== hi && loTime <= startLimit);
+        if (count === 0) {
+          s[at + SUM_HI] = 0;
+          s[at + SUM_LO] = 0;
+          s[at + FRAUDS] = 0;
+        }
+        s[at + LO] = lo;
+        s[at + LO_TIME] = loTime;
+        s[at + COUNT] = count;
       }
-      if (count === 0) {
-        s[at + SUM_HI] = 0;
-        s[at + SUM_LO] = 0;
-        s[at + FRAUDS] = 0;
-      }
-      s[at + LO] = lo;
-      s[at + HI] = hi;
-      s[at + LO_TIME] = loTime;
-      s[at + HI_TIME] = hiTime;
-      s[at + COUNT] = count;
     }
     return slot;
   }
@@ -509,11 +578,13 @@ export class OnlineFeatureState {
     table.slab.fill(0, base, base + table.stride);
     table.slab[base + S_ID] = entityId;
     table.slab[base + S_TAIL] = NONE;
-    for (let r = 0, at = base + SLOT_HEADER; r < table.ranges.length; r++, at += RANGE_FIELDS) {
-      table.slab[at + LO] = NONE;
-      table.slab[at + HI] = NONE;
-      table.slab[at + LO_TIME] = Infinity;
-      table.slab[at + HI_TIME] = Infinity;
+    for (let g = 0; g < table.groupOffset.length; g++) {
+      table.slab[base + table.groupOffset[g] + HI] = NONE;
+      table.slab[base + table.groupOffset[g] + HI_TIME] = Infinity;
+    }
+    for (let r = 0; r < table.ranges.length; r++) {
+      table.slab[base + table.rangeOffset[r] + LO] = NONE;
+      table.slab[base + table.rangeOffset[r] + LO_TIME] = Infinity;
     }
     table.slots.set(entityId, slot);
     return slot;
@@ -535,23 +606,30 @@ export class OnlineFeatureState {
       const s = table.slab;
       const next = log[record + table.nextField];
       const nextTime = log[record + table.nextTimeField];
-      for (let r = 0, at = base + SLOT_HEADER; r < table.ranges.length; r++, at += RANGE_FIELDS) {
-        if (s[at + LO] !== seq) continue;
-        if (s[at + HI] === seq) {
-          s[at + HI] = next;
-          s[at + HI_TIME] = nextTime;
-        } else {
-          s[at + COUNT] -= 1;
-          addToSum(s, at, -log[record + L_AMOUNT]);
-          if (log[record + L_LABEL] === 1) s[at + FRAUDS] -= 1;
-          if (s[at + COUNT] === 0) {
-            s[at + SUM_HI] = 0;
-            s[at + SUM_LO] = 0;
-            s[at + FRAUDS] = 0;
+      for (let g = 0; g < table.groupOffset.length; g++) {
+        const groupAt = base + table.groupOffset[g];
+        // hi at this seq: it never entered the group's windows (they are empty and waiting for it)
+        const pending = s[groupAt + HI] === seq;
+        for (let r = table.groupFirst[g]; r < table.groupLast[g]; r++) {
+          const at = base + table.rangeOffset[r];
+          if (s[at + LO] !== seq) continue;
+          if (!pending) {
+            s[at + COUNT] -= 1;
+            addToSum(s, at, -log[record + L_AMOUNT]);
+            if (log[record + L_LABEL] === 1) s[at + FRAUDS] -= 1;
+            if (s[at + COUNT] === 0) {
+              s[at + SUM_HI] = 0;
+              s[at + SUM_LO] = 0;
+              s[at + FRAUDS] = 0;
+            }
           }
+          s[at + LO] = next;
+          s[at + LO_TIME] = nextTime;
         }
-        s[at + LO] = next;
-        s[at + LO_TIME] = nextTime;
+        if (pending) {
+          s[groupAt + HI] = next;
+          s[groupAt + HI_TIME] = nextTime;
+        }
       }
       if (s[base + S_TAIL] === seq) {
         table.slots.delete(s[base + S_ID]);
@@ -600,10 +678,12 @@ export class OnlineFeatureState {
           const range = this.plan.ranges[feature.range];
           const tableIndex = this.entities.findIndex((t) => t.kind === range.entity);
           const table = this.entities[tableIndex];
+          const r = table.rangeIndex.indexOf(feature.range);
           steps[at] = 3;
           steps[at + 1] = tableIndex;
-          steps[at + 2] = SLOT_HEADER + table.rangeIndex.indexOf(feature.range) * RANGE_FIELDS;
+          steps[at + 2] = table.rangeOffset[r];
           steps[at + 3] = ['count', 'sum', 'mean', 'max', 'fraud_ratio'].indexOf(feature.aggregate);
+          steps[at + 4] = table.rangeGroupOffset[r];
           break;
         }
       }
@@ -644,7 +724,7 @@ export class OnlineFeatureState {
               out[i] = count === 0 ? 0 : (s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO]) / count;
               break;
             case 3:
-              out[i] = this.rangeMax(table, rangeAt);
+              out[i] = this.rangeMax(table, rangeAt, slot * table.stride + steps[at + 4]);
               break;
             default:
               out[i] = count === 0 ? 0 : s[rangeAt + FRAUDS] / count;
@@ -655,9 +735,9 @@ export class OnlineFeatureState {
   }
 
   /** max(tx_amount) over a range: a walk of its list (only specs with a `max` feature pay for it). */
-  private rangeMax(table: EntityTable, rangeAt: number): number {
+  private rangeMax(table: EntityTable, rangeAt: number, groupAt: number): number {
     let seq = table.slab[rangeAt + LO];
-    const hi = table.slab[rangeAt + HI];
+    const hi = table.slab[groupAt + HI];
     let max = 0;
     while (seq !== hi && seq !== NONE) {
       const record = (seq & this.mask) * LOG_STRIDE;

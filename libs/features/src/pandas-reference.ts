@@ -29,6 +29,9 @@ export interface PandasReferenceResult {
   values: Float64Array;
   loadSeconds: number;
   computeSeconds: number;
+  /** CPU seconds of the load and compute steps. */
+  loadCpuSeconds: number;
+  computeCpuSeconds: number;
   writeSeconds: number;
   /** The script's own wall time, interpreter start-up included. */
   wallSeconds: number;
@@ -77,6 +80,8 @@ export async function runPandasReference(options: PandasReferenceOptions): Promi
       rows: number;
       load_s: number;
       compute_s: number;
+      load_cpu_s: number;
+      compute_cpu_s: number;
       write_s: number;
       peak_rss_kib: number;
       pandas: string;
@@ -102,6 +107,8 @@ export async function runPandasReference(options: PandasReferenceOptions): Promi
       values,
       loadSeconds: summary.load_s,
       computeSeconds: summary.compute_s,
+      loadCpuSeconds: summary.load_cpu_s,
+      computeCpuSeconds: summary.compute_cpu_s,
       writeSeconds: summary.write_s,
       wallSeconds,
       peakRssKib: summary.peak_rss_kib,
