@@ -22,3 +22,15 @@ export interface TransactionColumns {
   /** Whole days since the dataset's start date (the simulator's TX_TIME_DAYS); absent in most files. */
   txTimeDays?: Float64Array;
 }
+
+/** Zero-filled contract columns for `length` rows (no labels, no simulator time columns). */
+export function allocateTransactionColumns(length: number): TransactionColumns {
+  return {
+    length,
+    transactionId: new Float64Array(length),
+    txDatetime: new Float64Array(length),
+    customerId: new Float64Array(length),
+    terminalId: new Float64Array(length),
+    txAmount: new Float64Array(length),
+  };
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TransactionColumns } from './columns.js';
+import { allocateTransactionColumns, type TransactionColumns } from './columns.js';
 import { TransactionsError } from './errors.js';
 
 /**
@@ -188,14 +188,7 @@ const idValue = (id: number | string) => (typeof id === 'string' ? idFromString(
  */
 export function toTransactionColumns(records: readonly unknown[]): TransactionColumns {
   const n = records.length;
-  const columns: TransactionColumns = {
-    length: n,
-    transactionId: new Float64Array(n),
-    txDatetime: new Float64Array(n),
-    customerId: new Float64Array(n),
-    terminalId: new Float64Array(n),
-    txAmount: new Float64Array(n),
-  };
+  const columns = allocateTransactionColumns(n);
   const parsed = records.map((record, row) => {
     const result = TransactionSchema.safeParse(record);
     if (!result.success) {

@@ -222,7 +222,7 @@ function planFields(
       if (rule.required && rule.field !== 'transaction_id') {
         throw new TransactionsError(
           'MISSING_COLUMN',
-          `${path}: column ${rule.field} is missing; ${listing} (map another column with --column ${rule.field}=<name>)`,
+          `${path}: column ${rule.field} is missing; ${listing} (map a file column onto it: --columns ${rule.field}=<name>)`,
         );
       }
       continue;

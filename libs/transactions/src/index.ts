@@ -1,4 +1,4 @@
-export type { TransactionColumns } from './columns.js';
+export { allocateTransactionColumns, type TransactionColumns } from './columns.js';
 export { TransactionsError, type TransactionsErrorCode } from './errors.js';
 export {
   simulateTransactions,

@@ -1,4 +1,4 @@
-import type { TransactionColumns } from './columns.js';
+import { allocateTransactionColumns, type TransactionColumns } from './columns.js';
 import { TransactionsError } from './errors.js';
 import { applyFraudScenarios, type FraudsAddedByScenario } from './fraud-scenarios.js';
 import { NumpyRandomState, roundHalfEven } from './numpy-random-state.js';
@@ -166,12 +166,7 @@ export function simulateTransactions(
   for (let i = 0; i < n; i++) keys[i] = values[i * STRIDE];
   const order = stableOrderByKey(keys);
   const columns = {
-    length: n,
-    transactionId: new Float64Array(n),
-    txDatetime: new Float64Array(n),
-    customerId: new Float64Array(n),
-    terminalId: new Float64Array(n),
-    txAmount: new Float64Array(n),
+    ...allocateTransactionColumns(n),
     txTimeSeconds: new Float64Array(n),
     txTimeDays: new Float64Array(n),
     txFraud: new Uint8Array(n),
