@@ -260,11 +260,6 @@ function trainLoop(
     const sampleSize = sampleRows(rows, params.subsample, random, rowIndex, inSample);
     const treeFeatures = featuresPerTree === cols ? allFeatures : random.sampleIndices(cols, featuresPerTree);
     const grown = growTree(context, treeFeatures, sampleSize);
-    const leaves = [];
-    for (let node = 0; node < grown.feature.length; node++) {
-      if (grown.feature[node] < 0) leaves.push({ begin: grown.begin[node], end: grown.end[node], value: grown.leafValue[node] });
-    }
-    executor.addLeafValues(leaves);
     if (sampleSize < rows) updateUnsampledMargins(grown, binned, inSample, margins);
     const tree = decisionTreeFromNodes({ ...grown, missingGoesLeft: grown.missingLeft });
     trees.push(tree);

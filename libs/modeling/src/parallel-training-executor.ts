@@ -6,10 +6,16 @@ import {
   KernelCache,
   type LeafTask,
   type PartitionTask,
+  type SplitLeavesTask,
   type TrainingBuffers,
   type TrainingExecutor,
 } from './training-executor.js';
-import { addLeafValueRange, computeGradientsRange, partitionRange } from './training-kernels.js';
+import {
+  addLeafValueRange,
+  addSplitLeafValuesRange,
+  computeGradientsRange,
+  partitionRange,
+} from './training-kernels.js';
 
 /** Control words (Int32, shared). */
 const SEQUENCE = 0;
@@ -18,12 +24,13 @@ const FAILED = 2;
 const SHUTDOWN = 3;
 const CONTROL_WORDS = 4;
 
-/** Task opcodes and record layout: [op, six arguments] as float64 (leaf values need doubles). */
+/** Task opcodes and record layout: [op, up to ten arguments] as float64 (leaf values need doubles). */
 const OP_HISTOGRAM = 1;
 const OP_PARTITION = 2;
 const OP_LEAF = 3;
 const OP_GRADIENTS = 4;
-const TASK_STRIDE = 8;
+const OP_SPLIT_LEAVES = 5;
+const TASK_STRIDE = 11;
 /** Tasks per thread per round; bigger batches are split into rounds. */
 const MAX_TASKS = 2048;
 
@@ -40,6 +47,7 @@ const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = buffers;
 const computeGradientsRange = ${computeGradientsRange.toString()};
 const partitionRange = ${partitionRange.toString()};
 const addLeafValueRange = ${addLeafValueRange.toString()};
+const addSplitLeafValuesRange = ${addSplitLeafValuesRange.toString()};
 const chunks = [];
 let kernel = null;
 let seen = 0;
@@ -70,6 +78,8 @@ for (;;) {
         addLeafValueRange(margins, rowIndex, tasks[o + 3], tasks[o + 1], tasks[o + 2]);
       } else if (op === ${OP_GRADIENTS}) {
         computeGradientsRange(margins, labels, gradHess, tasks[o + 3], tasks[o + 1], tasks[o + 2]);
+      } else if (op === ${OP_SPLIT_LEAVES}) {
+        addSplitLeafValuesRange(codes, rowIndex, margins, tasks[o + 1], tasks[o + 2], tasks[o + 3] * rows, tasks[o + 4], tasks[o + 5], tasks[o + 6], tasks[o + 7], tasks[o + 8]);
       }
     }
   } catch (error) {
@@ -164,6 +174,20 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     }
   }
 
+  addSplitLeafValues(tasks: readonly SplitLeavesTask[]): void {
+    for (let start = 0; start < tasks.length; start += MAX_TASKS) {
+      const round = tasks.slice(start, start + MAX_TASKS);
+      this.run(
+        dealBySize(round, this.threads).map((indices) =>
+          indices.map((i) => {
+            const t = round[i];
+            return [OP_SPLIT_LEAVES, t.begin, t.end, t.feature, t.bin, t.missingCode, t.missingLeft ? 1 : 0, t.leftValue, t.rightValue];
+          }),
+        ),
+      );
+    }
+  }
+
   computeGradients(scalePosWeight: number): void {
     const rows = this.buffers.rows;
     this.run(
@@ -193,13 +217,15 @@ class ParallelTrainingExecutor implements TrainingExecutor {
 
   private runOwnShare(list: number[][]): void {
     const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = this.buffers;
-    for (const [op, a, b, c, d, e, f, g] of list) {
+    for (const [op, a, b, c, d, e, f, g, h] of list) {
       if (op === OP_HISTOGRAM) {
         this.kernel?.(codes, gradHess, this.pool.view(a), rowIndex, b, c);
       } else if (op === OP_PARTITION) {
         this.results[g] = partitionRange(codes, rowIndex, scratch, a, b, c * rows, d, e, f);
       } else if (op === OP_LEAF) {
         addLeafValueRange(margins, rowIndex, c, a, b);
+      } else if (op === OP_SPLIT_LEAVES) {
+        addSplitLeafValuesRange(codes, rowIndex, margins, a, b, c * rows, d, e, f, g, h);
       } else {
         computeGradientsRange(margins, labels, gradHess, c, a, b);
       }

@@ -5,7 +5,12 @@ import {
   type HistogramKernel,
   type HistogramLayout,
 } from './histogram.js';
-import { addLeafValueRange, computeGradientsRange, partitionRange } from './training-kernels.js';
+import {
+  addLeafValueRange,
+  addSplitLeafValuesRange,
+  computeGradientsRange,
+  partitionRange,
+} from './training-kernels.js';
 
 /** The arrays training works on; shared memory when worker threads take part. */
 export interface TrainingBuffers {
@@ -34,6 +39,12 @@ export interface PartitionTask {
   missingLeft: boolean;
 }
 
+/** A split whose children are leaves: add their values to the node's rows without partitioning them. */
+export interface SplitLeavesTask extends PartitionTask {
+  leftValue: number;
+  rightValue: number;
+}
+
 /** Add `value` to the margins of rows `rowIndex[begin, end)` (a leaf). */
 export interface LeafTask {
   begin: number;
@@ -54,6 +65,7 @@ export interface TrainingExecutor {
   /** Partitions each task's rows; returns how many went left, per task. */
   partition(tasks: readonly PartitionTask[]): Int32Array;
   addLeafValues(tasks: readonly LeafTask[]): void;
+  addSplitLeafValues(tasks: readonly SplitLeavesTask[]): void;
   /** Gradients of every row from the current margins. */
   computeGradients(scalePosWeight: number): void;
   close(): Promise<void>;
@@ -117,6 +129,13 @@ export class LocalTrainingExecutor implements TrainingExecutor {
   addLeafValues(tasks: readonly LeafTask[]): void {
     const { margins, rowIndex } = this.buffers;
     for (const t of tasks) addLeafValueRange(margins, rowIndex, t.value, t.begin, t.end);
+  }
+
+  addSplitLeafValues(tasks: readonly SplitLeavesTask[]): void {
+    const { codes, rowIndex, margins, rows } = this.buffers;
+    for (const t of tasks) {
+      addSplitLeafValuesRange(codes, rowIndex, margins, t.begin, t.end, t.feature * rows, t.bin, t.missingCode, t.missingLeft ? 1 : 0, t.leftValue, t.rightValue);
+    }
   }
 
   computeGradients(scalePosWeight: number): void {

@@ -69,3 +69,29 @@ export function addLeafValueRange(
 ): void {
   for (let i = begin; i < end; i++) margins[rowIndex[i]] += value;
 }
+
+/**
+ * The last level of a depth-limited tree: adds the left or right leaf value to each row of a node without
+ * partitioning it (nothing grows below), saving a partition and a leaf pass per tree.
+ */
+export function addSplitLeafValuesRange(
+  codes: Uint8Array,
+  rowIndex: Uint32Array,
+  margins: Float64Array,
+  begin: number,
+  end: number,
+  columnBase: number,
+  bin: number,
+  missingCode: number,
+  missingLeft: number,
+  leftValue: number,
+  rightValue: number,
+): void {
+  const value = new Float64Array(256).fill(rightValue);
+  for (let code = 0; code <= bin; code++) value[code] = leftValue;
+  value[missingCode] = missingLeft === 1 ? leftValue : rightValue;
+  for (let i = begin; i < end; i++) {
+    const row = rowIndex[i];
+    margins[row] += value[codes[columnBase + row]];
+  }
+}

@@ -2,7 +2,7 @@ import type { BinnedMatrix } from './binning.js';
 import type { HistogramJob } from './histogram-pool.js';
 import { HISTOGRAM_STRIDE, subtractHistogram, type HistogramLayout } from './histogram.js';
 import { findBestSplit, type NodeStats, type SplitCandidate, type SplitConstraints } from './split-finder.js';
-import type { PartitionTask, TrainingExecutor } from './training-executor.js';
+import type { LeafTask, PartitionTask, SplitLeavesTask, TrainingExecutor } from './training-executor.js';
 
 export type GrowPolicy =
   /** Level by level up to `maxDepth` (XGBoost's default `depthwise`). */
@@ -31,7 +31,8 @@ export interface GrowthContext {
 
 /**
  * A tree as training grows it: per node the split (feature, value bin, its float32 upper bound), the
- * children, and for every node the row range it owns in the executor's row index and its float32 value.
+ * children, the row range it owns in the executor's row index (−1 for the leaves of the last level of a
+ * depth-limited tree, which are never partitioned out) and its float32 value.
  */
 export interface GrownTree {
   feature: number[];
@@ -144,6 +145,23 @@ class TreeBuilder {
     ];
   }
 
+  /** Splits a node into two leaves without partitioning its rows (the last level of a depth-limited tree). */
+  applyFinalSplit(node: OpenNode, split: SplitCandidate): SplitLeavesTask {
+    const t = this.tree;
+    const task = this.partitionTask(node, split);
+    const leftId = this.addNode(-1, -1, split.left);
+    const rightId = this.addNode(-1, -1, split.right);
+    t.feature[node.id] = split.feature;
+    t.bin[node.id] = split.bin;
+    t.threshold[node.id] = this.context.binned.bins.upperBounds[split.feature][split.bin];
+    t.left[node.id] = leftId;
+    t.right[node.id] = rightId;
+    t.missingLeft[node.id] = split.missingLeft ? 1 : 0;
+    t.leafValue[node.id] = 0;
+    t.gain[node.id] = split.gain;
+    return { ...task, leftValue: t.leafValue[leftId], rightValue: t.leafValue[rightId] };
+  }
+
   /**
    * Gives children that can split a histogram: the smaller child's is built from its rows (queued in
    * `jobs`), the larger's is the parent's minus the smaller's once the jobs ran (queued in `subtractions`).
@@ -187,7 +205,10 @@ class TreeBuilder {
   }
 }
 
-/** Grows one tree on the executor's current gradients and the first `sampleSize` rows of its row index. */
+/**
+ * Grows one tree on the executor's current gradients and the first `sampleSize` rows of its row index, and
+ * adds its leaf values to those rows' margins.
+ */
 export function growTree(context: GrowthContext, features: Int32Array, sampleSize: number): GrownTree {
   const { executor, layout } = context;
   executor.pool.reset();
@@ -203,10 +224,19 @@ export function growTree(context: GrowthContext, features: Int32Array, sampleSiz
     rootStats.h += hist[b * HISTOGRAM_STRIDE + 1];
   }
   const root: OpenNode = { id: tb.addNode(0, sampleSize, rootStats), depth: 0, stats: rootStats, slot };
-  if (!tb.canSplit(0, rootStats)) return tb.tree;
-  if (context.params.growPolicy === 'depthwise') growDepthwise(tb, root, context);
-  else growLossguide(tb, root, context);
-  return tb.tree;
+  if (tb.canSplit(0, rootStats)) {
+    if (context.params.growPolicy === 'depthwise') growDepthwise(tb, root, context);
+    else growLossguide(tb, root, context);
+  }
+  const leaves: LeafTask[] = [];
+  const tree = tb.tree;
+  for (let node = 0; node < tree.feature.length; node++) {
+    if (tree.feature[node] < 0 && tree.begin[node] >= 0) {
+      leaves.push({ begin: tree.begin[node], end: tree.end[node], value: tree.leafValue[node] });
+    }
+  }
+  executor.addLeafValues(leaves);
+  return tree;
 }
 
 function growDepthwise(tb: TreeBuilder, root: OpenNode, context: GrowthContext): void {
@@ -219,6 +249,12 @@ function growDepthwise(tb: TreeBuilder, root: OpenNode, context: GrowthContext):
       const split = tb.findSplit(node);
       if (split) splits.push([node, split]);
       else executor.pool.release(node.slot);
+    }
+    if (level[0].depth + 1 === context.params.maxDepth) {
+      // Children of this level are leaves: credit their values straight to the rows, no partition.
+      executor.addSplitLeafValues(splits.map(([node, split]) => tb.applyFinalSplit(node, split)));
+      for (const [node] of splits) executor.pool.release(node.slot);
+      return;
     }
     // One partition call for the whole level, so a parallel executor shares the level among threads.
     const leftRows = executor.partition(splits.map(([node, split]) => tb.partitionTask(node, split)));
