@@ -69,7 +69,7 @@ export function groupByDay(days: ArrayLike<number>): DayGroups {
 }
 
 /** Checks that card ids and days are present, aligned and finite; returns them. */
-export function requireCardsAndDays(
+function requireCardsAndDays(
   columns: CardDayColumns,
   metric: string,
 ): { cardIds: ArrayLike<number>; days: ArrayLike<number> } {

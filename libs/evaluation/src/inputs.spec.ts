@@ -3,6 +3,7 @@ import {
   aucRoc,
   averagePrecision,
   brierScore,
+  cardPrecisionAtK,
   evaluatePredictions,
   logLoss,
   precisionAtK,
@@ -81,10 +82,14 @@ describe('bad input becomes an EvaluationError that says which, never a NaN', ()
   });
 
   it('card precision without card ids or days says which column is missing', () => {
-    const error = errorOf(() =>
-      evaluatePredictions({ scores: [0.1, 0.9], labels: [0, 1], days: [0, 0] }, { bootstrap: false }),
-    );
+    const error = errorOf(() => cardPrecisionAtK({ scores: [0.1, 0.9], labels: [0, 1], days: [0, 0] }));
     expect(error.code).toBe('MISSING_COLUMN');
     expect(error.message).toBe('card_precision_at_100 needs cardIds (customer_id) for every row');
+    // the standard set leaves it out and says why, and still checks the lone column
+    const result = evaluatePredictions({ scores: [0.1, 0.9], labels: [0, 1], days: [0, 0] }, { bootstrap: false });
+    expect(result.skipped['card_precision_at_100']).toBe('needs customer_id and day columns (no customer_id)');
+    expect(
+      errorOf(() => evaluatePredictions({ scores: [0.1, 0.9], labels: [0, 1], days: [0] }, { bootstrap: false })).code,
+    ).toBe('LENGTH_MISMATCH');
   });
 });

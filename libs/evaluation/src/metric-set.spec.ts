@@ -55,7 +55,9 @@ describe('evaluatePredictions (the standard metric set with bootstrap intervals)
     expect(Object.keys(rowsOnly.metrics)).toEqual(['auc_roc', 'average_precision', 'precision_at_100']);
     expect(rowsOnly.metrics['auc_roc'].ci?.method).toBe('bootstrap-rows');
     expect(rowsOnly.skipped['brier']).toBe(`scores are not probabilities (scores[0] is ${margins[0]})`);
-    expect(rowsOnly.skipped['card_precision_at_100']).toBe('needs customer_id and day columns');
+    expect(rowsOnly.skipped['card_precision_at_100']).toBe(
+      'needs customer_id and day columns (no customer_id and day)',
+    );
   });
 
   it('reports progress once per resample and can skip the bootstrap', () => {

@@ -9,7 +9,7 @@ import {
   type ResamplingUnits,
 } from './bootstrap.js';
 import { assignBins, reliabilityOfBins, rowLogLoss, type ReliabilityCurve } from './calibration.js';
-import { cardPrecisionAtK, requireCardsAndDays, type CardDayColumns, type CardPrecisionAtK } from './card-precision.js';
+import { cardPrecisionAtK, type CardDayColumns, type CardPrecisionAtK } from './card-precision.js';
 import { EvaluationError, EvaluationErrorCode } from './errors.js';
 import { checkFinite, checkSameLength, requireBothClasses, requirePositiveInteger } from './inputs.js';
 import { averagePrecisionFromCounts } from './precision-recall.js';
@@ -120,13 +120,22 @@ export class StandardMetricEvaluator {
     const scores = columns.scores;
     this.names = [MetricName.aucRoc, MetricName.averagePrecision, precisionAtKMetricName(this.k)];
 
-    const hasCards = columns.cardIds !== undefined || columns.days !== undefined;
-    if (hasCards) {
-      requireCardsAndDays(columns, cardPrecisionMetricName(this.k));
+    if (columns.cardIds && columns.days) {
       this.cardPrecision = cardPrecisionAtK(columns, this.k);
       this.names.push(cardPrecisionMetricName(this.k));
     } else {
-      this.skipped[cardPrecisionMetricName(this.k)] = 'needs customer_id and day columns';
+      const missing = [!columns.cardIds && 'customer_id', !columns.days && 'day'].filter(Boolean).join(' and ');
+      this.skipped[cardPrecisionMetricName(this.k)] = `needs customer_id and day columns (no ${missing})`;
+      // a lone column is still checked: cards drive the bootstrap, days the thresholds' alerts per day
+      for (const [name, values] of [
+        ['cardIds', columns.cardIds],
+        ['days', columns.days],
+      ] as const) {
+        if (values) {
+          checkSameLength(n, values, name);
+          checkFinite(values, name);
+        }
+      }
     }
     if (columns.cardIds) {
       this.rowUnits = unitsFromIds(columns.cardIds, 'bootstrap-cards');
