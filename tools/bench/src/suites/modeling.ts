@@ -1,0 +1,285 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { aucRoc, averagePrecision } from '@fraudops/evaluation';
+import { DuckDbSqlEngine, baselineFeatureSpec, computeFeatures, type FeatureTable } from '@fraudops/features';
+import type { GbdtParams } from '@fraudops/modeling';
+import { baselineSplit, simulateTransactions, timeSplit, type TimeSplit } from '@fraudops/transactions';
+import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
+import type { ModelingJob } from './modeling-worker.js';
+
+const run = promisify(execFile);
+const WORKER = fileURLToPath(new URL('./modeling-worker.js', import.meta.url));
+const PEER = fileURLToPath(new URL('../../peers/xgboost_train.py', import.meta.url));
+const DAY_SECONDS = 86400;
+
+interface Settings {
+  trees: number;
+  depth: number;
+  learningRate: number;
+  threads: number;
+  /** Training runs per split for each trainer, alternating; the fastest of each is kept. */
+  repeats: number;
+  largeStart: string;
+  largeEnd: string;
+  batch: number;
+}
+
+const DEFAULTS: Settings = {
+  trees: 100,
+  depth: 6,
+  learningRate: 0.1,
+  threads: 2,
+  repeats: 1,
+  // 95 days, 909,528 transactions: the issue asks for ≥ 900,000 training rows.
+  largeStart: '2018-05-29',
+  largeEnd: '2018-08-31',
+  batch: 10_000,
+};
+
+const USAGE = '--trees N --depth N --learning-rate X --threads N --repeats N --large-start YYYY-MM-DD --large-end YYYY-MM-DD --batch N';
+
+function parseArgs(args: string[]): Settings {
+  const settings = { ...DEFAULTS };
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag, value] = [args[i], args[i + 1] ?? ''];
+    const number = Number(value);
+    const positiveInteger = Number.isInteger(number) && number > 0;
+    if (flag === '--trees' && positiveInteger) settings.trees = number;
+    else if (flag === '--depth' && positiveInteger) settings.depth = number;
+    else if (flag === '--learning-rate' && number > 0 && number <= 1) settings.learningRate = number;
+    else if (flag === '--threads' && positiveInteger) settings.threads = number;
+    else if (flag === '--repeats' && positiveInteger) settings.repeats = number;
+    else if (flag === '--batch' && positiveInteger) settings.batch = number;
+    else if (flag === '--large-start' && /^\d{4}-\d{2}-\d{2}$/.test(value)) settings.largeStart = value;
+    else if (flag === '--large-end' && /^\d{4}-\d{2}-\d{2}$/.test(value)) settings.largeEnd = value;
+    else throw new Error(`modeling suite: bad option ${flag} ${value} (options: ${USAGE})`);
+  }
+  return settings;
+}
+
+interface TrainerRun {
+  train_wall_s: number;
+  train_cpu_s?: number;
+  peak_rss_mib: number;
+}
+
+interface OursRun extends TrainerRun {
+  train_cpu_s: number;
+  trees: number;
+  nodes: number;
+  onnx_bytes?: number;
+  parity_rows?: number;
+  parity_max_abs_diff?: number;
+  parity_mismatched_rows?: number;
+  parity_thresholds_checked?: number;
+  parity_decision_differences?: number;
+  onnx_rows_per_s?: number;
+  ts_rows_per_s?: number;
+}
+
+interface PeerRun extends TrainerRun {
+  train_cpu_s: number;
+  version: string;
+}
+
+interface SplitResult {
+  name: string;
+  trainRows: number;
+  trainFrauds: number;
+  testRows: number;
+  ours: OursRun;
+  peer: PeerRun;
+  oursAp: number;
+  peerAp: number;
+  oursAuc: number;
+  peerAuc: number;
+  oursRuns: number[];
+  peerRuns: number[];
+}
+
+/** Writes a split's rows of the feature table as the raw files both trainers read. */
+async function writeSplit(dir: string, table: FeatureTable, rowOf: Uint32Array, split: TimeSplit, job: Omit<ModelingJob, 'train_rows' | 'test_rows'>): Promise<{ trainFrauds: number }> {
+  const cols = table.matrix.cols;
+  const labels = table.label;
+  if (!labels) throw new Error('modeling suite: the feature table has no labels');
+  let trainFrauds = 0;
+  for (const [name, rows] of [
+    ['train', split.train],
+    ['test', split.test],
+  ] as const) {
+    const values = new Float32Array(rows.length * cols);
+    const y = new Uint8Array(rows.length);
+    rows.forEach((txRow, i) => {
+      const r = rowOf[txRow];
+      values.set(table.matrix.values.subarray(r * cols, (r + 1) * cols), i * cols);
+      y[i] = labels[r];
+      if (name === 'train') trainFrauds += labels[r];
+    });
+    await writeFile(join(dir, `${name}.f32`), values);
+    await writeFile(join(dir, `${name}.u8`), y);
+  }
+  const params = { ...job.params, baseScore: trainFrauds / split.train.length };
+  await writeFile(join(dir, 'job.json'), JSON.stringify({ ...job, params, train_rows: split.train.length, test_rows: split.test.length }));
+  return { trainFrauds };
+}
+
+async function readProbabilities(path: string): Promise<Float32Array> {
+  const bytes = await readFile(path);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
+  const settings = parseArgs(args);
+  const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
+  const params: Required<GbdtParams> = {
+    nEstimators: settings.trees,
+    learningRate: settings.learningRate,
+    growPolicy: 'depthwise',
+    maxDepth: settings.depth,
+    numLeaves: 31,
+    lambda: 1,
+    minSplitGain: 0,
+    minChildWeight: 1,
+    minDataInLeaf: 1,
+    subsample: 1,
+    colsampleByTree: 1,
+    scalePosWeight: 1,
+    maxBins: 255,
+    baseScore: 0.5, // replaced by each split's positive rate
+    seed: 0,
+  };
+
+  log('simulating the handbook dataset (default parameters) …');
+  const tx = simulateTransactions();
+  log(`computing the baseline features of ${tx.length.toLocaleString('en-US')} transactions with DuckDB …`);
+  const engine = await DuckDbSqlEngine.open();
+  let table: FeatureTable;
+  try {
+    await engine.registerTransactions('transactions', tx);
+    table = await computeFeatures(engine, baselineFeatureSpec);
+  } finally {
+    await engine.close();
+  }
+  const rowOf = new Uint32Array(tx.length);
+  for (let r = 0; r < table.rowCount; r++) rowOf[table.transactionId[r]] = r;
+
+  const dayOf = (date: string) => Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse('2018-04-01T00:00:00Z')) / 1000 / DAY_SECONDS);
+  const largeStart = dayOf(settings.largeStart);
+  const largeDays = dayOf(settings.largeEnd) - largeStart + 1;
+  const splits: Array<[string, TimeSplit]> = [
+    ['baseline', baselineSplit(tx)],
+    [`large ${settings.largeStart}..${settings.largeEnd}`, timeSplit(tx, { trainStart: largeStart, trainDays: largeDays, delayDays: 7, testDays: 7 })],
+  ];
+
+  const root = await mkdtemp(join(tmpdir(), 'fraudops-bench-modeling-'));
+  const results: SplitResult[] = [];
+  try {
+    for (const [index, [name, split]] of splits.entries()) {
+      const dir = join(root, `split-${index}`);
+      await mkdir(dir);
+      const { trainFrauds } = await writeSplit(dir, table, rowOf, split, {
+        cols: table.matrix.cols,
+        threads: settings.threads,
+        params,
+        feature_names: table.names,
+        feature_spec_hash: table.specHash,
+        batch_rows: settings.batch,
+      });
+      const world = `${name}: ${split.train.length.toLocaleString('en-US')} training rows (${trainFrauds} frauds), ${split.test.length.toLocaleString('en-US')} test rows`;
+      const oursRuns: OursRun[] = [];
+      const peerRuns: PeerRun[] = [];
+      for (let repeat = 0; repeat < settings.repeats; repeat++) {
+        // Alternate the two trainers so a change of load on the machine shows as spread, not as bias.
+        log(`${world}: XGBoost ${settings.threads} threads (run ${repeat + 1}/${settings.repeats})`);
+        const peer = await run(python, [PEER, dir], { maxBuffer: 1 << 20 });
+        peerRuns.push(JSON.parse(peer.stdout) as PeerRun);
+        log(`${world}: fraudops GBDT ${settings.threads} threads (run ${repeat + 1}/${settings.repeats})`);
+        const withOnnx = index === 0 && repeat === 0;
+        const ours = await run(process.execPath, [WORKER, dir, ...(withOnnx ? ['--onnx'] : [])], { maxBuffer: 1 << 20 });
+        oursRuns.push(JSON.parse(ours.stdout) as OursRun);
+      }
+      const testLabels = new Uint8Array(await readFile(join(dir, 'test.u8')));
+      const oursScores = await readProbabilities(join(dir, 'ours-test.f32'));
+      const peerScores = await readProbabilities(join(dir, 'xgboost-test.f32'));
+      const fastest = <T extends TrainerRun>(runs: T[]) => runs.reduce((a, b) => (b.train_wall_s < a.train_wall_s ? b : a));
+      results.push({
+        name,
+        trainRows: split.train.length,
+        trainFrauds,
+        testRows: split.test.length,
+        ours: { ...oursRuns[0], ...fastest(oursRuns), peak_rss_mib: Math.max(...oursRuns.map((r) => r.peak_rss_mib)) },
+        peer: { ...fastest(peerRuns), peak_rss_mib: Math.max(...peerRuns.map((r) => r.peak_rss_mib)) },
+        oursAp: averagePrecision(oursScores, testLabels),
+        peerAp: averagePrecision(peerScores, testLabels),
+        oursAuc: aucRoc(oursScores, testLabels),
+        peerAuc: aucRoc(peerScores, testLabels),
+        oursRuns: oursRuns.map((r) => r.train_wall_s),
+        peerRuns: peerRuns.map((r) => r.train_wall_s),
+      });
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+
+  const [base, large] = results;
+  const measurements: Measurement[] = [];
+  for (const [label, r] of [
+    ['baseline', base],
+    ['large', large],
+  ] as const) {
+    measurements.push(
+      { name: `${label}_train_wall_s`, subject: 'fraudops', value: r.ours.train_wall_s, unit: 's' },
+      { name: `${label}_train_wall_s`, subject: 'xgboost', value: r.peer.train_wall_s, unit: 's' },
+      { name: `${label}_train_cpu_s`, subject: 'fraudops', value: r.ours.train_cpu_s, unit: 's' },
+      { name: `${label}_train_cpu_s`, subject: 'xgboost', value: r.peer.train_cpu_s, unit: 's' },
+      { name: `${label}_peak_rss_mib`, subject: 'fraudops', value: r.ours.peak_rss_mib, unit: 'MiB' },
+      { name: `${label}_peak_rss_mib`, subject: 'xgboost', value: r.peer.peak_rss_mib, unit: 'MiB' },
+      { name: `${label}_test_ap`, subject: 'fraudops', value: r.oursAp, unit: '' },
+      { name: `${label}_test_ap`, subject: 'xgboost', value: r.peerAp, unit: '' },
+      { name: `${label}_test_auc_roc`, subject: 'fraudops', value: r.oursAuc, unit: '' },
+      { name: `${label}_test_auc_roc`, subject: 'xgboost', value: r.peerAuc, unit: '' },
+    );
+  }
+  const onnx = base.ours;
+  measurements.push(
+    { name: 'score_rows_per_s_batch_10k', subject: 'onnxruntime', value: onnx.onnx_rows_per_s ?? NaN, unit: 'rows/s' },
+    { name: 'score_rows_per_s_batch_10k', subject: 'fraudops-ts', value: onnx.ts_rows_per_s ?? NaN, unit: 'rows/s' },
+  );
+  return {
+    suite: 'modeling',
+    ratios: {
+      train_time_vs_xgboost: large.ours.train_wall_s / large.peer.train_wall_s,
+      train_time_vs_xgboost_baseline: base.ours.train_wall_s / base.peer.train_wall_s,
+      // CPU time holds up better than wall time when other jobs share the machine.
+      train_cpu_vs_xgboost: large.ours.train_cpu_s / large.peer.train_cpu_s,
+      peak_rss_vs_xgboost: large.ours.peak_rss_mib / large.peer.peak_rss_mib,
+      ap_minus_xgboost: large.oursAp - large.peerAp,
+      ap_minus_xgboost_baseline: base.oursAp - base.peerAp,
+      onnx_vs_ts_scoring_throughput: (onnx.onnx_rows_per_s ?? NaN) / (onnx.ts_rows_per_s ?? NaN),
+    },
+    measurements,
+    notes: [
+      ...results.map(
+        (r) =>
+          `${r.name}: ${r.trainRows.toLocaleString('en-US')} training rows (${r.trainFrauds} frauds), ${r.testRows.toLocaleString('en-US')} test rows; wall s per run fraudops ${r.oursRuns.map((s) => s.toFixed(2)).join(', ')} / XGBoost ${r.peerRuns.map((s) => s.toFixed(2)).join(', ')} (fastest kept)`,
+      ),
+      `hyperparameters (both): ${settings.trees} trees, depth ${settings.depth}, learning rate ${settings.learningRate}, lambda 1, min_child_weight 1, 255 bins, base_score = training fraud rate, ${settings.threads} threads; XGBoost ${large.peer.version} tree_method=hist`,
+      `ONNX parity on the handbook test split (${onnx.parity_rows} rows): max |Δp| ${onnx.parity_max_abs_diff}, rows not bit-identical ${onnx.parity_mismatched_rows}, decision differences over ${onnx.parity_thresholds_checked} thresholds ${onnx.parity_decision_differences}`,
+      `ONNX model: ${onnx.trees} trees, ${onnx.nodes} nodes, ${onnx.onnx_bytes} bytes; scoring in batches of ${settings.batch} rows, onnxruntime 1 intra-op thread`,
+      `feature spec ${table.specName} ${table.specHash.slice(0, 16)}…; Node ${process.versions.node}`,
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    ],
+  };
+}
+
+export const modelingSuite: BenchSuite = {
+  name: 'modeling',
+  description: 'histogram GBDT vs XGBoost hist (training time, RSS, AP/AUC) on the handbook splits; ONNX scoring',
+  run: runSuite,
+};
