@@ -182,6 +182,9 @@ function scoreDistributionChart(report: EvaluationReport): ReportChart {
 
 function costChart(report: EvaluationReport): ReportChart {
   const cost = report.curves.cost as NonNullable<EvaluationReport['curves']['cost']>;
+  // fraud probabilities crowd near 0, where the cost changes fastest: a symmetric-log axis spreads them
+  const probabilities = cost.threshold.every((t) => t >= 0 && t <= 1);
+  const thresholdScale = probabilities ? { type: 'symlog' as const, constant: 0.01 } : {};
   return {
     id: 'cost',
     title: 'Expected cost per day by threshold',
@@ -195,7 +198,7 @@ function costChart(report: EvaluationReport): ReportChart {
           data: { values: cost.threshold.map((t, i) => ({ threshold: t, cost: cost.costPerDay[i] })) },
           mark: { type: 'line', color: MODEL },
           encoding: {
-            x: { field: 'threshold', type: 'quantitative', axis: axis('Threshold') },
+            x: { field: 'threshold', type: 'quantitative', axis: axis('Threshold'), scale: thresholdScale },
             y: { field: 'cost', type: 'quantitative', axis: axis('Expected cost per day') },
           },
         },
