@@ -100,6 +100,16 @@ describe('writeTransactions / readTransactions round trip', () => {
     );
   });
 
+  it('names the path when the file cannot be written', async () => {
+    const blocker = join(dir, 'a-file');
+    await writeFile(blocker, 'not a directory');
+    const target = join(blocker, 'tx.parquet');
+    await expect(writeTransactions(target, world)).rejects.toMatchObject({
+      code: 'FILE_ERROR',
+      message: expect.stringContaining(`cannot write ${target}`),
+    });
+  });
+
   it('refuses to write columns that break the contract', async () => {
     const bad: TransactionColumns = {
       length: 2,

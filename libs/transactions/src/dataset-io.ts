@@ -67,9 +67,9 @@ export async function writeTransactions(
     );
   }
   const present = FIELD_RULES.filter((rule) => columns[rule.key] !== undefined);
-  await mkdir(dirname(path), { recursive: true });
   const partial = `${path}.partial-${process.pid}`;
   try {
+    await mkdir(dirname(path), { recursive: true });
     await withDuckDb(async (connection, duckdb) => {
       // A table function hands DuckDB our typed arrays a vector at a time; materialising them first lets
       // the COPY below run on DuckDB's threads instead of waiting on JS for every chunk.
@@ -110,7 +110,7 @@ export async function writeTransactions(
     });
     await rename(partial, path);
   } catch (error) {
-    await rm(partial, { force: true });
+    await rm(partial, { force: true }).catch(() => undefined);
     if (error instanceof TransactionsError) throw error;
     throw new TransactionsError(
       'FILE_ERROR',
