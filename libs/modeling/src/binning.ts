@@ -52,16 +52,17 @@ export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = 
   const sample =
     rows > sampleRows ? new SeededRandom(options.seed ?? 0).sampleIndices(rows, sampleRows) : null;
   const n = sample ? sample.length : rows;
-  const column = new Float32Array(n);
-  const upperBounds: Float32Array[] = [];
-  for (let f = 0; f < cols; f++) {
-    let present = 0;
-    for (let i = 0; i < n; i++) {
-      const x = values[(sample ? sample[i] : i) * cols + f];
-      if (x === x) column[present++] = x;
+  // One pass over the sampled rows fills every column (row-major reads), then each column is sorted.
+  const columns = Array.from({ length: cols }, () => new Float32Array(n));
+  const present = new Int32Array(cols);
+  for (let i = 0; i < n; i++) {
+    const offset = (sample ? sample[i] : i) * cols;
+    for (let f = 0; f < cols; f++) {
+      const x = values[offset + f];
+      if (x === x) columns[f][present[f]++] = x;
     }
-    upperBounds.push(quantileBounds(column.subarray(0, present).sort(), maxBins));
   }
+  const upperBounds = columns.map((column, f) => quantileBounds(column.subarray(0, present[f]).sort(), maxBins));
   return { upperBounds };
 }
 
@@ -70,23 +71,24 @@ export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = 
  * counts in which a heavy value keeps a bin of its own.
  */
 function quantileBounds(sorted: Float32Array, maxBins: number): Float32Array {
-  const distinct: number[] = [];
-  const counts: number[] = [];
+  const distinct = new Float64Array(sorted.length);
+  const counts = new Int32Array(sorted.length);
+  let n = 0;
   for (let i = 0; i < sorted.length; i++) {
-    if (i > 0 && sorted[i] === sorted[i - 1]) counts[counts.length - 1]++;
+    if (n > 0 && sorted[i] === distinct[n - 1]) counts[n - 1]++;
     else {
-      distinct.push(sorted[i]);
-      counts.push(1);
+      distinct[n] = sorted[i];
+      counts[n++] = 1;
     }
   }
   const bounds: number[] = [];
-  if (distinct.length <= maxBins) {
-    for (let i = 0; i + 1 < distinct.length; i++) bounds.push(boundBetween(distinct[i], distinct[i + 1]));
+  if (n <= maxBins) {
+    for (let i = 0; i + 1 < n; i++) bounds.push(boundBetween(distinct[i], distinct[i + 1]));
   } else {
     let remaining = sorted.length;
     let binsLeft = maxBins;
     let inBin = 0;
-    for (let i = 0; i + 1 < distinct.length && binsLeft > 1; i++) {
+    for (let i = 0; i + 1 < n && binsLeft > 1; i++) {
       inBin += counts[i];
       const target = remaining / binsLeft;
       // Close the bin once it is full, or early when the next value alone would overfill it by more.

@@ -69,8 +69,9 @@ export interface RoundInfo {
 export interface GbdtTrainOptions {
   earlyStopping?: EarlyStopping;
   /**
-   * Threads building histograms: 1 keeps everything on the calling thread, n > 1 adds n − 1 worker
-   * threads. The model is the same for any value. @defaultValue 'auto' — {@link defaultHistogramThreads}
+   * Training threads: 1 keeps everything on the calling thread, n > 1 adds n − 1 worker threads that share
+   * histograms, partitions and gradient updates. The model is the same for any value.
+   * @defaultValue 'auto' — {@link defaultTrainingThreads}
    */
   threads?: number | 'auto';
   onRound?: (info: RoundInfo) => void;
@@ -156,11 +157,12 @@ function resolveParams(params: GbdtParams, labels: Uint8Array): ResolvedGbdtPara
 }
 
 /**
- * Histogram threads used when the caller does not say: worker threads only pay for themselves on large
- * inputs (each level costs a round trip), so small sets stay on the calling thread.
+ * Threads used when the caller does not say. Measured on the 2-core VM (fraud features, 100 trees of
+ * depth 6): two threads cut wall time from 15k training rows on (about 0.6–0.9× at 15k–67k rows, for
+ * ~1.3–1.4× the CPU time), so only matrices below 200,000 cells stay on the calling thread.
  */
-export function defaultHistogramThreads(rows: number, cols: number, cores: number): number {
-  if (rows * cols < 2_000_000) return 1;
+export function defaultTrainingThreads(rows: number, cols: number, cores: number): number {
+  if (rows * cols < 200_000) return 1;
   return Math.max(1, Math.min(cores, 4));
 }
 
@@ -198,7 +200,7 @@ export async function trainGbdt(
   if (threadOption !== 'auto' && !(Number.isInteger(threadOption) && threadOption >= 1)) {
     invalid('threads', threadOption, `a positive integer or 'auto'`);
   }
-  const threads = threadOption === 'auto' ? defaultHistogramThreads(features.rows, features.cols, cores) : threadOption;
+  const threads = threadOption === 'auto' ? defaultTrainingThreads(features.rows, features.cols, cores) : threadOption;
 
   const { rows, cols } = features;
   const shared = threads > 1;

@@ -4,7 +4,7 @@ export type { FeatureMatrix } from './feature-matrix.js';
 export { fitFeatureBins, binFeatureMatrix, missingBin } from './binning.js';
 export type { BinnedMatrix, BinningOptions, FeatureBins } from './binning.js';
 
-export { trainGbdt, defaultHistogramThreads } from './gbdt.js';
+export { trainGbdt, defaultTrainingThreads } from './gbdt.js';
 export type {
   EarlyStopping,
   EarlyStoppingMetric,

@@ -1,11 +1,12 @@
 """XGBoost peer of the `modeling` benchmark: trains on the same matrix with the same hyperparameters.
 
-    FRAUDOPS_PYTHON=/usr/bin/python3 python3 xgboost_train.py <dir>
+    FRAUDOPS_PYTHON=/usr/bin/python3 python3 xgboost_train.py <dir> [--threads N] [--no-predictions]
 
 <dir>/job.json names the inputs written by the benchmark (row-major float32 features, uint8 labels) and
 the hyperparameters in fraudops names. Prints one JSON object: training wall and CPU time (DMatrix
 construction included, as binning is included on the fraudops side), peak RSS of this process, XGBoost's version; and
-writes the test-set probabilities as float32 to <dir>/xgboost-test.f32.
+writes the test-set probabilities as float32 to <dir>/xgboost-test.f32 (unless --no-predictions).
+--threads overrides job.json's thread count.
 """
 import json
 import os
@@ -39,6 +40,8 @@ def main():
     directory = sys.argv[1]
     with open(os.path.join(directory, "job.json")) as f:
         job = json.load(f)
+    if "--threads" in sys.argv:
+        job["threads"] = int(sys.argv[sys.argv.index("--threads") + 1])
     p = job["params"]
     cols = job["cols"]
     x_train, y_train = load(directory, "train", job["train_rows"], cols)
@@ -68,8 +71,9 @@ def main():
     train_seconds = time.perf_counter() - start
     cpu_end = resource.getrusage(resource.RUSAGE_SELF)
     train_cpu = (cpu_end.ru_utime - cpu_start.ru_utime) + (cpu_end.ru_stime - cpu_start.ru_stime)
-    probabilities = booster.predict(xgb.DMatrix(x_test, missing=np.nan, nthread=job["threads"]))
-    probabilities.astype(np.float32).tofile(os.path.join(directory, "xgboost-test.f32"))
+    if "--no-predictions" not in sys.argv:
+        probabilities = booster.predict(xgb.DMatrix(x_test, missing=np.nan, nthread=job["threads"]))
+        probabilities.astype(np.float32).tofile(os.path.join(directory, "xgboost-test.f32"))
     print(
         json.dumps(
             {

@@ -4,7 +4,9 @@
  * exports the model, scores the test set with onnxruntime and with the in-TypeScript predictor in batches,
  * and compares the two. Prints one JSON object on stdout; writes the test probabilities to ours-test.f32.
  *
- *   node modeling-worker.js <dir> [--onnx]
+ *   node modeling-worker.js <dir> [--onnx] [--threads N] [--no-predictions]
+ *
+ * --threads overrides job.json's thread count.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -68,6 +70,8 @@ async function main(): Promise<void> {
   const dir = process.argv[2];
   const withOnnx = process.argv.includes('--onnx');
   const job = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as ModelingJob;
+  const threadsFlag = process.argv.indexOf('--threads');
+  if (threadsFlag > 0) job.threads = Number(process.argv[threadsFlag + 1]);
   const train = await matrix(dir, 'train', job.train_rows, job.cols);
   const test = await matrix(dir, 'test', job.test_rows, job.cols);
 
@@ -79,7 +83,7 @@ async function main(): Promise<void> {
   const peakRss = await peakRssMib();
 
   const probability = predictProbability(model, test.features);
-  await writeFile(join(dir, 'ours-test.f32'), probability);
+  if (!process.argv.includes('--no-predictions')) await writeFile(join(dir, 'ours-test.f32'), probability);
   const result: Record<string, unknown> = {
     train_wall_s: trainSeconds,
     train_cpu_s: (cpu.user + cpu.system) / 1e6,

@@ -26,6 +26,8 @@ interface Settings {
   largeStart: string;
   largeEnd: string;
   batch: number;
+  /** Also train both with one thread on the large window. */
+  singleThread: boolean;
 }
 
 const DEFAULTS: Settings = {
@@ -38,13 +40,20 @@ const DEFAULTS: Settings = {
   largeStart: '2018-05-29',
   largeEnd: '2018-08-31',
   batch: 10_000,
+  singleThread: true,
 };
 
-const USAGE = '--trees N --depth N --learning-rate X --threads N --repeats N --large-start YYYY-MM-DD --large-end YYYY-MM-DD --batch N';
+const USAGE =
+  '--trees N --depth N --learning-rate X --threads N --repeats N --large-start YYYY-MM-DD --large-end YYYY-MM-DD --batch N --no-single-thread';
 
 function parseArgs(args: string[]): Settings {
   const settings = { ...DEFAULTS };
   for (let i = 0; i < args.length; i += 2) {
+    if (args[i] === '--no-single-thread') {
+      settings.singleThread = false;
+      i--;
+      continue;
+    }
     const [flag, value] = [args[i], args[i + 1] ?? ''];
     const number = Number(value);
     const positiveInteger = Number.isInteger(number) && number > 0;
@@ -99,6 +108,8 @@ interface SplitResult {
   peerAuc: number;
   oursRuns: number[];
   peerRuns: number[];
+  /** One run each with a single thread (large window only): the comparison least disturbed by other jobs. */
+  singleThread?: { ours: OursRun; peer: PeerRun };
 }
 
 /** Writes a split's rows of the feature table as the raw files both trainers read. */
@@ -202,6 +213,14 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         const ours = await run(process.execPath, [WORKER, dir, ...(withOnnx ? ['--onnx'] : [])], { maxBuffer: 1 << 20 });
         oursRuns.push(JSON.parse(ours.stdout) as OursRun);
       }
+      let singleThread: SplitResult['singleThread'];
+      if (index === 1 && settings.singleThread) {
+        log(`${world}: XGBoost, 1 thread`);
+        const peer = await run(python, [PEER, dir, '--threads', '1', '--no-predictions'], { maxBuffer: 1 << 20 });
+        log(`${world}: fraudops GBDT, 1 thread`);
+        const ours = await run(process.execPath, [WORKER, dir, '--threads', '1', '--no-predictions'], { maxBuffer: 1 << 20 });
+        singleThread = { ours: JSON.parse(ours.stdout) as OursRun, peer: JSON.parse(peer.stdout) as PeerRun };
+      }
       const testLabels = new Uint8Array(await readFile(join(dir, 'test.u8')));
       const oursScores = await readProbabilities(join(dir, 'ours-test.f32'));
       const peerScores = await readProbabilities(join(dir, 'xgboost-test.f32'));
@@ -219,6 +238,7 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         peerAuc: aucRoc(peerScores, testLabels),
         oursRuns: oursRuns.map((r) => r.train_wall_s),
         peerRuns: peerRuns.map((r) => r.train_wall_s),
+        singleThread,
       });
     }
   } finally {
@@ -244,6 +264,15 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
       { name: `${label}_test_auc_roc`, subject: 'xgboost', value: r.peerAuc, unit: '' },
     );
   }
+  const single = large.singleThread;
+  if (single) {
+    measurements.push(
+      { name: 'large_1_thread_train_wall_s', subject: 'fraudops', value: single.ours.train_wall_s, unit: 's' },
+      { name: 'large_1_thread_train_wall_s', subject: 'xgboost', value: single.peer.train_wall_s, unit: 's' },
+      { name: 'large_1_thread_train_cpu_s', subject: 'fraudops', value: single.ours.train_cpu_s, unit: 's' },
+      { name: 'large_1_thread_train_cpu_s', subject: 'xgboost', value: single.peer.train_cpu_s, unit: 's' },
+    );
+  }
   const onnx = base.ours;
   measurements.push(
     { name: 'score_rows_per_s_batch_10k', subject: 'onnxruntime', value: onnx.onnx_rows_per_s ?? NaN, unit: 'rows/s' },
@@ -256,6 +285,7 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
       train_time_vs_xgboost_baseline: base.ours.train_wall_s / base.peer.train_wall_s,
       // CPU time holds up better than wall time when other jobs share the machine.
       train_cpu_vs_xgboost: large.ours.train_cpu_s / large.peer.train_cpu_s,
+      ...(single ? { train_cpu_1_thread_vs_xgboost: single.ours.train_cpu_s / single.peer.train_cpu_s } : {}),
       peak_rss_vs_xgboost: large.ours.peak_rss_mib / large.peer.peak_rss_mib,
       ap_minus_xgboost: large.oursAp - large.peerAp,
       ap_minus_xgboost_baseline: base.oursAp - base.peerAp,
