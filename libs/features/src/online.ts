@@ -66,9 +66,14 @@ const L_ID = 7;
  * Per-entity slot: [entity id (NaN when free), last seq], then per delay group its shared upper boundary
  * (ranges with the same delay end at the same transaction), then that group's ranges.
  */
-const SLOT_HEADER = 2;
+const SLOT_HEADER = 3;
 const S_ID = 0;
 const S_TAIL = 1;
+/**
+ * The smallest seq any boundary of the slot points at (+Infinity when none): eviction, which drops the
+ * oldest seq, reads only this header line unless a boundary sits exactly on it.
+ */
+const S_MIN_BOUNDARY = 2;
 /** A delay group: the first seq not yet inside its windows (NONE: caught up) and that seq's time. */
 const GROUP_FIELDS = 2;
 const HI = 0;
@@ -501,6 +506,7 @@ export class OnlineFeatureState {
     log[pos * LOG_STRIDE + nextField] = NONE;
     log[pos * LOG_STRIDE + nextTimeField] = Infinity;
 
+    let minBoundary = Infinity;
     for (let g = 0; g < table.groupOffset.length; g++) {
       const groupAt = base + table.groupOffset[g];
       let hi = s[groupAt + HI];
@@ -535,13 +541,17 @@ export class OnlineFeatureState {
       }
       s[groupAt + HI] = hi;
       s[groupAt + HI_TIME] = hiTime;
+      if (hi !== NONE && hi < minBoundary) minBoundary = hi;
       // Each window's start leaves entries behind on its own.
       for (let r = first; r < last; r++) {
         const at = base + table.rangeOffset[r];
         let lo = s[at + LO];
         let loTime = s[at + LO_TIME];
         const startLimit = timeUs - table.rangeStartUs[r];
-        if (lo === hi || loTime > startLimit) continue;
+        if (lo === hi || loTime > startLimit) {
+          if (lo !== NONE && lo < minBoundary) minBoundary = lo;
+          continue;
+        }
         let count = s[at + COUNT];
         do {
           const record = (lo & mask) * LOG_STRIDE;
@@ -559,8 +569,10 @@ export class OnlineFeatureState {
         s[at + LO] = lo;
         s[at + LO_TIME] = loTime;
         s[at + COUNT] = count;
+        if (lo !== NONE && lo < minBoundary) minBoundary = lo;
       }
     }
+    s[base + S_MIN_BOUNDARY] = minBoundary;
     return slot;
   }
 
@@ -578,6 +590,7 @@ export class OnlineFeatureState {
     table.slab.fill(0, base, base + table.stride);
     table.slab[base + S_ID] = entityId;
     table.slab[base + S_TAIL] = NONE;
+    table.slab[base + S_MIN_BOUNDARY] = Infinity;
     for (let g = 0; g < table.groupOffset.length; g++) {
       table.slab[base + table.groupOffset[g] + HI] = NONE;
       table.slab[base + table.groupOffset[g] + HI_TIME] = Infinity;
@@ -606,6 +619,15 @@ export class OnlineFeatureState {
       const s = table.slab;
       const next = log[record + table.nextField];
       const nextTime = log[record + table.nextTimeField];
+      if (s[base + S_TAIL] === seq) {
+        // the entity's last transaction: nothing of it stays
+        table.slots.delete(s[base + S_ID]);
+        s[base + S_ID] = NaN;
+        table.freeSlots.push(slot);
+        continue;
+      }
+      if (s[base + S_MIN_BOUNDARY] !== seq) continue; // no boundary on it: the windows are unaffected
+      let minBoundary = Infinity;
       for (let g = 0; g < table.groupOffset.length; g++) {
         const groupAt = base + table.groupOffset[g];
         // hi at this seq: it never entered the group's windows (they are empty and waiting for it)
@@ -630,12 +652,13 @@ export class OnlineFeatureState {
           s[groupAt + HI] = next;
           s[groupAt + HI_TIME] = nextTime;
         }
+        if (s[groupAt + HI] !== NONE && s[groupAt + HI] < minBoundary) minBoundary = s[groupAt + HI];
+        for (let r = table.groupFirst[g]; r < table.groupLast[g]; r++) {
+          const lo = s[base + table.rangeOffset[r] + LO];
+          if (lo !== NONE && lo < minBoundary) minBoundary = lo;
+        }
       }
-      if (s[base + S_TAIL] === seq) {
-        table.slots.delete(s[base + S_ID]);
-        s[base + S_ID] = NaN;
-        table.freeSlots.push(slot);
-      }
+      s[base + S_MIN_BOUNDARY] = minBoundary;
     }
     this.idToSeq.delete(log[record + L_ID]);
     this.head++;

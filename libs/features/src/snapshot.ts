@@ -11,7 +11,7 @@ import type { FeatureSpec } from './feature-spec.js';
  * temporary file and renamed, so a crash never leaves a half-written snapshot under the final name.
  */
 const MAGIC = 'FOFSTATE';
-const FORMAT = 2;
+const FORMAT = 3;
 
 type ArrayType = 'f64' | 'i32';
 type AnyArray = Float64Array | Int32Array;
