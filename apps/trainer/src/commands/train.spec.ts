@@ -7,6 +7,7 @@ import { createOutput } from '../cli/output.js';
 import { runCli } from '../cli/program.js';
 import { runLocalTraining } from '../pipeline/local-train.js';
 import { localTrainOptions } from './train.js';
+import { runStart } from './start.js';
 import type { TrainingFlags } from './train-options.js';
 
 class Capture extends Writable {
@@ -130,6 +131,25 @@ describe('fraudops-train train (local backend)', () => {
     expect(summary.alias).toBeNull();
     expect(summary.metrics['auc_roc'].value).toBeGreaterThan(0.6);
     expect((await openRegistry(join(dir, 'models')).listVersions('fraud-detector')).length).toBe(3);
+  });
+});
+
+describe('fraudops-train start (npm start) without serving', () => {
+  it('trains a champion into an empty registry, then reuses it on the next start', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'fraudops-start-'));
+    try {
+      const startFlags = { ...flags(own), cacheDir: join(dir, 'data'), serve: false, port: 8080, historyDays: 37 };
+      const first = new Capture();
+      expect(await runStart(startFlags, createOutput(false, { stdout: first, stderr: new Capture() }))).toBe(0);
+      expect(first.text).toContain('registered  models:/fraud-detector/1 as @champion');
+      expect(first.text).toContain(`report      ${join(own, 'models', 'fraud-detector', 'versions', '1', 'report.html')}`);
+      const second = new Capture();
+      expect(await runStart(startFlags, createOutput(false, { stdout: second, stderr: new Capture() }))).toBe(0);
+      expect(second.text).toMatch(/^reusing models:\/fraud-detector\/1 \(@champion, registered /);
+      expect(await openRegistry(join(own, 'models')).listVersions('fraud-detector')).toHaveLength(1);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
   });
 });
 
