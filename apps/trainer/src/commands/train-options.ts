@@ -52,6 +52,7 @@ export function addTrainingFlags(command: Command): Command {
     .option('--train-days <n>', 'training window length in days', numberFlag('--train-days', { integer: true, min: 1 }), 7)
     .option('--delay-days <n>', 'days between training and test (fraud labels arrive late)', numberFlag('--delay-days', { integer: true, min: 0 }), 7)
     .option('--test-days <n>', 'test window length in days', numberFlag('--test-days', { integer: true, min: 1 }), 7)
+    .option('--prequential <folds>', 'also validate the settings on this many prequential folds (each one test length earlier; 0: off)', numberFlag('--prequential', { integer: true, min: 0, max: 12 }), 0)
     .option('--validation-days <n>', 'last training days held out for early stopping (0: none)', numberFlag('--validation-days', { integer: true, min: 0 }), 1)
     .addOption(new Option('--model <kind>', 'model family').choices(['gbdt', 'logreg']).default('gbdt'))
     .option('--n-estimators <n>', 'GBDT: boosting rounds at most', numberFlag('--n-estimators', { integer: true, min: 1 }), 300)
@@ -93,6 +94,7 @@ export interface TrainingFlags {
   delayDays: number;
   testDays: number;
   validationDays: number;
+  prequential: number;
   model: 'gbdt' | 'logreg';
   nEstimators: number;
   learningRate: number;

@@ -33,6 +33,7 @@ function flags(dir: string, overrides: Partial<TrainingFlags> = {}): TrainingFla
     delayDays: 7,
     testDays: 7,
     validationDays: 1,
+    prequential: 0,
     model: 'gbdt',
     nEstimators: 60,
     learningRate: 0.1,
@@ -126,7 +127,11 @@ describe('fraudops-train train (local backend)', () => {
   });
 
   it('trains logistic regression as a baseline and registers nothing with --dry-run', async () => {
-    const { summary } = await train(dir, { model: 'logreg', dryRun: true });
+    const { summary } = await train(dir, { model: 'logreg', dryRun: true, prequential: 3 });
+    // prequential folds: the same settings, each fold's test week one week earlier
+    expect(summary.prequential?.folds.map((f) => f.testDays)).toEqual([[54, 60], [47, 53], [40, 46]]);
+    for (const fold of summary.prequential?.folds ?? []) expect(fold.auc_roc).toBeGreaterThan(0.5);
+    expect(summary.prequential?.std.auc_roc).toBeGreaterThan(0);
     expect(summary.model).toMatchObject({ algorithm: 'logreg', version: null, uri: null });
     expect(summary.alias).toBeNull();
     expect(summary.metrics['auc_roc'].value).toBeGreaterThan(0.6);

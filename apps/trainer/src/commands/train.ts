@@ -68,6 +68,7 @@ export function localTrainOptions(flags: TrainingFlags): LocalTrainOptions {
     registryUri: flags.registry,
     modelName: flags.name,
     dryRun: Boolean(flags.dryRun),
+    prequentialFolds: flags.prequential,
   };
 }
 
@@ -89,6 +90,10 @@ export function printTrainSummary(summary: TrainSummary, output: CommandOutput):
   output.line(`metrics     AUC ROC ${pct(m['auc_roc']?.value)}${ci('auc_roc')}  AP ${pct(m['average_precision']?.value)}${ci('average_precision')}`);
   const cp = Object.keys(m).find((k) => k.startsWith('card_precision_at_'));
   if (cp) output.line(`            ${cp} ${pct(m[cp].value)}${ci(cp)}  brier ${pct(m['brier']?.value)}`);
+  if (summary.prequential) {
+    const p = summary.prequential;
+    output.line(`prequential ${p.folds.length} folds: AUC ROC ${pct(p.mean.auc_roc)} ± ${pct(p.std.auc_roc)}  AP ${pct(p.mean.average_precision)} ± ${pct(p.std.average_precision)}`);
+  }
   output.line(`threshold   ${summary.threshold.value.toPrecision(4)} (${summary.threshold.rule}): ${summary.threshold.rationale}`);
   output.line(`gate        ${summary.gate.reason}`);
   for (const rule of summary.gate.rules) output.line(`  ${rule.passed ? 'pass' : 'FAIL'}  ${rule.reason}`);

@@ -6,6 +6,7 @@ import { fingerprintTransactions, type DatasetField, type OnInvalid, type Simula
 import type { CommandOutput } from '../cli/output.js';
 import { prepareData, type PreparedData } from './data.js';
 import { exportAndCheck, trainModel, type ModelOptions } from './model.js';
+import { prequentialValidation, type PrequentialSummary } from './prequential.js';
 import { publishModel, type PeriodSummary, type PublishResult } from './publish.js';
 import { prepareSplit, type SplitOptions, type WindowRows } from './split.js';
 import { StageRunner, type StageTimings } from './stages.js';
@@ -31,12 +32,16 @@ export interface LocalTrainOptions {
   gateRules?: GateRule[];
   /** Train and evaluate, but register nothing. */
   dryRun: boolean;
+  /** Prequential folds to validate the settings on (0: none; fold 0 is the main split). */
+  prequentialFolds?: number;
 }
 
 export interface TrainSummary extends PublishResult {
   data: { source: string; fingerprint: string; rows: number; train: PeriodSummary; validation?: PeriodSummary; test: PeriodSummary };
   featureSpec: { name: string; hash: string; features: number };
   parity: { maxAbsDifference: number };
+  /** Present with --prequential: AUC/AP per fold, their mean and standard deviation. */
+  prequential?: PrequentialSummary;
   timings: StageTimings;
 }
 
@@ -104,7 +109,11 @@ export async function runLocalTraining(options: LocalTrainOptions, output: Comma
     prepareData({ ...options, progress: output.progress }),
   );
   const fingerprint = fingerprintTransactions(data.columns);
-  const table = await stages.run('features', `computing ${spec.features.length} features with DuckDB`, () => features(data, spec, options.split));
+  const folds = options.prequentialFolds ?? 0;
+  const [trainStartDay] = splitDays(options.split, data.startDate);
+  // prequential folds reach back (folds − 1) test lengths before the main split
+  const featureRange = folds > 1 ? { ...options.split, trainStart: trainStartDay - (folds - 1) * options.split.testDays, trainDays: options.split.trainDays + (folds - 1) * options.split.testDays } : options.split;
+  const table = await stages.run('features', `computing ${spec.features.length} features with DuckDB`, () => features(data, spec, featureRange));
   const split = await stages.run('split', 'splitting into train, validation and test windows', () =>
     prepareSplit(table, data.columns, data.startDate, options.split),
   );
@@ -119,11 +128,17 @@ export async function runLocalTraining(options: LocalTrainOptions, output: Comma
   const exported = await stages.run('export', 'exporting to ONNX and checking onnxruntime parity', () =>
     exportAndCheck(trained, split, { names: table.names, specHash, modelName: options.modelName }),
   );
+  const prequential =
+    folds > 0
+      ? await stages.run('prequential', `prequential validation on ${folds} folds`, () =>
+          prequentialValidation(table, data.columns, data.startDate, { ...options.split, trainStartDay }, options.model, folds),
+        )
+      : undefined;
   const published = await publishModel(
     {
       modelName: options.modelName,
       model: { algorithm: trained.kind, producer: `fraudops ${trained.kind}`, rounds: trained.rounds },
-      params: { ...trained.params, rounds: trained.rounds, earlyStopping: trained.earlyStopping ?? null, importanceByGain: trained.importance ?? null },
+      params: { ...trained.params, rounds: trained.rounds, earlyStopping: trained.earlyStopping ?? null, importanceByGain: trained.importance ?? null, prequential: prequential ?? null },
       onnx: exported.onnx,
       testScores: exported.testScores,
       test: split.test,
@@ -154,6 +169,7 @@ export async function runLocalTraining(options: LocalTrainOptions, output: Comma
     },
     featureSpec: { name: spec.name, hash: specHash, features: table.names.length },
     parity: { maxAbsDifference: exported.maxParityError },
+    ...(prequential ? { prequential } : {}),
     timings: stages.timings,
   };
 }
