@@ -32,6 +32,18 @@ export function checkFeatureMatrix(matrix: FeatureMatrix, what = 'features'): Fe
   return matrix;
 }
 
+/** Checks a matrix about to be scored by a model of `featureCount` inputs (`INPUT_MISMATCH` on a width mismatch). */
+export function checkModelInput(matrix: FeatureMatrix, featureCount: number): FeatureMatrix {
+  checkFeatureMatrix(matrix);
+  if (matrix.cols !== featureCount) {
+    throw new ModelingError(
+      'INPUT_MISMATCH',
+      `the model expects ${featureCount} features per row, the matrix has ${matrix.cols}`,
+    );
+  }
+  return matrix;
+}
+
 /** Checks that labels are 0/1, one per row, and that both classes occur. */
 export function checkBinaryLabels(labels: Uint8Array, rows: number, what = 'labels'): { positives: number } {
   if (!(labels instanceof Uint8Array)) throw new ModelingError('INVALID_INPUT', `${what} must be a Uint8Array`);

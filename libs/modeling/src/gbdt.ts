@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { binFeatureMatrix, fitFeatureBins, type BinnedMatrix } from './binning.js';
 import { ModelingError } from './errors.js';
 import { checkBinaryLabels, checkFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
@@ -195,12 +196,11 @@ export async function trainGbdt(
       invalid('earlyStopping.metric', metric, `'average_precision' or 'logloss'`);
     }
   }
-  const cores = (await import('node:os')).availableParallelism();
   const threadOption = options.threads ?? 'auto';
   if (threadOption !== 'auto' && !(Number.isInteger(threadOption) && threadOption >= 1)) {
     invalid('threads', threadOption, `a positive integer or 'auto'`);
   }
-  const threads = threadOption === 'auto' ? defaultTrainingThreads(features.rows, features.cols, cores) : threadOption;
+  const threads = threadOption === 'auto' ? defaultTrainingThreads(features.rows, features.cols, availableParallelism()) : threadOption;
 
   const { rows, cols } = features;
   const shared = threads > 1;

@@ -1,5 +1,5 @@
 import { ModelingError } from './errors.js';
-import { checkBinaryLabels, checkFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
+import { checkBinaryLabels, checkFeatureMatrix, checkModelInput, type FeatureMatrix } from './feature-matrix.js';
 
 /**
  * L2-regularised logistic regression on standardised features:
@@ -47,13 +47,7 @@ export function foldedCoefficients(model: LogisticRegressionModel): { weights: F
 
 /** Margins computed with the folded float32 coefficients (the exported graph's arithmetic, up to rounding order). */
 export function predictLogisticMargin(model: LogisticRegressionModel, matrix: FeatureMatrix): Float32Array {
-  checkFeatureMatrix(matrix);
-  if (matrix.cols !== model.featureCount) {
-    throw new ModelingError(
-      'INPUT_MISMATCH',
-      `the model expects ${model.featureCount} features per row, the matrix has ${matrix.cols}`,
-    );
-  }
+  checkModelInput(matrix, model.featureCount);
   const { weights, intercept } = foldedCoefficients(model);
   const { rows, cols, values } = matrix;
   const out = new Float32Array(rows);

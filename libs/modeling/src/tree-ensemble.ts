@@ -1,5 +1,5 @@
 import { ModelingError } from './errors.js';
-import { checkFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
+import { checkModelInput, type FeatureMatrix } from './feature-matrix.js';
 
 /**
  * One binary decision tree in struct-of-arrays form; node 0 is the root. An internal node sends a row to
@@ -80,13 +80,7 @@ function leafOf(tree: DecisionTree, lessOrEqual: boolean, values: Float32Array, 
  * is bit-identical to the ONNX model's `margin` output.
  */
 export function predictMargin(ensemble: TreeEnsemble, matrix: FeatureMatrix): Float32Array {
-  checkFeatureMatrix(matrix);
-  if (matrix.cols !== ensemble.featureCount) {
-    throw new ModelingError(
-      'INPUT_MISMATCH',
-      `the model expects ${ensemble.featureCount} features per row, the matrix has ${matrix.cols}`,
-    );
-  }
+  checkModelInput(matrix, ensemble.featureCount);
   const { rows, cols, values } = matrix;
   const sums = new Float32Array(rows);
   const lessOrEqual = ensemble.comparison === 'leq';

@@ -119,6 +119,19 @@ class TreeBuilder {
     };
   }
 
+  /** Records a node's split and children (it stops being a leaf). */
+  private markSplit(node: OpenNode, split: SplitCandidate, leftId: number, rightId: number): void {
+    const t = this.tree;
+    t.feature[node.id] = split.feature;
+    t.bin[node.id] = split.bin;
+    t.threshold[node.id] = this.context.binned.bins.upperBounds[split.feature][split.bin];
+    t.left[node.id] = leftId;
+    t.right[node.id] = rightId;
+    t.missingLeft[node.id] = split.missingLeft ? 1 : 0;
+    t.leafValue[node.id] = 0;
+    t.gain[node.id] = split.gain;
+  }
+
   /** Turns a partitioned node into an internal node with two children; returns the open children. */
   applySplit(node: OpenNode, split: SplitCandidate, leftRows: number): [OpenNode, OpenNode] {
     const t = this.tree;
@@ -130,14 +143,7 @@ class TreeBuilder {
     const rightStats = { g: split.right.g, h: split.right.h, count: end - middle };
     const leftId = this.addNode(begin, middle, leftStats);
     const rightId = this.addNode(middle, end, rightStats);
-    t.feature[node.id] = split.feature;
-    t.bin[node.id] = split.bin;
-    t.threshold[node.id] = this.context.binned.bins.upperBounds[split.feature][split.bin];
-    t.left[node.id] = leftId;
-    t.right[node.id] = rightId;
-    t.missingLeft[node.id] = split.missingLeft ? 1 : 0;
-    t.leafValue[node.id] = 0;
-    t.gain[node.id] = split.gain;
+    this.markSplit(node, split, leftId, rightId);
     const depth = node.depth + 1;
     return [
       { id: leftId, depth, stats: leftStats, slot: -1 },
@@ -151,14 +157,7 @@ class TreeBuilder {
     const task = this.partitionTask(node, split);
     const leftId = this.addNode(-1, -1, split.left);
     const rightId = this.addNode(-1, -1, split.right);
-    t.feature[node.id] = split.feature;
-    t.bin[node.id] = split.bin;
-    t.threshold[node.id] = this.context.binned.bins.upperBounds[split.feature][split.bin];
-    t.left[node.id] = leftId;
-    t.right[node.id] = rightId;
-    t.missingLeft[node.id] = split.missingLeft ? 1 : 0;
-    t.leafValue[node.id] = 0;
-    t.gain[node.id] = split.gain;
+    this.markSplit(node, split, leftId, rightId);
     return { ...task, leftValue: t.leafValue[leftId], rightValue: t.leafValue[rightId] };
   }
 
