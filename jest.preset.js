@@ -27,7 +27,9 @@ module.exports = {
     // CommonJS cannot express; its browser build (no canvas, the same SVG output) stands in.
     '^vega-canvas$': `${__dirname}/node_modules/vega-canvas/build/vega-canvas.browser.js`,
   },
-  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
+  // Ignore a node_modules file unless its INNERMOST package is listed: uuid sits nested under thrift
+  // (node_modules/thrift/node_modules/uuid), which a pattern on the first node_modules segment never reaches.
+  transformIgnorePatterns: [`/node_modules/(?!(?:${ESM_PACKAGES.join('|')})/)(?:@[^/]+/)?[^/]+/(?!.*node_modules/)`],
   testEnvironmentOptions: { customExportConditions: ['@fraudops/source', 'node', 'require', 'default'] },
   testTimeout: 60_000,
 };

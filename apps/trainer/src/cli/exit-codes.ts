@@ -9,6 +9,12 @@ export const ExitCode = {
   invalidData: 3,
   /** A file, model or run that was named does not exist. */
   notFound: 4,
+  /** A Databricks run ended without success (failed, timed out, cancelled, skipped): its error is printed. */
+  runFailed: 5,
+  /** `--timeout` passed while waiting; the run goes on (re-attach with `runs attach <run-id>`). */
+  stillRunning: 6,
+  /** Interrupted (Ctrl-C / SIGINT) while waiting for a run. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -4,6 +4,8 @@ import { registerSimulate } from './simulate.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerTrain } from './train.js';
 import { registerFeatures } from './features.js';
+import { registerDeployJob } from './deploy-job.js';
+import { registerRuns } from './runs.js';
 
 /** Each command registers itself on the program; one line per command file. */
-export const commands: Array<(program: Command) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures];
+export const commands: Array<(program: Command) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures, registerDeployJob, registerRuns];

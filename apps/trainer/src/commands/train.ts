@@ -3,6 +3,7 @@ import { parseThresholdPolicy } from '@fraudops/evaluation';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { createOutput, type CommandOutput } from '../cli/output.js';
 import { runLocalTraining, type LocalTrainOptions, type TrainSummary } from '../pipeline/local-train.js';
+import { addDatabricksTrainingFlags } from '../pipeline/databricks-flags.js';
 import { addTrainingFlags, type TrainingFlags } from './train-options.js';
 
 const EXAMPLES = `
@@ -17,7 +18,7 @@ Examples:
   $ fraudops-train train --data tx.csv --columns tx_datetime=time,customer_id=card,terminal_id=merchant,tx_amount=amount,tx_fraud=is_fraud --threshold-policy cost:5
 
   # on Databricks: features on a SQL warehouse, XGBoost in a job run (see docs/operations.md)
-  $ fraudops-train train --backend databricks --warehouse-id 1234abcd --volume /Volumes/main/fraud/runs
+  $ fraudops-train train --backend databricks --source-table main.fraud.transactions --warehouse-id 1234abcd --volume /Volumes/main/fraud/runs
 
 The new version becomes @champion when it passes the promotion gate against the current champion
 (or when there is none), else @challenger. Every gate rule's result is printed.`;
@@ -86,7 +87,7 @@ export function printTrainSummary(summary: TrainSummary, output: CommandOutput):
     output.line(`validation  ${summary.data.validation.start}…${summary.data.validation.end}: ${summary.data.validation.rows.toLocaleString('en-US')} rows, ${summary.data.validation.frauds} frauds (early stopping)`);
   }
   output.line(`test        ${summary.data.test.start}…${summary.data.test.end}: ${summary.data.test.rows.toLocaleString('en-US')} rows, ${summary.data.test.frauds} frauds`);
-  output.line(`model       ${summary.model.algorithm}, ${summary.model.rounds} ${summary.model.algorithm === 'gbdt' ? 'trees' : 'iterations'}; ONNX parity max |Δ| = ${summary.parity.maxAbsDifference.toExponential(2)}`);
+  output.line(`model       ${summary.model.algorithm}, ${summary.model.rounds} ${summary.model.algorithm === 'logreg' ? 'iterations' : 'trees'}; ONNX parity max |Δ| = ${summary.parity.maxAbsDifference.toExponential(2)}`);
   output.line(`metrics     AUC ROC ${pct(m['auc_roc']?.value)}${ci('auc_roc')}  AP ${pct(m['average_precision']?.value)}${ci('average_precision')}`);
   const cp = Object.keys(m).find((k) => k.startsWith('card_precision_at_'));
   if (cp) output.line(`            ${cp} ${pct(m[cp].value)}${ci(cp)}  brier ${pct(m['brier']?.value)}`);
@@ -111,7 +112,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('Train, evaluate and register a fraud model (locally by default, or as a Databricks job run).')
     .addOption(new Option('--backend <backend>', 'where features and training run').choices(['local', 'databricks']).default('local'));
-  addTrainingFlags(command)
+  addDatabricksTrainingFlags(addTrainingFlags(command))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: TrainingFlags & { backend: 'local' | 'databricks' }) => {
       const output = createOutput(Boolean(flags.json));

@@ -1,0 +1,320 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { build } from 'esbuild';
+import { DatabricksClient, DatabricksSqlEngine } from '@fraudops/databricks';
+import { OnnxScorer } from '@fraudops/modeling';
+import { openRegistry } from '@fraudops/registry';
+import { resolveSimulationParams, simulateTransactions, timeSplit, writeTransactions, type TransactionColumns } from '@fraudops/transactions';
+
+// End to end against the workspace emulator (its own process, built by `nx test trainer`'s dependency on
+// databricks-emulator:build) with the real CLI in its own processes (src/main.ts bundled here by esbuild, so a
+// concurrent `nx build trainer` cannot pull dist/ from under the test; npm packages stay external):
+// deploy-job → train --backend databricks (features on the emulator's SQL warehouse, CSV inputs in a volume,
+// train.py run by the job runner from a pinned Git commit with Debian's XGBoost) → ONNX parity → evaluation,
+// gate, registration in Unity Catalog → OnnxScorer loads models:/fraud-detector@champion. Then a failing task,
+// a run that outlives --timeout and is re-attached, and cancelled runs (runs cancel; Ctrl-C twice).
+
+const ROOT = resolve(__dirname, '../../../..');
+const EMULATOR = join(ROOT, 'tools/databricks-emulator/dist/main.js');
+// Inside the workspace, so that the bundle's external npm packages resolve from its node_modules.
+const BUNDLE_DIR = join(ROOT, 'apps/trainer/test-output', `e2e-cli-${process.pid}`);
+const CLI = join(BUNDLE_DIR, 'main.mjs');
+const GIT_URL = 'https://github.com/acme/fraudops.git';
+const VOLUME = '/Volumes/main/fraud/runs';
+const SOURCE = 'fraud.transactions';
+const REGISTRY = 'databricks-uc://main.fraud?volume=models';
+const SPLIT = ['--train-start', '20', '--train-days', '7', '--delay-days', '7', '--test-days', '7'];
+const FAST = ['--n-estimators', '30', '--bootstrap', '20', '--k', '20', '--threshold-policy', 'budget:20', '--poll-interval', '100ms'];
+
+interface Started {
+  url: string;
+  token: string;
+  volumesRoot: string;
+  sql: { host: string; port: number; path: string; warehouseId: string };
+}
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+
+let dir: string;
+let emulator: ChildProcess;
+let started: Started;
+let commit: string;
+let client: DatabricksClient;
+let columns: TransactionColumns;
+/** The successful launch of the first training test, re-used by the cancellation test. */
+let firstLaunch: { runId: number; runDir: string };
+
+function env(): NodeJS.ProcessEnv {
+  const { DATABRICKS_CONFIG_PROFILE: _p, DATABRICKS_CLIENT_ID: _i, DATABRICKS_CLIENT_SECRET: _s, ...rest } = process.env;
+  return { ...rest, HOME: join(dir, 'home'), DATABRICKS_HOST: started.url, DATABRICKS_TOKEN: started.token, DATABRICKS_WAREHOUSE_ID: started.sql.warehouseId };
+}
+
+const warehouse = () => ['--sql-host', `https://${started.sql.host}:${started.sql.port}`, '--sql-insecure'];
+
+/** Starts the CLI; `onStderrLine` sees its progress as it comes. */
+function spawnCli(args: string[], onStderrLine?: (line: string, child: ChildProcess) => void): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
+    stderr += `${line}\n`;
+    onStderrLine?.(line, child);
+  });
+  const done = new Promise<CliResult>((resolveDone) => child.once('close', (code) => resolveDone({ code, stdout, stderr })));
+  return { child, done };
+}
+
+const cli = (args: string[]) => spawnCli(args).done;
+const json = <T = Record<string, unknown>>(r: CliResult): T => JSON.parse(r.stdout) as T;
+const localPath = (volumePath: string) => join(started.volumesRoot, volumePath.replace(/^\/Volumes\//, ''));
+
+function train(extra: string[]): Promise<CliResult> {
+  return cli(['train', '--backend', 'databricks', '--source-table', SOURCE, '--volume', VOLUME, ...warehouse(), '--registry', REGISTRY, '--git-commit', commit, ...SPLIT, ...FAST, ...extra]);
+}
+
+/** The CLI as `nx build trainer` makes it: workspace libs bundled from their sources, npm packages external. */
+async function bundleCli(): Promise<void> {
+  await build({
+    entryPoints: [join(ROOT, 'apps/trainer/src/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: CLI,
+    conditions: ['@fraudops/source'],
+    banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'npm-packages-external',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@fraudops/') ? undefined : { path: args.path, external: true }));
+        },
+      },
+    ],
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(EMULATOR)) throw new Error(`${EMULATOR} is missing: run through Nx (nx test trainer builds the emulator first).`);
+  await bundleCli();
+  dir = mkdtempSync(join(tmpdir(), 'trainer-databricks-'));
+  mkdirSync(join(dir, 'home'));
+  // The remote the job checks out: this checkout's train.py, committed to a bare repository.
+  const bare = join(dir, 'remote.git');
+  const work = join(dir, 'work');
+  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
+  git(dir, 'clone', '--quiet', bare, work);
+  mkdirSync(join(work, 'apps/trainer/databricks'), { recursive: true });
+  copyFileSync(join(ROOT, 'apps/trainer/databricks/train.py'), join(work, 'apps/trainer/databricks/train.py'));
+  git(work, 'add', '--all');
+  git(work, 'commit', '--quiet', '-m', 'train.py');
+  git(work, 'push', '--quiet', 'origin', 'main');
+  commit = git(work, 'rev-parse', 'HEAD');
+
+  emulator = spawn(process.execPath, [EMULATOR, '--port', '0', '--sql-port', '0', '--no-seed', '--json', '--tick-ms', '5', '--data-dir', join(dir, 'workspace'), '--git-remote', `${GIT_URL}=${bare}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const firstLine = await new Promise<string>((resolveLine, reject) => {
+    createInterface({ input: emulator.stdout as NodeJS.ReadableStream }).once('line', resolveLine);
+    emulator.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
+  });
+  started = JSON.parse(firstLine) as Started;
+  client = DatabricksClient.fromEnvironment({ host: started.url, token: started.token, env: {} });
+
+  // A small simulated world, loaded into the warehouse (DuckDB behind the emulator reads the Parquet file).
+  columns = simulateTransactions(resolveSimulationParams({ customers: 250, terminals: 500, days: 42 }));
+  const parquet = join(dir, 'transactions.parquet');
+  await writeTransactions(parquet, columns);
+  const engine = new DatabricksSqlEngine({ host: `https://${started.sql.host}:${started.sql.port}`, httpPath: started.sql.path, token: started.token, checkServerCertificate: false });
+  try {
+    await engine.query('CREATE SCHEMA IF NOT EXISTS fraud');
+    await engine.query(`CREATE TABLE ${SOURCE} AS SELECT * FROM read_parquet('${parquet}')`);
+  } finally {
+    await engine.close();
+  }
+}, 120_000);
+
+afterAll(async () => {
+  if (emulator && emulator.exitCode === null) {
+    const exited = new Promise((r) => emulator.once('exit', r));
+    emulator.kill('SIGTERM');
+    await exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  rmSync(BUNDLE_DIR, { recursive: true, force: true });
+});
+
+describe('fraudops-train deploy-job', () => {
+  it('creates the job pinned to a commit, then resets the same job (idempotent by name)', async () => {
+    const args = ['deploy-job', '--git-url', GIT_URL, '--git-commit', commit, '--json'];
+    const first = await cli(args);
+    expect(first.code).toBe(0);
+    const created = json<{ jobId: number; action: string; url: string }>(first);
+    expect(created).toMatchObject({ action: 'created', url: `${started.url}/jobs/${created.jobId}` });
+    const second = json<{ jobId: number; action: string }>(await cli(args));
+    expect(second).toMatchObject({ action: 'reset', jobId: created.jobId });
+
+    const job = await client.jobs.get(created.jobId);
+    expect(job.settings.git_source).toEqual({ git_url: GIT_URL, git_provider: 'gitHub', git_commit: commit });
+    expect(job.settings.tasks?.[0].spark_python_task).toMatchObject({ python_file: 'apps/trainer/databricks/train.py', source: 'GIT' });
+    expect(job.settings.tasks?.[0].environment_key).toBe('train');
+    const names: string[] = [];
+    for await (const j of client.jobs.list({ name: 'fraudops-train' })) names.push(String(j.job_id));
+    expect(names).toEqual([String(created.jobId)]);
+  });
+});
+
+describe('fraudops-train train --backend databricks', () => {
+  it('computes features on the warehouse, runs train.py as a job, converts, evaluates and registers the champion', async () => {
+    const result = await train(['--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const summary = json<{
+      model: { name: string; version: number; uri: string; algorithm: string; rounds: number };
+      alias: string;
+      metrics: Record<string, { value: number }>;
+      parity: { maxAbsDifference: number; rows: number };
+      data: { test: { rows: number; frauds: number } };
+      databricks: { runId: number; input: string; runDir: string; state: string; url: string };
+      gate: { applied: boolean };
+    }>(result);
+    expect(summary.databricks).toMatchObject({ input: 'files', state: 'TERMINATED/SUCCESS' });
+    firstLaunch = summary.databricks;
+    expect(summary.databricks.url).toContain(`/run/${summary.databricks.runId}`);
+    expect(summary.model).toMatchObject({ name: 'fraud-detector', version: 1, algorithm: 'xgboost' });
+    expect(summary.model.rounds).toBeGreaterThan(0);
+    expect(summary.alias).toBe('champion');
+    expect(summary.gate.applied).toBe(false);
+    expect(summary.parity.maxAbsDifference).toBeLessThanOrEqual(1e-6);
+    expect(summary.metrics['auc_roc'].value).toBeGreaterThan(0.6);
+
+    // The test window is the handbook's: days 34–40 without the cards known compromised by then —
+    // exactly the rows the local split keeps, and the rows the run predicted.
+    const local = timeSplit(columns, { trainStart: 20, trainDays: 7, delayDays: 7, testDays: 7 });
+    const expectedIds = Array.from(local.test, (row) => columns.transactionId[row]).sort((a, b) => a - b);
+    const predictions = readFileSync(localPath(`${summary.databricks.runDir}/predictions.csv`), 'utf8').trim().split('\n');
+    expect(predictions[0]).toBe('transaction_id,customer_id,tx_datetime,amount,label,score');
+    const predictedIds = predictions.slice(1).map((line) => Number(line.split(',')[0])).sort((a, b) => a - b);
+    expect(predictedIds).toEqual(expectedIds);
+    expect(summary.parity.rows).toBe(expectedIds.length);
+    expect(summary.data.test.rows).toBe(expectedIds.length);
+
+    // The run recorded the pinned commit; the model card names it; the scorer loads the champion.
+    const runMetrics = JSON.parse(readFileSync(localPath(`${summary.databricks.runDir}/metrics.json`), 'utf8')) as Record<string, unknown>;
+    expect(runMetrics['git_commit']).toBe(commit);
+    const registry = openRegistry(REGISTRY, { databricks: client });
+    const champion = await registry.loadModel('models:/fraud-detector@champion');
+    expect(champion.version).toBe(1);
+    expect(champion.card.gitSha).toBe(commit);
+    expect(champion.card.model.algorithm).toBe('xgboost');
+    expect(champion.card.featureSpec.features).toHaveLength(15);
+    const scorer = await OnnxScorer.load(champion.onnx, { featureSpecHash: champion.card.featureSpec.hash, featureCount: 15 });
+    try {
+      const { probability } = await scorer.score(new Float32Array(15 * 2));
+      expect(probability).toHaveLength(2);
+      expect(probability[0]).toBeGreaterThan(0);
+      expect(probability[0]).toBeLessThan(1);
+    } finally {
+      await scorer.release();
+    }
+  });
+
+  it('--no-wait returns the run; the same --idempotency-token finds it again; attach prints a failed task\'s error and traceback (exit 5)', async () => {
+    const token = `failing-${process.pid}`;
+    const failing = ['--no-wait', '--idempotency-token', token, '--xgb-params', '{"max_depth": -1}'];
+    const launched = await train([...failing, '--json']);
+    expect(launched.code).toBe(0);
+    const { databricks, attach } = json<{ databricks: { runId: number; url: string }; attach: string }>(launched);
+    expect(attach).toBe(`fraudops-train runs attach ${databricks.runId}`);
+    expect(databricks.url).toContain(`/run/${databricks.runId}`);
+
+    const repeated = await train(failing);
+    expect(repeated.code).toBe(0);
+    expect(repeated.stderr).toContain('was prepared before (same --idempotency-token): re-using its inputs');
+    expect(repeated.stderr).not.toContain('computing 15 features');
+    expect(repeated.stdout).toContain(`run         ${databricks.runId} started`);
+
+    const attached = await cli(['runs', 'attach', String(databricks.runId), ...warehouse(), '--poll-interval', '100ms']);
+    expect(attached.code).toBe(5);
+    expect(attached.stderr).toMatch(new RegExp(`run ${databricks.runId} ended TERMINATED/FAILED`));
+    expect(attached.stderr).toContain('Traceback (most recent call last):');
+    expect(attached.stderr).toContain('XGBoostError: value -1 for Parameter max_depth');
+    expect(attached.stderr).toMatch(/error: Databricks run \d+ did not succeed/);
+  });
+
+  it('stops waiting at --timeout (exit 6, the run goes on) and runs attach finishes the launch', async () => {
+    const waited = await train(['--timeout', '1ms']);
+    expect(waited.code).toBe(6);
+    const runId = Number(/runs attach (\d+)/.exec(waited.stderr)?.[1]);
+    expect(runId).toBeGreaterThan(0);
+
+    const attached = await cli(['runs', 'attach', String(runId), ...warehouse(), '--poll-interval', '100ms', '--json']);
+    expect(attached.stderr).toBe('');
+    expect(attached.code).toBe(0);
+    const summary = json<{ model: { version: number }; alias: string; gate: { applied: boolean; rules: unknown[] }; databricks: { runId: number } }>(attached);
+    expect(summary.databricks.runId).toBe(runId);
+    expect(summary.model.version).toBe(2);
+    expect(summary.gate.applied).toBe(true);
+    expect(summary.gate.rules).toHaveLength(3);
+    const aliases = await openRegistry(REGISTRY, { databricks: client }).aliases('fraud-detector');
+    expect(aliases[summary.alias]).toBe(2);
+  });
+
+  it('cancels a run: a second Ctrl-C while waiting (non-TTY), and runs cancel', async () => {
+    // Runs of the job on the first launch's inputs, with so many rounds (no early stopping) that only a
+    // cancellation ends them.
+    const manifest = JSON.parse(readFileSync(localPath(`${firstLaunch.runDir}/launch.json`), 'utf8')) as { parameters: Record<string, string> };
+    const long = { ...manifest.parameters, num_boost_round: '500000', early_stopping_rounds: '0', validation_table: '' };
+    const jobId = (await client.jobs.getRun(firstLaunch.runId)).job_id as number;
+
+    // Ctrl-C twice while `runs attach` waits: the first says what the second does, the second cancels.
+    const first = await client.jobs.runNow({ job_id: jobId, job_parameters: long });
+    let interrupts = 0;
+    const attach = spawnCli(['runs', 'attach', String(first.run_id), ...warehouse(), '--poll-interval', '100ms'], (line, child) => {
+      if ((interrupts === 0 && line.includes(`run ${first.run_id}: http`)) || (interrupts === 1 && line.includes('Interrupt again'))) {
+        interrupts++;
+        child.kill('SIGINT');
+      }
+    });
+    const interrupted = await attach.done;
+    expect(interrupted.stderr).toContain('Interrupt again to CANCEL it');
+    expect(interrupted.stderr).toMatch(new RegExp(`error: interrupted: run ${first.run_id} was cancelled \\(TERMINATED/CANCELED`));
+    expect(interrupted.code).toBe(130);
+    expect((await client.jobs.getRun(first.run_id)).state.result_state).toBe('CANCELED');
+
+    // runs cancel stops another; attaching to it then reports the cancellation (exit 5).
+    const second = await client.jobs.runNow({ job_id: jobId, job_parameters: long });
+    const cancelled = await cli(['runs', 'cancel', String(second.run_id), '--poll-interval', '100ms', '--json']);
+    expect(cancelled.code).toBe(0);
+    expect(json(cancelled)).toMatchObject({ runId: second.run_id, cancelled: true, state: { result_state: 'CANCELED' } });
+    const again = await cli(['runs', 'attach', String(second.run_id), ...warehouse()]);
+    expect(again.code).toBe(5);
+    expect(again.stderr).toContain(`run ${second.run_id} ended TERMINATED/CANCELED`);
+
+    const listed = json<{ runs: Array<{ runId: number; state: { result_state?: string } }> }>(await cli(['runs', 'list', '--json']));
+    expect(listed.runs.find((r) => r.runId === first.run_id)?.state.result_state).toBe('CANCELED');
+    expect(listed.runs.find((r) => r.runId === second.run_id)?.state.result_state).toBe('CANCELED');
+    expect(listed.runs.find((r) => r.runId === firstLaunch.runId)?.state.result_state).toBe('SUCCESS');
+  });
+
+  it('refuses local-only flags and a missing --source-table with exit 2', async () => {
+    const local = await cli(['train', '--backend', 'databricks', '--data', 'x.csv', '--source-table', SOURCE, '--volume', VOLUME]);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain('--data does not apply to --backend databricks');
+    const missing = await cli(['train', '--backend', 'databricks', '--volume', VOLUME]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('needs --source-table');
+  });
+});

@@ -1,0 +1,68 @@
+import {
+  DatabricksClient,
+  DatabricksConfigError,
+  DatabricksError,
+  DatabricksSqlEngine,
+  isNotFound,
+  sqlEngineOptionsFromConfig,
+} from '@fraudops/databricks';
+import { CliError, ExitCode } from '../cli/exit-codes.js';
+import type { ConnectionFlags } from './databricks-flags.js';
+
+const PRODUCT = 'fraudops-train/0.0.1';
+
+/** The workspace client: --profile, else DATABRICKS_HOST / _TOKEN / _CLIENT_ID + _SECRET, else ~/.databrickscfg. */
+export function openWorkspace(flags: ConnectionFlags): DatabricksClient {
+  try {
+    return DatabricksClient.fromEnvironment({ ...(flags.profile ? { profile: flags.profile } : {}), product: PRODUCT });
+  } catch (error) {
+    throw asCliError(error);
+  }
+}
+
+/**
+ * The SQL warehouse of the workspace (`--warehouse-id`, else DATABRICKS_WAREHOUSE_ID or the profile's
+ * `warehouse_id`). `--sql-host` points at a warehouse served elsewhere (the local emulator's own port), and
+ * `--sql-insecure` accepts its self-signed certificate.
+ */
+export function openWarehouse(client: DatabricksClient, flags: ConnectionFlags): DatabricksSqlEngine {
+  const warehouseId = flags.warehouseId ?? client.config.warehouseId;
+  if (!warehouseId) {
+    throw new CliError('no SQL warehouse: pass --warehouse-id, or set DATABRICKS_WAREHOUSE_ID (or warehouse_id in the profile)', ExitCode.usage);
+  }
+  try {
+    const options = sqlEngineOptionsFromConfig(client.config, { warehouseId });
+    return new DatabricksSqlEngine({
+      ...options,
+      ...(flags.sqlHost ? { host: flags.sqlHost } : {}),
+      ...(flags.sqlInsecure ? { checkServerCertificate: false } : {}),
+    });
+  } catch (error) {
+    throw asCliError(error);
+  }
+}
+
+/** A Databricks failure as a message for the user and an exit code (configuration → 2, missing → 4, else 1). */
+export function asCliError(error: unknown): unknown {
+  if (error instanceof CliError || !(error instanceof DatabricksError)) return error;
+  if (error instanceof DatabricksConfigError) return new CliError(error.message, ExitCode.usage);
+  const where = error.endpoint ? ` (${error.endpoint})` : '';
+  return new CliError(`Databricks: ${error.message}${where}`, isNotFound(error) ? ExitCode.notFound : ExitCode.failure);
+}
+
+/** Runs `work`, turning Databricks errors into CLI errors. */
+export async function databricksCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asCliError(error);
+  }
+}
+
+/** A file of a volume as text (model.json, predictions.csv, launch.json are small). */
+export async function downloadText(client: DatabricksClient, path: string): Promise<string> {
+  const { body } = await client.files.download(path);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
+}
