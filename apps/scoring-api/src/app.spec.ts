@@ -99,7 +99,7 @@ describe('scoring-api over HTTP', () => {
         expect(reply.body.model).toEqual({ name: 'fraud-detector', version: seeded.version });
         answers.push(...reply.body.results);
       }
-      const threshold = server.service.champion.model?.threshold.value;
+      const threshold = server.service.champion.model?.threshold.value ?? Number.NaN;
       expect(answers.map((a) => a.transaction_id)).toEqual(stream.map((t) => t.transaction_id));
       answers.forEach((a, i) => {
         expect(a.probability).toBe(expected[i]);
@@ -259,7 +259,7 @@ describe('scoring-api over HTTP', () => {
     });
 
     it('maps body problems to 400, 413 and 415 without echoing values', async () => {
-      const secret = '4929-1234-5678-9012';
+      const secret = 'CARD-4929-1234-5678-9012';
       const invalid = await post('/v1/score', { transactions: [{ transaction_id: 1, tx_datetime: secret, customer_id: -1, terminal_id: 2, tx_amount: secret }] });
       expect(invalid.status).toBe(400);
       expect(invalid.body.error.code).toBe('INVALID_REQUEST');
@@ -268,7 +268,7 @@ describe('scoring-api over HTTP', () => {
         { path: 'transactions[0].customer_id', problem: 'must be a non-negative integer (or a non-empty string id)' },
         { path: 'transactions[0].tx_amount', problem: 'must be a finite number ≥ 0' },
       ]);
-      expect(JSON.stringify(invalid.body)).not.toContain('4929');
+      expect(JSON.stringify(invalid.body)).not.toContain('CARD-4929');
       expect(invalid.body.error.request_id).toBe(invalid.headers.get('x-request-id'));
 
       const missing = await post('/v1/score', { transactions: [{ transaction_id: 1, tx_datetime: START, customer_id: 1, terminal_id: 2 }] });

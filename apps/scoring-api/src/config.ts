@@ -42,6 +42,11 @@ export interface ScoringConfig {
    * the newest time, because the online state needs time order. Older ones get 422 OUT_OF_ORDER. @defaultValue 300
    */
   lateToleranceSeconds: number;
+  /**
+   * How far (seconds) ahead of the server clock a transaction may be dated. One far-future transaction
+   * would otherwise make every later one "late". @defaultValue 86400
+   */
+  maxFutureSeconds: number;
   /** Grace period for in-flight requests on shutdown. @defaultValue 10000 */
   shutdownTimeoutMs: number;
   /** onnxruntime intra-op threads per model. @defaultValue 1 */
@@ -112,6 +117,7 @@ const envSchema = z
     MONITORING_WINDOW: integer(100, 10_000_000, 10_000),
     ANSWER_CACHE_SIZE: integer(0, 100_000_000, 200_000),
     LATE_TOLERANCE_S: integer(0, 86_400 * 365, 300),
+    MAX_FUTURE_S: integer(0, 86_400 * 36_500, 86_400),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
     ONNX_THREADS: integer(1, 256, 1),
     LOG_LEVEL: optionalText
@@ -150,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     monitoringWindow: e.MONITORING_WINDOW,
     answerCacheSize: e.ANSWER_CACHE_SIZE,
     lateToleranceSeconds: e.LATE_TOLERANCE_S,
+    maxFutureSeconds: e.MAX_FUTURE_S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     onnxThreads: e.ONNX_THREADS,
     logLevel: e.LOG_LEVEL,

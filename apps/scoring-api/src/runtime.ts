@@ -40,7 +40,7 @@ export const contractAdapter: TransactionAdapter<Transaction> = {
 };
 
 export async function createRuntime(config: ScoringConfig): Promise<Runtime> {
-  const features = new OnlinePipeline<Transaction>(baselineFeatureSpec, contractAdapter);
+  const features = new OnlinePipeline<Transaction>(baselineFeatureSpec, contractAdapter, config.lateToleranceSeconds);
   let models: ModelSource;
   try {
     models = new RegistryModelSource({ registry: openModelRegistry(config.registry), spec: features.spec, onnxThreads: config.onnxThreads });

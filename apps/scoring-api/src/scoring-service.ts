@@ -19,7 +19,7 @@ export interface ScoringServiceOptions<T> {
   chunkRows: number;
   monitoringWindow: number;
   answerCacheSize: number;
-  lateToleranceSeconds: number;
+  maxFutureSeconds: number;
   metrics: ServiceMetrics;
   logger: Logger;
 }
@@ -79,6 +79,9 @@ export class ScoringService<T> {
   private draining = false;
   private shadowBacklog = 0;
   private shadowSkipped = 0;
+  /** Label-bound children: observing per row must not hash the labels per row. */
+  private readonly championScores: ReturnType<ServiceMetrics['scores']['labels']>;
+  private readonly challengerScores: ReturnType<ServiceMetrics['scores']['labels']>;
 
   constructor(private readonly options: ScoringServiceOptions<T>) {
     const onDisposeError = (error: unknown, model: ServedModel) =>
@@ -88,6 +91,8 @@ export class ScoringService<T> {
     this.recent = new RecentWindow(options.monitoringWindow, options.features.spec.features.length);
     this.labelled = new LabelledWindow(options.monitoringWindow);
     this.answers = new AnswerMemory(options.answerCacheSize);
+    this.championScores = options.metrics.scores.labels({ role: 'champion' });
+    this.challengerScores = options.metrics.scores.labels({ role: 'challenger' });
   }
 
   get features(): FeaturePipeline<T> {
@@ -168,7 +173,7 @@ export class ScoringService<T> {
       const fresh = new Uint8Array(n);
 
       await this.stateLock.runExclusive(async () => {
-        this.checkBatch(transactions, keys, times, order);
+        this.checkBatch(transactions, keys, times);
         for (let k = 0; k < n; k++) {
           if (k > 0 && k % chunkRows === 0) await yieldToEventLoop();
           const i = order[k];
@@ -176,7 +181,7 @@ export class ScoringService<T> {
           if (known?.answer) earlier[i] = known.answer;
           else if (known?.vector) vectors.set(known.vector, i * width);
           else {
-            if (pipeline.vectorize(transactions[i], vectors, i * width)) fresh[i] = 1;
+            if (this.vectorizeAt(i, transactions[i], vectors)) fresh[i] = 1;
             this.answers.remember(keys[i], transactions[i], vectors.slice(i * width, (i + 1) * width));
           }
         }
@@ -200,7 +205,7 @@ export class ScoringService<T> {
         if (fresh[i]) {
           freshCount++;
           if (decision === 'alert') alerts++;
-          metrics.scores.observe({ role: 'champion' }, probability);
+          this.championScores.observe(probability);
         }
       }
       metrics.batchSize.observe({ endpoint: 'score' }, n);
@@ -214,27 +219,37 @@ export class ScoringService<T> {
     }
   }
 
-  /**
-   * Checks a batch before anything is recorded: its earliest transaction is within the late tolerance of the
-   * state's newest, and no id comes back with other fields (against memory or within the batch).
-   */
-  private checkBatch(transactions: readonly T[], keys: string[], times: Float64Array, order: number[]): void {
-    const pipeline = this.options.features;
-    let earliest = -1;
-    for (const i of order) {
-      if (!this.answers.get(keys[i])) {
-        earliest = i;
-        break;
+  /** `vectorize`, with the request path named when the transaction is refused. */
+  private vectorizeAt(index: number, transaction: T, vectors: Float32Array): boolean {
+    try {
+      return this.options.features.vectorize(transaction, vectors, index * this.options.features.spec.features.length);
+    } catch (error) {
+      if (error instanceof ScoringError && error.code === 'OUT_OF_ORDER') {
+        throw new ScoringError('OUT_OF_ORDER', `transactions[${index}]: ${error.message} The online state takes transactions in time order.`, [
+          { path: `transactions[${index}].tx_datetime`, problem: 'is too far behind the newest transaction scored' },
+        ]);
       }
+      if (error instanceof ScoringError && error.details.length === 0) {
+        throw new ScoringError(error.code, `transactions[${index}]: ${error.message}`, [{ path: `transactions[${index}]`, problem: error.message }]);
+      }
+      throw error;
     }
-    const oldestAccepted = pipeline.newestTime - this.options.lateToleranceSeconds;
-    if (earliest >= 0 && times[earliest] < oldestAccepted) {
-      throw new ScoringError(
-        'OUT_OF_ORDER',
-        `transactions[${earliest}] is more than ${this.options.lateToleranceSeconds} s older than the newest transaction scored; ` +
-          'the online state takes transactions in time order.',
-        [{ path: `transactions[${earliest}].tx_datetime`, problem: `is more than ${this.options.lateToleranceSeconds} s behind the newest transaction` }],
-      );
+  }
+
+  /**
+   * Checks a batch before anything is recorded: datetimes in range, and no id that comes back with other
+   * fields (against memory or within the batch). Lateness is checked as the batch is applied in time order:
+   * the earliest transaction goes first, so a late one stops the batch before anything is recorded.
+   */
+  private checkBatch(transactions: readonly T[], keys: string[], times: Float64Array): void {
+    const pipeline = this.options.features;
+    const latest = Date.now() / 1000 + this.options.maxFutureSeconds;
+    for (let i = 0; i < times.length; i++) {
+      if (!(times[i] >= 0 && times[i] <= latest)) {
+        throw new ScoringError('INVALID_REQUEST', `transactions[${i}].tx_datetime is before 1970 or more than ${this.options.maxFutureSeconds} s in the future.`, [
+          { path: `transactions[${i}].tx_datetime`, problem: `must be from 1970 to at most ${this.options.maxFutureSeconds} s ahead of the server clock` },
+        ]);
+      }
     }
     const firstInBatch = new Map<string, number>();
     for (let i = 0; i < transactions.length; i++) {
@@ -397,7 +412,7 @@ export class ScoringService<T> {
     try {
       const scores = await this.scoreInChunks(lease.model, vectors, rows);
       this.recent.attachChallenger(first, scores);
-      for (let i = 0; i < rows; i++) this.options.metrics.scores.observe({ role: 'challenger' }, scores[i]);
+      for (let i = 0; i < rows; i++) this.challengerScores.observe(scores[i]);
     } catch (error) {
       this.options.logger.warn({ err: error, challenger: ref(lease.model) }, 'challenger scoring failed');
     } finally {

@@ -42,7 +42,7 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
     chunkRows: config.chunkRows,
     monitoringWindow: config.monitoringWindow,
     answerCacheSize: config.answerCacheSize,
-    lateToleranceSeconds: config.lateToleranceSeconds,
+    maxFutureSeconds: config.maxFutureSeconds,
     metrics,
     logger,
   });

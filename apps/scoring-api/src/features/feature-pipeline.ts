@@ -28,9 +28,10 @@ export interface FeaturePipeline<T> {
   /** The newest transaction time in the state (seconds), or -Infinity when it is empty. */
   readonly newestTime: number;
   /**
-   * Writes the transaction's feature vector into `out` at `offset` and adds it to the state. A transaction
-   * older than `newestTime` is taken as happening at `newestTime` (the state needs time order). Returns
-   * false when the state already held the id (its stored vector is written; nothing is counted twice).
+   * Writes the transaction's feature vector into `out` at `offset` and adds it to the state. A slightly late
+   * transaction is taken as happening at `newestTime` (the state needs time order); a much later one throws
+   * `ScoringError('OUT_OF_ORDER')` with nothing recorded. Returns false when the state already held the id
+   * (its stored vector is written; nothing is counted twice).
    */
   vectorize(transaction: T, out: Float32Array, offset: number): boolean;
   /** Applies a fraud label to an earlier transaction (id in canonical form, from `keyOfId`). */

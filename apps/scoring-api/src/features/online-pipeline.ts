@@ -19,20 +19,27 @@ export interface TransactionAdapter<T> {
   stateId(id: string | number): number;
 }
 
+/** Late transactions whose clamped time is remembered (so a retry matches), at most this many. */
+const LATE_MEMORY = 100_000;
+
 /**
  * {@link FeaturePipeline} over the features library's `OnlineFeatureState`. Same-second transactions are
- * taken in arrival order (request ids are not monotonic across clients), and a transaction older than the
- * newest one is taken at the newest time — the service has already bounded how late it may be.
+ * taken in arrival order (request ids are not monotonic across clients). A transaction older than the
+ * newest one is taken at the newest time when it lags by at most `lateToleranceSeconds`, and refused
+ * (`OUT_OF_ORDER`, nothing recorded) beyond that — unless the state already holds it (a retry).
  */
 export class OnlinePipeline<T> implements FeaturePipeline<T> {
   readonly spec: FeatureSpecIdentity;
   private state: OnlineFeatureState;
   private newestSeconds = Number.NEGATIVE_INFINITY;
   private readonly scratch: Float64Array;
+  /** State id → the (newest) time a late transaction was recorded at. */
+  private readonly lateTimes = new Map<number, number>();
 
   constructor(
     private readonly featureSpec: FeatureSpec,
     private readonly adapter: TransactionAdapter<T>,
+    private readonly lateToleranceSeconds = 300,
   ) {
     this.state = new OnlineFeatureState(featureSpec, { tieOrder: 'arrival' });
     this.spec = { name: featureSpec.name, hash: this.state.specHash, features: featureNames(featureSpec) };
@@ -71,7 +78,29 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
 
   vectorize(transaction: T, out: Float32Array, offset: number): boolean {
     const tx = this.adapter.toOnline(transaction);
-    const time = Math.max(tx.txDatetime, this.newestSeconds);
+    const late = this.lateTimes.get(tx.transactionId);
+    let fresh: boolean;
+    if (late !== undefined || tx.txDatetime >= this.newestSeconds) {
+      fresh = this.consume(tx, late ?? tx.txDatetime);
+    } else {
+      try {
+        // At its own time: a retry of a held transaction is recognised; a new one is out of order.
+        fresh = this.consume(tx, tx.txDatetime);
+      } catch (error) {
+        if (!(error instanceof FeaturesError && error.code === 'OUT_OF_ORDER')) throw error;
+        if (tx.txDatetime < this.newestSeconds - this.lateToleranceSeconds) {
+          throw new ScoringError('OUT_OF_ORDER', `A transaction is more than ${this.lateToleranceSeconds} s older than the newest transaction scored.`);
+        }
+        fresh = this.consume(tx, this.newestSeconds);
+        this.lateTimes.set(tx.transactionId, this.newestSeconds);
+        if (this.lateTimes.size > LATE_MEMORY) this.lateTimes.delete(this.lateTimes.keys().next().value as number);
+      }
+    }
+    for (let f = 0; f < this.scratch.length; f++) out[offset + f] = this.scratch[f];
+    return fresh;
+  }
+
+  private consume(tx: OnlineTransaction, time: number): boolean {
     let fresh: boolean;
     try {
       fresh = this.state.processInto(tx.transactionId, time, tx.customerId, tx.terminalId, tx.txAmount, this.scratch);
@@ -79,10 +108,13 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
       if (error instanceof FeaturesError && error.code === 'CONFLICTING_DUPLICATE') {
         throw new ScoringError('CONFLICTING_TRANSACTION', 'A transaction_id was reused for a transaction with different fields.');
       }
+      if (error instanceof FeaturesError && error.code === 'INVALID_TRANSACTION') {
+        // The library's message carries the values; ours names the rule only.
+        throw new ScoringError('INVALID_REQUEST', 'A transaction has a datetime or amount the online state cannot take (non-finite or out of range).');
+      }
       throw error;
     }
     if (time > this.newestSeconds) this.newestSeconds = time;
-    for (let f = 0; f < this.scratch.length; f++) out[offset + f] = this.scratch[f];
     return fresh;
   }
 

@@ -34,7 +34,14 @@ export function bodyParserError(error: unknown, limitBytes: number): ScoringErro
       return new ScoringError('INVALID_REQUEST', 'The request was aborted before its body was complete.');
     case 'request.size.invalid':
       return new ScoringError('INVALID_REQUEST', 'The request body length does not match Content-Length.');
-    default:
+    default: {
+      // Other client-side read failures (a gzip body that does not inflate, …) come as http-errors 4xx.
+      const status = (error as { status?: unknown; expose?: unknown } | null)?.status;
+      const exposed = (error as { expose?: unknown } | null)?.expose === true;
+      if (exposed && typeof status === 'number' && status >= 400 && status < 500) {
+        return new ScoringError('INVALID_REQUEST', 'The request body could not be read (is its Content-Encoding right?).');
+      }
       return undefined;
+    }
   }
 }

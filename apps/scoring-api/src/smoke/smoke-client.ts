@@ -115,7 +115,7 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
     expect('score', reply.body.results?.length === 3, 'expected 3 results');
     for (const [i, result] of (reply.body.results as Array<Record<string, unknown>>).entries()) {
       const p = result.probability as number;
-      expect('score', result.transaction_id === String(transactions[i].transaction_id), 'results out of request order');
+      expect('score', result.transaction_id === transactions[i].transaction_id, 'results out of request order');
       expect('score', p >= 0 && p <= 1, `probability ${p} outside [0, 1]`);
       expect('score', result.decision === (p >= threshold ? 'alert' : 'pass'), 'decision does not follow the threshold');
     }
@@ -139,7 +139,7 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
     });
     expect('feedback', reply.status === 200, `answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     expect('feedback', reply.body.applied === 2, `applied ${reply.body.applied}, expected 2`);
-    expect('feedback', JSON.stringify(reply.body.unknown) === JSON.stringify([String(unknownId)]), 'the unknown id was not reported');
+    expect('feedback', JSON.stringify(reply.body.unknown) === JSON.stringify([unknownId]), 'the unknown id was not reported');
   });
 
   await step('open inference protocol', async () => {
@@ -176,19 +176,7 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
       options.log('--  reload skipped: no admin token given');
       return;
     }
-    const registry = new LocalRegistry(options.registry);
-    const current = await registry.loadModel(`models:/${name}/${version}`);
-    const registered = await registry.register({
-      name,
-      onnx: current.onnx,
-      card: draftOf(current.card, `smoke-test copy of version ${version}`),
-      reports: {
-        html: new TextDecoder().decode(await registry.readArtifact(name, version, 'report.html')),
-        markdown: new TextDecoder().decode(await registry.readArtifact(name, version, 'report.md')),
-      },
-    });
-    next = registered.version;
-    await registry.setAlias(name, 'champion', next, { reason: 'scoring-api smoke check' });
+    next = await copyToChampion(options.registry, options.registry, name, version, 'scoring-api smoke check: admin reload');
     const admin = { authorization: `Bearer ${options.adminToken}` };
     const reply = await call('POST', '/admin/reload', undefined, admin);
     expect('reload', reply.status === 200, `answered ${reply.status}: ${JSON.stringify(reply.body)}`);
@@ -217,6 +205,25 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
     }
   });
   return { steps };
+}
+
+/**
+ * Registers a copy of `version` from one registry as a new version in another (or the same) and points
+ * `@champion` at it: a genuinely new version for a service to pick up. Returns the new version number.
+ */
+export async function copyToChampion(from: string, to: string, name: string, version: number, reason: string): Promise<number> {
+  const source = new LocalRegistry(from);
+  const target = new LocalRegistry(to);
+  const current = await source.loadModel(`models:/${name}/${version}`);
+  const text = async (file: 'report.html' | 'report.md') => new TextDecoder().decode(await source.readArtifact(name, version, file));
+  const registered = await target.register({
+    name,
+    onnx: current.onnx,
+    card: draftOf(current.card, `copy of ${current.uri} (${reason})`),
+    reports: { html: await text('report.html'), markdown: await text('report.md') },
+  });
+  await target.setAlias(name, 'champion', registered.version, { reason });
+  return registered.version;
 }
 
 /** What `register` takes back from a stored card: everything but what the registry fills in. */

@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalRegistry } from '@fraudops/registry';
-import { driveSmoke, draftOf, SmokeFailure } from './smoke-client.js';
+import { copyToChampion, driveSmoke, SmokeFailure } from './smoke-client.js';
 import { seedChampion } from './seed-champion.js';
 
-const USAGE = `Usage: node apps/scoring-api/dist/smoke.js <command> [options]
+const USAGE = `Usage: node apps/scoring-api/dist/smoke/smoke.js <command> [options]
 
 The scoring-api deployment check: can the built service load a champion and be interacted with?
 
 Commands:
   run     (what \`nx run scoring-api:smoke\` does) install the pruned dist/ into a temporary directory
-          from its own lock file, start it with a local champion, drive the client, stop it gracefully
+          from its own lock file, start it with a local champion, drive the client, reload on SIGHUP,
+          stop it gracefully
   seed    train a small champion and register it:  seed --registry <dir>
   drive   drive a running service:  drive --url <url> --registry <dir> [--api-key K] [--admin-token T]
 
@@ -28,8 +29,8 @@ Options:
 
 Examples:
   npx nx run scoring-api:smoke
-  node apps/scoring-api/dist/smoke.js seed --registry /tmp/registry
-  node apps/scoring-api/dist/smoke.js drive --url http://127.0.0.1:8080 --registry /tmp/registry --admin-token "$ADMIN_TOKEN"`;
+  node apps/scoring-api/dist/smoke/smoke.js seed --registry /tmp/registry
+  node apps/scoring-api/dist/smoke/smoke.js drive --url http://127.0.0.1:8080 --registry /tmp/registry --admin-token "$ADMIN_TOKEN"`;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -89,11 +90,12 @@ async function runSmoke(dist: string, sourceRegistry: string): Promise<number> {
   const registry = join(work, 'registry');
   let child: ChildProcess | undefined;
   try {
-    log(`install the pruned build in ${app} (npm ci --omit=dev, offline)`);
+    log(`install the pruned build in ${app} (npm ci --omit=dev from its own lock file, npm cache first)`);
     for (const entry of ['main.js', 'package.json', 'package-lock.json', 'workspace_modules']) {
       if (existsSync(join(dist, entry))) cpSync(join(dist, entry), join(app, entry), { recursive: true });
     }
-    const install = spawnSync('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    // --prefer-offline: tarballs and metadata from the npm cache when present, the registry otherwise.
+    const install = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
       cwd: app,
       env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
       encoding: 'utf8',
@@ -124,6 +126,17 @@ async function runSmoke(dist: string, sourceRegistry: string): Promise<number> {
     log(`started the pruned build: ${url}`);
     const { steps } = await driveSmoke({ url, registry, apiKey, adminToken, log });
 
+    // An operator's other way to reload: SIGHUP to the process.
+    const serving = await modelVersion(url, apiKey);
+    const promoted = await copyToChampion(registry, registry, 'fraud-detector', serving, 'scoring-api smoke check: SIGHUP');
+    child.kill('SIGHUP');
+    const deadline = Date.now() + 15_000;
+    while ((await modelVersion(url, apiKey)) !== promoted) {
+      if (Date.now() > deadline) throw new SmokeFailure('SIGHUP reload', `still serving version ${serving} 15 s after SIGHUP (expected ${promoted})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    log(`ok  SIGHUP reloaded version ${serving} → ${promoted}`);
+
     const exit = new Promise<number | null>((done) => child?.once('exit', (code) => done(code)));
     child.kill('SIGTERM');
     const code = await exit;
@@ -131,7 +144,7 @@ async function runSmoke(dist: string, sourceRegistry: string): Promise<number> {
     if (code !== 0) throw new SmokeFailure('shutdown', `the service exited with ${code} on SIGTERM`);
     if (!existsSync(join(work, 'state.snapshot'))) throw new SmokeFailure('shutdown', 'no state snapshot was written on shutdown');
     log('ok  graceful shutdown wrote the state snapshot');
-    log(`smoke check passed: ${steps + 1} steps`);
+    log(`smoke check passed: ${steps + 2} steps`);
     return 0;
   } catch (error) {
     process.stderr.write(`smoke check FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -146,20 +159,20 @@ async function runSmoke(dist: string, sourceRegistry: string): Promise<number> {
 async function prepareRegistry(source: string, target: string): Promise<void> {
   const name = 'fraud-detector';
   if (existsSync(source)) {
-    const from = new LocalRegistry(source);
-    const version = await from.getAlias(name, 'champion').catch(() => undefined);
+    const version = await new LocalRegistry(source).getAlias(name, 'champion').catch(() => undefined);
     if (version !== undefined) {
-      const loaded = await from.loadModel(`models:/${name}/${version}`);
-      const text = async (file: 'report.html' | 'report.md') => new TextDecoder().decode(await from.readArtifact(name, version, file));
-      const to = new LocalRegistry(target);
-      const copy = await to.register({ name, onnx: loaded.onnx, card: draftOf(loaded.card), reports: { html: await text('report.html'), markdown: await text('report.md') } });
-      await to.setAlias(name, 'champion', copy.version);
-      log(`champion: copy of ${loaded.uri} from ${from.root}`);
+      await copyToChampion(source, target, name, version, 'scoring-api smoke check');
+      log(`champion: a copy of models:/${name}/${version} from ${resolve(source)}`);
       return;
     }
   }
   const seeded = await seedChampion({ registry: target });
   log(`champion: no champion in ${source}; trained and registered ${seeded.uri} in a temporary registry`);
+}
+
+async function modelVersion(url: string, apiKey: string): Promise<number> {
+  const response = await fetch(`${url}/v1/model`, { headers: { authorization: `Bearer ${apiKey}` } });
+  return ((await response.json()) as { version: number }).version;
 }
 
 /** Waits for the service's "listening" log line and returns its URL; fails with the service's own words. */

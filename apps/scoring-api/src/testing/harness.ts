@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { loadConfig, type ScoringConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { startScoringServer, type ScoringServer } from '../start.js';
@@ -44,4 +45,28 @@ export async function call(base: string, method: string, path: string, body?: un
     // not JSON (metrics): keep the text
   }
   return { status: response.status, body: parsed, headers: response.headers };
+}
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * A raw request over a keep-alive agent (lighter than fetch for thousands of requests): the body is sent
+ * byte for byte, whatever it is. Resolves with the status and the response text.
+ */
+export function rawRequest(base: string, method: string, path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${base}${path}`, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: keepAlive }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** Closes the keep-alive sockets {@link rawRequest} left open (call in afterAll). */
+export function closeRawConnections(): void {
+  keepAlive.destroy();
 }

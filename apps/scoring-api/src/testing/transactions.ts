@@ -11,7 +11,14 @@ export interface WireTransaction {
  * A deterministic stream of plausible transactions: `count` of them from `startTime` (epoch seconds), one
  * every `spacing` seconds, over a few customers and terminals so that windows fill up.
  */
-export function transactionStream(options: { firstId: number; count: number; startTime: number; spacing?: number; customers?: number; terminals?: number }): WireTransaction[] {
+export function transactionStream(options: {
+  firstId: number;
+  count: number;
+  startTime: number;
+  spacing?: number;
+  customers?: number;
+  terminals?: number;
+}): Array<WireTransaction & { transaction_id: number; tx_datetime: number }> {
   const spacing = options.spacing ?? 600;
   const customers = options.customers ?? 25;
   const terminals = options.terminals ?? 40;

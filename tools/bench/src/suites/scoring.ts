@@ -1,0 +1,349 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { aucRoc, averagePrecision, baselineProfile } from '@fraudops/evaluation';
+import { OnlineFeatureState, baselineFeatureSpec, featureNames, replayWithDelayedLabels } from '@fraudops/features';
+import { OnnxScorer, exportOnnx, importXgboostJson, predictProbability } from '@fraudops/modeling';
+import { LocalRegistry } from '@fraudops/registry';
+import { simulateTransactions } from '@fraudops/transactions';
+import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
+
+const run = promisify(execFile);
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const ROOT = here('../../../../');
+const PEERS = here('../../peers/');
+const SERVICE = join(ROOT, 'apps/scoring-api/dist/main.js');
+const DAY = 86_400;
+/** 2018-10-01: after the simulated world, before today (the service refuses future-dated transactions). */
+const FIRST_TIME = Date.UTC(2018, 9, 1) / 1000;
+
+interface Settings {
+  /** Seconds of load per measured run. */
+  duration: number;
+  /** Seconds of load before each measured run (JIT, connection set-up; not counted). */
+  warmup: number;
+  trees: number;
+  depth: number;
+  batch: number;
+  batchConnections: number;
+}
+
+const DEFAULTS: Settings = { duration: 10, warmup: 2, trees: 100, depth: 6, batch: 1000, batchConnections: 4 };
+const USAGE = '--duration S --warmup S --trees N --depth N --batch N --batch-connections N';
+
+function parseArgs(args: string[]): Settings {
+  const settings = { ...DEFAULTS };
+  const keys: Record<string, keyof Settings> = {
+    '--duration': 'duration',
+    '--warmup': 'warmup',
+    '--trees': 'trees',
+    '--depth': 'depth',
+    '--batch': 'batch',
+    '--batch-connections': 'batchConnections',
+  };
+  for (let i = 0; i < args.length; i += 2) {
+    const key = keys[args[i]];
+    const value = Number(args[i + 1]);
+    if (!key || !Number.isInteger(value) || value < (key === 'warmup' ? 0 : 1)) {
+      throw new Error(`scoring suite: bad option ${args[i]} ${args[i + 1] ?? ''} (options: ${USAGE})`);
+    }
+    settings[key] = value;
+  }
+  return settings;
+}
+
+/** One wrk run's figures (its Lua `done` hook prints them as a WRK_JSON line). */
+interface WrkResult {
+  requests: number;
+  duration_us: number;
+  errors_status: number;
+  errors_connect: number;
+  errors_read: number;
+  errors_write: number;
+  errors_timeout: number;
+  p50_us: number;
+  p99_us: number;
+}
+
+interface Target {
+  subject: string;
+  port: number;
+  path: string;
+}
+
+/**
+ * `npm run bench -- scoring`: the scoring API under load from wrk (a separate process, loopback), side by
+ * side in one run with its ceilings and its peer — an Express 5 hello-world parsing the same bodies, the
+ * in-process OnnxScorer, and a FastAPI/uvicorn service (Debian) serving the same XGBoost model with the same
+ * online features. Single transactions at c=10 and c=100; 1,000-transaction batches.
+ */
+export const scoringSuite: BenchSuite = {
+  name: 'scoring',
+  description: 'POST /v1/score (c=10, c=100, 1,000-tx batches) vs Express hello-world, in-process ONNX, FastAPI',
+  async run(context: BenchContext): Promise<BenchResult> {
+    const settings = parseArgs(context.args);
+    const log = context.log;
+    const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
+    await requireTools(python);
+    if (!existsSync(SERVICE)) {
+      log('building apps/scoring-api (nx run scoring-api:build)…');
+      await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], { cwd: ROOT, env: { ...process.env, NX_DAEMON: 'false' } });
+    }
+    const work = await mkdtemp(join(tmpdir(), 'bench-scoring-'));
+    const children: ChildProcess[] = [];
+    const load = [loadavg()[0]];
+    try {
+      log('training the XGBoost model both services serve…');
+      const model = await prepareModel(work, settings, python);
+      log(`model: ${settings.trees} trees of depth ${settings.depth}, registered as ${model.uri}; threshold ${model.threshold.toFixed(4)}`);
+
+      const ours: Target = { subject: 'fraudops', port: 18731, path: '/v1/score' };
+      const hello: Target = { subject: 'express_hello', port: 18732, path: '/hello' };
+      const fastapi: Target = { subject: 'fastapi', port: 18733, path: '/v1/score' };
+      children.push(
+        start(process.execPath, [SERVICE], {
+          PORT: String(ours.port),
+          REGISTRY: join(work, 'registry'),
+          LOG_LEVEL: 'warn',
+          BODY_LIMIT: '8mb',
+          LATE_TOLERANCE_S: '3600',
+        }),
+        start(process.execPath, [join(PEERS, 'express-hello.mjs'), String(hello.port)], {}),
+        start(python, [join(PEERS, 'fastapi_scoring.py'), '--model', join(work, 'model.json'), '--threshold', String(model.threshold), '--port', String(fastapi.port)], {}),
+      );
+      await Promise.all([waitFor(ours.port, '/readyz'), waitFor(hello.port, '/healthz'), waitFor(fastapi.port, '/healthz')]);
+
+      const measurements: Measurement[] = [];
+      let runIndex = 0;
+      const wrk = async (target: Target, connections: number, batch: number, scenario: string): Promise<WrkResult> => {
+        const once = async (seconds: number) => {
+          runIndex++;
+          const { stdout, stderr } = await run(
+            'wrk',
+            ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(PEERS, 'score-requests.lua'), `http://127.0.0.1:${target.port}`],
+            {
+              env: {
+                ...process.env,
+                BENCH_PATH: target.path,
+                BENCH_BATCH: String(batch),
+                BENCH_ID_BASE: String(runIndex * 100_000_000),
+                // Each run starts 10 days after the previous one: every server sees time move forward.
+                BENCH_TIME_BASE: String(FIRST_TIME + runIndex * 10 * DAY),
+              },
+              maxBuffer: 1 << 20,
+            },
+          );
+          const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
+          if (!line) throw new Error(`wrk printed no result for ${target.subject} ${scenario}:\n${stdout}\n${stderr}`);
+          return JSON.parse(line.slice('WRK_JSON '.length)) as WrkResult;
+        };
+        if (settings.warmup > 0) await once(settings.warmup);
+        const result = await once(settings.duration);
+        const errors = result.errors_status + result.errors_connect + result.errors_read + result.errors_write + result.errors_timeout;
+        const seconds = result.duration_us / 1e6;
+        const add = (name: string, value: number, unit: string) => measurements.push({ name: `${scenario}_${name}`, subject: target.subject, value, unit });
+        add('requests_per_s', round(result.requests / seconds, 1), 'req/s');
+        if (batch > 1) add('rows_per_s', round((result.requests * batch) / seconds, 0), 'rows/s');
+        add('p50_ms', round(result.p50_us / 1000, 3), 'ms');
+        add('p99_ms', round(result.p99_us / 1000, 3), 'ms');
+        add('errors', errors, 'requests');
+        log(`  ${target.subject.padEnd(14)} ${scenario.padEnd(10)} ${(result.requests / seconds).toFixed(0).padStart(7)} req/s  p50 ${(result.p50_us / 1000).toFixed(2)} ms  p99 ${(result.p99_us / 1000).toFixed(2)} ms  errors ${errors}`);
+        return result;
+      };
+
+      const rate = (r: WrkResult, rowsPerRequest = 1) => (r.requests * rowsPerRequest) / (r.duration_us / 1e6);
+      const results: Record<string, Record<string, WrkResult>> = {};
+      const scenarios: Array<[string, number, number]> = [
+        ['single_c10', 10, 1],
+        ['single_c100', 100, 1],
+        [`batch${settings.batch}`, settings.batchConnections, settings.batch],
+      ];
+      for (const [scenario, connections, batch] of scenarios) {
+        log(`${scenario}: wrk -t1 -c${connections} -d${settings.duration}s, ${batch} transaction(s) per request`);
+        results[scenario] = {};
+        for (const target of [ours, hello, fastapi]) results[scenario][target.subject] = await wrk(target, connections, batch, scenario);
+      }
+      load.push(loadavg()[0]);
+
+      log('in-process OnnxScorer (the inference ceiling)…');
+      const inProcess = await measureInProcess(model.onnx, model.spec, model.samples, settings.batch);
+      measurements.push(
+        { name: 'single_row_p50_ms', subject: 'onnx_in_process', value: round(inProcess.singleP50Ms, 4), unit: 'ms' },
+        { name: 'single_row_p99_ms', subject: 'onnx_in_process', value: round(inProcess.singleP99Ms, 4), unit: 'ms' },
+        { name: 'single_rows_per_s', subject: 'onnx_in_process', value: round(inProcess.singleRowsPerS, 0), unit: 'rows/s' },
+        { name: `batch${settings.batch}_rows_per_s`, subject: 'onnx_in_process', value: round(inProcess.batchRowsPerS, 0), unit: 'rows/s' },
+      );
+
+      const batchKey = `batch${settings.batch}`;
+      const ratio = (a: number, b: number) => round(a / b, 3);
+      const ratios: Record<string, number> = {
+        single_c10_rps_vs_express_hello: ratio(rate(results.single_c10.fraudops), rate(results.single_c10.express_hello)),
+        single_c100_rps_vs_express_hello: ratio(rate(results.single_c100.fraudops), rate(results.single_c100.express_hello)),
+        single_c10_rps_vs_fastapi: ratio(rate(results.single_c10.fraudops), rate(results.single_c10.fastapi)),
+        single_c100_rps_vs_fastapi: ratio(rate(results.single_c100.fraudops), rate(results.single_c100.fastapi)),
+        batch_rows_vs_express_hello: ratio(rate(results[batchKey].fraudops), rate(results[batchKey].express_hello)),
+        batch_rows_vs_onnx_in_process: ratio(rate(results[batchKey].fraudops, settings.batch), inProcess.batchRowsPerS),
+        batch_rows_vs_fastapi: ratio(rate(results[batchKey].fraudops), rate(results[batchKey].fastapi)),
+        single_c10_p99_ms: round(results.single_c10.fraudops.p99_us / 1000, 3),
+      };
+      return {
+        suite: 'scoring',
+        ratios,
+        measurements,
+        notes: [
+          `load: wrk 4.1 (-t1, a separate process over loopback) with a Lua script giving every transaction a new id and a later time; ${settings.duration} s per run after ${settings.warmup} s of warm-up`,
+          `model: XGBoost ${model.xgboost} binary:logistic, ${settings.trees} trees, depth ${settings.depth}, trained on ${model.trainRows} simulated transactions (15 baseline features); fraudops serves its ONNX conversion, FastAPI the booster JSON`,
+          'fraudops: apps/scoring-api/dist/main.js (one Node process, onnxruntime 1 intra-op thread); express_hello: express.json() + res.json() on the same bodies; fastapi: pydantic validation, the same 15 features in Python deques, booster.inplace_predict, one uvicorn worker',
+          `batch runs: ${settings.batch} transactions per request over ${settings.batchConnections} connections; rows/s = requests/s × ${settings.batch}`,
+          `onnx_in_process: OnnxScorer.score on the same rows in this process, single rows one after another and ${settings.batch}-row batches`,
+          `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${load.map((l) => l.toFixed(1)).join(' → ')} (others' work on a shared machine lowers every subject alike; ratios are the figures to compare)`,
+        ],
+      };
+    } finally {
+      for (const child of children) child.kill('SIGTERM');
+      await rm(work, { recursive: true, force: true });
+    }
+  },
+};
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+async function requireTools(python: string): Promise<void> {
+  await run('wrk', ['--version']).catch((error: { code?: string; stdout?: string }) => {
+    // wrk --version exits 1 after printing its banner; only a missing binary is a problem.
+    if (error.code === 'ENOENT') throw new Error('scoring suite: wrk is not installed (Debian: apt-get install wrk)');
+  });
+  await run(python, ['-c', 'import fastapi, uvicorn, pydantic, xgboost, numpy']).catch((error: Error) => {
+    throw new Error(`scoring suite: ${python} cannot import fastapi, uvicorn, pydantic, xgboost and numpy (Debian python3-fastapi python3-uvicorn python3-xgboost; set FRAUDOPS_PYTHON): ${error.message}`);
+  });
+}
+
+interface PreparedModel {
+  uri: string;
+  onnx: Uint8Array;
+  threshold: number;
+  xgboost: string;
+  trainRows: number;
+  spec: { hash: string; width: number };
+  /** Real feature vectors (row-major) for the in-process measurement. */
+  samples: Float32Array;
+}
+
+/**
+ * Simulated transactions → the online features (labels with their delay) → XGBoost (Debian's, in Python)
+ * → booster JSON for the peer, and its ONNX conversion registered as `@champion` for fraudops.
+ */
+async function prepareModel(work: string, settings: Settings, python: string): Promise<PreparedModel> {
+  const simulated = simulateTransactions({ customers: 1000, terminals: 2000, days: 70, seed: 3 });
+  const state = new OnlineFeatureState(baselineFeatureSpec);
+  const vectors = Float32Array.from(replayWithDelayedLabels(state, simulated));
+  const width = state.width;
+  // Skip the first 30 days (windows filling up).
+  const first = simulated.txDatetime.findIndex((t) => t >= simulated.txDatetime[0] + 30 * DAY);
+  const rows = simulated.length - first;
+  const features = vectors.subarray(first * width);
+  const labels = simulated.txFraud.subarray(first);
+  await writeFile(join(work, 'features.f32'), features);
+  await writeFile(join(work, 'labels.u8'), labels);
+  await writeFile(
+    join(work, 'job.json'),
+    JSON.stringify({ rows, cols: width, trees: settings.trees, depth: settings.depth, learning_rate: 0.1, threads: 2 }),
+  );
+  const { stdout } = await run(python, [join(PEERS, 'xgboost_scoring_model.py'), work], { maxBuffer: 1 << 20 });
+  const trained = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { xgboost: string };
+
+  const imported = importXgboostJson(await readFile(join(work, 'model.json'), 'utf8'));
+  const names = featureNames(baselineFeatureSpec);
+  const onnx = exportOnnx(imported.model, { featureNames: names, featureSpecHash: state.specHash });
+  const scores = predictProbability(imported.model, { rows, cols: width, values: features });
+  const threshold = Float32Array.from(scores).sort()[Math.floor(rows * 0.99)];
+  const profile = baselineProfile({ score: scores, features: Object.fromEntries(names.map((n, f) => [n, Float64Array.from({ length: rows }, (_, r) => features[r * width + f])])) });
+  const day = (epoch: number) => new Date(epoch * 1000).toISOString().slice(0, 10);
+  const registry = new LocalRegistry(join(work, 'registry'));
+  const registered = await registry.register({
+    name: 'fraud-detector',
+    onnx,
+    card: {
+      model: { algorithm: 'xgboost', producer: `xgboost ${trained.xgboost}` },
+      gitSha: null,
+      featureSpec: { name: baselineFeatureSpec.name, hash: state.specHash, features: names },
+      trainingData: {
+        fingerprint: 'simulator:customers=1000,terminals=2000,days=70,seed=3',
+        train: { start: day(simulated.txDatetime[first]), end: day(simulated.txDatetime[simulated.length - 1]), rows },
+        test: { start: day(simulated.txDatetime[first]), end: day(simulated.txDatetime[simulated.length - 1]), rows },
+      },
+      params: { trees: settings.trees, depth: settings.depth },
+      metrics: { average_precision: { value: averagePrecision(scores, labels) }, auc_roc: { value: aucRoc(scores, labels) } },
+      threshold: { value: threshold, rule: 'top:1%', rationale: 'benchmark model: alerts on the top 1% of training scores' },
+      driftBaseline: { score: profile.score, features: profile.features, rows: profile.rows },
+    },
+    reports: { html: '<p>benchmark model</p>', markdown: 'benchmark model\n' },
+  });
+  await registry.setAlias('fraud-detector', 'champion', registered.version);
+  return { uri: registered.uri, onnx, threshold, xgboost: trained.xgboost, trainRows: rows, spec: { hash: state.specHash, width }, samples: features.slice(0, 20_000 * width) };
+}
+
+function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
+  child.once('exit', (code, signal) => {
+    if (signal !== 'SIGTERM' && code !== 0) process.stderr.write(`${command} ${args.join(' ')} exited with ${code ?? signal}:\n${errors}\n`);
+  });
+  return child;
+}
+
+async function waitFor(port: number, path: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`scoring suite: nothing answered on port ${port}${path} within 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function measureInProcess(
+  onnx: Uint8Array,
+  spec: { hash: string; width: number },
+  samples: Float32Array,
+  batch: number,
+): Promise<{ singleP50Ms: number; singleP99Ms: number; singleRowsPerS: number; batchRowsPerS: number }> {
+  const scorer = await OnnxScorer.load(onnx, { featureSpecHash: spec.hash, featureCount: spec.width, intraOpNumThreads: 1 });
+  try {
+    const rows = samples.length / spec.width;
+    const single = 20_000;
+    for (let i = 0; i < 2_000; i++) await scorer.score(samples.subarray((i % rows) * spec.width, ((i % rows) + 1) * spec.width));
+    const latencies = new Float64Array(single);
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < single; i++) {
+      const t = process.hrtime.bigint();
+      const r = i % rows;
+      await scorer.score(samples.subarray(r * spec.width, (r + 1) * spec.width));
+      latencies[i] = Number(process.hrtime.bigint() - t) / 1e6;
+    }
+    const singleSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    latencies.sort();
+    const batches = Math.max(1, Math.floor(rows / batch));
+    let scored = 0;
+    const batchStart = process.hrtime.bigint();
+    while (Number(process.hrtime.bigint() - batchStart) < 3e9) {
+      const b = (scored / batch) % batches;
+      await scorer.score(samples.subarray(b * batch * spec.width, (b + 1) * batch * spec.width));
+      scored += batch;
+    }
+    const batchSeconds = Number(process.hrtime.bigint() - batchStart) / 1e9;
+    return {
+      singleP50Ms: latencies[Math.floor(single * 0.5)],
+      singleP99Ms: latencies[Math.floor(single * 0.99)],
+      singleRowsPerS: single / singleSeconds,
+      batchRowsPerS: scored / batchSeconds,
+    };
+  } finally {
+    await scorer.release();
+  }
+}
