@@ -15,7 +15,7 @@ import {
 } from '../pipeline/databricks-flags.js';
 import { findTrainingJob } from '../pipeline/databricks-job.js';
 import { cancelAndWait, failRun, runSucceeded, watchRun } from '../pipeline/databricks-run.js';
-import { finishLaunch, manifestOfRun } from '../pipeline/databricks-train.js';
+import { appendMarkdownReport, finishLaunch, manifestOfRun } from '../pipeline/databricks-train.js';
 import { StageRunner } from '../pipeline/stages.js';
 import { printDatabricksSummary } from './train-databricks.js';
 import { numberFlag } from './train-options.js';
@@ -37,6 +37,7 @@ interface AttachFlags extends ConnectionFlags, WaitFlags {
   name?: string;
   dryRun?: boolean;
   json?: boolean;
+  reportMd?: string;
 }
 
 function when(ms: number | undefined): string {
@@ -95,6 +96,7 @@ function registerAttach(runs: Command): void {
     .option('--registry <uri>', 'registry to use instead of the one the launch named')
     .option('--name <model>', 'registered model name instead of the launch\'s')
     .option('--dry-run', 'evaluate, register nothing')
+    .option('--report-md <file>', 'also append the Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)')
     .option('--json', 'print one JSON summary on stdout');
   addConnectionFlags(command, false);
   addWaitFlags(command, false);
@@ -121,6 +123,7 @@ function registerAttach(runs: Command): void {
       );
       if (!runSucceeded(done)) await failRun(client, done, output);
       const summary = await finishLaunch(client, engine, done, manifest, stages);
+      if (flags.reportMd) await appendMarkdownReport(client, manifest.publish, summary, flags.reportMd);
       printDatabricksSummary(summary, output);
       output.result(summary);
     } finally {

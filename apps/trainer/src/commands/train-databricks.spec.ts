@@ -260,7 +260,8 @@ describe('fraudops-train train --backend databricks', () => {
     const runId = Number(/runs attach (\d+)/.exec(waited.stderr)?.[1]);
     expect(runId).toBeGreaterThan(0);
 
-    const attached = await cli(['runs', 'attach', String(runId), ...warehouse(), '--poll-interval', '100ms', '--json']);
+    const report = join(dir, 'step-summary.md');
+    const attached = await cli(['runs', 'attach', String(runId), ...warehouse(), '--poll-interval', '100ms', '--report-md', report, '--json']);
     expect(attached.stderr).toBe('');
     expect(attached.code).toBe(0);
     const summary = json<{ model: { version: number }; alias: string; gate: { applied: boolean; rules: unknown[] }; databricks: { runId: number } }>(attached);
@@ -270,6 +271,11 @@ describe('fraudops-train train --backend databricks', () => {
     expect(summary.gate.rules).toHaveLength(3);
     const aliases = await openRegistry(REGISTRY, { databricks: client }).aliases('fraud-detector');
     expect(aliases[summary.alias]).toBe(2);
+    const markdown = readFileSync(report, 'utf8');
+    expect(markdown).toContain(`# fraudops training on Databricks\n\n[run ${runId}](`);
+    expect(markdown).toContain(`registered \`models:/fraud-detector/2\` as **@${summary.alias}**`);
+    expect(markdown).toMatch(/### Promotion gate: (✅ pass|❌ fail)/);
+    expect(markdown).toContain('### Metrics');
   });
 
   it('cancels a run: a second Ctrl-C while waiting (non-TTY), and runs cancel', async () => {

@@ -8,6 +8,7 @@ import { checkTableName } from '../pipeline/databricks-features.js';
 import type { DatabricksTrainFlags } from '../pipeline/databricks-flags.js';
 import { findTrainingJob } from '../pipeline/databricks-job.js';
 import {
+  appendMarkdownReport,
   startLaunch,
   waitAndFinish,
   type DatabricksLaunchSummary,
@@ -143,6 +144,7 @@ export async function runDatabricksTrainingCommand(trainingFlags: TrainingFlags,
       return;
     }
     const summary = await waitAndFinish(client, engine, runId, manifest, flags, stages, output);
+    if (flags.reportMd) await appendMarkdownReport(client, manifest.publish, summary, flags.reportMd);
     printDatabricksSummary(summary, output);
     output.result(summary);
   } finally {

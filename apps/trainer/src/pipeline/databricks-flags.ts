@@ -63,6 +63,7 @@ export interface DatabricksTrainFlags extends ConnectionFlags, JobFlags, WaitFla
   idempotencyToken?: string;
   gitCommit?: string;
   xgbParams?: Record<string, unknown>;
+  reportMd?: string;
 }
 
 export const DEFAULT_JOB_NAME = 'fraudops-train';
@@ -131,6 +132,7 @@ export function addDatabricksTrainingFlags(command: Command): Command {
   add(new Option('--no-wait', 'start the run, print its id and URL, and return (attach later with runs attach)'));
   add(new Option('--idempotency-token <token>', 'same token → the same run, never a second one (≤ 64 chars; default: new per launch)'));
   add(new Option('--git-commit <sha>', 'commit recorded for the run and the model card (default: HEAD of this checkout)'));
+  add(new Option('--report-md <file>', 'also append the Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)'));
   add(new Option('--xgb-params <json>', 'extra XGBoost parameters, e.g. {"max_bin":128}').argParser(jsonObject('--xgb-params')));
   addConnectionFlags(command);
   addJobFlags(command);

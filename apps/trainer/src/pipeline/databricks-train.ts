@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
 import { isNotFound, type DatabricksClient, type Run } from '@fraudops/databricks';
 import { builtInFeatureSpec, featureSpecHash, planFeatures } from '@fraudops/features';
 import { importXgboostJson, OnnxScorer, treeEnsembleToOnnx } from '@fraudops/modeling';
@@ -439,4 +440,29 @@ export async function waitAndFinish(
   );
   if (!runSucceeded(run)) await failRun(client, run, output);
   return finishLaunch(client, engine, run, manifest, stages);
+}
+
+/**
+ * Appends the launch's Markdown report to `file` (e.g. `$GITHUB_STEP_SUMMARY`): a header naming the run, the
+ * commit and the registered version, then the registered version's report.md (metrics, gate, threshold).
+ */
+export async function appendMarkdownReport(client: DatabricksClient, publish: PublishSettings, summary: DatabricksTrainSummary, file: string): Promise<void> {
+  const d = summary.databricks;
+  const run = d.url ? `[run ${d.runId}](${d.url})` : `run ${d.runId}`;
+  const registered = summary.model.uri ? `registered \`${summary.model.uri}\` as **@${summary.alias}** in \`${publish.registry}\`` : 'dry run: nothing registered';
+  const lines = [
+    `# fraudops training on Databricks`,
+    '',
+    `${run}${d.jobId !== null ? ` of job ${d.jobId}` : ''} · XGBoost ${d.xgboostVersion} · features \`${d.featureTable}\` (${d.input}) · ${registered}`,
+    `· gate: ${summary.gate.reason} · ONNX matches the run's ${summary.parity.rows} test predictions (max |Δ| ${summary.parity.maxAbsDifference.toExponential(2)})`,
+    '',
+  ];
+  if (summary.model.version !== null) {
+    const registry = openRegistry(publish.registry, publish.registry.startsWith('databricks-uc:') ? { databricks: client } : {});
+    const report = await registry.readArtifact(publish.modelName, summary.model.version, 'report.md');
+    lines.push(Buffer.from(report).toString('utf8'));
+  } else {
+    lines.push('| metric | value |', '|---|---|', ...Object.entries(summary.metrics).map(([name, m]) => `| \`${name}\` | ${m.value.toFixed(4)} |`), '');
+  }
+  await appendFile(file, `${lines.join('\n')}\n`);
 }
