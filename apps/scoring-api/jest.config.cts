@@ -12,7 +12,6 @@ module.exports = {
   displayName: 'scoring-api',
   preset: '../../jest.preset.js',
   // onnxruntime-node checks typed arrays against Node's main realm: share them (see the modeling lib's environment).
-  testEnvironment: '<rootDir>/../../libs/modeling/jest.environment.cjs',
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig]
   },

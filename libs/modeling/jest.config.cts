@@ -11,7 +11,6 @@ swcJestConfig.swcrc = false;
 module.exports = {
   displayName: 'modeling',
   preset: '../../jest.preset.js',
-  testEnvironment: '<rootDir>/jest.environment.cjs',
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig]
   },

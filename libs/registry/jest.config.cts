@@ -11,7 +11,6 @@ swcJestConfig.swcrc = false;
 module.exports = {
   displayName: 'registry',
   preset: '../../jest.preset.js',
-  testEnvironment: 'node',
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig]
   },
