@@ -15,7 +15,8 @@ import { resolveSimulationParams, simulateTransactions, timeSplit, writeTransact
 // deploy-job → train --backend databricks (features on the emulator's SQL warehouse, CSV inputs in a volume,
 // train.py run by the job runner from a pinned Git commit with Debian's XGBoost) → ONNX parity → evaluation,
 // gate, registration in Unity Catalog → OnnxScorer loads models:/fraud-detector@champion. Then a failing task,
-// a run that outlives --timeout and is re-attached, and cancelled runs (runs cancel; Ctrl-C twice).
+// a run that outlives --timeout and is re-attached, and cancelled runs (Ctrl-C twice without a terminal; Ctrl-C and a
+// question on a pseudo-terminal; runs cancel).
 
 const ROOT = resolve(__dirname, '../../../..');
 const EMULATOR = join(ROOT, 'tools/databricks-emulator/dist/main.js');
@@ -278,7 +279,7 @@ describe('fraudops-train train --backend databricks', () => {
     expect(markdown).toContain('### Metrics');
   });
 
-  it('cancels a run: a second Ctrl-C while waiting (non-TTY), and runs cancel', async () => {
+  it('cancels a run on a second Ctrl-C (no terminal), asks on a terminal, and runs cancel stops a run', async () => {
     // Runs of the job on the first launch's inputs, with so many rounds (no early stopping) that only a
     // cancellation ends them.
     const manifest = JSON.parse(readFileSync(localPath(`${firstLaunch.runDir}/launch.json`), 'utf8')) as { parameters: Record<string, string> };
@@ -300,8 +301,28 @@ describe('fraudops-train train --backend databricks', () => {
     expect(interrupted.code).toBe(130);
     expect((await client.jobs.getRun(first.run_id)).state.result_state).toBe('CANCELED');
 
-    // runs cancel stops another; attaching to it then reports the cancellation (exit 5).
+    // On a terminal (a pseudo-terminal from `script`), Ctrl-C asks; "n" stops waiting and leaves the run going.
     const second = await client.jobs.runNow({ job_id: jobId, job_parameters: long });
+    const quoted = [process.execPath, CLI, 'runs', 'attach', String(second.run_id), ...warehouse(), '--poll-interval', '100ms'].map((a) => `'${a}'`).join(' ');
+    const tty = spawn('script', ['-q', '-e', '-c', quoted, '/dev/null'], { cwd: dir, env: env(), stdio: ['pipe', 'pipe', 'inherit'] });
+    let screen = '';
+    let step = 0;
+    tty.stdout?.on('data', (chunk: Buffer) => {
+      screen += chunk.toString();
+      if (step === 0 && screen.includes(`run ${second.run_id}: http`)) {
+        step = 1;
+        tty.stdin?.write('\x03'); // Ctrl-C typed on the terminal
+      } else if (step === 1 && screen.includes(`Cancel run ${second.run_id} on Databricks? [y/N]`)) {
+        step = 2;
+        tty.stdin?.write('n\r');
+      }
+    });
+    const ttyCode = await new Promise<number | null>((r) => tty.once('close', r));
+    expect(screen).toContain(`error: interrupted: stopped waiting; run ${second.run_id} goes on. re-attach with: fraudops-train runs attach ${second.run_id}`);
+    expect(ttyCode).toBe(130);
+    expect((await client.jobs.getRun(second.run_id)).state.life_cycle_state).toBe('RUNNING');
+
+    // runs cancel stops it; attaching to it then reports the cancellation (exit 5).
     const cancelled = await cli(['runs', 'cancel', String(second.run_id), '--poll-interval', '100ms', '--json']);
     expect(cancelled.code).toBe(0);
     expect(json(cancelled)).toMatchObject({ runId: second.run_id, cancelled: true, state: { result_state: 'CANCELED' } });

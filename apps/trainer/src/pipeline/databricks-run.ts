@@ -21,8 +21,8 @@ import { TRAIN_TASK_KEY } from './databricks-job.js';
 export interface InterruptSource {
   interactive: boolean;
   subscribe(listener: () => void): () => void;
-  /** Asks a yes/no question (only when interactive). */
-  confirm?(question: string): Promise<boolean>;
+  /** Asks a yes/no question (only when interactive); `signal` withdraws it (the run ended meanwhile): false. */
+  confirm?(question: string, signal: AbortSignal): Promise<boolean>;
 }
 
 export const processInterrupts: InterruptSource = {
@@ -31,16 +31,19 @@ export const processInterrupts: InterruptSource = {
     process.on('SIGINT', listener);
     return () => process.off('SIGINT', listener);
   },
-  confirm(question) {
+  confirm(question, signal) {
     return new Promise((resolve) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       let answered = false;
       const done = (yes: boolean) => {
         if (answered) return;
         answered = true;
+        signal.removeEventListener('abort', withdraw);
         rl.close();
         resolve(yes);
       };
+      const withdraw = () => done(false);
+      signal.addEventListener('abort', withdraw, { once: true });
       // Ctrl-C (or end of input) at the question means "no": stop waiting, leave the run alone.
       rl.once('SIGINT', () => done(false));
       rl.once('close', () => done(false));
@@ -92,6 +95,8 @@ export async function watchRun(client: DatabricksClient, runId: number, options:
   const { output } = options;
   const interrupts = options.interrupts ?? processInterrupts;
   const controller = new AbortController();
+  // Withdraws an open question when the wait ends for another reason (the run finished while it was asked).
+  const finished = new AbortController();
   let decision: 'cancel' | 'detach' | undefined;
   let interrupted = 0;
   let asking = false;
@@ -107,7 +112,9 @@ export async function watchRun(client: DatabricksClient, runId: number, options:
     if (interrupts.interactive && interrupts.confirm) {
       if (asking) return;
       asking = true;
-      void interrupts.confirm(`\nCancel run ${runId} on Databricks? [y/N] `).then((yes) => decide(yes ? 'cancel' : 'detach'));
+      void interrupts.confirm(`\nCancel run ${runId} on Databricks? [y/N] `, finished.signal).then((yes) => {
+        if (!finished.signal.aborted) decide(yes ? 'cancel' : 'detach');
+      });
       return;
     }
     if (interrupted === 1) {
@@ -145,6 +152,7 @@ export async function watchRun(client: DatabricksClient, runId: number, options:
     }
     throw asCliError(error);
   } finally {
+    finished.abort();
     unsubscribe();
   }
 }
