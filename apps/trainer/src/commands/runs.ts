@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { describeRunState, isTerminal, type Run } from '@fraudops/databricks';
+import { describeRunState, isTerminal, runSucceeded, type Run } from '@fraudops/databricks';
 import { createOutput } from '../cli/output.js';
 import { databricksCall, openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
 import {
@@ -14,7 +14,7 @@ import {
   type WaitFlags,
 } from '../pipeline/databricks-flags.js';
 import { findTrainingJob } from '../pipeline/databricks-job.js';
-import { cancelAndWait, failRun, runSucceeded, watchRun } from '../pipeline/databricks-run.js';
+import { cancelAndWait, failRun, watchRun } from '../pipeline/databricks-run.js';
 import { appendMarkdownReport, finishLaunch, manifestOfRun } from '../pipeline/databricks-train.js';
 import { StageRunner } from '../pipeline/stages.js';
 import { printDatabricksSummary } from './train-databricks.js';

@@ -2,8 +2,6 @@ import { createInterface } from 'node:readline';
 import {
   DatabricksAbortError,
   describeRunState,
-  isTerminal,
-  runSucceeded,
   WaitTimeoutError,
   type DatabricksClient,
   type Run,
@@ -192,5 +190,3 @@ export async function failRun(client: DatabricksClient, run: Run, output: Comman
   output.result({ run: { runId: run.run_id, url: run.run_page_url ?? null, state: run.state }, failure });
   throw new CliError(`Databricks run ${run.run_id} did not succeed (${failure.state})${failure.error ? `: ${failure.error}` : ''}`, ExitCode.runFailed);
 }
-
-export { isTerminal, runSucceeded };

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
-import { isNotFound, type DatabricksClient, type Run } from '@fraudops/databricks';
+import { isNotFound, runSucceeded, type DatabricksClient, type Run } from '@fraudops/databricks';
 import { builtInFeatureSpec, featureSpecHash, planFeatures } from '@fraudops/features';
 import { importXgboostJson, OnnxScorer, treeEnsembleToOnnx } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
@@ -24,7 +24,7 @@ import {
 } from './databricks-features.js';
 import type { InterruptAction } from './databricks-flags.js';
 import { JOB_PARAMETER_DEFAULTS, type JobParameters } from './databricks-job.js';
-import { failRun, runSucceeded, watchRun, type InterruptSource } from './databricks-run.js';
+import { failRun, watchRun, type InterruptSource } from './databricks-run.js';
 import { PARITY_TOLERANCE } from './model.js';
 import { publishModel, type PeriodSummary, type PublishResult } from './publish.js';
 import type { SplitOptions, WindowRows } from './split.js';
