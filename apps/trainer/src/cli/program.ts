@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './exit-codes.js';
 import { commands } from '../commands/index.js';
+import { exitCodeOfLibraryError } from './library-errors.js';
 
 export function buildProgram(): Command {
   const program = new Command('fraudops-train')
@@ -27,6 +28,12 @@ export async function runCli(argv: string[], stderr: NodeJS.WritableStream = pro
     if (error instanceof CliError) {
       stderr.write(`error: ${error.message}\n`);
       return error.exitCode;
+    }
+    const libraryExit = exitCodeOfLibraryError(error);
+    if (libraryExit !== undefined) {
+      // our libraries' messages are written for the user: no stack
+      stderr.write(`error: ${(error as Error).message}\n`);
+      return libraryExit;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     stderr.write(`error: ${message}\n`);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -181,6 +181,21 @@ describe('fraudops-train train: bad input', () => {
     const { code, stderr } = await cli(['--cache-dir', join(dir, 'data'), '--customers', '800', '--terminals', '1600', '--days', '70', '--train-start', '65', '--registry', join(dir, 'models')]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/the validation window \(days 71–71\) has no transactions: check --train-start/);
+  });
+
+  it('exits 4 for a --data file that does not exist', async () => {
+    const { code, stderr } = await cli(['--data', join(dir, 'nope.csv'), '--registry', join(dir, 'models')]);
+    expect(code).toBe(4);
+    expect(stderr).toBe(`error: --data ${join(dir, 'nope.csv')}: no such file\n`);
+  });
+
+  it('exits 3 for a data file that breaks the contract, naming the row and column, without a stack', async () => {
+    const path = join(dir, 'bad.csv');
+    await writeFile(path, 'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount,tx_fraud\n1,2018-04-01T00:00:01Z,3,4,10.5,0\n2,2018-04-01T00:00:02Z,3,4,-7.25,0\n');
+    const { code, stderr } = await cli(['--data', path, '--cache-dir', join(dir, 'data-bad'), '--registry', join(dir, 'models')]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/row 2, column tx_amount: must be a finite number ≥ 0/);
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 
   it('rejects an unknown threshold policy with the policies it knows', async () => {

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { parseThresholdPolicy } from '@fraudops/evaluation';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { checkDataFile } from '../cli/library-errors.js';
 import { createOutput, type CommandOutput } from '../cli/output.js';
 import { runLocalTraining, type LocalTrainOptions, type TrainSummary } from '../pipeline/local-train.js';
 import { addDatabricksTrainingFlags } from '../pipeline/databricks-flags.js';
@@ -24,6 +25,8 @@ The new version becomes @champion when it passes the promotion gate against the 
 (or when there is none), else @challenger. Every gate rule's result is printed.`;
 
 export function localTrainOptions(flags: TrainingFlags): LocalTrainOptions {
+  const missing = checkDataFile(flags.data);
+  if (missing) throw new CliError(missing, ExitCode.notFound);
   try {
     parseThresholdPolicy(flags.thresholdPolicy);
   } catch (error) {
