@@ -19,8 +19,10 @@ const ESM_PACKAGES = [
 // sources through the custom export condition declared in tsconfig.base.json.
 module.exports = {
   ...nxPreset,
-  // shares Node's typed-array constructors with the tests (onnxruntime-node checks them: see the file)
-  testEnvironment: `${__dirname}/jest.environment.cjs`,
+  // Projects whose tests call onnxruntime-node (modeling, trainer, scoring-api) use
+  // `${__dirname}/jest.environment.cjs` instead, which shares Node's typed-array constructors with the tests;
+  // the others keep Jest's own realm (the SQL warehouse's TLS and Arrow code relies on it).
+  testEnvironment: 'node',
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // vega-canvas's Node build probes for the optional `canvas` package with a top-level await, which

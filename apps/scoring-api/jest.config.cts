@@ -11,6 +11,8 @@ swcJestConfig.swcrc = false;
 module.exports = {
   displayName: 'scoring-api',
   preset: '../../jest.preset.js',
+  // onnxruntime-node checks typed arrays against Node's own realm (see the file)
+  testEnvironment: '<rootDir>/../../jest.environment.cjs',
   // onnxruntime-node checks typed arrays against Node's main realm: share them (see the modeling lib's environment).
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig]

@@ -11,6 +11,8 @@ swcJestConfig.swcrc = false;
 module.exports = {
   displayName: 'trainer',
   preset: '../../jest.preset.js',
+  // onnxruntime-node checks typed arrays against Node's own realm (see the file)
+  testEnvironment: '<rootDir>/../../jest.environment.cjs',
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig]
   },
