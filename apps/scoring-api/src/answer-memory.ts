@@ -1,3 +1,5 @@
+import { BoundedMap } from './bounded-map.js';
+
 /** The answer given for one transaction, remembered so a retry of the same id gets it back unchanged. */
 export interface RememberedAnswer {
   probability: number;
@@ -23,29 +25,26 @@ export interface MemoryEntry<T> {
  * and what feedback uses to pair a label with the score it judges.
  */
 export class AnswerMemory<T> {
-  private readonly entries = new Map<string, MemoryEntry<T>>();
+  private readonly entries: BoundedMap<number, MemoryEntry<T>>;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.entries = new BoundedMap(capacity);
+  }
 
   get size(): number {
     return this.entries.size;
   }
 
-  get(id: string): MemoryEntry<T> | undefined {
+  get(id: number): MemoryEntry<T> | undefined {
     return this.entries.get(id);
   }
 
-  /** Remembers a freshly vectorised transaction (before it is scored). */
-  remember(id: string, transaction: T, vector: Float32Array): void {
-    if (this.capacity === 0) return;
+  /** Remembers a freshly vectorised transaction (before it is scored); `vector` must not change afterwards. */
+  remember(id: number, transaction: T, vector: Float32Array): void {
     this.entries.set(id, { transaction, vector });
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
   }
 
-  rememberAnswer(id: string, answer: RememberedAnswer): void {
+  rememberAnswer(id: number, answer: RememberedAnswer): void {
     const entry = this.entries.get(id);
     if (!entry || entry.answer) return;
     entry.answer = answer;
@@ -53,7 +52,7 @@ export class AnswerMemory<T> {
   }
 
   /** Records a label; says whether the id was known and whether it had that label already. */
-  rememberLabel(id: string, label: 0 | 1): 'known' | 'unknown' | 'repeated' {
+  rememberLabel(id: number, label: 0 | 1): 'known' | 'unknown' | 'repeated' {
     const entry = this.entries.get(id);
     if (!entry) return 'unknown';
     if (entry.label === label) return 'repeated';

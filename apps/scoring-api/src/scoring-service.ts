@@ -82,6 +82,8 @@ export class ScoringService<T> {
   /** Label-bound children: observing per row must not hash the labels per row. */
   private readonly championScores: ReturnType<ServiceMetrics['scores']['labels']>;
   private readonly challengerScores: ReturnType<ServiceMetrics['scores']['labels']>;
+  private readonly scoreBatchSizes: ReturnType<ServiceMetrics['batchSize']['labels']>;
+  private readonly inferBatchSizes: ReturnType<ServiceMetrics['batchSize']['labels']>;
 
   constructor(private readonly options: ScoringServiceOptions<T>) {
     const onDisposeError = (error: unknown, model: ServedModel) =>
@@ -93,6 +95,8 @@ export class ScoringService<T> {
     this.answers = new AnswerMemory(options.answerCacheSize);
     this.championScores = options.metrics.scores.labels({ role: 'champion' });
     this.challengerScores = options.metrics.scores.labels({ role: 'challenger' });
+    this.scoreBatchSizes = options.metrics.batchSize.labels({ endpoint: 'score' });
+    this.inferBatchSizes = options.metrics.batchSize.labels({ endpoint: 'infer' });
   }
 
   get features(): FeaturePipeline<T> {
@@ -182,7 +186,7 @@ export class ScoringService<T> {
           else if (known?.vector) vectors.set(known.vector, i * width);
           else {
             if (this.vectorizeAt(i, transactions[i], vectors)) fresh[i] = 1;
-            this.answers.remember(keys[i], transactions[i], vectors.slice(i * width, (i + 1) * width));
+            this.answers.remember(keys[i], transactions[i], vectors.subarray(i * width, (i + 1) * width));
           }
         }
       });
@@ -208,7 +212,7 @@ export class ScoringService<T> {
           this.championScores.observe(probability);
         }
       }
-      metrics.batchSize.observe({ endpoint: 'score' }, n);
+      this.scoreBatchSizes.observe(n);
       metrics.transactions.inc(freshCount);
       if (alerts > 0) metrics.alerts.inc(alerts);
       if (n > freshCount) metrics.repeatedTransactions.inc(n - freshCount);
@@ -241,7 +245,7 @@ export class ScoringService<T> {
    * fields (against memory or within the batch). Lateness is checked as the batch is applied in time order:
    * the earliest transaction goes first, so a late one stops the batch before anything is recorded.
    */
-  private checkBatch(transactions: readonly T[], keys: string[], times: Float64Array): void {
+  private checkBatch(transactions: readonly T[], keys: readonly number[], times: Float64Array): void {
     const pipeline = this.options.features;
     const latest = Date.now() / 1000 + this.options.maxFutureSeconds;
     for (let i = 0; i < times.length; i++) {
@@ -251,7 +255,7 @@ export class ScoringService<T> {
         ]);
       }
     }
-    const firstInBatch = new Map<string, number>();
+    const firstInBatch = new Map<number, number>();
     for (let i = 0; i < transactions.length; i++) {
       const earlierIndex = firstInBatch.get(keys[i]);
       const reference = earlierIndex !== undefined ? transactions[earlierIndex] : this.answers.get(keys[i])?.transaction;
@@ -271,7 +275,7 @@ export class ScoringService<T> {
     const lease = this.leaseChampion();
     try {
       const probabilities = await this.scoreInChunks(lease.model, vectors, rows);
-      this.options.metrics.batchSize.observe({ endpoint: 'infer' }, rows);
+      this.inferBatchSizes.observe(rows);
       return { model: lease.model, probabilities };
     } finally {
       lease.release();

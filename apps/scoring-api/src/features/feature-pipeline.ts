@@ -17,10 +17,13 @@ export interface FeaturePipeline<T> {
   readonly spec: FeatureSpecIdentity;
   /** The transaction id as the client sent it (echoed in results). */
   idOf(transaction: T): string | number;
-  /** A transaction id in canonical form: the answer memory's key, the same for scoring and feedback. */
-  keyOfId(id: string | number): string;
+  /**
+   * A transaction id in canonical form — the number the online state keys on — the answer memory's key,
+   * the same for scoring and feedback.
+   */
+  keyOfId(id: string | number): number;
   /** `keyOfId(idOf(transaction))`. */
-  keyOf(transaction: T): string;
+  keyOf(transaction: T): number;
   /** Seconds since the epoch. */
   timeOf(transaction: T): number;
   /** Whether two transactions with one id carry the same fields (a retry) or not (a conflict). */
@@ -35,7 +38,7 @@ export interface FeaturePipeline<T> {
    */
   vectorize(transaction: T, out: Float32Array, offset: number): boolean;
   /** Applies a fraud label to an earlier transaction (id in canonical form, from `keyOfId`). */
-  label(key: string, isFraud: boolean): LabelOutcome;
+  label(key: number, isFraud: boolean): LabelOutcome;
   /** Transactions currently held in the state. */
   readonly size: number;
   saveSnapshot(path: string): Promise<void>;

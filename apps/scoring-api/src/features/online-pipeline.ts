@@ -7,6 +7,7 @@ import {
   type FeatureSpec,
   type OnlineTransaction,
 } from '@fraudops/features';
+import { BoundedMap } from '../bounded-map.js';
 import { ScoringError } from '../errors.js';
 import type { FeaturePipeline, FeatureSpecIdentity, LabelOutcome } from './feature-pipeline.js';
 
@@ -34,7 +35,7 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
   private newestSeconds = Number.NEGATIVE_INFINITY;
   private readonly scratch: Float64Array;
   /** State id → the (newest) time a late transaction was recorded at. */
-  private readonly lateTimes = new Map<number, number>();
+  private readonly lateTimes = new BoundedMap<number, number>(LATE_MEMORY);
 
   constructor(
     private readonly featureSpec: FeatureSpec,
@@ -58,11 +59,11 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
     return this.adapter.idOf(transaction);
   }
 
-  keyOfId(id: string | number): string {
-    return String(this.adapter.stateId(id));
+  keyOfId(id: string | number): number {
+    return this.adapter.stateId(id);
   }
 
-  keyOf(transaction: T): string {
+  keyOf(transaction: T): number {
     return this.keyOfId(this.adapter.idOf(transaction));
   }
 
@@ -93,7 +94,6 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
         }
         fresh = this.consume(tx, this.newestSeconds);
         this.lateTimes.set(tx.transactionId, this.newestSeconds);
-        if (this.lateTimes.size > LATE_MEMORY) this.lateTimes.delete(this.lateTimes.keys().next().value as number);
       }
     }
     for (let f = 0; f < this.scratch.length; f++) out[offset + f] = this.scratch[f];
@@ -118,8 +118,8 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
     return fresh;
   }
 
-  label(key: string, isFraud: boolean): LabelOutcome {
-    return this.state.recordLabel(Number(key), isFraud);
+  label(key: number, isFraud: boolean): LabelOutcome {
+    return this.state.recordLabel(key, isFraud);
   }
 
   async saveSnapshot(path: string): Promise<void> {

@@ -26,11 +26,27 @@ export function routeLabel(req: Request): string {
  * and its share of the request metrics.
  */
 export function requestContext(logger: Logger, metrics: ServiceMetrics): RequestHandler {
+  // Label-bound metric children, one per (route, method, status): no label hashing per request.
+  const counters = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  const instruments = (route: string, method: string, status: number) => {
+    const key = `${route} ${method} ${status}`;
+    let found = counters.get(key);
+    if (!found) {
+      const counter = metrics.requests.labels({ route, method, status: String(status) });
+      const histogram = metrics.requestDuration.labels({ route, method });
+      found = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      counters.set(key, found);
+    }
+    return found;
+  };
   return (req: Request, res: Response, next: NextFunction) => {
     const offered = req.headers['x-request-id'];
-    req.id = typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
-    req.log = logger.child({ request_id: req.id });
-    res.setHeader('x-request-id', req.id);
+    const id = typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
+    req.id = id;
+    // Most requests never log: the child logger is made on first use.
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ request_id: id })) });
+    res.setHeader('x-request-id', id);
     const started = process.hrtime.bigint();
     metrics.inFlight.inc();
     let done = false;
@@ -40,13 +56,14 @@ export function requestContext(logger: Logger, metrics: ServiceMetrics): Request
       metrics.inFlight.dec();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeLabel(req);
-      metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });
-      metrics.requestDuration.observe({ route, method: req.method }, seconds);
+      const instrument = instruments(route, req.method, res.statusCode);
+      instrument.count();
+      instrument.observe(seconds);
       const line = { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e6) / 1e3, aborted: !res.writableFinished };
       // Successes are the bulk of traffic and stay at debug; client mistakes are worth an info line.
       if (res.statusCode >= 500) req.log.error(line, 'request failed');
       else if (res.statusCode >= 400) req.log.info(line, 'request rejected');
-      else req.log.debug(line, 'request');
+      else if (logger.isLevelEnabled('debug')) req.log.debug(line, 'request');
     };
     res.on('finish', finish);
     res.on('close', finish);

@@ -1,4 +1,5 @@
 import { LocalRegistry, type ModelCard, type ModelCardDraft } from '@fraudops/registry';
+import { requestJson, type Reply } from './json-request.js';
 
 export interface SmokeOptions {
   /** Base URL of a running service, e.g. http://127.0.0.1:8080. */
@@ -25,11 +26,6 @@ export class SmokeFailure extends Error {
   }
 }
 
-interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
-  headers: Headers;
-}
 
 /**
  * The deployment check: drives a running service the way a payment system and an operator would —
@@ -42,22 +38,8 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   let steps = 0;
 
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
-    const init: RequestInit = { method, headers: { ...auth, ...headers } };
-    if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${base}${path}`, init);
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Prometheus text and the like stay strings.
-    }
-    return { status: response.status, body: parsed, headers: response.headers };
-  };
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
+    requestJson(base, method, path, body, { ...auth, ...headers });
   const step = async (title: string, run: () => Promise<void>) => {
     const started = Date.now();
     try {
@@ -160,7 +142,7 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
       ['unknown model', () => call('GET', '/v2/models/no-such-model'), 404, 'NOT_FOUND'],
     ];
     if (options.apiKey) {
-      cases.push(['no API key', () => fetch(`${base}/v1/model`).then(async (r) => ({ status: r.status, body: await r.json(), headers: r.headers })), 401, 'UNAUTHORIZED']);
+      cases.push(['no API key', () => requestJson(base, 'GET', '/v1/model'), 401, 'UNAUTHORIZED']);
     }
     for (const [what, send, status, code] of cases) {
       const reply = await send();

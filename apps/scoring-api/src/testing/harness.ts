@@ -22,30 +22,8 @@ export async function startTestServer(env: Record<string, string>): Promise<Test
   return Object.assign(server, { config, logs });
 }
 
-export interface Reply {
-  status: number;
-  // Response bodies are asserted field by field in the tests.
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  headers: Headers;
-}
-
-/** One HTTP request; `body` objects are sent as JSON, strings as they are. */
-export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const init: RequestInit = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const response = await fetch(`${base}${path}`, init);
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON (metrics): keep the text
-  }
-  return { status: response.status, body: parsed, headers: response.headers };
-}
+/** One HTTP request (JSON in, JSON or text out): the same client the smoke check uses. */
+export { requestJson as call, type Reply } from '../smoke/json-request.js';
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
 

@@ -67,12 +67,25 @@ interface WrkResult {
   errors_timeout: number;
   p50_us: number;
   p99_us: number;
+  /** CPU seconds the serving process used during the measured run (added by the suite). */
+  cpu_s?: number;
 }
 
 interface Target {
   subject: string;
   port: number;
   path: string;
+  /** The serving process, whose CPU time each run reads from /proc. */
+  pid?: number;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -104,7 +117,7 @@ export const scoringSuite: BenchSuite = {
       const ours: Target = { subject: 'fraudops', port: 18731, path: '/v1/score' };
       const hello: Target = { subject: 'express_hello', port: 18732, path: '/hello' };
       const fastapi: Target = { subject: 'fastapi', port: 18733, path: '/v1/score' };
-      children.push(
+      const [service, helloServer, fastapiServer] = [
         start(process.execPath, [SERVICE], {
           PORT: String(ours.port),
           REGISTRY: join(work, 'registry'),
@@ -114,7 +127,11 @@ export const scoringSuite: BenchSuite = {
         }),
         start(process.execPath, [join(PEERS, 'express-hello.mjs'), String(hello.port)], {}),
         start(python, [join(PEERS, 'fastapi_scoring.py'), '--model', join(work, 'model.json'), '--threshold', String(model.threshold), '--port', String(fastapi.port)], {}),
-      );
+      ];
+      children.push(service, helloServer, fastapiServer);
+      ours.pid = service.pid;
+      hello.pid = helloServer.pid;
+      fastapi.pid = fastapiServer.pid;
       await Promise.all([waitFor(ours.port, '/readyz'), waitFor(hello.port, '/healthz'), waitFor(fastapi.port, '/healthz')]);
 
       const measurements: Measurement[] = [];
@@ -142,7 +159,9 @@ export const scoringSuite: BenchSuite = {
           return JSON.parse(line.slice('WRK_JSON '.length)) as WrkResult;
         };
         if (settings.warmup > 0) await once(settings.warmup);
+        const cpuBefore = await cpuSeconds(target.pid);
         const result = await once(settings.duration);
+        const cpu = (await cpuSeconds(target.pid)) - cpuBefore;
         const errors = result.errors_status + result.errors_connect + result.errors_read + result.errors_write + result.errors_timeout;
         const seconds = result.duration_us / 1e6;
         const add = (name: string, value: number, unit: string) => measurements.push({ name: `${scenario}_${name}`, subject: target.subject, value, unit });
@@ -151,11 +170,14 @@ export const scoringSuite: BenchSuite = {
         add('p50_ms', round(result.p50_us / 1000, 3), 'ms');
         add('p99_ms', round(result.p99_us / 1000, 3), 'ms');
         add('errors', errors, 'requests');
-        log(`  ${target.subject.padEnd(14)} ${scenario.padEnd(10)} ${(result.requests / seconds).toFixed(0).padStart(7)} req/s  p50 ${(result.p50_us / 1000).toFixed(2)} ms  p99 ${(result.p99_us / 1000).toFixed(2)} ms  errors ${errors}`);
-        return result;
+        // Requests per CPU-second of the serving process: fair on a shared machine, where wall-clock rates drift.
+        if (cpu > 0) add('requests_per_cpu_s', round(result.requests / cpu, 1), 'req/cpu-s');
+        log(`  ${target.subject.padEnd(14)} ${scenario.padEnd(10)} ${(result.requests / seconds).toFixed(0).padStart(7)} req/s  p50 ${(result.p50_us / 1000).toFixed(2)} ms  p99 ${(result.p99_us / 1000).toFixed(2)} ms  errors ${errors}  ${(result.requests / cpu).toFixed(0)} req/cpu-s`);
+        return { ...result, cpu_s: cpu };
       };
 
       const rate = (r: WrkResult, rowsPerRequest = 1) => (r.requests * rowsPerRequest) / (r.duration_us / 1e6);
+      const perCpu = (r: WrkResult, rowsPerRequest = 1) => (r.requests * rowsPerRequest) / (r.cpu_s ?? Number.NaN);
       const results: Record<string, Record<string, WrkResult>> = {};
       const scenarios: Array<[string, number, number]> = [
         ['single_c10', 10, 1],
@@ -176,6 +198,7 @@ export const scoringSuite: BenchSuite = {
         { name: 'single_row_p99_ms', subject: 'onnx_in_process', value: round(inProcess.singleP99Ms, 4), unit: 'ms' },
         { name: 'single_rows_per_s', subject: 'onnx_in_process', value: round(inProcess.singleRowsPerS, 0), unit: 'rows/s' },
         { name: `batch${settings.batch}_rows_per_s`, subject: 'onnx_in_process', value: round(inProcess.batchRowsPerS, 0), unit: 'rows/s' },
+        { name: `batch${settings.batch}_rows_per_cpu_s`, subject: 'onnx_in_process', value: round(inProcess.batchRowsPerCpuS, 0), unit: 'rows/cpu-s' },
       );
 
       const batchKey = `batch${settings.batch}`;
@@ -189,6 +212,13 @@ export const scoringSuite: BenchSuite = {
         batch_rows_vs_onnx_in_process: ratio(rate(results[batchKey].fraudops, settings.batch), inProcess.batchRowsPerS),
         batch_rows_vs_fastapi: ratio(rate(results[batchKey].fraudops), rate(results[batchKey].fastapi)),
         single_c10_p99_ms: round(results.single_c10.fraudops.p99_us / 1000, 3),
+        // The same comparisons per CPU-second of each server: what each request costs, whatever the machine's load.
+        single_c10_cpu_efficiency_vs_express_hello: ratio(perCpu(results.single_c10.fraudops), perCpu(results.single_c10.express_hello)),
+        single_c10_cpu_efficiency_vs_fastapi: ratio(perCpu(results.single_c10.fraudops), perCpu(results.single_c10.fastapi)),
+        single_c100_cpu_efficiency_vs_express_hello: ratio(perCpu(results.single_c100.fraudops), perCpu(results.single_c100.express_hello)),
+        single_c100_cpu_efficiency_vs_fastapi: ratio(perCpu(results.single_c100.fraudops), perCpu(results.single_c100.fastapi)),
+        batch_rows_per_cpu_s_vs_onnx_in_process: ratio(perCpu(results[batchKey].fraudops, settings.batch), inProcess.batchRowsPerCpuS),
+        batch_cpu_efficiency_vs_fastapi: ratio(perCpu(results[batchKey].fraudops), perCpu(results[batchKey].fastapi)),
       };
       return {
         suite: 'scoring',
@@ -312,7 +342,7 @@ async function measureInProcess(
   spec: { hash: string; width: number },
   samples: Float32Array,
   batch: number,
-): Promise<{ singleP50Ms: number; singleP99Ms: number; singleRowsPerS: number; batchRowsPerS: number }> {
+): Promise<{ singleP50Ms: number; singleP99Ms: number; singleRowsPerS: number; batchRowsPerS: number; batchRowsPerCpuS: number }> {
   const scorer = await OnnxScorer.load(onnx, { featureSpecHash: spec.hash, featureCount: spec.width, intraOpNumThreads: 1 });
   try {
     const rows = samples.length / spec.width;
@@ -330,6 +360,7 @@ async function measureInProcess(
     latencies.sort();
     const batches = Math.max(1, Math.floor(rows / batch));
     let scored = 0;
+    const cpuStart = process.cpuUsage();
     const batchStart = process.hrtime.bigint();
     while (Number(process.hrtime.bigint() - batchStart) < 3e9) {
       const b = (scored / batch) % batches;
@@ -337,11 +368,14 @@ async function measureInProcess(
       scored += batch;
     }
     const batchSeconds = Number(process.hrtime.bigint() - batchStart) / 1e9;
+    const cpu = process.cpuUsage(cpuStart);
+    const batchCpuSeconds = (cpu.user + cpu.system) / 1e6;
     return {
       singleP50Ms: latencies[Math.floor(single * 0.5)],
       singleP99Ms: latencies[Math.floor(single * 0.99)],
       singleRowsPerS: single / singleSeconds,
       batchRowsPerS: scored / batchSeconds,
+      batchRowsPerCpuS: scored / batchCpuSeconds,
     };
   } finally {
     await scorer.release();
