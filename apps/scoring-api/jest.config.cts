@@ -13,7 +13,6 @@ module.exports = {
   preset: '../../jest.preset.js',
   // onnxruntime-node checks typed arrays against Node's own realm (see the file)
   testEnvironment: '<rootDir>/../../jest.environment.cjs',
-  // onnxruntime-node checks typed arrays against Node's main realm: share them (see the modeling lib's environment).
   transform: {
     '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig]
   },
