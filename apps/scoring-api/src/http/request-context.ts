@@ -60,8 +60,11 @@ export function requestContext(logger: Logger, metrics: ServiceMetrics): Request
       instrument.count();
       instrument.observe(seconds);
       const line = { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e6) / 1e3, aborted: !res.writableFinished };
-      // Successes are the bulk of traffic and stay at debug; client mistakes are worth an info line.
-      if (res.statusCode >= 500) req.log.error(line, 'request failed');
+      // Successes are the bulk of traffic and stay at debug; client mistakes are worth an info line. A probe's
+      // 503 (not ready yet: warming up, or no model) is the probe's answer, not a failure.
+      const probe = route === '/readyz' || route.startsWith('/v2/health');
+      if (res.statusCode >= 500 && !(probe && res.statusCode === 503)) req.log.error(line, 'request failed');
+      else if (probe && res.statusCode === 503) req.log.debug(line, 'not ready');
       else if (res.statusCode >= 400) req.log.info(line, 'request rejected');
       else if (logger.isLevelEnabled('debug')) req.log.debug(line, 'request');
     };
