@@ -1,21 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { Capture } from '../testing/capture.js';
 import { DuckDbSqlEngine, baselineFeatureSpec, featureSpecHash } from '@fraudops/features';
 import { simulateTransactions, writeTransactions } from '@fraudops/transactions';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { createOutput } from '../cli/output.js';
 import { runFeatures, type DescribeResult, type FeaturesOptions, type FeaturesResult } from './features.js';
 
-class Capture extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 let dir: string;
 let data: string;

@@ -1,20 +1,12 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { Capture } from '../testing/capture.js';
 import { fingerprintTransactions, readTransactions, simulateTransactions } from '@fraudops/transactions';
 import { createOutput } from '../cli/output.js';
 import { runCli } from '../cli/program.js';
 import { runSimulate, type SimulateOptions } from './simulate.js';
 
-class Capture extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 const SMALL = { customers: '80', terminals: '200', days: '45', startDate: '2018-04-01', radius: '5', seed: '0' };
 

@@ -3,11 +3,12 @@ import { createWriteStream, existsSync, renameSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { openRegistry, RegistryError, type ModelRegistry, type ModelVersion } from '@fraudops/registry';
+import { openRegistry } from '@fraudops/registry';
 import type { TransactionColumns } from '@fraudops/transactions';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { createOutput, type CommandOutput } from '../cli/output.js';
 import { prepareData } from '../pipeline/data.js';
+import { currentChampion } from '../pipeline/gate.js';
 import { runLocalTraining } from '../pipeline/local-train.js';
 import { localTrainOptions, printTrainSummary } from './train.js';
 import { addTrainingFlags, numberFlag, type TrainingFlags } from './train-options.js';
@@ -25,15 +26,6 @@ Examples:
   $ npm start -- --retrain                      # train again (the gate decides champion or challenger), then serve
   $ npm start -- --no-serve                     # stop after registering
   $ npm start -- --port 9090 --registry /srv/models`;
-
-async function champion(registry: ModelRegistry, name: string): Promise<ModelVersion | undefined> {
-  try {
-    return await registry.resolve(`models:/${name}@champion`);
-  } catch (error) {
-    if (error instanceof RegistryError && (error.code === 'MODEL_NOT_FOUND' || error.code === 'ALIAS_NOT_FOUND')) return undefined;
-    throw error;
-  }
-}
 
 /**
  * The last `days` days of the data as a CSV history file for the scoring API's warm-up (its online state
@@ -144,13 +136,13 @@ async function serve(flags: StartFlags, output: CommandOutput): Promise<number> 
 /** `npm start`: train a champion on the embedded defaults unless one exists, say where its report is, serve it. */
 export async function runStart(flags: StartFlags, output: CommandOutput): Promise<number> {
   const registry = openRegistry(flags.registry);
-  let current = flags.retrain ? undefined : await champion(registry, flags.name);
+  let current = flags.retrain ? undefined : await currentChampion(registry, flags.name);
   if (current) {
     output.line(`reusing ${current.uri} (@champion, registered ${current.card.created}; --retrain trains a new one)`);
   } else {
     const summary = await runLocalTraining(localTrainOptions(flags), output, registry);
     printTrainSummary(summary, output);
-    current = await champion(registry, flags.name);
+    current = await currentChampion(registry, flags.name);
   }
   if (current && registry.location.startsWith('file:')) {
     output.line(`report      ${fileURLToPath(new URL(`${flags.name}/versions/${current.version}/report.html`, `${registry.location}/`))}`);

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { Capture } from '../testing/capture.js';
 import { openRegistry } from '@fraudops/registry';
 import { createOutput } from '../cli/output.js';
 import { runCli } from '../cli/program.js';
@@ -10,14 +10,6 @@ import { localTrainOptions } from './train.js';
 import { runStart } from './start.js';
 import type { TrainingFlags } from './train-options.js';
 
-class Capture extends Writable {
-  text = '';
-  isTTY = false;
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 /** A small simulated world (fast) with the handbook's window lengths, starting training on day 40. */
 function flags(dir: string, overrides: Partial<TrainingFlags> = {}): TrainingFlags {

@@ -19,7 +19,8 @@ export function defaultGateRules(k: number): GateRule[] {
   return DEFAULT_GATE_RULES.map((rule) => (rule.metric.startsWith('card_precision_at_') ? { ...rule, metric: cardPrecisionMetricName(k) } : rule));
 }
 
-async function currentChampion(registry: ModelRegistry, name: string): Promise<ModelVersion | undefined> {
+/** The version `@champion` points at, or undefined when the model or the alias does not exist yet. */
+export async function currentChampion(registry: ModelRegistry, name: string): Promise<ModelVersion | undefined> {
   try {
     return await registry.resolve(`models:/${name}@champion`);
   } catch (error) {
