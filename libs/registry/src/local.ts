@@ -5,20 +5,11 @@ import { z } from 'zod';
 import { aliasEventSchema } from './alias-event.js';
 import { errnoCode, syncDirectory, withLockFile, writeDurably, writeFileAtomic, type LockOptions } from './atomic-fs.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import { parseModelCard, serializeModelCard, type ChecksummedFile, type ModelCard } from './model-card.js';
-import { assertAlias, assertModelName, assertVersion, versionUri, type ModelUri } from './model-uri.js';
-import { assignedVersion, buildCard, checkArtifact, checkCardIdentity, prepareRegistration } from './registration.js';
-import type {
-  AliasEvent,
-  LoadedModel,
-  ModelRegistry,
-  ModelVersion,
-  ModelVersionSummary,
-  RegisteredModelSummary,
-  RegisterModelInput,
-  SetAliasOptions,
-} from './registry.js';
-import { resolveVersionNumber } from './resolution.js';
+import { serializeModelCard } from './model-card.js';
+import { assertAlias, assertModelName, assertVersion, versionUri } from './model-uri.js';
+import { assignedVersion, buildCard, prepareRegistration } from './registration.js';
+import { aliasEvent, ModelRegistryBase } from './registry-base.js';
+import type { AliasEvent, ModelVersion, RegisteredModelSummary, RegisterModelInput, SetAliasOptions } from './registry.js';
 import { parseStoredJson } from './stored-json.js';
 
 /** The default directory of the local registry, relative to the working directory. */
@@ -61,13 +52,14 @@ export interface LocalRegistryOptions {
  * see a half-written version and two writers (promises, processes, or hosts sharing the directory) never
  * share a number even if a claim was missed. A writer that dies leaves its claim: that number is skipped.
  */
-export class LocalRegistry implements ModelRegistry {
+export class LocalRegistry extends ModelRegistryBase {
   /** Absolute path of the registry directory. */
   readonly root: string;
   readonly location: string;
   private readonly lockOptions: LockOptions;
 
   constructor(root: string = DEFAULT_LOCAL_REGISTRY, options: LocalRegistryOptions = {}) {
+    super();
     this.root = resolve(root);
     this.location = pathToFileURL(this.root).href;
     this.lockOptions = options.lock ?? {};
@@ -151,47 +143,11 @@ export class LocalRegistry implements ModelRegistry {
     return models;
   }
 
-  async listVersions(name: string): Promise<ModelVersionSummary[]> {
-    const numbers = await this.versionNumbers(name);
-    const byVersion = invertAliases((await this.readAliases(name)).aliases);
-    return numbers.map((version) => ({ name, version, uri: versionUri(name, version), aliases: byVersion.get(version) ?? [] }));
-  }
-
-  async getVersion(name: string, version: number): Promise<ModelVersion> {
-    const card = await this.readCard(name, version);
-    const byVersion = invertAliases((await this.readAliases(name)).aliases);
-    return { name, version, uri: versionUri(name, version), aliases: byVersion.get(version) ?? [], card };
-  }
-
-  async resolve(uri: string | ModelUri): Promise<ModelVersion> {
-    const { name, version } = await resolveVersionNumber(uri, this);
-    return this.getVersion(name, version);
-  }
-
-  async loadModel(uri: string | ModelUri): Promise<LoadedModel> {
-    const resolved = await this.resolve(uri);
-    const onnx = await this.readChecked(resolved.card, 'model.onnx');
-    return { ...resolved, onnx };
-  }
-
-  async readArtifact(name: string, version: number, file: ChecksummedFile | 'card.json'): Promise<Uint8Array> {
-    const card = await this.readCard(name, version);
-    if (file === 'card.json') return this.readVersionFile(name, version, file);
-    return this.readChecked(card, file);
-  }
-
   async setAlias(name: string, alias: string, version: number, options: SetAliasOptions = {}): Promise<AliasEvent> {
     assertAlias(alias);
-    await this.readCard(name, version); // the version must exist and be intact
+    await this.getVersion(name, version); // the version must exist and be intact
     return this.updateAliases(name, (aliases) => {
-      const event: AliasEvent = {
-        at: new Date().toISOString(),
-        alias,
-        action: 'set',
-        version,
-        previous: aliases.aliases[alias] ?? null,
-        ...(options.reason !== undefined ? { reason: options.reason } : {}),
-      };
+      const event = aliasEvent({ alias, action: 'set', version, previous: aliases.aliases[alias] ?? null }, options);
       aliases.aliases[alias] = version;
       return event;
     });
@@ -210,14 +166,7 @@ export class LocalRegistry implements ModelRegistry {
       const previous = aliases.aliases[alias];
       if (previous === undefined) return undefined;
       delete aliases.aliases[alias];
-      return {
-        at: new Date().toISOString(),
-        alias,
-        action: 'delete',
-        version: null,
-        previous,
-        ...(options.reason !== undefined ? { reason: options.reason } : {}),
-      };
+      return aliasEvent({ alias, action: 'delete', version: null, previous }, options);
     });
   }
 
@@ -231,13 +180,7 @@ export class LocalRegistry implements ModelRegistry {
     return (await this.readAliases(name)).history;
   }
 
-  /** Highest version number of a model (0 if none yet). Throws MODEL_NOT_FOUND for an unknown model. */
-  async latestVersion(name: string): Promise<number> {
-    const numbers = await this.versionNumbers(name);
-    return numbers.length === 0 ? 0 : numbers[numbers.length - 1];
-  }
-
-  private async versionNumbers(name: string): Promise<number[]> {
+  protected async versionNumbers(name: string): Promise<number[]> {
     const versionsDir = await this.requireModel(name);
     const entries = await this.fs('list versions', versionsDir, () => readdir(versionsDir));
     return entries.filter((e) => VERSION_DIR.test(e)).map(Number).sort((a, b) => a - b);
@@ -253,28 +196,25 @@ export class LocalRegistry implements ModelRegistry {
     return versionsDir;
   }
 
-  private async readCard(name: string, version: number): Promise<ModelCard> {
+  protected async versionAliases(name: string, version: number): Promise<string[]> {
     assertVersion(version);
     await this.requireModel(name);
     const dir = this.versionDirectory(name, version);
     if (!(await isDirectory(dir))) {
       throw new RegistryError(RegistryErrorCode.versionNotFound, `model ${name} has no version ${version} (${dir} does not exist)`, { path: dir });
     }
-    const bytes = await this.readVersionFile(name, version, 'card.json');
-    const path = join(dir, 'card.json');
-    const card = parseModelCard(new TextDecoder().decode(bytes), path);
-    checkCardIdentity(card, name, version, path);
-    return card;
+    const aliases = (await this.readAliases(name)).aliases;
+    return Object.keys(aliases)
+      .filter((alias) => aliases[alias] === version)
+      .sort((a, b) => a.localeCompare(b));
   }
 
-  private async readChecked(card: ModelCard, file: ChecksummedFile): Promise<Uint8Array> {
-    const bytes = await this.readVersionFile(card.name, card.version, file);
-    checkArtifact(card, file, bytes, join(this.versionDirectory(card.name, card.version), file));
-    return bytes;
+  protected override versionFilePath(name: string, version: number, file: string): string {
+    return join(this.versionDirectory(name, version), file);
   }
 
-  private async readVersionFile(name: string, version: number, file: string): Promise<Uint8Array> {
-    const path = join(this.versionDirectory(name, version), file);
+  protected async readVersionFile(name: string, version: number, file: string): Promise<Uint8Array> {
+    const path = this.versionFilePath(name, version, file);
     try {
       return new Uint8Array(await readFile(path));
     } catch (error) {
@@ -354,14 +294,6 @@ async function isDirectory(path: string): Promise<boolean> {
 async function highestNumber(dir: string): Promise<number> {
   const entries = await readdir(dir).catch(() => [] as string[]);
   return entries.filter((e) => VERSION_DIR.test(e)).reduce((max, e) => Math.max(max, Number(e)), 0);
-}
-
-function invertAliases(aliases: Record<string, number>): Map<number, string[]> {
-  const byVersion = new Map<number, string[]>();
-  for (const [alias, version] of Object.entries(aliases).sort(([a], [b]) => a.localeCompare(b))) {
-    byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
-  }
-  return byVersion;
 }
 
 async function removeAbandonedStaging(stagingRoot: string): Promise<void> {

@@ -11,21 +11,12 @@ import {
 } from '@fraudops/databricks';
 import { aliasEventSchema, byTime } from './alias-event.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import { parseModelCard, serializeModelCard, type ChecksummedFile, type ModelCard } from './model-card.js';
-import { assertAlias, assertModelName, assertVersion, versionUri, type ModelUri } from './model-uri.js';
-import { assignedVersion, buildCard, checkArtifact, checkCardIdentity, prepareRegistration } from './registration.js';
-import type {
-  AliasEvent,
-  LoadedModel,
-  ModelRegistry,
-  ModelVersion,
-  ModelVersionSummary,
-  RegisteredModelSummary,
-  RegisterModelInput,
-  SetAliasOptions,
-} from './registry.js';
+import { serializeModelCard, type ChecksummedFile } from './model-card.js';
+import { assertAlias, assertModelName, assertVersion, versionUri } from './model-uri.js';
+import { assignedVersion, buildCard, prepareRegistration } from './registration.js';
+import { aliasEvent, ModelRegistryBase } from './registry-base.js';
+import type { AliasEvent, ModelVersion, RegisteredModelSummary, RegisterModelInput, SetAliasOptions } from './registry.js';
 import { formatRegistryUri } from './registry-uri.js';
-import { resolveVersionNumber } from './resolution.js';
 import { parseStoredJson } from './stored-json.js';
 
 /** What the Unity Catalog backend uses of the Databricks client (a `DatabricksClient` fits). */
@@ -60,7 +51,7 @@ const HISTORY_DIR = 'alias-history';
  * see `READY` versions, so a registration that dies half way stays invisible (`PENDING_REGISTRATION`).
  * The version's `source` is the model's folder in the volume.
  */
-export class UnityCatalogRegistry implements ModelRegistry {
+export class UnityCatalogRegistry extends ModelRegistryBase {
   readonly location: string;
   private readonly root: string;
 
@@ -68,6 +59,7 @@ export class UnityCatalogRegistry implements ModelRegistry {
     private readonly client: UnityCatalogClient,
     private readonly where: UnityCatalogLocation,
   ) {
+    super();
     const prefix = (where.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.root = ['/Volumes', where.catalog, where.schema, where.volume, ...(prefix === '' ? [] : [prefix])].join('/');
     this.location = formatRegistryUri({
@@ -161,48 +153,12 @@ export class UnityCatalogRegistry implements ModelRegistry {
     return models;
   }
 
-  async listVersions(name: string): Promise<ModelVersionSummary[]> {
-    const aliases = aliasMap((await this.modelInfo(name)).aliases);
-    const versions = await this.readyVersions(name);
-    return versions.map((version) => ({
-      name,
-      version,
-      uri: versionUri(name, version),
-      aliases: Object.keys(aliases)
-        .filter((alias) => aliases[alias] === version)
-        .sort(),
-    }));
-  }
-
-  async getVersion(name: string, version: number): Promise<ModelVersion> {
-    const info = await this.versionInfo(name, version);
-    const card = await this.readCard(name, version);
-    return { name, version, uri: versionUri(name, version), aliases: (info.aliases ?? []).map((a) => a.alias_name).sort(), card };
-  }
-
-  async resolve(uri: string | ModelUri): Promise<ModelVersion> {
-    const { name, version } = await resolveVersionNumber(uri, this);
-    return this.getVersion(name, version);
-  }
-
-  async loadModel(uri: string | ModelUri): Promise<LoadedModel> {
-    const resolved = await this.resolve(uri);
-    const onnx = await this.readChecked(resolved.card, 'model.onnx');
-    return { ...resolved, onnx };
-  }
-
-  async readArtifact(name: string, version: number, file: ChecksummedFile | 'card.json'): Promise<Uint8Array> {
-    await this.versionInfo(name, version);
-    if (file === 'card.json') return this.download(`${this.versionDirectory(name, version)}/card.json`, name, version);
-    return this.readChecked(await this.readCard(name, version), file);
-  }
-
   async setAlias(name: string, alias: string, version: number, options: SetAliasOptions = {}): Promise<AliasEvent> {
     assertAlias(alias);
     await this.getVersion(name, version); // the version must be READY and its files intact
     const previous = await this.getAlias(name, alias);
     await this.call(`set ${this.fullName(name)}@${alias}`, () => this.client.models.setAlias(this.fullName(name), alias, version));
-    return this.recordAliasEvent(name, { alias, action: 'set', version, previous: previous ?? null, reason: options.reason });
+    return this.recordAliasEvent(name, aliasEvent({ alias, action: 'set', version, previous: previous ?? null }, options));
   }
 
   async getAlias(name: string, alias: string): Promise<number | undefined> {
@@ -219,7 +175,7 @@ export class UnityCatalogRegistry implements ModelRegistry {
       if (isNotFound(error)) return undefined; // removed by someone else in between
       throw this.failure(`delete ${this.fullName(name)}@${alias}`, error);
     }
-    return this.recordAliasEvent(name, { alias, action: 'delete', version: null, previous, reason: options.reason });
+    return this.recordAliasEvent(name, aliasEvent({ alias, action: 'delete', version: null, previous }, options));
   }
 
   async aliases(name: string): Promise<Record<string, number>> {
@@ -246,13 +202,7 @@ export class UnityCatalogRegistry implements ModelRegistry {
     return byTime(events);
   }
 
-  /** Highest READY version (0 when none). Throws MODEL_NOT_FOUND for an unknown model. */
-  async latestVersion(name: string): Promise<number> {
-    const versions = await this.readyVersions(name);
-    return versions.length === 0 ? 0 : versions[versions.length - 1];
-  }
-
-  private async readyVersions(name: string): Promise<number[]> {
+  protected async versionNumbers(name: string): Promise<number[]> {
     const fullName = this.fullName(name);
     let infos: ModelVersionInfo[];
     try {
@@ -265,6 +215,15 @@ export class UnityCatalogRegistry implements ModelRegistry {
       .filter((v) => (v.status ?? READY) === READY)
       .map((v) => Number(v.version))
       .sort((a, b) => a - b);
+  }
+
+  protected async versionAliases(name: string, version: number): Promise<string[]> {
+    const info = await this.versionInfo(name, version);
+    return (info.aliases ?? []).map((a) => a.alias_name).sort();
+  }
+
+  protected async readVersionFile(name: string, version: number, file: ChecksummedFile | 'card.json'): Promise<Uint8Array> {
+    return this.download(this.versionFilePath(name, version, file), name, version);
   }
 
   private async ensureModel(name: string): Promise<void> {
@@ -320,20 +279,6 @@ export class UnityCatalogRegistry implements ModelRegistry {
     return info;
   }
 
-  private async readCard(name: string, version: number): Promise<ModelCard> {
-    const path = `${this.versionDirectory(name, version)}/card.json`;
-    const card = parseModelCard(new TextDecoder().decode(await this.download(path, name, version)), path);
-    checkCardIdentity(card, name, version, path);
-    return card;
-  }
-
-  private async readChecked(card: ModelCard, file: ChecksummedFile): Promise<Uint8Array> {
-    const path = `${this.versionDirectory(card.name, card.version)}/${file}`;
-    const bytes = await this.download(path, card.name, card.version);
-    checkArtifact(card, file, bytes, path);
-    return bytes;
-  }
-
   private async download(path: string, name: string, version?: number): Promise<Uint8Array> {
     try {
       const { body } = await this.client.files.download(path);
@@ -350,18 +295,9 @@ export class UnityCatalogRegistry implements ModelRegistry {
     }
   }
 
-  private async recordAliasEvent(name: string, change: Omit<AliasEvent, 'at' | 'reason'> & { reason?: string }): Promise<AliasEvent> {
-    const at = new Date().toISOString();
-    const event: AliasEvent = {
-      at,
-      alias: change.alias,
-      action: change.action,
-      version: change.version,
-      previous: change.previous,
-      ...(change.reason !== undefined ? { reason: change.reason } : {}),
-    };
+  private async recordAliasEvent(name: string, event: AliasEvent): Promise<AliasEvent> {
     // One file per change, never overwritten: concurrent writers cannot lose each other's events.
-    const path = `${this.root}/${name}/${HISTORY_DIR}/${at.replace(/[-:.]/g, '')}-${change.alias}-${randomBytes(4).toString('hex')}.json`;
+    const path = `${this.root}/${name}/${HISTORY_DIR}/${event.at.replace(/[-:.]/g, '')}-${event.alias}-${randomBytes(4).toString('hex')}.json`;
     await this.call(`record the alias change in ${path}`, () => this.client.files.upload(path, `${JSON.stringify(event)}\n`, { overwrite: false }));
     return event;
   }
