@@ -12,12 +12,13 @@ export const depConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'], bannedExternalImports: banned() },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
-  { sourceTag: 'scope:transactions', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned(...DUCKDB) },
-  { sourceTag: 'scope:features', onlyDependOnLibsWithTags: ['scope:transactions'], bannedExternalImports: banned(...DUCKDB) },
-  { sourceTag: 'scope:modeling', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned(ONNX) },
-  { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned() },
-  { sourceTag: 'scope:databricks', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned(SQL_DRIVER) },
-  { sourceTag: 'scope:registry', onlyDependOnLibsWithTags: ['scope:databricks'], bannedExternalImports: banned() },
+  { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned() },
+  { sourceTag: 'scope:transactions', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(...DUCKDB) },
+  { sourceTag: 'scope:features', onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions'], bannedExternalImports: banned(...DUCKDB) },
+  { sourceTag: 'scope:modeling', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(ONNX) },
+  { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
+  { sourceTag: 'scope:databricks', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(SQL_DRIVER) },
+  { sourceTag: 'scope:registry', onlyDependOnLibsWithTags: ['scope:core', 'scope:databricks'], bannedExternalImports: banned() },
 ];
 
 export default [

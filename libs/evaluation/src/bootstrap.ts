@@ -2,7 +2,7 @@ import { denseIds } from './dense-ids.js';
 import { EvaluationError, EvaluationErrorCode } from './errors.js';
 import { requireInRange, requirePositiveInteger } from './inputs.js';
 import { quantileOfSorted } from './quantiles.js';
-import type { SeededRandom } from './random.js';
+import type { SeededRandom } from '@fraudops/core';
 
 export interface BootstrapOptions {
   /** Number of resamples. @defaultValue 1000 */
@@ -75,7 +75,7 @@ export function drawResample(
   rowWeights?: Float64Array,
 ): void {
   unitWeights.fill(0);
-  for (let draw = 0; draw < units.count; draw++) unitWeights[random.below(units.count)]++;
+  for (let draw = 0; draw < units.count; draw++) unitWeights[Math.floor(random.nextDouble() * units.count)]++;
   if (!rowWeights) return;
   if (units.unitOfRow === null) rowWeights.set(unitWeights);
   else for (let row = 0; row < rowWeights.length; row++) rowWeights[row] = unitWeights[units.unitOfRow[row]];

@@ -34,7 +34,6 @@ export {
   type ReliabilityCurve,
 } from './calibration.js';
 export { quantileOfSorted, quantileEdges } from './quantiles.js';
-export { createRandom, type SeededRandom } from './random.js';
 export {
   DEFAULT_BOOTSTRAP,
   type BootstrapOptions,

@@ -14,7 +14,7 @@ import { EvaluationError, EvaluationErrorCode } from './errors.js';
 import { checkFinite, checkSameLength, requireBothClasses, requirePositiveInteger } from './inputs.js';
 import { averagePrecisionFromCounts } from './precision-recall.js';
 import { quantileEdges, sortedCopy } from './quantiles.js';
-import { createRandom } from './random.js';
+import { SeededRandom } from '@fraudops/core';
 import { rankScores, type ClassCounts, type ScoreRanking } from './ranking.js';
 import { aucFromCounts } from './roc.js';
 import { CompensatedSum } from './summation.js';
@@ -259,7 +259,7 @@ export function forEachResample(
   options: Required<BootstrapOptions>,
   visit: (rowWeights: Float64Array, dayWeights: Float64Array | undefined) => void,
 ): void {
-  const random = createRandom(options.seed);
+  const random = new SeededRandom(options.seed);
   const rows = evaluator.ranking.rows;
   const unitWeights = new Float64Array(evaluator.rowUnits.count);
   const rowWeights = new Float64Array(rows);

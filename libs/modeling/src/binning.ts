@@ -1,6 +1,6 @@
 import { ModelingError } from './errors.js';
 import type { FeatureMatrix } from './feature-matrix.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@fraudops/core';
 
 /**
  * Quantile bins of every feature. Value bin `b` of feature `f` holds the values `x` with

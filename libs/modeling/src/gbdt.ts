@@ -4,7 +4,7 @@ import { ModelingError } from './errors.js';
 import { checkBinaryLabels, checkFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { histogramLayout } from './histogram.js';
 import { createParallelTrainingExecutor } from './parallel-training-executor.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@fraudops/core';
 import { addTreeMargins, decisionTreeFromNodes, type DecisionTree, type TreeEnsemble } from './tree-ensemble.js';
 import { LocalTrainingExecutor, type TrainingBuffers, type TrainingExecutor } from './training-executor.js';
 import { growTree, type GrowthContext, type GrownTree, type GrowPolicy } from './tree-growth.js';

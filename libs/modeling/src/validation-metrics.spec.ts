@@ -1,5 +1,5 @@
 import { runPython } from './testing/python.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@fraudops/core';
 import { averagePrecision, logLossFromMargins } from './validation-metrics.js';
 
 describe('early-stopping metrics', () => {

@@ -52,6 +52,7 @@ describe('module boundaries (lint fixtures)', () => {
     expect(lintAs('libs/features/src/fixture.ts', "import '@fraudops/transactions';\nimport '@duckdb/node-api';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/registry/src/fixture.ts', "import '@fraudops/databricks';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/modeling/src/fixture.ts', "import 'onnxruntime-node';\nexport {};\n")).toEqual([]);
+    expect(lintAs('libs/evaluation/src/fixture.ts', "import '@fraudops/core';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/databricks/src/fixture.ts', "import '@databricks/sql';\nexport {};\n")).toEqual([]);
   });
 });
@@ -65,6 +66,7 @@ describe('project graph', () => {
     expect(Object.keys(graph.nodes).sort()).toEqual(
       [
         'bench',
+        'core',
         'databricks',
         'databricks-emulator',
         'evaluation',

@@ -1,5 +1,5 @@
 import type { FeatureMatrix } from '../feature-matrix.js';
-import { SeededRandom } from '../seeded-random.js';
+import { SeededRandom } from '@fraudops/core';
 
 export const SYNTHETIC_FEATURES = 8;
 
