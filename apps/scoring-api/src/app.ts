@@ -52,6 +52,12 @@ export function createApp<T>(deps: AppDeps<T>): Express {
   app.use(metricsRoutes(metrics, () => publishMonitoring(report(), metrics)));
   app.use(adminRoutes(service, config.adminToken));
 
+  // Draining refuses scoring requests that arrive from now on; one already received (its body may still be
+  // uploading) is in flight and finishes, which is what a graceful shutdown promises.
+  app.post(['/v1/score', '/v2/models/:name/infer'], (_req, _res, next) => {
+    next(service.isDraining ? new ScoringError('SHUTTING_DOWN', 'The service is shutting down; retry on another instance.') : undefined);
+  });
+
   const authenticated = requireApiKey(config.apiKeys);
   app.use(['/v1', '/v2'], authenticated);
   app.use(scoreRoutes({ service, transactionSchema: deps.transactionSchema, transactionIdSchema: deps.transactionIdSchema, bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));

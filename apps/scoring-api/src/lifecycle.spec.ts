@@ -6,7 +6,7 @@ import { OnnxScorer } from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
 import { simulateTransactions, type TransactionColumns } from '@fraudops/transactions';
 import { seedChampion, type SeededModel } from './smoke/seed-champion.js';
-import { call, startTestServer, type TestServer } from './testing/harness.js';
+import { call, startTestServer, waitUntil, type TestServer } from './testing/harness.js';
 import { transactionStream } from './testing/transactions.js';
 
 const API_KEY = 'lifecycle-key-0123456789';
@@ -100,11 +100,12 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     for (const tx of stream) await expectedProbability(tx);
     const info = await call(server.url, 'GET', '/v1/model', undefined, auth);
     expect(info.body.challenger).toMatchObject({ name: 'fraud-detector', version: challenger.version });
+    // Shadow scoring runs after the answer: wait until the monitoring report has seen every shadowed row.
     let monitoring = await call(server.url, 'GET', '/v1/monitoring', undefined, auth);
-    for (let i = 0; i < 50 && monitoring.body.challenger.rows < 151; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil('the challenger to have shadowed 151 rows', async () => {
       monitoring = await call(server.url, 'GET', '/v1/monitoring', undefined, auth);
-    }
+      return monitoring.body.challenger.rows >= 151;
+    });
     expect(monitoring.body.challenger).toMatchObject({ name: 'fraud-detector', version: challenger.version, rows: 151 });
     expect(monitoring.body.challenger.agreement).toBeGreaterThanOrEqual(0);
     expect(monitoring.body.challenger.agreement).toBeLessThanOrEqual(1);
@@ -117,7 +118,8 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
   it('finishes in-flight requests on shutdown, refuses new ones, and writes the state snapshot', async () => {
     const big = transactionStream({ firstId: 70_000_000, count: 5_000, startTime: newest + 20_000, spacing: 1, customers: 150, terminals: 300 });
     const inFlight = call(server.url, 'POST', '/v1/score', { transactions: big }, auth);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const requestsInFlight = async () => (await server.metrics.inFlight.get()).values[0]?.value ?? 0;
+    await waitUntil('the 5,000-row request to be received', async () => (await requestsInFlight()) >= 1);
     const stopping = server.shutdown();
     expect(server.service.readiness()).toEqual({ ready: false, reasons: ['shutting down'] });
     const reply = await inFlight;

@@ -5,7 +5,7 @@ import { LocalRegistry } from '@fraudops/registry';
 import { seedChampion, type SeededModel } from './smoke/seed-champion.js';
 import { copyToChampion, draftOf } from './smoke/smoke-client.js';
 import { malformedRequests } from './testing/fuzz.js';
-import { call, closeRawConnections, rawRequest, startTestServer, type TestServer } from './testing/harness.js';
+import { call, closeRawConnections, rawRequest, startTestServer, waitUntil, type TestServer } from './testing/harness.js';
 
 const API_KEY = 'reliability-key-0123456789';
 const ADMIN_TOKEN = 'reliability-admin-0123456789';
@@ -107,7 +107,9 @@ describe('reliability', () => {
       expect(reply.status).toBe(200);
       expect(reply.body.steps[0]).toMatchObject({ role: 'champion', status: 'swapped', to: { version: target } });
       swaps.push(target);
-      await new Promise((resolve) => setTimeout(resolve, 40));
+      // Let the load run on the new model before the next swap: a few more requests answered, however slow the machine.
+      const answered = completed;
+      await waitUntil('requests answered after the swap', () => completed >= answered + 3);
     }
     stop = true;
     await Promise.all(load);

@@ -135,6 +135,11 @@ export class ScoringService<T> {
     this.draining = true;
   }
 
+  /** True once shutdown began: new scoring requests are refused at arrival, those already received finish. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
   readiness(): Readiness {
     const reasons: string[] = [];
     if (!this.champion.model) reasons.push('no model loaded');
@@ -149,7 +154,6 @@ export class ScoringService<T> {
   }
 
   private leaseChampion(): ModelLease {
-    if (this.draining) throw new ScoringError('SHUTTING_DOWN', 'The service is shutting down; retry on another instance.');
     const lease = this.champion.lease();
     if (!lease) throw new ScoringError('NOT_READY', 'No model is loaded yet.');
     return lease;

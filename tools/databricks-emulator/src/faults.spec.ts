@@ -11,6 +11,7 @@ import {
   type Clock,
 } from '@fraudops/databricks';
 import { startEmulator, type Emulator } from './index.js';
+import { waitUntil } from './testing/wait.js';
 
 /** Records the back-off the client asks for and skips the wait, so Retry-After: 5 costs nothing. */
 function recordingClock(): Clock & { sleeps: number[] } {
@@ -87,7 +88,7 @@ describe('the client under injected faults (retries against the emulator)', () =
     expect(status.path).toBe('/Shared');
     expect(emulator.faults.hits).toEqual([1, 1]);
     // the slow attempt is logged when the emulator finishes it, after the client gave up on it
-    for (let i = 0; i < 100 && emulator.requests.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil('the slow attempt to be logged', () => emulator.requests.length >= 3);
     expect(emulator.requests.map((r) => [r.status, r.fault])).toEqual([
       ['dropped', 'drop'],
       [200, undefined],

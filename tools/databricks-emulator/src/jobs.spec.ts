@@ -157,7 +157,7 @@ describe('Jobs API and the local job runner', () => {
     const started = Date.now();
     await db.jobs.cancelRun(run_id);
     const cancelled = await wait(run_id);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(30_000); // the task sleeps 60 s: cancelling ended it, not the task
     expect(cancelled.state).toMatchObject({
       life_cycle_state: 'TERMINATED',
       result_state: 'CANCELED',

@@ -85,8 +85,9 @@ describe('project graph', () => {
   it('has only edges that every constraint of the source project allows', () => {
     const violations: string[] = [];
     for (const [source, deps] of Object.entries(graph.dependencies)) {
-      for (const { target } of deps) {
+      for (const { target, type } of deps) {
         if (!graph.nodes[target]) continue; // npm packages: checked by the banned-import rules
+        if (type === 'implicit') continue; // a process or test edge, not an import: see the next test
         for (const rule of constraints.filter((c) => tagsOf(source).includes(c.sourceTag))) {
           const allowed = rule.onlyDependOnLibsWithTags ?? ['*'];
           if (!allowed.includes('*') && !tagsOf(target).some((t) => allowed.includes(t))) {
@@ -96,6 +97,18 @@ describe('project graph', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('knows the edges no import shows: the processes and test services an app uses', () => {
+    const implicit = Object.values(graph.dependencies)
+      .flat()
+      .filter((edge) => edge.type === 'implicit')
+      .map((edge) => `${edge.source} -> ${edge.target}`)
+      .sort();
+    // trainer's `start` spawns the scoring API's build; both CLIs are tested against the workspace emulator.
+    expect(implicit).toEqual(
+      expect.arrayContaining(['sync-cli -> databricks-emulator', 'trainer -> databricks-emulator', 'trainer -> scoring-api']),
+    );
   });
 
   it('tags every project with its type and exactly one scope', () => {

@@ -9,16 +9,17 @@ describe("the README's two commands", () => {
     expect(readme).toContain('npm ci && npm test');
   });
 
-  it('.ci/run installs with npm ci and runs exactly the test command', () => {
+  it('.ci/run runs the README path: npm ci, the main job without serving, then the tests', () => {
     const commands = readWorkspaceFile('.ci/run')
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => /^npm /.test(l));
-    expect(commands).toEqual(['npm ci', 'npm test']);
+    expect(commands).toEqual(['npm ci', 'npm start -- --no-serve', 'npm test']);
     expect(readWorkspaceFile('.ci/run')).toMatch(/NX_DAEMON=false NX_NO_CLOUD=true/);
   });
 
-  it('npm test runs lint, typecheck and tests through Nx', () => {
+  it('npm test checks the system packages first, then runs lint, typecheck and tests through Nx', () => {
+    expect(scripts['test']).toMatch(/^node tools\/workspace-checks\/bin\/system-packages\.mjs && /);
     expect(scripts['test']).toMatch(/nx run-many -t lint typecheck test/);
   });
 

@@ -40,6 +40,12 @@ describe('GitHub workflows', () => {
     expect(problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message} [${p.kind}]`)).toEqual([]);
   });
 
+  it('ci.yml tests in the environment of .ci/run: Debian bookworm, Node 22, packages through the same script', () => {
+    const ci = readWorkspaceFile('.github/workflows/ci.yml');
+    expect(ci).toContain('container: node:22-bookworm');
+    expect(ci).toContain('run: node tools/workspace-checks/bin/system-packages.mjs');
+  });
+
   it('call only nx targets that exist', () => {
     const nodes = loadProjectGraph().graph.nodes;
     const missing: string[] = [];

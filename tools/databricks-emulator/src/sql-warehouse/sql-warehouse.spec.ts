@@ -1,6 +1,7 @@
 import { request } from 'node:https';
 import { DBSQLClient, DBSQLParameter, DBSQLParameterType } from '@databricks/sql';
 import { startSqlWarehouse, type SqlWarehouse } from './index.js';
+import { waitUntil } from '../testing/wait.js';
 
 // The real driver against the local warehouse: every call below crosses HTTPS and Thrift and runs on DuckDB.
 const TOKEN = 'dapi-local-test-token';
@@ -220,7 +221,8 @@ describe('local SQL warehouse, through the real @databricks/sql driver', () => {
     const operation = await session.executeStatement(
       'SELECT sum(a.range * b.range) FROM range(200000) a, range(200000) b',
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const RUNNING_STATE = 1; // TOperationState.RUNNING_STATE in the driver's Thrift protocol
+    await waitUntil('the statement to run', async () => (await operation.status()).operationState === RUNNING_STATE);
     await operation.cancel();
     await expect(operation.fetchAll()).rejects.toThrow(/cancel/i);
     expect(await run(session, 'SELECT 1 AS still_alive')).toEqual([{ still_alive: 1 }]);
