@@ -1,5 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { CsvError, parse } from 'csv-parse';
 import type { z } from 'zod';
 import { ScoringError } from './errors.js';
 import type { FeaturePipeline } from './features/feature-pipeline.js';
@@ -78,39 +79,61 @@ interface HistoryRow<T> {
 /** Reads a CSV or NDJSON transactions file, validating every row; the error names the line and field. */
 export async function readHistory<T>(path: string, schema: z.ZodType<T>): Promise<Array<HistoryRow<T>>> {
   if (!existsSync(path)) throw new ScoringError('STARTUP_FAILED', `HISTORY file ${path} does not exist.`);
-  const ndjson = /\.(nd)?jsonl?$/i.test(path);
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  const records = /\.(nd)?jsonl?$/i.test(path) ? ndjsonRecords(path) : csvRecords(path);
   const rows: Array<HistoryRow<T>> = [];
-  let header: string[] | undefined;
-  let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    let record: Record<string, unknown>;
-    if (ndjson) {
-      try {
-        record = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new ScoringError('STARTUP_FAILED', `HISTORY ${path} line ${lineNumber} is not valid JSON.`);
-      }
-    } else {
-      const cells = splitCsvLine(line);
-      if (!header) {
-        header = cells.map((c) => c.trim().toLowerCase());
-        continue;
-      }
-      record = {};
-      header.forEach((name, i) => (record[name] = csvValue(cells[i])));
-    }
+  for await (const { record, line } of records) {
     const { tx_fraud: fraud, tx_fraud_scenario: _scenario, ...fields } = record;
     const parsed = schema.safeParse(fields);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ScoringError('STARTUP_FAILED', `HISTORY ${path} line ${lineNumber}: ${formatPath(issue.path)} ${issue.message}`);
+      throw new ScoringError('STARTUP_FAILED', `HISTORY ${path} line ${line}: ${formatPath(issue.path)} ${issue.message}`);
     }
     rows.push({ transaction: parsed.data, fraud: fraud === undefined || fraud === null || fraud === '' ? undefined : Number(fraud) === 1 });
   }
   return rows;
+}
+
+interface HistoryRecord {
+  record: Record<string, unknown>;
+  /** 1-based line number in the file, for messages. */
+  line: number;
+}
+
+/** One JSON object per non-blank line. */
+async function* ndjsonRecords(path: string): AsyncGenerator<HistoryRecord> {
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    try {
+      yield { record: JSON.parse(text) as Record<string, unknown>, line };
+    } catch {
+      throw new ScoringError('STARTUP_FAILED', `HISTORY ${path} line ${line} is not valid JSON.`);
+    }
+  }
+}
+
+/** CSV with a header row (RFC 4180, read by csv-parse); header names are matched case-insensitively. */
+async function* csvRecords(path: string): AsyncGenerator<HistoryRecord> {
+  const parser = createReadStream(path).pipe(parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true }));
+  let header: string[] | undefined;
+  try {
+    for await (const { record: cells, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (cells.length === 1 && cells[0].trim() === '') continue;
+      if (!header) {
+        header = cells.map((c) => c.trim().toLowerCase());
+        continue;
+      }
+      const record: Record<string, unknown> = {};
+      header.forEach((name, i) => (record[name] = csvValue(cells[i])));
+      yield { record, line: info.lines };
+    }
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    const problem = error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'unterminated quoted field' : error.message;
+    throw new ScoringError('STARTUP_FAILED', `HISTORY ${path} line ${String(error.lines)}: ${problem}`);
+  }
 }
 
 /** Numbers as numbers, everything else as the trimmed text. */
@@ -120,27 +143,4 @@ function csvValue(cell: string | undefined): unknown {
   if (text === '') return undefined;
   const n = Number(text);
   return Number.isFinite(n) && /^-?[\d.]+(e[-+]?\d+)?$/i.test(text) ? n : text;
-}
-
-/** One CSV line (RFC 4180 quoting, no embedded newlines). */
-export function splitCsvLine(line: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-    } else cell += c;
-  }
-  cells.push(cell);
-  return cells;
 }

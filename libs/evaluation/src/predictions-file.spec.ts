@@ -40,3 +40,19 @@ describe('parsePredictionsCsv', () => {
     expect(() => parsePredictionsCsv('score,label,day\n0.1,0,3\n0.2,1,2018-01-01\n')).toThrow(/line 3, column day/);
   });
 });
+
+describe('parsePredictionsCsv on quoted CSV', () => {
+  it('reads a quoted field across lines and names the line a record ends on', () => {
+    const table = parsePredictionsCsv('score,label,card\n0.5,1,"A\nB"\n0.25,0,C\n');
+    expect(Array.from(table.scores)).toEqual([0.5, 0.25]);
+    expect(() => parsePredictionsCsv('score,label,card\n0.5,1,"A\nB"\nx,0,C\n', 'q.csv')).toThrow(
+      'q.csv line 4, column score: "x" is not a number',
+    );
+  });
+
+  it('names the line where an unterminated quote opens', () => {
+    expect(() => parsePredictionsCsv('score,label\n0.5,1\n0.25,"0\n', 'u.csv')).toThrow(
+      expect.objectContaining({ code: 'INVALID_FILE', message: 'u.csv line 3: unterminated quoted field' }),
+    );
+  });
+});

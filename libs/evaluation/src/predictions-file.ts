@@ -1,3 +1,4 @@
+import { CsvError, parse } from 'csv-parse/sync';
 import { EvaluationError, EvaluationErrorCode } from './errors.js';
 import type { PredictionColumns } from './metric-set.js';
 
@@ -29,42 +30,39 @@ const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const MS_PER_DAY = 86_400_000;
 
-/** Splits one CSV record (RFC 4180 quotes, `""` as an escaped quote). */
-function splitRecord(line: string, lineNumber: number, source: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i];
-    if (quoted) {
-      if (char === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      fields.push(field);
-      field = '';
-    } else field += char;
+/** One CSV record and the line it ends on (1-based, as an editor shows it). */
+interface CsvRecord {
+  fields: string[];
+  line: number;
+}
+
+/**
+ * The records of CSV text (RFC 4180, read by csv-parse): a BOM is dropped, blank lines at the end are
+ * ignored, a row's field count is left to the caller (so the message can name the line).
+ */
+function readRecords(text: string, source: string): CsvRecord[] {
+  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    // With `info: true` each element is `{record, info}`; csv-parse's typings only describe plain records.
+    parsed = parse(text, { bom: true, info: true, relax_column_count: true, relax_quotes: true }) as unknown as typeof parsed;
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    const line = typeof error.lines === 'number' ? error.lines : '?';
+    const problem = error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'unterminated quoted field' : error.message;
+    throw new EvaluationError(EvaluationErrorCode.invalidFile, `${source} line ${line}: ${problem}`, { cause: error });
   }
-  if (quoted)
-    throw new EvaluationError(
-      EvaluationErrorCode.invalidFile,
-      `${source} line ${lineNumber}: unterminated quoted field`,
-    );
-  fields.push(field);
-  return fields;
+  const records = parsed.map(({ record, info }) => ({ fields: record, line: info.lines }));
+  const blank = (record: CsvRecord) => record.fields.length === 1 && record.fields[0].trim() === '';
+  while (records.length > 0 && blank(records[records.length - 1])) records.pop();
+  return records;
 }
 
 /** Parses predictions CSV text. `source` (a file name) prefixes error messages. */
 export function parsePredictionsCsv(text: string, source = 'predictions'): PredictionsTable {
-  const lines = text.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
-  if (lines.length === 0)
+  const [headerRecord, ...records] = readRecords(text, source);
+  if (headerRecord === undefined)
     throw new EvaluationError(EvaluationErrorCode.emptyInput, `${source} is empty; expected a header line`);
-  const header = splitRecord(lines[0].replace(/^\uFEFF/, ''), 1, source).map((name) => name.trim().toLowerCase());
+  const header = headerRecord.fields.map((name) => name.trim().toLowerCase());
   const position = (canonical: keyof typeof ALIASES): number => {
     const found = header.findIndex((name) => ALIASES[canonical].includes(name));
     return found;
@@ -84,7 +82,7 @@ export function parsePredictionsCsv(text: string, source = 'predictions'): Predi
       );
     }
   }
-  const rows = lines.length - 1;
+  const rows = records.length;
   if (rows === 0) throw new EvaluationError(EvaluationErrorCode.emptyInput, `${source} has a header but no rows`);
   const scores = new Float64Array(rows);
   const labels = new Uint8Array(rows);
@@ -93,8 +91,7 @@ export function parsePredictionsCsv(text: string, source = 'predictions'): Predi
   const amounts = columns.amount === -1 ? undefined : new Float64Array(rows);
 
   for (let row = 0; row < rows; row++) {
-    const lineNumber = row + 2;
-    const fields = splitRecord(lines[row + 1], lineNumber, source);
+    const { fields, line: lineNumber } = records[row];
     if (fields.length !== header.length) {
       throw new EvaluationError(
         EvaluationErrorCode.invalidFile,
@@ -137,7 +134,11 @@ export function parsePredictionsCsv(text: string, source = 'predictions'): Predi
     table.optionalColumns.push('customer_id');
   }
   if (dayTexts) {
-    table.days = daysOf(dayTexts, source);
+    table.days = daysOf(
+      dayTexts,
+      records.map((record) => record.line),
+      source,
+    );
     table.optionalColumns.push('day');
   }
   if (amounts) {
@@ -162,14 +163,14 @@ function cardIdsOf(texts: string[]): Float64Array {
 }
 
 /** A day index (a number) or an ISO date/datetime (→ whole days since 1970-01-01 UTC); one kind per file. */
-function daysOf(texts: string[], source: string): Float64Array {
+function daysOf(texts: string[], lines: number[], source: string): Float64Array {
   const numeric = NUMBER.test(texts[0]);
   return Float64Array.from(texts, (text, row) => {
     if (numeric) {
       if (!NUMBER.test(text)) {
         throw new EvaluationError(
           EvaluationErrorCode.invalidFile,
-          `${source} line ${row + 2}, column day: "${text}" is not a day number like the first row's`,
+          `${source} line ${lines[row]}, column day: "${text}" is not a day number like the first row's`,
         );
       }
       return Number(text);
@@ -177,7 +178,7 @@ function daysOf(texts: string[], source: string): Float64Array {
     if (!ISO_DAY.test(text)) {
       throw new EvaluationError(
         EvaluationErrorCode.invalidFile,
-        `${source} line ${row + 2}, column day: "${text}" is neither a day number nor an ISO date (2018-08-08)`,
+        `${source} line ${lines[row]}, column day: "${text}" is neither a day number nor an ISO date (2018-08-08)`,
       );
     }
     const hasTime = text.length > 10;
@@ -187,7 +188,7 @@ function daysOf(texts: string[], source: string): Float64Array {
     if (Number.isNaN(instant)) {
       throw new EvaluationError(
         EvaluationErrorCode.invalidFile,
-        `${source} line ${row + 2}, column day: "${text}" is not a valid date`,
+        `${source} line ${lines[row]}, column day: "${text}" is not a valid date`,
       );
     }
     return Math.floor(instant / MS_PER_DAY);

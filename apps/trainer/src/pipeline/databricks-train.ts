@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import { isNotFound, runSucceeded, type DatabricksClient, type Run } from '@fraudops/databricks';
 import { builtInFeatureSpec, featureSpecHash, planFeatures } from '@fraudops/features';
 import { importXgboostJson, OnnxScorer, treeEnsembleToOnnx } from '@fraudops/modeling';
@@ -268,15 +269,16 @@ export async function startLaunch(
   return { manifest, runId: run_id };
 }
 
+/** predictions.csv as train.py writes it: transaction_id → score (CSV read by csv-parse; blank lines skipped). */
 function parsePredictions(text: string, source: string): Map<number, number> {
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
+  const records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+  const header = (records[0] ?? []).map((h) => h.toLowerCase());
   const id = header.indexOf('transaction_id');
   const score = header.indexOf('score');
   if (id < 0 || score < 0) throw new CliError(`${source}: needs columns transaction_id and score (has ${header.join(', ')})`, ExitCode.invalidData);
   const scores = new Map<number, number>();
-  for (let i = 1; i < lines.length; i++) {
-    const cells = lines[i].split(',');
+  for (let i = 1; i < records.length; i++) {
+    const cells = records[i];
     const key = Number(cells[id]);
     const value = Number(cells[score]);
     if (!Number.isFinite(key) || !Number.isFinite(value)) throw new CliError(`${source} line ${i + 1}: transaction_id "${cells[id]}", score "${cells[score]}"`, ExitCode.invalidData);
