@@ -1,7 +1,8 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { FeaturesError } from './errors.js';
-import { OnlineFeatureState, type OnlineStateImage } from './online.js';
+import { OnlineFeatureState } from './online.js';
+import type { OnlineStateImage } from './online-image.js';
 import type { FeaturePlan } from './plan.js';
 import type { FeatureSpec } from './feature-spec.js';
 
