@@ -1,9 +1,8 @@
 import { loadConfig, type ScoringConfig } from './config.js';
-import { ScoringError } from './errors.js';
+import { ScoringError, messageOf } from './errors.js';
 import { createLogger } from './logger.js';
 import { curlExample } from './usage.js';
 import { startScoringServer } from './start.js';
-import { messageOf } from './scoring-service.js';
 
 /** The service process: configuration, start, and the signals an orchestrator sends. */
 async function main(): Promise<number> {

@@ -2,14 +2,13 @@ import { baselineFeatureSpec } from '@fraudops/features';
 import { TransactionSchema, idFromString, parseDatetime, type Transaction } from '@fraudops/transactions';
 import type { z } from 'zod';
 import type { ScoringConfig } from './config.js';
-import { ScoringError } from './errors.js';
+import { ScoringError, messageOf } from './errors.js';
 import type { FeaturePipeline } from './features/feature-pipeline.js';
 import { OnlinePipeline, type TransactionAdapter } from './features/online-pipeline.js';
 import { RegistryModelSource, openModelRegistry } from './model/registry-model-source.js';
 import type { ModelSource } from './model/served-model.js';
 import { cardDrift } from './monitoring/card-drift.js';
 import type { DriftMeasure } from './monitoring/report.js';
-import { messageOf } from './scoring-service.js';
 
 /** The libraries behind the service, wired from the configuration: the one place that picks implementations. */
 export interface Runtime {

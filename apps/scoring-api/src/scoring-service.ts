@@ -3,12 +3,16 @@ import { ScoringError } from './errors.js';
 import type { FeaturePipeline, LabelOutcome } from './features/feature-pipeline.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
-import { checkCandidate, smokeRows } from './model/candidate-checks.js';
-import { ModelSlot, type ModelLease } from './model/model-slot.js';
+import { ChallengerShadow } from './model/challenger-shadow.js';
+import { scoreInChunks } from './model/chunked-scoring.js';
+import { ModelLifecycle, ref, type ModelRef, type ReloadStep } from './model/model-lifecycle.js';
+import type { ModelLease } from './model/model-slot.js';
 import type { ModelSource, ServedModel } from './model/served-model.js';
 import { LabelledWindow } from './monitoring/labelled-window.js';
 import { RecentWindow } from './monitoring/recent-window.js';
 import { Mutex, yieldToEventLoop } from './mutex.js';
+
+export type { ModelRef, ReloadStep } from './model/model-lifecycle.js';
 
 export interface ScoringServiceOptions<T> {
   models: ModelSource;
@@ -31,11 +35,6 @@ export interface ScoredTransaction {
   threshold: number;
 }
 
-export interface ModelRef {
-  name: string;
-  version: number;
-}
-
 export interface ScoreResponse {
   model: ModelRef;
   results: ScoredTransaction[];
@@ -48,55 +47,68 @@ export interface FeedbackResponse {
   unknown: Array<string | number>;
 }
 
-export type ReloadStep =
-  | { role: 'champion' | 'challenger'; status: 'swapped'; from: ModelRef | null; to: ModelRef }
-  | { role: 'champion' | 'challenger'; status: 'unchanged'; model: ModelRef }
-  | { role: 'champion' | 'challenger'; status: 'rejected'; kept: ModelRef | null; reason: string };
-
 export interface Readiness {
   ready: boolean;
   reasons: string[];
 }
 
-const ref = (model: ServedModel): ModelRef => ({ name: model.name, version: model.version });
-
-/** Most challenger rows waiting to be shadow-scored; beyond it, shadowing skips rows rather than lag. */
-const SHADOW_BACKLOG_ROWS = 50_000;
+/** A batch after it went through the online state, in request order. */
+interface AppliedBatch {
+  keys: number[];
+  /** Feature vectors, row-major. */
+  vectors: Float32Array;
+  /** The answer given earlier to a repeated transaction (no new score needed). */
+  earlier: Array<RememberedAnswer | undefined>;
+  /** 1 where the transaction entered the state now (counted, monitored, shadowed). */
+  fresh: Uint8Array;
+}
 
 /**
- * The scoring service without HTTP: the champion (and challenger) slots, the online feature state, the
- * answers already given, and the monitoring windows. Routes call it; tests may call it directly.
+ * The scoring service without HTTP: scoring through the online feature state, the answers already given,
+ * feedback labels and the monitoring windows; which model answers is the {@link ModelLifecycle}'s business.
+ * Routes call it; tests may call it directly.
  */
 export class ScoringService<T> {
-  readonly champion: ModelSlot;
-  readonly challenger: ModelSlot;
+  readonly models: ModelLifecycle;
   readonly recent: RecentWindow;
   readonly labelled: LabelledWindow;
   private readonly answers: AnswerMemory<T>;
+  private readonly shadow: ChallengerShadow;
   private readonly stateLock = new Mutex();
-  private reloading = false;
   private warm = false;
   private draining = false;
-  private shadowBacklog = 0;
-  private shadowSkipped = 0;
   /** Label-bound children: observing per row must not hash the labels per row. */
   private readonly championScores: ReturnType<ServiceMetrics['scores']['labels']>;
-  private readonly challengerScores: ReturnType<ServiceMetrics['scores']['labels']>;
   private readonly scoreBatchSizes: ReturnType<ServiceMetrics['batchSize']['labels']>;
   private readonly inferBatchSizes: ReturnType<ServiceMetrics['batchSize']['labels']>;
 
   constructor(private readonly options: ScoringServiceOptions<T>) {
-    const onDisposeError = (error: unknown, model: ServedModel) =>
-      options.logger.warn({ err: error, model: ref(model) }, 'disposing a retired model failed');
-    this.champion = new ModelSlot(onDisposeError);
-    this.challenger = new ModelSlot(onDisposeError);
-    this.recent = new RecentWindow(options.monitoringWindow, options.features.spec.features.length);
+    const { features, metrics, logger } = options;
+    this.recent = new RecentWindow(options.monitoringWindow, features.spec.features.length);
     this.labelled = new LabelledWindow(options.monitoringWindow);
     this.answers = new AnswerMemory(options.answerCacheSize);
-    this.championScores = options.metrics.scores.labels({ role: 'champion' });
-    this.challengerScores = options.metrics.scores.labels({ role: 'challenger' });
-    this.scoreBatchSizes = options.metrics.batchSize.labels({ endpoint: 'score' });
-    this.inferBatchSizes = options.metrics.batchSize.labels({ endpoint: 'infer' });
+    this.models = new ModelLifecycle({
+      models: options.models,
+      championUri: options.championUri,
+      challengerUri: options.challengerUri,
+      featureSpec: features.spec,
+      sampleRows: (limit) => this.recent.sampleRows(limit),
+      metrics,
+      logger,
+    });
+    const challengerScores = metrics.scores.labels({ role: 'challenger' });
+    this.shadow = new ChallengerShadow(this.models.challenger, this.recent, (p) => challengerScores.observe(p), options.chunkRows, logger);
+    this.championScores = metrics.scores.labels({ role: 'champion' });
+    this.scoreBatchSizes = metrics.batchSize.labels({ endpoint: 'score' });
+    this.inferBatchSizes = metrics.batchSize.labels({ endpoint: 'infer' });
+  }
+
+  get champion() {
+    return this.models.champion;
+  }
+
+  get challenger() {
+    return this.models.challenger;
   }
 
   get features(): FeaturePipeline<T> {
@@ -108,23 +120,17 @@ export class ScoringService<T> {
   }
 
   get shadowRowsSkipped(): number {
-    return this.shadowSkipped;
+    return this.shadow.rowsSkipped;
   }
 
   /** Loads the champion (and challenger); throws `STARTUP_FAILED` naming the URI and the reason. */
-  async loadModels(): Promise<void> {
-    const champion = await this.loadChecked(this.options.championUri, 'champion').catch((error: unknown) => {
-      throw new ScoringError('STARTUP_FAILED', `Cannot serve ${this.options.championUri}: ${messageOf(error)}`);
-    });
-    this.install('champion', champion);
-    if (this.options.challengerUri) {
-      try {
-        this.install('challenger', await this.loadChecked(this.options.challengerUri, 'challenger'));
-      } catch (error) {
-        // A broken challenger must not take the champion down: log it, serve without shadowing.
-        this.options.logger.error({ uri: this.options.challengerUri, reason: messageOf(error) }, 'challenger not loaded; shadowing off');
-      }
-    }
+  loadModels(): Promise<void> {
+    return this.models.loadModels();
+  }
+
+  /** See {@link ModelLifecycle.reload}. */
+  reload(options: { force?: boolean } = {}): Promise<ReloadStep[]> {
+    return this.models.reload(options);
   }
 
   markWarm(): void {
@@ -154,9 +160,7 @@ export class ScoringService<T> {
   }
 
   private leaseChampion(): ModelLease {
-    const lease = this.champion.lease();
-    if (!lease) throw new ScoringError('NOT_READY', 'No model is loaded yet.');
-    return lease;
+    return this.models.leaseChampion();
   }
 
   /**
@@ -170,63 +174,73 @@ export class ScoringService<T> {
     const lease = this.leaseChampion();
     try {
       const model = lease.model;
-      const { features: pipeline, chunkRows, metrics } = this.options;
-      const width = pipeline.spec.features.length;
-      const n = transactions.length;
-      const keys = transactions.map((t) => pipeline.keyOf(t));
-      const times = Float64Array.from(transactions, (t) => pipeline.timeOf(t));
-      const order = n === 1 ? [0] : Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b);
-      const vectors = new Float32Array(n * width);
-      const earlier: Array<RememberedAnswer | undefined> = new Array(n);
-      const fresh = new Uint8Array(n);
-
-      await this.stateLock.runExclusive(async () => {
-        this.checkBatch(transactions, keys, times);
-        for (let k = 0; k < n; k++) {
-          if (k > 0 && k % chunkRows === 0) await yieldToEventLoop();
-          const i = order[k];
-          const known = this.answers.get(keys[i]);
-          if (known?.answer) earlier[i] = known.answer;
-          else if (known?.vector) vectors.set(known.vector, i * width);
-          else {
-            if (this.vectorizeAt(i, transactions[i], vectors)) fresh[i] = 1;
-            this.answers.remember(keys[i], transactions[i], vectors.subarray(i * width, (i + 1) * width));
-          }
-        }
-      });
-
-      const probabilities = await this.scoreInChunks(model, vectors, n);
-      const threshold = model.threshold.value;
-      const results: ScoredTransaction[] = new Array(n);
-      let freshCount = 0;
-      let alerts = 0;
-      for (let i = 0; i < n; i++) {
-        const before = earlier[i] ?? this.answers.get(keys[i])?.answer;
-        if (before) {
-          results[i] = { transaction_id: pipeline.idOf(transactions[i]), probability: before.probability, decision: before.decision, threshold: before.threshold };
-          continue;
-        }
-        const probability = probabilities[i];
-        const decision = probability >= threshold ? 'alert' : 'pass';
-        results[i] = { transaction_id: pipeline.idOf(transactions[i]), probability, decision, threshold };
-        this.answers.rememberAnswer(keys[i], { probability, decision, threshold, modelVersion: model.version });
-        if (fresh[i]) {
-          freshCount++;
-          if (decision === 'alert') alerts++;
-          this.championScores.observe(probability);
-        }
-      }
-      this.scoreBatchSizes.observe(n);
-      metrics.transactions.inc(freshCount);
-      if (alerts > 0) metrics.alerts.inc(alerts);
-      if (n > freshCount) metrics.repeatedTransactions.inc(n - freshCount);
-      if (freshCount > 0) this.observeFresh(fresh, freshCount, vectors, probabilities, width);
+      const batch = await this.applyToState(transactions);
+      const probabilities = await scoreInChunks(model, batch.vectors, transactions.length, this.options.chunkRows);
+      const results = this.answer(model, transactions, batch, probabilities);
       return { model: ref(model), results };
     } finally {
       lease.release();
     }
   }
 
+  /** Runs the batch through the online state (under the state lock), earliest transaction first. */
+  private async applyToState(transactions: readonly T[]): Promise<AppliedBatch> {
+    const { features: pipeline, chunkRows } = this.options;
+    const width = pipeline.spec.features.length;
+    const n = transactions.length;
+    const keys = transactions.map((t) => pipeline.keyOf(t));
+    const times = Float64Array.from(transactions, (t) => pipeline.timeOf(t));
+    const order = n === 1 ? [0] : Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b);
+    const batch: AppliedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array(n), fresh: new Uint8Array(n) };
+    await this.stateLock.runExclusive(async () => {
+      this.checkBatch(transactions, keys, times);
+      for (let k = 0; k < n; k++) {
+        if (k > 0 && k % chunkRows === 0) await yieldToEventLoop();
+        const i = order[k];
+        const known = this.answers.get(keys[i]);
+        if (known?.answer) batch.earlier[i] = known.answer;
+        else if (known?.vector) batch.vectors.set(known.vector, i * width);
+        else {
+          if (this.vectorizeAt(i, transactions[i], batch.vectors)) batch.fresh[i] = 1;
+          this.answers.remember(keys[i], transactions[i], batch.vectors.subarray(i * width, (i + 1) * width));
+        }
+      }
+    });
+    return batch;
+  }
+
+  /** The results in request order: earlier answers for repeats, new answers remembered, counted and monitored. */
+  private answer(model: ServedModel, transactions: readonly T[], batch: AppliedBatch, probabilities: Float32Array): ScoredTransaction[] {
+    const { features: pipeline, metrics } = this.options;
+    const { keys, earlier, fresh } = batch;
+    const n = transactions.length;
+    const threshold = model.threshold.value;
+    const results: ScoredTransaction[] = new Array(n);
+    let freshCount = 0;
+    let alerts = 0;
+    for (let i = 0; i < n; i++) {
+      const before = earlier[i] ?? this.answers.get(keys[i])?.answer;
+      if (before) {
+        results[i] = { transaction_id: pipeline.idOf(transactions[i]), probability: before.probability, decision: before.decision, threshold: before.threshold };
+        continue;
+      }
+      const probability = probabilities[i];
+      const decision = probability >= threshold ? 'alert' : 'pass';
+      results[i] = { transaction_id: pipeline.idOf(transactions[i]), probability, decision, threshold };
+      this.answers.rememberAnswer(keys[i], { probability, decision, threshold, modelVersion: model.version });
+      if (fresh[i]) {
+        freshCount++;
+        if (decision === 'alert') alerts++;
+        this.championScores.observe(probability);
+      }
+    }
+    this.scoreBatchSizes.observe(n);
+    metrics.transactions.inc(freshCount);
+    if (alerts > 0) metrics.alerts.inc(alerts);
+    if (n > freshCount) metrics.repeatedTransactions.inc(n - freshCount);
+    if (freshCount > 0) this.observeFresh(fresh, freshCount, batch.vectors, probabilities, pipeline.spec.features.length);
+    return results;
+  }
   /** `vectorize`, with the request path named when the transaction is refused. */
   private vectorizeAt(index: number, transaction: T, vectors: Float32Array): boolean {
     try {
@@ -278,7 +292,7 @@ export class ScoringService<T> {
   async infer(vectors: Float32Array, rows: number): Promise<{ model: ServedModel; probabilities: Float32Array }> {
     const lease = this.leaseChampion();
     try {
-      const probabilities = await this.scoreInChunks(lease.model, vectors, rows);
+      const probabilities = await scoreInChunks(lease.model, vectors, rows, this.options.chunkRows);
       this.inferBatchSizes.observe(rows);
       return { model: lease.model, probabilities };
     } finally {
@@ -313,82 +327,6 @@ export class ScoringService<T> {
     return outcome;
   }
 
-  /**
-   * Re-resolves the champion (and challenger) URI. A candidate replaces the serving model only after it
-   * loaded, matched the feature spec and scored sample rows into [0, 1]; otherwise the old model stays
-   * and the step says why. Throws `RELOAD_IN_PROGRESS` when called during another reload.
-   */
-  async reload(options: { force?: boolean } = {}): Promise<ReloadStep[]> {
-    if (this.reloading) throw new ScoringError('RELOAD_IN_PROGRESS', 'A reload is already running; try again when it ends.');
-    this.reloading = true;
-    try {
-      const steps = [await this.reloadRole('champion', this.options.championUri, this.champion, options.force ?? false)];
-      if (this.options.challengerUri) steps.push(await this.reloadRole('challenger', this.options.challengerUri, this.challenger, options.force ?? false));
-      return steps;
-    } finally {
-      this.reloading = false;
-    }
-  }
-
-  private async reloadRole(role: 'champion' | 'challenger', uri: string, slot: ModelSlot, force: boolean): Promise<ReloadStep> {
-    const current = slot.model;
-    const log = this.options.logger;
-    try {
-      if (current && !force) {
-        const target = await this.options.models.resolveVersion(uri);
-        if (target.name === current.name && target.version === current.version) {
-          this.options.metrics.reloads.inc({ result: 'unchanged' });
-          return { role, status: 'unchanged', model: ref(current) };
-        }
-      }
-      const candidate = await this.loadChecked(uri, role);
-      this.install(role, candidate);
-      this.options.metrics.reloads.inc({ result: 'swapped' });
-      log.info({ role, from: current ? ref(current) : null, to: ref(candidate) }, 'model swapped');
-      return { role, status: 'swapped', from: current ? ref(current) : null, to: ref(candidate) };
-    } catch (error) {
-      const reason = messageOf(error);
-      this.options.metrics.reloads.inc({ result: 'rejected' });
-      log.warn({ role, uri, reason, kept: current ? ref(current) : null }, 'reload rejected; previous model keeps serving');
-      return { role, status: 'rejected', kept: current ? ref(current) : null, reason };
-    }
-  }
-
-  /** Loads a model and runs the candidate checks; disposes it and throws when a check fails. */
-  private async loadChecked(uri: string, role: string): Promise<ServedModel> {
-    const candidate = await this.options.models.load(uri);
-    try {
-      const sample = this.recent.sampleRows(256);
-      const rows = sample.rows > 0 ? sample : smokeRows(candidate, this.options.features.spec.features.length);
-      await checkCandidate(candidate, this.options.features.spec, rows.features, rows.rows);
-      return candidate;
-    } catch (error) {
-      await candidate.dispose().catch(() => undefined);
-      throw new ScoringError('RELOAD_REJECTED', `${role} candidate ${uri} (version ${candidate.version}) failed a check: ${messageOf(error)}`);
-    }
-  }
-
-  private install(role: 'champion' | 'challenger', model: ServedModel): void {
-    const slot = role === 'champion' ? this.champion : this.challenger;
-    const previous = slot.swap(model);
-    const info = this.options.metrics.modelInfo;
-    if (previous) info.remove({ role, name: previous.name, version: String(previous.version) });
-    info.set({ role, name: model.name, version: String(model.version) }, 1);
-  }
-
-  private async scoreInChunks(model: ServedModel, vectors: Float32Array, rows: number): Promise<Float32Array> {
-    const width = model.featureSpec.features.length;
-    const chunk = this.options.chunkRows;
-    if (rows <= chunk) return checkedScores(await model.score(vectors.subarray(0, rows * width), rows), rows);
-    const out = new Float32Array(rows);
-    for (let start = 0; start < rows; start += chunk) {
-      if (start > 0) await yieldToEventLoop();
-      const end = Math.min(rows, start + chunk);
-      out.set(checkedScores(await model.score(vectors.subarray(start * width, end * width), end - start), end - start), start);
-    }
-    return out;
-  }
-
   /** Feeds newly scored rows to the drift window and, off the response path, to the challenger. */
   private observeFresh(fresh: Uint8Array, count: number, vectors: Float32Array, probabilities: Float32Array, width: number): void {
     let rows = vectors;
@@ -403,29 +341,7 @@ export class ScoringService<T> {
       }
     }
     const first = this.recent.push(scores, rows, count);
-    if (!this.challenger.model) return;
-    if (this.shadowBacklog + count > SHADOW_BACKLOG_ROWS) {
-      this.shadowSkipped += count;
-      return;
-    }
-    this.shadowBacklog += count;
-    setImmediate(() => {
-      void this.shadow(first, rows, count).finally(() => (this.shadowBacklog -= count));
-    });
-  }
-
-  private async shadow(first: number, vectors: Float32Array, rows: number): Promise<void> {
-    const lease = this.challenger.lease();
-    if (!lease) return;
-    try {
-      const scores = await this.scoreInChunks(lease.model, vectors, rows);
-      this.recent.attachChallenger(first, scores);
-      for (let i = 0; i < rows; i++) this.challengerScores.observe(scores[i]);
-    } catch (error) {
-      this.options.logger.warn({ err: error, challenger: ref(lease.model) }, 'challenger scoring failed');
-    } finally {
-      lease.release();
-    }
+    this.shadow.enqueue(first, rows, count);
   }
 
   /** Waits for the state lock (no batch half-applied), then writes the snapshot. */
@@ -435,17 +351,6 @@ export class ScoringService<T> {
 
   /** Takes both models out of service (after the HTTP server has drained). */
   close(): void {
-    this.champion.clear();
-    this.challenger.clear();
+    this.models.close();
   }
-}
-
-/** A model that returns the wrong number of rows or a non-probability is broken, not the client's fault. */
-function checkedScores(scores: Float32Array, rows: number): Float32Array {
-  if (scores.length !== rows) throw new Error(`the model returned ${scores.length} scores for ${rows} rows`);
-  return scores;
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

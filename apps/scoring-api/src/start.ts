@@ -3,7 +3,8 @@ import type { ScoringConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { createRuntime, type Runtime } from './runtime.js';
-import { ScoringService, messageOf, type ReloadStep } from './scoring-service.js';
+import { messageOf } from './errors.js';
+import { ScoringService, type ReloadStep } from './scoring-service.js';
 import { listen, type RunningServer } from './server.js';
 import { warmUp, type WarmUpResult } from './warmup.js';
 
