@@ -1,1 +1,2 @@
+export { errorMessage } from './error-message.js';
 export { SeededRandom } from './seeded-random.js';

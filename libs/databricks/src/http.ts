@@ -12,6 +12,7 @@ import {
   type RetryPolicy,
 } from './retry.js';
 import { userAgent } from './version.js';
+import { errorMessage } from '@fraudops/core';
 
 /**
  * A request body: bytes or text (replayable), a factory that opens a fresh stream per attempt (replayable,
@@ -242,7 +243,7 @@ export class ApiClient {
         const what =
           code === 'REQUEST_TIMEOUT'
             ? `timed out after ${this.#requestTimeoutMs / 1000} s`
-            : `failed (${code ?? (error instanceof Error ? error.message : String(error))})`;
+            : `failed (${code ?? errorMessage(error)})`;
         failure = new DatabricksNetworkError(ClientErrorCode.network, `${endpoint} to ${this.host} ${what}.`, {
           endpoint,
           attempts: attempt,

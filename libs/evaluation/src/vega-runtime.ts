@@ -1,4 +1,5 @@
 import { EvaluationError, EvaluationErrorCode } from './errors.js';
+import { errorMessage } from '@fraudops/core';
 
 /**
  * The one place that loads vega and vega-lite. Both are ESM-only and heavy (~60 modules), so they are
@@ -18,7 +19,7 @@ async function loadVega(): Promise<{ vega: Vega; vegaLite: VegaLite }> {
       loading = undefined;
       throw new EvaluationError(
         EvaluationErrorCode.renderFailed,
-        `charts need the npm packages vega and vega-lite, which could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+        `charts need the npm packages vega and vega-lite, which could not be loaded: ${errorMessage(error)}`,
         { cause: error },
       );
     },
@@ -42,7 +43,7 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
     const title = typeof spec.title === 'string' ? spec.title : 'a chart';
     throw new EvaluationError(
       EvaluationErrorCode.renderFailed,
-      `rendering ${title} failed: ${error instanceof Error ? error.message : String(error)}`,
+      `rendering ${title} failed: ${errorMessage(error)}`,
       { cause: error },
     );
   }

@@ -5,6 +5,7 @@ import type { TransactionColumns } from '@fraudops/transactions';
 import { toEpochUs } from './calendar.js';
 import { FeaturesError } from './errors.js';
 import type { SqlEngine, SqlQueryResult, SqlValue } from './sql-engine.js';
+import { errorMessage } from '@fraudops/core';
 
 type DuckDbModule = typeof import('@duckdb/node-api');
 
@@ -266,7 +267,7 @@ function toSqlValue(raw: unknown): SqlValue {
 
 function asSqlError(error: unknown, sql: string): FeaturesError {
   if (error instanceof FeaturesError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const firstLine = sql.split('\n').find((line) => line.trim() && !line.trimStart().startsWith('--')) ?? '';
   return new FeaturesError('SQL_FAILED', `DuckDB: ${message} (in: ${firstLine.trim().slice(0, 120)}…)`, {
     cause: error,

@@ -92,7 +92,8 @@ export interface GbdtTrainingResult {
   validation?: { metric: EarlyStoppingMetric; history: Float64Array; bestRound: number; bestValue: number };
 }
 
-const DEFAULTS: Required<Omit<GbdtParams, 'baseScore'>> = {
+/** The defaults of every {@link GbdtParams} but `baseScore` (which is estimated from the labels). */
+export const GBDT_DEFAULTS: Readonly<Required<Omit<GbdtParams, 'baseScore'>>> = Object.freeze({
   nEstimators: 100,
   learningRate: 0.1,
   growPolicy: 'depthwise',
@@ -107,14 +108,14 @@ const DEFAULTS: Required<Omit<GbdtParams, 'baseScore'>> = {
   scalePosWeight: 1,
   maxBins: 255,
   seed: 0,
-};
+});
 
 function invalid(name: string, value: unknown, expected: string): never {
   throw new ModelingError('INVALID_PARAMETER', `${name} must be ${expected}, got ${String(value)}`);
 }
 
 function resolveParams(params: GbdtParams, labels: Uint8Array): ResolvedGbdtParams {
-  const p = { ...DEFAULTS, ...params };
+  const p = { ...GBDT_DEFAULTS, ...params };
   const integer = (name: keyof GbdtParams, min: number, max = Infinity) => {
     const v = p[name] as number;
     if (!Number.isInteger(v) || v < min || v > max) invalid(name, v, `an integer in [${min}, ${max}]`);

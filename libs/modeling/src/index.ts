@@ -4,7 +4,7 @@ export type { FeatureMatrix } from './feature-matrix.js';
 export { fitFeatureBins, binFeatureMatrix, missingBin } from './binning.js';
 export type { BinnedMatrix, BinningOptions, FeatureBins } from './binning.js';
 
-export { trainGbdt, defaultTrainingThreads } from './gbdt.js';
+export { GBDT_DEFAULTS, trainGbdt, defaultTrainingThreads } from './gbdt.js';
 export type {
   EarlyStopping,
   EarlyStoppingMetric,

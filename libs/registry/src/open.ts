@@ -5,6 +5,7 @@ import { LocalRegistry } from './local.js';
 import type { ModelRegistry } from './registry.js';
 import { parseRegistryUri } from './registry-uri.js';
 import { UnityCatalogRegistry, type UnityCatalogClient } from './unity-catalog.js';
+import { errorMessage } from '@fraudops/core';
 
 export interface OpenRegistryOptions {
   /** Base of relative local paths. @defaultValue `process.cwd()` */
@@ -42,7 +43,7 @@ export function openRegistry(uri?: string, options: OpenRegistryOptions = {}): M
     } catch (error) {
       throw new RegistryError(
         RegistryErrorCode.backendFailure,
-        `cannot open ${uri}: ${error instanceof Error ? error.message : String(error)}`,
+        `cannot open ${uri}: ${errorMessage(error)}`,
         { cause: error },
       );
     }

@@ -14,6 +14,7 @@ import {
 } from './contract.js';
 import { sqlIdentifier, sqlString, withDuckDb } from './duckdb.js';
 import { TransactionsError } from './errors.js';
+import { errorMessage } from '@fraudops/core';
 
 export type DatasetFormat = 'parquet' | 'csv';
 
@@ -114,7 +115,7 @@ export async function writeTransactions(
     if (error instanceof TransactionsError) throw error;
     throw new TransactionsError(
       'FILE_ERROR',
-      `cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      `cannot write ${path}: ${errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -334,7 +335,7 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
     } catch (error) {
       throw new TransactionsError(
         'FILE_ERROR',
-        `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+        `cannot read ${path}: ${errorMessage(error)}`,
         { cause: error },
       );
     }
@@ -362,7 +363,7 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
       } catch (error) {
         throw new TransactionsError(
           'FILE_ERROR',
-          `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+          `cannot read ${path}: ${errorMessage(error)}`,
           { cause: error },
         );
       }
@@ -470,7 +471,7 @@ async function describe(
   } catch (error) {
     throw new TransactionsError(
       'FILE_ERROR',
-      `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      `cannot read ${path}: ${errorMessage(error)}`,
       { cause: error },
     );
   }

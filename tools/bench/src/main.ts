@@ -1,5 +1,6 @@
 import { runBenchCli } from './cli.js';
 import { suites } from './suites/index.js';
+import { errorMessage } from '@fraudops/core';
 
 runBenchCli(process.argv.slice(2), suites, {
   stdout: (text) => process.stdout.write(text),
@@ -9,7 +10,7 @@ runBenchCli(process.argv.slice(2), suites, {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`bench failed: ${errorMessage(error, { stack: true })}\n`);
     process.exitCode = 1;
   },
 );

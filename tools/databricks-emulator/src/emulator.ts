@@ -19,6 +19,7 @@ import { parseJsonBody, type Reply, Router } from './routing.js';
 import { RunEngine } from './run-engine.js';
 import { StateStore } from './state.js';
 import { registerWorkspaceApi } from './workspace-api.js';
+import { errorMessage } from '@fraudops/core';
 
 export const DEFAULT_TOKEN = 'dapi-fraudops-emulator';
 export const DEFAULT_PYTHON = '/usr/bin/python3';
@@ -262,13 +263,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (error instanceof ApiError) reply = errorReply(error);
       else {
         process.stderr.write(
-          `databricks-emulator: ${method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+          `databricks-emulator: ${method} ${path} failed: ${errorMessage(error, { stack: true })}\n`,
         );
         reply = errorReply(
           new ApiError(
             500,
             'INTERNAL_ERROR',
-            `The emulator failed: ${error instanceof Error ? error.message : String(error)}`,
+            `The emulator failed: ${errorMessage(error)}`,
           ),
         );
       }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiError } from './api-error.js';
+import { errorMessage } from '@fraudops/core';
 
 const run = promisify(execFile);
 
@@ -34,7 +35,7 @@ export async function tryGit(
     return { ok: true, out: await git(cwd, args) };
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    return { ok: false, error: stderr || (error instanceof Error ? error.message : String(error)) };
+    return { ok: false, error: stderr || errorMessage(error) };
   }
 }
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions } from './emulator.js';
+import { errorMessage } from '@fraudops/core';
 
 const DEMO_URL = 'https://github.com/fraudops/fraudops.git';
 const DEMO_FOLDER = '/Repos/ci/fraudops';
@@ -143,7 +144,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const hint =
       (error as { code?: string }).code === 'EADDRINUSE'
         ? ' Pick a free one with --port N (or --port 0), --sql-port N.'

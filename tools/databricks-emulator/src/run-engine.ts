@@ -10,6 +10,7 @@ import { runPythonFile, type TaskOutcome } from './python-task.js';
 import { runSqlStatements } from './sql-task.js';
 import type { RunRecord, TaskRunRecord } from './state.js';
 import { resolveTaskFile, TaskSetupError } from './task-files.js';
+import { errorMessage } from '@fraudops/core';
 
 export interface RunnerOptions {
   /** Time each run spends in PENDING and TERMINATING, and between queue checks. @defaultValue 250 */
@@ -234,7 +235,7 @@ export class RunEngine {
         try {
           checkout = await this.#checkout(run.run_id, run.git_source);
         } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = errorMessage(error);
           this.#set(run, 'INTERNAL_ERROR', message);
           for (const task of run.tasks) this.#set(task, 'INTERNAL_ERROR', message);
           run.end_time = Date.now();

@@ -1,5 +1,6 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { TaskOutcome } from './python-task.js';
+import { errorMessage } from '@fraudops/core';
 
 /**
  * Rewrites named parameter markers (`:name`, as a Databricks SQL file uses them) to DuckDB's `$name`,
@@ -106,7 +107,7 @@ export async function runSqlStatements(
         error: 'The run was cancelled.',
         statements: count,
       };
-    const message = (error instanceof Error ? error.message : String(error)).replace(/^Error: /, '');
+    const message = errorMessage(error).replace(/^Error: /, '');
     return {
       result: 'FAILED',
       logs: log.join('\n'),

@@ -1,5 +1,6 @@
 import { LocalRegistry, type ModelCard, type ModelCardDraft } from '@fraudops/registry';
 import { requestJson, type Reply } from './json-request.js';
+import { errorMessage } from '@fraudops/core';
 
 export interface SmokeOptions {
   /** Base URL of a running service, e.g. http://127.0.0.1:8080. */
@@ -46,7 +47,7 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
       await run();
     } catch (error) {
       if (error instanceof SmokeFailure) throw error;
-      throw new SmokeFailure(title, error instanceof Error ? error.message : String(error));
+      throw new SmokeFailure(title, errorMessage(error));
     }
     steps++;
     options.log(`ok  ${title} (${Date.now() - started} ms)`);

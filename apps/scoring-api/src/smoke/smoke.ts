@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { LocalRegistry } from '@fraudops/registry';
 import { copyToChampion, driveSmoke, SmokeFailure } from './smoke-client.js';
 import { seedChampion } from './seed-champion.js';
+import { errorMessage } from '@fraudops/core';
 
 const USAGE = `Usage: node apps/scoring-api/dist/smoke/smoke.js <command> [options]
 
@@ -147,7 +148,7 @@ async function runSmoke(dist: string, sourceRegistry: string): Promise<number> {
     log(`smoke check passed: ${steps + 2} steps`);
     return 0;
   } catch (error) {
-    process.stderr.write(`smoke check FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`smoke check FAILED: ${errorMessage(error)}\n`);
     return 1;
   } finally {
     child?.kill('SIGKILL');
@@ -209,7 +210,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${error instanceof SmokeFailure ? 'smoke check FAILED: ' : ''}${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${error instanceof SmokeFailure ? 'smoke check FAILED: ' : ''}${errorMessage(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,5 +1,6 @@
 import type * as DatabricksSql from '@databricks/sql';
 import { DatabricksSqlError, SqlErrorCode } from './sql-errors.js';
+import { errorMessage } from '@fraudops/core';
 
 let driver: Promise<typeof DatabricksSql> | undefined;
 
@@ -19,7 +20,7 @@ export function loadSqlDriver(): Promise<typeof DatabricksSql> {
       throw new DatabricksSqlError(
         SqlErrorCode.driverError,
         `The SQL engine needs the @databricks/sql driver (a dependency of @fraudops/databricks); it could not be loaded: ${
-          error instanceof Error ? error.message : String(error)
+          errorMessage(error)
         }`,
         { cause: error },
       );

@@ -10,6 +10,7 @@ import {
   syntheticPredictions,
 } from '@fraudops/evaluation';
 import type { BenchContext, BenchResult, BenchSuite } from '../suite.js';
+import { parseSuiteOptions, type OptionRule } from '../suite-options.js';
 
 const run = promisify(execFile);
 const PEER = fileURLToPath(new URL('../../peers/evaluation_sklearn.py', import.meta.url));
@@ -21,26 +22,13 @@ interface Settings {
   repeats: number;
 }
 
-function parseArgs(args: string[]): Settings {
-  const settings: Settings = { rows: 10_000_000, seed: 1, positiveRate: 0.01, repeats: 3 };
-  const flags: Record<string, keyof Settings> = {
-    '--rows': 'rows',
-    '--seed': 'seed',
-    '--positive-rate': 'positiveRate',
-    '--repeats': 'repeats',
-  };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = flags[args[i]];
-    const value = Number(args[i + 1]);
-    if (!key || !Number.isFinite(value) || value <= 0) {
-      throw new Error(
-        `evaluation suite: bad option ${args[i]} ${args[i + 1] ?? ''} (options: --rows N --seed N --positive-rate p --repeats N)`,
-      );
-    }
-    settings[key] = value;
-  }
-  return settings;
-}
+const DEFAULTS: Settings = { rows: 10_000_000, seed: 1, positiveRate: 0.01, repeats: 3 };
+const OPTIONS: Record<keyof Settings, OptionRule> = {
+  rows: { type: 'integer', min: 1 },
+  seed: { type: 'integer', min: 1 },
+  positiveRate: { type: 'number', above: 0, max: 1 },
+  repeats: { type: 'integer', min: 1 },
+};
 
 /** The value and the best wall and CPU seconds of `repeats` calls (CPU time stays honest on a loaded machine). */
 function bestOf<T>(repeats: number, call: () => T): { value: T; seconds: number; cpuSeconds: number } {
@@ -59,7 +47,7 @@ function bestOf<T>(repeats: number, call: () => T): { value: T; seconds: number;
 }
 
 async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
-  const settings = parseArgs(args);
+  const settings = parseSuiteOptions('evaluation', args, DEFAULTS, OPTIONS);
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
   log(`generating ${settings.rows.toLocaleString('en-US')} synthetic predictions (seed ${settings.seed})`);
   const { scores, labels } = syntheticPredictions({ ...settings, levels: 0, cards: 0, days: 0 });

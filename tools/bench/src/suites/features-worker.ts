@@ -5,6 +5,7 @@
  *   node features-worker.js <transactions.parquet|.csv>
  */
 import { DuckDbSqlEngine, baselineFeatureSpec, computeFeatures } from '@fraudops/features';
+import { errorMessage } from '@fraudops/core';
 
 const KIB_PER_MIB = 1024; // resourceUsage().maxRSS is in KiB
 
@@ -40,6 +41,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error, { stack: true })}\n`);
   process.exitCode = 1;
 });

@@ -19,6 +19,7 @@ import {
 } from '@fraudops/features';
 import { simulateTransactions, writeTransactions, type TransactionColumns } from '@fraudops/transactions';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
+import { parseSuiteOptions, type OptionRule } from '../suite-options.js';
 
 const run = promisify(execFile);
 const WORKER = fileURLToPath(new URL('./features-worker.js', import.meta.url));
@@ -30,17 +31,8 @@ interface Settings {
   days: number;
 }
 
-function parseArgs(args: string[]): Settings {
-  const settings: Settings = { days: 183 };
-  for (let i = 0; i < args.length; i += 2) {
-    const value = Number(args[i + 1]);
-    if (args[i] !== '--days' || !Number.isInteger(value) || value <= 0) {
-      throw new Error(`features suite: bad option ${args[i]} ${args[i + 1] ?? ''} (options: --days N)`);
-    }
-    settings.days = value;
-  }
-  return settings;
-}
+const DEFAULTS: Settings = { days: 183 };
+const OPTIONS: Record<keyof Settings, OptionRule> = { days: { type: 'integer', min: 1 } };
 
 interface SqlRun {
   rows: number;
@@ -117,7 +109,7 @@ function parityNote(label: string, report: ParityReport): string {
 }
 
 async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
-  const settings = parseArgs(args);
+  const settings = parseSuiteOptions('features', args, DEFAULTS, OPTIONS);
   const gc = collector();
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
   const dir = await mkdtemp(join(tmpdir(), 'fraudops-bench-features-'));

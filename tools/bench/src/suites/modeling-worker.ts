@@ -18,6 +18,7 @@ import {
   type FeatureMatrix,
   type GbdtParams,
 } from '@fraudops/modeling';
+import { errorMessage } from '@fraudops/core';
 
 /**
  * Peak resident memory of this process in MiB: VmHWM, which exec resets. (`resourceUsage().maxRSS` would
@@ -135,6 +136,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error, { stack: true })}\n`);
   process.exitCode = 1;
 });

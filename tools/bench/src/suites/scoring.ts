@@ -11,6 +11,7 @@ import { OnnxScorer, exportOnnx, importXgboostJson, predictProbability } from '@
 import { LocalRegistry } from '@fraudops/registry';
 import { simulateTransactions } from '@fraudops/transactions';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
+import { parseSuiteOptions, type OptionRule } from '../suite-options.js';
 
 const run = promisify(execFile);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -33,28 +34,14 @@ interface Settings {
 }
 
 const DEFAULTS: Settings = { duration: 10, warmup: 2, trees: 100, depth: 6, batch: 1000, batchConnections: 4 };
-const USAGE = '--duration S --warmup S --trees N --depth N --batch N --batch-connections N';
-
-function parseArgs(args: string[]): Settings {
-  const settings = { ...DEFAULTS };
-  const keys: Record<string, keyof Settings> = {
-    '--duration': 'duration',
-    '--warmup': 'warmup',
-    '--trees': 'trees',
-    '--depth': 'depth',
-    '--batch': 'batch',
-    '--batch-connections': 'batchConnections',
-  };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = keys[args[i]];
-    const value = Number(args[i + 1]);
-    if (!key || !Number.isInteger(value) || value < (key === 'warmup' ? 0 : 1)) {
-      throw new Error(`scoring suite: bad option ${args[i]} ${args[i + 1] ?? ''} (options: ${USAGE})`);
-    }
-    settings[key] = value;
-  }
-  return settings;
-}
+const OPTIONS: Record<keyof Settings, OptionRule> = {
+  duration: { type: 'integer', min: 1 },
+  warmup: { type: 'integer', min: 0 },
+  trees: { type: 'integer', min: 1 },
+  depth: { type: 'integer', min: 1 },
+  batch: { type: 'integer', min: 1 },
+  batchConnections: { type: 'integer', min: 1 },
+};
 
 /** One wrk run's figures (its Lua `done` hook prints them as a WRK_JSON line). */
 interface WrkResult {
@@ -98,7 +85,7 @@ export const scoringSuite: BenchSuite = {
   name: 'scoring',
   description: 'POST /v1/score (c=10, c=100, 1,000-tx batches) vs Express hello-world, in-process ONNX, FastAPI',
   async run(context: BenchContext): Promise<BenchResult> {
-    const settings = parseArgs(context.args);
+    const settings = parseSuiteOptions('scoring', context.args, DEFAULTS, OPTIONS);
     const log = context.log;
     const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
     await requireTools(python);

@@ -14,6 +14,7 @@ import {
   writeTransactions,
   type SimulationParams,
 } from '@fraudops/transactions';
+import { errorMessage } from '@fraudops/core';
 
 const MIB = 1024; // resourceUsage().maxRSS is in KiB
 
@@ -62,6 +63,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error, { stack: true })}\n`);
   process.exitCode = 1;
 });

@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
+import { parseSuiteOptions, type OptionRule } from '../suite-options.js';
 
 const run = promisify(execFile);
 const WORKER = fileURLToPath(new URL('./simulator-worker.js', import.meta.url));
@@ -17,26 +18,12 @@ interface Settings {
 }
 
 const DEFAULTS: Settings = { customers: 5000, terminals: 10000, days: 183, repeats: 3 };
-const OPTIONS = '--customers N --terminals N --days N --repeats N';
-
-function parseArgs(args: string[]): Settings {
-  const settings = { ...DEFAULTS };
-  const flags: Record<string, keyof Settings> = {
-    '--customers': 'customers',
-    '--terminals': 'terminals',
-    '--days': 'days',
-    '--repeats': 'repeats',
-  };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = flags[args[i]];
-    const value = Number(args[i + 1]);
-    if (!key || !Number.isInteger(value) || value <= 0) {
-      throw new Error(`simulator suite: bad option ${args[i]} ${args[i + 1] ?? ''} (options: ${OPTIONS})`);
-    }
-    settings[key] = value;
-  }
-  return settings;
-}
+const OPTIONS: Record<keyof Settings, OptionRule> = {
+  customers: { type: 'integer', min: 1 },
+  terminals: { type: 'integer', min: 1 },
+  days: { type: 'integer', min: 1 },
+  repeats: { type: 'integer', min: 1 },
+};
 
 interface OursRun {
   rows: number;
@@ -70,7 +57,7 @@ async function runOurs(settings: Settings, io: boolean): Promise<OursRun> {
 }
 
 async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
-  const settings = parseArgs(args);
+  const settings = parseSuiteOptions('simulator', args, DEFAULTS, OPTIONS);
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
   const world = `${settings.customers} customers, ${settings.terminals} terminals, ${settings.days} days`;
 
