@@ -19,6 +19,20 @@ export const depConstraints = [
   { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
   { sourceTag: 'scope:databricks', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(SQL_DRIVER) },
   { sourceTag: 'scope:registry', onlyDependOnLibsWithTags: ['scope:core', 'scope:databricks'], bannedExternalImports: banned() },
+  // The CLI kit maps every library's error root to an exit code: it imports the closed code unions as types
+  // (erased at build time) and receives the classes from the app, so at run time it loads no workspace lib.
+  {
+    sourceTag: 'scope:cli',
+    onlyDependOnLibsWithTags: [
+      'scope:core',
+      'scope:transactions',
+      'scope:features',
+      'scope:modeling',
+      'scope:evaluation',
+      'scope:registry',
+    ],
+    bannedExternalImports: banned(),
+  },
 ];
 
 export default [

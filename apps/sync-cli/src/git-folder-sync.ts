@@ -1,5 +1,5 @@
 import { DatabricksClient, NotFound, type GitProvider, type RepoInfo } from '@fraudops/databricks';
-import { CliError, ExitCode } from './cli/exit-codes.js';
+import { CliError, ExitCode } from '@fraudops/cli';
 
 export type GitRef = { branch: string } | { tag: string };
 

@@ -202,7 +202,7 @@ describe('fraudops-sync against the workspace emulator', () => {
     expect(r.stderr).toContain(`is a clone of ${URL_}, not https://github.com/acme/other.git`);
   });
 
-  it('exits 3 for a bad token and for a missing host, naming what to set', async () => {
+  it('exits 3 for a bad token and 2 for a missing host, naming what to set', async () => {
     const bad = await sync(['repo', FOLDER, '--branch', 'main'], {
       DATABRICKS_HOST: started.url,
       DATABRICKS_TOKEN: 'dapi-wrong',
@@ -214,11 +214,11 @@ describe('fraudops-sync against the workspace emulator', () => {
     expect(bad.stderr).not.toContain('dapi-wrong');
 
     const noHost = await sync(['repo', FOLDER, '--branch', 'main'], { DATABRICKS_TOKEN: started.token });
-    expect(noHost.code).toBe(3);
+    expect(noHost.code).toBe(2);
     expect(noHost.stderr).toMatch(/^error: No Databricks host is configured\. Set DATABRICKS_HOST/);
 
     const noProfile = await sync(['status', FOLDER, '--profile', 'prod'], {});
-    expect(noProfile.code).toBe(3);
+    expect(noProfile.code).toBe(2);
     expect(noProfile.stderr).toContain('Profile [prod] was asked for');
   });
 
@@ -249,6 +249,6 @@ describe('fraudops-sync against the workspace emulator', () => {
     const help = await sync(['repo', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('$ fraudops-sync repo /Repos/ci/fraudops --branch main --create --url');
-    expect(help.stdout).toContain('Exit codes: 0 ok, 1 other failure, 2 usage, 3 auth/configuration, 4 not found');
+    expect(help.stdout).toContain('Exit codes: 0 ok, 2 usage or configuration (no host, no credentials), 3 auth refused, 4 not found');
   });
 });

@@ -117,7 +117,7 @@ export class DuckDbSqlEngine implements SqlEngine {
    */
   async registerFile(name: string, path: string): Promise<RegisteredSource> {
     const format = fileFormatOf(path);
-    if (!existsSync(path)) throw new FeaturesError('INVALID_FILE', `${path}: no such file`);
+    if (!existsSync(path)) throw new FeaturesError('FILE_NOT_FOUND', `${path}: no such file`);
     const reader =
       format === 'parquet' ? `read_parquet(${sqlString(path)})` : `read_csv(${sqlString(path)}, header = true)`;
     const described = await this.query(`DESCRIBE SELECT * FROM ${reader}`);

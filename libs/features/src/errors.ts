@@ -16,8 +16,10 @@ export type FeaturesErrorCode =
   | 'INVALID_SNAPSHOT'
   /** The SQL engine failed or returned a result without the expected columns. */
   | 'SQL_FAILED'
-  /** A file to read or write has an unsupported extension or does not exist. */
+  /** A file to read or write has an unsupported extension. */
   | 'INVALID_FILE'
+  /** A file to read does not exist. */
+  | 'FILE_NOT_FOUND'
   /** The pandas reference script failed or could not be started. */
   | 'REFERENCE_FAILED';
 

@@ -299,7 +299,7 @@ class ColumnBuilder {
 /**
  * Reads a Parquet or CSV file of transactions through DuckDB, chunk by chunk into typed arrays, validating
  * every value against the Transaction contract. Rows come back in (tx_datetime, transaction_id) order.
- * Errors: `FILE_ERROR` (unreadable file), `MISSING_COLUMN`, `INVALID_ROW` (with `onInvalid: 'fail'`).
+ * Errors: `FILE_NOT_FOUND`, `FILE_ERROR` (unreadable file), `MISSING_COLUMN`, `INVALID_ROW` (with `onInvalid: 'fail'`).
  */
 export async function readTransactions(path: string, options: ReadOptions = {}): Promise<ReadTransactions> {
   const format = options.format ?? datasetFormatOf(path);
@@ -308,7 +308,7 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
   try {
     await stat(path);
   } catch {
-    throw new TransactionsError('FILE_ERROR', `${path}: no such file`);
+    throw new TransactionsError('FILE_NOT_FOUND', `${path}: no such file`);
   }
   return withDuckDb(async (connection) => {
     const relation = relationSql(path, format);

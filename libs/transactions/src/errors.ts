@@ -9,8 +9,10 @@ export type TransactionsErrorCode =
   | 'INVALID_ROW'
   /** A required column is absent from a file or from the column mapping. */
   | 'MISSING_COLUMN'
-  /** A dataset file cannot be read or written (missing, unsupported extension, unreadable). */
-  | 'FILE_ERROR';
+  /** A dataset file cannot be read or written (unsupported extension, unreadable, truncated). */
+  | 'FILE_ERROR'
+  /** A dataset file to read does not exist. */
+  | 'FILE_NOT_FOUND';
 
 /** The one root error of `@fraudops/transactions`. */
 export class TransactionsError extends Error {

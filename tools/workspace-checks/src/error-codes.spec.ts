@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as ts from 'typescript';
+import { ExitCode, LIBRARY_EXIT_CODES } from '@fraudops/cli';
 import { readWorkspaceFile, workspaceRoot } from './workspace.js';
 
 /*
@@ -613,7 +614,7 @@ describe('docs/errors.md', () => {
         'libs/registry:RegistryError',
         'libs/databricks:DatabricksError',
         'apps/scoring-api:ScoringError',
-        'apps/sync-cli:CliError',
+        'libs/cli:CliError',
       ]),
     );
     for (const family of families)
@@ -631,10 +632,54 @@ describe('docs/errors.md', () => {
       ]),
     );
     expect(databricks.classes).toEqual(expect.arrayContaining(['NotFound', 'DatabricksSqlError', 'WaitTimeoutError']));
-    expect(exitCodes.map((t) => t.project).sort()).toEqual(expect.arrayContaining(['apps/sync-cli', 'apps/trainer']));
+    // One exit-code table for every command of every CLI.
+    expect(exitCodes.map((t) => t.project)).toEqual(['libs/cli']);
   });
 
   it('documents every declared error code and exit code in its project section', () => {
     expect(undocumented(page, families, exitCodes)).toEqual([]);
+  });
+});
+
+/** The rows of the first Markdown table in `section` whose header starts with `header`, as trimmed cells. */
+export function tableRows(section: string, header: string): string[][] {
+  const lines = section.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(header));
+  if (start < 0) return [];
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  }
+  return rows;
+}
+
+const unquote = (cell: string) => cell.replace(/^`|`$/g, '');
+
+describe('the exit codes of docs/errors.md against libs/cli', () => {
+  const section = sectionOf(readWorkspaceFile('docs/errors.md'), 'libs/cli') ?? '';
+
+  it('lists exactly the ExitCode table, number and name, in order', () => {
+    const documented = tableRows(section, '| exit | name |').map(([exit, name]) => `${exit} ${unquote(name)}`);
+    expect(documented).toEqual(Object.entries(ExitCode).map(([name, exit]) => `${exit} ${name}`));
+  });
+
+  it('maps every library code to the exit code the CLI layer gives it, and nothing else', () => {
+    const documented: string[] = [];
+    for (const [root, codes, exit] of tableRows(section, '| root | code | exit |')) {
+      for (const code of codes.split(',')) documented.push(`${unquote(root)} ${unquote(code.trim())} → ${exit}`);
+    }
+    const declared = Object.entries(LIBRARY_EXIT_CODES).flatMap(([root, codes]) =>
+      Object.entries(codes).map(([code, exit]) => `${root} ${code} → ${exit}`),
+    );
+    expect(documented.sort()).toEqual(declared.sort());
+  });
+
+  it('reads the tables it walks (a fixture)', () => {
+    const page = ['## x — `libs/x`', '| exit | name |', '|---|---|', '| 0 | `ok` |', '| 2 | `usage` |', '', 'after'];
+    expect(tableRows(page.join('\n'), '| exit | name |')).toEqual([
+      ['0', '`ok`'],
+      ['2', '`usage`'],
+    ]);
   });
 });

@@ -1,13 +1,5 @@
+import type { CliContext } from '@fraudops/cli';
 import { DatabricksClient, FRAUDOPS_VERSION } from '@fraudops/databricks';
-import type { CliStreams, Output } from './output.js';
-
-/** What a command runs with: streams and environment are passed in so tests run the CLI in-process. */
-export interface CliContext {
-  streams: CliStreams;
-  env: NodeJS.ProcessEnv;
-  /** Set by the command once it knows whether `--json` was asked for, so errors come out the same way. */
-  output?: Output;
-}
 
 export const PRODUCT = `fraudops-sync/${FRAUDOPS_VERSION}`;
 

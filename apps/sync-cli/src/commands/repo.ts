@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { GIT_PROVIDERS, providerForUrl } from '@fraudops/databricks';
-import { clientFor, type CliContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { Output } from '../cli/output.js';
+import { CliError, ExitCode, type CliContext, type Output } from '@fraudops/cli';
+import { clientFor } from '../cli/context.js';
 import { syncGitFolder, type FolderState, type GitRef, type SyncResult } from '../git-folder-sync.js';
 
 interface RepoOptions {
@@ -34,8 +33,9 @@ Examples:
 Configuration: DATABRICKS_HOST with DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET),
 or a profile of ~/.databrickscfg (--profile, DATABRICKS_CONFIG_PROFILE, else [DEFAULT]).
 
-Exit codes: 0 ok, 1 other failure, 2 usage, 3 auth/configuration, 4 not found (folder, branch, tag),
-5 conflict (uncommitted changes in the folder, or a clone of another repository).
+Exit codes: 0 ok, 2 usage or configuration (no host, no credentials), 3 auth refused, 4 not found (folder,
+branch, tag), 5 conflict (uncommitted changes in the folder, or a clone of another repository), 8 workspace or
+Git remote unreachable, 1 unexpected (docs/errors.md has the table every fraudops CLI shares).
 `;
 
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : 'unknown');
@@ -116,8 +116,7 @@ export function registerRepo(program: Command, context: CliContext): void {
     .option('--profile <name>', 'profile of ~/.databrickscfg to use')
     .addHelpText('after', EXAMPLES)
     .action(async (path: string, options: RepoOptions) => {
-      const output = new Output(Boolean(options.json), context.streams, Boolean(context.env['GITHUB_ACTIONS']));
-      context.output = output;
+      const output = context.output(Boolean(options.json));
       if (!path.startsWith('/')) {
         throw new CliError(
           `<workspace-path> must be absolute, like /Repos/ci/fraudops; got "${path}".`,

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { clientFor, type CliContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { Output } from '../cli/output.js';
+import { CliError, ExitCode, type CliContext } from '@fraudops/cli';
+import { clientFor } from '../cli/context.js';
 
 const EXAMPLES = `
 Examples:
   $ fraudops-sync status /Repos/ci/fraudops
   $ fraudops-sync status /Repos/ci/fraudops --json | jq -r .head_commit_id
 
-Exit codes: 0 ok, 3 auth/configuration, 4 no Git folder at that path, 1 anything else.
+Exit codes: 0 ok, 2 usage or configuration (no host, no credentials), 3 auth refused, 4 no Git folder at that
+path, 8 workspace unreachable, 1 unexpected (docs/errors.md has the table every fraudops CLI shares).
 `;
 
 /** `fraudops-sync status <path>`: what a Git folder has checked out. */
@@ -21,8 +21,7 @@ export function registerStatus(program: Command, context: CliContext): void {
     .option('--profile <name>', 'profile of ~/.databrickscfg to use')
     .addHelpText('after', EXAMPLES)
     .action(async (path: string, options: { json?: boolean; profile?: string }) => {
-      const output = new Output(Boolean(options.json), context.streams, Boolean(context.env['GITHUB_ACTIONS']));
-      context.output = output;
+      const output = context.output(Boolean(options.json));
       if (!path.startsWith('/')) {
         throw new CliError(
           `<workspace-path> must be absolute, like /Repos/ci/fraudops; got "${path}".`,

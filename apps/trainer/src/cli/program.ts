@@ -1,42 +1,25 @@
-import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode } from './exit-codes.js';
+import { Command } from 'commander';
+import { configureProgram, createContext, runProgram, type CliContext, type MappedError } from '@fraudops/cli';
 import { commands } from '../commands/index.js';
-import { exitCodeOfLibraryError } from './library-errors.js';
+import { TRAINER_ERROR_ROOTS } from './error-roots.js';
 
-export function buildProgram(): Command {
-  const program = new Command('fraudops-train')
-    .description('Simulate data, compute features, train, evaluate and register card-fraud models.')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  for (const register of commands) register(program);
-  return program;
+export function buildProgram(context: CliContext = createContext('fraudops-train')): Command {
+  const program = new Command('fraudops-train').description(
+    'Simulate data, compute features, train, evaluate and register card-fraud models.',
+  );
+  for (const register of commands) register(program, context);
+  return configureProgram(program, context);
+}
+
+/** A Databricks error names the service and the endpoint it came from (never the host's credentials). */
+function trainerAdvice(mapped: MappedError, error: unknown): string {
+  if (mapped.root !== 'DatabricksError' || mapped.code.startsWith('CONFIG_')) return mapped.message;
+  const endpoint = (error as { endpoint?: string }).endpoint;
+  return `Databricks: ${mapped.message}${endpoint ? ` (${endpoint})` : ''}`;
 }
 
 /** Runs the CLI and returns the exit code; errors become one clear message on stderr. */
 export async function runCli(argv: string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return ExitCode.ok;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // commander has already printed help or the usage error
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0
-        ? ExitCode.ok
-        : ExitCode.usage;
-    }
-    if (error instanceof CliError) {
-      stderr.write(`error: ${error.message}\n`);
-      return error.exitCode;
-    }
-    const libraryExit = exitCodeOfLibraryError(error);
-    if (libraryExit !== undefined) {
-      // our libraries' messages are written for the user: no stack
-      stderr.write(`error: ${(error as Error).message}\n`);
-      return libraryExit;
-    }
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    stderr.write(`error: ${message}\n`);
-    return ExitCode.failure;
-  }
+  const context = createContext('fraudops-train', { streams: { stdout: process.stdout, stderr } });
+  return runProgram(buildProgram(context), argv, { context, roots: TRAINER_ERROR_ROOTS, advise: trainerAdvice });
 }

@@ -1,4 +1,4 @@
-import { CliError } from '../cli/exit-codes.js';
+import { CliError } from '@fraudops/cli';
 import { JOB_PARAMETER_DEFAULTS, trainingJobSettings, TRAIN_SCRIPT } from '../pipeline/databricks-job.js';
 import { codeSource, computeSpec, httpsGitUrl } from './deploy-job.js';
 

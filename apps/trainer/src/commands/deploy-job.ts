@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { Option, type Command } from 'commander';
 import { GIT_PROVIDERS, providerForUrl } from '@fraudops/databricks';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { createOutput } from '../cli/output.js';
+import { CliError, ExitCode, type CliContext } from '@fraudops/cli';
 import { databricksCall, openWorkspace } from '../pipeline/databricks-connection.js';
 import { addProfileFlag, DEFAULT_JOB_NAME } from '../pipeline/databricks-flags.js';
 import { deployTrainingJob, DEFAULT_JOB_TIMEOUT_SECONDS, trainingJobSettings, type CodeSource, type ComputeSpec } from '../pipeline/databricks-job.js';
@@ -97,7 +96,7 @@ export function computeSpec(flags: DeployFlags): ComputeSpec {
   return { kind: 'serverless', environmentVersion: flags.environmentVersion };
 }
 
-export function registerDeployJob(program: Command): void {
+export function registerDeployJob(program: Command, context: CliContext): void {
   const command = program
     .command('deploy-job')
     .description('Create or reset the Databricks training job (apps/trainer/databricks/train.py) that train --backend databricks runs.')
@@ -120,7 +119,7 @@ export function registerDeployJob(program: Command): void {
     .option('--json', 'print one JSON object on stdout');
   addProfileFlag(command, false);
   command.addHelpText('after', EXAMPLES).action(async (flags: DeployFlags) => {
-    const output = createOutput(Boolean(flags.json));
+    const output = context.output(Boolean(flags.json));
     const settings = trainingJobSettings({
       name: flags.jobName,
       code: codeSource(flags),

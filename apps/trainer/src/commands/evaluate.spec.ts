@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { syntheticPredictions } from '@fraudops/evaluation';
 import { buildProgram, runCli } from '../cli/program.js';
-import { createOutput } from '../cli/output.js';
+import { createOutput } from '@fraudops/cli';
 import { runEvaluate, type EvaluateOptions } from './evaluate.js';
 
 function sink(): { stream: Writable; text: () => string } {
@@ -112,12 +112,12 @@ describe('fraudops-train evaluate', () => {
     writeFileSync(badLabel, 'score,label\n0.3,0\n0.8,yes\n');
     cases.push([
       ['evaluate', '--predictions', badLabel],
-      3,
+      6,
       /bad-label\.csv line 3, column label: "yes" is not a number/,
     ]);
     const oneClass = join(directory, 'one-class.csv');
     writeFileSync(oneClass, 'score,label\n0.3,0\n0.8,0\n');
-    cases.push([['evaluate', '--predictions', oneClass], 3, /needs both classes but the labels have no fraud/]);
+    cases.push([['evaluate', '--predictions', oneClass], 6, /needs both classes but the labels have no fraud/]);
     for (const [argv, code, message] of cases) {
       const stderr = sink();
       expect(await runCli(argv, stderr.stream)).toBe(code);

@@ -2,8 +2,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import {
-  EvaluationError,
-  EvaluationErrorCode,
   buildEvaluationReport,
   parsePredictionsCsv,
   parseThresholdPolicy,
@@ -12,8 +10,8 @@ import {
   reportToJson,
   type EvaluationReport,
 } from '@fraudops/evaluation';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { createOutput, type CommandOutput } from '../cli/output.js';
+import { CliError, ExitCode, toCliError, type CliContext, type Output } from '@fraudops/cli';
+import { TRAINER_ERROR_ROOTS } from '../cli/error-roots.js';
 
 export interface EvaluateOptions {
   predictions: string;
@@ -45,7 +43,7 @@ Examples:
   $ npm run train -- evaluate --predictions preds.csv --report out.html`;
 
 /** `fraudops-train evaluate`: the standard metric set, a threshold and reports for a predictions file. */
-export function registerEvaluate(program: Command): void {
+export function registerEvaluate(program: Command, context: CliContext): void {
   program
     .command('evaluate')
     .description(
@@ -70,7 +68,7 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print the result as one JSON object on stdout', false)
     .addHelpText('after', HELP_AFTER)
     .action(async (options: EvaluateOptions) => {
-      await runEvaluate(options, createOutput(options.json));
+      await runEvaluate(options, context.output(options.json));
     });
 }
 
@@ -85,7 +83,7 @@ function integerFlag(value: string, flag: string, minimum: number): number {
 const REPORT_KINDS = ['.html', '.md', '.json'] as const;
 
 /** Runs the command; separated from commander so tests call it with an output of their own. */
-export async function runEvaluate(options: EvaluateOptions, output: CommandOutput): Promise<EvaluationReport> {
+export async function runEvaluate(options: EvaluateOptions, output: Output): Promise<EvaluationReport> {
   const k = integerFlag(options.k, '--k', 1);
   const resamples = integerFlag(options.resamples, '--resamples', 0);
   const seed = integerFlag(options.seed, '--seed', 0);
@@ -126,8 +124,7 @@ export async function runEvaluate(options: EvaluateOptions, output: CommandOutpu
     printSummary(report, options.report, output);
     return report;
   } catch (error) {
-    if (error instanceof EvaluationError) throw new CliError(error.message, exitCodeOf(error));
-    throw error;
+    throw toCliError(error, TRAINER_ERROR_ROOTS);
   }
 }
 
@@ -137,23 +134,11 @@ async function readPredictions(path: string): Promise<string> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CliError(`--predictions ${path}: no such file`, ExitCode.notFound);
-    throw new CliError(`--predictions ${path}: cannot read it (${code ?? String(error)})`, ExitCode.failure);
+    throw new CliError(`--predictions ${path}: cannot read it (${code ?? String(error)})`, ExitCode.unexpected);
   }
 }
 
-/** Bad flags are usage errors; anything wrong with the data is invalid data. */
-function exitCodeOf(error: EvaluationError): ExitCode {
-  switch (error.code) {
-    case EvaluationErrorCode.invalidArgument:
-      return ExitCode.usage;
-    case EvaluationErrorCode.renderFailed:
-      return ExitCode.failure;
-    default:
-      return ExitCode.invalidData;
-  }
-}
-
-function printSummary(report: EvaluationReport, reports: string[], output: CommandOutput): void {
+function printSummary(report: EvaluationReport, reports: string[], output: Output): void {
   output.result({
     source: report.source,
     rows: report.rows,

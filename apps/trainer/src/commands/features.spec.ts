@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { Capture } from '../testing/capture.js';
 import { DuckDbSqlEngine, baselineFeatureSpec, featureSpecHash } from '@fraudops/features';
 import { simulateTransactions, writeTransactions } from '@fraudops/transactions';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { createOutput } from '../cli/output.js';
+import { CliError, ExitCode, createOutput } from '@fraudops/cli';
 import { runFeatures, type DescribeResult, type FeaturesOptions, type FeaturesResult } from './features.js';
 
 

@@ -13,8 +13,8 @@ import {
   type FeatureSpec,
   type SqlDialect,
 } from '@fraudops/features';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { createOutput, type CommandOutput } from '../cli/output.js';
+import { CliError, ExitCode, toCliError, type CliContext, type Output } from '@fraudops/cli';
+import { TRAINER_ERROR_ROOTS } from '../cli/error-roots.js';
 
 export interface FeaturesOptions {
   data?: string;
@@ -79,7 +79,7 @@ Examples:
   $ npm run train -- features --data /tmp/tx.parquet --out /tmp/features.parquet`;
 
 /** `fraudops-train features`: the offline feature pipeline, and a look at the spec. */
-export function registerFeatures(program: Command): void {
+export function registerFeatures(program: Command, context: CliContext): void {
   program
     .command('features')
     .description('Compute the feature spec over a transactions file with DuckDB and write a feature file.')
@@ -91,24 +91,14 @@ export function registerFeatures(program: Command): void {
     .option('--json', 'print the result as one JSON object on stdout', false)
     .addHelpText('after', HELP_AFTER)
     .action(async (options: FeaturesOptions) => {
-      await runFeatures(options, createOutput(options.json));
+      await runFeatures(options, context.output(options.json));
     });
 }
 
-/** Maps the features library's error codes to the CLI's exit codes, in one place. */
+/** A features error with the shared table's exit code; an unknown spec names the flag it came from. */
 function asCliError(error: unknown): unknown {
-  if (!(error instanceof FeaturesError)) return error;
-  switch (error.code) {
-    case 'UNKNOWN_SPEC':
-      return new CliError(`--spec: ${error.message}`, ExitCode.usage);
-    case 'INVALID_SPEC':
-    case 'LABELS_REQUIRED':
-      return new CliError(error.message, ExitCode.invalidData);
-    case 'INVALID_FILE':
-      return new CliError(error.message, /no such file/.test(error.message) ? ExitCode.notFound : ExitCode.usage);
-    default:
-      return new CliError(error.message, ExitCode.failure);
-  }
+  const flag = error instanceof FeaturesError && error.code === 'UNKNOWN_SPEC' ? '--spec: ' : '';
+  return toCliError(error, TRAINER_ERROR_ROOTS, (message) => `${flag}${message}`);
 }
 
 async function loadSpec(spec: string): Promise<FeatureSpec> {
@@ -131,7 +121,7 @@ async function loadSpec(spec: string): Promise<FeatureSpec> {
 /** Runs the command; separated from commander so tests call it with an output of their own. */
 export async function runFeatures(
   options: FeaturesOptions,
-  output: CommandOutput,
+  output: Output,
 ): Promise<DescribeResult | FeaturesResult | { dialect: SqlDialect; sql: string }> {
   try {
     const spec = await loadSpec(options.spec);
@@ -152,7 +142,7 @@ export async function runFeatures(
   }
 }
 
-function describe(spec: FeatureSpec, output: CommandOutput): DescribeResult {
+function describe(spec: FeatureSpec, output: Output): DescribeResult {
   const plan = planFeatures(spec);
   const result: DescribeResult = {
     name: spec.name,
@@ -185,7 +175,7 @@ function describe(spec: FeatureSpec, output: CommandOutput): DescribeResult {
   return result;
 }
 
-async function writeFeatures(spec: FeatureSpec, options: FeaturesOptions, output: CommandOutput): Promise<FeaturesResult> {
+async function writeFeatures(spec: FeatureSpec, options: FeaturesOptions, output: Output): Promise<FeaturesResult> {
   if (!options.data) throw new CliError('--data <file> is required (or use --describe / --sql)', ExitCode.usage);
   if (!options.out) throw new CliError('--out <file> is required: a .parquet or .csv feature file', ExitCode.usage);
   const format = fileFormatOf(options.out);
@@ -232,7 +222,7 @@ async function writeFeatures(spec: FeatureSpec, options: FeaturesOptions, output
   }
 }
 
-function printSummary(result: FeaturesResult, output: CommandOutput): void {
+function printSummary(result: FeaturesResult, output: Output): void {
   const n = (value: number) => value.toLocaleString('en-US');
   output.line(`wrote ${result.out} (${result.format}, ${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
   output.line(`  rows      ${n(result.rows)}`);

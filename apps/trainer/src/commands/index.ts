@@ -1,3 +1,4 @@
+import type { CliContext } from '@fraudops/cli';
 import type { Command } from 'commander';
 import { registerStart } from './start.js';
 import { registerSimulate } from './simulate.js';
@@ -8,4 +9,4 @@ import { registerDeployJob } from './deploy-job.js';
 import { registerRuns } from './runs.js';
 
 /** Each command registers itself on the program; one line per command file. */
-export const commands: Array<(program: Command) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures, registerDeployJob, registerRuns];
+export const commands: Array<(program: Command, context: CliContext) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures, registerDeployJob, registerRuns];

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { describeRunState, isTerminal, runSucceeded, type Run } from '@fraudops/databricks';
-import { createOutput } from '../cli/output.js';
+import type { CliContext } from '@fraudops/cli';
 import { databricksCall, openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
 import {
   addConnectionFlags,
@@ -49,7 +49,7 @@ function outputDir(run: Run): string {
   return p?.value ?? p?.default ?? '';
 }
 
-function registerList(runs: Command): void {
+function registerList(runs: Command, context: CliContext): void {
   const command = runs
     .command('list')
     .description("The training job's runs, newest first.")
@@ -59,7 +59,7 @@ function registerList(runs: Command): void {
   addJobFlags(command, false);
   addProfileFlag(command, false);
   command.action(async (flags: JobFlags & { profile?: string; active?: boolean; limit: number; json?: boolean }) => {
-    const output = createOutput(Boolean(flags.json));
+    const output = context.output(Boolean(flags.json));
     const client = openWorkspace(flags);
     const jobId = await databricksCall(() => findTrainingJob(client, flags));
     const list = await databricksCall(async () => {
@@ -88,7 +88,7 @@ function registerList(runs: Command): void {
   });
 }
 
-function registerAttach(runs: Command): void {
+function registerAttach(runs: Command, context: CliContext): void {
   const command = runs
     .command('attach')
     .description('Wait for a training run, then finish its launch: ONNX conversion and parity, evaluation, gate, registration.')
@@ -101,7 +101,7 @@ function registerAttach(runs: Command): void {
   addConnectionFlags(command, false);
   addWaitFlags(command, false);
   command.action(async (runId: number, flags: AttachFlags) => {
-    const output = createOutput(Boolean(flags.json));
+    const output = context.output(Boolean(flags.json));
     const client = openWorkspace(flags);
     const run = await databricksCall(() => client.jobs.getRun(runId));
     const launched = await manifestOfRun(client, run);
@@ -132,7 +132,7 @@ function registerAttach(runs: Command): void {
   });
 }
 
-function registerCancel(runs: Command): void {
+function registerCancel(runs: Command, context: CliContext): void {
   const command = runs
     .command('cancel')
     .description('Cancel a run and wait until Databricks reports it stopped.')
@@ -143,7 +143,7 @@ function registerCancel(runs: Command): void {
     .option('--json', 'print one JSON object on stdout');
   addProfileFlag(command, false);
   command.action(async (runId: number, flags: { profile?: string; wait: boolean; timeout: number; pollInterval?: number; json?: boolean }) => {
-    const output = createOutput(Boolean(flags.json));
+    const output = context.output(Boolean(flags.json));
     const client = openWorkspace(flags);
     const before = await databricksCall(() => client.jobs.getRun(runId));
     if (isTerminal(before)) {
@@ -163,9 +163,9 @@ function registerCancel(runs: Command): void {
   });
 }
 
-export function registerRuns(program: Command): void {
+export function registerRuns(program: Command, context: CliContext): void {
   const runs = program.command('runs').description('Runs of the Databricks training job: list, attach (wait and finish), cancel.').addHelpText('after', EXAMPLES);
-  registerList(runs);
-  registerAttach(runs);
-  registerCancel(runs);
+  registerList(runs, context);
+  registerAttach(runs, context);
+  registerCancel(runs, context);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Capture } from '../testing/capture.js';
 import { fingerprintTransactions, readTransactions, simulateTransactions } from '@fraudops/transactions';
-import { createOutput } from '../cli/output.js';
+import { createOutput } from '@fraudops/cli';
 import { runCli } from '../cli/program.js';
 import { runSimulate, type SimulateOptions } from './simulate.js';
 

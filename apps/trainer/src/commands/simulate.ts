@@ -9,8 +9,7 @@ import {
   writeTransactions,
   type SimulationParams,
 } from '@fraudops/transactions';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { createOutput, type CommandOutput, type Progress } from '../cli/output.js';
+import { CliError, ExitCode, type CliContext, type Output, type Progress } from '@fraudops/cli';
 
 export interface SimulateOptions {
   out: string;
@@ -58,7 +57,7 @@ Examples:
   $ npm run train -- simulate --out /tmp/tx.parquet`;
 
 /** `fraudops-train simulate`: the reference simulator, written to a Parquet or CSV file. */
-export function registerSimulate(program: Command): void {
+export function registerSimulate(program: Command, context: CliContext): void {
   program
     .command('simulate')
     .description('Simulate card transactions (the fraud handbook generator) and write them to Parquet or CSV.')
@@ -72,7 +71,7 @@ export function registerSimulate(program: Command): void {
     .option('--json', 'print the result as one JSON object on stdout', false)
     .addHelpText('after', HELP_AFTER)
     .action(async (options: SimulateOptions) => {
-      await runSimulate(options, createOutput(options.json));
+      await runSimulate(options, context.output(options.json));
     });
 }
 
@@ -94,7 +93,7 @@ const FLAG_OF_PARAM: Record<keyof SimulationParams, string> = {
 };
 
 /** Runs the command; separated from commander so tests call it with an output of their own. */
-export async function runSimulate(options: SimulateOptions, output: CommandOutput): Promise<SimulateResult> {
+export async function runSimulate(options: SimulateOptions, output: Output): Promise<SimulateResult> {
   const params: SimulationParams = {
     customers: numberFlag(options.customers, '--customers', true),
     terminals: numberFlag(options.terminals, '--terminals', true),
@@ -142,13 +141,7 @@ export async function runSimulate(options: SimulateOptions, output: CommandOutpu
   const simulated = performance.now();
 
   output.status(`writing ${options.out}…`);
-  let written;
-  try {
-    written = await writeTransactions(options.out, tx);
-  } catch (error) {
-    if (error instanceof TransactionsError) throw new CliError(error.message, ExitCode.failure);
-    throw error;
-  }
+  const written = await writeTransactions(options.out, tx);
   const finished = performance.now();
 
   const summary = summarizeTransactions(tx);
@@ -172,7 +165,7 @@ export async function runSimulate(options: SimulateOptions, output: CommandOutpu
   return result;
 }
 
-function printSummary(result: SimulateResult, output: CommandOutput): void {
+function printSummary(result: SimulateResult, output: Output): void {
   const n = (value: number) => value.toLocaleString('en-US');
   const rate = result.rows > 0 ? ` (${((100 * result.frauds) / result.rows).toFixed(3)}%)` : '';
   const handbook = result.params.seed === 0 ? ' (the handbook dataset)' : '';

@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { openRegistry } from '@fraudops/registry';
 import type { TransactionColumns } from '@fraudops/transactions';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { createOutput, type CommandOutput } from '../cli/output.js';
+import { CliError, ExitCode, type CliContext, type Output } from '@fraudops/cli';
 import { prepareData } from '../pipeline/data.js';
 import { currentChampion } from '../pipeline/gate.js';
 import { runLocalTraining } from '../pipeline/local-train.js';
@@ -31,7 +30,7 @@ Examples:
  * The last `days` days of the data as a CSV history file for the scoring API's warm-up (its online state
  * then starts where the data ends); cached beside the data.
  */
-async function historyFile(flags: StartFlags, output: CommandOutput): Promise<{ path: string; last: { epoch: number; customerId: number; terminalId: number; amount: number } }> {
+async function historyFile(flags: StartFlags, output: Output): Promise<{ path: string; last: { epoch: number; customerId: number; terminalId: number; amount: number } }> {
   const options = localTrainOptions(flags);
   const data = await prepareData({ ...options, progress: output.progress });
   const { columns } = data;
@@ -76,7 +75,7 @@ function scoringApiEntry(): string {
 async function waitUntilReady(url: string, child: ReturnType<typeof spawn>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new CliError(`the scoring API exited with code ${child.exitCode} before it was ready (its log is above)`);
+    if (child.exitCode !== null) throw new CliError(`the scoring API exited with code ${child.exitCode} before it was ready (its log is above)`, ExitCode.runFailed);
     try {
       const response = await fetch(`${url}/readyz`);
       if (response.ok) return;
@@ -85,7 +84,7 @@ async function waitUntilReady(url: string, child: ReturnType<typeof spawn>, time
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new CliError(`the scoring API was not ready within ${timeoutMs / 1000} s (${url}/readyz)`);
+  throw new CliError(`the scoring API was not ready within ${timeoutMs / 1000} s (${url}/readyz)`, ExitCode.runFailed);
 }
 
 function curlExample(port: number, last: { epoch: number; customerId: number; terminalId: number; amount: number }): string {
@@ -103,7 +102,7 @@ function curlExample(port: number, last: { epoch: number; customerId: number; te
   return `curl -s http://127.0.0.1:${port}/v1/score -H 'content-type: application/json' -d '${body}'`;
 }
 
-async function serve(flags: StartFlags, output: CommandOutput): Promise<number> {
+async function serve(flags: StartFlags, output: Output): Promise<number> {
   const entry = scoringApiEntry();
   const history = await historyFile(flags, output);
   output.status(`▸ starting the scoring API on port ${flags.port} (warm-up: the last ${flags.historyDays} days of the data)…`);
@@ -134,7 +133,7 @@ async function serve(flags: StartFlags, output: CommandOutput): Promise<number> 
 }
 
 /** `npm start`: train a champion on the embedded defaults unless one exists, say where its report is, serve it. */
-export async function runStart(flags: StartFlags, output: CommandOutput): Promise<number> {
+export async function runStart(flags: StartFlags, output: Output): Promise<number> {
   const registry = openRegistry(flags.registry);
   let current = flags.retrain ? undefined : await currentChampion(registry, flags.name);
   if (current) {
@@ -151,7 +150,7 @@ export async function runStart(flags: StartFlags, output: CommandOutput): Promis
   return serve(flags, output);
 }
 
-export function registerStart(program: Command): void {
+export function registerStart(program: Command, context: CliContext): void {
   const command = program
     .command('start')
     .description('The main job (what `npm start` runs): train a champion on the embedded defaults if there is none, then serve it.');
@@ -162,7 +161,7 @@ export function registerStart(program: Command): void {
     .option('--history-days <n>', 'days of history replayed into the online state before serving', numberFlag('--history-days', { integer: true, min: 1 }), 37)
     .addHelpText('after', EXAMPLES)
     .action(async (flags: StartFlags) => {
-      const code = await runStart(flags, createOutput(Boolean(flags.json)));
-      if (code !== 0) throw new CliError(`the scoring API stopped with exit code ${code}`);
+      const code = await runStart(flags, context.output(Boolean(flags.json)));
+      if (code !== 0) throw new CliError(`the scoring API stopped with exit code ${code}`, ExitCode.runFailed);
     });
 }

@@ -232,7 +232,7 @@ describe('fraudops-train train --backend databricks', () => {
     }
   });
 
-  it('--no-wait returns the run; the same --idempotency-token finds it again; attach prints a failed task\'s error and traceback (exit 5)', async () => {
+  it('--no-wait returns the run; the same --idempotency-token finds it again; attach prints a failed task\'s error and traceback (exit 7)', async () => {
     const token = `failing-${process.pid}`;
     const failing = ['--no-wait', '--idempotency-token', token, '--xgb-params', '{"max_depth": -1}'];
     const launched = await train([...failing, '--json']);
@@ -248,16 +248,16 @@ describe('fraudops-train train --backend databricks', () => {
     expect(repeated.stdout).toContain(`run         ${databricks.runId} started`);
 
     const attached = await cli(['runs', 'attach', String(databricks.runId), ...warehouse(), '--poll-interval', '100ms']);
-    expect(attached.code).toBe(5);
+    expect(attached.code).toBe(7);
     expect(attached.stderr).toMatch(new RegExp(`run ${databricks.runId} ended TERMINATED/FAILED`));
     expect(attached.stderr).toContain('Traceback (most recent call last):');
     expect(attached.stderr).toContain('XGBoostError: value -1 for Parameter max_depth');
     expect(attached.stderr).toMatch(/error: Databricks run \d+ did not succeed/);
   });
 
-  it('stops waiting at --timeout (exit 6, the run goes on) and runs attach finishes the launch', async () => {
+  it('stops waiting at --timeout (exit 9, the run goes on) and runs attach finishes the launch', async () => {
     const waited = await train(['--timeout', '1ms']);
-    expect(waited.code).toBe(6);
+    expect(waited.code).toBe(9);
     const runId = Number(/runs attach (\d+)/.exec(waited.stderr)?.[1]);
     expect(runId).toBeGreaterThan(0);
 
@@ -322,12 +322,12 @@ describe('fraudops-train train --backend databricks', () => {
     expect(ttyCode).toBe(130);
     expect((await client.jobs.getRun(second.run_id)).state.life_cycle_state).toBe('RUNNING');
 
-    // runs cancel stops it; attaching to it then reports the cancellation (exit 5).
+    // runs cancel stops it; attaching to it then reports the cancellation (exit 7).
     const cancelled = await cli(['runs', 'cancel', String(second.run_id), '--poll-interval', '100ms', '--json']);
     expect(cancelled.code).toBe(0);
     expect(json(cancelled)).toMatchObject({ runId: second.run_id, cancelled: true, state: { result_state: 'CANCELED' } });
     const again = await cli(['runs', 'attach', String(second.run_id), ...warehouse()]);
-    expect(again.code).toBe(5);
+    expect(again.code).toBe(7);
     expect(again.stderr).toContain(`run ${second.run_id} ended TERMINATED/CANCELED`);
 
     const listed = json<{ runs: Array<{ runId: number; state: { result_state?: string } }> }>(await cli(['runs', 'list', '--json']));

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { DatabricksClient } from '@fraudops/databricks';
 import { parseThresholdPolicy } from '@fraudops/evaluation';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import type { CommandOutput } from '../cli/output.js';
+import { CliError, ExitCode, type Output } from '@fraudops/cli';
 import { databricksCall, openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
 import { checkTableName } from '../pipeline/databricks-features.js';
 import type { DatabricksTrainFlags } from '../pipeline/databricks-flags.js';
@@ -83,7 +82,7 @@ export function inputMode(flag: DatabricksTrainFlags['input'], client: Databrick
 }
 
 /** The human summary of a finished Databricks launch: the local summary's lines, then the run. */
-export function printDatabricksSummary(summary: DatabricksTrainSummary, output: CommandOutput): void {
+export function printDatabricksSummary(summary: DatabricksTrainSummary, output: Output): void {
   printTrainSummary({ ...summary, data: { ...summary.data } }, output);
   const d = summary.databricks;
   output.line(`databricks  run ${d.runId} ${d.state ?? ''} (${d.input}, ${d.featureTable}); XGBoost ${d.xgboostVersion}; ONNX matches the run's ${summary.parity.rows} test predictions`);
@@ -91,7 +90,7 @@ export function printDatabricksSummary(summary: DatabricksTrainSummary, output: 
 }
 
 /** `train --backend databricks`: features on the warehouse, a job run, then evaluation and registration here. */
-export async function runDatabricksTrainingCommand(trainingFlags: TrainingFlags, command: Command, output: CommandOutput): Promise<void> {
+export async function runDatabricksTrainingCommand(trainingFlags: TrainingFlags, command: Command, output: Output): Promise<void> {
   const flags = trainingFlags as TrainingFlags & DatabricksTrainFlags;
   for (const [key, flag, why] of LOCAL_ONLY) {
     if (command.getOptionValueSource(key) === 'cli') throw new CliError(`${flag} does not apply to --backend databricks: ${why}`, ExitCode.usage);

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { CliError, ExitCode } from '@fraudops/cli';
 import type { DatasetField } from '@fraudops/transactions';
 
 /** Parses a flag's value as a number, naming the flag when it is not one. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Capture } from '../testing/capture.js';
 import { openRegistry } from '@fraudops/registry';
-import { createOutput } from '../cli/output.js';
+import { createOutput } from '@fraudops/cli';
 import { runCli } from '../cli/program.js';
 import { runLocalTraining } from '../pipeline/local-train.js';
 import { localTrainOptions } from './train.js';
@@ -181,11 +181,11 @@ describe('fraudops-train train: bad input', () => {
     expect(stderr).toBe(`error: --data ${join(dir, 'nope.csv')}: no such file\n`);
   });
 
-  it('exits 3 for a data file that breaks the contract, naming the row and column, without a stack', async () => {
+  it('exits 6 for a data file that breaks the contract, naming the row and column, without a stack', async () => {
     const path = join(dir, 'bad.csv');
     await writeFile(path, 'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount,tx_fraud\n1,2018-04-01T00:00:01Z,3,4,10.5,0\n2,2018-04-01T00:00:02Z,3,4,-7.25,0\n');
     const { code, stderr } = await cli(['--data', path, '--cache-dir', join(dir, 'data-bad'), '--registry', join(dir, 'models')]);
-    expect(code).toBe(3);
+    expect(code).toBe(6);
     expect(stderr).toMatch(/row 2, column tx_amount: must be a finite number ≥ 0/);
     expect(stderr).not.toMatch(/\n\s+at /);
   });

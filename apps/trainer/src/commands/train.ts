@@ -1,8 +1,7 @@
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { parseThresholdPolicy } from '@fraudops/evaluation';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { checkDataFile } from '../cli/library-errors.js';
-import { createOutput, type CommandOutput } from '../cli/output.js';
+import { CliError, ExitCode, type CliContext, type Output } from '@fraudops/cli';
 import { runLocalTraining, type LocalTrainOptions, type TrainSummary } from '../pipeline/local-train.js';
 import { addDatabricksTrainingFlags } from '../pipeline/databricks-flags.js';
 import { addTrainingFlags, type TrainingFlags } from './train-options.js';
@@ -25,8 +24,8 @@ The new version becomes @champion when it passes the promotion gate against the 
 (or when there is none), else @challenger. Every gate rule's result is printed.`;
 
 export function localTrainOptions(flags: TrainingFlags): LocalTrainOptions {
-  const missing = checkDataFile(flags.data);
-  if (missing) throw new CliError(missing, ExitCode.notFound);
+  // said before any work starts
+  if (flags.data !== undefined && !existsSync(flags.data)) throw new CliError(`--data ${flags.data}: no such file`, ExitCode.notFound);
   try {
     parseThresholdPolicy(flags.thresholdPolicy);
   } catch (error) {
@@ -81,7 +80,7 @@ function pct(value: number | undefined): string {
 }
 
 /** The human summary of a training run. */
-export function printTrainSummary(summary: TrainSummary, output: CommandOutput): void {
+export function printTrainSummary(summary: TrainSummary, output: Output): void {
   const m = summary.metrics;
   const ci = (name: string) => (m[name]?.ci ? ` [${pct(m[name].ci?.lower)}, ${pct(m[name].ci?.upper)}]` : '');
   output.line(`data        ${summary.data.source}: ${summary.data.rows.toLocaleString('en-US')} transactions`);
@@ -110,7 +109,7 @@ export function printTrainSummary(summary: TrainSummary, output: CommandOutput):
   output.line(`timings     ${Object.entries(summary.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`);
 }
 
-export function registerTrain(program: Command): void {
+export function registerTrain(program: Command, context: CliContext): void {
   const command = program
     .command('train')
     .description('Train, evaluate and register a fraud model (locally by default, or as a Databricks job run).')
@@ -118,7 +117,7 @@ export function registerTrain(program: Command): void {
   addDatabricksTrainingFlags(addTrainingFlags(command))
     .addHelpText('after', EXAMPLES)
     .action(async (flags: TrainingFlags & { backend: 'local' | 'databricks' }) => {
-      const output = createOutput(Boolean(flags.json));
+      const output = context.output(Boolean(flags.json));
       if (flags.backend === 'databricks') {
         const { runDatabricksTrainingCommand } = await import('./train-databricks.js');
         await runDatabricksTrainingCommand(flags, command, output);

@@ -11,7 +11,7 @@ import {
   type SimulationParams,
   type TransactionColumns,
 } from '@fraudops/transactions';
-import type { Progress } from '../cli/output.js';
+import type { Progress } from '@fraudops/cli';
 
 /** Transactions ready for the feature pipeline: in memory, and as a canonical Parquet file DuckDB reads. */
 export interface PreparedData {

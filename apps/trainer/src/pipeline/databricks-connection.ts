@@ -3,10 +3,9 @@ import {
   DatabricksConfigError,
   DatabricksError,
   DatabricksSqlEngine,
-  isNotFound,
   sqlEngineOptionsFromConfig,
 } from '@fraudops/databricks';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { CliError, ExitCode, databricksExitCode } from '@fraudops/cli';
 import type { ConnectionFlags } from './databricks-flags.js';
 
 const PRODUCT = 'fraudops-train/0.0.1';
@@ -42,12 +41,12 @@ export function openWarehouse(client: DatabricksClient, flags: ConnectionFlags):
   }
 }
 
-/** A Databricks failure as a message for the user and an exit code (configuration → 2, missing → 4, else 1). */
+/** A Databricks failure as a message for the user, with the shared table's exit code (docs/errors.md). */
 export function asCliError(error: unknown): unknown {
   if (error instanceof CliError || !(error instanceof DatabricksError)) return error;
-  if (error instanceof DatabricksConfigError) return new CliError(error.message, ExitCode.usage);
+  if (error instanceof DatabricksConfigError) return new CliError(error.message, databricksExitCode(error), error.code, { cause: error });
   const where = error.endpoint ? ` (${error.endpoint})` : '';
-  return new CliError(`Databricks: ${error.message}${where}`, isNotFound(error) ? ExitCode.notFound : ExitCode.failure);
+  return new CliError(`Databricks: ${error.message}${where}`, databricksExitCode(error), error.code, { cause: error });
 }
 
 /** Runs `work`, turning Databricks errors into CLI errors. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { compileFeatureSql, DAY_US, type FeaturePlan } from '@fraudops/features';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { CliError, ExitCode } from '@fraudops/cli';
 import type { PeriodSummary } from './publish.js';
 import type { SplitOptions } from './split.js';
 

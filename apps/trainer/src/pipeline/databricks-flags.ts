@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { CliError, ExitCode } from '@fraudops/cli';
 
 // Flags of the Databricks commands (`train --backend databricks`, `deploy-job`, `runs …`), declared once.
 // This file stays free of the Databricks client so that `train` can register them without loading it.

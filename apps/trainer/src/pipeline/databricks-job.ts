@@ -1,5 +1,5 @@
 import type { DatabricksClient, GitSource, Job, JobSettings, JobTask } from '@fraudops/databricks';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { CliError, ExitCode } from '@fraudops/cli';
 
 // The training job as code: what `fraudops-train deploy-job` creates or resets, and what
 // `train --backend databricks` runs with `run-now`. One task, `train`, runs apps/trainer/databricks/train.py
@@ -189,7 +189,7 @@ export async function deployTrainingJob(client: DatabricksClient, settings: JobS
   const name = settings.name as string;
   const existing = await jobsNamed(client, name);
   if (existing.length > 1) {
-    throw new CliError(`${existing.length} jobs are named "${name}" (ids ${existing.map((j) => j.job_id).join(', ')}): delete the extra ones, or deploy under another --job-name`);
+    throw new CliError(`${existing.length} jobs are named "${name}" (ids ${existing.map((j) => j.job_id).join(', ')}): delete the extra ones, or deploy under another --job-name`, ExitCode.conflict);
   }
   if (existing.length === 1) {
     const jobId = existing[0].job_id;

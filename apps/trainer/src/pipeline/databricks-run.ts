@@ -6,8 +6,7 @@ import {
   type DatabricksClient,
   type Run,
 } from '@fraudops/databricks';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import type { CommandOutput } from '../cli/output.js';
+import { CliError, ExitCode, type Output } from '@fraudops/cli';
 import { asCliError } from './databricks-connection.js';
 import type { InterruptAction } from './databricks-flags.js';
 import { TRAIN_TASK_KEY } from './databricks-job.js';
@@ -51,7 +50,7 @@ export const processInterrupts: InterruptSource = {
 };
 
 export interface WatchOptions {
-  output: CommandOutput;
+  output: Output;
   /** Milliseconds; the run goes on after it (exit 6). */
   timeout: number;
   pollInterval?: number;
@@ -72,7 +71,7 @@ export function trainingTask(run: Run): { run_id: number; task_key: string } | u
 }
 
 /** Cancels a run and waits (up to `timeout`) until Databricks reports it terminal. */
-export async function cancelAndWait(client: DatabricksClient, runId: number, options: { timeout: number; pollInterval?: number; output: CommandOutput }): Promise<Run> {
+export async function cancelAndWait(client: DatabricksClient, runId: number, options: { timeout: number; pollInterval?: number; output: Output }): Promise<Run> {
   await client.jobs.cancelRun(runId);
   options.output.status(`  cancelling run ${runId}…`);
   const run = await client.waitForRun(runId, { timeout: options.timeout, ...(options.pollInterval !== undefined ? { pollIntervalMs: options.pollInterval } : {}) });
@@ -146,7 +145,7 @@ export async function watchRun(client: DatabricksClient, runId: number, options:
       throw new CliError(`interrupted: stopped waiting; run ${runId} goes on. ${attachHint(runId)}`, ExitCode.interrupted);
     }
     if (error instanceof WaitTimeoutError) {
-      throw new CliError(`${error.message.replace(/ Wait again.*$/, '')} ${attachHint(runId)}`, ExitCode.stillRunning);
+      throw new CliError(`${error.message.replace(/ Wait again.*$/, '')} ${attachHint(runId)}`, ExitCode.timedOut);
     }
     throw asCliError(error);
   } finally {
@@ -180,7 +179,7 @@ export async function describeFailure(client: DatabricksClient, run: Run): Promi
 }
 
 /** Prints a failed run's error and trace on stderr and throws exit code 5. */
-export async function failRun(client: DatabricksClient, run: Run, output: CommandOutput, stderr: NodeJS.WritableStream = process.stderr): Promise<never> {
+export async function failRun(client: DatabricksClient, run: Run, output: Output, stderr: NodeJS.WritableStream = process.stderr): Promise<never> {
   const failure = await describeFailure(client, run);
   const lines = [`run ${run.run_id} ended ${failure.state}${run.run_page_url ? ` (${run.run_page_url})` : ''}`];
   if (failure.error) lines.push(`task ${trainingTask(run)?.task_key ?? ''} error: ${failure.error}`);

@@ -5,8 +5,7 @@ import { isNotFound, runSucceeded, type DatabricksClient, type Run } from '@frau
 import { builtInFeatureSpec, featureSpecHash, planFeatures } from '@fraudops/features';
 import { importXgboostJson, OnnxScorer, treeEnsembleToOnnx } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import type { CommandOutput } from '../cli/output.js';
+import { CliError, ExitCode, type Output } from '@fraudops/cli';
 import { databricksCall, downloadText } from './databricks-connection.js';
 import {
   countWindows,
@@ -254,7 +253,7 @@ export async function startLaunch(
   engine: WarehouseEngine,
   options: DatabricksLaunchOptions,
   stages: StageRunner,
-  output: CommandOutput,
+  output: Output,
 ): Promise<{ manifest: LaunchManifest; runId: number }> {
   checkToken(options.idempotencyToken);
   const launchId = launchIdFor(options.idempotencyToken);
@@ -290,12 +289,12 @@ function parsePredictions(text: string, source: string): Map<number, number> {
 /** Largest |ONNX − run| probability difference over the test rows; every test row must have a prediction. */
 export function predictionParity(transactionIds: Float64Array, onnx: Float32Array, runScores: Map<number, number>): number {
   if (runScores.size !== transactionIds.length) {
-    throw new CliError(`the run predicted ${runScores.size} test rows, but the test view has ${transactionIds.length}: nothing was registered`, ExitCode.failure);
+    throw new CliError(`the run predicted ${runScores.size} test rows, but the test view has ${transactionIds.length}: nothing was registered`, ExitCode.runFailed);
   }
   let max = 0;
   for (let i = 0; i < transactionIds.length; i++) {
     const expected = runScores.get(transactionIds[i]);
-    if (expected === undefined) throw new CliError(`the run has no prediction for test transaction ${transactionIds[i]}: nothing was registered`, ExitCode.failure);
+    if (expected === undefined) throw new CliError(`the run has no prediction for test transaction ${transactionIds[i]}: nothing was registered`, ExitCode.runFailed);
     max = Math.max(max, Math.abs(expected - onnx[i]));
   }
   return max;
@@ -350,7 +349,7 @@ export async function finishLaunch(
     const { probability } = await scorer.score(test.values).finally(() => scorer.release());
     const maxParityError = predictionParity(test.transactionId, probability, parsePredictions(files.predictions, `${manifest.runDir}/predictions.csv`));
     if (!(maxParityError <= PARITY_TOLERANCE)) {
-      throw new CliError(`the ONNX conversion disagrees with the run's predictions by ${maxParityError} (> ${PARITY_TOLERANCE}): nothing was registered`);
+      throw new CliError(`the ONNX conversion disagrees with the run's predictions by ${maxParityError} (> ${PARITY_TOLERANCE}): nothing was registered`, ExitCode.runFailed);
     }
     return { onnx, probability, maxParityError, version: imported.version, rounds: imported.model.trees.length };
   });
@@ -435,7 +434,7 @@ export async function waitAndFinish(
   manifest: LaunchManifest,
   settings: WaitSettings,
   stages: StageRunner,
-  output: CommandOutput,
+  output: Output,
 ): Promise<DatabricksTrainSummary> {
   const run = await stages.run('run', `waiting for run ${runId}`, () =>
     watchRun(client, runId, { output, timeout: settings.timeout, pollInterval: settings.pollInterval, onInterrupt: settings.onInterrupt, interrupts: settings.interrupts }),

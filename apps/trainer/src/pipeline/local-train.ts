@@ -3,7 +3,7 @@ import type { GateRule } from '@fraudops/evaluation';
 import { builtInFeatureSpec, computeFeatures, DuckDbSqlEngine, featureSpecHash, planFeatures, type FeatureSpec, type FeatureTable } from '@fraudops/features';
 import { openRegistry, type ModelRegistry } from '@fraudops/registry';
 import { fingerprintTransactions, type DatasetField, type OnInvalid, type SimulationParams } from '@fraudops/transactions';
-import type { CommandOutput } from '../cli/output.js';
+import type { Output } from '@fraudops/cli';
 import { prepareData, type PreparedData } from './data.js';
 import { exportAndCheck, trainModel, type ModelOptions } from './model.js';
 import { prequentialValidation, type PrequentialSummary } from './prequential.js';
@@ -100,7 +100,7 @@ async function features(data: PreparedData, spec: FeatureSpec, split: SplitOptio
  * The local training pipeline: data → features (DuckDB) → split → train → ONNX (parity-checked) →
  * evaluate → gate against the champion → register with an alias. Every stage is timed.
  */
-export async function runLocalTraining(options: LocalTrainOptions, output: CommandOutput, registry: ModelRegistry = openRegistry(options.registryUri)): Promise<TrainSummary> {
+export async function runLocalTraining(options: LocalTrainOptions, output: Output, registry: ModelRegistry = openRegistry(options.registryUri)): Promise<TrainSummary> {
   const stages = new StageRunner(output);
   const spec = builtInFeatureSpec(options.specName);
   const specHash = featureSpecHash(spec);

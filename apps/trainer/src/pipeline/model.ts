@@ -11,8 +11,7 @@ import {
   type GbdtParams,
   type LogisticRegressionParams,
 } from '@fraudops/modeling';
-import { CliError } from '../cli/exit-codes.js';
-import type { Progress } from '../cli/output.js';
+import { CliError, ExitCode, type Progress } from '@fraudops/cli';
 import type { PreparedSplit } from './split.js';
 
 export type ModelKind = 'gbdt' | 'logreg';
@@ -107,7 +106,7 @@ export async function exportAndCheck(
   let maxParityError = 0;
   for (let i = 0; i < reference.length; i++) maxParityError = Math.max(maxParityError, Math.abs(reference[i] - probability[i]));
   if (!(maxParityError <= PARITY_TOLERANCE)) {
-    throw new CliError(`the exported ONNX model disagrees with the trained model by ${maxParityError} (> ${PARITY_TOLERANCE}) on the test window; nothing was registered`);
+    throw new CliError(`the exported ONNX model disagrees with the trained model by ${maxParityError} (> ${PARITY_TOLERANCE}) on the test window; nothing was registered`, ExitCode.runFailed);
   }
   return { onnx, testScores: probability, maxParityError };
 }

@@ -1,6 +1,6 @@
 import { dayIndices, timeSplit, type TransactionColumns } from '@fraudops/transactions';
 import type { FeatureMatrix, FeatureTable } from '@fraudops/features';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { CliError, ExitCode } from '@fraudops/cli';
 
 /** Which days train, validate (early stopping) and test a model; day indices count from `startDate`. */
 export interface SplitOptions {

@@ -1,4 +1,4 @@
-import type { CommandOutput } from '../cli/output.js';
+import type { Output } from '@fraudops/cli';
 
 /** Wall time of each pipeline stage, in seconds, in the order they ran. */
 export type StageTimings = Record<string, number>;
@@ -10,7 +10,7 @@ export type StageTimings = Record<string, number>;
 export class StageRunner {
   readonly timings: StageTimings = {};
 
-  constructor(private readonly output: CommandOutput) {}
+  constructor(private readonly output: Output) {}
 
   async run<T>(name: string, description: string, work: () => Promise<T> | T): Promise<T> {
     const started = performance.now();
