@@ -7,6 +7,7 @@ import { createParallelTrainingExecutor } from './parallel-training-executor.js'
 import { SeededRandom } from '@fraudops/core';
 import { addTreeMargins, decisionTreeFromNodes, type DecisionTree, type TreeEnsemble } from './tree-ensemble.js';
 import { LocalTrainingExecutor, type TrainingBuffers, type TrainingExecutor } from './training-executor.js';
+import { treeCovers } from './tree-covers.js';
 import { growTree, type GrowthContext, type GrownTree, type GrowPolicy } from './tree-growth.js';
 import { averagePrecision, logLossFromMargins } from './validation-metrics.js';
 
@@ -264,7 +265,8 @@ function trainLoop(
     const treeFeatures = featuresPerTree === cols ? allFeatures : random.sampleIndices(cols, featuresPerTree);
     const grown = growTree(context, treeFeatures, sampleSize);
     if (sampleSize < rows) updateUnsampledMargins(grown, binned, inSample, margins);
-    const tree = decisionTreeFromNodes({ ...grown, missingGoesLeft: grown.missingLeft });
+    const cover = treeCovers(grown, binned, buffers.gradHess, sampleSize < rows ? inSample : null);
+    const tree = decisionTreeFromNodes({ ...grown, missingGoesLeft: grown.missingLeft, cover });
     trees.push(tree);
     grownTrees.push(grown);
 

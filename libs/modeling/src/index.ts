@@ -33,6 +33,12 @@ export {
 } from './tree-ensemble.js';
 export type { DecisionTree, SplitComparison, TreeEnsemble } from './tree-ensemble.js';
 
+export { TreeExplainer, treeShap } from './tree-shap.js';
+export { logisticContributions } from './logistic-contributions.js';
+export { explainModel } from './explain.js';
+export { topContributions, meanAbsoluteContributions } from './feature-contributions.js';
+export type { FeatureContributions, FeatureReason } from './feature-contributions.js';
+
 export { importXgboostJson } from './xgboost-import.js';
 export type { XgboostImport } from './xgboost-import.js';
 

@@ -16,6 +16,11 @@ export interface DecisionTree {
   missingGoesLeft: Uint8Array;
   /** Float32 leaf values (ONNX `target_weights` are float32); 0 on internal nodes. */
   leafValue: Float32Array;
+  /**
+   * Training cover per node: the hessian sum of the training rows that reached it (XGBoost `sum_hessian`,
+   * stored as ONNX `nodes_hitrates`). Explanations (TreeSHAP) need it; prediction does not.
+   */
+  cover?: Float32Array;
 }
 
 /** How an internal node compares a value with its threshold to take the left branch. */
@@ -47,8 +52,9 @@ export function decisionTreeFromNodes(nodes: {
   right: ArrayLike<number>;
   missingGoesLeft: ArrayLike<number>;
   leafValue: ArrayLike<number>;
+  cover?: ArrayLike<number>;
 }): DecisionTree {
-  return {
+  const tree: DecisionTree = {
     feature: Int32Array.from(nodes.feature),
     threshold: Float32Array.from(nodes.threshold),
     left: Int32Array.from(nodes.left),
@@ -56,6 +62,8 @@ export function decisionTreeFromNodes(nodes: {
     missingGoesLeft: Uint8Array.from(nodes.missingGoesLeft),
     leafValue: Float32Array.from(nodes.leafValue),
   };
+  if (nodes.cover) tree.cover = Float32Array.from(nodes.cover);
+  return tree;
 }
 
 /** The leaf a row reaches in `tree`; `row` points at the row's first value in `values`. */
@@ -121,6 +129,9 @@ export function checkTreeEnsemble(ensemble: TreeEnsemble): void {
       if (tree[key].length !== n) {
         throw new ModelingError('INVALID_MODEL', `tree ${t}: ${key} has ${tree[key].length} nodes, feature has ${n}`);
       }
+    }
+    if (tree.cover && tree.cover.length !== n) {
+      throw new ModelingError('INVALID_MODEL', `tree ${t}: cover has ${tree.cover.length} nodes, feature has ${n}`);
     }
     if (n === 0) throw new ModelingError('INVALID_MODEL', `tree ${t} has no nodes`);
     for (let i = 0; i < n; i++) {

@@ -51,6 +51,8 @@ describe('XGBoost JSON import', () => {
     expect(imported.model.featureCount).toBe(15);
     const defaults = imported.model.trees.flatMap((t) => Array.from(t.missingGoesLeft).filter((_, i) => t.feature[i] >= 0));
     expect(new Set(defaults)).toEqual(new Set([0, 1])); // both learned missing directions occur
+    // Covers (sum_hessian) come along for explanations: the fixture's first root covers 629.44 (its JSON).
+    expect((imported.model.trees[0].cover as Float32Array)[0]).toBeCloseTo(629.44006, 3);
   });
 
   it("agrees with XGBoost's own predictions to 1e-6, in TypeScript and as ONNX in onnxruntime", async () => {

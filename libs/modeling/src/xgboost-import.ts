@@ -56,8 +56,10 @@ function convertTree(tree: Json, t: number, featureCount: number): DecisionTree 
   const feature = numbers(tree['split_indices'], `trees[${t}].split_indices`, n);
   const condition = numbers(tree['split_conditions'], `trees[${t}].split_conditions`, n);
   const defaultLeft = numbers(tree['default_left'], `trees[${t}].default_left`, n);
+  // Covers are optional for prediction; a file without them converts, but cannot be explained.
+  const sumHessian = tree['sum_hessian'] === undefined ? null : numbers(tree['sum_hessian'], `trees[${t}].sum_hessian`, n);
   const splitType = tree['split_type'] === undefined ? null : numbers(tree['split_type'], `trees[${t}].split_type`, n);
-  const out = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], missingGoesLeft: [] as number[], leafValue: [] as number[] };
+  const out = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], missingGoesLeft: [] as number[], leafValue: [] as number[], cover: [] as number[] };
   const visit = (node: number, depth: number): number => {
     if (!(Number.isInteger(node) && node >= 0 && node < n) || depth > 64) fail(`trees[${t}] has a bad child reference ${node}`);
     const id = out.feature.length;
@@ -69,6 +71,7 @@ function convertTree(tree: Json, t: number, featureCount: number): DecisionTree 
     out.missingGoesLeft.push(leaf ? 0 : defaultLeft[node] ? 1 : 0);
     // A leaf's value is stored in split_conditions.
     out.leafValue.push(leaf ? Math.fround(condition[node]) : 0);
+    if (sumHessian) out.cover.push(sumHessian[node]);
     if (!leaf) {
       if (splitType && splitType[node] !== 0) {
         unsupported(`trees[${t}] node ${node} is a categorical split; only numerical splits convert to ONNX here`);
@@ -82,7 +85,7 @@ function convertTree(tree: Json, t: number, featureCount: number): DecisionTree 
     return id;
   };
   visit(0, 0);
-  return decisionTreeFromNodes(out);
+  return decisionTreeFromNodes({ ...out, cover: sumHessian ? out.cover : undefined });
 }
 
 /**
