@@ -9,6 +9,7 @@ import { DuckDbSqlEngine, baselineFeatureSpec, computeFeatures, type FeatureTabl
 import { GBDT_DEFAULTS, type GbdtParams } from '@fraudops/modeling';
 import { baselineSplit, simulateTransactions, timeSplit, type TimeSplit } from '@fraudops/transactions';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
+import { compareTreeShap, type TreeShapComparison } from './modeling-treeshap.js';
 import type { ModelingJob } from './modeling-worker.js';
 import { parseSuiteOptions, type OptionRule } from '../suite-options.js';
 
@@ -29,6 +30,10 @@ interface Settings {
   batch: number;
   /** Also train both with one thread on the large window. */
   singleThread: boolean;
+  /** Test rows both sides explain in the TreeSHAP comparison. */
+  shapRows: number;
+  /** The training comparison; off (`--no-training`): only the TreeSHAP comparison, on the baseline split. */
+  training: boolean;
 }
 
 const DEFAULTS: Settings = {
@@ -42,6 +47,8 @@ const DEFAULTS: Settings = {
   largeEnd: '2018-08-31',
   batch: 10_000,
   singleThread: true,
+  shapRows: 20_000,
+  training: true,
 };
 
 const OPTIONS: Record<keyof Settings, OptionRule> = {
@@ -54,6 +61,8 @@ const OPTIONS: Record<keyof Settings, OptionRule> = {
   largeEnd: { type: 'date' },
   batch: { type: 'integer', min: 1 },
   singleThread: { type: 'switch' },
+  shapRows: { type: 'integer', min: 1 },
+  training: { type: 'switch' },
 };
 
 interface TrainerRun {
@@ -124,6 +133,12 @@ async function writeSplit(dir: string, table: FeatureTable, rowOf: Uint32Array, 
   return { trainFrauds };
 }
 
+function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+}
+
 async function readProbabilities(path: string): Promise<Float32Array> {
   const bytes = await readFile(path);
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
@@ -164,18 +179,33 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
 
   const root = await mkdtemp(join(tmpdir(), 'fraudops-bench-modeling-'));
   const results: SplitResult[] = [];
+  let treeShap: TreeShapComparison | undefined;
+  const job = {
+    cols: table.matrix.cols,
+    threads: settings.threads,
+    params,
+    feature_names: table.names,
+    feature_spec_hash: table.specHash,
+    batch_rows: settings.batch,
+  };
+  const shapOptions = { rows: settings.shapRows, repeats: Math.max(2, settings.repeats), log };
   try {
+    if (!settings.training) {
+      const dir = join(root, 'split-0');
+      await mkdir(dir);
+      await writeSplit(dir, table, rowOf, splits[0][1], job);
+      treeShap = await compareTreeShap(dir, python, shapOptions);
+      return {
+        suite: 'modeling',
+        ratios: treeShap.ratios,
+        measurements: treeShap.measurements,
+        notes: [...treeShap.notes, `split: ${splits[0][0]}; Node ${process.versions.node}`, `load average at the end: ${loadAverage()}`],
+      };
+    }
     for (const [index, [name, split]] of splits.entries()) {
       const dir = join(root, `split-${index}`);
       await mkdir(dir);
-      const { trainFrauds } = await writeSplit(dir, table, rowOf, split, {
-        cols: table.matrix.cols,
-        threads: settings.threads,
-        params,
-        feature_names: table.names,
-        feature_spec_hash: table.specHash,
-        batch_rows: settings.batch,
-      });
+      const { trainFrauds } = await writeSplit(dir, table, rowOf, split, job);
       const world = `${name}: ${split.train.length.toLocaleString('en-US')} training rows (${trainFrauds} frauds), ${split.test.length.toLocaleString('en-US')} test rows`;
       const oursRuns: OursRun[] = [];
       const peerRuns: PeerRun[] = [];
@@ -197,6 +227,7 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         const ours = await run(process.execPath, [WORKER, dir, '--threads', '1', '--no-predictions'], { maxBuffer: 1 << 20 });
         singleThread = { ours: JSON.parse(ours.stdout) as OursRun, peer: JSON.parse(peer.stdout) as PeerRun };
       }
+      if (index === 0) treeShap = await compareTreeShap(dir, python, shapOptions);
       const testLabels = new Uint8Array(await readFile(join(dir, 'test.u8')));
       const oursScores = await readProbabilities(join(dir, 'ours-test.f32'));
       const peerScores = await readProbabilities(join(dir, 'xgboost-test.f32'));
@@ -266,8 +297,9 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
       ap_minus_xgboost: large.oursAp - large.peerAp,
       ap_minus_xgboost_baseline: base.oursAp - base.peerAp,
       onnx_vs_ts_scoring_throughput: (onnx.onnx_rows_per_s ?? NaN) / (onnx.ts_rows_per_s ?? NaN),
+      ...treeShap?.ratios,
     },
-    measurements,
+    measurements: [...measurements, ...(treeShap?.measurements ?? [])],
     notes: [
       ...results.map(
         (r) =>
@@ -276,16 +308,16 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
       `hyperparameters (both): ${settings.trees} trees, depth ${settings.depth}, learning rate ${settings.learningRate}, lambda ${params.lambda}, min_child_weight ${params.minChildWeight}, ${params.maxBins} bins, base_score = training fraud rate, ${settings.threads} threads; XGBoost ${large.peer.version} tree_method=hist`,
       `ONNX parity on the handbook test split (${onnx.parity_rows} rows): max |Δp| ${onnx.parity_max_abs_diff}, rows not bit-identical ${onnx.parity_mismatched_rows}, decision differences over ${onnx.parity_thresholds_checked} thresholds ${onnx.parity_decision_differences}`,
       `ONNX model: ${onnx.trees} trees, ${onnx.nodes} nodes, ${onnx.onnx_bytes} bytes; scoring in batches of ${settings.batch} rows, onnxruntime 1 intra-op thread`,
+      ...(treeShap?.notes ?? []),
       `feature spec ${table.specName} ${table.specHash.slice(0, 16)}…; Node ${process.versions.node}`,
-      `load average at the end: ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
+      `load average at the end: ${loadAverage()}`,
     ],
   };
 }
 
 export const modelingSuite: BenchSuite = {
   name: 'modeling',
-  description: 'histogram GBDT vs XGBoost hist (training time, RSS, AP/AUC) on the handbook splits; ONNX scoring',
+  description:
+    'histogram GBDT vs XGBoost hist (training time, RSS, AP/AUC) on the handbook splits; ONNX scoring; TreeSHAP vs pred_contribs (--no-training: only that)',
   run: runSuite,
 };
