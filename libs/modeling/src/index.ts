@@ -55,6 +55,8 @@ export {
 } from './onnx-export.js';
 export type { ClassifierModel, OnnxExportOptions } from './onnx-export.js';
 export { readOnnxModelInfo } from './onnx-model-info.js';
+export { classifierFromOnnx } from './onnx-import.js';
+export type { OnnxClassifier } from './onnx-import.js';
 export type { OnnxModelInfo, OnnxTensorInfo } from './onnx-model-info.js';
 export { OnnxScorer } from './onnx-scorer.js';
 export type { OnnxScorerOptions, ScoreResult } from './onnx-scorer.js';

@@ -13,6 +13,8 @@ export const ONNX_PROBABILITY_OUTPUT = 'probability';
 export const METADATA_FEATURE_SPEC_HASH = 'feature_spec_hash';
 export const METADATA_FEATURE_NAMES = 'feature_names';
 export const METADATA_MODEL_KIND = 'model_kind';
+/** Logistic regression only: `{intercept, weights, mean, scale}` on the standardised scale, for explanations. */
+export const METADATA_STANDARDISATION = 'standardised_coefficients';
 
 /**
  * IR 8 and opset 17 / ai.onnx.ml 3 are the newest that Debian's onnx 1.12 checker validates; onnxruntime
@@ -74,7 +76,7 @@ function checkOptions(featureCount: number, options: OnnxExportOptions): void {
     throw new ModelingError('INVALID_PARAMETER', 'featureSpecHash must be a non-empty string');
   }
   for (const key of Object.keys(options.metadata ?? {})) {
-    if ([METADATA_FEATURE_SPEC_HASH, METADATA_FEATURE_NAMES, METADATA_MODEL_KIND].includes(key)) {
+    if ([METADATA_FEATURE_SPEC_HASH, METADATA_FEATURE_NAMES, METADATA_MODEL_KIND, METADATA_STANDARDISATION].includes(key)) {
       throw new ModelingError('INVALID_PARAMETER', `metadata key "${key}" is reserved`);
     }
   }
@@ -86,9 +88,11 @@ function modelBytes(
   featureCount: number,
   kind: string,
   options: OnnxExportOptions,
+  extraMetadata: Record<string, string> = {},
 ): Uint8Array {
   const metadata: Record<string, string> = {
     ...options.metadata,
+    ...extraMetadata,
     [METADATA_FEATURE_SPEC_HASH]: options.featureSpecHash,
     [METADATA_FEATURE_NAMES]: JSON.stringify(options.featureNames),
     [METADATA_MODEL_KIND]: kind,
@@ -158,6 +162,10 @@ export function treeEnsembleToOnnx(ensemble: TreeEnsemble, options: OnnxExportOp
   const targetTree: number[] = [];
   const targetNode: number[] = [];
   const targetWeights: number[] = [];
+  // Covers ride along as hit rates (documented as node popularity; onnxruntime ignores them), so a
+  // registered model can be explained without its training data.
+  const withCovers = ensemble.trees.length > 0 && ensemble.trees.every((tree) => tree.cover !== undefined);
+  const hitRates: number[] = [];
   ensemble.trees.forEach((tree, t) => {
     for (let node = 0; node < tree.feature.length; node++) {
       const leaf = tree.feature[node] < 0;
@@ -169,6 +177,7 @@ export function treeEnsembleToOnnx(ensemble: TreeEnsemble, options: OnnxExportOp
       trueIds.push(leaf ? 0 : tree.left[node]);
       falseIds.push(leaf ? 0 : tree.right[node]);
       missingTrue.push(leaf ? 0 : tree.missingGoesLeft[node]);
+      if (withCovers) hitRates.push((tree.cover as Float32Array)[node]);
       if (leaf) {
         targetTree.push(t);
         targetNode.push(node);
@@ -188,6 +197,7 @@ export function treeEnsembleToOnnx(ensemble: TreeEnsemble, options: OnnxExportOp
       attribute('n_targets', { i: 1 }),
       attribute('nodes_falsenodeids', { ints: falseIds }),
       attribute('nodes_featureids', { ints: featureIds }),
+      ...(withCovers ? [attribute('nodes_hitrates', { floats: hitRates })] : []),
       attribute('nodes_missing_value_tracks_true', { ints: missingTrue }),
       attribute('nodes_modes', { strings: modes }),
       attribute('nodes_nodeids', { ints: nodeIds }),
@@ -220,7 +230,15 @@ export function logisticRegressionToOnnx(model: LogisticRegressionModel, options
     floatInitializer('weights', [model.featureCount, 1], weights),
     floatInitializer('intercept', [1], Float32Array.of(intercept)),
   ];
-  return modelBytes(nodes, initializers, model.featureCount, 'logistic_regression', options);
+  const standardised = JSON.stringify({
+    intercept: model.intercept,
+    weights: Array.from(model.weights),
+    mean: Array.from(model.mean),
+    scale: Array.from(model.scale),
+  });
+  return modelBytes(nodes, initializers, model.featureCount, 'logistic_regression', options, {
+    [METADATA_STANDARDISATION]: standardised,
+  });
 }
 
 /** Exports either model kind. */
