@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FeatureContributions } from './feature-contributions.js';
 import type { FeatureMatrix } from './feature-matrix.js';
 import { trainGbdt } from './gbdt.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@fraudops/core';
 import { runPython } from './testing/python.js';
 import { sliceRows, syntheticFraudData } from './testing/synthetic.js';
 import { addTreeMargins, decisionTreeFromNodes, type DecisionTree, type SplitComparison, type TreeEnsemble } from './tree-ensemble.js';
