@@ -7,6 +7,7 @@ import { registerTrain } from './train.js';
 import { registerFeatures } from './features.js';
 import { registerDeployJob } from './deploy-job.js';
 import { registerRuns } from './runs.js';
+import { registerExplain } from './explain.js';
 
 /** Each command registers itself on the program; one line per command file. */
-export const commands: Array<(program: Command, context: CliContext) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures, registerDeployJob, registerRuns];
+export const commands: Array<(program: Command, context: CliContext) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures, registerDeployJob, registerRuns, registerExplain];
