@@ -47,7 +47,8 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: true,
-          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          // the shared root configs every project's eslint.config.mjs / jest.config.cts builds on
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', '^.*/jest\\.project\\.cjs$'],
           depConstraints,
         },
       ],

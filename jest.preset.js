@@ -20,7 +20,8 @@ const ESM_PACKAGES = [
 module.exports = {
   ...nxPreset,
   // Projects whose tests call onnxruntime-node (modeling, trainer, scoring-api) use
-  // `${__dirname}/jest.environment.cjs` instead, which shares Node's typed-array constructors with the tests;
+  // `${__dirname}/jest.environment.cjs` instead (`onnxruntime: true` in jest.project.cjs, the factory every
+  // project's jest.config.cts calls), which shares Node's typed-array constructors with the tests;
   // the others keep Jest's own realm (the SQL warehouse's TLS and Arrow code relies on it).
   testEnvironment: 'node',
   moduleNameMapper: {
