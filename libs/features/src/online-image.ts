@@ -1,4 +1,5 @@
 import { FeaturesError } from './errors.js';
+import type { NumberIndex } from './number-index.js';
 import { INITIAL_CAPACITY, LOG_STRIDE, S_ID, type EntityTable } from './online-layout.js';
 import type { FeaturePlan } from './plan.js';
 
@@ -18,6 +19,8 @@ export interface OnlineStateImage {
   /** Log records, vectors and entity slots of seqs head … tail−1, in seq order. */
   log: { records: Float64Array; vectors: Float64Array; entitySlot: Int32Array[] };
   entities: { slab: Float64Array; slotCount: number }[];
+  /** [transaction id, µs it was stamped before it entered] pairs of late transactions (absent: none). */
+  late?: Float64Array;
 }
 
 type RingArray = Float64Array | Int32Array;
@@ -67,6 +70,7 @@ export function checkImage(image: OnlineStateImage, plan: FeaturePlan, tables: r
   ) {
     throw invalidImage('snapshot sections do not match the feature spec');
   }
+  if (image.late && image.late.length % 2 !== 0) throw invalidImage('snapshot late section is not [id, µs] pairs');
   tables.forEach((table, e) => {
     const { slab, slotCount } = image.entities[e];
     if (slab.length !== slotCount * table.stride) throw invalidImage(`snapshot ${table.kind} table has the wrong size`);
@@ -83,4 +87,17 @@ export function restoreEntityTable(table: EntityTable, slab: Float64Array, slotC
     if (Number.isNaN(id)) table.freeSlots.push(slot);
     else table.slots.set(id, slot);
   }
+}
+
+/** An id → number index as [key, value] pairs, sorted by key (so equal states give equal bytes). */
+export function latePairs(index: NumberIndex): Float64Array {
+  const keys: number[] = [];
+  index.forEach((key) => keys.push(key));
+  keys.sort((a, b) => a - b);
+  const out = new Float64Array(keys.length * 2);
+  keys.forEach((key, i) => {
+    out[2 * i] = key;
+    out[2 * i + 1] = index.get(key);
+  });
+  return out;
 }

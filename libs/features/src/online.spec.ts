@@ -52,6 +52,41 @@ describe('OnlineFeatureState', () => {
     expect(Array.from(state.process(tx(3, week + 2, 3, 7)).subarray(9, 15))).toEqual([1, 0, 1, 0, 1, 0]);
   });
 
+  it('takes a late transaction at the newest time, keeps how late it was, and knows its retry after a snapshot', () => {
+    const state = new OnlineFeatureState(baselineFeatureSpec, { tieOrder: 'arrival' });
+    const onTime = new OnlineFeatureState(baselineFeatureSpec, { tieOrder: 'arrival' });
+    state.process(tx(1, 3600, 5, 5, 40));
+    onTime.process(tx(1, 3600, 5, 5, 40));
+    const out = new Float64Array(state.width);
+    expect(state.processLateInto(2, T0, 5, 6, 25, out)).toBe(true); // stamped an hour before the newest
+    const atNewest = onTime.process(tx(2, 3600, 5, 6, 25));
+    expect(Array.from(out)).toEqual(Array.from(atNewest));
+    expect(out[3]).toBe(2); // CUSTOMER_ID_NB_TX_1DAY_WINDOW holds both transactions
+    expect(state.lateBySeconds(2)).toBe(3600);
+    expect(state.lateBySeconds(1)).toBe(0);
+    expect(state.stats().late).toBe(1);
+    // Later transactions see it as if it had happened at the newest time.
+    expect(Array.from(state.process(tx(3, 3700, 5, 7, 10)))).toEqual(Array.from(onTime.process(tx(3, 3700, 5, 7, 10))));
+
+    const retry = new Float64Array(state.width);
+    expect(state.processLateInto(2, T0, 5, 6, 25, retry)).toBe(false);
+    expect(Array.from(retry)).toEqual(Array.from(out));
+    expect(errorOf(() => state.processInto(2, T0 + 3600, 5, 6, 25, retry)).code).toBe('CONFLICTING_DUPLICATE');
+
+    const restored = decodeOnlineSnapshot(baselineFeatureSpec, encodeOnlineSnapshot(state));
+    expect(Buffer.from(encodeOnlineSnapshot(restored))).toEqual(Buffer.from(encodeOnlineSnapshot(state)));
+    expect(restored.lateBySeconds(2)).toBe(3600);
+    const afterRestart = new Float64Array(state.width);
+    expect(restored.processLateInto(2, T0, 5, 6, 25, afterRestart)).toBe(false);
+    expect(Array.from(afterRestart)).toEqual(Array.from(out));
+
+    // Evicted with its transaction once it is past every window.
+    restored.process(tx(4, 3600 + 40 * DAY, 9, 9, 1));
+    expect(restored.has(2)).toBe(false);
+    expect(restored.lateBySeconds(2)).toBe(0);
+    expect(restored.stats().late).toBe(0);
+  });
+
   it('returns the first vector for a repeated transaction id and counts it once', () => {
     const state = new OnlineFeatureState(baselineFeatureSpec);
     const first = state.process(tx(1, 100, 5, 5, 40));

@@ -3,6 +3,7 @@ import { FeaturesError } from './errors.js';
 import { NumberIndex } from './number-index.js';
 import {
   checkImage,
+  latePairs,
   linearToRing,
   restoreEntityTable,
   ringCapacityFor,
@@ -83,6 +84,8 @@ export interface OnlineStateStats {
   consumed: number;
   /** Repeated transaction ids answered from the stored vector. */
   duplicates: number;
+  /** Retained transactions that arrived late and entered at a later time (see `processLateInto`). */
+  late: number;
 }
 
 /**
@@ -130,6 +133,11 @@ export class OnlineFeatureState {
   private lastId = -Infinity;
   private consumed = 0;
   private duplicates = 0;
+  /**
+   * Transaction id → how far (µs) before the time it entered the state it was stamped, for the retained
+   * transactions that came late (see `processLateInto`); usually empty, so on-time work never reads it.
+   */
+  private readonly lateUs = new NumberIndex(16);
 
   constructor(spec: FeatureSpec | FeaturePlan, options: OnlineFeatureStateOptions = {}) {
     this.plan = 'ranges' in spec ? spec : planFeatures(spec);
@@ -187,31 +195,46 @@ export class OnlineFeatureState {
     this.checkOrder(transactionId, timeUs);
     this.lastTimeUs = timeUs;
     this.lastId = transactionId;
-
-    const cutoff = timeUs - this.retentionUs;
-    while (this.head < this.tail && this.log[(this.head & this.mask) * LOG_STRIDE + L_TIME] <= cutoff) this.evictOldest();
-    if (this.tail - this.head === this.capacity) this.resize(this.capacity * 2);
-
-    const seq = this.tail++;
-    const pos = seq & this.mask;
-    const record = pos * LOG_STRIDE;
-    const log = this.log;
-    log[record + L_TIME] = timeUs;
-    log[record + L_AMOUNT] = txAmount;
-    log[record + L_LABEL] = LABEL_UNKNOWN;
-    log[record + L_ID] = transactionId;
-    this.idToSeq.set(transactionId, seq);
-    this.consumed++;
-
-    const slots = this.currentSlots;
-    for (let e = 0; e < this.entities.length; e++) {
-      const table = this.entities[e];
-      slots[e] = this.advance(table, table === this.customers ? customerId : terminalId, seq, timeUs);
-    }
-    runSteps(this.steps, this.entities, slots, log, this.mask, timeUs, txAmount, out);
-    const vectors = this.vectors;
-    for (let i = 0, at = pos * this.width; i < this.width; i++) vectors[at + i] = out[i];
+    this.append(transactionId, timeUs, customerId, terminalId, txAmount, out);
     return true;
+  }
+
+  /**
+   * `processInto` for feeds that deliver late. A transaction stamped before the newest one consumed enters
+   * the state at the newest time (every window stays in time order, and later transactions of its customer
+   * and terminal count it), and how late it was is kept with it: a retry carrying its own time is the same
+   * transaction, `lateBySeconds` tells, and snapshots keep both. On-time transactions (and repeated ids) are
+   * taken exactly as `processInto` takes them. Returns false for a repeated id.
+   */
+  processLateInto(
+    transactionId: number,
+    txDatetime: number,
+    customerId: number,
+    terminalId: number,
+    txAmount: number,
+    out: Float64Array,
+  ): boolean {
+    const timeUs = toEpochUs(txDatetime);
+    if (!(timeUs < this.lastTimeUs) || this.idToSeq.get(transactionId) >= 0) {
+      return this.processInto(transactionId, txDatetime, customerId, terminalId, txAmount, out);
+    }
+    checkTransaction(transactionId, txDatetime, timeUs, customerId, terminalId, txAmount);
+    // lastId stays: the same-second order of on-time transactions is not loosened by a late one.
+    this.append(transactionId, this.lastTimeUs, customerId, terminalId, txAmount, out);
+    this.lateUs.set(transactionId, this.lastTimeUs - timeUs);
+    return true;
+  }
+
+  /** Whether the state holds this transaction id (consumed and not yet evicted). */
+  has(transactionId: number): boolean {
+    return this.idToSeq.get(transactionId) >= 0;
+  }
+
+  /** How many seconds before the time it entered the state a held transaction was stamped (0: on time or unknown). */
+  lateBySeconds(transactionId: number): number {
+    if (this.lateUs.size === 0) return 0;
+    const lateUs = this.lateUs.get(transactionId);
+    return lateUs > 0 ? lateUs / 1e6 : 0;
   }
 
   /**
@@ -253,6 +276,7 @@ export class OnlineFeatureState {
       bytes,
       consumed: this.consumed,
       duplicates: this.duplicates,
+      late: this.lateUs.size,
     };
   }
 
@@ -276,6 +300,7 @@ export class OnlineFeatureState {
         entitySlot: this.entities.map((t) => linear(t.logSlot, 1)),
       },
       entities: this.entities.map((t) => ({ slab: t.slab.slice(0, t.slotCount * t.stride), slotCount: t.slotCount })),
+      late: latePairs(this.lateUs),
     };
   }
 
@@ -299,10 +324,39 @@ export class OnlineFeatureState {
     for (let seq = image.head; seq < image.tail; seq++) {
       state.idToSeq.set(image.log.records[(seq - image.head) * LOG_STRIDE + L_ID], seq);
     }
+    const late = image.late ?? new Float64Array(0);
+    for (let i = 0; i < late.length; i += 2) state.lateUs.set(late[i], late[i + 1]);
     return state;
   }
 
   // ---- internals ----------------------------------------------------------------------------------------
+
+  /** Logs a transaction at `timeUs` (≥ every logged time), slides its entities' windows and writes its vector. */
+  private append(transactionId: number, timeUs: number, customerId: number, terminalId: number, txAmount: number, out: Float64Array): void {
+    const cutoff = timeUs - this.retentionUs;
+    while (this.head < this.tail && this.log[(this.head & this.mask) * LOG_STRIDE + L_TIME] <= cutoff) this.evictOldest();
+    if (this.tail - this.head === this.capacity) this.resize(this.capacity * 2);
+
+    const seq = this.tail++;
+    const pos = seq & this.mask;
+    const record = pos * LOG_STRIDE;
+    const log = this.log;
+    log[record + L_TIME] = timeUs;
+    log[record + L_AMOUNT] = txAmount;
+    log[record + L_LABEL] = LABEL_UNKNOWN;
+    log[record + L_ID] = transactionId;
+    this.idToSeq.set(transactionId, seq);
+    this.consumed++;
+
+    const slots = this.currentSlots;
+    for (let e = 0; e < this.entities.length; e++) {
+      const table = this.entities[e];
+      slots[e] = this.advance(table, table === this.customers ? customerId : terminalId, seq, timeUs);
+    }
+    runSteps(this.steps, this.entities, slots, log, this.mask, timeUs, txAmount, out);
+    const vectors = this.vectors;
+    for (let i = 0, at = pos * this.width; i < this.width; i++) vectors[at + i] = out[i];
+  }
 
   private checkOrder(transactionId: number, timeUs: number): void {
     const tie = timeUs === this.lastTimeUs && this.tieOrder === 'transaction_id';
@@ -328,8 +382,10 @@ export class OnlineFeatureState {
     const record = pos * LOG_STRIDE;
     const sameEntity = (table: EntityTable | undefined, id: number) =>
       !table || table.slab[table.logSlot[pos] * table.stride + S_ID] === id;
+    const lateUs = this.lateUs.size === 0 ? -1 : this.lateUs.get(transactionId);
+    const stampedUs = lateUs > 0 ? this.log[record + L_TIME] - lateUs : this.log[record + L_TIME];
     if (
-      this.log[record + L_TIME] !== timeUs ||
+      stampedUs !== timeUs ||
       this.log[record + L_AMOUNT] !== txAmount ||
       !sameEntity(this.customers, customerId) ||
       !sameEntity(this.terminals, terminalId)
@@ -476,6 +532,7 @@ export class OnlineFeatureState {
       } // else no boundary sits on it: the windows are unaffected
     }
     this.idToSeq.delete(this.log[record + L_ID]);
+    if (this.lateUs.size > 0) this.lateUs.delete(this.log[record + L_ID]);
     this.head++;
   }
 

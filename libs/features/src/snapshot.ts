@@ -12,7 +12,9 @@ import type { FeatureSpec } from './feature-spec.js';
  * temporary file and renamed, so a crash never leaves a half-written snapshot under the final name.
  */
 const MAGIC = 'FOFSTATE';
-const FORMAT = 3;
+const FORMAT = 4;
+/** Format 3 is format 4 without the `late` section (no late transactions). */
+const READABLE_FORMATS = [3, 4];
 
 type ArrayType = 'f64' | 'i32';
 type AnyArray = Float64Array | Int32Array;
@@ -63,6 +65,7 @@ export function encodeOnlineSnapshot(state: OnlineFeatureState): Uint8Array {
     ['log.vectors', image.log.vectors],
     ...image.log.entitySlot.map((a, e): [string, AnyArray] => [`log.entitySlot.${e}`, a]),
     ...image.entities.map((t, e): [string, AnyArray] => [`entities.${e}.slab`, t.slab]),
+    ['late', image.late ?? new Float64Array(0)],
   ];
   const header: SnapshotHeader = {
     format: FORMAT,
@@ -109,7 +112,7 @@ export function decodeOnlineSnapshot(spec: FeatureSpec | FeaturePlan, bytes: Uin
   } catch {
     throw invalid('unreadable header');
   }
-  if (header.format !== FORMAT) throw invalid(`format ${header.format}, this build reads ${FORMAT}`);
+  if (!READABLE_FORMATS.includes(header.format)) throw invalid(`format ${header.format}, this build reads ${READABLE_FORMATS.join(' and ')}`);
   // Copy into an aligned buffer so that every section can be viewed in place.
   const aligned = new Uint8Array(bytes.length);
   aligned.set(bytes);
@@ -144,6 +147,7 @@ export function decodeOnlineSnapshot(spec: FeatureSpec | FeaturePlan, bytes: Uin
       entitySlot: Array.from({ length: entityCount }, (_, e) => get<Int32Array>(`log.entitySlot.${e}`)),
     },
     entities: header.entitySlotCounts.map((slotCount, e) => ({ slab: get<Float64Array>(`entities.${e}.slab`), slotCount })),
+    late: header.format >= 4 ? get<Float64Array>('late') : undefined,
   };
   return OnlineFeatureState.fromImage(spec, image);
 }
