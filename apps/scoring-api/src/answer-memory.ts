@@ -6,6 +6,8 @@ export interface RememberedAnswer {
   decision: 'alert' | 'pass';
   threshold: number;
   modelVersion: number;
+  /** The transaction came later than the late tolerance (scored against the state as of the newest time). */
+  late: boolean;
 }
 
 export interface MemoryEntry<T> {
@@ -15,6 +17,8 @@ export interface MemoryEntry<T> {
   answer?: RememberedAnswer;
   /** The feature vector, kept only until the answer exists (a retry racing the first request rescores it). */
   vector?: Float32Array;
+  /** Whether it came late (see `RememberedAnswer.late`). */
+  late: boolean;
   /** The label from feedback, once known. */
   label?: 0 | 1;
 }
@@ -40,8 +44,8 @@ export class AnswerMemory<T> {
   }
 
   /** Remembers a freshly vectorised transaction (before it is scored); `vector` must not change afterwards. */
-  remember(id: number, transaction: T, vector: Float32Array): void {
-    this.entries.set(id, { transaction, vector });
+  remember(id: number, transaction: T, vector: Float32Array, late: boolean): void {
+    this.entries.set(id, { transaction, vector, late });
   }
 
   rememberAnswer(id: number, answer: RememberedAnswer): void {

@@ -146,13 +146,9 @@ describe('scoring-api over HTTP', () => {
       expect(fed.body).toEqual({ applied: 1, repeated: 0, unknown: [] });
     });
 
-    it('refuses a reused id with other fields, and a transaction far older than the stream, recording nothing', async () => {
-      const late = { transaction_id: 7_001, tx_datetime: START, customer_id: 1, terminal_id: 1, tx_amount: 10 };
+    it('refuses a reused id with other fields, recording nothing', async () => {
       const conflicting = { ...stream[0], tx_amount: stream[0].tx_amount + 1 };
       const fresh = { transaction_id: 7_002, tx_datetime: START + 72 * 600, customer_id: 2, terminal_id: 2, tx_amount: 10 };
-      const outOfOrder = await post('/v1/score', { transactions: [fresh, late] });
-      expect(outOfOrder.status).toBe(422);
-      expect(outOfOrder.body.error).toMatchObject({ code: 'OUT_OF_ORDER', details: [{ path: 'transactions[1].tx_datetime' }] });
       const conflict = await post('/v1/score', { transactions: [fresh, conflicting] });
       expect(conflict.status).toBe(409);
       expect(conflict.body.error).toMatchObject({ code: 'CONFLICTING_TRANSACTION', details: [{ path: 'transactions[1].transaction_id' }] });
@@ -169,6 +165,24 @@ describe('scoring-api over HTTP', () => {
       const reply = await post('/v1/score', { transactions: [slightlyLate] });
       expect(reply.status).toBe(200);
       expect(reply.body.results[0].probability).toBe(await reference.probability(reference.vector({ ...slightlyLate, tx_datetime: newest.tx_datetime })));
+    });
+  });
+
+  describe('LATE_POLICY=reject', () => {
+    it('keeps the 422 OUT_OF_ORDER for a transaction beyond LATE_TOLERANCE_S, recording nothing', async () => {
+      const strict = await startTestServer({ REGISTRY: seeded.registry, API_KEYS: API_KEY, LATE_POLICY: 'reject', LATE_TOLERANCE_S: '300' });
+      try {
+        const newest = { transaction_id: 1, tx_datetime: START + 3600, customer_id: 1, terminal_id: 1, tx_amount: 10 };
+        const slightlyLate = { transaction_id: 2, tx_datetime: START + 3600 - 300, customer_id: 1, terminal_id: 1, tx_amount: 10 };
+        const late = { transaction_id: 3, tx_datetime: START, customer_id: 1, terminal_id: 1, tx_amount: 10 };
+        expect((await call(strict.url, 'POST', '/v1/score', { transactions: [newest, slightlyLate] }, auth)).status).toBe(200);
+        const refused = await call(strict.url, 'POST', '/v1/score', { transactions: [late] }, auth);
+        expect(refused.status).toBe(422);
+        expect(refused.body.error).toMatchObject({ code: 'OUT_OF_ORDER', details: [{ path: 'transactions[0].tx_datetime' }] });
+        expect(strict.service.features.size).toBe(2);
+      } finally {
+        await strict.shutdown();
+      }
     });
   });
 

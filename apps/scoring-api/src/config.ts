@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ScoringError } from './errors.js';
+import type { LatePolicy } from './features/feature-pipeline.js';
 
 /**
  * Every setting of the service, read from the environment in one place. Defaults work on a laptop;
@@ -42,6 +43,12 @@ export interface ScoringConfig {
    * the newest time, because the online state needs time order. Older ones get 422 OUT_OF_ORDER. @defaultValue 300
    */
   lateToleranceSeconds: number;
+  /**
+   * What happens to a transaction more than `lateToleranceSeconds` behind the newest one: `score` answers it
+   * against the state as of the newest time, with `"late": true`; `reject` answers 422 OUT_OF_ORDER and
+   * records nothing. @defaultValue score
+   */
+  latePolicy: LatePolicy;
   /**
    * How far (seconds) ahead of the server clock a transaction may be dated. One far-future transaction
    * would otherwise make every later one "late". @defaultValue 86400
@@ -117,6 +124,7 @@ const envSchema = z
     MONITORING_WINDOW: integer(100, 10_000_000, 10_000),
     ANSWER_CACHE_SIZE: integer(0, 100_000_000, 200_000),
     LATE_TOLERANCE_S: integer(0, 86_400 * 365, 300),
+    LATE_POLICY: optionalText.transform((v) => v ?? 'score').pipe(z.enum(['score', 'reject'], 'must be score or reject')),
     MAX_FUTURE_S: integer(0, 86_400 * 36_500, 86_400),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
     ONNX_THREADS: integer(1, 256, 1),
@@ -156,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     monitoringWindow: e.MONITORING_WINDOW,
     answerCacheSize: e.ANSWER_CACHE_SIZE,
     lateToleranceSeconds: e.LATE_TOLERANCE_S,
+    latePolicy: e.LATE_POLICY,
     maxFutureSeconds: e.MAX_FUTURE_S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     onnxThreads: e.ONNX_THREADS,

@@ -40,6 +40,9 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
   let history: TransactionColumns;
   let reference: OnlineFeatureState;
   let scorer: OnnxScorer;
+  let challengerScorer: OnnxScorer;
+  /** The vectors of the live rows the service scored, in the order it scored them. */
+  const scoredVectors: Float32Array[] = [];
   let server: TestServer;
   let newest: number;
 
@@ -60,6 +63,7 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     replayWithDelayedLabels(reference, replayed);
     for (let i = 0; i < replayed.length; i++) reference.recordLabel(replayed.transactionId[i], replayed.txFraud?.[i] ?? 0);
     scorer = await OnnxScorer.load((await new LocalRegistry(registryDir).loadModel(champion.uri)).onnx, { featureSpecHash: reference.specHash });
+    challengerScorer = await OnnxScorer.load((await new LocalRegistry(registryDir).loadModel(challenger.uri)).onnx, { featureSpecHash: reference.specHash });
 
     server = await startTestServer({
       REGISTRY: registryDir,
@@ -74,12 +78,16 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
   afterAll(async () => {
     await server?.shutdown();
     await scorer?.release();
+    await challengerScorer?.release();
     rmSync(dir, { recursive: true, force: true });
   });
 
   const expectedProbability = async (tx: { transaction_id: number; tx_datetime: number; customer_id: number; terminal_id: number; tx_amount: number }) => {
-    const vector = reference.process({ transactionId: tx.transaction_id, txDatetime: tx.tx_datetime, customerId: tx.customer_id, terminalId: tx.terminal_id, txAmount: tx.tx_amount });
-    return (await scorer.score(Float32Array.from(vector))).probability[0];
+    const vector = Float32Array.from(
+      reference.process({ transactionId: tx.transaction_id, txDatetime: tx.tx_datetime, customerId: tx.customer_id, terminalId: tx.terminal_id, txAmount: tx.tx_amount }),
+    );
+    scoredVectors.push(vector);
+    return (await scorer.score(vector)).probability[0];
   };
 
   it('replays the last HISTORY_DAYS of history, with labels, before reporting ready', async () => {
@@ -97,7 +105,8 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     const stream = transactionStream({ firstId: 60_000_000, count: 150, startTime: newest + 7200, spacing: 60, customers: 150, terminals: 300 });
     const reply = await call(server.url, 'POST', '/v1/score', { transactions: stream }, auth);
     expect(reply.body.model).toEqual({ name: 'fraud-detector', version: champion.version });
-    for (const tx of stream) await expectedProbability(tx);
+    // onnxruntime scores a batch and the reference one row at a time: equal within 1e-6.
+    for (let i = 0; i < stream.length; i++) expect(reply.body.results[i].probability).toBeCloseTo(await expectedProbability(stream[i]), 6);
     const info = await call(server.url, 'GET', '/v1/model', undefined, auth);
     expect(info.body.challenger).toMatchObject({ name: 'fraud-detector', version: challenger.version });
     // Shadow scoring runs after the answer: wait until the monitoring report has seen every shadowed row.
@@ -107,12 +116,35 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
       return monitoring.body.challenger.rows >= 151;
     });
     expect(monitoring.body.challenger).toMatchObject({ name: 'fraud-detector', version: challenger.version, rows: 151 });
+    // The challenger saw the champion's vectors: its probabilities are the challenger model's on the reference vectors.
+    expect(scoredVectors).toHaveLength(151);
+    const challengerScores = server.service.recent.challengerScores;
+    for (let i = 0; i < scoredVectors.length; i++) {
+      expect(challengerScores[i]).toBeCloseTo((await challengerScorer.score(scoredVectors[i])).probability[0], 6);
+    }
     expect(monitoring.body.challenger.agreement).toBeGreaterThanOrEqual(0);
     expect(monitoring.body.challenger.agreement).toBeLessThanOrEqual(1);
     const metrics = (await call(server.url, 'GET', '/metrics')).body as string;
     expect(metrics).toContain('scoring_score_count{role="challenger"} 151');
     expect(metrics).toContain(`scoring_model_info{role="challenger",name="fraud-detector",version="${challenger.version}"} 1`);
     expect(metrics).toMatch(/scoring_challenger_agreement_ratio [\d.]+/);
+  });
+
+  const lateTx = { transaction_id: 65_000_000, tx_datetime: 0, customer_id: 3, terminal_id: 5, tx_amount: 42.5 };
+  let lateAnswer: { probability: number; late?: boolean } | undefined;
+
+  it('scores a transaction an hour late against the state as of the newest time, flagged and counted', async () => {
+    const newestSeen = server.service.features.newestTime;
+    Object.assign(lateTx, { tx_datetime: newestSeen - 3600 });
+    const reply = await call(server.url, 'POST', '/v1/score', { transactions: [lateTx] }, auth);
+    expect(reply.status).toBe(200);
+    lateAnswer = reply.body.results[0];
+    expect(lateAnswer).toMatchObject({ transaction_id: lateTx.transaction_id, late: true });
+    expect(lateAnswer?.probability).toBeCloseTo(await expectedProbability({ ...lateTx, tx_datetime: newestSeen }), 6);
+    const again = await call(server.url, 'POST', '/v1/score', { transactions: [lateTx] }, auth);
+    expect(again.body.results[0]).toEqual(lateAnswer);
+    const metrics = (await call(server.url, 'GET', '/metrics')).body as string;
+    expect(metrics).toContain('scoring_late_transactions_total 1');
   });
 
   it('finishes in-flight requests on shutdown, refuses new ones, and writes the state snapshot', async () => {
@@ -141,5 +173,12 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     const retried = await call(server.url, 'POST', '/v1/score', { transactions: [{ transaction_id: 70_000_000, tx_datetime: newest + 20_000, customer_id: 0, terminal_id: 0, tx_amount: 4.99 }] }, auth);
     expect(retried.status).toBe(200);
     expect((await call(server.url, 'GET', '/metrics')).body).toContain('scoring_repeated_transactions_total 1');
+    // The late transaction's retry after the restart: recognised (its lateness is in the snapshot), first answer.
+    const lateRetry = await call(server.url, 'POST', '/v1/score', { transactions: [lateTx] }, auth);
+    expect(lateRetry.status).toBe(200);
+    expect(lateRetry.body.results[0]).toEqual(lateAnswer);
+    const metrics = (await call(server.url, 'GET', '/metrics')).body as string;
+    expect(metrics).toContain('scoring_repeated_transactions_total 2');
+    expect(metrics).toContain('scoring_late_transactions_total 0');
   });
 });

@@ -1,7 +1,7 @@
 import { loadConfig, type ScoringConfig } from './config.js';
 import { ScoringError, messageOf } from './errors.js';
 import { createLogger } from './logger.js';
-import { curlExample } from './usage.js';
+import { announceWhenReady } from './usage.js';
 import { startScoringServer } from './start.js';
 
 /** The service process: configuration, start, and the signals an orchestrator sends. */
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
   }
   const model = server.service.champion.model;
   logger.info({ url: server.url, model: model && { name: model.name, version: model.version, uri: model.uri } }, 'listening');
-  process.stderr.write(`\nscoring-api serving ${model?.name} v${model?.version} on ${server.url}\nTry:\n  ${curlExample(server.url, config.apiKeys.length > 0)}\n\n`);
+  announceWhenReady(server, config.apiKeys.length > 0, (text) => process.stderr.write(text)).catch(() => undefined);
 
   process.on('SIGHUP', () => {
     server.reload().then(

@@ -15,6 +15,7 @@ export interface ServiceMetrics {
   transactions: Counter;
   alerts: Counter;
   repeatedTransactions: Counter;
+  lateTransactions: Counter;
   feedbackLabels: Counter<'outcome'>;
   modelInfo: Gauge<'role' | 'name' | 'version'>;
   reloads: Counter<'result'>;
@@ -61,6 +62,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
     repeatedTransactions: new Counter({
       name: 'scoring_repeated_transactions_total',
       help: 'Transactions whose id had been scored before: answered from memory, state not updated again.',
+      registers,
+    }),
+    lateTransactions: new Counter({
+      name: 'scoring_late_transactions_total',
+      help: 'New transactions that came more than LATE_TOLERANCE_S behind the newest one and were scored against the state as of the newest time.',
       registers,
     }),
     feedbackLabels: new Counter({

@@ -39,7 +39,10 @@ export const contractAdapter: TransactionAdapter<Transaction> = {
 };
 
 export async function createRuntime(config: ScoringConfig): Promise<Runtime> {
-  const features = new OnlinePipeline<Transaction>(baselineFeatureSpec, contractAdapter, config.lateToleranceSeconds);
+  const features = new OnlinePipeline<Transaction>(baselineFeatureSpec, contractAdapter, {
+    toleranceSeconds: config.lateToleranceSeconds,
+    policy: config.latePolicy,
+  });
   let models: ModelSource;
   try {
     models = new RegistryModelSource({ registry: openModelRegistry(config.registry), spec: features.spec, onnxThreads: config.onnxThreads });

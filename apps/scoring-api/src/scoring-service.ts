@@ -1,6 +1,6 @@
 import { AnswerMemory, type RememberedAnswer } from './answer-memory.js';
 import { ScoringError } from './errors.js';
-import type { FeaturePipeline, LabelOutcome } from './features/feature-pipeline.js';
+import { VECTOR_FRESH, VECTOR_LATE, type FeaturePipeline, type LabelOutcome } from './features/feature-pipeline.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { ChallengerShadow } from './model/challenger-shadow.js';
@@ -33,6 +33,8 @@ export interface ScoredTransaction {
   probability: number;
   decision: 'alert' | 'pass';
   threshold: number;
+  /** Present (true) when the transaction came later than `LATE_TOLERANCE_S`: scored against the state as of the newest time. */
+  late?: true;
 }
 
 export interface ScoreResponse {
@@ -61,6 +63,8 @@ interface AppliedBatch {
   earlier: Array<RememberedAnswer | undefined>;
   /** 1 where the transaction entered the state now (counted, monitored, shadowed). */
   fresh: Uint8Array;
+  /** 1 where the transaction came later than the late tolerance. */
+  late: Uint8Array;
 }
 
 /**
@@ -166,7 +170,8 @@ export class ScoringService<T> {
   /**
    * Scores transactions through the online state, in time order whatever their order in the request.
    * New ids update the state once; a repeated id gets its earlier answer back. Large batches yield to the
-   * event loop every `chunkRows` rows. Nothing is recorded when the batch has a late or conflicting
+   * event loop every `chunkRows` rows. A late transaction is answered with `late: true` (or, under
+   * `LATE_POLICY=reject`, refused). Nothing is recorded when the batch has a refused or conflicting
    * transaction (`OUT_OF_ORDER`, `CONFLICTING_TRANSACTION`).
    */
   async score(transactions: readonly T[]): Promise<ScoreResponse> {
@@ -191,7 +196,7 @@ export class ScoringService<T> {
     const keys = transactions.map((t) => pipeline.keyOf(t));
     const times = Float64Array.from(transactions, (t) => pipeline.timeOf(t));
     const order = n === 1 ? [0] : Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b);
-    const batch: AppliedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array(n), fresh: new Uint8Array(n) };
+    const batch: AppliedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array(n), fresh: new Uint8Array(n), late: new Uint8Array(n) };
     await this.stateLock.runExclusive(async () => {
       this.checkBatch(transactions, keys, times);
       for (let k = 0; k < n; k++) {
@@ -199,10 +204,14 @@ export class ScoringService<T> {
         const i = order[k];
         const known = this.answers.get(keys[i]);
         if (known?.answer) batch.earlier[i] = known.answer;
-        else if (known?.vector) batch.vectors.set(known.vector, i * width);
-        else {
-          if (this.vectorizeAt(i, transactions[i], batch.vectors)) batch.fresh[i] = 1;
-          this.answers.remember(keys[i], transactions[i], batch.vectors.subarray(i * width, (i + 1) * width));
+        else if (known?.vector) {
+          batch.vectors.set(known.vector, i * width);
+          batch.late[i] = known.late ? 1 : 0;
+        } else {
+          const outcome = this.vectorizeAt(i, transactions[i], batch.vectors);
+          batch.fresh[i] = outcome & VECTOR_FRESH ? 1 : 0;
+          batch.late[i] = outcome & VECTOR_LATE ? 1 : 0;
+          this.answers.remember(keys[i], transactions[i], batch.vectors.subarray(i * width, (i + 1) * width), batch.late[i] === 1);
         }
       }
     });
@@ -212,37 +221,40 @@ export class ScoringService<T> {
   /** The results in request order: earlier answers for repeats, new answers remembered, counted and monitored. */
   private answer(model: ServedModel, transactions: readonly T[], batch: AppliedBatch, probabilities: Float32Array): ScoredTransaction[] {
     const { features: pipeline, metrics } = this.options;
-    const { keys, earlier, fresh } = batch;
+    const { keys, earlier, fresh, late } = batch;
     const n = transactions.length;
     const threshold = model.threshold.value;
     const results: ScoredTransaction[] = new Array(n);
     let freshCount = 0;
     let alerts = 0;
+    let lateCount = 0;
     for (let i = 0; i < n; i++) {
       const before = earlier[i] ?? this.answers.get(keys[i])?.answer;
       if (before) {
-        results[i] = { transaction_id: pipeline.idOf(transactions[i]), probability: before.probability, decision: before.decision, threshold: before.threshold };
+        results[i] = scored(pipeline.idOf(transactions[i]), before.probability, before.decision, before.threshold, before.late);
         continue;
       }
       const probability = probabilities[i];
       const decision = probability >= threshold ? 'alert' : 'pass';
-      results[i] = { transaction_id: pipeline.idOf(transactions[i]), probability, decision, threshold };
-      this.answers.rememberAnswer(keys[i], { probability, decision, threshold, modelVersion: model.version });
+      results[i] = scored(pipeline.idOf(transactions[i]), probability, decision, threshold, late[i] === 1);
+      this.answers.rememberAnswer(keys[i], { probability, decision, threshold, modelVersion: model.version, late: late[i] === 1 });
       if (fresh[i]) {
         freshCount++;
         if (decision === 'alert') alerts++;
+        if (late[i]) lateCount++;
         this.championScores.observe(probability);
       }
     }
     this.scoreBatchSizes.observe(n);
     metrics.transactions.inc(freshCount);
     if (alerts > 0) metrics.alerts.inc(alerts);
+    if (lateCount > 0) metrics.lateTransactions.inc(lateCount);
     if (n > freshCount) metrics.repeatedTransactions.inc(n - freshCount);
     if (freshCount > 0) this.observeFresh(fresh, freshCount, batch.vectors, probabilities, pipeline.spec.features.length);
     return results;
   }
   /** `vectorize`, with the request path named when the transaction is refused. */
-  private vectorizeAt(index: number, transaction: T, vectors: Float32Array): boolean {
+  private vectorizeAt(index: number, transaction: T, vectors: Float32Array): number {
     try {
       return this.options.features.vectorize(transaction, vectors, index * this.options.features.spec.features.length);
     } catch (error) {
@@ -353,4 +365,9 @@ export class ScoringService<T> {
   close(): void {
     this.models.close();
   }
+}
+
+/** One result; `late` appears only when true, so on-time answers keep their shape. */
+function scored(id: string | number, probability: number, decision: 'alert' | 'pass', threshold: number, late: boolean): ScoredTransaction {
+  return late ? { transaction_id: id, probability, decision, threshold, late: true } : { transaction_id: id, probability, decision, threshold };
 }

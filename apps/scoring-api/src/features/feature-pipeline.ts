@@ -5,6 +5,14 @@ export interface FeatureSpecIdentity {
   features: readonly string[];
 }
 
+/** What happens to a transaction that lags the newest one by more than the tolerance (`LATE_POLICY`). */
+export type LatePolicy = 'score' | 'reject';
+
+/** `vectorize` result bit: the transaction entered the state now (not a repeat). */
+export const VECTOR_FRESH = 1;
+/** `vectorize` result bit: the transaction came more than the tolerance behind the newest one. */
+export const VECTOR_LATE = 2;
+
 /** What a fraud label did to the online state. */
 export type LabelOutcome = 'applied' | 'unchanged' | 'unknown';
 
@@ -31,12 +39,13 @@ export interface FeaturePipeline<T> {
   /** The newest transaction time in the state (seconds), or -Infinity when it is empty. */
   readonly newestTime: number;
   /**
-   * Writes the transaction's feature vector into `out` at `offset` and adds it to the state. A slightly late
-   * transaction is taken as happening at `newestTime` (the state needs time order); a much later one throws
-   * `ScoringError('OUT_OF_ORDER')` with nothing recorded. Returns false when the state already held the id
-   * (its stored vector is written; nothing is counted twice).
+   * Writes the transaction's feature vector into `out` at `offset` and adds it to the state. A transaction
+   * older than `newestTime` is taken as happening at `newestTime` (the state needs time order); one beyond the
+   * late tolerance is flagged `VECTOR_LATE`, or, under the `reject` policy, throws `ScoringError('OUT_OF_ORDER')`
+   * with nothing recorded. Returns `VECTOR_FRESH` | `VECTOR_LATE` bits; without `VECTOR_FRESH` the state already
+   * held the id (its stored vector is written; nothing is counted twice).
    */
-  vectorize(transaction: T, out: Float32Array, offset: number): boolean;
+  vectorize(transaction: T, out: Float32Array, offset: number): number;
   /** Applies a fraud label to an earlier transaction (id in canonical form, from `keyOfId`). */
   label(key: number, isFraud: boolean): LabelOutcome;
   /** Transactions currently held in the state. */

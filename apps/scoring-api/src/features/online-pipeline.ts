@@ -7,9 +7,8 @@ import {
   type FeatureSpec,
   type OnlineTransaction,
 } from '@fraudops/features';
-import { BoundedMap } from '../bounded-map.js';
 import { ScoringError } from '../errors.js';
-import type { FeaturePipeline, FeatureSpecIdentity, LabelOutcome } from './feature-pipeline.js';
+import { VECTOR_FRESH, VECTOR_LATE, type FeaturePipeline, type FeatureSpecIdentity, type LabelOutcome, type LatePolicy } from './feature-pipeline.js';
 
 /** Maps the validated request transaction to the online state's numeric form. */
 export interface TransactionAdapter<T> {
@@ -20,35 +19,39 @@ export interface TransactionAdapter<T> {
   stateId(id: string | number): number;
 }
 
-/** Late transactions whose clamped time is remembered (so a retry matches), at most this many. */
-const LATE_MEMORY = 100_000;
+export interface LateHandling {
+  /** Seconds a transaction may lag the newest one and still count as on time. @defaultValue 300 */
+  toleranceSeconds: number;
+  /** What happens to a transaction beyond the tolerance. @defaultValue 'score' */
+  policy: LatePolicy;
+}
 
 /**
  * {@link FeaturePipeline} over the features library's `OnlineFeatureState`. Same-second transactions are
  * taken in arrival order (request ids are not monotonic across clients). A transaction older than the
- * newest one is taken at the newest time when it lags by at most `lateToleranceSeconds`, and refused
- * (`OUT_OF_ORDER`, nothing recorded) beyond that — unless the state already holds it (a retry).
+ * newest one enters the state at the newest time (`processLateInto`: the state keeps how late it was, so a
+ * retry is recognised, also after a restart from a snapshot). Beyond `toleranceSeconds` it is late: scored
+ * and flagged (policy `score`), or refused with `OUT_OF_ORDER` and nothing recorded (policy `reject`).
  */
 export class OnlinePipeline<T> implements FeaturePipeline<T> {
   readonly spec: FeatureSpecIdentity;
   private state: OnlineFeatureState;
-  private newestSeconds = Number.NEGATIVE_INFINITY;
   private readonly scratch: Float64Array;
-  /** State id → the (newest) time a late transaction was recorded at. */
-  private readonly lateTimes = new BoundedMap<number, number>(LATE_MEMORY);
+  private readonly late: LateHandling;
 
   constructor(
     private readonly featureSpec: FeatureSpec,
     private readonly adapter: TransactionAdapter<T>,
-    private readonly lateToleranceSeconds = 300,
+    late: Partial<LateHandling> = {},
   ) {
     this.state = new OnlineFeatureState(featureSpec, { tieOrder: 'arrival' });
     this.spec = { name: featureSpec.name, hash: this.state.specHash, features: featureNames(featureSpec) };
     this.scratch = new Float64Array(this.state.width);
+    this.late = { toleranceSeconds: late.toleranceSeconds ?? 300, policy: late.policy ?? 'score' };
   }
 
   get newestTime(): number {
-    return this.newestSeconds;
+    return this.state.newestTimeUs / 1e6;
   }
 
   get size(): number {
@@ -77,33 +80,20 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
     return x.txDatetime === y.txDatetime && x.customerId === y.customerId && x.terminalId === y.terminalId && x.txAmount === y.txAmount;
   }
 
-  vectorize(transaction: T, out: Float32Array, offset: number): boolean {
+  vectorize(transaction: T, out: Float32Array, offset: number): number {
     const tx = this.adapter.toOnline(transaction);
-    const late = this.lateTimes.get(tx.transactionId);
-    let fresh: boolean;
-    if (late !== undefined || tx.txDatetime >= this.newestSeconds) {
-      fresh = this.consume(tx, late ?? tx.txDatetime);
-    } else {
-      try {
-        // At its own time: a retry of a held transaction is recognised; a new one is out of order.
-        fresh = this.consume(tx, tx.txDatetime);
-      } catch (error) {
-        if (!(error instanceof FeaturesError && error.code === 'OUT_OF_ORDER')) throw error;
-        if (tx.txDatetime < this.newestSeconds - this.lateToleranceSeconds) {
-          throw new ScoringError('OUT_OF_ORDER', `A transaction is more than ${this.lateToleranceSeconds} s older than the newest transaction scored.`);
-        }
-        fresh = this.consume(tx, this.newestSeconds);
-        this.lateTimes.set(tx.transactionId, this.newestSeconds);
-      }
+    const { toleranceSeconds, policy } = this.late;
+    if (policy === 'reject' && tx.txDatetime < this.newestTime - toleranceSeconds && !this.state.has(tx.transactionId)) {
+      throw new ScoringError('OUT_OF_ORDER', `A transaction is more than ${toleranceSeconds} s older than the newest transaction scored.`);
     }
+    const fresh = this.consume(tx);
     for (let f = 0; f < this.scratch.length; f++) out[offset + f] = this.scratch[f];
-    return fresh;
+    return (fresh ? VECTOR_FRESH : 0) | (this.state.lateBySeconds(tx.transactionId) > toleranceSeconds ? VECTOR_LATE : 0);
   }
 
-  private consume(tx: OnlineTransaction, time: number): boolean {
-    let fresh: boolean;
+  private consume(tx: OnlineTransaction): boolean {
     try {
-      fresh = this.state.processInto(tx.transactionId, time, tx.customerId, tx.terminalId, tx.txAmount, this.scratch);
+      return this.state.processLateInto(tx.transactionId, tx.txDatetime, tx.customerId, tx.terminalId, tx.txAmount, this.scratch);
     } catch (error) {
       if (error instanceof FeaturesError && error.code === 'CONFLICTING_DUPLICATE') {
         throw new ScoringError('CONFLICTING_TRANSACTION', 'A transaction_id was reused for a transaction with different fields.');
@@ -114,8 +104,6 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
       }
       throw error;
     }
-    if (time > this.newestSeconds) this.newestSeconds = time;
-    return fresh;
   }
 
   label(key: number, isFraud: boolean): LabelOutcome {
@@ -127,9 +115,6 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
   }
 
   async loadSnapshot(path: string): Promise<void> {
-    const restored = await readOnlineSnapshot(this.featureSpec, path);
-    this.state = restored;
-    const newestUs = restored.exportImage().lastTimeUs;
-    this.newestSeconds = Number.isFinite(newestUs) ? newestUs / 1e6 : Number.NEGATIVE_INFINITY;
+    this.state = await readOnlineSnapshot(this.featureSpec, path);
   }
 }
