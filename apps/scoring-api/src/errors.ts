@@ -77,8 +77,3 @@ export function errorBody(error: ScoringError, requestId?: string): ErrorBody {
     },
   };
 }
-
-/** The message of anything thrown (an Error's message, or the value as text). */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,5 +1,6 @@
 import { loadConfig, type ScoringConfig } from './config.js';
-import { ScoringError, messageOf } from './errors.js';
+import { errorMessage } from '@fraudops/core';
+import { ScoringError } from './errors.js';
 import { createLogger } from './logger.js';
 import { announceWhenReady } from './usage.js';
 import { startScoringServer } from './start.js';
@@ -10,7 +11,7 @@ async function main(): Promise<number> {
   try {
     config = loadConfig();
   } catch (error) {
-    process.stderr.write(`scoring-api: ${messageOf(error)}\n`);
+    process.stderr.write(`scoring-api: ${errorMessage(error)}\n`);
     return 2;
   }
   const logger = createLogger(config.logLevel);
@@ -18,8 +19,8 @@ async function main(): Promise<number> {
   try {
     server = await startScoringServer(config, { logger });
   } catch (error) {
-    logger.fatal({ code: error instanceof ScoringError ? error.code : 'STARTUP_FAILED', reason: messageOf(error) }, 'scoring-api did not start');
-    process.stderr.write(`scoring-api: ${messageOf(error)}\n`);
+    logger.fatal({ code: error instanceof ScoringError ? error.code : 'STARTUP_FAILED', reason: errorMessage(error) }, 'scoring-api did not start');
+    process.stderr.write(`scoring-api: ${errorMessage(error)}\n`);
     return 1;
   }
   const model = server.service.champion.model;
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
   process.on('SIGHUP', () => {
     server.reload().then(
       (steps) => logger.info({ steps }, 'reload on SIGHUP'),
-      (error: unknown) => logger.warn({ reason: messageOf(error) }, 'reload on SIGHUP refused'),
+      (error: unknown) => logger.warn({ reason: errorMessage(error) }, 'reload on SIGHUP refused'),
     );
   });
   return new Promise<number>((resolve) => {
@@ -38,7 +39,7 @@ async function main(): Promise<number> {
       server.shutdown().then(
         () => resolve(0),
         (error: unknown) => {
-          logger.error({ reason: messageOf(error) }, 'shutdown failed');
+          logger.error({ reason: errorMessage(error) }, 'shutdown failed');
           resolve(1);
         },
       );

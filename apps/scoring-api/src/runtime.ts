@@ -2,7 +2,8 @@ import { baselineFeatureSpec } from '@fraudops/features';
 import { TransactionSchema, idFromString, parseDatetime, type Transaction } from '@fraudops/transactions';
 import type { z } from 'zod';
 import type { ScoringConfig } from './config.js';
-import { ScoringError, messageOf } from './errors.js';
+import { errorMessage } from '@fraudops/core';
+import { ScoringError } from './errors.js';
 import type { FeaturePipeline } from './features/feature-pipeline.js';
 import { OnlinePipeline, type TransactionAdapter } from './features/online-pipeline.js';
 import { RegistryModelSource, openModelRegistry } from './model/registry-model-source.js';
@@ -47,7 +48,7 @@ export async function createRuntime(config: ScoringConfig): Promise<Runtime> {
   try {
     models = new RegistryModelSource({ registry: openModelRegistry(config.registry), spec: features.spec, onnxThreads: config.onnxThreads });
   } catch (error) {
-    throw new ScoringError('STARTUP_FAILED', messageOf(error));
+    throw new ScoringError('STARTUP_FAILED', errorMessage(error));
   }
   return {
     models,

@@ -3,7 +3,7 @@ import type { ScoringConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { createRuntime, type Runtime } from './runtime.js';
-import { messageOf } from './errors.js';
+import { errorMessage } from '@fraudops/core';
 import { ScoringService, type ReloadStep } from './scoring-service.js';
 import { listen, type RunningServer } from './server.js';
 import { warmUp, type WarmUpResult } from './warmup.js';
@@ -71,7 +71,7 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
     return result;
   });
   // A failed warm-up leaves the service live but never ready; the log says why.
-  warmedUp.catch((error: unknown) => logger.fatal({ reason: messageOf(error) }, 'warm-up failed; the service will not become ready'));
+  warmedUp.catch((error: unknown) => logger.fatal({ reason: errorMessage(error) }, 'warm-up failed; the service will not become ready'));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -92,7 +92,7 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
             await service.saveSnapshot(config.stateSnapshot);
             logger.info({ snapshot: config.stateSnapshot, transactions: runtime.features.size }, 'online state snapshot written');
           } catch (error) {
-            logger.error({ reason: messageOf(error), snapshot: config.stateSnapshot }, 'writing the state snapshot failed');
+            logger.error({ reason: errorMessage(error), snapshot: config.stateSnapshot }, 'writing the state snapshot failed');
           }
         }
         service.close();

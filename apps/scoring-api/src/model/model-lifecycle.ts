@@ -1,4 +1,5 @@
-import { ScoringError, messageOf } from '../errors.js';
+import { errorMessage } from '@fraudops/core';
+import { ScoringError } from '../errors.js';
 import type { FeatureSpecIdentity } from '../features/feature-pipeline.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -56,7 +57,7 @@ export class ModelLifecycle {
   async loadModels(): Promise<void> {
     const { championUri, challengerUri, logger } = this.options;
     const champion = await this.loadChecked(championUri, 'champion').catch((error: unknown) => {
-      throw new ScoringError('STARTUP_FAILED', `Cannot serve ${championUri}: ${messageOf(error)}`);
+      throw new ScoringError('STARTUP_FAILED', `Cannot serve ${championUri}: ${errorMessage(error)}`);
     });
     this.install('champion', champion);
     if (!challengerUri) return;
@@ -64,7 +65,7 @@ export class ModelLifecycle {
       this.install('challenger', await this.loadChecked(challengerUri, 'challenger'));
     } catch (error) {
       // A broken challenger must not take the champion down: log it, serve without shadowing.
-      logger.error({ uri: challengerUri, reason: messageOf(error) }, 'challenger not loaded; shadowing off');
+      logger.error({ uri: challengerUri, reason: errorMessage(error) }, 'challenger not loaded; shadowing off');
     }
   }
 
@@ -116,7 +117,7 @@ export class ModelLifecycle {
       logger.info({ role, from: current ? ref(current) : null, to: ref(candidate) }, 'model swapped');
       return { role, status: 'swapped', from: current ? ref(current) : null, to: ref(candidate) };
     } catch (error) {
-      const reason = messageOf(error);
+      const reason = errorMessage(error);
       metrics.reloads.inc({ result: 'rejected' });
       logger.warn({ role, uri, reason, kept: current ? ref(current) : null }, 'reload rejected; previous model keeps serving');
       return { role, status: 'rejected', kept: current ? ref(current) : null, reason };
@@ -134,7 +135,7 @@ export class ModelLifecycle {
       return candidate;
     } catch (error) {
       await candidate.dispose().catch(() => undefined);
-      throw new ScoringError('RELOAD_REJECTED', `${role} candidate ${uri} (version ${candidate.version}) failed a check: ${messageOf(error)}`);
+      throw new ScoringError('RELOAD_REJECTED', `${role} candidate ${uri} (version ${candidate.version}) failed a check: ${errorMessage(error)}`);
     }
   }
 
