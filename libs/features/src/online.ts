@@ -195,7 +195,30 @@ export class OnlineFeatureState {
     this.checkOrder(transactionId, timeUs);
     this.lastTimeUs = timeUs;
     this.lastId = transactionId;
-    this.append(transactionId, timeUs, customerId, terminalId, txAmount, out);
+
+    const cutoff = timeUs - this.retentionUs;
+    while (this.head < this.tail && this.log[(this.head & this.mask) * LOG_STRIDE + L_TIME] <= cutoff) this.evictOldest();
+    if (this.tail - this.head === this.capacity) this.resize(this.capacity * 2);
+
+    const seq = this.tail++;
+    const pos = seq & this.mask;
+    const record = pos * LOG_STRIDE;
+    const log = this.log;
+    log[record + L_TIME] = timeUs;
+    log[record + L_AMOUNT] = txAmount;
+    log[record + L_LABEL] = LABEL_UNKNOWN;
+    log[record + L_ID] = transactionId;
+    this.idToSeq.set(transactionId, seq);
+    this.consumed++;
+
+    const slots = this.currentSlots;
+    for (let e = 0; e < this.entities.length; e++) {
+      const table = this.entities[e];
+      slots[e] = this.advance(table, table === this.customers ? customerId : terminalId, seq, timeUs);
+    }
+    runSteps(this.steps, this.entities, slots, log, this.mask, timeUs, txAmount, out);
+    const vectors = this.vectors;
+    for (let i = 0, at = pos * this.width; i < this.width; i++) vectors[at + i] = out[i];
     return true;
   }
 
@@ -219,9 +242,10 @@ export class OnlineFeatureState {
       return this.processInto(transactionId, txDatetime, customerId, terminalId, txAmount, out);
     }
     checkTransaction(transactionId, txDatetime, timeUs, customerId, terminalId, txAmount);
-    // lastId stays: the same-second order of on-time transactions is not loosened by a late one.
-    this.append(transactionId, this.lastTimeUs, customerId, terminalId, txAmount, out);
-    this.lateUs.set(transactionId, this.lastTimeUs - timeUs);
+    const newestUs = this.lastTimeUs;
+    // At the newest time it is an ordinary transaction (same-second ties: see tieOrder; services use 'arrival').
+    this.processInto(transactionId, newestUs / 1e6, customerId, terminalId, txAmount, out);
+    this.lateUs.set(transactionId, newestUs - timeUs);
     return true;
   }
 
@@ -330,33 +354,6 @@ export class OnlineFeatureState {
   }
 
   // ---- internals ----------------------------------------------------------------------------------------
-
-  /** Logs a transaction at `timeUs` (≥ every logged time), slides its entities' windows and writes its vector. */
-  private append(transactionId: number, timeUs: number, customerId: number, terminalId: number, txAmount: number, out: Float64Array): void {
-    const cutoff = timeUs - this.retentionUs;
-    while (this.head < this.tail && this.log[(this.head & this.mask) * LOG_STRIDE + L_TIME] <= cutoff) this.evictOldest();
-    if (this.tail - this.head === this.capacity) this.resize(this.capacity * 2);
-
-    const seq = this.tail++;
-    const pos = seq & this.mask;
-    const record = pos * LOG_STRIDE;
-    const log = this.log;
-    log[record + L_TIME] = timeUs;
-    log[record + L_AMOUNT] = txAmount;
-    log[record + L_LABEL] = LABEL_UNKNOWN;
-    log[record + L_ID] = transactionId;
-    this.idToSeq.set(transactionId, seq);
-    this.consumed++;
-
-    const slots = this.currentSlots;
-    for (let e = 0; e < this.entities.length; e++) {
-      const table = this.entities[e];
-      slots[e] = this.advance(table, table === this.customers ? customerId : terminalId, seq, timeUs);
-    }
-    runSteps(this.steps, this.entities, slots, log, this.mask, timeUs, txAmount, out);
-    const vectors = this.vectors;
-    for (let i = 0, at = pos * this.width; i < this.width; i++) vectors[at + i] = out[i];
-  }
 
   private checkOrder(transactionId: number, timeUs: number): void {
     const tie = timeUs === this.lastTimeUs && this.tieOrder === 'transaction_id';
