@@ -8,6 +8,7 @@ import { registerFeatures } from './features.js';
 import { registerDeployJob } from './deploy-job.js';
 import { registerRuns } from './runs.js';
 import { registerExplain } from './explain.js';
+import { registerTune } from './tune.js';
 
 /** Each command registers itself on the program; one line per command file. */
-export const commands: Array<(program: Command, context: CliContext) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures, registerDeployJob, registerRuns, registerExplain];
+export const commands: Array<(program: Command, context: CliContext) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures, registerDeployJob, registerRuns, registerExplain, registerTune];

@@ -10,7 +10,7 @@ import { prepareData } from '../pipeline/data.js';
 import { currentChampion } from '../pipeline/gate.js';
 import { runLocalTraining } from '../pipeline/local-train.js';
 import { localTrainOptions, printTrainSummary } from './train.js';
-import { addTrainingFlags, numberFlag, type TrainingFlags } from './train-options.js';
+import { addTrainingFlags, applyParameterSet, numberFlag, type TrainingFlags } from './train-options.js';
 
 interface StartFlags extends TrainingFlags {
   serve: boolean;
@@ -19,11 +19,15 @@ interface StartFlags extends TrainingFlags {
   historyDays: number;
 }
 
+/** The parameter set `npm start` trains with when `--params` is not given (relative to the repository root). */
+export const DEFAULT_PARAMETER_SET = 'params/tuned.json';
+
 const EXAMPLES = `
 Examples:
   $ npm start                                   # train on the handbook data if there is no champion, then serve it
   $ npm start -- --retrain                      # train again (the gate decides champion or challenger), then serve
   $ npm start -- --no-serve                     # stop after registering
+  $ npm start -- --params params/other.json     # train with another parameter set (default: ${DEFAULT_PARAMETER_SET} when present)
   $ npm start -- --port 9090 --registry /srv/models`;
 
 /**
@@ -160,7 +164,10 @@ export function registerStart(program: Command, context: CliContext): void {
     .option('--port <n>', 'scoring API port', numberFlag('--port', { integer: true, min: 1, max: 65535 }), 8080)
     .option('--history-days <n>', 'days of history replayed into the online state before serving', numberFlag('--history-days', { integer: true, min: 1 }), 37)
     .addHelpText('after', EXAMPLES)
-    .action(async (flags: StartFlags) => {
+    .action(async (raw: StartFlags) => {
+      // The committed parameter set (chosen by `tune` on folds before the test window) unless --params names another.
+      if (raw.params === undefined && existsSync(DEFAULT_PARAMETER_SET)) raw.params = DEFAULT_PARAMETER_SET;
+      const flags = applyParameterSet(raw, command);
       const code = await runStart(flags, context.output(Boolean(flags.json)));
       if (code !== 0) throw new CliError(`the scoring API stopped with exit code ${code}`, ExitCode.runFailed);
     });

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CliError, ExitCode } from '@fraudops/cli';
+import { readParameterSet } from '../pipeline/parameter-set.js';
 import type { DatasetField } from '@fraudops/transactions';
 
 /** Parses a flag's value as a number, naming the flag when it is not one. */
@@ -47,6 +48,7 @@ export function addTrainingFlags(command: Command): Command {
     .option('--terminals <n>', 'simulator: terminals (default 10000)', numberFlag('--terminals', { integer: true, min: 1 }))
     .option('--days <n>', 'simulator: days simulated (default 183)', numberFlag('--days', { integer: true, min: 1 }))
     .option('--sim-seed <n>', 'simulator: world seed (default 0, the handbook dataset)', numberFlag('--sim-seed', { integer: true, min: 0 }))
+    .option('--params <file>', 'a parameter set written by `tune`: model, hyperparameters and feature spec (flags given here still win)')
     .option('--spec <name>', 'feature spec', 'baseline')
     .option('--train-start <day|date>', 'first training day: day index or YYYY-MM-DD', dayOrDate, 115)
     .option('--train-days <n>', 'training window length in days', numberFlag('--train-days', { integer: true, min: 1 }), 7)
@@ -88,6 +90,7 @@ export interface TrainingFlags {
   terminals?: number;
   days?: number;
   simSeed?: number;
+  params?: string;
   spec: string;
   trainStart: number | string;
   trainDays: number;
@@ -117,4 +120,36 @@ export interface TrainingFlags {
   name: string;
   dryRun?: boolean;
   json?: boolean;
+}
+
+/**
+ * Flags with a parameter set (`--params`) applied: its model, hyperparameters and feature spec replace the
+ * defaults, while any flag given on the command line keeps its value.
+ */
+export function applyParameterSet<T extends TrainingFlags>(flags: T, command: Command): T {
+  if (!flags.params) return flags;
+  const set = readParameterSet(flags.params);
+  const fromSet: Partial<TrainingFlags> = {
+    spec: set.featureSpec,
+    model: set.model,
+    nEstimators: set.gbdt.nEstimators,
+    learningRate: set.gbdt.learningRate,
+    maxDepth: set.gbdt.maxDepth,
+    numLeaves: set.gbdt.numLeaves,
+    growPolicy: set.gbdt.growPolicy,
+    lambda: set.gbdt.lambda,
+    minChildWeight: set.gbdt.minChildWeight,
+    minDataInLeaf: set.gbdt.minDataInLeaf,
+    subsample: set.gbdt.subsample,
+    colsample: set.gbdt.colsampleByTree,
+    scalePosWeight: set.model === 'logreg' ? set.logreg.scalePosWeight : set.gbdt.scalePosWeight,
+    l2: set.logreg.l2,
+    earlyStoppingRounds: set.earlyStoppingRounds,
+  };
+  const merged = { ...flags };
+  for (const [key, value] of Object.entries(fromSet)) {
+    if (value === undefined || command.getOptionValueSource(key) === 'cli') continue;
+    (merged as Record<string, unknown>)[key] = value;
+  }
+  return merged;
 }

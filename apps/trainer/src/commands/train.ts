@@ -4,7 +4,7 @@ import { parseThresholdPolicy } from '@fraudops/evaluation';
 import { CliError, ExitCode, type CliContext, type Output } from '@fraudops/cli';
 import { runLocalTraining, type LocalTrainOptions, type TrainSummary } from '../pipeline/local-train.js';
 import { addDatabricksTrainingFlags } from '../pipeline/databricks-flags.js';
-import { addTrainingFlags, type TrainingFlags } from './train-options.js';
+import { addTrainingFlags, applyParameterSet, type TrainingFlags } from './train-options.js';
 
 const EXAMPLES = `
 Examples:
@@ -116,7 +116,8 @@ export function registerTrain(program: Command, context: CliContext): void {
     .addOption(new Option('--backend <backend>', 'where features and training run').choices(['local', 'databricks']).default('local'));
   addDatabricksTrainingFlags(addTrainingFlags(command))
     .addHelpText('after', EXAMPLES)
-    .action(async (flags: TrainingFlags & { backend: 'local' | 'databricks' }) => {
+    .action(async (raw: TrainingFlags & { backend: 'local' | 'databricks' }) => {
+      const flags = applyParameterSet(raw, command);
       const output = context.output(Boolean(flags.json));
       if (flags.backend === 'databricks') {
         const { runDatabricksTrainingCommand } = await import('./train-databricks.js');

@@ -40,6 +40,8 @@ export interface TrainSummary extends PublishResult {
   data: { source: string; fingerprint: string; rows: number; train: PeriodSummary; validation?: PeriodSummary; test: PeriodSummary };
   featureSpec: { name: string; hash: string; features: number };
   parity: { maxAbsDifference: number };
+  /** The model's parameters as trained (defaults filled in), as in the model card. */
+  params: Record<string, unknown>;
   /** Present with --prequential: AUC/AP per fold, their mean and standard deviation. */
   prequential?: PrequentialSummary;
   timings: StageTimings;
@@ -78,7 +80,7 @@ export function splitDays(split: SplitOptions, startDate: string): [number, numb
  * longest window (+ delay) reaches, so every feature of a training or test row sees its whole history —
  * and DuckDB reads a third of the default dataset instead of all of it.
  */
-async function features(data: PreparedData, spec: FeatureSpec, split: SplitOptions): Promise<FeatureTable> {
+export async function features(data: PreparedData, spec: FeatureSpec, split: SplitOptions): Promise<FeatureTable> {
   const plan = planFeatures(spec);
   const [firstDay, lastDay] = splitDays(split, data.startDate);
   const dayZero = Date.parse(`${data.startDate}T00:00:00Z`);
@@ -169,6 +171,7 @@ export async function runLocalTraining(options: LocalTrainOptions, output: Outpu
     },
     featureSpec: { name: spec.name, hash: specHash, features: table.names.length },
     parity: { maxAbsDifference: exported.maxParityError },
+    params: trained.params,
     ...(prequential ? { prequential } : {}),
     timings: stages.timings,
   };

@@ -1,0 +1,117 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../cli/program.js';
+import { Capture } from '../testing/capture.js';
+import { sampleTrial, tuningFolds, type TrialParams } from '../pipeline/tune.js';
+import type { ParameterSet } from '../pipeline/parameter-set.js';
+
+/** A small simulated world (fast): training starts on day 40, so two folds reach back to day 19. */
+const WORLD = ['--customers', '800', '--terminals', '1600', '--days', '70', '--train-start', '40', '--k', '20', '--seed', '7'];
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const writeOut = process.stdout.write.bind(process.stdout);
+  // The commands write their --json result to process.stdout.
+  process.stdout.write = ((chunk: string | Uint8Array) => stdout.write(chunk)) as typeof process.stdout.write;
+  try {
+    const code = await runCli(args, stderr);
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  } finally {
+    process.stdout.write = writeOut;
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fraudops-tune-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('tuning folds', () => {
+  it('end on the last training day of the handbook split: the delay period and the test window stay unread', () => {
+    // train 115–121, delay 122–128, test 129–135
+    const folds = tuningFolds({ trainStartDay: 115, trainStart: 115, trainDays: 7, delayDays: 7, testDays: 7, validationDays: 1 }, 3);
+    expect(folds).toEqual([
+      { fold: 0, trainStart: 101, testDays: [115, 121] },
+      { fold: 1, trainStart: 94, testDays: [108, 114] },
+      { fold: 2, trainStart: 87, testDays: [101, 107] },
+    ]);
+  });
+});
+
+describe('sampleTrial', () => {
+  const defaults: TrialParams = { model: 'gbdt', gbdt: { nEstimators: 300, learningRate: 0.1, maxDepth: 6 }, logreg: { l2: 1, scalePosWeight: 1 } };
+
+  it('keeps the defaults as trial 0 and draws the same trial from the same seed and index', () => {
+    expect(sampleTrial(5, 0, defaults)).toBe(defaults);
+    expect(sampleTrial(5, 3, defaults)).toEqual(sampleTrial(5, 3, defaults));
+    expect(sampleTrial(5, 3, defaults)).not.toEqual(sampleTrial(6, 3, defaults));
+    for (let i = 1; i < 200; i++) {
+      const g = sampleTrial(9, i, defaults).gbdt;
+      expect(g.learningRate).toBeGreaterThanOrEqual(0.02);
+      expect(g.learningRate).toBeLessThanOrEqual(0.3);
+      expect([3, 4, 5, 6, 7, 8]).toContain(g.maxDepth);
+      expect([1, 2, 4, 8]).toContain(g.scalePosWeight);
+      expect(g.subsample).toBeGreaterThanOrEqual(0.5);
+      expect(g.colsampleByTree).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('searches only the L2 penalty of logistic regression', () => {
+    const trial = sampleTrial(1, 4, { ...defaults, model: 'logreg' });
+    expect(trial.gbdt).toEqual(defaults.gbdt);
+    expect(trial.logreg.l2).not.toBe(1);
+    expect(trial.logreg.l2).toBeGreaterThanOrEqual(1e-4);
+    expect(trial.logreg.l2).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('fraudops-train tune', () => {
+  it('writes the winner as a parameter set, the same for the same seed, and train --params trains with it', async () => {
+    const cacheDir = join(dir, 'data');
+    const out = join(dir, 'params', 'tuned.json');
+    const args = ['tune', ...WORLD, '--cache-dir', cacheDir, '--trials', '3', '--folds', '2', '--n-estimators', '40', '--max-depth', '4', '--early-stopping-rounds', '5', '--out', out, '--json'];
+    const first = await cli(args);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const result = JSON.parse(first.stdout) as { parameterSet: ParameterSet; trials: Array<{ trial: number; mean: { average_precision: number } }> };
+    expect(result.trials.map((t) => t.trial)).toEqual([0, 1, 2]);
+    const set = JSON.parse(await readFile(out, 'utf8')) as ParameterSet;
+    expect(set).toEqual(result.parameterSet);
+    const bestAp = Math.max(...result.trials.map((t) => t.mean.average_precision));
+    expect(set.selection?.meanAveragePrecision).toBe(bestAp);
+    // main split: train 05-11…05-17, delay from 05-18; the folds test on the training window's days and before
+    expect(set.selection?.folds.map((f) => f.test)).toEqual([
+      ['2018-05-11', '2018-05-17'],
+      ['2018-05-04', '2018-05-10'],
+    ]);
+
+    const again = await cli(args);
+    const repeated = JSON.parse(again.stdout) as typeof result;
+    expect(repeated.trials).toEqual(result.trials.map((t) => ({ ...t, seconds: expect.any(Number) })));
+
+    const trained = await cli(['train', ...WORLD, '--cache-dir', cacheDir, '--registry', join(dir, 'models'), '--params', out, '--max-depth', '3', '--dry-run', '--json']);
+    expect(trained.code).toBe(0);
+    const summary = JSON.parse(trained.stdout) as { params: Record<string, unknown> };
+    // the set's learning rate and lambda, the command line's depth
+    expect(summary.params['learningRate']).toBe(set.gbdt.learningRate);
+    expect(summary.params['lambda']).toBe(set.gbdt.lambda);
+    expect(summary.params['maxDepth']).toBe(3);
+    // three tunings' worth of training on a loaded 2-core machine: a deadline, not a speed requirement
+  }, 600_000);
+
+  it('names the field of a bad parameter set, and a missing file', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ format: 'fraudops-parameter-set/1', name: 'x', featureSpec: 'baseline', model: 'gbdt', gbdt: { learningRate: 'fast' }, logreg: { l2: 1 }, earlyStoppingRounds: 10 }));
+    const wrong = await cli(['train', '--params', bad, '--dry-run']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('gbdt.learningRate must be a number, got "fast"');
+    const missing = await cli(['train', '--params', join(dir, 'none.json'), '--dry-run']);
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toContain('no such file');
+  });
+});

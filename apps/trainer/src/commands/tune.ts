@@ -1,0 +1,158 @@
+import type { Command } from 'commander';
+import { builtInFeatureSpec } from '@fraudops/features';
+import { CliError, ExitCode, type CliContext, type Output } from '@fraudops/cli';
+import { prepareData } from '../pipeline/data.js';
+import { features, splitDays } from '../pipeline/local-train.js';
+import { writeParameterSet, type ParameterSet } from '../pipeline/parameter-set.js';
+import { StageRunner } from '../pipeline/stages.js';
+import { tuneHyperparameters, tuningFolds, type Trial, type TrialParams, type TuneResult } from '../pipeline/tune.js';
+import { localTrainOptions } from './train.js';
+import { addTrainingFlags, applyParameterSet, numberFlag, type TrainingFlags } from './train-options.js';
+
+interface TuneFlags extends TrainingFlags {
+  trials: number;
+  timeBudget: number;
+  folds: number;
+  out: string;
+  setName: string;
+}
+
+const EXAMPLES = `
+Examples:
+  # 30 seeded trials on 3 folds before the handbook split's delay period; the winner goes to params/tuned.json
+  $ fraudops-train tune --trials 30
+
+  # the same search for the v2 features, stopping after 10 minutes, machine-readable
+  $ fraudops-train tune --spec v2 --trials 100 --time-budget 600 --json
+
+  # logistic regression: searches its L2 penalty
+  $ fraudops-train tune --model logreg --trials 12 --out params/logreg.json
+
+  # then train with the winner (flags given on the command line still win)
+  $ fraudops-train train --params params/tuned.json
+
+Fold k tests on the --test-days days that end k test lengths before the last training day and trains on
+--train-days days ending --delay-days before them: the main split's delay period and test window are never
+read. Trial 0 is the flags' own parameters; the others are drawn from the search space with --seed, so the
+same seed gives the same trials. The winner has the best mean average precision over the folds (card
+precision@k breaks ties).`;
+
+function dayToDate(startDate: string, day: number): string {
+  return new Date(Date.parse(`${startDate}T00:00:00Z`) + day * 86_400_000).toISOString().slice(0, 10);
+}
+
+function describeParams(params: TrialParams): string {
+  if (params.model === 'logreg') return `l2=${params.logreg.l2}`;
+  const g = params.gbdt;
+  return `rounds≤${g.nEstimators} depth=${g.maxDepth} lr=${g.learningRate} mcw=${g.minChildWeight} λ=${g.lambda} sub=${g.subsample} col=${g.colsampleByTree} pos×${g.scalePosWeight}`;
+}
+
+function trialRow(trial: Trial, k: number, best: boolean): string {
+  const ap = trial.mean.average_precision.toFixed(4);
+  const cp = trial.mean.card_precision_at_k.toFixed(3);
+  const folds = trial.folds.map((f) => f.average_precision.toFixed(3)).join(' ');
+  return `${best ? '*' : ' '} ${String(trial.trial).padStart(3)}  ${ap}  ${cp.padStart(5 + String(k).length)}  ${folds.padEnd(6 * trial.folds.length)}  ${trial.seconds.toFixed(1).padStart(6)}s  ${describeParams(trial.params)}`;
+}
+
+function printTable(result: TuneResult, k: number, output: Output): void {
+  output.line(`  trial  AP      CP@${k}  AP per fold${' '.repeat(Math.max(0, 6 * result.folds.length - 11))}  time     parameters`);
+  const sorted = [...result.trials].sort((a, b) => b.mean.average_precision - a.mean.average_precision || a.trial - b.trial);
+  for (const trial of sorted) output.line(trialRow(trial, k, trial === result.best));
+}
+
+export async function runTune(flags: TuneFlags, output: Output): Promise<{ set: ParameterSet; result: TuneResult; out: string }> {
+  const options = localTrainOptions(flags);
+  const stages = new StageRunner(output);
+  const spec = builtInFeatureSpec(options.specName);
+  const data = await stages.run('data', options.dataPath ? `reading ${options.dataPath}` : 'preparing simulated transactions', () =>
+    prepareData({ ...options, progress: output.progress }),
+  );
+  const [trainStartDay] = splitDays(options.split, data.startDate);
+  const split = { ...options.split, trainStartDay };
+  const folds = tuningFolds(split, flags.folds);
+  const earliest = folds[folds.length - 1].trainStart;
+  if (earliest < 0) {
+    throw new CliError(`--folds ${flags.folds}: the earliest fold would start on day ${earliest}, before the data; use fewer folds or a later --train-start`, ExitCode.usage);
+  }
+  const lastTrainingDay = trainStartDay + options.split.trainDays - 1;
+  const range = { ...options.split, trainStart: earliest, trainDays: lastTrainingDay - earliest + 1, delayDays: 0, testDays: 0 };
+  const table = await stages.run('features', `computing ${spec.features.length} features with DuckDB (days ${dayToDate(data.startDate, earliest)}…${dayToDate(data.startDate, lastTrainingDay)}, nothing later)`, () =>
+    features(data, spec, range),
+  );
+  for (const fold of folds) {
+    output.status(`  fold ${fold.fold}: train from ${dayToDate(data.startDate, fold.trainStart)}, test ${dayToDate(data.startDate, fold.testDays[0])}…${dayToDate(data.startDate, fold.testDays[1])}`);
+  }
+  const defaults: TrialParams = { model: options.model.kind, gbdt: options.model.gbdt, logreg: { l2: flags.l2, scalePosWeight: flags.scalePosWeight } };
+  const bar = output.progress('trials', flags.trials);
+  const result = await stages.run('tune', `${flags.trials} trials of ${options.model.kind} on ${flags.folds} prequential folds`, async () => {
+    try {
+      return await tuneHyperparameters(table, data.columns, data.startDate, {
+        split,
+        folds: flags.folds,
+        trials: flags.trials,
+        timeBudgetSeconds: flags.timeBudget,
+        seed: flags.seed,
+        k: flags.k,
+        defaults,
+        earlyStoppingRounds: options.model.earlyStoppingRounds,
+        onTrial: (trial, best) => {
+          bar.update(trial.trial + 1);
+          output.status(`  trial ${trial.trial}: AP ${trial.mean.average_precision.toFixed(4)}, CP@${flags.k} ${trial.mean.card_precision_at_k.toFixed(3)} (best: trial ${best.trial}, AP ${best.mean.average_precision.toFixed(4)})`);
+        },
+      });
+    } finally {
+      bar.stop();
+    }
+  });
+  const best = result.best;
+  const set: ParameterSet = {
+    format: 'fraudops-parameter-set/1',
+    name: flags.setName,
+    featureSpec: spec.name,
+    model: best.params.model,
+    gbdt: best.params.gbdt,
+    logreg: best.params.logreg,
+    earlyStoppingRounds: options.model.earlyStoppingRounds,
+    selection: {
+      created: new Date().toISOString(),
+      seed: flags.seed,
+      trials: result.trials.length,
+      k: flags.k,
+      meanAveragePrecision: best.mean.average_precision,
+      meanCardPrecisionAtK: best.mean.card_precision_at_k,
+      folds: best.folds.map((f, i) => ({
+        fold: f.fold,
+        trainStart: dayToDate(data.startDate, result.folds[i].trainStart),
+        test: [dayToDate(data.startDate, result.folds[i].testDays[0]), dayToDate(data.startDate, result.folds[i].testDays[1])],
+        average_precision: f.average_precision,
+        card_precision_at_k: f.card_precision_at_k,
+      })),
+    },
+  };
+  writeParameterSet(flags.out, set);
+  return { set, result, out: flags.out };
+}
+
+export function registerTune(program: Command, context: CliContext): void {
+  const command = program
+    .command('tune')
+    .description('Search hyperparameters on prequential folds before the test window; write the winner as a parameter set.');
+  addTrainingFlags(command)
+    .option('--trials <n>', 'trials at most (trial 0 is the flags\' own parameters)', numberFlag('--trials', { integer: true, min: 1 }), 30)
+    .option('--time-budget <seconds>', 'start no new trial after this many seconds (0: no limit)', numberFlag('--time-budget', { min: 0 }), 0)
+    .option('--folds <n>', 'prequential folds, each one test length earlier', numberFlag('--folds', { integer: true, min: 1, max: 12 }), 3)
+    .option('--out <file>', 'where the winning parameter set is written', 'params/tuned.json')
+    .option('--set-name <name>', 'name recorded in the parameter set', 'tuned')
+    .addHelpText('after', EXAMPLES)
+    .action(async (raw: TuneFlags) => {
+      const flags = applyParameterSet(raw, command);
+      const output = context.output(Boolean(flags.json));
+      const { set, result, out } = await runTune(flags, output);
+      output.line('');
+      printTable(result, flags.k, output);
+      output.line('');
+      output.line(`${result.trials.length} trials${result.stopped === 'time-budget' ? ` (time budget of ${flags.timeBudget}s reached)` : ''}; winner trial ${result.best.trial}: mean AP ${result.best.mean.average_precision.toFixed(4)}, mean CP@${flags.k} ${result.best.mean.card_precision_at_k.toFixed(3)}`);
+      output.line(`parameter set "${set.name}" written to ${out}; train with it: fraudops-train train --params ${out}`);
+      output.result({ parameterSet: set, out, stopped: result.stopped, trials: result.trials });
+    });
+}
