@@ -40,8 +40,8 @@ export interface TrainSummary extends PublishResult {
   data: { source: string; fingerprint: string; rows: number; train: PeriodSummary; validation?: PeriodSummary; test: PeriodSummary };
   featureSpec: { name: string; hash: string; features: number };
   parity: { maxAbsDifference: number };
-  /** The model's parameters as trained (defaults filled in), as in the model card. */
-  params: Record<string, unknown>;
+  /** The model's parameters as trained (defaults filled in), as in the model card (local training). */
+  params?: Record<string, unknown>;
   /** Present with --prequential: AUC/AP per fold, their mean and standard deviation. */
   prequential?: PrequentialSummary;
   timings: StageTimings;

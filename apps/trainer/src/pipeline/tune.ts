@@ -1,4 +1,5 @@
-import { averagePrecision, cardPrecisionAtK, createRandom, type SeededRandom } from '@fraudops/evaluation';
+import { SeededRandom } from '@fraudops/core';
+import { averagePrecision, cardPrecisionAtK } from '@fraudops/evaluation';
 import type { FeatureTable } from '@fraudops/features';
 import type { GbdtParams } from '@fraudops/modeling';
 import type { TransactionColumns } from '@fraudops/transactions';
@@ -65,11 +66,11 @@ const GBDT_SPACE = {
 const LOGREG_L2 = [1e-4, 100] as const;
 
 function logUniform(random: SeededRandom, [lo, hi]: readonly [number, number]): number {
-  return Math.exp(Math.log(lo) + random.next() * (Math.log(hi) - Math.log(lo)));
+  return Math.exp(Math.log(lo) + random.nextDouble() * (Math.log(hi) - Math.log(lo)));
 }
 
 function uniform(random: SeededRandom, [lo, hi]: readonly [number, number]): number {
-  return lo + random.next() * (hi - lo);
+  return lo + random.nextDouble() * (hi - lo);
 }
 
 /** Three significant digits: parameter sets stay readable and equal parameters print equally. */
@@ -84,7 +85,7 @@ function round3(x: number): number {
  */
 export function sampleTrial(seed: number, i: number, defaults: TrialParams): TrialParams {
   if (i === 0) return defaults;
-  const random = createRandom((seed * 1_000_003 + i) >>> 0);
+  const random = new SeededRandom((seed * 1_000_003 + i) >>> 0);
   if (defaults.model === 'logreg') {
     return { ...defaults, logreg: { ...defaults.logreg, l2: round3(logUniform(random, LOGREG_L2)) } };
   }
@@ -94,14 +95,14 @@ export function sampleTrial(seed: number, i: number, defaults: TrialParams): Tri
     gbdt: {
       ...defaults.gbdt,
       growPolicy: 'depthwise',
-      nEstimators: s.nEstimators[random.below(s.nEstimators.length)],
+      nEstimators: s.nEstimators[random.nextInt(s.nEstimators.length)],
       learningRate: round3(logUniform(random, s.learningRate)),
-      maxDepth: s.maxDepth[0] + random.below(s.maxDepth[1] - s.maxDepth[0] + 1),
+      maxDepth: s.maxDepth[0] + random.nextInt(s.maxDepth[1] - s.maxDepth[0] + 1),
       minChildWeight: round3(logUniform(random, s.minChildWeight)),
       lambda: round3(logUniform(random, s.lambda)),
       subsample: round3(uniform(random, s.subsample)),
       colsampleByTree: round3(uniform(random, s.colsampleByTree)),
-      scalePosWeight: s.scalePosWeight[random.below(s.scalePosWeight.length)],
+      scalePosWeight: s.scalePosWeight[random.nextInt(s.scalePosWeight.length)],
     },
   };
 }
