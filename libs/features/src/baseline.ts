@@ -34,8 +34,27 @@ export const baselineFeatureSpec: FeatureSpec = validateFeatureSpec({
   ],
 });
 
-/** The specs selectable by name (`--spec baseline`). */
-export const builtInFeatureSpecs: Readonly<Record<string, FeatureSpec>> = { baseline: baselineFeatureSpec };
+/**
+ * `v2`: the baseline (unchanged, first and in its order) plus the card's habit. A compromised card shows up
+ * as amounts far above the card's own mean and spread, which trees only approximate from two columns; and
+ * a burst of transactions shortly after the previous one.
+ */
+export const v2FeatureSpec: FeatureSpec = validateFeatureSpec({
+  name: 'v2',
+  version: 1,
+  description: 'The 15 baseline features, the amount relative to the card mean and spread over 1/7/30 days, and the hours since the card\'s previous transaction.',
+  features: [
+    ...baselineFeatureSpec.features,
+    ...CUSTOMER_WINDOWS_DAYS.flatMap((w): FeatureDefinition[] => [
+      { name: `CUSTOMER_ID_AMOUNT_TO_MEAN_${w}DAY_WINDOW`, kind: 'window', entity: 'customer', windowDays: w, delayDays: 0, aggregate: 'amount_to_mean' },
+      { name: `CUSTOMER_ID_AMOUNT_ZSCORE_${w}DAY_WINDOW`, kind: 'window', entity: 'customer', windowDays: w, delayDays: 0, aggregate: 'amount_zscore' },
+    ]),
+    { name: 'CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX', kind: 'recency', entity: 'customer', capDays: 30 },
+  ],
+});
+
+/** The specs selectable by name (`--spec baseline`, `--spec v2`). */
+export const builtInFeatureSpecs: Readonly<Record<string, FeatureSpec>> = { baseline: baselineFeatureSpec, v2: v2FeatureSpec };
 
 /** A built-in spec by name; `FeaturesError('UNKNOWN_SPEC')` lists the known names otherwise. */
 export function builtInFeatureSpec(name: string): FeatureSpec {

@@ -16,11 +16,17 @@ export type EntityKind = 'customer' | 'terminal';
 export const ENTITY_KINDS: readonly EntityKind[] = ['customer', 'terminal'];
 
 /**
- * `count` transactions; `sum`, `mean`, `max` of tx_amount; `fraud_ratio` = frauds / transactions.
- * An empty window gives 0 for every aggregate (the handbook's fillna(0)).
+ * `count` transactions; `sum`, `mean`, `max` of tx_amount; `fraud_ratio` = frauds / transactions;
+ * `amount_to_mean` = the transaction's tx_amount / the window's mean; `amount_zscore` = (tx_amount − mean) /
+ * population standard deviation, 0 when the window holds fewer than 2 transactions or its variance is below
+ * 1e-9 × mean² (equal amounts: float residue is not spread). An empty window gives 0 for every aggregate
+ * (the handbook's fillna(0)).
  */
-export type WindowAggregate = 'count' | 'sum' | 'mean' | 'max' | 'fraud_ratio';
-export const WINDOW_AGGREGATES: readonly WindowAggregate[] = ['count', 'sum', 'mean', 'max', 'fraud_ratio'];
+export type WindowAggregate = 'count' | 'sum' | 'mean' | 'max' | 'fraud_ratio' | 'amount_to_mean' | 'amount_zscore';
+export const WINDOW_AGGREGATES: readonly WindowAggregate[] = ['count', 'sum', 'mean', 'max', 'fraud_ratio', 'amount_to_mean', 'amount_zscore'];
+
+/** Below this share of mean², a window's variance counts as 0 (see `amount_zscore`). */
+export const ZSCORE_MIN_RELATIVE_VARIANCE = 1e-9;
 
 /** The transaction's own amount. */
 export interface RawFeature {
@@ -53,7 +59,19 @@ export interface WindowFeature {
   description?: string;
 }
 
-export type FeatureDefinition = RawFeature | CalendarFeature | WindowFeature;
+/**
+ * Hours since the entity's previous transaction (the one just before in (tx_datetime, transaction_id)
+ * order), capped at `capDays` × 24, which is also the value when there is none within `capDays`.
+ */
+export interface RecencyFeature {
+  name: string;
+  kind: 'recency';
+  entity: EntityKind;
+  capDays: number;
+  description?: string;
+}
+
+export type FeatureDefinition = RawFeature | CalendarFeature | WindowFeature | RecencyFeature;
 
 export interface FeatureSpec {
   /** Short identifier, e.g. `baseline`. */
@@ -106,6 +124,7 @@ const featureSchema = z.discriminatedUnion('kind', [
     .refine((f) => f.aggregate !== 'fraud_ratio' || f.delayDays >= 1, {
       message: 'fraud_ratio needs delayDays ≥ 1: labels are not known at transaction time',
     }),
+  z.strictObject({ name, kind: z.literal('recency'), entity: z.enum(ENTITY_KINDS as [EntityKind, ...EntityKind[]]), capDays: days(1), description }),
 ]);
 
 const specSchema = z.strictObject({
@@ -190,6 +209,8 @@ const AGGREGATE_WORDS: Record<WindowAggregate, string> = {
   mean: 'mean tx_amount',
   max: 'largest tx_amount',
   fraud_ratio: 'fraud ratio',
+  amount_to_mean: 'tx_amount relative to the mean tx_amount',
+  amount_zscore: 'tx_amount in standard deviations from the mean tx_amount',
 };
 
 /** One human line per feature, for `--describe` and logs. */
@@ -207,5 +228,7 @@ export function describeFeature(feature: FeatureDefinition): string {
           : `in the last ${feature.windowDays}d, up to and including this one`;
       return `${what} of the ${feature.entity}'s transactions ${window}`;
     }
+    case 'recency':
+      return `hours since the ${feature.entity}'s previous transaction (at most ${feature.capDays * 24})`;
   }
 }

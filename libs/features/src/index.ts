@@ -16,7 +16,7 @@ export {
   type EntityKind,
   type WindowAggregate,
 } from './feature-spec.js';
-export { baselineFeatureSpec, builtInFeatureSpecs, builtInFeatureSpec } from './baseline.js';
+export { baselineFeatureSpec, v2FeatureSpec, builtInFeatureSpecs, builtInFeatureSpec } from './baseline.js';
 export { planFeatures, type FeaturePlan, type PlannedFeature, type WindowRange } from './plan.js';
 export { utcWeekday, utcHour, toEpochUs, DAY_US } from './calendar.js';
 export { SQL_DIALECTS, DIALECT_RULES, type SqlDialect, type DialectRules } from './sql-dialect.js';

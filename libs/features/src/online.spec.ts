@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baselineFeatureSpec } from './baseline.js';
+import { baselineFeatureSpec, v2FeatureSpec } from './baseline.js';
 import { FeaturesError } from './errors.js';
 import { validateFeatureSpec } from './feature-spec.js';
 import { OnlineFeatureState } from './online.js';
@@ -32,6 +32,15 @@ const tx = (id: number, seconds: number, customer = 1, terminal = 1, amount = 10
 });
 
 describe('OnlineFeatureState', () => {
+  it('refuses the v2 spec, naming the features it does not compute yet (SQL only so far)', () => {
+    expect(() => new OnlineFeatureState(v2FeatureSpec)).toThrow(
+      new FeaturesError(
+        'INVALID_SPEC',
+        'feature spec "v2": the online state does not compute CUSTOMER_ID_AMOUNT_TO_MEAN_1DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_1DAY_WINDOW, CUSTOMER_ID_AMOUNT_TO_MEAN_7DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_7DAY_WINDOW, CUSTOMER_ID_AMOUNT_TO_MEAN_30DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW, CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX yet (SQL only)',
+      ),
+    );
+  });
+
   it('gives the hand-computed vectors: window edges at exactly w days, same-second ties, no history, 0/0 risk', () => {
     const state = new OnlineFeatureState(baselineFeatureSpec);
     const values = replayWithDelayedLabels(state, columnsFrom(HAND_ROWS));

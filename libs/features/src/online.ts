@@ -141,6 +141,13 @@ export class OnlineFeatureState {
 
   constructor(spec: FeatureSpec | FeaturePlan, options: OnlineFeatureStateOptions = {}) {
     this.plan = 'ranges' in spec ? spec : planFeatures(spec);
+    const offline = this.plan.names.filter((_, i) => {
+      const f = this.plan.features[i];
+      return f.kind === 'recency' || (f.kind === 'window' && (f.aggregate === 'amount_to_mean' || f.aggregate === 'amount_zscore'));
+    });
+    if (offline.length > 0) {
+      throw new FeaturesError('INVALID_SPEC', `feature spec "${this.plan.spec.name}": the online state does not compute ${offline.join(', ')} yet (SQL only)`);
+    }
     this.tieOrder = options.tieOrder ?? 'transaction_id';
     this.width = this.plan.features.length;
     // Without windows, still remember a day of ids so that retries are recognised.

@@ -21,6 +21,8 @@ export interface WindowRange {
   /** … and x.t ≤ t − endInclusiveUs (and x is not after the current transaction). */
   endInclusiveUs: number;
   needsSum: boolean;
+  /** Sum of squared amounts (the spread of `amount_zscore`). */
+  needsSumSquares: boolean;
   needsMax: boolean;
   needsFrauds: boolean;
 }
@@ -28,7 +30,8 @@ export interface WindowRange {
 export type PlannedFeature =
   | { kind: 'raw' }
   | { kind: 'calendar'; part: 'weekday' | 'hour'; min: number; max: number }
-  | { kind: 'window'; range: number; aggregate: WindowAggregate };
+  | { kind: 'window'; range: number; aggregate: WindowAggregate }
+  | { kind: 'recency'; entity: EntityKind; capDays: number };
 
 /** What both compilers (SQL and online) work from: the spec resolved into ranges and per-feature steps. */
 export interface FeaturePlan {
@@ -43,7 +46,7 @@ export interface FeaturePlan {
   usesLabels: boolean;
   /** The smallest delay of a label-reading feature: when a label must be known at the latest. */
   labelDelayDays: number | undefined;
-  /** The longest (window + delay): older transactions can no longer enter any window. */
+  /** The longest (window + delay) or recency cap: older transactions can no longer change any feature. */
   longestSpanUs: number;
 }
 
@@ -68,16 +71,20 @@ export function planFeatures(spec: FeatureSpec): FeaturePlan {
             startExclusiveUs: (feature.windowDays + feature.delayDays) * DAY_US,
             endInclusiveUs: feature.delayDays * DAY_US,
             needsSum: false,
+            needsSumSquares: false,
             needsMax: false,
             needsFrauds: false,
           });
         }
         const range = ranges[index];
-        if (feature.aggregate === 'sum' || feature.aggregate === 'mean') range.needsSum = true;
+        if (['sum', 'mean', 'amount_to_mean', 'amount_zscore'].includes(feature.aggregate)) range.needsSum = true;
+        if (feature.aggregate === 'amount_zscore') range.needsSumSquares = true;
         if (feature.aggregate === 'max') range.needsMax = true;
         if (feature.aggregate === 'fraud_ratio') range.needsFrauds = true;
         return { kind: 'window', range: index, aggregate: feature.aggregate };
       }
+      case 'recency':
+        return { kind: 'recency', entity: feature.entity, capDays: feature.capDays };
     }
   });
   const labelDelays = ranges.filter((r) => r.needsFrauds).map((r) => r.delayDays);
@@ -90,6 +97,10 @@ export function planFeatures(spec: FeatureSpec): FeaturePlan {
     entities: ENTITY_KINDS.filter((entity) => ranges.some((r) => r.entity === entity)),
     usesLabels: labelDelays.length > 0,
     labelDelayDays: labelDelays.length > 0 ? Math.min(...labelDelays) : undefined,
-    longestSpanUs: Math.max(0, ...ranges.map((r) => r.startExclusiveUs)),
+    longestSpanUs: Math.max(
+      0,
+      ...ranges.map((r) => r.startExclusiveUs),
+      ...features.map((f) => (f.kind === 'recency' ? f.capDays * DAY_US : 0)),
+    ),
   };
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { baselineFeatureSpec } from './baseline.js';
+import { baselineFeatureSpec, v2FeatureSpec } from './baseline.js';
 import { compileFeatureSql } from './sql-compiler.js';
 import { SQL_DIALECTS } from './sql-dialect.js';
 
@@ -12,9 +12,10 @@ import { SQL_DIALECTS } from './sql-dialect.js';
 const goldenDir = join(__dirname, '..', 'golden');
 
 describe('compileFeatureSql golden files', () => {
-  it.each(SQL_DIALECTS)('the baseline spec compiles to the committed %s golden file', (dialect) => {
-    const path = join(goldenDir, `baseline.${dialect}.sql`);
-    const sql = compileFeatureSql(baselineFeatureSpec, dialect);
+  const cases = [baselineFeatureSpec, v2FeatureSpec].flatMap((spec) => SQL_DIALECTS.map((dialect) => [spec.name, dialect, spec] as const));
+  it.each(cases)('the %s spec compiles to the committed %s golden file', (name, dialect, spec) => {
+    const path = join(goldenDir, `${name}.${dialect}.sql`);
+    const sql = compileFeatureSql(spec, dialect);
     if (process.env['FRAUDOPS_UPDATE_GOLDEN'] === '1') writeFileSync(path, sql);
     expect(existsSync(path)).toBe(true);
     expect(sql).toBe(readFileSync(path, 'utf8'));

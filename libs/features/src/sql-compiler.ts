@@ -1,7 +1,7 @@
 import { DAY_US, EPOCH_WEEKDAY, HOUR_US } from './calendar.js';
 import { FeaturesError } from './errors.js';
 import { planFeatures, type FeaturePlan, type PlannedFeature, type WindowRange } from './plan.js';
-import type { EntityKind, FeatureSpec } from './feature-spec.js';
+import { ZSCORE_MIN_RELATIVE_VARIANCE, type EntityKind, type FeatureSpec } from './feature-spec.js';
 import { DIALECT_RULES, type DialectRules, type SqlDialect } from './sql-dialect.js';
 
 export interface CompileFeatureSqlOptions {
@@ -26,6 +26,7 @@ export interface CompileFeatureSqlOptions {
 interface RangeColumns {
   count: string;
   sum: string;
+  sumSquares: string;
   max: string;
   frauds: string;
 }
@@ -82,6 +83,11 @@ export function compileFeatureSql(
     const undelayed = plan.ranges.filter((r) => r.entity === entity && r.delayDays === 0);
     if (undelayed.length > 0) tieColumns.set(entity, sameInstantAggregates(entity, undelayed, aggregates));
   }
+  for (const entity of new Set(plan.features.flatMap((f) => (f.kind === 'recency' ? [f.entity] : [])))) {
+    aggregates.push(
+      `${INDENT}-- ${entity}, the previous transaction in (tx_datetime, transaction_id) order\n${INDENT}LAG(tx_time_us) OVER (PARTITION BY ${entity}_id ORDER BY tx_time_us, transaction_id) AS ${previousColumn(entity)}`,
+    );
+  }
 
   const timeKey =
     options.timeKey === 'epoch_micros' ? 'tx_time_us' : `${rules.timestampFromMicros('tx_time_us')} AS tx_datetime`;
@@ -134,6 +140,7 @@ function windowAggregates(range: WindowRange, out: string[]): RangeColumns {
   const columns: RangeColumns = {
     count: `${label}_count`,
     sum: `${label}_sum`,
+    sumSquares: `${label}_sum_squares`,
     max: `${label}_max`,
     frauds: `${label}_frauds`,
   };
@@ -143,6 +150,7 @@ function windowAggregates(range: WindowRange, out: string[]): RangeColumns {
       : `t - ${range.windowDays + range.delayDays}d < x.t <= t - ${range.delayDays}d`;
   out.push(`${INDENT}-- ${range.entity}, ${window}\n${INDENT}COUNT(*) ${over} AS ${columns.count}`);
   if (range.needsSum) out.push(`${INDENT}SUM(tx_amount) ${over} AS ${columns.sum}`);
+  if (range.needsSumSquares) out.push(`${INDENT}SUM(tx_amount * tx_amount) ${over} AS ${columns.sumSquares}`);
   if (range.needsMax) out.push(`${INDENT}MAX(tx_amount) ${over} AS ${columns.max}`);
   if (range.needsFrauds) out.push(`${INDENT}SUM(tx_fraud) ${over} AS ${columns.frauds}`);
   return columns;
@@ -154,13 +162,19 @@ function sameInstantAggregates(entity: EntityKind, ranges: WindowRange[], out: s
   const columns: RangeColumns = {
     count: `${entity}_same_instant_count`,
     sum: `${entity}_same_instant_sum`,
+    sumSquares: `${entity}_same_instant_sum_squares`,
     max: `${entity}_same_instant_max`,
     frauds: `${entity}_same_instant_frauds`,
   };
   out.push(`${INDENT}-- ${entity}, x.t = t and x.transaction_id <= transaction_id\n${INDENT}COUNT(*) ${over} AS ${columns.count}`);
   if (ranges.some((r) => r.needsSum)) out.push(`${INDENT}SUM(tx_amount) ${over} AS ${columns.sum}`);
+  if (ranges.some((r) => r.needsSumSquares)) out.push(`${INDENT}SUM(tx_amount * tx_amount) ${over} AS ${columns.sumSquares}`);
   if (ranges.some((r) => r.needsMax)) out.push(`${INDENT}MAX(tx_amount) ${over} AS ${columns.max}`);
   return columns;
+}
+
+function previousColumn(entity: EntityKind): string {
+  return `${entity}_previous_us`;
 }
 
 function calendarPart(part: 'weekday' | 'hour', rules: DialectRules): string {
@@ -182,6 +196,11 @@ function featureExpression(
       return 'tx_amount';
     case 'calendar':
       return `CAST(CASE WHEN ${calendarPart(feature.part, rules)} BETWEEN ${feature.min} AND ${feature.max} THEN 1 ELSE 0 END AS DOUBLE)`;
+    case 'recency': {
+      const previous = previousColumn(feature.entity);
+      const capUs = feature.capDays * DAY_US;
+      return `CAST(CASE WHEN ${previous} IS NULL OR tx_time_us - ${previous} >= ${capUs} THEN ${feature.capDays * 24} ELSE CAST(tx_time_us - ${previous} AS DOUBLE) / ${HOUR_US} END AS DOUBLE)`;
+    }
     case 'window': {
       const range = plan.ranges[feature.range];
       const own = rangeColumns[feature.range];
@@ -189,6 +208,7 @@ function featureExpression(
       // Undelayed windows always hold the current row, so their count is ≥ 1 and their sum never NULL.
       const count = tie ? `(${own.count} + ${tie.count})` : own.count;
       const sum = tie ? `(COALESCE(${own.sum}, 0) + ${tie.sum})` : `COALESCE(${own.sum}, 0)`;
+      const mean = `(${sum} / ${count})`;
       switch (feature.aggregate) {
         case 'count':
           return `CAST(${count} AS DOUBLE)`;
@@ -204,6 +224,13 @@ function featureExpression(
             : `CAST(COALESCE(${own.max}, 0) AS DOUBLE)`;
         case 'fraud_ratio':
           return `CAST(CASE WHEN ${count} = 0 THEN 0 ELSE CAST(${own.frauds} AS DOUBLE) / ${count} END AS DOUBLE)`;
+        case 'amount_to_mean':
+          return `CAST(CASE WHEN ${count} = 0 OR ${sum} = 0 THEN 0 ELSE tx_amount / ${mean} END AS DOUBLE)`;
+        case 'amount_zscore': {
+          const squares = tie ? `(COALESCE(${own.sumSquares}, 0) + ${tie.sumSquares})` : `COALESCE(${own.sumSquares}, 0)`;
+          const variance = `(${squares} / ${count} - ${mean} * ${mean})`;
+          return `CAST(CASE WHEN ${count} < 2 THEN 0 WHEN ${variance} <= ${ZSCORE_MIN_RELATIVE_VARIANCE} * ${mean} * ${mean} THEN 0 ELSE (tx_amount - ${mean}) / SQRT(${variance}) END AS DOUBLE)`;
+        }
       }
     }
   }

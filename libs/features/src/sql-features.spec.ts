@@ -1,4 +1,4 @@
-import { baselineFeatureSpec } from './baseline.js';
+import { baselineFeatureSpec, v2FeatureSpec } from './baseline.js';
 import { DuckDbSqlEngine } from './duckdb-engine.js';
 import { FeaturesError } from './errors.js';
 import { validateFeatureSpec, type FeatureSpec } from './feature-spec.js';
@@ -64,6 +64,51 @@ describe('SQL features on DuckDB', () => {
     expect(report).toMatchObject({ rows: 4000, values: 4000 * 22, mismatches: 0 });
   });
 
+  it('computes the v2 features as their definition says (a brute-force reference over every earlier row)', async () => {
+    const columns = gridTransactions(1500, 11, { customers: 20, days: 50 });
+    await engine.registerTransactions('grid_v2', columns);
+    const table = await computeFeatures(engine, v2FeatureSpec, { source: 'grid_v2', exact: true });
+    expect(table.names.slice(0, 15)).toEqual(baselineFeatureSpec.features.map((f) => f.name));
+    const column = (name: string) => (table.columns ?? [])[table.names.indexOf(name)];
+    const n = columns.length;
+    let compared = 0;
+    let nonZeroScores = 0;
+    // gridTransactions are in (time, id) order already, so "earlier or the same row" is j <= i.
+    for (let i = 0; i < n; i++) {
+      const t = columns.txDatetime[i];
+      const amount = columns.txAmount[i];
+      for (const w of [1, 7, 30]) {
+        let count = 0;
+        let sum = 0;
+        let squares = 0;
+        for (let j = 0; j <= i; j++) {
+          if (columns.customerId[j] !== columns.customerId[i] || !(columns.txDatetime[j] > t - w * 86400)) continue;
+          count++;
+          sum += columns.txAmount[j];
+          squares += columns.txAmount[j] ** 2;
+        }
+        const mean = sum / count;
+        const variance = squares / count - mean * mean;
+        const ratio = sum === 0 ? 0 : amount / mean;
+        const zscore = count < 2 || variance <= 1e-9 * mean * mean ? 0 : (amount - mean) / Math.sqrt(variance);
+        const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+        const gotRatio = column(`CUSTOMER_ID_AMOUNT_TO_MEAN_${w}DAY_WINDOW`)[i];
+        const gotScore = column(`CUSTOMER_ID_AMOUNT_ZSCORE_${w}DAY_WINDOW`)[i];
+        if (!close(gotRatio, ratio) || !close(gotScore, zscore)) {
+          throw new Error(`row ${i}, ${w} days: ratio ${gotRatio} vs ${ratio}, z-score ${gotScore} vs ${zscore}`);
+        }
+        if (zscore !== 0) nonZeroScores++;
+        compared += 2;
+      }
+      let previous = -1;
+      for (let j = i - 1; j >= 0 && previous < 0; j--) if (columns.customerId[j] === columns.customerId[i]) previous = j;
+      const hours = previous < 0 || t - columns.txDatetime[previous] >= 30 * 86400 ? 720 : (t - columns.txDatetime[previous]) / 3600;
+      expect(column('CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX')[i]).toBe(hours);
+    }
+    expect(compared).toBe(1500 * 6);
+    expect(nonZeroScores).toBeGreaterThan(1500 * 2);
+  });
+
   it('refuses fraud-ratio features on unlabelled data, naming them', async () => {
     await engine.registerTransactions('unlabelled', columnsFrom(HAND_ROWS, false));
     await expect(computeFeatures(engine, baselineFeatureSpec, { source: 'unlabelled', labelled: false })).rejects.toThrow(
@@ -86,9 +131,9 @@ describe('SQL features on DuckDB', () => {
     expect((failure as FeaturesError).message).toMatch(/no_such_table/);
   });
 
-  it('compiles the same plan for Spark SQL, differing only where the dialect table says', () => {
-    const duck = compileFeatureSql(baselineFeatureSpec, 'duckdb');
-    const spark = compileFeatureSql(baselineFeatureSpec, 'spark');
+  it.each([baselineFeatureSpec, v2FeatureSpec])('compiles the same plan for Spark SQL, differing only where the dialect table says ($name)', (spec) => {
+    const duck = compileFeatureSql(spec, 'duckdb');
+    const spark = compileFeatureSql(spec, 'spark');
     const normalise = (sql: string) =>
       sql
         .replace(/epoch_us|unix_micros/g, 'EPOCH_US')
