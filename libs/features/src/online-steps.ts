@@ -29,6 +29,9 @@ const AGGREGATE_CODES: Record<WindowAggregate, number> = {
   mean: AGG_MEAN,
   max: AGG_MAX,
   fraud_ratio: AGG_FRAUD_RATIO,
+  // Not computed online yet: OnlineFeatureState refuses a spec that uses them, naming the features.
+  amount_to_mean: -1,
+  amount_zscore: -1,
 };
 
 /** A step's fields. Calendar steps use MIN/MAX; window steps TABLE, RANGE, GROUP and AGGREGATE. */
