@@ -105,3 +105,5 @@ export { parsePredictionsCsv, type PredictionsTable } from './predictions-file.j
 export { buildEvaluationReport, reportToJson, type EvaluationReport, type ReportOptions } from './report.js';
 export { renderMarkdown } from './report-markdown.js';
 export { renderHtml } from './report-html.js';
+export { importanceTable, topAlertsTable } from './report-explanations.js';
+export type { AlertReason, ReportExplanations } from './report-explanations.js';

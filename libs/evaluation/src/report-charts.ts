@@ -1,3 +1,4 @@
+import { hasExplanations, importanceChart } from './report-explanations.js';
 import type { EvaluationReport } from './report.js';
 import type { VegaLiteSpec } from './vega-runtime.js';
 
@@ -28,6 +29,7 @@ export function reportCharts(report: EvaluationReport): ReportChart[] {
   charts.push(scoreDistributionChart(report));
   if (report.curves.cost) charts.push(costChart(report));
   if (report.daily) charts.push(dailyChart(report));
+  if (hasExplanations(report)) charts.push(importanceChart(report.explanations));
   return charts;
 }
 

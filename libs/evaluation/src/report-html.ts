@@ -1,5 +1,6 @@
 import { reportCharts } from './report-charts.js';
 import { driftTable, formatValue, metricTable, scopeParts, thresholdTable } from './report-markdown.js';
+import { hasExplanations, importanceTable, topAlertsTable } from './report-explanations.js';
 import type { EvaluationReport } from './report.js';
 import { renderSvg } from './vega-runtime.js';
 
@@ -103,6 +104,12 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
   }
   if (report.drift) {
     sections.push(`<h2>Drift: ${escapeHtml(report.drift.level)}</h2>`, htmlTable(driftTable(report.drift)));
+  }
+  if (hasExplanations(report)) {
+    sections.push(`<h2>Global importance (mean |SHAP|)</h2>`, `<p>${escapeHtml(report.explanations.method)}, test window.</p>`, htmlTable(importanceTable(report.explanations)));
+    if (report.explanations.topAlerts.length > 0) {
+      sections.push(`<h2>Top alerts and their reasons</h2>`, htmlTable(topAlertsTable(report.explanations)));
+    }
   }
   for (const note of report.notes) sections.push(`<p class="note">${escapeHtml(note)}</p>`);
 

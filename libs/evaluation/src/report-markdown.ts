@@ -1,5 +1,6 @@
 import type { MetricEstimate } from './metric-set.js';
 import type { EvaluationReport } from './report.js';
+import { hasExplanations, importanceTable, topAlertsTable } from './report-explanations.js';
 
 /** Formats a metric value: 4 significant decimals, no exponent for everyday magnitudes. */
 export function formatValue(value: number): string {
@@ -120,6 +121,12 @@ export function renderMarkdown(report: EvaluationReport): string {
   );
 
   if (report.drift) out.push(`### Drift: ${report.drift.level}`, '', table(driftTable(report.drift)), '');
+  if (hasExplanations(report)) {
+    out.push('### Global importance (mean |SHAP|)', '', `${report.explanations.method}, test window.`, '', table(importanceTable(report.explanations)), '');
+    if (report.explanations.topAlerts.length > 0) {
+      out.push('### Top alerts and their reasons', '', table(topAlertsTable(report.explanations)), '');
+    }
+  }
   for (const note of report.notes) out.push(`> ${note}`);
   return `${out.join('\n').trimEnd()}\n`;
 }

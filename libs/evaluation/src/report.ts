@@ -5,6 +5,7 @@ import { thresholdMetrics, type ThresholdMetrics } from './confusion.js';
 import type { DriftReport } from './drift.js';
 import { evaluatePredictions, type PredictionColumns, type StandardMetrics } from './metric-set.js';
 import type { GateResult } from './promotion-gate.js';
+import type { ReportExplanations } from './report-explanations.js';
 import { precisionRecallCurveFromCounts } from './precision-recall.js';
 import { rankScores } from './ranking.js';
 import { recallAtFprFromCounts, rocCurveFromCounts } from './roc.js';
@@ -50,6 +51,8 @@ export interface EvaluationReport extends Omit<StandardMetrics, 'reliability'> {
   }>;
   drift?: DriftReport;
   gate?: GateResult;
+  /** Global importance and the top alerts' reasons, when the caller explained the model. */
+  explanations?: ReportExplanations;
   /** Things a reader should know (e.g. a chart left out and why). */
   notes: string[];
 }
@@ -67,6 +70,8 @@ export interface ReportOptions {
   costModel?: CostModel;
   drift?: DriftReport;
   gate?: GateResult;
+  /** Global importance and top alerts' reasons (computed by the caller, e.g. TreeSHAP in the trainer). */
+  explanations?: ReportExplanations;
   /** Points kept per curve (curves over millions of rows are thinned for the charts). @defaultValue 300 */
   maxCurvePoints?: number;
   /** Called after each bootstrap resample (for a progress bar). */
@@ -163,6 +168,7 @@ export function buildEvaluationReport(columns: PredictionColumns, options: Repor
   else notes.push('No daily chart: the predictions have no day column.');
   if (options.drift) report.drift = options.drift;
   if (options.gate) report.gate = options.gate;
+  if (options.explanations) report.explanations = options.explanations;
   return report;
 }
 

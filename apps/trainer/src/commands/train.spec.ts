@@ -95,6 +95,12 @@ describe('fraudops-train train (local backend)', () => {
     const html = await readFile(summary.reports.html as string, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('fraud-detector v1');
+    // Reason codes: global importance (chart + table, all 15 features) and the top alerts with reasons.
+    expect(html).toContain('id="chart-global-importance"');
+    const markdown = await readFile(summary.reports.markdown as string, 'utf8');
+    const importance = markdown.split('### Global importance (mean |SHAP|)')[1]?.split('###')[0] ?? '';
+    expect(importance.match(/^\| \d+ \| [A-Z_0-9]+ \| [\d.e-]+ \|$/gm)).toHaveLength(15);
+    expect(markdown).toMatch(/### Top alerts and their reasons[\s\S]*\| 1 \| \d+ \| [\d.]+ \| (yes|no) \| [A-Z_0-9]+ = /);
   });
 
   it('is reproducible (same data and seed → the same ONNX bytes) and gates the next model against the champion', async () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baselineProfile, buildEvaluationReport, renderHtml, renderMarkdown, type EvaluationReport, type GateRule } from '@fraudops/evaluation';
 import type { ModelCardDraft, ModelRegistry } from '@fraudops/registry';
+import { explainTestWindow } from './explanations.js';
 import { gateAgainstChampion } from './gate.js';
 import type { WindowRows } from './split.js';
 import type { StageRunner } from './stages.js';
@@ -109,6 +110,7 @@ export async function publishModel(
         k: options.k,
         thresholdPolicy: options.thresholdPolicy,
         bootstrap: { seed: options.seed, resamples: options.bootstrapResamples },
+        explanations: explainTestWindow(input.onnx, test, input.testScores, input.featureSpec.names),
       },
     ),
   );

@@ -1,0 +1,76 @@
+import type { ReportChart } from './report-charts.js';
+import type { EvaluationReport } from './report.js';
+import { formatValue } from './report-markdown.js';
+
+/** One reason of an alert: a feature, the value the row had (null when missing) and its share of the margin. */
+export interface AlertReason {
+  feature: string;
+  value: number | null;
+  contribution: number;
+}
+
+/**
+ * Per-feature explanations the trainer computed on the test window (this library takes them as data: it
+ * computes no model): global importance and the reasons of the highest-scoring rows.
+ */
+export interface ReportExplanations {
+  /** How the contributions were computed, e.g. `TreeSHAP (exact, path-dependent), margin (log-odds) scale`. */
+  method: string;
+  /** Mean |contribution| per feature over the test window, largest first. */
+  importance: Array<{ feature: string; meanAbsContribution: number }>;
+  /** The top-scoring test rows (alerts first) with their largest reasons by |contribution|. */
+  topAlerts: Array<{ id?: string; score: number; label?: number; reasons: AlertReason[] }>;
+}
+
+/** Global importance as a horizontal bar chart, most important feature on top. */
+export function importanceChart(explanations: ReportExplanations): ReportChart {
+  const top = explanations.importance[0];
+  return {
+    id: 'global-importance',
+    title: 'Global importance (mean |SHAP|)',
+    caption: `Mean absolute contribution of each feature to the margin on the test window (${explanations.method})${top ? `; ${top.feature} moves scores most` : ''}.`,
+    spec: {
+      title: 'Global importance (mean |SHAP|)',
+      width: 360,
+      height: Math.max(120, 18 * explanations.importance.length),
+      data: { values: explanations.importance.map((f) => ({ feature: f.feature, importance: f.meanAbsContribution })) },
+      mark: { type: 'bar', color: '#1b4f72' },
+      encoding: {
+        y: { field: 'feature', type: 'nominal', sort: '-x', axis: { title: null } },
+        x: { field: 'importance', type: 'quantitative', axis: { title: 'mean |contribution| (log-odds)' } },
+      },
+    },
+  };
+}
+
+/** The importance table, shared by Markdown, HTML and the model card. */
+export function importanceTable(explanations: ReportExplanations): { header: string[]; rows: string[][] } {
+  return {
+    header: ['rank', 'feature', 'mean |SHAP|'],
+    rows: explanations.importance.map((f, i) => [String(i + 1), f.feature, formatValue(f.meanAbsContribution)]),
+  };
+}
+
+function reasonText(reason: AlertReason): string {
+  const sign = reason.contribution >= 0 ? '+' : '−';
+  return `${reason.feature} = ${reason.value === null ? 'missing' : formatValue(reason.value)} (${sign}${formatValue(Math.abs(reason.contribution))})`;
+}
+
+/** The top alerts with their reasons, shared by Markdown and HTML. */
+export function topAlertsTable(explanations: ReportExplanations): { header: string[]; rows: string[][] } {
+  return {
+    header: ['#', 'transaction', 'score', 'fraud', 'reasons (contribution to the log-odds)'],
+    rows: explanations.topAlerts.map((alert, i) => [
+      String(i + 1),
+      alert.id ?? '—',
+      formatValue(alert.score),
+      alert.label === undefined ? '—' : alert.label === 1 ? 'yes' : 'no',
+      alert.reasons.map(reasonText).join('; '),
+    ]),
+  };
+}
+
+/** Whether a report carries explanations worth a section. */
+export function hasExplanations(report: EvaluationReport): report is EvaluationReport & { explanations: ReportExplanations } {
+  return report.explanations !== undefined && report.explanations.importance.length > 0;
+}
