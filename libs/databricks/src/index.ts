@@ -105,7 +105,10 @@ export {
   type ModelVersionInfo,
   type ModelAlias,
   type MlflowUcModelVersion,
+  type ModelVersionTag,
+  type CreateModelVersionRequest,
   type CreateRegisteredModelRequest,
+  versionFilesPath,
 } from './models.js';
 export { FRAUDOPS_VERSION, userAgent } from './version.js';
 export * from './sql/index.js';

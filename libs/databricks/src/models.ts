@@ -35,7 +35,13 @@ export interface ModelVersionInfo {
   aliases?: ModelAlias[];
 }
 
-/** The MLflow Unity Catalog registry's model version (what `create`/`finalize` answer; version is a string). */
+/** A tag of an MLflow Unity Catalog model version. */
+export interface ModelVersionTag {
+  key: string;
+  value: string;
+}
+
+/** The MLflow Unity Catalog registry's model version (what `create`/`finalize`/`get` answer; version is a string). */
 export interface MlflowUcModelVersion {
   name: string;
   version: string;
@@ -43,9 +49,36 @@ export interface MlflowUcModelVersion {
   run_id?: string;
   description?: string;
   status?: string;
+  /** The version's own storage; its files go to {@link versionFilesPath} through the Files API. */
   storage_location?: string;
   creation_timestamp?: number;
+  last_updated_timestamp?: number;
+  tags?: ModelVersionTag[];
 }
+
+export interface CreateModelVersionRequest {
+  /** `catalog.schema.model` */
+  name: string;
+  /** Where the files come from; MLflow's client passes the version's storage (see {@link versionFilesPath}). */
+  source: string;
+  run_id?: string;
+  description?: string;
+  tags?: ModelVersionTag[];
+}
+
+/**
+ * The Files API folder of a Unity Catalog model version's own storage: `/Models/<catalog>/<schema>/<model>/<version>`.
+ * MLflow's client (through the Databricks SDK) uploads a version's files there between `create` and `finalize`.
+ */
+export function versionFilesPath(fullName: string, version: number | string): string {
+  const parts = fullName.split('.');
+  if (parts.length !== 3 || parts.some((p) => p === '' || p.includes('/'))) {
+    throw new TypeError(`"${fullName}" is not a Unity Catalog model name (catalog.schema.model)`);
+  }
+  return `/Models/${parts.join('/')}/${version}`;
+}
+
+const MLFLOW_UC_VERSIONS = '/api/2.0/mlflow/unity-catalog/model-versions';
 
 export interface CreateRegisteredModelRequest {
   catalog_name: string;
@@ -145,28 +178,40 @@ export class ModelsService {
   }
 
   /**
-   * Registers a model version through the MLflow Unity Catalog registry endpoints (create, then finalize).
-   * This records metadata only: on a real workspace the artifacts must reach `storage_location` with
-   * temporary credentials, which the MLflow Python client does — register inside the Databricks job there.
-   * The emulator accepts it as is, which is what tests and local runs use.
+   * Starts a model version through the MLflow Unity Catalog registry (`model-versions/create`): Unity Catalog
+   * hands out the number and the version is `PENDING_REGISTRATION` until {@link finalizeVersion}. Upload its
+   * files to {@link versionFilesPath} in between; readers see only `READY` versions.
    */
-  async createVersion(
-    request: { name: string; source: string; run_id?: string; description?: string },
-    options: { signal?: AbortSignal } = {},
-  ): Promise<MlflowUcModelVersion> {
+  async createVersion(request: CreateModelVersionRequest, options: { signal?: AbortSignal } = {}): Promise<MlflowUcModelVersion> {
     const created = await this.api.json<{ model_version: MlflowUcModelVersion }>({
       method: 'POST',
-      path: '/api/2.0/mlflow/unity-catalog/model-versions/create',
+      path: `${MLFLOW_UC_VERSIONS}/create`,
       json: request,
       signal: options.signal,
     });
+    return created.model_version;
+  }
+
+  /** Marks a pending version `READY` (`model-versions/finalize`); refused when its `MLmodel` has no full signature. */
+  async finalizeVersion(fullName: string, version: number | string, options: { signal?: AbortSignal } = {}): Promise<MlflowUcModelVersion> {
     const finalized = await this.api.json<{ model_version: MlflowUcModelVersion }>({
       method: 'POST',
-      path: '/api/2.0/mlflow/unity-catalog/model-versions/finalize',
-      json: { name: request.name, version: created.model_version.version },
+      path: `${MLFLOW_UC_VERSIONS}/finalize`,
+      json: { name: fullName, version: String(version) },
       idempotent: true,
       signal: options.signal,
     });
     return finalized.model_version;
+  }
+
+  /** A version as the MLflow registry sees it, with its tags (`model-versions/get`). */
+  async getMlflowVersion(fullName: string, version: number | string, options: { signal?: AbortSignal } = {}): Promise<MlflowUcModelVersion> {
+    const found = await this.api.json<{ model_version: MlflowUcModelVersion }>({
+      method: 'GET',
+      path: `${MLFLOW_UC_VERSIONS}/get`,
+      query: { name: fullName, version: String(version) },
+      signal: options.signal,
+    });
+    return found.model_version;
   }
 }

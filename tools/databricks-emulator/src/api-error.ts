@@ -6,7 +6,8 @@
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly errorCode: string,
+    /** A string code; a few answers carry a number instead (an invalid token: `403`). */
+    readonly errorCode: string | number,
     message: string,
   ) {
     super(message);

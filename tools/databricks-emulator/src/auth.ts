@@ -42,7 +42,8 @@ export class EmulatorAuth {
     if (this.#tokens.has(token)) return;
     const expires = this.#issued.get(token);
     if (expires !== undefined && Date.now() < expires) return;
-    throw new ApiError(403, 'PERMISSION_DENIED', 'Invalid access token.');
+    // The service's exact answer: a numeric error_code, unlike its other errors.
+    throw new ApiError(403, 403, 'Invalid access token.');
   }
 
   /** Adds the unauthenticated `/oidc/...` routes. */

@@ -12,7 +12,7 @@ import { FaultInjector, faultFromJson } from './faults.js';
 import { registerFilesApi } from './files-api.js';
 import { GitRemotes } from './git.js';
 import { registerJobsApi } from './jobs-api.js';
-import { registerModelsApi } from './models-api.js';
+import { modelFilePath, registerModelsApi } from './models-api.js';
 import { localPathOf, normaliseWorkspacePath, workspaceLocalPath, type LocalRoots } from './paths.js';
 import { registerReposApi, seedRepo } from './repos-api.js';
 import { parseJsonBody, type Reply, Router } from './routing.js';
@@ -101,7 +101,7 @@ export interface Emulator {
   faults: FaultInjector;
   /** Every request answered (or dropped), in order. */
   requests: RequestLogEntry[];
-  /** The local file behind a workspace path, a `/Volumes` path, or a local path. */
+  /** The local file behind a workspace path, a `/Volumes` path, a model version's `/Models` path, or a local path. */
   localPath(path: string): string;
   /** Maps a Git URL to a local repository from now on. */
   addGitRemote(url: string, localRepository: string): void;
@@ -346,7 +346,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       : {}),
     faults,
     requests,
-    localPath: (path) => localPathOf(roots, path),
+    localPath: (path) => (path.startsWith('/Models/') ? modelFilePath(ctx, path, 'directory', 'read') : localPathOf(roots, path)),
     addGitRemote: (url, local) => gitRemotes.add(url, local),
     close: () => {
       closing ??= (async () => {

@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import type { DirectoryEntry } from '@fraudops/databricks';
 import { ApiError, invalidParameter } from './api-error.js';
 import type { EmulatorContext } from './context.js';
+import { modelFilePath } from './models-api.js';
 import { volumeLocalPath } from './paths.js';
 import { ok, type Reply, type RequestContext, type Router } from './routing.js';
 
@@ -32,9 +33,13 @@ function statOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** `/Volumes/<catalog>/<schema>/<volume>/…` → the local path; files need at least one segment below the volume. */
-function localOf(ctx: EmulatorContext, path: string, kind: 'file' | 'directory'): string {
+/**
+ * `/Volumes/<catalog>/<schema>/<volume>/…` → the local path; files need at least one segment below the volume.
+ * `/Models/<catalog>/<schema>/<model>/<version>/…` is a model version's own storage (written while it is pending).
+ */
+function localOf(ctx: EmulatorContext, path: string, kind: 'file' | 'directory', access: 'read' | 'write' = 'read'): string {
   const segments = path.split('/').filter(Boolean);
+  if (segments[0] === 'Models') return modelFilePath(ctx, path, kind, access);
   if (segments[0] !== 'Volumes' || segments.length < (kind === 'file' ? 5 : 4)) {
     throw invalidParameter(
       `${path} is not a ${kind} path in a Unity Catalog volume: use /Volumes/<catalog>/<schema>/<volume>/${kind === 'file' ? '<file>' : '…'}.`,
@@ -100,7 +105,7 @@ function getFile(ctx: EmulatorContext, req: RequestContext, headOnly: boolean): 
 export function registerFilesApi(router: Router, ctx: EmulatorContext): void {
   router.add('PUT', '/api/2.0/fs/files/*rest', async (req) => {
     const path = req.path.slice('/api/2.0/fs/files'.length);
-    const local = localOf(ctx, path, 'file');
+    const local = localOf(ctx, path, 'file', 'write');
     const overwrite = req.query.get('overwrite') === 'true';
     const existing = statOrUndefined(local);
     if (existing?.isDirectory()) throw new ApiError(409, 'ALREADY_EXISTS', `${path} is a directory.`);
@@ -129,7 +134,7 @@ export function registerFilesApi(router: Router, ctx: EmulatorContext): void {
   router.add('HEAD', '/api/2.0/fs/files/*rest', (req) => getFile(ctx, req, true));
 
   router.add('DELETE', '/api/2.0/fs/files/*rest', (req) => {
-    const local = localOf(ctx, req.path.slice('/api/2.0/fs/files'.length), 'file');
+    const local = localOf(ctx, req.path.slice('/api/2.0/fs/files'.length), 'file', 'write');
     if (!statOrUndefined(local)?.isFile()) throw fileNotFound();
     rmSync(local);
     return { status: 204 };
@@ -137,7 +142,7 @@ export function registerFilesApi(router: Router, ctx: EmulatorContext): void {
 
   router.add('PUT', '/api/2.0/fs/directories/*rest', (req) => {
     const path = req.path.slice('/api/2.0/fs/directories'.length);
-    const local = localOf(ctx, path, 'directory');
+    const local = localOf(ctx, path, 'directory', 'write');
     if (statOrUndefined(local)?.isFile()) throw new ApiError(409, 'ALREADY_EXISTS', `${path} is a file.`);
     mkdirSync(local, { recursive: true });
     return { status: 204 };
@@ -175,7 +180,7 @@ export function registerFilesApi(router: Router, ctx: EmulatorContext): void {
   });
 
   router.add('DELETE', '/api/2.0/fs/directories/*rest', (req) => {
-    const local = localOf(ctx, req.path.slice('/api/2.0/fs/directories'.length), 'directory');
+    const local = localOf(ctx, req.path.slice('/api/2.0/fs/directories'.length), 'directory', 'write');
     if (!existsSync(local) || !statSync(local).isDirectory()) throw directoryNotFound();
     if (readdirSync(local).length > 0) {
       throw new ApiError(

@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { BadRequest, DatabricksClient, NotFound, ResourceConflict, collect } from '@fraudops/databricks';
+import { BadRequest, DatabricksClient, NotFound, ResourceConflict, collect, versionFilesPath } from '@fraudops/databricks';
 import { startEmulator, type Emulator } from './index.js';
+import { SIGNED_MLMODEL } from './testing/mlmodel.js';
 
 async function text(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -77,6 +78,13 @@ describe('Files API over a local directory', () => {
   });
 });
 
+/** create → MLmodel into the version's own storage → finalize, as MLflow's client registers a version. */
+async function registerVersion(db: DatabricksClient, name: string, extra: { run_id?: string } = {}) {
+  const created = await db.models.createVersion({ name, source: 'pending', ...extra });
+  await db.files.upload(`${versionFilesPath(name, created.version)}/MLmodel`, SIGNED_MLMODEL);
+  return db.models.finalizeVersion(name, created.version);
+}
+
 describe('Unity Catalog models and aliases', () => {
   let emulator: Emulator;
   let db: DatabricksClient;
@@ -99,12 +107,8 @@ describe('Unity Catalog models and aliases', () => {
     ).rejects.toMatchObject({
       code: 'RESOURCE_ALREADY_EXISTS',
     });
-    const v1 = await db.models.createVersion({
-      name: 'main.fraud.detector',
-      source: 'dbfs:/runs/1/model',
-      run_id: 'r1',
-    });
-    const v2 = await db.models.createVersion({ name: 'main.fraud.detector', source: 'dbfs:/runs/2/model' });
+    const v1 = await registerVersion(db, 'main.fraud.detector', { run_id: 'r1' });
+    const v2 = await registerVersion(db, 'main.fraud.detector');
     expect([v1.version, v1.status, v2.version]).toEqual(['1', 'READY', '2']);
     expect(v1.storage_location).toMatch(/^file:\/\/.*\/uc-models\/main\.fraud\.detector\/1$/);
 
@@ -142,7 +146,7 @@ describe('Unity Catalog models and aliases', () => {
     });
     await db.models.create({ catalog_name: 'main', schema_name: 'fraud', name: 'other' });
     await expect(db.models.setAlias('main.fraud.other', 'champion', 7)).rejects.toBeInstanceOf(NotFound);
-    await db.models.createVersion({ name: 'main.fraud.other', source: 's' });
+    await registerVersion(db, 'main.fraud.other');
     await expect(db.models.setAlias('main.fraud.other', 'latest', 1)).rejects.toBeInstanceOf(BadRequest);
     await expect(db.models.setAlias('main.fraud.other', 'v1', 1)).rejects.toBeInstanceOf(BadRequest);
   });

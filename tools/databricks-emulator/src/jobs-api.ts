@@ -137,6 +137,53 @@ function validateSettings(raw: unknown): JobSettings {
   return { name: 'Untitled', max_concurrent_runs: 1, ...settings };
 }
 
+/** API 2.2 queues a job's runs unless its settings say otherwise; 2.1 did not. */
+function withQueueDefault(settings: JobSettings, version: string): JobSettings {
+  return version === '2.2' && settings.queue === undefined ? { ...settings, queue: { enabled: true } } : settings;
+}
+
+/** Arrays that `jobs/update` merges entry by entry, and the field that keys their entries. */
+const MERGED_ARRAYS: Record<string, string> = {
+  tasks: 'task_key',
+  job_clusters: 'job_cluster_key',
+  environments: 'environment_key',
+  parameters: 'name',
+};
+
+/**
+ * `jobs/update`: top-level fields of `new_settings` replace the job's, except the keyed arrays (tasks by
+ * `task_key`, job clusters, environments, parameters), whose entries replace the entries with the same key
+ * and add the others. `fields_to_remove` removes top-level fields, or one entry (`tasks/<task_key>`).
+ */
+export function mergeSettings(current: JobSettings, update: JobSettings, remove: string[]): JobSettings {
+  const merged: JobSettings = { ...current };
+  for (const [field, value] of Object.entries(update)) {
+    const key = MERGED_ARRAYS[field];
+    const existing = merged[field];
+    if (key && Array.isArray(value) && Array.isArray(existing)) {
+      const byKey = new Map((existing as Array<Record<string, unknown>>).map((entry) => [entry[key], entry]));
+      for (const entry of value as Array<Record<string, unknown>>) byKey.set(entry[key], entry);
+      merged[field] = [...byKey.values()];
+    } else {
+      merged[field] = value;
+    }
+  }
+  for (const field of remove) {
+    const slash = field.indexOf('/');
+    if (slash < 0) {
+      delete merged[field];
+      continue;
+    }
+    const array = field.slice(0, slash);
+    const key = MERGED_ARRAYS[array];
+    if (!key) throw invalidParameter(`fields_to_remove: ${field} is not a top-level field or an entry of tasks, job_clusters, environments or parameters.`);
+    const entries = merged[array];
+    if (!Array.isArray(entries)) continue;
+    merged[array] = (entries as Array<Record<string, unknown>>).filter((entry) => entry[key] !== field.slice(slash + 1));
+  }
+  return merged;
+}
+
 function checkIdempotencyToken(token: string | undefined): void {
   if (token !== undefined && token.length > 64)
     throw invalidParameter('idempotency_token must be at most 64 characters.');
@@ -237,7 +284,7 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
     const base = `/api/${version}/jobs`;
 
     router.add('POST', `${base}/create`, async (req) => {
-      const settings = validateSettings(await req.json());
+      const settings = withQueueDefault(validateSettings(await req.json()), version);
       const job: JobRecord = {
         job_id: ctx.state.newId(),
         settings,
@@ -252,7 +299,7 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
     router.add('POST', `${base}/reset`, async (req) => {
       const body = await req.json();
       const job = findJob(body['job_id']);
-      job.settings = validateSettings(body['new_settings']);
+      job.settings = withQueueDefault(validateSettings(body['new_settings']), version);
       ctx.state.changed();
       return ok({});
     });
@@ -260,9 +307,9 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
     router.add('POST', `${base}/update`, async (req) => {
       const body = await req.json();
       const job = findJob(body['job_id']);
-      const merged: JobSettings = { ...job.settings, ...((body['new_settings'] as JobSettings | undefined) ?? {}) };
-      for (const field of (body['fields_to_remove'] as string[] | undefined) ?? []) delete merged[field];
-      job.settings = validateSettings(merged);
+      job.settings = validateSettings(
+        mergeSettings(job.settings, (body['new_settings'] as JobSettings | undefined) ?? {}, (body['fields_to_remove'] as string[] | undefined) ?? []),
+      );
       ctx.state.changed();
       return ok({});
     });

@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ModelAlias, ModelVersionInfo, RegisteredModelInfo } from '@fraudops/databricks';
+import { parse as parseYaml } from 'yaml';
+import type { ModelAlias, ModelVersionInfo, ModelVersionTag, RegisteredModelInfo } from '@fraudops/databricks';
 import { ApiError, invalidParameter } from './api-error.js';
 import type { EmulatorContext } from './context.js';
 import { ok, optionalString, requireString, type Router } from './routing.js';
@@ -25,12 +26,88 @@ function aliasesOf(model: ModelRecord): ModelAlias[] {
     .sort((a, b) => a.alias_name.localeCompare(b.alias_name));
 }
 
-function renderModel(model: ModelRecord): RegisteredModelInfo {
-  return { ...model.info, aliases: aliasesOf(model) };
+// The service leaves `aliases` out of a model or version unless the request says `include_aliases=true`.
+function renderModel(model: ModelRecord, withAliases: boolean): RegisteredModelInfo {
+  return withAliases ? { ...model.info, aliases: aliasesOf(model) } : { ...model.info };
 }
 
-function renderVersion(model: ModelRecord, version: ModelVersionRecord): ModelVersionInfo {
-  return { ...version, aliases: aliasesOf(model).filter((a) => a.version_num === version.version) };
+function renderVersion(model: ModelRecord, { tags: _tags, ...version }: ModelVersionRecord, withAliases: boolean): ModelVersionInfo {
+  return withAliases ? { ...version, aliases: aliasesOf(model).filter((a) => a.version_num === version.version) } : { ...version };
+}
+
+function checkTags(raw: unknown): ModelVersionTag[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw) || raw.some((t) => typeof t?.key !== 'string' || t.key === '' || typeof t?.value !== 'string')) {
+    throw invalidParameter('tags must be a list of {"key": string, "value": string}.');
+  }
+  return (raw as ModelVersionTag[]).map((t) => ({ key: t.key, value: t.value }));
+}
+
+const includeAliases = (query: URLSearchParams) => query.get('include_aliases') === 'true';
+
+/** The local directory behind a version's own storage (`storage_location`, `/Models/<c>/<s>/<m>/<v>/`). */
+export function versionStorageDir(ctx: EmulatorContext, fullName: string, version: number): string {
+  return join(ctx.dataDir, 'uc-models', fullName, String(version));
+}
+
+/**
+ * `/Models/<catalog>/<schema>/<model>/<version>/<file>` → the local file in that version's storage. The path
+ * must name an existing version; writing (`access: 'write'`) is only allowed while the version is
+ * PENDING_REGISTRATION, as the MLflow client uploads between `create` and `finalize`.
+ */
+export function modelFilePath(ctx: EmulatorContext, path: string, kind: 'file' | 'directory', access: 'read' | 'write'): string {
+  const segments = path.split('/').filter(Boolean);
+  if (segments[0] !== 'Models' || segments.length < (kind === 'file' ? 6 : 5) || segments.some((s) => s === '.' || s === '..')) {
+    throw invalidParameter(
+      `${path} is not a ${kind} path of a model version: use /Models/<catalog>/<schema>/<model>/<version>/${kind === 'file' ? '<file>' : '…'}.`,
+    );
+  }
+  const [, catalog, schema, name, rawVersion, ...rest] = segments;
+  const fullName = `${catalog}.${schema}.${name}`;
+  const model = ctx.state.data.models[fullName];
+  if (!model) throw modelNotFound(fullName);
+  const version = model.versions.find((v) => String(v.version) === rawVersion);
+  if (!version) throw versionNotFound(fullName, rawVersion);
+  if (access === 'write' && version.status !== 'PENDING_REGISTRATION') {
+    throw new ApiError(
+      400,
+      'INVALID_STATE',
+      `Model Version ${version.version} of '${fullName}' is ${version.status}: its files can only be written while it is PENDING_REGISTRATION.`,
+    );
+  }
+  return join(versionStorageDir(ctx, fullName, version.version), ...rest);
+}
+
+const SIGNATURE_REQUIRED =
+  'All models in the Unity Catalog must be logged with a model signature containing both input and output type specifications.';
+
+/** Why a version's storage does not hold an MLflow model with a full signature; undefined when it does. */
+function signatureProblem(storage: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(storage, 'MLmodel'), 'utf8');
+  } catch {
+    return 'its storage has no MLmodel file';
+  }
+  let mlmodel: unknown;
+  try {
+    mlmodel = parseYaml(text);
+  } catch (error) {
+    return `its MLmodel is not YAML (${(error as Error).message.split('\n')[0]})`;
+  }
+  const signature = (mlmodel as { signature?: { inputs?: unknown; outputs?: unknown } } | null)?.signature;
+  const filled = (value: unknown) => {
+    if (typeof value !== 'string') return false;
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return Array.isArray(parsed) && parsed.length > 0;
+    } catch {
+      return false;
+    }
+  };
+  if (!signature) return 'its MLmodel has no signature';
+  if (!filled(signature.inputs) || !filled(signature.outputs)) return 'its MLmodel signature lacks inputs or outputs';
+  return undefined;
 }
 
 /**
@@ -88,10 +165,10 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
     };
     models()[fullName] = model;
     ctx.state.changed();
-    return ok(renderModel(model));
+    return ok(renderModel(model, true));
   });
 
-  router.add('GET', `${base}/:name`, (req) => ok(renderModel(find(req.params['name']))));
+  router.add('GET', `${base}/:name`, (req) => ok(renderModel(find(req.params['name']), includeAliases(req.query))));
 
   router.add('DELETE', `${base}/:name`, (req) => {
     find(req.params['name']);
@@ -107,14 +184,14 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
     const all = [...model.versions].sort((a, b) => b.version - a.version);
     const page = all.slice(offset, offset + max);
     return ok({
-      model_versions: page.map((v) => renderVersion(model, v)),
+      model_versions: page.map((v) => renderVersion(model, v, includeAliases(req.query))),
       ...(offset + max < all.length ? { next_page_token: String(offset + max) } : {}),
     });
   });
 
   router.add('GET', `${base}/:name/versions/:version`, (req) => {
     const model = find(req.params['name']);
-    return ok(renderVersion(model, findVersion(model, req.params['version'])));
+    return ok(renderVersion(model, findVersion(model, req.params['version']), includeAliases(req.query)));
   });
 
   router.add('PUT', `${base}/:name/aliases/:alias`, async (req) => {
@@ -146,7 +223,7 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
         `Alias ${req.params['alias']} does not exist on '${model.info.full_name}'.`,
       );
     }
-    return ok(renderVersion(model, findVersion(model, number)));
+    return ok(renderVersion(model, findVersion(model, number), includeAliases(req.query)));
   });
 
   router.add('DELETE', `${base}/:name/aliases/:alias`, (req) => {
@@ -161,11 +238,12 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
     const model = find(requireString(body, 'name'));
     const source = requireString(body, 'source');
     const number = (model.versions.reduce((m, v) => Math.max(m, v.version), 0) || 0) + 1;
-    const storage = join(ctx.dataDir, 'uc-models', model.info.full_name, String(number));
+    const storage = versionStorageDir(ctx, model.info.full_name, number);
     mkdirSync(storage, { recursive: true });
     const now = Date.now();
     const runId = optionalString(body, 'run_id');
     const description = optionalString(body, 'description');
+    const tags = checkTags(body['tags']);
     const version: ModelVersionRecord = {
       model_name: model.info.name,
       catalog_name: model.info.catalog_name,
@@ -174,6 +252,7 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
       source,
       ...(runId ? { run_id: runId } : {}),
       ...(description ? { comment: description } : {}),
+      ...(tags ? { tags } : {}),
       status: 'PENDING_REGISTRATION',
       storage_location: pathToFileURL(storage).href,
       created_at: now,
@@ -190,10 +269,21 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
     const raw = body['version'];
     if (typeof raw !== 'string' && typeof raw !== 'number') throw invalidParameter('Missing required field: version');
     const version = findVersion(model, raw);
+    if (version.status === 'PENDING_REGISTRATION') {
+      const problem = signatureProblem(versionStorageDir(ctx, model.info.full_name, version.version));
+      if (problem) {
+        throw invalidParameter(`Model Version ${version.version} of '${model.info.full_name}' cannot be finalized: ${problem}. ${SIGNATURE_REQUIRED}`);
+      }
+    }
     version.status = 'READY';
     version.updated_at = Date.now();
     ctx.state.changed();
     return ok({ model_version: mlflowView(model, version) });
+  });
+
+  router.add('GET', '/api/2.0/mlflow/unity-catalog/model-versions/get', (req) => {
+    const model = find(req.query.get('name') ?? '');
+    return ok({ model_version: mlflowView(model, findVersion(model, req.query.get('version') ?? '')) });
   });
 }
 
@@ -207,6 +297,7 @@ function mlflowView(model: ModelRecord, version: ModelVersionRecord) {
     ...(version.comment ? { description: version.comment } : {}),
     status: version.status,
     storage_location: version.storage_location,
+    ...(version.tags ? { tags: version.tags } : {}),
     creation_timestamp: version.created_at,
     last_updated_timestamp: version.updated_at,
   };

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 
-/** Databricks caps a task's logs at 5 MB. */
+/** Databricks caps a task's logs at 5 MB, keeping the last 5 MB (where the error is). */
 export const MAX_LOG_BYTES = 5 * 1024 * 1024;
 
 export interface ProcessTaskInput {
@@ -39,7 +39,7 @@ export function pythonError(stderr: string): { error?: string; errorTrace?: stri
   return { ...(last ? { error: last } : {}), ...(trace ? { errorTrace: trace } : {}) };
 }
 
-/** Runs a process as a task: logs are stdout and stderr interleaved, capped at 5 MB. */
+/** Runs a process as a task: logs are stdout and stderr interleaved, the last 5 MB of them. */
 export function runProcessTask(input: ProcessTaskInput): Promise<TaskOutcome> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -47,16 +47,22 @@ export function runProcessTask(input: ProcessTaskInput): Promise<TaskOutcome> {
     let size = 0;
     let truncated = false;
     let stoppedBy: 'TIMEDOUT' | 'CANCELED' | undefined;
+    // The last MAX_LOG_BYTES of the interleaved output: the oldest chunks are dropped (or cut) as new ones come.
     const collect = (chunk: Buffer, isStderr: boolean) => {
       if (isStderr) stderrChunks.push(chunk);
-      if (size >= MAX_LOG_BYTES) {
+      chunks.push(chunk);
+      size += chunk.length;
+      while (size > MAX_LOG_BYTES) {
         truncated = true;
-        return;
+        const excess = size - MAX_LOG_BYTES;
+        if (chunks[0].length <= excess) {
+          size -= chunks[0].length;
+          chunks.shift();
+        } else {
+          chunks[0] = chunks[0].subarray(excess);
+          size -= excess;
+        }
       }
-      const room = MAX_LOG_BYTES - size;
-      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-      truncated ||= chunk.length > room;
-      size += Math.min(chunk.length, room);
     };
 
     const child = spawn(input.command, input.args, {

@@ -5,6 +5,7 @@ import type {
   JobSettings,
   JobTask,
   ModelVersionInfo,
+  ModelVersionTag,
   RegisteredModelInfo,
   RunOutput,
   RunState,
@@ -69,6 +70,8 @@ export interface RunRecord {
 
 export interface ModelVersionRecord extends Omit<ModelVersionInfo, 'aliases'> {
   description?: string;
+  /** MLflow tags given at `model-versions/create` (shown by the MLflow endpoints, not the UC ones). */
+  tags?: ModelVersionTag[];
 }
 
 export interface ModelRecord {
