@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,8 +147,15 @@ describe('reliability', () => {
 
     // 2. Intact bytes (checksums match) that are not an ONNX model at all.
     const card = (await registry.resolve(`models:/fraud-detector/${serving}`)).card;
-    const garbage = await registry.register({ name: 'fraud-detector', onnx: new TextEncoder().encode('not a model'.repeat(100)), card: draftOf(card), reports: { html: '<p>x</p>', markdown: 'x' } });
-    await registry.setAlias('fraud-detector', 'champion', garbage.version);
+    // (The registry refuses such bytes at registration, so they are put in place afterwards, card updated.)
+    const garbage = await copyToChampion(registryDir, registryDir, 'fraud-detector', serving, 'garbage');
+    const garbageDir = join(registry.root, 'fraud-detector', 'versions', String(garbage));
+    const notAModel = Buffer.from('not a model'.repeat(100));
+    writeFileSync(join(garbageDir, 'model.onnx'), notAModel);
+    const garbageCard = JSON.parse(readFileSync(join(garbageDir, 'card.json'), 'utf8'));
+    garbageCard.artifacts['model.onnx'] = { sha256: createHash('sha256').update(notAModel).digest('hex'), bytes: notAModel.length };
+    writeFileSync(join(garbageDir, 'card.json'), JSON.stringify(garbageCard));
+    await registry.setAlias('fraud-detector', 'champion', garbage);
     await reloadRejected(/not a valid|onnx|parse|protobuf/i);
 
     // 3. A real model, but its card says it was trained on another feature spec.

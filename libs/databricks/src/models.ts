@@ -115,6 +115,19 @@ export class ModelsService {
     });
   }
 
+  /** The registered models of one schema (paginated lazily). */
+  list(catalog: string, schema: string, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<RegisteredModelInfo> {
+    return paginate(async (token) => {
+      const page = await this.api.json<{ registered_models?: RegisteredModelInfo[]; next_page_token?: string }>({
+        method: 'GET',
+        path: '/api/2.1/unity-catalog/models',
+        query: { catalog_name: catalog, schema_name: schema, max_results: options.pageSize, page_token: token },
+        signal: options.signal,
+      });
+      return { items: page.registered_models ?? [], nextPageToken: page.next_page_token };
+    });
+  }
+
   async delete(fullName: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.api.json({ method: 'DELETE', path: models(fullName), signal: options.signal });
   }

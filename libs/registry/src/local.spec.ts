@@ -42,7 +42,7 @@ describe('LocalRegistry', () => {
     expect(first).toMatchObject({ name: 'fraud-detector', version: 1, uri: 'models:/fraud-detector/1', aliases: [] });
 
     const dir = join(root, 'models/fraud-detector/versions/1');
-    expect((await readdir(dir)).sort()).toEqual(['card.json', 'model.onnx', 'report.html', 'report.md']);
+    expect((await readdir(dir)).sort()).toEqual(['MLmodel', 'card.json', 'conda.yaml', 'model.onnx', 'python_env.yaml', 'report.html', 'report.md', 'requirements.txt']);
     expect(base64(new Uint8Array(await readFile(join(dir, 'model.onnx'))))).toBe(base64(fakeOnnx('a')));
     expect(await readFile(join(dir, 'report.md'), 'utf8')).toBe('# models:/fraud-detector/1\n');
     const card = JSON.parse(await readFile(join(dir, 'card.json'), 'utf8'));

@@ -5,9 +5,8 @@ import { z } from 'zod';
 import { aliasEventSchema } from './alias-event.js';
 import { errnoCode, syncDirectory, withLockFile, writeDurably, writeFileAtomic, type LockOptions } from './atomic-fs.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import { serializeModelCard } from './model-card.js';
 import { assertAlias, assertModelName, assertVersion, versionUri } from './model-uri.js';
-import { assignedVersion, buildCard, prepareRegistration } from './registration.js';
+import { assignedVersion, prepareRegistration, versionFiles } from './registration.js';
 import { aliasEvent, ModelRegistryBase } from './registry-base.js';
 import type { AliasEvent, ModelVersion, RegisteredModelSummary, RegisterModelInput, SetAliasOptions } from './registry.js';
 import { parseStoredJson } from './stored-json.js';
@@ -39,7 +38,9 @@ export interface LocalRegistryOptions {
  * The local registry: a directory (`models/` by default).
  *
  * ```
- * <root>/<name>/versions/<n>/model.onnx | report.html | report.md | card.json
+ * <root>/<name>/versions/<n>/                   an MLflow model directory, plus the card and reports:
+ *                             MLmodel | model.onnx | requirements.txt | python_env.yaml | conda.yaml
+ *                             report.html | report.md | card.json
  * <root>/<name>/aliases.json        current aliases and their full history
  * <root>/<name>/aliases.lock        held for the milliseconds of an alias update
  * <root>/<name>/.staging/           registrations being written (invisible to readers)
@@ -96,12 +97,9 @@ export class LocalRegistry extends ModelRegistryBase {
           continue;
         }
         const reports = await prepared.renderReports(assignedVersion(prepared.name, version));
-        const files = { 'model.onnx': prepared.onnx, 'report.html': reports.html, 'report.md': reports.markdown };
-        const card = buildCard(prepared, version, files);
+        const { card, files } = versionFiles(prepared, version, reports);
         await this.fs('write the staged version', staging, async () => {
-          await writeDurably(join(staging, 'report.html'), reports.html);
-          await writeDurably(join(staging, 'report.md'), reports.markdown);
-          await writeDurably(join(staging, 'card.json'), serializeModelCard(card));
+          for (const [file, bytes] of files) if (file !== 'model.onnx') await writeDurably(join(staging, file), bytes);
           await syncDirectory(staging);
         });
         const target = join(versionsDir, String(version));

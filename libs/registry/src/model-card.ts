@@ -5,11 +5,26 @@ import { describeIssues, parseStoredJson } from './stored-json.js';
 /** The version of the card format written into `card.json` (`schemaVersion`). */
 export const MODEL_CARD_SCHEMA_VERSION = 1;
 
-/** The files of one model version, in the order they are written (the card last). */
-export const ARTIFACT_FILES = ['model.onnx', 'report.html', 'report.md', 'card.json'] as const;
+/**
+ * The files of one model version, in the order they are written (the card last): an MLflow model directory
+ * (`MLmodel`, `model.onnx`, its Python environment) with the reports and the card beside it.
+ */
+export const ARTIFACT_FILES = [
+  'model.onnx',
+  'MLmodel',
+  'requirements.txt',
+  'python_env.yaml',
+  'conda.yaml',
+  'report.html',
+  'report.md',
+  'card.json',
+] as const;
 export type ArtifactFile = (typeof ARTIFACT_FILES)[number];
-/** The files whose checksums the card records (it cannot record its own). */
-export const CHECKSUMMED_FILES = ['model.onnx', 'report.html', 'report.md'] as const;
+/**
+ * The files whose checksums the card records (it cannot record its own). The MLflow files are absent from
+ * cards of versions registered before versions became MLflow models.
+ */
+export const CHECKSUMMED_FILES = ['model.onnx', 'MLmodel', 'requirements.txt', 'python_env.yaml', 'conda.yaml', 'report.html', 'report.md'] as const;
 export type ChecksummedFile = (typeof CHECKSUMMED_FILES)[number];
 
 /**
@@ -193,6 +208,11 @@ export const modelCardSchema = z
       'model.onnx': digest,
       'report.html': digest,
       'report.md': digest,
+      // The MLflow model files (every version registered since versions are MLflow models).
+      MLmodel: digest.optional(),
+      'requirements.txt': digest.optional(),
+      'python_env.yaml': digest.optional(),
+      'conda.yaml': digest.optional(),
     }),
   })
   .superRefine(checkFeatureReferences);

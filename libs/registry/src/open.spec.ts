@@ -28,7 +28,7 @@ describe('openRegistry', () => {
     expect(registry).toBeInstanceOf(UnityCatalogRegistry);
     expect(registry.location).toBe('databricks-uc://main.fraud?volume=artifacts&prefix=registry');
     expect((registry as UnityCatalogRegistry).versionDirectory('fraud-detector', 4)).toBe(
-      '/Volumes/main/fraud/artifacts/registry/fraud-detector/versions/4',
+      '/Models/main/fraud/fraud-detector/4',
     );
     expect((registry as UnityCatalogRegistry).fullName('fraud-detector')).toBe('main.fraud.fraud-detector');
   });

@@ -4,9 +4,11 @@ import {
   MODEL_CARD_SCHEMA_VERSION,
   parseModelCard,
   parseModelCardDraft,
+  serializeModelCard,
   type ChecksummedFile,
   type ModelCard,
 } from './model-card.js';
+import { mlflowModelFiles, type MlflowModel } from './mlflow-model.js';
 import { assertModelName, versionUri } from './model-uri.js';
 import type { AssignedVersion, ModelReports, RegisterModelInput } from './registry.js';
 
@@ -18,6 +20,8 @@ export interface PreparedRegistration {
   onnx: Uint8Array;
   draft: ValidDraft;
   created: string;
+  /** The MLflow model files (`MLmodel` with the signature read from the ONNX graph, the environment). */
+  mlflow: MlflowModel;
   renderReports: (assigned: AssignedVersion) => Promise<{ html: Uint8Array; markdown: Uint8Array }>;
 }
 
@@ -33,11 +37,15 @@ export function prepareRegistration(input: RegisterModelInput): PreparedRegistra
   }
   const draft = parseModelCardDraft(input.card);
   const encoder = new TextEncoder();
+  const created = draft.created ?? new Date().toISOString();
+  const mlflow = mlflowModelFiles(input.onnx, { created });
+  checkSignatureFitsCard(mlflow, draft.featureSpec.features.length, input.name);
   return {
     name: input.name,
     onnx: input.onnx,
     draft,
-    created: draft.created ?? new Date().toISOString(),
+    created,
+    mlflow,
     renderReports: async (assigned) => {
       const reports: ModelReports = typeof input.reports === 'function' ? await input.reports(assigned) : input.reports;
       if (typeof reports?.html !== 'string' || typeof reports?.markdown !== 'string') {
@@ -48,8 +56,38 @@ export function prepareRegistration(input: RegisterModelInput): PreparedRegistra
   };
 }
 
+/** The scorer feeds one float32 matrix [N, features] in feature-spec order: the graph must take exactly that. */
+function checkSignatureFitsCard(mlflow: MlflowModel, features: number, name: string): void {
+  const { inputs } = mlflow.signature;
+  const input = inputs[0];
+  const width = input?.shape[input.shape.length - 1];
+  if (inputs.length !== 1 || input.dtype !== 'float32' || input.shape.length !== 2 || width !== features) {
+    const found = inputs.map((i) => `${i.name} ${i.dtype} [${i.shape.join(', ')}]`).join('; ');
+    throw new RegistryError(
+      RegistryErrorCode.invalidCard,
+      `model.onnx for ${name} takes ${found}, but the card's feature spec needs one float32 input [-1, ${features}] (its features in order)`,
+    );
+  }
+}
+
+/** A version's files in the order a backend writes them (the card last, once it can record the others' checksums). */
+export function versionFiles(
+  prepared: PreparedRegistration,
+  version: number,
+  reports: { html: Uint8Array; markdown: Uint8Array },
+): { card: ModelCard; files: Array<[name: string, bytes: Uint8Array]> } {
+  const files: Record<ChecksummedFile, Uint8Array> = {
+    'model.onnx': prepared.onnx,
+    ...prepared.mlflow.files,
+    'report.html': reports.html,
+    'report.md': reports.markdown,
+  };
+  const card = buildCard(prepared, version, files);
+  return { card, files: [...Object.entries(files), ['card.json', new TextEncoder().encode(serializeModelCard(card))]] };
+}
+
 /** The complete card of a version: the draft plus what the registry knows (number, time, checksums). */
-export function buildCard(
+function buildCard(
   prepared: PreparedRegistration,
   version: number,
   files: Record<ChecksummedFile, Uint8Array>,
@@ -62,11 +100,7 @@ export function buildCard(
     version,
     created: prepared.created,
     ...draft,
-    artifacts: {
-      'model.onnx': digest(files['model.onnx']),
-      'report.html': digest(files['report.html']),
-      'report.md': digest(files['report.md']),
-    },
+    artifacts: Object.fromEntries(Object.entries(files).map(([file, bytes]) => [file, digest(bytes)])),
   };
   // Validated once more as a whole so that nothing a reader would reject is ever written.
   return parseModelCard(card, `card.json of ${versionUri(prepared.name, version)}`);
@@ -92,6 +126,13 @@ export function checkCardIdentity(card: ModelCard, name: string, version: number
 
 export function checkArtifact(card: ModelCard, file: ChecksummedFile, bytes: Uint8Array, source: string): void {
   const expected = card.artifacts[file];
+  if (expected === undefined) {
+    throw new RegistryError(
+      RegistryErrorCode.artifactMissing,
+      `${source}: ${versionUri(card.name, card.version)} was registered before versions were MLflow models; its card records no ${file}`,
+      { path: source },
+    );
+  }
   const actual = sha256Hex(bytes);
   if (bytes.byteLength !== expected.bytes || actual !== expected.sha256) {
     throw new RegistryError(

@@ -1,3 +1,5 @@
+import { RegistryError, RegistryErrorCode } from './errors.js';
+import { ONNX_MODEL_FILE, parseMlmodel } from './mlflow-model.js';
 import { parseModelCard, type ChecksummedFile, type ModelCard } from './model-card.js';
 import { versionUri, type ModelUri } from './model-uri.js';
 import { checkArtifact, checkCardIdentity } from './registration.js';
@@ -71,8 +73,29 @@ export abstract class ModelRegistryBase implements ModelRegistry {
 
   async loadModel(uri: string | ModelUri): Promise<LoadedModel> {
     const resolved = await this.resolve(uri);
-    const onnx = await this.readChecked(resolved.card, 'model.onnx');
+    const onnx = await this.readChecked(resolved.card, await this.onnxFileOf(resolved.card));
     return { ...resolved, onnx };
+  }
+
+  /**
+   * The ONNX file of a version, as its `MLmodel` names it (the onnx flavor's `data`), checked against the card:
+   * the signature must take the card's features as one float32 matrix. Versions registered before versions
+   * were MLflow models have no `MLmodel`: their graph is `model.onnx`.
+   */
+  protected async onnxFileOf(card: ModelCard): Promise<'model.onnx'> {
+    if (card.artifacts.MLmodel === undefined) return ONNX_MODEL_FILE;
+    const path = this.versionFilePath(card.name, card.version, 'MLmodel');
+    const mlmodel = parseMlmodel(new TextDecoder().decode(await this.readChecked(card, 'MLmodel')), path);
+    const input = mlmodel.signature.inputs;
+    const width = card.featureSpec.features.length;
+    if (mlmodel.onnxData !== ONNX_MODEL_FILE || input.length !== 1 || input[0].dtype !== 'float32' || input[0].shape.at(-1) !== width) {
+      throw new RegistryError(
+        RegistryErrorCode.artifactCorrupt,
+        `${path} loads ${mlmodel.onnxData} with input ${JSON.stringify(input)}, but the card says ${ONNX_MODEL_FILE} with one float32 input of ${width} features`,
+        { path },
+      );
+    }
+    return ONNX_MODEL_FILE;
   }
 
   async readArtifact(name: string, version: number, file: ChecksummedFile | 'card.json'): Promise<Uint8Array> {

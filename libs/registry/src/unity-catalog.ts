@@ -5,15 +5,16 @@ import {
   isNotFound,
   ResourceConflict,
   type DatabricksClient,
-  type MlflowUcModelVersion,
   type ModelAlias,
   type ModelVersionInfo,
+  type ModelVersionTag,
+  versionFilesPath,
 } from '@fraudops/databricks';
 import { aliasEventSchema, byTime } from './alias-event.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import { serializeModelCard, type ChecksummedFile } from './model-card.js';
+import type { ChecksummedFile } from './model-card.js';
 import { assertAlias, assertModelName, assertVersion, versionUri } from './model-uri.js';
-import { assignedVersion, buildCard, prepareRegistration } from './registration.js';
+import { assignedVersion, prepareRegistration, versionFiles, type PreparedRegistration } from './registration.js';
 import { aliasEvent, ModelRegistryBase } from './registry-base.js';
 import type { AliasEvent, ModelVersion, RegisteredModelSummary, RegisterModelInput, SetAliasOptions } from './registry.js';
 import { formatRegistryUri } from './registry-uri.js';
@@ -36,24 +37,49 @@ export interface UnityCatalogLocation {
 
 const READY = 'READY';
 const HISTORY_DIR = 'alias-history';
+// Each retry means a concurrent registration took the predicted number; this many in a row means something is wrong.
+const MAX_CREATE_ATTEMPTS = 40;
+/** Metrics copied into a version's tags, where Catalog Explorer shows them without opening the card. */
+const HEADLINE_METRICS = ['auc_roc', 'average_precision', 'card_precision_at_100'] as const;
+
+/** The version's MLflow tags: what it was trained on and from, and its headline test metrics. */
+function versionTags(prepared: PreparedRegistration): ModelVersionTag[] {
+  const { draft } = prepared;
+  const tags: ModelVersionTag[] = [
+    { key: 'feature_spec', value: draft.featureSpec.name },
+    { key: 'feature_spec_hash', value: draft.featureSpec.hash },
+  ];
+  if (draft.gitSha !== null) tags.push({ key: 'git_commit', value: draft.gitSha });
+  for (const metric of HEADLINE_METRICS) {
+    const estimate = draft.metrics[metric];
+    if (estimate !== undefined) tags.push({ key: `metric.${metric}`, value: String(estimate.value) });
+  }
+  tags.push({ key: 'threshold', value: String(draft.threshold.value) });
+  return tags;
+}
 
 /**
  * The Unity Catalog registry. Versions and aliases are Unity Catalog model versions and aliases of
- * `<catalog>.<schema>.<name>`; the files live in a volume, laid out like the local registry:
+ * `<catalog>.<schema>.<name>`; each version's files are an MLflow model in the version's own storage, so
+ * `mlflow.pyfunc.load_model("models:/<catalog>.<schema>.<name>@champion")` and Model Serving load it:
  *
  * ```
- * /Volumes/<catalog>/<schema>/<volume>/<prefix>/<name>/versions/<n>/model.onnx | report.html | report.md | card.json
+ * /Models/<catalog>/<schema>/<name>/<version>/MLmodel | model.onnx | requirements.txt | python_env.yaml | conda.yaml
+ *                                             report.html | report.md | card.json
  * /Volumes/<catalog>/<schema>/<volume>/<prefix>/<name>/alias-history/<time>-<alias>-<id>.json   one file per change
  * ```
  *
- * A registration creates the version (Unity Catalog hands out the number, so concurrent registrations never
- * share one), uploads the files with `overwrite=false` (card last), then finalizes the version. Readers only
- * see `READY` versions, so a registration that dies half way stays invisible (`PENDING_REGISTRATION`).
- * The version's `source` is the model's folder in the volume.
+ * A registration creates the version (`PENDING_REGISTRATION`, `source` = its storage, tags with the feature
+ * spec hash, git commit and headline metrics), uploads the files through the Files API (card last), then
+ * finalizes it (`READY`). Readers only see `READY` versions, so a registration that dies half way stays
+ * invisible. Versions registered before this layout keep their files in the volume (`…/<name>/versions/<n>/`)
+ * and still load.
  */
 export class UnityCatalogRegistry extends ModelRegistryBase {
   readonly location: string;
   private readonly root: string;
+  /** name/version → where its files are, learnt from the version's `source` (old versions kept theirs in the volume). */
+  private readonly directories = new Map<string, string>();
 
   constructor(
     private readonly client: UnityCatalogClient,
@@ -78,76 +104,79 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
     return `${this.where.catalog}.${this.where.schema}.${name}`;
   }
 
-  /** The volume folder holding one version's files. */
+  /**
+   * The folder holding one version's files: its own storage, `/Models/<catalog>/<schema>/<name>/<version>`
+   * (the volume folder `…/<name>/versions/<n>` for versions registered before versions were MLflow models).
+   */
   versionDirectory(name: string, version: number): string {
     assertModelName(name);
     assertVersion(version);
-    return `${this.root}/${name}/versions/${version}`;
+    return this.directories.get(`${name}/${version}`) ?? versionFilesPath(this.fullName(name), version);
   }
 
   async register(input: RegisterModelInput): Promise<ModelVersion> {
     const prepared = prepareRegistration(input);
     const fullName = this.fullName(prepared.name);
     await this.ensureModel(prepared.name);
-    const created = await this.call(`create a version of ${fullName}`, () =>
-      this.client.api.json<{ model_version: MlflowUcModelVersion }>({
-        method: 'POST',
-        path: '/api/2.0/mlflow/unity-catalog/model-versions/create',
-        json: { name: fullName, source: `${this.root}/${prepared.name}`, description: `fraudops model; files in ${this.root}/${prepared.name}/versions/<version>` },
-      }),
-    );
-    const version = Number(created.model_version?.version);
-    if (!Number.isSafeInteger(version) || version < 1) {
-      throw new RegistryError(RegistryErrorCode.backendFailure, `Unity Catalog answered version ${JSON.stringify(created.model_version?.version)} for ${fullName}`);
+    const version = await this.createPendingVersion(fullName, prepared);
+    const dir = versionFilesPath(fullName, version);
+    this.directories.set(`${prepared.name}/${version}`, dir);
+    // A failure from here on leaves the version PENDING_REGISTRATION: invisible to readers, and its storage
+    // is its own, so nothing of it is in anyone's way.
+    const reports = await prepared.renderReports(assignedVersion(prepared.name, version));
+    const { card, files } = versionFiles(prepared, version, reports);
+    for (const [file, bytes] of files) {
+      const path = `${dir}/${file}`;
+      await this.call(`upload ${path}`, () => this.client.files.upload(path, bytes, { overwrite: true }));
     }
-    const dir = this.versionDirectory(prepared.name, version);
-    const uploaded: string[] = [];
-    try {
-      const reports = await prepared.renderReports(assignedVersion(prepared.name, version));
-      const files = { 'model.onnx': prepared.onnx, 'report.html': reports.html, 'report.md': reports.markdown };
-      const card = buildCard(prepared, version, files);
-      const encoded = new TextEncoder().encode(serializeModelCard(card));
-      for (const [file, bytes] of [...Object.entries(files), ['card.json', encoded] as const]) {
-        const path = `${dir}/${file}`;
-        await this.call(`upload ${path}`, () => this.client.files.upload(path, bytes, { overwrite: false }));
-        uploaded.push(path);
-      }
-      await this.call(`finalize ${fullName} version ${version}`, () =>
-        this.client.api.json({
-          method: 'POST',
-          path: '/api/2.0/mlflow/unity-catalog/model-versions/finalize',
-          json: { name: fullName, version: String(version) },
-          idempotent: true,
+    await this.call(`finalize ${fullName} version ${version}`, () => this.client.models.finalizeVersion(fullName, version));
+    return { name: prepared.name, version, uri: versionUri(prepared.name, version), aliases: [], card };
+  }
+
+  /**
+   * Creates a PENDING_REGISTRATION version whose `source` is its own storage (`/Models/…/<version>`). Unity
+   * Catalog hands out the number only in its answer, so the number is predicted (one past every version,
+   * pending ones included); when a concurrent registration took it first, the version created here carries
+   * a wrong `source`, so it is left pending (invisible) and, after a random pause, the next number is tried.
+   */
+  private async createPendingVersion(fullName: string, prepared: PreparedRegistration): Promise<number> {
+    for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
+      // Writers that collided wait a random while, so one of them goes first next time.
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 40 * Math.min(attempt, 10)));
+      const existing = await this.call(`list the versions of ${fullName}`, () => collect(this.client.models.listVersions(fullName)));
+      const predicted = existing.reduce((max, v) => Math.max(max, Number(v.version)), 0) + 1;
+      const created = await this.call(`create a version of ${fullName}`, () =>
+        this.client.models.createVersion({
+          name: fullName,
+          source: versionFilesPath(fullName, predicted),
+          description: `fraudops ${prepared.draft.model.algorithm} model on feature spec ${prepared.draft.featureSpec.name}`,
+          tags: versionTags(prepared),
         }),
       );
-      return { name: prepared.name, version, uri: versionUri(prepared.name, version), aliases: [], card };
-    } catch (error) {
-      // The version stays PENDING_REGISTRATION (invisible); remove what was uploaded, best effort.
-      for (const path of uploaded) await this.client.files.delete(path).catch(() => undefined);
-      throw error;
+      const version = Number(created?.version);
+      if (!Number.isSafeInteger(version) || version < 1) {
+        throw new RegistryError(RegistryErrorCode.backendFailure, `Unity Catalog answered version ${JSON.stringify(created?.version)} for ${fullName}`);
+      }
+      if (version === predicted) return version;
     }
+    throw new RegistryError(
+      RegistryErrorCode.conflict,
+      `gave up registering ${fullName} after ${MAX_CREATE_ATTEMPTS} version numbers were taken by concurrent registrations`,
+    );
   }
 
   async listModels(): Promise<RegisteredModelSummary[]> {
-    let entries;
-    try {
-      entries = await collect(this.client.files.listDirectory(this.root));
-    } catch (error) {
-      if (isNotFound(error)) return [];
-      throw this.failure(`list ${this.root}`, error, this.root);
-    }
-    const names = entries
-      .filter((e) => e.is_directory)
-      .map((e) => e.name.replace(/\/$/, ''))
+    const prefix = `${this.where.catalog}.${this.where.schema}.`;
+    const infos = await this.call(`list the models of ${this.where.catalog}.${this.where.schema}`, () =>
+      collect(this.client.models.list(this.where.catalog, this.where.schema)),
+    );
+    const names = infos
+      .map((info) => (info.full_name.startsWith(prefix) ? info.full_name.slice(prefix.length) : info.name))
       .filter((name) => /^[a-z0-9][a-z0-9_-]*$/.test(name))
       .sort();
     const models: RegisteredModelSummary[] = [];
     for (const name of names) {
-      const info = await this.modelInfo(name).catch((error: unknown) => {
-        if (error instanceof RegistryError && error.code === RegistryErrorCode.modelNotFound) return undefined;
-        throw error;
-      });
-      if (info === undefined) continue; // a folder without a model: not ours to list
+      const info = await this.modelInfo(name);
       models.push({ name, latestVersion: await this.latestVersion(name), aliases: aliasMap(info.aliases) });
     }
     return models;
@@ -276,6 +305,8 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
         `model ${fullName} version ${version} is not ready (status ${info.status}): its registration has not finished or failed`,
       );
     }
+    const ownStorage = versionFilesPath(fullName, version);
+    this.directories.set(`${name}/${version}`, info.source === ownStorage ? ownStorage : `${this.root}/${name}/versions/${version}`);
     return info;
   }
 

@@ -168,6 +168,21 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
     return ok(renderModel(model, true));
   });
 
+  router.add('GET', base, (req) => {
+    const catalog = req.query.get('catalog_name');
+    const schema = req.query.get('schema_name');
+    if (schema && !catalog) throw invalidParameter('schema_name needs catalog_name.');
+    const max = Number(req.query.get('max_results') ?? '100');
+    const offset = Number(req.query.get('page_token') ?? '0');
+    const all = Object.values(models())
+      .filter((m) => (!catalog || m.info.catalog_name === catalog) && (!schema || m.info.schema_name === schema))
+      .sort((a, b) => a.info.full_name.localeCompare(b.info.full_name));
+    return ok({
+      registered_models: all.slice(offset, offset + max).map((m) => renderModel(m, includeAliases(req.query))),
+      ...(offset + max < all.length ? { next_page_token: String(offset + max) } : {}),
+    });
+  });
+
   router.add('GET', `${base}/:name`, (req) => ok(renderModel(find(req.params['name']), includeAliases(req.query))));
 
   router.add('DELETE', `${base}/:name`, (req) => {

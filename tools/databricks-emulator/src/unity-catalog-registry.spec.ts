@@ -3,14 +3,21 @@
  * emulator. It lives here, not in libs/registry, because a lib may not import a tool (module boundaries);
  * owned by the registry.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { DatabricksClient, PermissionDenied } from '@fraudops/databricks';
+import { promisify } from 'node:util';
+import { collect, DatabricksClient, PermissionDenied, versionFilesPath } from '@fraudops/databricks';
+import { logisticRegressionToOnnx } from '@fraudops/modeling';
 import { openRegistry, RegistryError, UnityCatalogRegistry, type ModelCardDraft, type RegisterModelInput } from '@fraudops/registry';
 import { startEmulator, type Emulator } from './index.js';
+import { SIGNED_MLMODEL } from './testing/mlmodel.js';
 
 const REGISTRY_URI = 'databricks-uc://main.fraud?volume=models&prefix=registry';
 const VOLUME_DIR = '/Volumes/main/fraud/models/registry';
+const FULL_NAME = 'main.fraud.fraud-detector';
+/** A version's own storage, where its files are. */
+const storage = (version: number) => versionFilesPath(FULL_NAME, version);
 
 function cardDraft(description: string): ModelCardDraft {
   return {
@@ -36,9 +43,27 @@ function cardDraft(description: string): ModelCardDraft {
   };
 }
 
+/** A real two-feature ONNX graph; the tag changes its bytes (metadata) and its weights. */
 function onnxBytes(tag: string): Uint8Array {
-  return new TextEncoder().encode(`onnx graph stand-in ${tag} `.repeat(50));
+  return logisticRegressionToOnnx(
+    { kind: 'logistic_regression', featureCount: 2, weights: Float64Array.of(0.5, tag.length / 10), intercept: -3, mean: Float64Array.of(0, 0), scale: Float64Array.of(1, 1) },
+    { featureNames: ['tx_amount', 'customer_id_nb_tx_1day_window'], featureSpecHash: 'sha256:5d41402abc', metadata: { tag } },
+  );
 }
+
+// What MLflow sees in a version folder: MLmodel parsed as YAML (Debian's python3-yaml) and the ONNX graph's
+// interface (python3-onnx), printed side by side.
+const READ_AS_MLFLOW = `
+import json, sys, yaml, onnx
+mlmodel = yaml.safe_load(open(sys.argv[1] + "/MLmodel"))
+graph = onnx.load(sys.argv[1] + "/" + mlmodel["flavors"]["onnx"]["data"]).graph
+init = {t.name for t in graph.initializer}
+dims = lambda v: [d.dim_value if d.HasField("dim_value") else -1 for d in v.type.tensor_type.shape.dim]
+print(json.dumps({
+  "signature": [[t["name"], t["tensor-spec"]["shape"]] for side in ("inputs", "outputs") for t in json.loads(mlmodel["signature"][side])],
+  "graph": [[v.name, dims(v)] for v in list(graph.input) + list(graph.output) if v.name not in init],
+}))
+`;
 
 function input(tag: string, overrides: Partial<RegisterModelInput> = {}): RegisterModelInput {
   return {
@@ -72,7 +97,7 @@ describe('registry: Unity Catalog backend against the emulator', () => {
   });
   afterEach(() => emulator.close());
 
-  it('registers versions: Unity Catalog numbers them, the volume holds the files', async () => {
+  it("registers versions as MLflow models in each version's own storage, with tags", async () => {
     expect(registry).toBeInstanceOf(UnityCatalogRegistry);
     expect(await registry.listModels()).toEqual([]);
     const first = await registry.register(input('first'));
@@ -80,10 +105,27 @@ describe('registry: Unity Catalog backend against the emulator', () => {
     expect([first.version, second.version]).toEqual([1, 2]);
     expect(second.uri).toBe('models:/fraud-detector/2');
 
-    const uc = await client.models.getVersion('main.fraud.fraud-detector', 2);
-    expect(uc).toMatchObject({ status: 'READY', source: `${VOLUME_DIR}/fraud-detector` });
-    const local = emulator.localPath(`${VOLUME_DIR}/fraud-detector/versions/2`);
-    expect((await readdir(local)).sort()).toEqual(['card.json', 'model.onnx', 'report.html', 'report.md']);
+    const uc = await client.models.getMlflowVersion(FULL_NAME, 2);
+    expect(uc).toMatchObject({ status: 'READY', source: storage(2) });
+    expect(uc.tags).toEqual([
+      { key: 'feature_spec', value: 'handbook-baseline' },
+      { key: 'feature_spec_hash', value: 'sha256:5d41402abc' },
+      { key: 'git_commit', value: '0c974d42b946b0526245ecec5bdfccd7623559fd' },
+      { key: 'metric.average_precision', value: '0.61' },
+      { key: 'metric.card_precision_at_100', value: '0.27' },
+      { key: 'threshold', value: '0.42' },
+    ]);
+    const local = emulator.localPath(storage(2));
+    expect(local).toBe(new URL(uc.storage_location as string).pathname);
+    expect((await readdir(local)).sort()).toEqual(['MLmodel', 'card.json', 'conda.yaml', 'model.onnx', 'python_env.yaml', 'report.html', 'report.md', 'requirements.txt']);
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', READ_AS_MLFLOW, local]);
+    const seen = JSON.parse(stdout) as { signature: unknown; graph: unknown };
+    expect(seen.signature).toEqual(seen.graph);
+    expect(seen.graph).toEqual([
+      ['features', [-1, 2]],
+      ['margin', [-1, 1]],
+      ['probability', [-1, 1]],
+    ]);
     expect(await readFile(`${local}/report.md`, 'utf8')).toBe('# models:/fraud-detector/2 (second)\n');
     const card = JSON.parse(await readFile(`${local}/card.json`, 'utf8'));
     expect(card).toMatchObject({ name: 'fraud-detector', version: 2, description: 'second' });
@@ -94,6 +136,27 @@ describe('registry: Unity Catalog backend against the emulator', () => {
     expect(Buffer.from(loaded.onnx).equals(Buffer.from(onnxBytes('second')))).toBe(true);
     expect(new TextDecoder().decode(await registry.readArtifact('fraud-detector', 1, 'report.html'))).toBe('<h1>models:/fraud-detector/1</h1>');
     expect(await registry.listModels()).toEqual([{ name: 'fraud-detector', latestVersion: 2, aliases: {} }]);
+    // A finalized version's storage is read-only.
+    await expect(client.files.upload(`${storage(2)}/model.onnx`, 'x', { overwrite: true })).rejects.toMatchObject({ errorCode: 'INVALID_STATE' });
+  });
+
+  it('still loads a version registered before, with its files in the volume', async () => {
+    const current = await registry.register(input('current'));
+    // Version 2 as the previous layout made it: source = the model's volume folder, files under versions/2.
+    const { version } = await client.models.createVersion({ name: FULL_NAME, source: `${VOLUME_DIR}/fraud-detector` });
+    const legacyCard = { ...current.card, version: 2, description: 'legacy' };
+    const onnx = onnxBytes('legacy');
+    legacyCard.artifacts = { 'model.onnx': { sha256: createHash('sha256').update(onnx).digest('hex'), bytes: onnx.byteLength }, 'report.html': current.card.artifacts['report.html'], 'report.md': current.card.artifacts['report.md'] };
+    const dir = `${VOLUME_DIR}/fraud-detector/versions/2`;
+    await client.files.upload(`${dir}/model.onnx`, onnx);
+    await client.files.upload(`${dir}/card.json`, JSON.stringify(legacyCard));
+    await client.files.upload(`${storage(2)}/MLmodel`, SIGNED_MLMODEL); // what the emulator needs to finalize
+    await client.models.finalizeVersion(FULL_NAME, version);
+
+    const loaded = await registry.loadModel('models:/fraud-detector/2');
+    expect([loaded.card.description, Buffer.from(loaded.onnx).equals(Buffer.from(onnx))]).toEqual(['legacy', true]);
+    expect(registry.versionDirectory('fraud-detector', 2)).toBe(dir);
+    expect(registry.versionDirectory('fraud-detector', 1)).toBe(storage(1));
   });
 
   it('moves @champion and @challenger as Unity Catalog aliases, with history in the volume', async () => {
@@ -132,7 +195,15 @@ describe('registry: Unity Catalog backend against the emulator', () => {
 
   it('gives concurrent registrations distinct numbers', async () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => registry.register(input(`w${i}`))));
-    expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const numbers = results.map((r) => r.version).sort((a, b) => a - b);
+    expect(new Set(numbers).size).toBe(8);
+    expect(numbers[0]).toBe(1);
+    // A registration whose predicted number was taken leaves that version pending (its source names another
+    // version's storage) and tries the next: only the eight registered ones are READY, each with its own source.
+    const all = await collect(client.models.listVersions(FULL_NAME));
+    expect(all.filter((v) => v.status === 'READY').map((v) => v.version).sort((a, b) => a - b)).toEqual(numbers);
+    for (const v of all.filter((v) => v.status === 'READY')) expect(v.source).toBe(storage(v.version));
+    expect((await registry.listVersions('fraud-detector')).map((v) => v.version)).toEqual(numbers);
     for (const result of results) {
       expect((await registry.getVersion('fraud-detector', result.version)).card.description).toBe(result.card.description);
     }
@@ -159,17 +230,17 @@ describe('registry: Unity Catalog backend against the emulator', () => {
     expect((await registry.register(input('next'))).version).toBe(3);
   });
 
-  it('names the missing or corrupt file in the volume', async () => {
+  it("names the missing or corrupt file in the version's storage", async () => {
     await registry.register(input('a'));
     await registry.register(input('b'));
-    const model = `${VOLUME_DIR}/fraud-detector/versions/1/model.onnx`;
+    const model = `${storage(1)}/model.onnx`;
     await writeFile(emulator.localPath(model), onnxBytes('tampered'));
     const corrupt = await rejection(registry.loadModel('models:/fraud-detector/1'));
     expect(corrupt.code).toBe('ARTIFACT_CORRUPT');
     expect(corrupt.path).toBe(model);
     expect(corrupt.message).toContain(`${model} does not match card.json`);
 
-    const card = `${VOLUME_DIR}/fraud-detector/versions/2/card.json`;
+    const card = `${storage(2)}/card.json`;
     await rm(emulator.localPath(card));
     const missing = await rejection(registry.resolve('models:/fraud-detector/2'));
     expect(missing.code).toBe('ARTIFACT_MISSING');

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Capture } from '../testing/capture.js';
@@ -10,6 +12,25 @@ import { localTrainOptions } from './train.js';
 import { runStart } from './start.js';
 import type { TrainingFlags } from './train-options.js';
 
+
+// A version folder as MLflow reads it: MLmodel through YAML (Debian's python3-yaml), the graph through
+// python3-onnx; the signature's tensors beside the graph's, and the feature names the graph carries.
+const READ_AS_MLFLOW = `
+import json, sys, yaml, onnx
+mlmodel = yaml.safe_load(open(sys.argv[1] + "/MLmodel"))
+model = onnx.load(sys.argv[1] + "/" + mlmodel["flavors"]["onnx"]["data"])
+init = {t.name for t in model.graph.initializer}
+dims = lambda v: [d.dim_value if d.HasField("dim_value") else -1 for d in v.type.tensor_type.shape.dim]
+spec = lambda side: [[t["name"], t["tensor-spec"]["dtype"], t["tensor-spec"]["shape"]] for t in json.loads(mlmodel["signature"][side])]
+numpy_name = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.DOUBLE: "float64", onnx.TensorProto.INT64: "int64"}
+graph = lambda values: [[v.name, numpy_name.get(v.type.tensor_type.elem_type, "other"), dims(v)] for v in values if v.name not in init]
+print(json.dumps({
+  "flavors": sorted(mlmodel["flavors"]),
+  "signature": [spec("inputs"), spec("outputs")],
+  "graph": [graph(model.graph.input), graph(model.graph.output)],
+  "featureNames": json.loads({p.key: p.value for p in model.metadata_props}["feature_names"]),
+}))
+`;
 
 /** A small simulated world (fast) with the handbook's window lengths, starting training on day 40. */
 function flags(dir: string, overrides: Partial<TrainingFlags> = {}): TrainingFlags {
@@ -101,6 +122,15 @@ describe('fraudops-train train (local backend)', () => {
     const importance = markdown.split('### Global importance (mean |SHAP|)')[1]?.split('###')[0] ?? '';
     expect(importance.match(/^\| \d+ \| [A-Z_0-9]+ \| [\d.e-]+ \|$/gm)).toHaveLength(15);
     expect(markdown).toMatch(/### Top alerts and their reasons[\s\S]*\| 1 \| \d+ \| [\d.]+ \| (yes|no) \| [A-Z_0-9]+ = /);
+
+    // The version folder is an MLflow model whose signature is the graph's interface, features in spec order.
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', READ_AS_MLFLOW, join(dir, 'models', 'fraud-detector', 'versions', '1')]);
+    const mlflow = JSON.parse(stdout) as { flavors: string[]; signature: unknown[][][]; graph: unknown[][][]; featureNames: string[] };
+    expect(mlflow.flavors).toEqual(['onnx', 'python_function']);
+    expect(mlflow.signature[0]).toEqual([['features', 'float32', [-1, 15]]]);
+    expect(mlflow.signature).toEqual(mlflow.graph);
+    expect(mlflow.graph[1]).toContainEqual(['probability', 'float32', [-1, 1]]);
+    expect(mlflow.featureNames).toEqual(loaded.card.featureSpec.features);
   });
 
   it('is reproducible (same data and seed → the same ONNX bytes) and gates the next model against the champion', async () => {
