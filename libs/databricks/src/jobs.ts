@@ -11,6 +11,8 @@ export interface GitSource {
   git_branch?: string;
   git_tag?: string;
   git_commit?: string;
+  /** In a run: the commit the service checked out (for a branch or tag, the one it resolved to). */
+  git_snapshot?: { used_commit?: string };
 }
 
 export interface SparkPythonTask {

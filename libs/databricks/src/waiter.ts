@@ -24,16 +24,29 @@ export function officialPollIntervalMs(attempt: number, random: () => number = M
   return Math.min(attempt, 10) * 1000 + Math.floor(random() * 750);
 }
 
+// API 2.2 describes a run by `status` (`state` is deprecated): decisions read `status` and fall back to
+// `state` only for answers without it.
+
+/** Whether a run is over (which does not mean it succeeded). */
 export function isTerminal(run: Run): boolean {
+  if (run.status?.state) return run.status.state === 'TERMINATED';
   return TERMINAL_LIFE_CYCLE_STATES.includes(run.state.life_cycle_state);
 }
 
+/** Whether a run ended successfully: `status.termination_details.code` SUCCESS (or, without `status`, result SUCCESS). */
 export function runSucceeded(run: Run): boolean {
+  if (run.status?.state) return run.status.state === 'TERMINATED' && run.status.termination_details?.code === 'SUCCESS';
   return run.state.life_cycle_state === 'TERMINATED' && run.state.result_state === 'SUCCESS';
 }
 
-/** `RUNNING`, `TERMINATED/FAILED: <message>` — a short state for logs and spinners. */
+/** `RUNNING`, `TERMINATED/FAILED: <message>` — a short state for logs and spinners (from `status` when `state` is absent). */
 export function describeRunState(run: Run): string {
+  if (!run.state && run.status) {
+    const details = run.status.termination_details;
+    const state = details ? `${run.status.state}/${details.code}` : run.status.state;
+    const message = details?.message || run.status.queue_details?.message;
+    return message ? `${state}: ${message}` : state;
+  }
   const { life_cycle_state, result_state, state_message } = run.state;
   const state = result_state ? `${life_cycle_state}/${result_state}` : life_cycle_state;
   return state_message ? `${state}: ${state_message}` : state;
@@ -69,7 +82,7 @@ export async function waitForRun(jobs: JobsService, runId: number, options: Wait
     if (remaining <= 0) {
       throw new WaitTimeoutError(
         ClientErrorCode.waitTimeout,
-        `Run ${runId} is still ${run.state.life_cycle_state} after ${Math.round(elapsedMs / 1000)} s of waiting; ` +
+        `Run ${runId} is still ${run.status?.state ?? run.state.life_cycle_state} after ${Math.round(elapsedMs / 1000)} s of waiting; ` +
           'it keeps running. Wait again with a longer timeout, or cancel it.',
       );
     }

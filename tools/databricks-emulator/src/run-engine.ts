@@ -307,6 +307,12 @@ export class RunEngine {
           : `branch ${source.git_branch}`;
       throw new Error(`The ${what} does not exist in ${source.git_url}.`);
     }
+    // What the service reports back: the commit it actually checked out.
+    const head = await tryGit(dir, ['rev-parse', 'HEAD']);
+    if (head.ok) {
+      const run = this.#ctx.state.data.runs[runId];
+      if (run?.git_source) run.git_source = { ...run.git_source, git_snapshot: { used_commit: head.out } };
+    }
     return dir;
   }
 

@@ -15,7 +15,7 @@ import {
 } from '../pipeline/databricks-flags.js';
 import { findTrainingJob } from '../pipeline/databricks-job.js';
 import { cancelAndWait, failRun, watchRun } from '../pipeline/databricks-run.js';
-import { appendMarkdownReport, finishLaunch, manifestOfRun } from '../pipeline/databricks-train.js';
+import { appendMarkdownReport, finishLaunch, manifestOfRun, runOutputDir } from '../pipeline/databricks-train.js';
 import { StageRunner } from '../pipeline/stages.js';
 import { printDatabricksSummary } from './train-databricks.js';
 import { numberFlag } from './train-options.js';
@@ -44,10 +44,6 @@ function when(ms: number | undefined): string {
   return ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '–';
 }
 
-function outputDir(run: Run): string {
-  const p = run.job_parameters?.find((x) => x.name === 'output_dir');
-  return p?.value ?? p?.default ?? '';
-}
 
 function registerList(runs: Command, context: CliContext): void {
   const command = runs
@@ -72,7 +68,7 @@ function registerList(runs: Command, context: CliContext): void {
     });
     if (list.length === 0) output.line(`no ${flags.active ? 'active ' : ''}runs of job ${jobId}`);
     for (const run of list) {
-      output.line(`${String(run.run_id).padEnd(10)} ${describeRunState(run).padEnd(28).slice(0, 60)} ${when(run.start_time)}  ${outputDir(run)}`);
+      output.line(`${String(run.run_id).padEnd(10)} ${describeRunState(run).padEnd(28).slice(0, 60)} ${when(run.start_time)}  ${runOutputDir(run)}`);
     }
     output.result({
       jobId,
@@ -82,7 +78,7 @@ function registerList(runs: Command, context: CliContext): void {
         startTime: run.start_time ?? null,
         endTime: run.end_time || null,
         url: run.run_page_url ?? null,
-        runDir: outputDir(run) || null,
+        runDir: runOutputDir(run) || null,
       })),
     });
   });

@@ -62,6 +62,7 @@ export interface DatabricksTrainFlags extends ConnectionFlags, JobFlags, WaitFla
   wait: boolean;
   idempotencyToken?: string;
   gitCommit?: string;
+  pinCommit?: boolean;
   xgbParams?: Record<string, unknown>;
   reportMd?: string;
 }
@@ -132,6 +133,12 @@ export function addDatabricksTrainingFlags(command: Command): Command {
   add(new Option('--no-wait', 'start the run, print its id and URL, and return (attach later with runs attach)'));
   add(new Option('--idempotency-token <token>', 'same token → the same run, never a second one (≤ 64 chars; default: new per launch)'));
   add(new Option('--git-commit <sha>', 'commit recorded for the run and the model card (default: HEAD of this checkout)'));
+  add(
+    new Option(
+      '--pin-commit',
+      "run the job's definition once with its code at --git-commit (runs/submit) instead of run-now, so a launch from another commit cannot change the code this run executes (CI uses it; the job's code must come from Git)",
+    ),
+  );
   add(new Option('--report-md <file>', 'also append the Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)'));
   add(new Option('--xgb-params <json>', 'extra XGBoost parameters, e.g. {"max_bin":128}').argParser(jsonObject('--xgb-params')));
   addConnectionFlags(command);

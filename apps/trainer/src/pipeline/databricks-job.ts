@@ -1,4 +1,4 @@
-import type { DatabricksClient, GitSource, Job, JobSettings, JobTask } from '@fraudops/databricks';
+import type { DatabricksClient, GitSource, Job, JobSettings, JobTask, Run, SubmitRunRequest } from '@fraudops/databricks';
 import { CliError, ExitCode } from '@fraudops/cli';
 
 // The training job as code: what `fraudops-train deploy-job` creates or resets, and what
@@ -9,6 +9,8 @@ import { CliError, ExitCode } from '@fraudops/cli';
 export const TRAIN_TASK_KEY = 'train';
 /** The training script, relative to the repository root. */
 export const TRAIN_SCRIPT = 'apps/trainer/databricks/train.py';
+/** The access mode of the job cluster: dedicated to the run's identity, and able to use Unity Catalog. */
+export const UC_DATA_SECURITY_MODE = 'SINGLE_USER';
 /** XGBoost versions whose JSON models `importXgboostJson` converts. */
 export const XGBOOST_REQUIREMENT = 'xgboost>=1.7,<3';
 
@@ -63,7 +65,12 @@ export type CodeSource =
    * The repository root inside the workspace: a Git folder kept in step by fraudops-sync (`/Repos/ci/fraudops`,
    * `/Workspace/…`), or, for the local emulator, any absolute path of this machine.
    */
-  | { kind: 'path'; root: string };
+  | { kind: 'path'; root: string }
+  /**
+   * A Databricks Asset Bundle's own files: the script path relative to the bundle's job resource file
+   * (`resources/`), which `databricks bundle deploy` uploads and rewrites to the workspace copy.
+   */
+  | { kind: 'bundle'; resourceDirToRoot: string };
 
 /** What the training task runs on. */
 export type ComputeSpec =
@@ -98,8 +105,9 @@ function gitSourceOf(code: Extract<CodeSource, { kind: 'git' }>): GitSource {
   };
 }
 
-function scriptPath(code: CodeSource): { python_file: string; source: 'GIT' | 'WORKSPACE' } {
+function scriptPath(code: CodeSource): { python_file: string; source?: 'GIT' | 'WORKSPACE' } {
   if (code.kind === 'git') return { python_file: TRAIN_SCRIPT, source: 'GIT' };
+  if (code.kind === 'bundle') return { python_file: `${code.resourceDirToRoot.replace(/\/+$/, '')}/${TRAIN_SCRIPT}` };
   if (!code.root.startsWith('/')) throw new CliError(`--code-path must be an absolute path, got "${code.root}"`, ExitCode.usage);
   return { python_file: `${code.root.replace(/\/+$/, '')}/${TRAIN_SCRIPT}`, source: 'WORKSPACE' };
 }
@@ -139,7 +147,14 @@ export function trainingJobSettings(options: TrainingJobOptions): JobSettings {
     settings.job_clusters = [
       {
         job_cluster_key: 'train',
-        new_cluster: { spark_version: compute.sparkVersion, node_type_id: compute.nodeType, num_workers: compute.workers },
+        // Dedicated (single user) access mode: Unity Catalog tables, views and /Volumes are readable and
+        // writable from the cluster, and the ML runtime's libraries work (standard access mode restricts them).
+        new_cluster: {
+          spark_version: compute.sparkVersion,
+          node_type_id: compute.nodeType,
+          num_workers: compute.workers,
+          data_security_mode: UC_DATA_SECURITY_MODE,
+        },
       },
     ];
   } else {
@@ -147,6 +162,47 @@ export function trainingJobSettings(options: TrainingJobOptions): JobSettings {
     task.libraries = [{ pypi: { package: XGBOOST_REQUIREMENT } }];
   }
   return settings;
+}
+
+/**
+ * A one-time run (`runs/submit` body) of the job's definition with its code pinned at `commit`: the tasks,
+ * compute and environments as deployed, `git_source` at the commit, and the job parameters written into the
+ * task's arguments (a one-time run has no job parameters). Another launch resetting the job meanwhile cannot
+ * change what this run executes. Needs a job whose code comes from Git.
+ */
+export function pinnedRunRequest(settings: JobSettings, commit: string, parameters: JobParameters): SubmitRunRequest {
+  const git = settings.git_source;
+  if (!git) {
+    throw new CliError(
+      `--pin-commit needs a job whose code comes from Git: deploy it with fraudops-train deploy-job --git-url <url> (job "${settings.name}" runs code from a workspace path)`,
+      ExitCode.usage,
+    );
+  }
+  if (!/^[0-9a-f]{7,64}$/.test(commit)) throw new CliError(`--pin-commit needs --git-commit <sha>, got "${commit}"`, ExitCode.usage);
+  const clusters = new Map((settings.job_clusters ?? []).map((c) => [c.job_cluster_key, c.new_cluster]));
+  const resolve = (argument: string) =>
+    argument.replace(/\{\{job\.parameters\.([A-Za-z0-9_]+)\}\}/g, (_, name: string) => parameters[name as JobParameterName] ?? '');
+  const tasks = (settings.tasks ?? []).map(({ job_cluster_key, ...task }): JobTask => {
+    const cluster = job_cluster_key === undefined ? undefined : clusters.get(job_cluster_key as string);
+    return {
+      ...task,
+      ...(cluster ? { new_cluster: cluster } : {}),
+      ...(task.spark_python_task ? { spark_python_task: { ...task.spark_python_task, parameters: (task.spark_python_task.parameters ?? []).map(resolve) } } : {}),
+    };
+  });
+  return {
+    run_name: `${settings.name ?? 'fraudops-train'} @ ${commit.slice(0, 12)}`,
+    tasks,
+    git_source: { git_url: git.git_url, git_provider: git.git_provider, git_commit: commit },
+    ...(settings.timeout_seconds !== undefined ? { timeout_seconds: settings.timeout_seconds } : {}),
+    ...(settings.environments ? { environments: settings.environments } : {}),
+  };
+}
+
+/** The commit a run executed, as Databricks reports it (the pinned commit, or the one a branch resolved to). */
+export function commitThatRan(run: Run): string | undefined {
+  const commit = run.git_source?.git_commit ?? run.git_source?.git_snapshot?.used_commit;
+  return commit && /^[0-9a-f]{7,64}$/.test(commit) ? commit : undefined;
 }
 
 /** The workspace's page of a job. */

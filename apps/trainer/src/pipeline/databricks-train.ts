@@ -23,7 +23,7 @@ import {
   type WarehouseEngine,
 } from './databricks-features.js';
 import type { InterruptAction } from './databricks-flags.js';
-import { JOB_PARAMETER_DEFAULTS, type JobParameters } from './databricks-job.js';
+import { commitThatRan, JOB_PARAMETER_DEFAULTS, pinnedRunRequest, TRAIN_TASK_KEY, type JobParameters } from './databricks-job.js';
 import { failRun, watchRun, type InterruptSource } from './databricks-run.js';
 import { PARITY_TOLERANCE } from './model.js';
 import { publishModel, type PeriodSummary, type PublishResult } from './publish.js';
@@ -81,6 +81,11 @@ export interface DatabricksLaunchOptions {
   gitCommit: string | null;
   idempotencyToken?: string;
   jobId: number;
+  /**
+   * Start a one-time run of the job's definition with its code at `gitCommit` (`runs/submit`) instead of
+   * `run-now`: a concurrent launch from another commit cannot change the code this run executes.
+   */
+  pinCommit?: boolean;
   publish: PublishSettings;
 }
 
@@ -262,6 +267,15 @@ export async function startLaunch(
   const earlier = options.idempotencyToken !== undefined ? await databricksCall(() => readManifest(client, runDir)) : undefined;
   if (earlier) output.status(`▸ launch ${launchId} was prepared before (same --idempotency-token): re-using its inputs`);
   const manifest = earlier ?? (await databricksCall(() => prepareLaunch(client, engine, options, launchId, stages)));
+  if (options.pinCommit) {
+    const commit = options.gitCommit ?? '';
+    const { run_id } = await stages.run('launch', `starting a one-time run of job ${options.jobId}'s definition at commit ${commit.slice(0, 12)}`, async () => {
+      const job = await databricksCall(() => client.jobs.get(options.jobId));
+      const request = pinnedRunRequest(job.settings ?? {}, commit, manifest.parameters);
+      return databricksCall(() => client.jobs.submit({ ...request, idempotency_token: token }));
+    });
+    return { manifest, runId: run_id };
+  }
   const { run_id } = await stages.run('launch', `starting job ${options.jobId}`, () =>
     databricksCall(() => client.jobs.runNow({ job_id: options.jobId, job_parameters: { ...manifest.parameters }, idempotency_token: token })),
   );
@@ -364,6 +378,9 @@ export async function finishLaunch(
     period: manifest.days.test,
   };
   const { publish } = manifest;
+  // The card records the commit the run executed as Databricks reports it; the launcher's --git-commit only
+  // when the run had no Git source (code from a workspace path).
+  const ranCommit = commitThatRan(run) ?? (manifest.gitCommit && /^[0-9a-f]{7,64}$/.test(manifest.gitCommit) ? manifest.gitCommit : null);
   const registry = openRegistry(publish.registry, publish.registry.startsWith('databricks-uc:') ? { databricks: client } : {});
   const info = runInfo(run, manifest);
   const published = await publishModel(
@@ -390,12 +407,12 @@ export async function finishLaunch(
         delayDays: manifest.days.delayDays,
         test: manifest.periods.test,
       },
-      description: `XGBoost trained by Databricks run ${run.run_id}${info.url ? ` (${info.url})` : ''} on ${manifest.tables.table}`,
+      description: `XGBoost trained by Databricks run ${run.run_id}${info.url ? ` (${info.url})` : ''} on ${manifest.tables.table}${ranCommit ? `, code at commit ${ranCommit}` : ''}`,
     },
     { thresholdPolicy: publish.thresholdPolicy, k: publish.k, seed: publish.seed, bootstrapResamples: publish.bootstrapResamples, dryRun: publish.dryRun },
     stages,
     registry,
-    manifest.gitCommit && /^[0-9a-f]{7,64}$/.test(manifest.gitCommit) ? manifest.gitCommit : null,
+    ranCommit,
   );
   return {
     ...published,
@@ -414,10 +431,22 @@ export async function finishLaunch(
   };
 }
 
-/** The launch folder a run writes to (its `output_dir` parameter) and the manifest in it. */
+/**
+ * The launch folder a run writes to: its `output_dir` job parameter, or (a one-time pinned run has no job
+ * parameters) the training task's `--output-dir` argument. Empty when the run is not a fraudops launch.
+ */
+export function runOutputDir(run: Run): string {
+  const parameter = run.job_parameters?.find((p) => p.name === 'output_dir');
+  const fromParameter = parameter?.value ?? parameter?.default;
+  if (fromParameter) return fromParameter;
+  const args = run.tasks?.find((t) => t.task_key === TRAIN_TASK_KEY)?.spark_python_task?.parameters ?? [];
+  const at = args.indexOf('--output-dir');
+  return at >= 0 ? (args[at + 1] ?? '') : '';
+}
+
+/** The launch folder a run writes to (see {@link runOutputDir}) and the manifest in it. */
 export async function manifestOfRun(client: DatabricksClient, run: Run): Promise<LaunchManifest> {
-  const runDir = run.job_parameters?.find((p) => p.name === 'output_dir');
-  const dir = runDir?.value ?? runDir?.default;
+  const dir = runOutputDir(run);
   if (!dir) {
     throw new CliError(`run ${run.run_id} has no output_dir job parameter: it was not started by fraudops-train train --backend databricks`, ExitCode.notFound);
   }
