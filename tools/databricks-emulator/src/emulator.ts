@@ -319,6 +319,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       host: options.host ?? '127.0.0.1',
       tokens,
       database,
+      volumesRoot: roots.volumesRoot,
       ...(settings.warehouseId ? { warehouseId: settings.warehouseId } : {}),
     });
   }

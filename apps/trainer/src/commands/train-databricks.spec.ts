@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
-import { DatabricksClient, DatabricksSqlEngine } from '@fraudops/databricks';
+import { collect, DatabricksClient, DatabricksSqlEngine } from '@fraudops/databricks';
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
 import { resolveSimulationParams, simulateTransactions, timeSplit, writeTransactions, type TransactionColumns } from '@fraudops/transactions';
@@ -343,5 +343,71 @@ describe('fraudops-train train --backend databricks', () => {
     const missing = await cli(['train', '--backend', 'databricks', '--volume', VOLUME]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('needs --source-table');
+  });
+});
+
+describe('runs record the code they ran', () => {
+  it('two launches pinned to different commits run concurrently, each executing and recording its own commit', async () => {
+    // Two commits of the repository whose train.py also leaves a marker naming its commit in the run's folder.
+    const work = join(dir, 'work');
+    const script = join(work, 'apps/trainer/databricks/train.py');
+    const original = readFileSync(join(ROOT, 'apps/trainer/databricks/train.py'), 'utf8');
+    const commits: Record<string, string> = {};
+    for (const label of ['A', 'B']) {
+      const marker = `import sys as _s\nopen(_s.argv[_s.argv.index("--output-dir") + 1] + "/code-marker.txt", "w").write("${label}")\n`;
+      writeFileSync(script, marker + original);
+      git(work, 'commit', '--quiet', '--all', '-m', `train.py marked ${label}`);
+      commits[label] = git(work, 'rev-parse', 'HEAD');
+    }
+    git(work, 'push', '--quiet', 'origin', 'main');
+    // The job as deployed names another commit still; each launch pins its own.
+    const launches = await Promise.all(
+      (['A', 'B'] as const).map((label) =>
+        cli(['train', '--backend', 'databricks', '--source-table', SOURCE, '--volume', VOLUME, ...warehouse(), '--registry', REGISTRY, '--name', 'pinned-detector', '--git-commit', commits[label], '--pin-commit', ...SPLIT, ...FAST, '--json']),
+      ),
+    );
+    const registry = openRegistry(REGISTRY, { databricks: client });
+    for (const [i, label] of (['A', 'B'] as const).entries()) {
+      const result = launches[i];
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const summary = json<{ model: { version: number }; databricks: { runId: number; jobId: number | null; runDir: string } }>(result);
+      expect(summary.databricks.jobId).toBeNull(); // a one-time run, not a run of the (shared) job
+      const run = await client.jobs.getRun(summary.databricks.runId);
+      expect(run.git_source).toMatchObject({ git_url: GIT_URL, git_commit: commits[label], git_snapshot: { used_commit: commits[label] } });
+      expect(readFileSync(localPath(`${summary.databricks.runDir}/code-marker.txt`), 'utf8')).toBe(label);
+      const version = await registry.getVersion('pinned-detector', summary.model.version);
+      expect(version.card.gitSha).toBe(commits[label]);
+      expect((await client.models.getMlflowVersion('main.fraud.pinned-detector', summary.model.version)).tags).toContainEqual({ key: 'git_commit', value: commits[label] });
+    }
+  }, 600_000);
+
+  it('models set-alias and rollback move Unity Catalog aliases, with the reason in the history', async () => {
+    const versions = (await collect(client.models.listVersions('main.fraud.pinned-detector'))).filter((v) => v.status === 'READY').map((v) => v.version).sort((a, b) => a - b);
+    for (const v of versions) expect((await cli(['models', 'set-alias', 'pinned-detector', 'champion', String(v), '--registry', REGISTRY])).code).toBe(0);
+    const rolled = await cli(['models', 'rollback', 'pinned-detector', '--registry', REGISTRY, '--reason', 'rehearsal', '--json']);
+    expect(rolled.code).toBe(0);
+    expect(json<{ event: { version: number; previous: number; reason: string } }>(rolled).event).toMatchObject({ version: versions[0], previous: versions[1] });
+    expect((await client.models.getByAlias('main.fraud.pinned-detector', 'champion')).version).toBe(versions[0]);
+    const listed = json<{ models: Array<{ name: string; aliases: Record<string, number> }> }>(await cli(['models', 'list', '--registry', REGISTRY, '--json']));
+    expect(listed.models.find((m) => m.name === 'pinned-detector')?.aliases['champion']).toBe(versions[0]);
+  });
+});
+
+describe('fraudops-train publish-data', () => {
+  it('uploads simulated transactions to a volume and creates the table with read_files on the warehouse', async () => {
+    const result = await cli(['publish-data', '--table', 'fraud.published', '--volume', '/Volumes/main/fraud/landing', '--customers', '50', '--terminals', '100', '--days', '10', '--cache-dir', join(dir, 'publish-cache'), ...warehouse(), '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const published = json<{ table: string; file: string; rows: number; frauds: number }>(result);
+    expect(published.file).toBe('/Volumes/main/fraud/landing/published.parquet');
+    expect(existsSync(localPath(published.file))).toBe(true);
+    const expected = simulateTransactions(resolveSimulationParams({ customers: 50, terminals: 100, days: 10 }));
+    expect(published.rows).toBe(expected.length);
+    let frauds = 0;
+    for (let i = 0; i < expected.length; i++) frauds += expected.txFraud?.[i] ?? 0;
+    expect(published.frauds).toBe(frauds);
+    const refused = await cli(['publish-data', '--table', 'fraud.published', ...warehouse()]);
+    expect([refused.code, refused.stderr]).toEqual([2, 'error: --table fraud.published has no catalog: pass --volume /Volumes/<catalog>/<schema>/<volume>\n']);
   });
 });

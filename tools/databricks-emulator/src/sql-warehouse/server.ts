@@ -16,6 +16,8 @@ export interface SqlWarehouseOptions {
   database?: string;
   /** The id in the HTTP path `/sql/1.0/warehouses/<id>`. @defaultValue 'fraudops-local' */
   warehouseId?: string;
+  /** The local directory behind `/Volumes/…`, so that `read_files('/Volumes/…')` reads uploaded files. */
+  volumesRoot?: string;
 }
 
 export interface SqlWarehouse {
@@ -41,7 +43,7 @@ export async function startSqlWarehouse(options: SqlWarehouseOptions): Promise<S
   const modules = loadDriverModules();
   const duckdb = await import('@duckdb/node-api');
   const database = await duckdb.DuckDBInstance.create(options.database ?? ':memory:');
-  const service = new WarehouseService(modules, database, duckdb.JsonDuckDBValueConverter);
+  const service = new WarehouseService(modules, database, duckdb.JsonDuckDBValueConverter, options.volumesRoot);
   const processor = new modules.service.Processor(service.handler(thriftMethodNames(modules)));
   const tokens = new Set(options.tokens);
   const paths = new Set([`/sql/1.0/warehouses/${warehouseId}`, `/sql/2.0/warehouses/${warehouseId}`]);

@@ -10,7 +10,7 @@ import type * as Tcli from '@databricks/sql/thrift/TCLIService_types.js';
 import type { DriverModules } from './driver-modules.js';
 import { duckDbRows, fixedRows, ResultSet, resultColumnsOf, type ResultColumn } from './result-set.js';
 import { SqlStatementError, toSqlStatementError } from './sql-errors.js';
-import { SPARK_FUNCTION_MACROS } from './spark-functions.js';
+import { readFilesMacro, SPARK_FUNCTION_MACROS } from './spark-functions.js';
 import { toDuckDbStatement, type StatementParameter } from './statement.js';
 import { BIGINT_ENCODING } from './column-types.js';
 
@@ -72,6 +72,8 @@ export class WarehouseService {
     private readonly modules: DriverModules,
     private readonly database: DuckDBInstance,
     private readonly jsonConverter: DuckDBValueConverter<Json>,
+    /** Where `/Volumes/…` paths live, for `read_files`; without it `read_files` is not defined. */
+    private readonly volumesRoot?: string,
   ) {
     this.t = modules.ttypes;
   }
@@ -109,6 +111,7 @@ export class WarehouseService {
       // A Databricks warehouse's session time zone is UTC; keep DuckDB's timestamp text and casts the same.
       await connection.run("SET TimeZone = 'UTC'");
       await connection.run(SPARK_FUNCTION_MACROS.join(';\n'));
+      if (this.volumesRoot !== undefined) await connection.run(readFilesMacro(this.volumesRoot));
     } catch (error) {
       connection.closeSync();
       throw error;
