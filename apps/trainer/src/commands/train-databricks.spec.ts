@@ -355,7 +355,10 @@ describe('runs record the code they ran', () => {
     const commits: Record<string, string> = {};
     for (const label of ['A', 'B']) {
       const marker = `import sys as _s\nopen(_s.argv[_s.argv.index("--output-dir") + 1] + "/code-marker.txt", "w").write("${label}")\n`;
-      writeFileSync(script, marker + original);
+      // after `from __future__ import annotations`, which must stay the file's first statement
+      const future = 'from __future__ import annotations\n';
+      expect(original).toContain(future);
+      writeFileSync(script, original.replace(future, future + marker));
       git(work, 'commit', '--quiet', '--all', '-m', `train.py marked ${label}`);
       commits[label] = git(work, 'rev-parse', 'HEAD');
     }
