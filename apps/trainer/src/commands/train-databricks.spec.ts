@@ -18,6 +18,10 @@ import { resolveSimulationParams, simulateTransactions, timeSplit, writeTransact
 // a run that outlives --timeout and is re-attached, and cancelled runs (Ctrl-C twice without a terminal; Ctrl-C and a
 // question on a pseudo-terminal; runs cancel).
 
+// Each test drives whole training runs (a warehouse, an XGBoost job run, registration) through separate
+// processes; on a loaded machine one takes minutes, so the per-test limit is a generous deadline, not a budget.
+jest.setTimeout(600_000);
+
 const ROOT = resolve(__dirname, '../../../..');
 const EMULATOR = join(ROOT, 'tools/databricks-emulator/dist/main.js');
 // Inside the workspace, so that the bundle's external npm packages resolve from its node_modules.
@@ -366,7 +370,8 @@ describe('runs record the code they ran', () => {
     // The job as deployed names another commit still; each launch pins its own.
     const launches = await Promise.all(
       (['A', 'B'] as const).map((label) =>
-        cli(['train', '--backend', 'databricks', '--source-table', SOURCE, '--volume', VOLUME, ...warehouse(), '--registry', REGISTRY, '--name', 'pinned-detector', '--git-commit', commits[label], '--pin-commit', ...SPLIT, ...FAST, '--json']),
+        // (each its own feature table: two CREATE OR REPLACE of one table at once conflict, here as on Delta)
+        cli(['train', '--backend', 'databricks', '--source-table', SOURCE, '--feature-table', `fraud.pinned_features_${label.toLowerCase()}`, '--volume', VOLUME, ...warehouse(), '--registry', REGISTRY, '--name', 'pinned-detector', '--git-commit', commits[label], '--pin-commit', ...SPLIT, ...FAST, '--json']),
       ),
     );
     const registry = openRegistry(REGISTRY, { databricks: client });
