@@ -215,11 +215,11 @@ describe('fraudops-sync against the workspace emulator', () => {
 
     const noHost = await sync(['repo', FOLDER, '--branch', 'main'], { DATABRICKS_TOKEN: started.token });
     expect(noHost.code).toBe(2);
-    expect(noHost.stderr).toMatch(/^error: No Databricks host is configured\. Set DATABRICKS_HOST/);
+    expect(noHost.stderr).toMatch(/^error: default auth: cannot configure default credentials: the host is missing/);
 
     const noProfile = await sync(['status', FOLDER, '--profile', 'prod'], {});
     expect(noProfile.code).toBe(2);
-    expect(noProfile.stderr).toContain('Profile [prod] was asked for');
+    expect(noProfile.stderr).toContain('profile prod was named, but ~/.databrickscfg does not exist');
   });
 
   it('exits 2 for usage errors, naming the flag', async () => {

@@ -5,6 +5,7 @@ import { ApiClient, type RequestEvent } from './http.js';
 import { JobsService, type Run } from './jobs.js';
 import { ModelsService } from './models.js';
 import { ReposService } from './repos.js';
+import type { OAuthRequestOptions } from './oauth.js';
 import type { Clock, RetryPolicy } from './retry.js';
 import { waitForRun, type WaitForRunOptions } from './waiter.js';
 import { WorkspaceService } from './workspace.js';
@@ -20,6 +21,18 @@ export interface DatabricksClientOptions extends DatabricksConfigOptions {
   onRequestEvent?: (event: RequestEvent) => void;
   /** Clock for OAuth token renewal (tests). */
   clock?: Clock;
+  /** Token request settings (renewal margin, per-request timeout, retry budget: one minute by default). */
+  oauth?: OAuthRequestOptions;
+}
+
+/** Token requests back off like API calls (same clock and jitter) within their own one-minute budget. */
+function oauthOptions(options: Omit<DatabricksClientOptions, keyof DatabricksConfigOptions>): OAuthRequestOptions {
+  const { deadlineMs: _apiDeadline, ...backoff } = options.retry ?? {};
+  return {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...options.oauth,
+    retry: { ...backoff, ...options.oauth?.retry },
+  };
 }
 
 /**
@@ -44,7 +57,7 @@ export class DatabricksClient {
     this.config = config;
     this.api = new ApiClient({
       host: config.host,
-      credentials: credentialsProvider(config.host, config.credentials, { clock: options.clock }),
+      credentials: credentialsProvider(config.host, config.credentials, oauthOptions(options)),
       retry: options.retry,
       requestTimeoutMs: options.requestTimeoutMs,
       product: options.product,

@@ -1,9 +1,13 @@
 /**
- * `~/.databrickscfg`: an INI file of named profiles (`[DEFAULT]`, `[staging]`, …) with `key = value` lines.
- * Unlike Python's configparser we do not copy `[DEFAULT]` keys into other profiles: a profile says
- * everything it means, so picking `--profile staging` never silently borrows the default token.
+ * `~/.databrickscfg`: an INI file of named profiles (`[DEFAULT]`, `[staging]`, …) with `key = value` lines, and
+ * an optional `[__settings__]` section (`default_profile = NAME`). As in the official SDKs (which read it with
+ * Go's `ini` or Python's configparser and then look at one section only), profiles do not inherit from
+ * `[DEFAULT]`: a profile says everything it means, so `--profile staging` never borrows the default token.
  */
 export type ConfigProfiles = Map<string, Map<string, string>>;
+
+/** The reserved section of the config file; it holds settings, never credentials, and is not a profile. */
+export const SETTINGS_SECTION = '__settings__';
 
 export function parseConfigFile(text: string): ConfigProfiles {
   const profiles: ConfigProfiles = new Map();
@@ -25,4 +29,10 @@ export function parseConfigFile(text: string): ConfigProfiles {
     if (key !== '') current.set(key, value);
   }
   return profiles;
+}
+
+/** `[__settings__] default_profile`, when the file names one. */
+export function defaultProfileOf(profiles: ConfigProfiles): string | undefined {
+  const name = profiles.get(SETTINGS_SECTION)?.get('default_profile')?.trim();
+  return name ? name : undefined;
 }

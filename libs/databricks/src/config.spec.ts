@@ -1,38 +1,112 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { credentialsProvider } from './auth.js';
 import { describeConfig, resolveConfig, type DatabricksConfigOptions } from './config.js';
 import { parseConfigFile } from './config-file.js';
 import { DatabricksConfigError } from './errors.js';
 
-const CFG = `
-; a comment
-[DEFAULT]
-host = https://default.cloud.databricks.com
-token = dapi-default-secret
+interface ConformanceCase {
+  id: number;
+  title: string;
+  env: Record<string, string>;
+  file?: string;
+  alsoHosts?: string[];
+  expect: {
+    authType?: string;
+    host?: string;
+    workspaceId?: string;
+    profile?: string;
+    code?: string;
+    message?: string[];
+    notMessage?: string[];
+  };
+}
 
-[staging]
-host = staging.cloud.databricks.com/
-client_id = sp-staging
-client_secret = sp-staging-secret
-warehouse_id = wh-stg
+const TABLE = JSON.parse(readFileSync(join(__dirname, 'testing/auth-conformance.json'), 'utf8')) as {
+  cases: ConformanceCase[];
+};
 
-[broken]
-host = https://broken.example
-token = dapi-broken
-client_id = sp-broken
+const TOKEN = 'dapi-conformance-secret';
+const TOKEN_A = 'dapi-workspace-a-secret';
 
-[half]
-host = https://half.example
-client_secret = only-the-secret
-`;
+/** A `databricks` stand-in that prints a token for `auth token --host <host>` (an external program). */
+function writeStubCli(dir: string, token: string): string {
+  const bin = join(dir, 'stub-bin');
+  mkdirSync(bin, { recursive: true });
+  const script = join(bin, 'databricks');
+  writeFileSync(
+    script,
+    `#!/bin/sh\nif [ "$1 $2 $3" != "auth token --host" ]; then echo "unexpected: $*" >&2; exit 2; fi\n` +
+      `echo "$4" >> "${join(dir, 'cli-calls.log')}"\n` +
+      `printf '{"access_token":"%s","token_type":"Bearer","expiry":"%s"}\\n' "${token}" "2999-01-01T00:00:00Z"\n`,
+  );
+  chmodSync(script, 0o755);
+  return bin;
+}
 
-describe('resolveConfig: explicit → environment → ~/.databrickscfg', () => {
+describe('configuration conformance with the official SDKs (shared/reference/databricks-auth.md)', () => {
+  let home: string;
+  let stubPath: string;
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'dbcfg-conformance-'));
+    stubPath = writeStubCli(home, TOKEN);
+  });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  const substitute = (text: string) =>
+    text
+      .replaceAll('@HOST_A@', 'a.example')
+      .replaceAll('@TOKEN_A@', TOKEN_A)
+      .replaceAll('@HOST@', 'x')
+      .replaceAll('@URL@', 'https://x')
+      .replaceAll('@TOKEN@', TOKEN)
+      .replaceAll('@MISSING_FILE@', join(home, 'missing.cfg'))
+      .replaceAll('@STUB_PATH@', stubPath)
+      .replaceAll('@EMPTY_PATH@', join(home, 'empty-bin'));
+
+  function run(c: ConformanceCase, host?: string) {
+    const caseHome = join(home, `case-${c.id}`);
+    mkdirSync(caseHome, { recursive: true });
+    rmSync(join(caseHome, '.databrickscfg'), { force: true });
+    if (c.file !== undefined) writeFileSync(join(caseHome, '.databrickscfg'), substitute(c.file));
+    const env = Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, substitute(v)]));
+    if (host !== undefined) env['DATABRICKS_HOST'] = host;
+    try {
+      return { config: resolveConfig({ env, homeDir: caseHome }) };
+    } catch (error) {
+      if (error instanceof DatabricksConfigError) return { error };
+      throw error;
+    }
+  }
+
+  it.each(TABLE.cases.map((c) => [`${c.id}: ${c.title}`, c] as const))('%s', (_, c) => {
+    for (const host of [undefined, ...(c.alsoHosts ?? [])]) {
+      const { config, error } = run(c, host);
+      const expected = c.expect;
+      if (expected.code !== undefined) {
+        expect(config).toBeUndefined();
+        expect(error?.code).toBe(expected.code);
+        for (const part of expected.message ?? []) expect(error?.message).toContain(substitute(part));
+        for (const part of expected.notMessage ?? []) expect(error?.message).not.toContain(substitute(part));
+        for (const secret of [TOKEN, TOKEN_A, 'ci-password-secret']) expect(error?.message).not.toContain(secret);
+        continue;
+      }
+      expect(error).toBeUndefined();
+      expect(config?.authType).toBe(expected.authType);
+      expect(config?.host).toBe(substitute(expected.host as string));
+      expect(config?.workspaceId).toBe(expected.workspaceId);
+      if (expected.profile !== undefined) expect(config?.profile).toBe(expected.profile);
+      expect(JSON.stringify(config) + inspect(config, { depth: 5 })).not.toContain(TOKEN);
+    }
+  });
+});
+
+describe('resolveConfig: sources, settings and messages', () => {
   let home: string;
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'dbcfg-'));
-    writeFileSync(join(home, '.databrickscfg'), CFG);
   });
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
@@ -46,140 +120,102 @@ describe('resolveConfig: explicit → environment → ~/.databrickscfg', () => {
     }
     throw new Error('expected a DatabricksConfigError');
   };
+  const file = (text: string) => writeFileSync(join(home, '.databrickscfg'), text);
 
-  it('reads [DEFAULT] from ~/.databrickscfg when nothing else is set', () => {
-    const c = resolve({});
-    expect(c.host).toBe('https://default.cloud.databricks.com');
-    expect(c.credentials.kind).toBe('pat');
-    expect(c.credentials.kind === 'pat' && c.credentials.token.reveal()).toBe('dapi-default-secret');
-    expect(c.sources).toEqual({ host: 'profile', credentials: 'profile' });
-    expect(c.profile).toBe('DEFAULT');
-  });
-
-  it('lets the environment win over the file, and explicit options over both', () => {
-    const env = { DATABRICKS_HOST: 'env.example.com', DATABRICKS_TOKEN: 'dapi-env' };
-    const fromEnv = resolve({ env });
-    expect(fromEnv.host).toBe('https://env.example.com');
-    expect(fromEnv.credentials.kind === 'pat' && fromEnv.credentials.token.reveal()).toBe('dapi-env');
-    expect(fromEnv.sources).toEqual({ host: 'env', credentials: 'env' });
-
-    const explicit = resolve({ env, host: 'http://127.0.0.1:8787', token: 'dapi-explicit' });
-    expect(explicit.host).toBe('http://127.0.0.1:8787');
-    expect(explicit.credentials.kind === 'pat' && explicit.credentials.token.reveal()).toBe('dapi-explicit');
-    expect(explicit.sources).toEqual({ host: 'explicit', credentials: 'explicit' });
-  });
-
-  it('takes host and credentials independently: env host with file credentials', () => {
-    const c = resolve({ env: { DATABRICKS_HOST: 'https://env.example.com' } });
-    expect(c.host).toBe('https://env.example.com');
-    expect(c.sources).toEqual({ host: 'env', credentials: 'profile' });
-  });
-
-  it('takes credentials as a group from one layer: an env token beats a file OAuth pair without conflict', () => {
-    const c = resolve({ profile: 'staging', env: { DATABRICKS_TOKEN: 'dapi-env' } });
-    expect(c.credentials.kind).toBe('pat');
-    expect(c.host).toBe('https://staging.cloud.databricks.com');
-  });
-
-  it('selects a profile by option or DATABRICKS_CONFIG_PROFILE, with OAuth M2M and a warehouse id', () => {
-    for (const c of [resolve({ profile: 'staging' }), resolve({ env: { DATABRICKS_CONFIG_PROFILE: 'staging' } })]) {
-      expect(c.host).toBe('https://staging.cloud.databricks.com');
-      expect(c.credentials).toMatchObject({ kind: 'oauth-m2m', clientId: 'sp-staging' });
-      expect(c.warehouseId).toBe('wh-stg');
-      expect(c.profile).toBe('staging');
-    }
-  });
-
-  it('reads DATABRICKS_CONFIG_FILE instead of ~/.databrickscfg', () => {
-    const other = join(home, 'other.cfg');
-    writeFileSync(other, '[DEFAULT]\nhost = other.example\ntoken = t\n');
-    expect(resolve({ env: { DATABRICKS_CONFIG_FILE: other } }).host).toBe('https://other.example');
-  });
-
-  it('reads OAuth M2M from the environment', () => {
+  it('takes each setting from the first source that has it: options, then environment, then the profile', () => {
+    file('[p]\nhost = file.example\ntoken = dapi-file\nwarehouse_id = wh-file\n');
     const c = resolve({
-      env: { DATABRICKS_HOST: 'h.example', DATABRICKS_CLIENT_ID: 'sp', DATABRICKS_CLIENT_SECRET: 'sp-secret' },
-      homeDir: join(home, 'empty-home'),
+      profile: 'p',
+      token: 'dapi-explicit',
+      env: { DATABRICKS_HOST: 'env.example', DATABRICKS_TOKEN: 'dapi-env' },
     });
-    expect(c.credentials).toMatchObject({ kind: 'oauth-m2m', clientId: 'sp' });
+    expect(c.host).toBe('https://env.example');
+    expect(c.credentials.kind === 'pat' && c.credentials.token.reveal()).toBe('dapi-explicit');
+    expect(c.warehouseId).toBe('wh-file');
+    expect(c.sources).toEqual({ profile: 'explicit', token: 'explicit', host: 'env', warehouseId: 'file' });
+    expect(c.debug).toBe('Config: host=https://env.example, token=***, warehouse_id=wh-file, profile=p. Env: DATABRICKS_HOST');
   });
 
-  it('names both settings when two credential kinds are set in one layer', () => {
-    const env = errorOf({
+  it('reads OAuth M2M, basic and github-oidc settings, and auth_type from the profile', () => {
+    file(
+      '[m2m]\nhost = h\nclient_id = sp\nclient_secret = sp-secret\n' +
+        '[gh]\nhost = h\nclient_id = sp-app-id\nauth_type = github-oidc\ntoken_audience = aud-1\n',
+    );
+    expect(resolve({ profile: 'm2m' }).credentials).toMatchObject({ kind: 'oauth-m2m', clientId: 'sp' });
+    const gh = resolve({
+      profile: 'gh',
+      env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://gh.example/id?api-version=2.0', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req-secret' },
+    });
+    expect(gh.credentials).toMatchObject({
+      kind: 'github-oidc',
+      clientId: 'sp-app-id',
+      idTokenRequestUrl: 'https://gh.example/id?api-version=2.0',
+      audience: 'aud-1',
+    });
+    expect(JSON.stringify(gh) + inspect(gh, { depth: 5 })).not.toContain('req-secret');
+  });
+
+  it('uses github-oidc without auth_type when a client id and the GitHub job variables are all there is', () => {
+    const c = resolve({
       env: {
         DATABRICKS_HOST: 'h',
-        DATABRICKS_TOKEN: 'dapi-x',
         DATABRICKS_CLIENT_ID: 'sp',
-        DATABRICKS_CLIENT_SECRET: 's',
+        ACTIONS_ID_TOKEN_REQUEST_URL: 'https://gh.example/id',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'r',
       },
     });
-    expect(env.code).toBe('CONFIG_INVALID');
-    expect(env.message).toContain('DATABRICKS_TOKEN');
-    expect(env.message).toContain('DATABRICKS_CLIENT_ID');
-    const file = errorOf({ profile: 'broken' });
-    expect(file.message).toContain('token in profile [broken] of ~/.databrickscfg');
-    expect(file.message).toContain('client_id in profile [broken]');
-    const explicit = errorOf({ host: 'h', token: 't', clientSecret: 's' });
-    expect(explicit.message).toContain('the token option');
-    expect(explicit.message).toContain('the clientSecret option');
+    expect(c.authType).toBe('github-oidc');
   });
 
-  it('names the missing half of an OAuth pair', () => {
-    const e = errorOf({ profile: 'half' });
-    expect(e.code).toBe('CONFIG_MISSING');
+  it('says the GitHub variables are missing when auth_type is github-oidc outside a job with id-token: write', () => {
+    const e = errorOf({ env: { DATABRICKS_HOST: 'h', DATABRICKS_CLIENT_ID: 'sp', DATABRICKS_AUTH_TYPE: 'github-oidc' } });
     expect(e.message).toBe(
-      'OAuth M2M needs both a client id and a client secret: client_secret in profile [half] of ~/.databrickscfg is set but client_id in profile [half] of ~/.databrickscfg is missing.',
+      'github-oidc auth: not configured: missing ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN. ' +
+        'Config: host=https://h, client_id=sp, auth_type=github-oidc. Env: DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_AUTH_TYPE',
     );
   });
 
-  it('says how to set a host when there is none', () => {
-    const e = errorOf({ homeDir: join(home, 'empty-home'), env: { DATABRICKS_TOKEN: 'x' } });
-    expect(e.code).toBe('CONFIG_MISSING');
-    expect(e.message).toMatch(/^No Databricks host is configured\. Set DATABRICKS_HOST/);
-  });
-
-  it('says how to set credentials when there are none', () => {
-    const e = errorOf({ homeDir: join(home, 'empty-home'), env: { DATABRICKS_HOST: 'h.example' } });
-    expect(e.message).toMatch(
-      /^No Databricks credentials are configured for https:\/\/h\.example\. Set DATABRICKS_TOKEN/,
+  it('names the missing half of a pair', () => {
+    expect(errorOf({ env: { DATABRICKS_HOST: 'h', DATABRICKS_CLIENT_SECRET: 's' } }).message).toBe(
+      'default auth: cannot configure default credentials: oauth-m2m needs client_id with client_secret. ' +
+        'Config: host=https://h, client_secret=***. Env: DATABRICKS_HOST, DATABRICKS_CLIENT_SECRET',
     );
+    expect(errorOf({ host: 'h', username: 'u' }).message).toContain('basic needs both username and password');
   });
 
-  it('fails on a named profile that is not in the file, listing the ones that are', () => {
-    const e = errorOf({ profile: 'prod' });
-    expect(e.message).toBe(
-      'Profile [prod] is not in ~/.databrickscfg (it has: [DEFAULT], [staging], [broken], [half]).',
-    );
-  });
-
-  it('fails on a named profile when the file does not exist, and on a named file that does not exist', () => {
-    rmSync(join(home, '.databrickscfg'));
-    expect(errorOf({ profile: 'prod' }).message).toMatch(
-      /^Profile \[prod\] was asked for, but ~\/\.databrickscfg does not exist/,
-    );
-    expect(errorOf({ env: { DATABRICKS_CONFIG_FILE: join(home, 'x.cfg') } }).message).toContain('does not exist');
-    // no file and no profile named: fine when the environment has everything
-    expect(resolve({ env: { DATABRICKS_HOST: 'h', DATABRICKS_TOKEN: 't' } }).host).toBe('https://h');
-  });
-
-  it('refuses a host that is not an http(s) URL', () => {
+  it('refuses a host that is not an http(s) URL, naming where it came from', () => {
     expect(errorOf({ host: 'ftp://x', token: 't' }).message).toBe(
       'The host "ftp://x" (the host option) must be an https:// URL (http:// only for a local emulator).',
     );
-    expect(errorOf({ host: 'https://bad host', token: 't' }).code).toBe('CONFIG_INVALID');
+    file('[DEFAULT]\nhost = https://bad host\ntoken = t\n');
+    expect(errorOf({}).message).toBe('The host "https://bad host" (host in profile [DEFAULT]) is not a URL.');
+  });
+
+  it('keeps http:// and a port for a local emulator, and drops what a browser URL adds', () => {
+    expect(resolve({ host: 'http://127.0.0.1:8787/login?o=7', token: 't' })).toMatchObject({
+      host: 'http://127.0.0.1:8787',
+      workspaceId: '7',
+    });
+    expect(resolve({ host: 'HTTPS://Acme.Cloud.Databricks.com:8443/x/', token: 't' }).host).toBe(
+      'https://acme.cloud.databricks.com:8443',
+    );
   });
 
   it('never shows a secret when the config is printed, serialised or described', () => {
+    file('[staging]\nhost = staging.example/\nclient_id = sp-staging\nclient_secret = sp-staging-secret\n');
     const c = resolve({ profile: 'staging' });
-    const printed = [
-      JSON.stringify(c),
-      inspect(c, { depth: 5 }),
-      String(c.credentials.kind === 'oauth-m2m' && c.credentials.clientSecret),
-      describeConfig(c),
-    ].join('\n');
+    const printed = [JSON.stringify(c), inspect(c, { depth: 5 }), describeConfig(c)].join('\n');
     expect(printed).not.toContain('sp-staging-secret');
     expect(describeConfig(c)).toBe(
-      'https://staging.cloud.databricks.com (from profile [staging]), OAuth M2M (client sp-staging) (from profile [staging])',
+      'https://staging.example, auth oauth-m2m (client sp-staging). ' +
+        'Config: host=https://staging.example, client_id=sp-staging, client_secret=***, profile=staging.',
+    );
+  });
+
+  it('sends the basic credentials it resolved', async () => {
+    const c = resolve({ host: 'h', username: 'ci-user', password: 'pw', authType: 'basic' });
+    expect(await credentialsProvider(c.host, c.credentials).authorization()).toBe(
+      `Basic ${Buffer.from('ci-user:pw').toString('base64')}`,
     );
   });
 });

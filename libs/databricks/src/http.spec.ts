@@ -120,6 +120,19 @@ describe('ApiClient retries (the official SDK policy)', () => {
     expect(clock.sleeps).toEqual([1000]);
   });
 
+  it('retries a refused connection on an idempotent call until the deadline, and not on an unsafe POST', async () => {
+    const gone = await startScriptedServer(() => ok({}));
+    await gone.close(); // nothing listens on its port any more: every connection is refused
+    const { api, clock } = clientFor(gone, { deadlineMs: 10_000 });
+    const get = await api.json({ method: 'GET', path: '/api/2.0/x' }).catch((e: unknown) => e);
+    expect(get).toBeInstanceOf(DatabricksNetworkError);
+    expect((get as Error).message).toContain('failed (ECONNREFUSED). (gave up after 5 attempts in 10 s)');
+    expect(clock.sleeps).toEqual([1000, 2000, 3000, 4000]); // a 5 s step more would pass the 10 s deadline
+    const post = await api.json({ method: 'POST', path: '/api/2.2/jobs/run-now', json: { job_id: 1 } }).catch((e: unknown) => e);
+    expect(post).toMatchObject({ code: 'NETWORK_ERROR', attempts: 1 });
+    expect(clock.sleeps).toHaveLength(4);
+  });
+
   it('does not retry a dropped connection on a POST that is not safe to repeat', async () => {
     server = await startScriptedServer(() => 'drop');
     const { api } = clientFor(server);

@@ -2,16 +2,25 @@ export { DatabricksClient, type DatabricksClientOptions } from './client.js';
 export {
   resolveConfig,
   describeConfig,
-  normaliseHost,
+  AUTH_TYPES,
+  type AuthType,
   type DatabricksConfigOptions,
   type ResolvedConfig,
   type Credentials,
   type ConfigSource,
 } from './config.js';
-export { parseConfigFile, type ConfigProfiles } from './config-file.js';
+export { normaliseHost, parseWorkspaceHost, type WorkspaceHost } from './host.js';
+export { parseConfigFile, SETTINGS_SECTION, type ConfigProfiles } from './config-file.js';
 export { Secret } from './secret.js';
-export { credentialsProvider, PatProvider, type CredentialsProvider } from './auth.js';
-export { OAuthM2MProvider, type OAuthM2MOptions } from './oauth.js';
+export { credentialsProvider, PatProvider, BasicProvider, type CredentialsProvider } from './auth.js';
+export {
+  OAuthM2MProvider,
+  GitHubOidcProvider,
+  type OAuthM2MOptions,
+  type GitHubOidcOptions,
+  type OAuthRequestOptions,
+} from './oauth.js';
+export { DatabricksCliProvider, findDatabricksCli, type DatabricksCliOptions } from './databricks-cli.js';
 export {
   ApiClient,
   encodePath,

@@ -39,7 +39,7 @@ function oauthServer(expiresIn: number) {
 
 describe('OAuth M2M', () => {
   let server: ScriptedServer;
-  afterEach(async () => server.close());
+  afterEach(async () => server?.close());
 
   it('discovers the token endpoint once, posts client_credentials with Basic auth, caches the token', async () => {
     server = await startScriptedServer(oauthServer(3600));
@@ -97,5 +97,66 @@ describe('OAuth M2M', () => {
     await expect(provider.authorization()).rejects.toThrow(
       /names no token_endpoint; is http:\/\/127\.0\.0\.1:\d+ a Databricks workspace\?/,
     );
+  });
+});
+
+describe('token requests are retried like API calls', () => {
+  let server: ScriptedServer;
+  afterEach(async () => server?.close());
+
+  it('retries 503, 429 (after Retry-After) and a dropped connection, then gets the token', async () => {
+    const script = oauthServer(3600);
+    let tokenCalls = 0;
+    server = await startScriptedServer((r) => {
+      if (r.url !== '/oidc/v1/token') return script(r);
+      tokenCalls++;
+      if (tokenCalls === 1) return { status: 503, body: JSON.stringify({ error: 'temporarily_unavailable' }) };
+      if (tokenCalls === 2) return { status: 429, body: '', headers: { 'retry-after': '7' } };
+      if (tokenCalls === 3) return 'drop';
+      return script(r);
+    });
+    const clock = recordingClock();
+    const client = DatabricksClient.fromEnvironment({
+      host: server.url,
+      clientId: 'sp-1',
+      clientSecret: SECRET,
+      env: {},
+      retry: { clock, jitterMs: 0 },
+    });
+    await expect(client.api.json({ method: 'GET', path: '/api/2.0/echo' })).resolves.toEqual({ auth: 'Bearer token-1' });
+    expect(clock.sleeps).toEqual([1000, 7000, 3000]);
+  });
+
+  it('gives up after about a minute of refused connections with an authentication error that says so', async () => {
+    // a port that was just free: nothing listens there, every connection is refused
+    const gone = await startScriptedServer(() => ({ status: 200 }));
+    await gone.close();
+    server = await startScriptedServer((r) =>
+      r.url === '/oidc/.well-known/oauth-authorization-server'
+        ? { status: 200, body: JSON.stringify({ token_endpoint: `${gone.url}/oidc/v1/token` }) }
+        : { status: 404 },
+    );
+    const clock = recordingClock();
+    const provider = new OAuthM2MProvider({
+      host: server.url,
+      clientId: 'sp-1',
+      clientSecret: SECRET,
+      retry: { clock, jitterMs: 0 },
+    });
+    const error = (await provider.authorization().catch((e: unknown) => e)) as Unauthenticated;
+    expect(error).toBeInstanceOf(Unauthenticated);
+    expect(error.code).toBe('OAUTH_FAILED');
+    // 1 + 2 + … + 10 = 55 s slept; one more 10 s step would pass the 60 s budget
+    expect(clock.sleeps).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]);
+    expect(error.message).toContain('(ECONNREFUSED) (gave up after 11 attempts in 55 s)');
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('does not retry a refusal of the client (401)', async () => {
+    server = await startScriptedServer(oauthServer(3600));
+    const clock = recordingClock();
+    const provider = new OAuthM2MProvider({ host: server.url, clientId: 'sp-1', clientSecret: 'wrong', retry: { clock } });
+    await expect(provider.authorization()).rejects.toThrow(/refused client sp-1/);
+    expect(clock.sleeps).toEqual([]);
   });
 });

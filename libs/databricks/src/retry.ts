@@ -80,6 +80,8 @@ export function isRetriableStatus(status: number): boolean {
 
 /** Network failure codes (node and undici) that count as transient. */
 const TRANSIENT_NETWORK_CODES = new Set([
+  // Nothing reached the server: safe to send again (callers still retry only idempotent requests).
+  'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'EPIPE',

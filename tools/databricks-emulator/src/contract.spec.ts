@@ -176,7 +176,7 @@ describe('contract configuration', () => {
   it('reads the real workspace from the same settings the client uses', () => {
     if (!realConfigured) {
       expect(() => resolveConfig({ env: {}, homeDir: '/nonexistent-home' })).toThrow(
-        /No Databricks host is configured/,
+        /default auth: cannot configure default credentials/,
       );
       return;
     }

@@ -1,6 +1,5 @@
 import { DatabricksConfigError } from '../errors.js';
-import { Secret } from '../secret.js';
-import type { ResolvedConfig } from '../config.js';
+import { resolveConfig } from '../config.js';
 import { driverConnectionFor, sqlEngineOptionsFromConfig } from './options.js';
 
 describe('driverConnectionFor', () => {
@@ -57,15 +56,11 @@ describe('driverConnectionFor', () => {
 });
 
 describe('sqlEngineOptionsFromConfig', () => {
-  const base = { configFile: '~/.databrickscfg', sources: { host: 'env', credentials: 'env' } } as const;
+  const resolved = (options: Parameters<typeof resolveConfig>[0]) =>
+    resolveConfig({ env: {}, homeDir: '/nonexistent-home', ...options });
 
   it('takes host, PAT and warehouse from the resolved configuration', () => {
-    const config: ResolvedConfig = {
-      ...base,
-      host: 'https://adb-1.2.azuredatabricks.net',
-      credentials: { kind: 'pat', token: new Secret('dapi-from-env') },
-      warehouseId: 'wh1',
-    };
+    const config = resolved({ host: 'adb-1.2.azuredatabricks.net', token: 'dapi-from-env', warehouseId: 'wh1' });
     expect(sqlEngineOptionsFromConfig(config)).toEqual({
       host: 'https://adb-1.2.azuredatabricks.net',
       warehouseId: 'wh1',
@@ -78,12 +73,18 @@ describe('sqlEngineOptionsFromConfig', () => {
     });
   });
 
+  it('reaches the same host as REST for a URL pasted from the browser', () => {
+    const config = resolved({ host: 'https://acme.cloud.databricks.com:443/login?o=12345', token: 't', warehouseId: 'w' });
+    expect(config.host).toBe('https://acme.cloud.databricks.com');
+    const sql = driverConnectionFor(sqlEngineOptionsFromConfig(config));
+    expect([sql.host, sql.port, sql.path]).toEqual(['acme.cloud.databricks.com', 443, '/sql/1.0/warehouses/w']);
+    // given to the engine directly, the pasted URL means the same warehouse
+    const direct = driverConnectionFor({ host: 'acme.cloud.databricks.com/login?o=12345', warehouseId: 'w', token: 't' });
+    expect([direct.host, direct.port, direct.path]).toEqual([sql.host, sql.port, sql.path]);
+  });
+
   it('uses an OAuth M2M credentials provider for a service principal', () => {
-    const options = sqlEngineOptionsFromConfig({
-      ...base,
-      host: 'https://h.example',
-      credentials: { kind: 'oauth-m2m', clientId: 'sp', clientSecret: new Secret('s') },
-    });
+    const options = sqlEngineOptionsFromConfig(resolved({ host: 'https://h.example', clientId: 'sp', clientSecret: 's' }));
     expect(options.token).toBeUndefined();
     expect(typeof options.credentials?.authorization).toBe('function');
     expect(() => driverConnectionFor(options)).toThrow(/no warehouse/);

@@ -1,10 +1,14 @@
 import { credentialsProvider, type CredentialsProvider } from '../auth.js';
 import type { ResolvedConfig } from '../config.js';
 import { ClientErrorCode, DatabricksConfigError } from '../errors.js';
+import { parseWorkspaceHost, type WorkspaceHost } from '../host.js';
 
 /** Where and how to reach a SQL warehouse. */
 export interface DatabricksSqlEngineOptions {
-  /** Workspace host: `adb-123.4.azuredatabricks.net` or its URL (`https://…`, a port in the URL counts). */
+  /**
+   * Workspace host: `adb-123.4.azuredatabricks.net` or its URL (`https://…`, a port in the URL counts; a path or
+   * query, as in a URL pasted from the browser, is dropped exactly as for REST calls).
+   */
   host: string;
   /** HTTP path of the warehouse, e.g. `/sql/1.0/warehouses/abc123`. Give this or `warehouseId`. */
   httpPath?: string;
@@ -49,18 +53,20 @@ export const DEFAULT_CHUNK_SIZE = 100_000;
 
 /** Validates the options and turns them into driver settings; every problem names the option to fix. */
 export function driverConnectionFor(options: DatabricksSqlEngineOptions): DriverConnection {
-  const invalid = (message: string) => new DatabricksConfigError(ClientErrorCode.configInvalid, message);
+  const invalid = (message: string, cause?: unknown) =>
+    new DatabricksConfigError(ClientErrorCode.configInvalid, message, cause === undefined ? {} : { cause });
   const missing = (message: string) => new DatabricksConfigError(ClientErrorCode.configMissing, message);
   const rawHost = options.host?.trim();
   if (!rawHost)
     throw missing('SQL engine: no host. Pass `host` (the workspace URL), e.g. https://adb-123.4.azuredatabricks.net.');
-  let url: URL;
+  // The same normalisation as REST (scheme + host only, `:443` dropped), so both always reach one workspace.
+  let workspace: WorkspaceHost;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(rawHost) ? rawHost : `https://${rawHost}`);
-  } catch {
-    throw invalid(`SQL engine: host "${rawHost}" is not a host name or URL.`);
+    workspace = parseWorkspaceHost(rawHost, 'SQL engine `host`');
+  } catch (error) {
+    throw invalid(`SQL engine: host "${rawHost}" is not a host name or URL.`, error);
   }
-  if (url.protocol !== 'https:')
+  if (workspace.scheme !== 'https')
     throw invalid(`SQL engine: host "${rawHost}" must use https (the driver only speaks TLS).`);
 
   if (options.httpPath && options.warehouseId) {
@@ -97,7 +103,7 @@ export function driverConnectionFor(options: DatabricksSqlEngineOptions): Driver
     throw missing('SQL engine: no credentials. Pass `token` (a personal access token) or OAuth `credentials`.');
   }
 
-  const port = options.port ?? (url.port ? Number(url.port) : 443);
+  const port = options.port ?? workspace.port ?? 443;
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
     throw invalid(`SQL engine: port ${port} is not a TCP port.`);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -105,7 +111,7 @@ export function driverConnectionFor(options: DatabricksSqlEngineOptions): Driver
     throw invalid(`SQL engine: chunkSize ${chunkSize} must be a positive integer.`);
 
   return {
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    host: workspace.hostname,
     port,
     path: path.startsWith('/') ? path : `/${path}`,
     checkServerCertificate: options.checkServerCertificate ?? true,
