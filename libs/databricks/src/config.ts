@@ -307,7 +307,7 @@ function chooseCredentials(ctx: AuthContext): { authType: AuthType; credentials:
   if (v.host === undefined) {
     const hint = collected.anyAuth()
       ? ': the host is missing (set DATABRICKS_HOST, the host option, or host in the profile)'
-      : '';
+      : ': no workspace is configured (set DATABRICKS_HOST and DATABRICKS_TOKEN, or a profile in ~/.databrickscfg)';
     fail(ClientErrorCode.configMissing, `${NO_CREDENTIALS}${hint}`, collected);
   }
   // Tried in the SDKs' order; databricks-cli runs an external program and is used only when asked for.
