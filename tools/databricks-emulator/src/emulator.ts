@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApiError } from './api-error.js';
-import { EmulatorAuth, type ServicePrincipal } from './auth.js';
+import { EmulatorAuth, type BasicUser, type ServicePrincipal } from './auth.js';
 import type { EmulatorContext } from './context.js';
 import { FaultInjector, faultFromJson } from './faults.js';
 import { registerFilesApi } from './files-api.js';
 import { GitRemotes } from './git.js';
+import { GITHUB_ISSUER_PATH, GitHubIssuerStandIn, type GitHubJob } from './github-issuer.js';
 import { registerJobsApi } from './jobs-api.js';
 import { modelFilePath, registerModelsApi } from './models-api.js';
 import { localPathOf, normaliseWorkspacePath, workspaceLocalPath, type LocalRoots } from './paths.js';
@@ -18,6 +19,7 @@ import { registerReposApi, seedRepo } from './repos-api.js';
 import { parseJsonBody, type Reply, Router } from './routing.js';
 import { RunEngine } from './run-engine.js';
 import { StateStore } from './state.js';
+import type { FederationPolicy } from './token-exchange.js';
 import { registerWorkspaceApi } from './workspace-api.js';
 import { errorMessage } from '@fraudops/core';
 
@@ -35,6 +37,17 @@ export interface EmulatorOptions {
   servicePrincipals?: ServicePrincipal[];
   /** Lifetime of OAuth tokens the emulator issues. @defaultValue 3600 */
   oauthTokenLifetimeSeconds?: number;
+  /** Users who may sign in with HTTP Basic auth. */
+  basicUsers?: BasicUser[];
+  /** GitHub Actions jobs the GitHub stand-in (`/__github`) issues ID tokens to. */
+  githubJobs?: GitHubJob[];
+  /**
+   * Federation policies of service principals: a signed OIDC token whose issuer (default: the GitHub stand-in),
+   * subject and audience (default: the token endpoint URL) match is exchanged for a workspace token.
+   */
+  federationPolicies?: FederationPolicy[];
+  /** The time OAuth and ID tokens expire against; tests move it instead of waiting. @defaultValue Date.now */
+  now?: () => number;
   /** Keep jobs, runs, Git folders and models in this JSON file across restarts. @defaultValue in memory only */
   stateFile?: string;
   /**
@@ -98,6 +111,13 @@ export interface Emulator {
   /** Local directory behind the workspace tree (`/Repos`, `/Users`, `/Shared`). */
   workspaceRoot: string;
   sqlWarehouse?: SqlWarehouseConnection;
+  /** The GitHub stand-in: a job's `ACTIONS_ID_TOKEN_REQUEST_URL`, the issuer URL, and its signer (for tests). */
+  github: {
+    idTokenRequestUrl: string;
+    issuer: string;
+    /** An ID token signed by the stand-in's key with these claims (e.g. one that has already expired). */
+    signIdToken(subject: string, audience: string, lifetimeSeconds?: number): string;
+  };
   faults: FaultInjector;
   /** Every request answered (or dropped), in order. */
   requests: RequestLogEntry[];
@@ -162,11 +182,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const state = new StateStore(options.stateFile);
   const gitRemotes = new GitRemotes(options.gitRemotes);
   const ctx: EmulatorContext = { state, roots, gitRemotes, dataDir, userName, baseUrl: () => baseUrl };
+  const now = options.now ?? Date.now;
   const auth = new EmulatorAuth({
     tokens,
+    basicUsers: options.basicUsers,
     servicePrincipals: options.servicePrincipals,
+    federationPolicies: options.federationPolicies,
     oauthTokenLifetimeSeconds: options.oauthTokenLifetimeSeconds,
+    now,
   });
+  const github = new GitHubIssuerStandIn({ jobs: options.githubJobs ?? [], now });
   const database = options.database ?? join(dataDir, 'warehouse.duckdb');
   const engine = new RunEngine(ctx, {
     tickMs: options.runner?.tickMs ?? 250,
@@ -180,6 +205,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const router = new Router();
   auth.register(router, () => baseUrl);
+  github.register(router, () => baseUrl);
   registerWorkspaceApi(router, ctx);
   registerReposApi(router, ctx);
   registerJobsApi(router, ctx, engine);
@@ -241,7 +267,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     let reply: Reply;
     try {
-      if (!path.startsWith('/oidc/')) auth.check(request.headers);
+      if (!path.startsWith('/oidc/') && !path.startsWith(`${GITHUB_ISSUER_PATH}/`)) auth.check(request.headers);
       const match = router.match(method, path);
       if (typeof match === 'string') {
         throw new ApiError(
@@ -345,6 +371,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           },
         }
       : {}),
+    github: {
+      idTokenRequestUrl: GitHubIssuerStandIn.requestUrl(baseUrl),
+      issuer: `${baseUrl}${GITHUB_ISSUER_PATH}`,
+      signIdToken: (subject, audience, lifetimeSeconds) =>
+        github.sign(`${baseUrl}${GITHUB_ISSUER_PATH}`, subject, audience, lifetimeSeconds),
+    },
     faults,
     requests,
     localPath: (path) => (path.startsWith('/Models/') ? modelFilePath(ctx, path, 'directory', 'read') : localPathOf(roots, path)),

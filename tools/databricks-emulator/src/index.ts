@@ -8,5 +8,7 @@ export {
   type SqlWarehouseConnection,
 } from './emulator.js';
 export { FaultInjector, type FaultRule, type FaultEffect, type FaultMatch } from './faults.js';
-export type { ServicePrincipal } from './auth.js';
+export type { ServicePrincipal, BasicUser } from './auth.js';
+export type { GitHubJob } from './github-issuer.js';
+export type { FederationPolicy } from './token-exchange.js';
 export { startSqlWarehouse, type SqlWarehouse, type SqlWarehouseOptions } from './sql-warehouse/index.js';

@@ -14,6 +14,15 @@ Options:
   --port N              REST port (default 8787; 0 picks a free one)
   --host ADDR           interface to bind (default 127.0.0.1)
   --token T             accepted personal access token (repeatable; default ${DEFAULT_TOKEN})
+  --basic-user U:P      a user who may sign in with HTTP Basic auth (repeatable)
+  --service-principal ID:SECRET
+                        a service principal that gets OAuth M2M tokens (repeatable)
+  --github-job T=SUBJECT
+                        the GitHub stand-in issues ID tokens with this subject to request token T (repeatable),
+                        e.g. --github-job req-1=repo:acme/fraudops:environment:staging
+  --federation-policy ID=SUBJECT
+                        service principal ID accepts ID tokens of the GitHub stand-in with this subject
+                        (audience: the token endpoint URL; repeatable)
   --state-file FILE     keep jobs, runs, Git folders and models across restarts
   --data-dir DIR        where the workspace tree and volumes live (default: next to the state file, else temporary)
   --git-remote URL=PATH serve Git URL from a local repository (repeatable)
@@ -42,6 +51,13 @@ function gitTopLevel(): string | undefined {
   }
 }
 
+/** `a:b` → [a, b] at the first separator, naming the flag when the value has no separator. */
+function pair(value: string, separator: string, flag: string, shape: string): [string, string] {
+  const at = value.indexOf(separator);
+  if (at <= 0 || at === value.length - 1) throw new Error(`${flag} takes ${shape}; got "${value}"`);
+  return [value.slice(0, at), value.slice(at + 1)];
+}
+
 function integer(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -56,6 +72,10 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       token: { type: 'string', multiple: true },
+      'basic-user': { type: 'string', multiple: true },
+      'service-principal': { type: 'string', multiple: true },
+      'github-job': { type: 'string', multiple: true },
+      'federation-policy': { type: 'string', multiple: true },
       'state-file': { type: 'string' },
       'data-dir': { type: 'string' },
       'git-remote': { type: 'string', multiple: true },
@@ -79,6 +99,22 @@ async function main(argv: string[]): Promise<number> {
     if (eq <= 0) throw new Error(`--git-remote takes URL=PATH; got "${mapping}".`);
     gitRemotes[mapping.slice(0, eq)] = mapping.slice(eq + 1);
   }
+  const basicUsers = (values['basic-user'] ?? []).map((v) => {
+    const [userName, password] = pair(v, ':', '--basic-user', 'USER:PASSWORD');
+    return { userName, password };
+  });
+  const servicePrincipals = (values['service-principal'] ?? []).map((v) => {
+    const [clientId, clientSecret] = pair(v, ':', '--service-principal', 'ID:SECRET');
+    return { clientId, clientSecret };
+  });
+  const githubJobs = (values['github-job'] ?? []).map((v) => {
+    const [requestToken, subject] = pair(v, '=', '--github-job', 'TOKEN=SUBJECT');
+    return { requestToken, subject };
+  });
+  const federationPolicies = (values['federation-policy'] ?? []).map((v) => {
+    const [clientId, subject] = pair(v, '=', '--federation-policy', 'ID=SUBJECT');
+    return { clientId, subject };
+  });
   const topLevel = gitTopLevel();
   const seed = !values['no-seed'] && (gitRemotes[DEMO_URL] ?? topLevel);
   if (seed && !gitRemotes[DEMO_URL]) gitRemotes[DEMO_URL] = seed;
@@ -87,6 +123,10 @@ async function main(argv: string[]): Promise<number> {
     port: integer(values.port, '--port', 8787),
     ...(values.host ? { host: values.host } : {}),
     ...(values.token ? { tokens: values.token } : {}),
+    basicUsers,
+    servicePrincipals,
+    githubJobs,
+    federationPolicies,
     ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     gitRemotes,
@@ -102,6 +142,7 @@ async function main(argv: string[]): Promise<number> {
       `${JSON.stringify({
         url: emulator.url,
         token: emulator.token,
+        githubIdTokenRequestUrl: emulator.github.idTokenRequestUrl,
         dataDir: emulator.dataDir,
         volumesRoot: emulator.volumesRoot,
         workspaceRoot: emulator.workspaceRoot,
