@@ -13,6 +13,7 @@ export default [
             '{projectRoot}/eslint.config.{js,cjs,mjs,ts,cts,mts}',
             '{projectRoot}/jest.config.{js,cjs,mjs,ts,cts,mts}',
             '{projectRoot}/**/*.spec.ts',
+            '{projectRoot}/src/testing/**',
             '{projectRoot}/**/fixtures/**',
           ],
         },

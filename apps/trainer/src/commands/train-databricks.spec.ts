@@ -3,10 +3,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { build } from 'esbuild';
 import { collect, DatabricksClient, DatabricksSqlEngine } from '@fraudops/databricks';
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
+import { bundleTrainerCli } from '../testing/cli-bundle.js';
 import { resolveSimulationParams, simulateTransactions, timeSplit, writeTransactions, type TransactionColumns } from '@fraudops/transactions';
 
 // End to end against the workspace emulator (its own process, built by `nx test trainer`'s dependency on
@@ -88,32 +88,9 @@ function train(extra: string[]): Promise<CliResult> {
   return cli(['train', '--backend', 'databricks', '--source-table', SOURCE, '--volume', VOLUME, ...warehouse(), '--registry', REGISTRY, '--git-commit', commit, ...SPLIT, ...FAST, ...extra]);
 }
 
-/** The CLI as `nx build trainer` makes it: workspace libs bundled from their sources, npm packages external. */
-async function bundleCli(): Promise<void> {
-  await build({
-    entryPoints: [join(ROOT, 'apps/trainer/src/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: CLI,
-    conditions: ['@fraudops/source'],
-    banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'npm-packages-external',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@fraudops/') ? undefined : { path: args.path, external: true }));
-        },
-      },
-    ],
-  });
-}
-
 beforeAll(async () => {
   if (!existsSync(EMULATOR)) throw new Error(`${EMULATOR} is missing: run through Nx (nx test trainer builds the emulator first).`);
-  await bundleCli();
+  await bundleTrainerCli(ROOT, CLI);
   dir = mkdtempSync(join(tmpdir(), 'trainer-databricks-'));
   mkdirSync(join(dir, 'home'));
   // The remote the job checks out: this checkout's train.py, committed to a bare repository.
