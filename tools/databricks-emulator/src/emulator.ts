@@ -220,6 +220,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults.clear();
     return { status: 200, json: {} };
   });
+  router.add('GET', '/__emulator/requests', () => ({ status: 200, json: { requests } }));
   router.add('GET', '/__emulator/local-path', (req) => ({
     status: 200,
     json: { local_path: localPathOf(roots, req.query.get('path') ?? '') },
