@@ -9,7 +9,7 @@ import { runCli } from './cli/program.js';
 // Every configuration conformance case of shared/reference/databricks-auth.md (the table the library runs too,
 // libs/databricks/src/testing/auth-conformance.json), through `fraudops-sync status` against the workspace
 // emulator (its own process), plus GitHub OIDC federation end to end. A case that resolves must reach the
-// workspace and read the Git folder (exit 0); a case that fails must exit 3 with the SDKs' message.
+// workspace and read the Git folder (exit 0); a case that fails must exit 2 (a setting) with the SDKs' message.
 
 const ROOT = resolve(__dirname, '../../..');
 const EMULATOR = join(ROOT, 'tools/databricks-emulator/dist/main.js');
@@ -132,7 +132,7 @@ describe('fraudops-sync resolves configuration as the official SDKs', () => {
     const r = await sync(['status', FOLDER, '--json'], env, home);
     for (const secret of [started.token, TOKEN_A, PASSWORD]) expect(r.stdout + r.stderr).not.toContain(secret);
     if (c.expect.code !== undefined) {
-      expect(r.code).toBe(3);
+      expect(r.code).toBe(2);
       const error = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
       expect(error.code).toBe(c.expect.code);
       for (const part of c.expect.message ?? []) expect(error.message).toContain(substitute(part));
@@ -169,10 +169,10 @@ describe('fraudops-sync with GitHub OIDC federation', () => {
     expect(r.stdout + r.stderr).not.toContain('req-feature');
   });
 
-  it('exits 3 saying what is missing outside a job with id-token: write', async () => {
+  it('exits 2 saying what is missing outside a job with id-token: write', async () => {
     const { ACTIONS_ID_TOKEN_REQUEST_URL: _u, ACTIONS_ID_TOKEN_REQUEST_TOKEN: _t, ...rest } = github('x');
     const r = await sync(['status', FOLDER], rest, join(dir, 'home'));
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       'github-oidc auth: not configured: missing ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN',
     );

@@ -8,7 +8,7 @@ import { bundleTrainerCli } from './testing/cli-bundle.js';
 // Every configuration conformance case of shared/reference/databricks-auth.md (the table the library runs too,
 // libs/databricks/src/testing/auth-conformance.json), through the real `fraudops-train runs list` in its own
 // process against the workspace emulator, plus GitHub OIDC federation end to end. A case that resolves lists
-// the training job's runs (exit 0); a case that fails exits 2 (configuration) with the SDKs' message.
+// the training job's runs (exit 0); a case that fails exits 2 (a setting) with the SDKs' message.
 
 const ROOT = resolve(__dirname, '../../..');
 const EMULATOR = join(ROOT, 'tools/databricks-emulator/dist/main.js');
@@ -122,14 +122,16 @@ describe('fraudops-train resolves configuration as the official SDKs', () => {
     for (const secret of [started.token, TOKEN_A, PASSWORD]) expect(r.stdout + r.stderr).not.toContain(secret);
     if (c.expect.code !== undefined) {
       expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
-      for (const part of c.expect.message ?? []) expect(r.stderr).toContain(substitute(part));
-      for (const part of c.expect.notMessage ?? []) expect(r.stderr).not.toContain(substitute(part));
+      const error = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe(c.expect.code);
+      for (const part of c.expect.message ?? []) expect(error.message).toContain(substitute(part));
+      for (const part of c.expect.notMessage ?? []) expect(error.message).not.toContain(substitute(part));
+      expect(r.stderr).toBe(`error: ${error.message}\n`);
       return;
     }
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ jobId, runs: [] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ jobId, runs: [] });
   });
 });
 
@@ -145,12 +147,12 @@ describe('fraudops-train with GitHub OIDC federation', () => {
   it('lists the runs with a token exchanged for the staging environment', async () => {
     const r = await train(['runs', 'list', '--json'], github('req-staging'), join(dir, 'home'));
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ jobId, runs: [] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ jobId, runs: [] });
   });
 
   it('fails naming the subject when the policy does not trust the job (another branch)', async () => {
     const r = await train(['runs', 'list'], github('req-feature'), join(dir, 'home'));
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toContain('The token subject repo:acme/fraudops:ref:refs/heads/feature does not match the federation policy');
     expect(r.stderr).not.toContain('req-feature');
   });
