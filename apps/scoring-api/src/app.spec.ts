@@ -129,7 +129,7 @@ describe('scoring-api over HTTP', () => {
       const batch = transactionStream({ firstId: 6_000, count: 30, startTime: START + 61 * 600, spacing: 30 });
       const reversed = [...batch].reverse();
       const expected = new Map<number, number>();
-      for (const tx of batch) expected.set(tx.transaction_id as number, await reference.probability(reference.vector(tx)));
+      for (const tx of batch) expected.set(tx.transaction_id, await reference.probability(reference.vector(tx)));
       const reply = await post('/v1/score', { transactions: reversed });
       expect(reply.status).toBe(200);
       expect(reply.body.results.map((r: { transaction_id: number }) => r.transaction_id)).toEqual(reversed.map((t) => t.transaction_id));

@@ -49,7 +49,7 @@ async function main(): Promise<number> {
   });
 }
 
-main().then((code) => {
+void main().then((code) => {
   process.exitCode = code;
   // Let pino flush, then leave even if a stray handle (a client socket) lingers.
   setTimeout(() => process.exit(code), 200).unref();

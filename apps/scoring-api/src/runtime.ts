@@ -52,8 +52,8 @@ export async function createRuntime(config: ScoringConfig): Promise<Runtime> {
   }
   return {
     models,
-    features: features as FeaturePipeline<unknown>,
-    transactionSchema: TransactionSchema as z.ZodType<unknown>,
+    features: features,
+    transactionSchema: TransactionSchema,
     transactionIdSchema: TransactionSchema.shape.transaction_id,
     drift: cardDrift(),
   };

@@ -196,7 +196,7 @@ export class ScoringService<T> {
     const keys = transactions.map((t) => pipeline.keyOf(t));
     const times = Float64Array.from(transactions, (t) => pipeline.timeOf(t));
     const order = n === 1 ? [0] : Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b);
-    const batch: AppliedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array(n), fresh: new Uint8Array(n), late: new Uint8Array(n) };
+    const batch: AppliedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array<RememberedAnswer | undefined>(n), fresh: new Uint8Array(n), late: new Uint8Array(n) };
     await this.stateLock.runExclusive(async () => {
       this.checkBatch(transactions, keys, times);
       for (let k = 0; k < n; k++) {
@@ -224,7 +224,7 @@ export class ScoringService<T> {
     const { keys, earlier, fresh, late } = batch;
     const n = transactions.length;
     const threshold = model.threshold.value;
-    const results: ScoredTransaction[] = new Array(n);
+    const results = new Array<ScoredTransaction>(n);
     let freshCount = 0;
     let alerts = 0;
     let lateCount = 0;

@@ -186,6 +186,7 @@ describe('runProgram and the --json envelope', () => {
 
   it('keeps its methods bound when handed on as functions', () => {
     const stdout = new Capture();
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- handing them on unbound is what this test checks
     const { line, progress } = createContext('demo', { streams: { stdout, stderr: new Capture() }, env: {} }).output(false);
     line('handed on');
     const bar = progress('rows', 10);

@@ -109,7 +109,7 @@ function prepareBody(request: ApiRequest): PreparedBody {
   if (typeof source === 'function') {
     return {
       replayable: true,
-      open: () => ({ body: Readable.from(source()) as unknown as FetchBody, streaming: true }),
+      open: () => ({ body: Readable.from(source()), streaming: true }),
     };
   }
   let used = false;
@@ -118,7 +118,7 @@ function prepareBody(request: ApiRequest): PreparedBody {
     open: () => {
       if (used) throw new Error('a one-shot stream body cannot be sent twice');
       used = true;
-      return { body: source as unknown as FetchBody, streaming: true };
+      return { body: source, streaming: true };
     },
   };
 }

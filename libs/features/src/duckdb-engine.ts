@@ -12,7 +12,7 @@ type DuckDbModule = typeof import('@duckdb/node-api');
 /** DuckDB is native and large: only the first engine opened loads it (the scoring API never does). */
 async function loadDuckDb(): Promise<DuckDbModule> {
   const module = (await import('@duckdb/node-api')) as DuckDbModule & { default?: DuckDbModule };
-  return module.DuckDBInstance ? module : (module.default as DuckDbModule);
+  return module.DuckDBInstance ? module : (module.default);
 }
 
 export interface DuckDbEngineOptions {
@@ -261,6 +261,8 @@ function toSqlValue(raw: unknown): SqlValue {
     case 'bigint':
       return raw <= BigInt(Number.MAX_SAFE_INTEGER) && raw >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(raw) : raw;
     default:
+      // DuckDB's value classes (dates, decimals, lists, …) render themselves as SQL text through toString().
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- every DuckDBValue class defines toString
       return String(raw);
   }
 }

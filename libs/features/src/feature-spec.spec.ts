@@ -66,7 +66,7 @@ describe('feature spec', () => {
     const changed = (index: number, patch: object): string =>
       featureSpecHash({
         ...baselineFeatureSpec,
-        features: baselineFeatureSpec.features.map((f, i) => (i === index ? ({ ...f, ...patch } as typeof f) : f)),
+        features: baselineFeatureSpec.features.map((f, i) => (i === index ? ({ ...f, ...patch }) : f)),
       });
     expect(changed(3, { windowDays: 2 })).not.toBe(hash);
     expect(changed(10, { delayDays: 6 })).not.toBe(hash);

@@ -108,7 +108,7 @@ export function decodeOnlineSnapshot(spec: FeatureSpec | FeaturePlan, bytes: Uin
   if (MAGIC.length + 4 + headerLength > bytes.length) throw invalid('truncated header');
   let header: SnapshotHeader;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)));
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength))) as SnapshotHeader;
   } catch {
     throw invalid('unreadable header');
   }

@@ -121,7 +121,7 @@ function logisticRegressionFromMetadata(text: string, featureCount: number, sour
   }
   const list = (value: unknown): Float64Array => {
     if (!Array.isArray(value) || value.length !== featureCount || !value.every((v) => typeof v === 'number')) throw bad();
-    return Float64Array.from(value as number[]);
+    return Float64Array.from(value);
   };
   if (typeof parsed.intercept !== 'number') throw bad();
   return {

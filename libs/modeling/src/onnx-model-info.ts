@@ -24,9 +24,10 @@ export interface OnnxModelInfo {
   featureNames: string[] | null;
 }
 
-function toNumber(value: number | { toNumber(): number } | null | undefined): number {
+/** protobuf int64 fields decode as a number or a Long (whose type this lib does not import). */
+function toNumber(value: unknown): number {
   if (value === null || value === undefined) return 0;
-  return typeof value === 'number' ? value : value.toNumber();
+  return typeof value === 'number' ? value : (value as { toNumber(): number }).toNumber();
 }
 
 function tensorInfo(value: onnxProto.onnx.IValueInfoProto): OnnxTensorInfo {

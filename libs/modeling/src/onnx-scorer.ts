@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import { ModelingError } from './errors.js';
 import { ONNX_INPUT_NAME, ONNX_MARGIN_OUTPUT, ONNX_PROBABILITY_OUTPUT } from './onnx-export.js';
 import { readOnnxModelInfo, type OnnxModelInfo } from './onnx-model-info.js';
@@ -11,7 +11,7 @@ let runtime: Promise<OnnxRuntime> | null = null;
 /** The one place onnxruntime-node is loaded: on first use, so apps that never score do not load it. */
 function loadRuntime(): Promise<OnnxRuntime> {
   runtime ??= import('onnxruntime-node').then(
-    (module) => ((module as { default?: OnnxRuntime }).default ?? module) as OnnxRuntime,
+    (module) => ((module as { default?: OnnxRuntime }).default ?? module),
     (error: unknown) => {
       runtime = null;
       throw new ModelingError('RUNTIME_ERROR', `onnxruntime-node could not be loaded: ${(error as Error).message}`, {
@@ -139,8 +139,8 @@ export class OnnxScorer {
         cause: error,
       });
     }
-    const probability = (outputs[ONNX_PROBABILITY_OUTPUT] as Tensor).data as Float32Array;
-    const margin = (outputs[ONNX_MARGIN_OUTPUT] as Tensor).data as Float32Array;
+    const probability = (outputs[ONNX_PROBABILITY_OUTPUT]).data as Float32Array;
+    const margin = (outputs[ONNX_MARGIN_OUTPUT]).data as Float32Array;
     return { probability, margin };
   }
 

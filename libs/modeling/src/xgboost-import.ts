@@ -30,7 +30,7 @@ function object(value: unknown, path: string): Json {
 function numbers(value: unknown, path: string, length: number): number[] {
   if (!Array.isArray(value) || value.length !== length) fail(`${path} is not an array of ${length} entries`);
   return value.map((v, i) => {
-    const n = typeof v === 'boolean' ? Number(v) : v; // XGBoost 2 may write default_left as booleans
+    const n: unknown = typeof v === 'boolean' ? Number(v) : v; // XGBoost 2 may write default_left as booleans
     if (typeof n !== 'number' || Number.isNaN(n)) fail(`${path}[${i}] is not a number`);
     return n;
   });
@@ -138,7 +138,7 @@ export function importXgboostJson(source: string | object): XgboostImport {
   const names = learner['feature_names'];
   const featureNames =
     Array.isArray(names) && names.length === featureCount && names.every((n) => typeof n === 'string')
-      ? (names as string[])
+      ? (names)
       : null;
 
   const ensemble: TreeEnsemble = {

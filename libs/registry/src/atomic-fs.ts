@@ -6,7 +6,7 @@ import { RegistryError, RegistryErrorCode } from './errors.js';
 
 /** A Node file-system error code (`ENOENT`, `EEXIST`, …), or undefined for anything else. */
 export function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : undefined;
 }
 
 /** A name no other process or call will pick: pid plus random bytes. */

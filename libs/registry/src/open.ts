@@ -34,7 +34,7 @@ export function openRegistry(uri?: string, options: OpenRegistryOptions = {}): M
   if (given !== undefined && 'models' in given && 'files' in given) {
     client = given;
   } else {
-    const clientOptions = (given ?? {}) as DatabricksClientOptions;
+    const clientOptions = (given ?? {});
     try {
       client = DatabricksClient.fromEnvironment({
         ...clientOptions,

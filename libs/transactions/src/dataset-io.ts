@@ -465,8 +465,8 @@ async function describe(
   try {
     const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
     return reader.getRowObjectsJson().map((row) => ({
-      name: String(row['column_name']),
-      type: String(row['column_type']),
+      name: String(row['column_name'] as string),
+      type: String(row['column_type'] as string),
     }));
   } catch (error) {
     throw new TransactionsError(

@@ -18,7 +18,7 @@ import { startEmulator, type Emulator } from './index.js';
  */
 interface Target {
   name: string;
-  start(): Promise<{ db: DatabricksClient; volume?: string; schema?: string; host: string; stop(): Promise<void> }>;
+  start(): Promise<{ db: DatabricksClient; volume?: string; schema?: string; host: string; stop: () => Promise<void> }>;
 }
 
 const env = process.env;

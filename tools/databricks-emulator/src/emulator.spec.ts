@@ -70,9 +70,7 @@ describe('startEmulator', () => {
       if (!sql) throw new Error('no SQL warehouse');
       expect(sql).toMatchObject({ host: '127.0.0.1', path: '/sql/1.0/warehouses/wh-test', warehouseId: 'wh-test' });
       expect(sql.port).not.toBe(emulator.port);
-      const client = new DBSQLClient({ logger: { log: () => undefined } } as ConstructorParameters<
-        typeof DBSQLClient
-      >[0]);
+      const client = new DBSQLClient({ logger: { log: () => undefined } });
       await client.connect({
         host: sql.host,
         port: sql.port,
@@ -80,7 +78,7 @@ describe('startEmulator', () => {
         token: emulator.token,
         customCaCert: sql.certificatePem,
         telemetryEnabled: false,
-      } as Parameters<DBSQLClient['connect']>[0]);
+      });
       const session = await client.openSession();
       const operation = await session.executeStatement('SELECT 40 + 2 AS answer');
       expect(await operation.fetchAll()).toEqual([{ answer: 42 }]);

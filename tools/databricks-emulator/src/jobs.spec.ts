@@ -104,7 +104,7 @@ describe('Jobs API and the local job runner', () => {
 
     // The task wrote to the volume's local directory; the Files API serves the same file.
     const download = await db.files.download(`/Volumes/main/fraud/out/${run_id}.json`);
-    const written = JSON.parse(await new Response(download.body as unknown as ReadableStream).text()) as {
+    const written = JSON.parse(await new Response(download.body).text()) as {
       argv: string[];
       host: string;
     };

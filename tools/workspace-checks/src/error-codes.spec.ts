@@ -294,7 +294,7 @@ export function extractErrorCodes(
       if (ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration)) {
         // An interface or class property: whatever object literals of that type put into it.
         for (const assignment of objectProperties.get(expr.name.text) ?? []) {
-          const contextual = checker.getContextualType(assignment.parent as ts.ObjectLiteralExpression);
+          const contextual = checker.getContextualType(assignment.parent);
           const target = contextual?.getNonNullableType().getProperty(expr.name.text);
           if (target !== property) continue;
           literalsOf(ts.isPropertyAssignment(assignment) ? assignment.initializer : assignment.name, seen, out);

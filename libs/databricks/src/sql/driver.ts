@@ -13,7 +13,7 @@ export function loadSqlDriver(): Promise<typeof DatabricksSql> {
     (module) => {
       // A CommonJS package: named exports arrive directly or under `default`, depending on the loader.
       const namespace = module as typeof DatabricksSql & { default?: typeof DatabricksSql };
-      return namespace.DBSQLClient ? namespace : (namespace.default as typeof DatabricksSql);
+      return namespace.DBSQLClient ? namespace : (namespace.default);
     },
     (error: unknown) => {
       driver = undefined;

@@ -79,8 +79,8 @@ export class DatabricksSqlEngine {
         columns = chunk.columnNames.map(() => []);
       }
       chunk.columns.forEach((values, c) => {
-        const target = columns[c] as SqlValue[];
-        for (let r = 0; r < values.length; r += 1) target.push(values[r] as SqlValue);
+        const target = columns[c];
+        for (let r = 0; r < values.length; r += 1) target.push(values[r]);
       });
       rowCount += chunk.rowCount;
     }

@@ -106,7 +106,8 @@ export function toDatabricksError(error: unknown, context: SqlErrorContext): Dat
     ['ERROR', 'CANCELED', 'CLOSED', 'TIMEOUT', 'UNKNOWN'].includes(operationCode);
   if (isOperationState) {
     const response = shape.response ?? {};
-    const detail = scrub(String(response.displayMessage ?? response.errorMessage ?? driverText));
+    const reported = response.displayMessage ?? response.errorMessage;
+    const detail = scrub(typeof reported === 'string' ? reported : driverText);
     const sqlState = typeof response.sqlState === 'string' && response.sqlState ? response.sqlState : undefined;
     if (operationCode === 'CANCELED' || operationCode === 'CLOSED') {
       return new DatabricksSqlError(

@@ -31,7 +31,7 @@ export async function startScriptedServer(
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    req.on('end', () => void (async () => {
       const seen: SeenRequest = {
         method: req.method ?? '',
         url: req.url ?? '',
@@ -48,7 +48,7 @@ export async function startScriptedServer(
       if (res.destroyed) return;
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body ?? '');
-    });
+    })());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

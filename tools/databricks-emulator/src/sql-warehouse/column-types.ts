@@ -1,7 +1,6 @@
 import type {
   DuckDBBlobValue,
   DuckDBDateValue,
-  DuckDBDecimalType,
   DuckDBDecimalValue,
   DuckDBTimestampMillisecondsValue,
   DuckDBTimestampNanosecondsValue,
@@ -158,7 +157,7 @@ export function columnEncodingFor(type: DuckDBType): ColumnEncoding {
     case TypeId.DOUBLE:
       return { sparkType: 'DOUBLE_TYPE', arrowType: (a) => new a.Float64(), toArrow: same };
     case TypeId.DECIMAL: {
-      const { width, scale } = type as DuckDBDecimalType;
+      const { width, scale } = type;
       return {
         sparkType: 'DECIMAL_TYPE',
         precision: width,

@@ -78,14 +78,14 @@ export function duckDbRows(
       const out: unknown[][] = columns.map(() => []);
       const end = start + count;
       for (let index = 0; index < chunkStarts.length; index += 1) {
-        const chunkStart = chunkStarts[index] as number;
+        const chunkStart = chunkStarts[index];
         const chunk = result.getChunk(index);
         const chunkEnd = chunkStart + chunk.rowCount;
         if (chunkEnd <= start || chunkStart >= end) continue;
         const from = Math.max(start, chunkStart) - chunkStart;
         const to = Math.min(end, chunkEnd) - chunkStart;
         columns.forEach(({ encoding }, column) => {
-          const target = out[column] as unknown[];
+          const target = out[column];
           if (encoding.asJson) {
             for (const value of chunk.convertColumnValues(column, jsonConverter).slice(from, to)) {
               target.push(value === null ? null : JSON.stringify(value));
