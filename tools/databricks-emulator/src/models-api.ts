@@ -37,7 +37,11 @@ function renderVersion(model: ModelRecord, { tags: _tags, ...version }: ModelVer
 
 function checkTags(raw: unknown): ModelVersionTag[] | undefined {
   if (raw === undefined) return undefined;
-  if (!Array.isArray(raw) || raw.some((t) => typeof t?.key !== 'string' || t.key === '' || typeof t?.value !== 'string')) {
+  const isTag = (t: unknown): boolean => {
+    const tag = t as { key?: unknown; value?: unknown } | null | undefined;
+    return typeof tag?.key === 'string' && tag.key !== '' && typeof tag.value === 'string';
+  };
+  if (!Array.isArray(raw) || !raw.every(isTag)) {
     throw invalidParameter('tags must be a list of {"key": string, "value": string}.');
   }
   return (raw as ModelVersionTag[]).map((t) => ({ key: t.key, value: t.value }));
