@@ -11,7 +11,11 @@ interface LintMessage {
 function lintAs(path: string, code: string): LintMessage[] {
   const result = spawnSync(
     process.execPath,
-    [join(workspaceRoot, 'node_modules/eslint/bin/eslint.js'), '--stdin', '--stdin-filename', path, '--format', 'json'],
+    [
+      join(workspaceRoot, 'node_modules/eslint/bin/eslint.js'),
+      ...['--config', join(__dirname, 'fixtures/eslint.untyped.mjs')],
+      ...['--stdin', '--stdin-filename', path, '--format', 'json'],
+    ],
     { cwd: workspaceRoot, input: code, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false' } },
   );
   if (!result.stdout) throw new Error(`eslint printed nothing: ${result.stderr}`);

@@ -14,7 +14,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   const stderr = new Capture();
   const writeOut = process.stdout.write.bind(process.stdout);
   // The commands write their --json result to process.stdout.
-  process.stdout.write = ((chunk: string | Uint8Array) => stdout.write(chunk)) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => stdout.write(chunk));
   try {
     const code = await runCli(args, stderr);
     return { code, stdout: stdout.text, stderr: stderr.text };

@@ -65,7 +65,7 @@ export async function runTune(flags: TuneFlags, output: Output): Promise<{ set: 
   const stages = new StageRunner(output);
   const spec = builtInFeatureSpec(options.specName);
   const data = await stages.run('data', options.dataPath ? `reading ${options.dataPath}` : 'preparing simulated transactions', () =>
-    prepareData({ ...options, progress: output.progress }),
+    prepareData({ ...options, progress: (label, total) => output.progress(label, total) }),
   );
   const [trainStartDay] = splitDays(options.split, data.startDate);
   const split = { ...options.split, trainStartDay };

@@ -73,7 +73,7 @@ const RESERVED = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
 function scalar(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  const text = String(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
   return PLAIN.test(text) && !RESERVED.test(text) && !/[ ]$/.test(text) && !text.includes(': ') && !text.startsWith('${') ? text : JSON.stringify(text);
 }
 
@@ -83,7 +83,7 @@ export function toYaml(value: unknown, indent = 0): string {
   if (Array.isArray(value)) {
     if (value.length === 0) return `${pad}[]\n`;
     return value
-      .map((item) => {
+      .map((item: unknown) => {
         if (item !== null && typeof item === 'object' && Object.keys(item).length > 0) {
           const nested = toYaml(item, indent + 2);
           return `${pad}- ${nested.slice(indent + 2)}`;
