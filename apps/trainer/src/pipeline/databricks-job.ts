@@ -183,7 +183,7 @@ export function pinnedRunRequest(settings: JobSettings, commit: string, paramete
   const resolve = (argument: string) =>
     argument.replace(/\{\{job\.parameters\.([A-Za-z0-9_]+)\}\}/g, (_, name: string) => parameters[name as JobParameterName] ?? '');
   const tasks = (settings.tasks ?? []).map(({ job_cluster_key, ...task }): JobTask => {
-    const cluster = job_cluster_key === undefined ? undefined : clusters.get(job_cluster_key as string);
+    const cluster = job_cluster_key === undefined ? undefined : clusters.get(job_cluster_key);
     return {
       ...task,
       ...(cluster ? { new_cluster: cluster } : {}),
