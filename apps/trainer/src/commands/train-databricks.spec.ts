@@ -80,6 +80,21 @@ function spawnCli(args: string[], onStderrLine?: (line: string, child: ChildProc
   return { child, done };
 }
 
+/** The `run: |` script of the step named `name` in a workflow (the lines indented under `run: |`). */
+function stepScript(workflow: string, name: string): string {
+  const lines = workflow.split('\n');
+  const at = lines.findIndex((l) => l.trim() === `- name: ${name}`);
+  const run = lines.findIndex((l, i) => i > at && /^\s+run: \|$/.test(l));
+  if (at < 0 || run < 0) throw new Error(`no step "${name}" with a run: | script`);
+  const indent = (lines[run].length - lines[run].trimStart().length) + 2;
+  const body: string[] = [];
+  for (const line of lines.slice(run + 1)) {
+    if (line.trim() !== '' && line.length - line.trimStart().length < indent) break;
+    body.push(line.slice(indent));
+  }
+  return body.join('\n');
+}
+
 const cli = (args: string[]) => spawnCli(args).done;
 const json = <T = Record<string, unknown>>(r: CliResult): T => JSON.parse(r.stdout) as T;
 const localPath = (volumePath: string) => join(started.volumesRoot, volumePath.replace(/^\/Volumes\//, ''));
@@ -316,6 +331,69 @@ describe('fraudops-train train --backend databricks', () => {
     expect(listed.runs.find((r) => r.runId === first.run_id)?.state.result_state).toBe('CANCELED');
     expect(listed.runs.find((r) => r.runId === second.run_id)?.state.result_state).toBe('CANCELED');
     expect(listed.runs.find((r) => r.runId === firstLaunch.runId)?.state.result_state).toBe('SUCCESS');
+  });
+
+  it('cancelling the train workflow cancels the Databricks run; re-running the attempt re-attaches to the same run', async () => {
+    // The "Train" step of .github/workflows/train.yml as the runner runs it: its script in a file, `bash -eo
+    // pipefail`, the step's environment. Only the CLI path (the test's bundle) and flags for this small world and an
+    // endless run are changed.
+    const script = stepScript(readFileSync(join(ROOT, '.github/workflows/train.yml'), 'utf8'), 'Train, evaluate, gate and register');
+    expect(script).toContain('exec node apps/trainer/dist/main.js train --backend databricks');
+    const endless = ['--train-days', '7', '--delay-days', '7', '--test-days', '7', ...FAST, '--n-estimators', '500000', '--early-stopping-rounds', '500000', ...warehouse()];
+    const stepFile = join(dir, 'train-step.sh');
+    writeFileSync(stepFile, `${script.replace('node apps/trainer/dist/main.js', `node '${CLI}'`).trimEnd()} ${endless.map((a) => `'${a}'`).join(' ')}\n`);
+    const stepEnv = (attempt: number) => ({
+      ...env(),
+      GITHUB_RUN_ID: '4242',
+      GITHUB_RUN_ATTEMPT: String(attempt),
+      GITHUB_SHA: commit,
+      GITHUB_STEP_SUMMARY: join(dir, `summary-${attempt}.md`),
+      SOURCE_TABLE: SOURCE,
+      VOLUME,
+      REGISTRY,
+      TABLE: '',
+      TRAIN_START: '20',
+      DRY_RUN: '',
+    });
+    const runStep = (attempt: number, onStderrLine?: (line: string, child: ChildProcess) => void) => {
+      const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', stepFile], { cwd: dir, env: stepEnv(attempt), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
+        stderr += `${line}\n`;
+        onStderrLine?.(line, child);
+      });
+      return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) =>
+        child.once('close', (code, signal) => done({ code, signal, stderr })),
+      );
+    };
+
+    // Cancel as the runner does: SIGINT to the step's process once the run is going, SIGTERM 7.5 s later if it
+    // is still there.
+    let runId = 0;
+    let terminate: NodeJS.Timeout | undefined;
+    const cancelled = await runStep(1, (line, child) => {
+      const launched = /run (\d+): http/.exec(line);
+      if (launched && runId === 0) {
+        runId = Number(launched[1]);
+        child.kill('SIGINT');
+        terminate = setTimeout(() => child.kill('SIGTERM'), 7500);
+      }
+    });
+    clearTimeout(terminate);
+    expect(runId).toBeGreaterThan(0);
+    expect(cancelled.stderr).toMatch(new RegExp(`interrupted: run ${runId} was cancelled`));
+    expect(cancelled.code).toBe(130);
+    const seen = (await (await fetch(`${started.url}/__emulator/requests`, { headers: { authorization: `Bearer ${started.token}` } })).json()) as {
+      requests: Array<{ method: string; path: string; status: number }>;
+    };
+    expect(seen.requests).toContainEqual({ method: 'POST', path: '/api/2.2/jobs/runs/cancel', status: 200 });
+    expect((await client.jobs.getRun(runId)).state.result_state).toBe('CANCELED');
+
+    // "Re-run" of the workflow: attempt 2 has the same run id, so the same idempotency token finds the same run.
+    const rerun = await runStep(2);
+    expect(rerun.stderr).toContain('was prepared before (same --idempotency-token): re-using its inputs');
+    expect(rerun.stderr).toContain(`run ${runId} ended TERMINATED/CANCELED`);
+    expect(rerun.code).toBe(5);
   });
 
   it('refuses local-only flags and a missing --source-table with exit 2', async () => {

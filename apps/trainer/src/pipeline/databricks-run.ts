@@ -12,8 +12,9 @@ import type { InterruptAction } from './databricks-flags.js';
 import { TRAIN_TASK_KEY } from './databricks-job.js';
 
 /**
- * Where interrupts come from: SIGINT of this process by default. `interactive` says whether a person can
- * answer a question (stdin and stderr are terminals).
+ * Where interrupts come from: SIGINT and SIGTERM of this process by default (a cancelled GitHub workflow sends the
+ * step SIGINT, then SIGTERM 7.5 s later). `interactive` says whether a person can answer a question (stdin and
+ * stderr are terminals).
  */
 export interface InterruptSource {
   interactive: boolean;
@@ -26,7 +27,11 @@ export const processInterrupts: InterruptSource = {
   interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
   subscribe(listener) {
     process.on('SIGINT', listener);
-    return () => process.off('SIGINT', listener);
+    process.on('SIGTERM', listener);
+    return () => {
+      process.off('SIGINT', listener);
+      process.off('SIGTERM', listener);
+    };
   },
   confirm(question, signal) {
     return new Promise((resolve) => {
