@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { collect, DatabricksClient, DatabricksSqlEngine } from '@fraudops/databricks';
+import { collect, DatabricksClient, DatabricksSqlEngine, isTerminal } from '@fraudops/databricks';
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
 import { bundleTrainerCli } from '../testing/cli-bundle.js';
@@ -355,8 +355,10 @@ describe('fraudops-train train --backend databricks', () => {
       TRAIN_START: '20',
       DRY_RUN: '',
     });
+    const steps: ChildProcess[] = [];
     const runStep = (attempt: number, onStderrLine?: (line: string, child: ChildProcess) => void) => {
       const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', stepFile], { cwd: dir, env: stepEnv(attempt), stdio: ['ignore', 'pipe', 'pipe'] });
+      steps.push(child);
       let stderr = '';
       createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
         stderr += `${line}\n`;
@@ -371,30 +373,37 @@ describe('fraudops-train train --backend databricks', () => {
     // is still there.
     let runId = 0;
     let terminate: NodeJS.Timeout | undefined;
-    const cancelled = await runStep(1, (line, child) => {
-      const launched = /run (\d+): http/.exec(line);
-      if (launched && runId === 0) {
-        runId = Number(launched[1]);
-        child.kill('SIGINT');
-        terminate = setTimeout(() => child.kill('SIGTERM'), 7500);
-      }
-    });
-    clearTimeout(terminate);
-    expect(runId).toBeGreaterThan(0);
-    expect(cancelled.stderr).toMatch(new RegExp(`interrupted: run ${runId} was cancelled`));
-    expect(cancelled.code).toBe(130);
-    const seen = (await (await fetch(`${started.url}/__emulator/requests`, { headers: { authorization: `Bearer ${started.token}` } })).json()) as {
-      requests: Array<{ method: string; path: string; status: number }>;
-    };
-    expect(seen.requests).toContainEqual({ method: 'POST', path: '/api/2.2/jobs/runs/cancel', status: 200 });
-    expect((await client.jobs.getRun(runId)).state.result_state).toBe('CANCELED');
+    try {
+      const cancelled = await runStep(1, (line, child) => {
+        const launched = /run (\d+): http/.exec(line);
+        if (launched && runId === 0) {
+          runId = Number(launched[1]);
+          child.kill('SIGINT');
+          terminate = setTimeout(() => child.kill('SIGTERM'), 7500);
+        }
+      });
+      clearTimeout(terminate);
+      expect(runId).toBeGreaterThan(0);
+      expect(cancelled.stderr).toMatch(new RegExp(`interrupted: run ${runId} was cancelled`));
+      expect(cancelled.code).toBe(130);
+      const seen = (await (await fetch(`${started.url}/__emulator/requests`, { headers: { authorization: `Bearer ${started.token}` } })).json()) as {
+        requests: Array<{ method: string; path: string; status: number }>;
+      };
+      expect(seen.requests).toContainEqual({ method: 'POST', path: '/api/2.2/jobs/runs/cancel', status: 200 });
+      expect((await client.jobs.getRun(runId)).state.result_state).toBe('CANCELED');
 
-    // "Re-run" of the workflow: attempt 2 has the same run id, so the same idempotency token finds the same run.
-    const rerun = await runStep(2);
-    expect(rerun.stderr).toContain('was prepared before (same --idempotency-token): re-using its inputs');
-    expect(rerun.stderr).toContain(`run ${runId} ended TERMINATED/CANCELED`);
-    expect(rerun.code).toBe(5);
-  });
+      // "Re-run" of the workflow: attempt 2 has the same run id, so the same idempotency token finds the same run.
+      const rerun = await runStep(2);
+      expect(rerun.stderr).toContain('was prepared before (same --idempotency-token): re-using its inputs');
+      expect(rerun.stderr).toContain(`run ${runId} ended TERMINATED/CANCELED`);
+      expect(rerun.code).toBe(5);
+    } finally {
+      // a failed expectation must not leave an endless run or a waiting CLI behind (the emulator could not stop)
+      clearTimeout(terminate);
+      for (const child of steps) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (runId > 0 && !isTerminal(await client.jobs.getRun(runId))) await client.jobs.cancelRun(runId);
+    }
+  }, 900_000);
 
   it('refuses local-only flags and a missing --source-table with exit 2', async () => {
     const local = await cli(['train', '--backend', 'databricks', '--data', 'x.csv', '--source-table', SOURCE, '--volume', VOLUME]);
