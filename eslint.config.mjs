@@ -18,7 +18,13 @@ export const depConstraints = [
   { sourceTag: 'scope:features', onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions'], bannedExternalImports: banned(...DUCKDB) },
   { sourceTag: 'scope:modeling', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(ONNX) },
   { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
-  { sourceTag: 'scope:databricks', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(SQL_DRIVER) },
+  { sourceTag: 'scope:databricks', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
+  // The SQL warehouse engine apart from the REST client, so the scoring app's closure has no @databricks/sql.
+  {
+    sourceTag: 'scope:databricks-sql',
+    onlyDependOnLibsWithTags: ['scope:core', 'scope:databricks'],
+    bannedExternalImports: banned(SQL_DRIVER),
+  },
   { sourceTag: 'scope:registry', onlyDependOnLibsWithTags: ['scope:core', 'scope:databricks'], bannedExternalImports: banned() },
   // The CLI kit maps every library's error root to an exit code: it imports the closed code unions as types
   // (erased at build time) and receives the classes from the app, so at run time it loads no workspace lib.

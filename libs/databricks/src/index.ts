@@ -120,4 +120,3 @@ export {
   versionFilesPath,
 } from './models.js';
 export { FRAUDOPS_VERSION, userAgent } from './version.js';
-export * from './sql/index.js';

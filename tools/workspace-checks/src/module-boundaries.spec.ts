@@ -48,8 +48,9 @@ describe('module boundaries (lint fixtures)', () => {
     expect(duck.map((m) => m.message).join('\n')).toContain('@duckdb/node-api');
   });
 
-  it('fails the SQL driver anywhere but the databricks lib', () => {
+  it('fails the SQL driver anywhere but the databricks-sql lib (the REST client included)', () => {
     expect(lintAs('libs/registry/src/fixture.ts', "import '@databricks/sql';\nexport {};\n")).not.toHaveLength(0);
+    expect(lintAs('libs/databricks/src/fixture.ts', "import '@databricks/sql';\nexport {};\n")).not.toHaveLength(0);
     expect(lintAs('apps/scoring-api/src/fixture.ts', "import '@databricks/sql';\nexport {};\n")).not.toHaveLength(0);
   });
 
@@ -58,7 +59,7 @@ describe('module boundaries (lint fixtures)', () => {
     expect(lintAs('libs/registry/src/fixture.ts', "import '@fraudops/databricks';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/modeling/src/fixture.ts', "import 'onnxruntime-node';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/evaluation/src/fixture.ts', "import '@fraudops/core';\nexport {};\n")).toEqual([]);
-    expect(lintAs('libs/databricks/src/fixture.ts', "import '@databricks/sql';\nexport {};\n")).toEqual([]);
+    expect(lintAs('libs/databricks-sql/src/fixture.ts', "import '@databricks/sql';\nimport '@fraudops/databricks';\nexport {};\n")).toEqual([]);
   });
 });
 
@@ -75,6 +76,7 @@ describe('project graph', () => {
         'core',
         'databricks',
         'databricks-emulator',
+        'databricks-sql',
         'evaluation',
         'features',
         'modeling',

@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { collect, DatabricksClient, DatabricksSqlEngine, isTerminal } from '@fraudops/databricks';
+import { collect, DatabricksClient, isTerminal } from '@fraudops/databricks';
+import { DatabricksSqlEngine } from '@fraudops/databricks-sql';
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
 import { bundleTrainerCli } from '../testing/cli-bundle.js';

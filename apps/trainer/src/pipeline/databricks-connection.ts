@@ -1,10 +1,5 @@
-import {
-  DatabricksClient,
-  DatabricksConfigError,
-  DatabricksError,
-  DatabricksSqlEngine,
-  sqlEngineOptionsFromConfig,
-} from '@fraudops/databricks';
+import { DatabricksClient, DatabricksConfigError, DatabricksError } from '@fraudops/databricks';
+import { DatabricksSqlEngine, sqlEngineOptionsFromConfig } from '@fraudops/databricks-sql';
 import { CliError, ExitCode, databricksExitCode } from '@fraudops/cli';
 import type { ConnectionFlags } from './databricks-flags.js';
 

@@ -1,9 +1,5 @@
-import {
-  DatabricksSqlEngine,
-  DatabricksSqlError,
-  PermissionDenied,
-  type DatabricksSqlEngineOptions,
-} from '@fraudops/databricks';
+import { PermissionDenied } from '@fraudops/databricks';
+import { DatabricksSqlEngine, DatabricksSqlError, type DatabricksSqlEngineOptions } from '@fraudops/databricks-sql';
 import { startSqlWarehouse, type SqlWarehouse } from './index.js';
 
 // libs/databricks' DatabricksSqlEngine end to end: real driver, real HTTPS, real DuckDB behind the local warehouse.

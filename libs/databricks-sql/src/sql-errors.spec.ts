@@ -8,7 +8,7 @@ import {
   PermissionDenied,
   TemporarilyUnavailable,
   Unauthenticated,
-} from '../errors.js';
+} from '@fraudops/databricks';
 import { DatabricksSqlError, toDatabricksError } from './sql-errors.js';
 
 // The driver's own error classes (THTTPException only by shape: its module pulls in the Thrift transport).

@@ -19,7 +19,7 @@ export function loadSqlDriver(): Promise<typeof DatabricksSql> {
       driver = undefined;
       throw new DatabricksSqlError(
         SqlErrorCode.driverError,
-        `The SQL engine needs the @databricks/sql driver (a dependency of @fraudops/databricks); it could not be loaded: ${
+        `The SQL engine needs the @databricks/sql driver (a dependency of @fraudops/databricks-sql); it could not be loaded: ${
           errorMessage(error)
         }`,
         { cause: error },

@@ -1,7 +1,5 @@
 import type { DBSQLClient } from '@databricks/sql';
-import type { ResolvedConfig } from '../config.js';
-import type { DatabricksError } from '../errors.js';
-import { FRAUDOPS_VERSION } from '../version.js';
+import { type ResolvedConfig, type DatabricksError, FRAUDOPS_VERSION } from '@fraudops/databricks';
 import { schemaColumns, toColumnar, type SqlQueryResult, type SqlValue } from './columnar-result.js';
 import { loadSqlDriver } from './driver.js';
 import {

@@ -1,7 +1,4 @@
-import { credentialsProvider, type CredentialsProvider } from '../auth.js';
-import type { ResolvedConfig } from '../config.js';
-import { ClientErrorCode, DatabricksConfigError } from '../errors.js';
-import { parseWorkspaceHost, type WorkspaceHost } from '../host.js';
+import { credentialsProvider, type CredentialsProvider, type ResolvedConfig, ClientErrorCode, DatabricksConfigError, parseWorkspaceHost, type WorkspaceHost } from '@fraudops/databricks';
 
 /** Where and how to reach a SQL warehouse. */
 export interface DatabricksSqlEngineOptions {

@@ -1,5 +1,4 @@
-import { DatabricksConfigError } from '../errors.js';
-import { resolveConfig } from '../config.js';
+import { DatabricksConfigError, resolveConfig } from '@fraudops/databricks';
 import { driverConnectionFor, sqlEngineOptionsFromConfig } from './options.js';
 
 describe('driverConnectionFor', () => {

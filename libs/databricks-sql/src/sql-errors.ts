@@ -7,7 +7,7 @@ import {
   TemporarilyUnavailable,
   Unauthenticated,
   type DatabricksErrorOptions,
-} from '../errors.js';
+} from '@fraudops/databricks';
 
 /** Codes of SQL-engine failures that are not plain HTTP answers (those use the lib's HTTP-status classes). */
 export const SqlErrorCode = {
