@@ -59,6 +59,13 @@ export const COUNT = 2;
 export const SUM_HI = 3;
 export const SUM_LO = 4;
 export const FRAUDS = 5;
+/**
+ * The sum of squared amounts, as SUM_HI/SUM_LO, in tables with an `amount_zscore` feature only (their ranges
+ * have RANGE_FIELDS_WITH_SQUARES fields), so specs without it keep today's layout and snapshots.
+ */
+export const SQUARES_HI = 6;
+export const SQUARES_LO = 7;
+export const RANGE_FIELDS_WITH_SQUARES = 8;
 
 export const INITIAL_CAPACITY = 1024;
 
@@ -80,6 +87,8 @@ export interface EntityTable {
   rangeOffset: Int32Array;
   rangeStartUs: Float64Array;
   rangeGroupOffset: Int32Array;
+  /** Whether ranges keep the sum of squared amounts (SQUARES_HI/LO): some feature of this entity is a z-score. */
+  squares: boolean;
   /** Numbers per slot. */
   stride: number;
   slots: NumberIndex;
@@ -98,6 +107,8 @@ export function layoutEntityTable(plan: FeaturePlan, kind: EntityKind, e: number
     plan.ranges.flatMap((r, i) => (r.entity === kind && r.delayDays === delay ? [i] : [])),
   );
   const ranges = rangeIndex.map((i) => plan.ranges[i]);
+  const squares = ranges.some((r) => r.needsSumSquares);
+  const rangeFields = squares ? RANGE_FIELDS_WITH_SQUARES : RANGE_FIELDS;
   const groupOffset: number[] = [];
   const groupFirst: number[] = [];
   const groupLast: number[] = [];
@@ -113,7 +124,7 @@ export function layoutEntityTable(plan: FeaturePlan, kind: EntityKind, e: number
       if (range.delayDays !== delay) continue;
       rangeOffset.push(offset);
       rangeGroupOffset.push(groupAt);
-      offset += RANGE_FIELDS;
+      offset += rangeFields;
     }
     groupLast.push(rangeOffset.length);
   }
@@ -131,6 +142,7 @@ export function layoutEntityTable(plan: FeaturePlan, kind: EntityKind, e: number
     rangeOffset: Int32Array.from(rangeOffset),
     rangeStartUs: Float64Array.from(ranges, (r) => r.startExclusiveUs),
     rangeGroupOffset: Int32Array.from(rangeGroupOffset),
+    squares,
     stride,
     slots: new NumberIndex(256),
     slab: new Float64Array(64 * stride),
@@ -170,24 +182,42 @@ export function allocateSlot(table: EntityTable, entityId: number): number {
 
 /** x + y into the double-double (hi, lo) of the range at `at`: TwoSum, then renormalise. */
 export function addToSum(s: Float64Array, at: number, x: number): void {
-  const hi = s[at + SUM_HI];
+  addDoubleDouble(s, at + SUM_HI, x);
+}
+
+/** A squared amount (negative: leaving) into the range's sum of squares (tables with `squares` only). */
+export function addToSquares(s: Float64Array, at: number, squared: number): void {
+  addDoubleDouble(s, at + SQUARES_HI, squared);
+}
+
+/** Adds x to the unevaluated double-double s[hiAt] + s[hiAt + 1]: TwoSum, then renormalise. */
+function addDoubleDouble(s: Float64Array, hiAt: number, x: number): void {
+  const hi = s[hiAt];
   const sum = hi + x;
   const virtual = sum - hi;
   const error = hi - (sum - virtual) + (x - virtual);
-  const lo = s[at + SUM_LO] + error;
+  const lo = s[hiAt + 1] + error;
   const total = sum + lo;
-  s[at + SUM_LO] = lo - (total - sum);
-  s[at + SUM_HI] = total;
+  s[hiAt + 1] = lo - (total - sum);
+  s[hiAt] = total;
 }
 
 /** Takes `x` (a transaction leaving) out of the range at `at`; an emptied range is reset to exact zeros. */
-export function leaveRange(s: Float64Array, at: number, amount: number, fraud: boolean): void {
+export function leaveRange(s: Float64Array, at: number, amount: number, fraud: boolean, squares: boolean): void {
   const count = --s[at + COUNT];
   addToSum(s, at, -amount);
+  if (squares) addToSquares(s, at, -(amount * amount));
   if (fraud) s[at + FRAUDS]--;
-  if (count === 0) {
-    s[at + SUM_HI] = 0;
-    s[at + SUM_LO] = 0;
-    s[at + FRAUDS] = 0;
+  if (count === 0) clearRange(s, at, squares);
+}
+
+/** Exact zeros for an emptied range (no rounding residue of the sums survives). */
+export function clearRange(s: Float64Array, at: number, squares: boolean): void {
+  s[at + SUM_HI] = 0;
+  s[at + SUM_LO] = 0;
+  s[at + FRAUDS] = 0;
+  if (squares) {
+    s[at + SQUARES_HI] = 0;
+    s[at + SQUARES_LO] = 0;
   }
 }

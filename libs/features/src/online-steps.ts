@@ -1,6 +1,20 @@
-import { utcHour, utcWeekday } from './calendar.js';
+import { DAY_US, utcHour, utcWeekday } from './calendar.js';
+import { ZSCORE_MIN_RELATIVE_VARIANCE } from './feature-spec.js';
 import type { WindowAggregate } from './feature-spec.js';
-import { COUNT, FRAUDS, HI, L_AMOUNT, LO, LOG_STRIDE, NONE, SUM_HI, SUM_LO, type EntityTable } from './online-layout.js';
+import {
+  COUNT,
+  FRAUDS,
+  HI,
+  L_AMOUNT,
+  LO,
+  LOG_STRIDE,
+  NONE,
+  SQUARES_HI,
+  SQUARES_LO,
+  SUM_HI,
+  SUM_LO,
+  type EntityTable,
+} from './online-layout.js';
 import type { FeaturePlan } from './plan.js';
 
 /**
@@ -16,6 +30,8 @@ export const OP_WEEKDAY_IN = 1;
 export const OP_HOUR_IN = 2;
 /** An aggregate of one window range of the transaction's customer or terminal. */
 export const OP_WINDOW = 3;
+/** Hours since the entity's previous transaction, capped at MIN days (as hours) when none is that recent. */
+export const OP_RECENCY = 4;
 
 /** Window aggregates, as `STEP_AGGREGATE` codes. */
 export const AGG_COUNT = 0;
@@ -23,18 +39,23 @@ export const AGG_SUM = 1;
 export const AGG_MEAN = 2;
 export const AGG_MAX = 3;
 export const AGG_FRAUD_RATIO = 4;
+export const AGG_AMOUNT_TO_MEAN = 5;
+export const AGG_AMOUNT_ZSCORE = 6;
 const AGGREGATE_CODES: Record<WindowAggregate, number> = {
   count: AGG_COUNT,
   sum: AGG_SUM,
   mean: AGG_MEAN,
   max: AGG_MAX,
   fraud_ratio: AGG_FRAUD_RATIO,
-  // Not computed online yet: OnlineFeatureState refuses a spec that uses them, naming the features.
-  amount_to_mean: -1,
-  amount_zscore: -1,
+  amount_to_mean: AGG_AMOUNT_TO_MEAN,
+  amount_zscore: AGG_AMOUNT_ZSCORE,
 };
+const HOUR_US = 3_600_000_000;
 
-/** A step's fields. Calendar steps use MIN/MAX; window steps TABLE, RANGE, GROUP and AGGREGATE. */
+/**
+ * A step's fields. Calendar steps use MIN/MAX; window steps TABLE, RANGE, GROUP and AGGREGATE; recency steps
+ * TABLE and MIN (the cap in days).
+ */
 export const STEP_FIELDS = 7;
 export const STEP_OP = 0;
 export const STEP_MIN = 1;
@@ -73,6 +94,11 @@ export function compileSteps(plan: FeaturePlan, tables: readonly EntityTable[]):
         steps[at + STEP_AGGREGATE] = AGGREGATE_CODES[feature.aggregate];
         break;
       }
+      case 'recency':
+        steps[at + STEP_OP] = OP_RECENCY;
+        steps[at + STEP_TABLE] = tables.findIndex((t) => t.kind === feature.entity);
+        steps[at + STEP_MIN] = feature.capDays;
+        break;
     }
   });
   return steps;
@@ -80,12 +106,14 @@ export function compileSteps(plan: FeaturePlan, tables: readonly EntityTable[]):
 
 /**
  * Runs compiled steps for one transaction whose ranges have been slid to its time. `slots[t]` is the
- * transaction's slot in `tables[t]`; `log`/`mask` are the log ring (read only by `max`).
+ * transaction's slot in `tables[t]` and `previousUs[t]` the time of that entity's previous transaction
+ * (−Infinity: none); `log`/`mask` are the log ring (read only by `max`).
  */
 export function runSteps(
   steps: Int32Array,
   tables: readonly EntityTable[],
   slots: Int32Array,
+  previousUs: Float64Array,
   log: Float64Array,
   mask: number,
   timeUs: number,
@@ -107,16 +135,32 @@ export function runSteps(
       case OP_HOUR_IN:
         out[i] = hour >= steps[at + STEP_MIN] && hour <= steps[at + STEP_MAX] ? 1 : 0;
         break;
+      case OP_RECENCY: {
+        // as the SQL: no previous transaction, or one at least the cap ago, gives the cap (in hours)
+        const sinceUs = timeUs - previousUs[steps[at + STEP_TABLE]];
+        const capDays = steps[at + STEP_MIN];
+        out[i] = sinceUs >= capDays * DAY_US ? capDays * 24 : sinceUs / HOUR_US;
+        break;
+      }
       default: {
         const table = tables[steps[at + STEP_TABLE]];
         const base = slots[steps[at + STEP_TABLE]] * table.stride;
-        out[i] = windowAggregate(table, base + steps[at + STEP_RANGE], base + steps[at + STEP_GROUP], steps[at + STEP_AGGREGATE], log, mask);
+        const rangeAt = base + steps[at + STEP_RANGE];
+        out[i] = windowAggregate(table, rangeAt, base + steps[at + STEP_GROUP], steps[at + STEP_AGGREGATE], log, mask, amount);
       }
     }
   }
 }
 
-function windowAggregate(table: EntityTable, rangeAt: number, groupAt: number, aggregate: number, log: Float64Array, mask: number): number {
+function windowAggregate(
+  table: EntityTable,
+  rangeAt: number,
+  groupAt: number,
+  aggregate: number,
+  log: Float64Array,
+  mask: number,
+  amount: number,
+): number {
   const s = table.slab;
   const count = s[rangeAt + COUNT];
   switch (aggregate) {
@@ -128,9 +172,27 @@ function windowAggregate(table: EntityTable, rangeAt: number, groupAt: number, a
       return count === 0 ? 0 : (s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO]) / count;
     case AGG_MAX:
       return rangeMax(table, rangeAt, groupAt, log, mask);
+    case AGG_AMOUNT_TO_MEAN: {
+      const sum = s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO];
+      return count === 0 || sum === 0 ? 0 : amount / (sum / count);
+    }
+    case AGG_AMOUNT_ZSCORE:
+      return amountZscore(count, s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO], s[rangeAt + SQUARES_HI] + s[rangeAt + SQUARES_LO], amount);
     default:
       return count === 0 ? 0 : s[rangeAt + FRAUDS] / count;
   }
+}
+
+/**
+ * (amount − mean) / spread over the window, in the SQL compiler's arithmetic (population variance from the sums;
+ * 0 with fewer than two transactions or a spread below ZSCORE_MIN_RELATIVE_VARIANCE of the squared mean).
+ */
+function amountZscore(count: number, sum: number, squares: number, amount: number): number {
+  if (count < 2) return 0;
+  const mean = sum / count;
+  const variance = squares / count - mean * mean;
+  if (variance <= ZSCORE_MIN_RELATIVE_VARIANCE * mean * mean) return 0;
+  return (amount - mean) / Math.sqrt(variance);
 }
 
 /** max(tx_amount) over a range: a walk of its list (only specs with a `max` feature pay for it). */

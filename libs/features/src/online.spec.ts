@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baselineFeatureSpec, v2FeatureSpec } from './baseline.js';
 import { FeaturesError } from './errors.js';
-import { validateFeatureSpec } from './feature-spec.js';
+import { featureNames, validateFeatureSpec } from './feature-spec.js';
 import { OnlineFeatureState } from './online.js';
 import { replayWithDelayedLabels } from './replay.js';
 import { decodeOnlineSnapshot, encodeOnlineSnapshot, readOnlineSnapshot, writeOnlineSnapshot } from './snapshot.js';
@@ -32,13 +32,28 @@ const tx = (id: number, seconds: number, customer = 1, terminal = 1, amount = 10
 });
 
 describe('OnlineFeatureState', () => {
-  it('refuses the v2 spec, naming the features it does not compute yet (SQL only so far)', () => {
-    expect(() => new OnlineFeatureState(v2FeatureSpec)).toThrow(
-      new FeaturesError(
-        'INVALID_SPEC',
-        'feature spec "v2": the online state does not compute CUSTOMER_ID_AMOUNT_TO_MEAN_1DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_1DAY_WINDOW, CUSTOMER_ID_AMOUNT_TO_MEAN_7DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_7DAY_WINDOW, CUSTOMER_ID_AMOUNT_TO_MEAN_30DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW, CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX yet (SQL only)',
-      ),
-    );
+  it('computes the v2 features as hand-computed: amount to the card mean, z-score, hours since the previous transaction', () => {
+    const state = new OnlineFeatureState(v2FeatureSpec);
+    const names = featureNames(v2FeatureSpec);
+    const pick = (vector: Float64Array, ...columns: string[]) => columns.map((c) => vector[names.indexOf(`CUSTOMER_ID_${c}`)]);
+    const v2 = (vector: Float64Array) =>
+      pick(vector, 'AMOUNT_TO_MEAN_1DAY_WINDOW', 'AMOUNT_ZSCORE_1DAY_WINDOW', 'AMOUNT_TO_MEAN_7DAY_WINDOW', 'AMOUNT_ZSCORE_7DAY_WINDOW', 'HOURS_SINCE_PREVIOUS_TX');
+    // first transaction: its own mean, no spread, no previous one (the 30-day cap, in hours)
+    expect(v2(state.process(tx(1, 0, 1, 1, 10)))).toEqual([1, 0, 1, 0, 720]);
+    // 10 and 30: mean 20, population spread 10, so 30 is 1.5× the mean and one spread above it; an hour later
+    expect(v2(state.process(tx(2, 3600, 1, 1, 30)))).toEqual([1.5, 1, 1.5, 1, 1]);
+    // two days on: alone in its day, at the mean of its week (10, 30, 20); 47 hours after the previous one
+    expect(v2(state.process(tx(3, 2 * DAY, 1, 1, 20)))).toEqual([1, 0, 1, 0, 47]);
+    // 31 days after the previous transaction (still held: the state keeps 37 days): the cap
+    expect(v2(state.process(tx(4, 33 * DAY, 1, 1, 40)))).toEqual([1, 0, 1, 0, 720]);
+    // equal amounts: no spread, z-score 0; half an hour later
+    expect(v2(state.process(tx(5, 33 * DAY + 1800, 1, 1, 40)))).toEqual([1, 0, 1, 0, 0.5]);
+    // same second (ties in transaction_id order): 40, 40, 0 → mean 80/3, z = −(80/3) / (√3200/3) = −√2; 0 hours
+    const [toMean, z, , , hours] = v2(state.process(tx(6, 33 * DAY + 1800, 1, 1, 0)));
+    expect([toMean, hours]).toEqual([0, 0]);
+    expect(z).toBeCloseTo(-Math.SQRT2, 12);
+    // a card whose only amount is 0: the ratio to a zero mean is 0, not NaN
+    expect(v2(state.process(tx(7, 33 * DAY + 1800, 2, 1, 0)))).toEqual([0, 0, 0, 0, 720]);
   });
 
   it('gives the hand-computed vectors: window edges at exactly w days, same-second ties, no history, 0/0 risk', () => {
@@ -169,21 +184,22 @@ describe('OnlineFeatureState', () => {
     }
   });
 
-  it('snapshots to a file and restores to a state that continues identically', async () => {
+  // v2's customer ranges also keep the sum of squared amounts: its slot layout differs from the baseline's
+  it.each([baselineFeatureSpec, v2FeatureSpec])('snapshots to a file and restores to a state that continues identically ($name)', async (spec) => {
     const columns = gridTransactions(2000, 11, { days: 60 });
     const half = 1200;
     const head = { ...columns, length: half };
-    const reference = new OnlineFeatureState(baselineFeatureSpec);
+    const reference = new OnlineFeatureState(spec);
     const expected = replayWithDelayedLabels(reference, columns);
 
-    const state = new OnlineFeatureState(baselineFeatureSpec);
+    const state = new OnlineFeatureState(spec);
     replayWithDelayedLabels(state, head);
     const dir = mkdtempSync(join(tmpdir(), 'features-snapshot-'));
     try {
       const path = join(dir, 'state.bin');
       const bytes = await writeOnlineSnapshot(state, path);
       expect(bytes).toBeGreaterThan(1000);
-      const restored = await readOnlineSnapshot(baselineFeatureSpec, path);
+      const restored = await readOnlineSnapshot(spec, path);
       expect(restored.stats()).toEqual(state.stats());
       // continue both: the restored state must give the reference's vectors, bit for bit
       const out = new Float64Array(restored.width);

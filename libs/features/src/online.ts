@@ -29,10 +29,10 @@ import {
   S_ID,
   S_MIN_BOUNDARY,
   S_TAIL,
-  SUM_HI,
-  SUM_LO,
+  addToSquares,
   addToSum,
   allocateSlot,
+  clearRange,
   layoutEntityTable,
   leaveRange,
   type EntityTable,
@@ -121,6 +121,8 @@ export class OnlineFeatureState {
   private readonly steps: Int32Array;
   /** The current transaction's slot in each entity table, as the steps read it. */
   private readonly currentSlots: Int32Array;
+  /** The time (µs) of the entity's previous transaction, per entity table (−Infinity: none retained). */
+  private readonly previousUs: Float64Array;
 
   private capacity = INITIAL_CAPACITY;
   private mask = INITIAL_CAPACITY - 1;
@@ -141,13 +143,6 @@ export class OnlineFeatureState {
 
   constructor(spec: FeatureSpec | FeaturePlan, options: OnlineFeatureStateOptions = {}) {
     this.plan = 'ranges' in spec ? spec : planFeatures(spec);
-    const offline = this.plan.names.filter((_, i) => {
-      const f = this.plan.features[i];
-      return f.kind === 'recency' || (f.kind === 'window' && (f.aggregate === 'amount_to_mean' || f.aggregate === 'amount_zscore'));
-    });
-    if (offline.length > 0) {
-      throw new FeaturesError('INVALID_SPEC', `feature spec "${this.plan.spec.name}": the online state does not compute ${offline.join(', ')} yet (SQL only)`);
-    }
     this.tieOrder = options.tieOrder ?? 'transaction_id';
     this.width = this.plan.features.length;
     // Without windows, still remember a day of ids so that retries are recognised.
@@ -161,6 +156,7 @@ export class OnlineFeatureState {
     this.terminals = this.entities.find((e) => e.kind === 'terminal');
     this.steps = compileSteps(this.plan, this.entities);
     this.currentSlots = new Int32Array(this.entities.length);
+    this.previousUs = new Float64Array(this.entities.length);
   }
 
   /** The spec's content hash (what a model card records). */
@@ -221,9 +217,9 @@ export class OnlineFeatureState {
     const slots = this.currentSlots;
     for (let e = 0; e < this.entities.length; e++) {
       const table = this.entities[e];
-      slots[e] = this.advance(table, table === this.customers ? customerId : terminalId, seq, timeUs);
+      slots[e] = this.advance(table, e, table === this.customers ? customerId : terminalId, seq, timeUs);
     }
-    runSteps(this.steps, this.entities, slots, log, this.mask, timeUs, txAmount, out);
+    runSteps(this.steps, this.entities, slots, this.previousUs, log, this.mask, timeUs, txAmount, out);
     const vectors = this.vectors;
     for (let i = 0, at = pos * this.width; i < this.width; i++) vectors[at + i] = out[i];
     return true;
@@ -403,10 +399,19 @@ export class OnlineFeatureState {
     out.set(this.vectors.subarray(pos * this.width, pos * this.width + this.width));
   }
 
-  /** Links `seq` into the entity's list and slides each of its ranges to the time `timeUs`. Returns the slot. */
-  private advance(table: EntityTable, entityId: number, seq: number, timeUs: number): number {
+  /**
+   * Links `seq` into the entity's list and slides each of its ranges to the time `timeUs`; records the time of
+   * the entity's previous transaction in `previousUs[e]`. Returns the slot.
+   */
+  private advance(table: EntityTable, e: number, entityId: number, seq: number, timeUs: number): number {
     let slot = table.slots.get(entityId);
-    if (slot < 0) slot = allocateSlot(table, entityId);
+    if (slot < 0) {
+      slot = allocateSlot(table, entityId);
+      this.previousUs[e] = -Infinity;
+    } else {
+      // a held entity's tail is retained (the entity is forgotten when its tail is evicted)
+      this.previousUs[e] = this.log[(table.slab[slot * table.stride + S_TAIL] & this.mask) * LOG_STRIDE + L_TIME];
+    }
     const base = slot * table.stride;
     this.link(table, slot, seq, timeUs);
     let minBoundary = Infinity;
@@ -458,6 +463,7 @@ export class OnlineFeatureState {
     }
     const first = table.groupFirst[g];
     const last = table.groupLast[g];
+    const squares = table.squares;
     const endLimit = timeUs - table.groupEndUs[g];
     while (hiTime <= endLimit) {
       const record = (hi & mask) * LOG_STRIDE;
@@ -467,6 +473,7 @@ export class OnlineFeatureState {
         const at = base + table.rangeOffset[r];
         s[at + COUNT]++;
         addToSum(s, at, amount);
+        if (squares) addToSquares(s, at, amount * amount);
         s[at + FRAUDS] += fraud;
       }
       hi = log[record + nextField];
@@ -494,20 +501,19 @@ export class OnlineFeatureState {
     if (lo === hi || loTime > startLimit) return lo;
     const log = this.log;
     const mask = this.mask;
+    const squares = table.squares;
     let count = s[at + COUNT];
     do {
       const record = (lo & mask) * LOG_STRIDE;
+      const amount = log[record + L_AMOUNT];
       count--;
-      addToSum(s, at, -log[record + L_AMOUNT]);
+      addToSum(s, at, -amount);
+      if (squares) addToSquares(s, at, -(amount * amount));
       if (log[record + L_LABEL] === 1) s[at + FRAUDS]--;
       lo = log[record + table.nextField];
       loTime = log[record + table.nextTimeField];
     } while (lo !== hi && loTime <= startLimit);
-    if (count === 0) {
-      s[at + SUM_HI] = 0;
-      s[at + SUM_LO] = 0;
-      s[at + FRAUDS] = 0;
-    }
+    if (count === 0) clearRange(s, at, squares);
     s[at + LO] = lo;
     s[at + LO_TIME] = loTime;
     s[at + COUNT] = count;
@@ -554,7 +560,7 @@ export class OnlineFeatureState {
       for (let r = table.groupFirst[g]; r < table.groupLast[g]; r++) {
         const at = base + table.rangeOffset[r];
         if (s[at + LO] !== seq) continue;
-        if (!pending) leaveRange(s, at, log[record + L_AMOUNT], log[record + L_LABEL] === 1);
+        if (!pending) leaveRange(s, at, log[record + L_AMOUNT], log[record + L_LABEL] === 1, table.squares);
         s[at + LO] = next;
         s[at + LO_TIME] = nextTime;
       }

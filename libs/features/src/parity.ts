@@ -21,7 +21,8 @@ export interface ParityReport {
 
 /**
  * Compares two row-major feature matrices of the same rows (rows × features, spec order): raw, calendar and
- * count features must be equal; sums, means, maxima and ratios within `PARITY_RELATIVE_TOLERANCE` relative.
+ * count features must be equal; sums, means, maxima and ratios within `PARITY_RELATIVE_TOLERANCE` relative
+ * (z-scores: relative to max(|value|, 1), see below).
  * `ids` (optional) names rows in the report.
  */
 export function compareFeatureRows(
@@ -37,6 +38,10 @@ export function compareFeatureRows(
   }
   const rows = left.length / width;
   const exact = plan.features.map((f) => f.kind !== 'window' || f.aggregate === 'count');
+  // A z-score is a difference, (amount − mean) / spread: its rounding is relative to the mean, not to the
+  // difference, so near 0 (an amount at the card's mean) two summation orders give ±1e-15-sized values of
+  // either sign. Its error is taken relative to max(|a|, |b|, 1): 1e-9 absolute below one spread.
+  const floor = plan.features.map((f) => (f.kind === 'window' && f.aggregate === 'amount_zscore' ? 1 : 0));
   let mismatches = 0;
   let inexact = 0;
   let maxRelativeError = 0;
@@ -47,7 +52,7 @@ export function compareFeatureRows(
       const b = right[r * width + f];
       if (a === b) continue;
       inexact++;
-      const error = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+      const error = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), floor[f]);
       const bad = exact[f] || !(error <= PARITY_RELATIVE_TOLERANCE);
       if (!exact[f] && error > maxRelativeError) maxRelativeError = error;
       if (bad) {

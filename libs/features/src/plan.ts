@@ -40,7 +40,7 @@ export interface FeaturePlan {
   names: string[];
   features: PlannedFeature[];
   ranges: WindowRange[];
-  /** Entities with at least one range, in ENTITY_KINDS order. */
+  /** Entities with at least one range or recency feature, in ENTITY_KINDS order. */
   entities: EntityKind[];
   /** Whether any feature reads fraud labels. */
   usesLabels: boolean;
@@ -94,7 +94,9 @@ export function planFeatures(spec: FeatureSpec): FeaturePlan {
     names: featureNames(spec),
     features,
     ranges,
-    entities: ENTITY_KINDS.filter((entity) => ranges.some((r) => r.entity === entity)),
+    entities: ENTITY_KINDS.filter(
+      (entity) => ranges.some((r) => r.entity === entity) || features.some((f) => f.kind === 'recency' && f.entity === entity),
+    ),
     usesLabels: labelDelays.length > 0,
     labelDelayDays: labelDelays.length > 0 ? Math.min(...labelDelays) : undefined,
     longestSpanUs: Math.max(

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulateTransactions, type SimulatedTransactions } from '@fraudops/transactions';
-import { baselineFeatureSpec } from './baseline.js';
+import { baselineFeatureSpec, v2FeatureSpec } from './baseline.js';
+import { featureNames } from './feature-spec.js';
 import { DuckDbSqlEngine, sqlString } from './duckdb-engine.js';
 import { computeFeatures } from './offline.js';
 import { OnlineFeatureState } from './online.js';
@@ -48,6 +49,26 @@ describe('parity on simulated data', () => {
     expect(risk30.some((v) => v > 0 && v < 1)).toBe(true);
     expect((table.columns?.[7] ?? new Float64Array()).reduce((a, b) => Math.max(a, b), 0)).toBeGreaterThan(100);
   });
+
+  it('v2: SQL and online agree on the same slice (amount to mean, z-scores within 1e-9, hours since the previous transaction exactly)', async () => {
+    const slice = dayRange(data, data.metadata.startEpochSeconds, 60, 99);
+    await engine.registerTransactions('slice_v2', slice);
+    const table = await computeFeatures(engine, v2FeatureSpec, { source: 'slice_v2', exact: true });
+    const online = replayWithDelayedLabels(new OnlineFeatureState(v2FeatureSpec), slice);
+    const report = compareFeatureRows(v2FeatureSpec, featureTableRows(table), online, table.transactionId);
+    expect(report.firstMismatch).toBeUndefined();
+    expect(report.mismatches).toBe(0);
+    expect(report.maxRelativeError).toBeLessThanOrEqual(1e-9);
+    // the slice exercises the new features: spreads, capped and uncapped recencies
+    const names = featureNames(v2FeatureSpec);
+    const column = (name: string) => table.columns?.[names.indexOf(name)] ?? new Float64Array();
+    const zscores = column('CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW');
+    expect(zscores.some((v) => v > 2)).toBe(true);
+    expect(zscores.some((v) => v < -1)).toBe(true);
+    const hours = column('CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX');
+    expect(hours.some((v) => v === 720)).toBe(true);
+    expect(hours.some((v) => v > 0 && v < 1)).toBe(true);
+  }, 300_000); // two 300,000-row feature computations; minutes on a loaded 2-core machine
 
   it('the pandas reference (handbook rolling windows) agrees with both paths on days 100–114', async () => {
     const slice = dayRange(data, data.metadata.startEpochSeconds, 100, 114);
