@@ -1,4 +1,5 @@
-import { baselineFeatureSpec } from '@fraudops/features';
+import { baselineFeatureSpec, builtInFeatureSpecs, featureSpecHash, type FeatureSpec } from '@fraudops/features';
+import type { ModelRegistry } from '@fraudops/registry';
 import { TransactionSchema, idFromString, parseDatetime, type Transaction } from '@fraudops/transactions';
 import type { z } from 'zod';
 import type { ScoringConfig } from './config.js';
@@ -40,21 +41,47 @@ export const contractAdapter: TransactionAdapter<Transaction> = {
 };
 
 export async function createRuntime(config: ScoringConfig): Promise<Runtime> {
-  const features = new OnlinePipeline<Transaction>(baselineFeatureSpec, contractAdapter, {
-    toleranceSeconds: config.lateToleranceSeconds,
-    policy: config.latePolicy,
-  });
-  let models: ModelSource;
+  let registry: ModelRegistry;
   try {
-    models = new RegistryModelSource({ registry: openModelRegistry(config.registry), spec: features.spec, onnxThreads: config.onnxThreads });
+    registry = openModelRegistry(config.registry);
   } catch (error) {
     throw new ScoringError('STARTUP_FAILED', errorMessage(error));
   }
+  const spec = await servedFeatureSpec(registry, config.modelUri);
+  const features = new OnlinePipeline<Transaction>(spec, contractAdapter, {
+    toleranceSeconds: config.lateToleranceSeconds,
+    policy: config.latePolicy,
+  });
   return {
-    models,
+    models: new RegistryModelSource({ registry, spec: features.spec, onnxThreads: config.onnxThreads }),
     features: features,
     transactionSchema: TransactionSchema,
     transactionIdSchema: TransactionSchema.shape.transaction_id,
     drift: cardDrift(),
   };
+}
+
+/**
+ * The feature spec the service computes: the one the champion was trained with, found among the built-in specs
+ * by the hash in its card (the trainer trains only on built-in specs). A challenger or a later champion must
+ * have the same hash — the online state is built for one spec — so a change of spec is a restart (with its
+ * warm-up). When the champion cannot be read here, the baseline stands in and loading the models names the
+ * real problem.
+ */
+export async function servedFeatureSpec(registry: ModelRegistry, championUri: string): Promise<FeatureSpec> {
+  let card: { name: string; hash: string };
+  try {
+    card = (await registry.resolve(championUri)).card.featureSpec;
+  } catch {
+    return baselineFeatureSpec;
+  }
+  const spec = Object.values(builtInFeatureSpecs).find((candidate) => featureSpecHash(candidate) === card.hash);
+  if (!spec) {
+    const known = Object.values(builtInFeatureSpecs).map((s) => `"${s.name}" (${featureSpecHash(s)})`);
+    throw new ScoringError(
+      'STARTUP_FAILED',
+      `${championUri} was trained on feature spec "${card.name}" (${card.hash}), which this service does not know; it computes ${known.join(', ')}`,
+    );
+  }
+  return spec;
 }

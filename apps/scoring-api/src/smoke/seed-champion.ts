@@ -1,5 +1,5 @@
 import { averagePrecision, aucRoc, baselineProfile } from '@fraudops/evaluation';
-import { OnlineFeatureState, baselineFeatureSpec, featureNames, replayWithDelayedLabels } from '@fraudops/features';
+import { OnlineFeatureState, baselineFeatureSpec, featureNames, replayWithDelayedLabels, type FeatureSpec } from '@fraudops/features';
 import { exportOnnx, predictProbability, trainGbdt, type FeatureMatrix } from '@fraudops/modeling';
 import { LocalRegistry, type ModelCardDraft } from '@fraudops/registry';
 import { simulateTransactions } from '@fraudops/transactions';
@@ -20,6 +20,8 @@ export interface SeedOptions {
   seed?: number;
   /** Alias to point at the new version. @defaultValue champion */
   alias?: string;
+  /** The feature spec the model is trained on (the service serves the champion's). @defaultValue baseline */
+  spec?: FeatureSpec;
 }
 
 export interface SeededModel {
@@ -39,7 +41,7 @@ export interface SeededModel {
 const DAY = 86_400;
 
 /**
- * Trains a small but real champion — simulated transactions, the baseline features through the online
+ * Trains a small but real champion — simulated transactions, the (baseline) features through the online
  * state (labels fed with their delay), our GBDT, ONNX export, evaluation, a drift baseline — and registers
  * it. For the smoke check and the tests: nothing here is a stand-in for the training pipeline's output format.
  */
@@ -52,10 +54,11 @@ export async function seedChampion(options: SeedOptions): Promise<SeededModel> {
     days,
     seed: options.seed ?? 7,
   });
-  const state = new OnlineFeatureState(baselineFeatureSpec);
+  const spec = options.spec ?? baselineFeatureSpec;
+  const state = new OnlineFeatureState(spec);
   const vectors = replayWithDelayedLabels(state, simulated);
   const width = state.width;
-  const names = featureNames(baselineFeatureSpec);
+  const names = featureNames(spec);
 
   // Skip the first month (windows still filling), test on the last week, train on what is between.
   const start = simulated.txDatetime[0];
@@ -97,7 +100,7 @@ export async function seedChampion(options: SeedOptions): Promise<SeededModel> {
   const card: ModelCardDraft = {
     model: { algorithm: 'gbdt', producer: 'fraudops-gbdt (scoring-api seed)' },
     gitSha: null,
-    featureSpec: { name: baselineFeatureSpec.name, hash: state.specHash, features: names },
+    featureSpec: { name: spec.name, hash: state.specHash, features: names },
     trainingData: {
       fingerprint: `simulator:customers=${options.customers ?? 200},terminals=${options.terminals ?? 400},days=${days},seed=${options.seed ?? 7}`,
       source: 'simulator',
