@@ -5,8 +5,9 @@ import tseslint from 'typescript-eslint';
 const ONNX = 'onnxruntime-node';
 const SQL_DRIVER = '@databricks/sql';
 const DUCKDB = ['@duckdb/node-api', '@duckdb/node-bindings', 'duckdb'];
+const VEGA = ['vega', 'vega-lite'];
 const banned = (...allowed) =>
-  [ONNX, SQL_DRIVER, ...DUCKDB].filter((name) => !allowed.includes(name));
+  [ONNX, SQL_DRIVER, ...DUCKDB, ...VEGA].filter((name) => !allowed.includes(name));
 
 /** The architecture's dependency rules, one constraint per tag. */
 export const depConstraints = [
@@ -18,6 +19,8 @@ export const depConstraints = [
   { sourceTag: 'scope:features', onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions'], bannedExternalImports: banned(...DUCKDB) },
   { sourceTag: 'scope:modeling', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(ONNX) },
   { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
+  // The HTML report and its Vega charts apart from the metrics, so the scoring service's closure has no Vega.
+  { sourceTag: 'scope:reports', onlyDependOnLibsWithTags: ['scope:core', 'scope:evaluation'], bannedExternalImports: banned(...VEGA) },
   { sourceTag: 'scope:databricks', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
   // The SQL warehouse engine apart from the REST client, so the scoring app's closure has no @databricks/sql.
   {

@@ -103,7 +103,6 @@ export {
 } from './synthetic.js';
 export { parsePredictionsCsv, type PredictionsTable } from './predictions-file.js';
 export { buildEvaluationReport, reportToJson, type EvaluationReport, type ReportOptions } from './report.js';
-export { renderMarkdown } from './report-markdown.js';
-export { renderHtml } from './report-html.js';
-export { importanceTable, topAlertsTable } from './report-explanations.js';
+export { renderMarkdown, driftTable, formatValue, metricTable, scopeParts, thresholdTable } from './report-markdown.js';
+export { hasExplanations, importanceTable, topAlertsTable } from './report-explanations.js';
 export type { AlertReason, ReportExplanations } from './report-explanations.js';

@@ -1,4 +1,3 @@
-import type { ReportChart } from './report-charts.js';
 import type { EvaluationReport } from './report.js';
 import { formatValue } from './report-markdown.js';
 
@@ -20,27 +19,6 @@ export interface ReportExplanations {
   importance: Array<{ feature: string; meanAbsContribution: number }>;
   /** The top-scoring test rows (alerts first) with their largest reasons by |contribution|. */
   topAlerts: Array<{ id?: string; score: number; label?: number; reasons: AlertReason[] }>;
-}
-
-/** Global importance as a horizontal bar chart, most important feature on top. */
-export function importanceChart(explanations: ReportExplanations): ReportChart {
-  const top = explanations.importance[0];
-  return {
-    id: 'global-importance',
-    title: 'Global importance (mean |SHAP|)',
-    caption: `Mean absolute contribution of each feature to the margin on the test window (${explanations.method})${top ? `; ${top.feature} moves scores most` : ''}.`,
-    spec: {
-      title: 'Global importance (mean |SHAP|)',
-      width: 360,
-      height: Math.max(120, 18 * explanations.importance.length),
-      data: { values: explanations.importance.map((f) => ({ feature: f.feature, importance: f.meanAbsContribution })) },
-      mark: { type: 'bar', color: '#1b4f72' },
-      encoding: {
-        y: { field: 'feature', type: 'nominal', sort: '-x', axis: { title: null } },
-        x: { field: 'importance', type: 'quantitative', axis: { title: 'mean |contribution| (log-odds)' } },
-      },
-    },
-  };
 }
 
 /** The importance table, shared by Markdown, HTML and the model card. */

@@ -81,6 +81,7 @@ describe('project graph', () => {
         'features',
         'modeling',
         'registry',
+        'reports',
         'scoring-api',
         'sync-cli',
         'trainer',

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baselineProfile, buildEvaluationReport, renderHtml, renderMarkdown, type EvaluationReport, type GateRule } from '@fraudops/evaluation';
+import { baselineProfile, buildEvaluationReport, renderMarkdown, type EvaluationReport, type GateRule } from '@fraudops/evaluation';
+import { renderHtml } from '@fraudops/reports';
 import type { ModelCardDraft, ModelRegistry } from '@fraudops/registry';
 import { explainTestWindow } from './explanations.js';
 import { gateAgainstChampion } from './gate.js';

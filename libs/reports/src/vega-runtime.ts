@@ -1,4 +1,4 @@
-import { EvaluationError, EvaluationErrorCode } from './errors.js';
+import { EvaluationError, EvaluationErrorCode } from '@fraudops/evaluation';
 import { errorMessage } from '@fraudops/core';
 
 /**

@@ -9,12 +9,12 @@ import {
   compareToBaseline,
   baselineProfile,
   promotionGate,
-  renderHtml,
   renderMarkdown,
   reportToJson,
   syntheticPredictions,
   type EvaluationReport,
-} from './index.js';
+} from '@fraudops/evaluation';
+import { renderHtml } from './index.js';
 
 const run = promisify(execFile);
 const CHROMIUM = process.env['FRAUDOPS_CHROMIUM'] ?? '/usr/bin/chromium';

@@ -1,5 +1,4 @@
-import { hasExplanations, importanceChart } from './report-explanations.js';
-import type { EvaluationReport } from './report.js';
+import { hasExplanations, type EvaluationReport, type ReportExplanations } from '@fraudops/evaluation';
 import type { VegaLiteSpec } from './vega-runtime.js';
 
 /**
@@ -264,5 +263,26 @@ function dailyChart(report: EvaluationReport): ReportChart {
     caption: `Alerts per day at the chosen threshold, and card precision@${report.k} per day against its ceiling (what a perfect model would reach).`,
     spec:
       cardValues.length > 0 ? { vconcat: [alerts, precision], resolve: { scale: { color: 'independent' } } } : alerts,
+  };
+}
+
+/** Global importance as a horizontal bar chart, most important feature on top. */
+export function importanceChart(explanations: ReportExplanations): ReportChart {
+  const top = explanations.importance[0];
+  return {
+    id: 'global-importance',
+    title: 'Global importance (mean |SHAP|)',
+    caption: `Mean absolute contribution of each feature to the margin on the test window (${explanations.method})${top ? `; ${top.feature} moves scores most` : ''}.`,
+    spec: {
+      title: 'Global importance (mean |SHAP|)',
+      width: 360,
+      height: Math.max(120, 18 * explanations.importance.length),
+      data: { values: explanations.importance.map((f) => ({ feature: f.feature, importance: f.meanAbsContribution })) },
+      mark: { type: 'bar', color: '#1b4f72' },
+      encoding: {
+        y: { field: 'feature', type: 'nominal', sort: '-x', axis: { title: null } },
+        x: { field: 'importance', type: 'quantitative', axis: { title: 'mean |contribution| (log-odds)' } },
+      },
+    },
   };
 }

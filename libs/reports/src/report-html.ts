@@ -1,7 +1,15 @@
 import { reportCharts } from './report-charts.js';
-import { driftTable, formatValue, metricTable, scopeParts, thresholdTable } from './report-markdown.js';
-import { hasExplanations, importanceTable, topAlertsTable } from './report-explanations.js';
-import type { EvaluationReport } from './report.js';
+import {
+  driftTable,
+  formatValue,
+  hasExplanations,
+  importanceTable,
+  metricTable,
+  scopeParts,
+  thresholdTable,
+  topAlertsTable,
+  type EvaluationReport,
+} from '@fraudops/evaluation';
 import { renderSvg } from './vega-runtime.js';
 
 function escapeHtml(text: string): string {

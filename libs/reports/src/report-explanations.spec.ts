@@ -1,4 +1,10 @@
-import { buildEvaluationReport, renderHtml, renderMarkdown, syntheticPredictions, type ReportExplanations } from './index.js';
+import {
+  buildEvaluationReport,
+  renderMarkdown,
+  syntheticPredictions,
+  type ReportExplanations,
+} from '@fraudops/evaluation';
+import { renderHtml } from './index.js';
 
 const data = syntheticPredictions({ rows: 2000, seed: 5, positiveRate: 0.05, levels: 0, cards: 300, days: 3 });
 const explanations: ReportExplanations = {
