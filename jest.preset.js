@@ -34,5 +34,8 @@ module.exports = {
   // (node_modules/thrift/node_modules/uuid), which a pattern on the first node_modules segment never reaches.
   transformIgnorePatterns: [`/node_modules/(?!(?:${ESM_PACKAGES.join('|')})/)(?:@[^/]+/)?[^/]+/(?!.*node_modules/)`],
   testEnvironmentOptions: { customExportConditions: ['@fraudops/source', 'node', 'require', 'default'] },
-  testTimeout: 60_000,
+  // A deadline per test, not a speed requirement: end-to-end tests (HTTP fuzzing, hot swaps under load, training
+  // runs) take a minute on an idle 2-core machine and several under CI with other jobs or stress-ng; a test
+  // that hangs still fails, after 4 minutes. Longer work sets its own deadline next to the test.
+  testTimeout: 240_000,
 };
