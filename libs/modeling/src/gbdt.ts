@@ -7,7 +7,6 @@ import { createParallelTrainingExecutor } from './parallel-training-executor.js'
 import { SeededRandom } from '@fraudops/core';
 import { addTreeMargins, decisionTreeFromNodes, type DecisionTree, type TreeEnsemble } from './tree-ensemble.js';
 import { LocalTrainingExecutor, type TrainingBuffers, type TrainingExecutor } from './training-executor.js';
-import { treeCovers } from './tree-covers.js';
 import { growTree, type GrowthContext, type GrownTree, type GrowPolicy } from './tree-growth.js';
 import { averagePrecision, logLossFromMargins } from './validation-metrics.js';
 
@@ -265,8 +264,8 @@ function trainLoop(
     const treeFeatures = featuresPerTree === cols ? allFeatures : random.sampleIndices(cols, featuresPerTree);
     const grown = growTree(context, treeFeatures, sampleSize);
     if (sampleSize < rows) updateUnsampledMargins(grown, binned, inSample, margins);
-    const cover = treeCovers(grown, binned, buffers.gradHess, sampleSize < rows ? inSample : null);
-    const tree = decisionTreeFromNodes({ ...grown, missingGoesLeft: grown.missingLeft, cover });
+    // Covers are the nodes' hessian sums the split search already had: no second pass over the rows.
+    const tree = decisionTreeFromNodes({ ...grown, missingGoesLeft: grown.missingLeft, cover: grown.hessian });
     trees.push(tree);
     grownTrees.push(grown);
 

@@ -46,6 +46,11 @@ export interface GrownTree {
   end: number[];
   /** Split gain per internal node, 0 on leaves (for importance). */
   gain: number[];
+  /**
+   * Hessian sum of the node's rows (XGBoost's `sum_hessian`, the cover TreeSHAP integrates over), from the
+   * histograms: the root's from one feature's bins, a child's from its parent's split scan.
+   */
+  hessian: number[];
 }
 
 interface OpenNode {
@@ -70,6 +75,7 @@ class TreeBuilder {
     begin: [],
     end: [],
     gain: [],
+    hessian: [],
   };
 
   constructor(
@@ -90,6 +96,7 @@ class TreeBuilder {
     t.begin.push(begin);
     t.end.push(end);
     t.gain.push(0);
+    t.hessian.push(stats.h);
     return t.feature.length - 1;
   }
 
