@@ -82,6 +82,8 @@ export function runProcessTask(input: ProcessTaskInput): Promise<TaskOutcome> {
     };
     const onAbort = () => stop('CANCELED');
     input.signal.addEventListener('abort', onAbort, { once: true });
+    // an abort that fired before the listener was added (a cancel during the run's set-up) is not replayed
+    if (input.signal.aborted) onAbort();
     const deadlineTimer =
       input.deadline !== undefined
         ? setTimeout(() => stop('TIMEDOUT'), Math.max(0, input.deadline - Date.now()))

@@ -242,6 +242,8 @@ export class RunEngine {
           return;
         }
       }
+      // a cancel that arrived while the checkout ran: the task must not start (its abort has already fired)
+      if (run.cancel_requested) return this.#finish(run, 'CANCELED', 'The run was cancelled before it started.');
       const runStart = Date.now();
       run.setup_duration = runStart - run.start_time;
       this.#set(run, 'RUNNING', 'In run');
