@@ -123,6 +123,8 @@ export class OnlineFeatureState {
   private readonly currentSlots: Int32Array;
   /** The time (µs) of the entity's previous transaction, per entity table (−Infinity: none retained). */
   private readonly previousUs: Float64Array;
+  /** Whether a recency feature reads `previousUs` (other specs skip the lookup on the hot path). */
+  private readonly tracksPrevious: boolean;
 
   private capacity = INITIAL_CAPACITY;
   private mask = INITIAL_CAPACITY - 1;
@@ -157,6 +159,7 @@ export class OnlineFeatureState {
     this.steps = compileSteps(this.plan, this.entities);
     this.currentSlots = new Int32Array(this.entities.length);
     this.previousUs = new Float64Array(this.entities.length);
+    this.tracksPrevious = this.plan.features.some((f) => f.kind === 'recency');
   }
 
   /** The spec's content hash (what a model card records). */
@@ -408,7 +411,7 @@ export class OnlineFeatureState {
     if (slot < 0) {
       slot = allocateSlot(table, entityId);
       this.previousUs[e] = -Infinity;
-    } else {
+    } else if (this.tracksPrevious) {
       // a held entity's tail is retained (the entity is forgotten when its tail is evicted)
       this.previousUs[e] = this.log[(table.slab[slot * table.stride + S_TAIL] & this.mask) * LOG_STRIDE + L_TIME];
     }
