@@ -217,7 +217,7 @@ export async function trainGbdt(
     countRows: resolved.minDataInLeaf > 1,
     labels: labelsCopy,
     margins: new Float64Array(memory(rows * 8)),
-    gradHess: new Float64Array(memory(rows * 16)),
+    gradHess: new Float32Array(memory(rows * 8)),
     rowIndex: new Uint32Array(memory(rows * 4)),
     scratch: new Uint32Array(memory(rows * 4)),
   };

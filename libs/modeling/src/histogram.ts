@@ -28,7 +28,7 @@ export function histogramLayout(bins: FeatureBins): HistogramLayout {
  */
 export type HistogramKernel = (
   codes: Uint8Array,
-  gradHess: Float64Array,
+  gradHess: Float32Array,
   hist: Float64Array,
   rowIndex: Uint32Array,
   begin: number,

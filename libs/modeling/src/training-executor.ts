@@ -23,7 +23,7 @@ export interface TrainingBuffers {
   labels: Uint8Array;
   margins: Float64Array;
   /** Gradient and hessian per row, interleaved. */
-  gradHess: Float64Array;
+  gradHess: Float32Array;
   /** The tree's rows, reordered so that every node owns a contiguous range. */
   rowIndex: Uint32Array;
   scratch: Uint32Array;
