@@ -14,7 +14,9 @@ import {
   addLeafValueRange,
   addSplitLeafValuesRange,
   computeGradientsRange,
+  partitionChunk,
   partitionRange,
+  placePartitionChunk,
 } from './training-kernels.js';
 
 /** Control words (Int32, shared). */
@@ -30,9 +32,17 @@ const OP_PARTITION = 2;
 const OP_LEAF = 3;
 const OP_GRADIENTS = 4;
 const OP_SPLIT_LEAVES = 5;
+const OP_PARTITION_CHUNK = 6;
+const OP_PLACE_CHUNK = 7;
 const TASK_STRIDE = 11;
 /** Tasks per thread per round; bigger batches are split into rounds. */
 const MAX_TASKS = 2048;
+/**
+ * Nodes with at least this many rows are partitioned by every thread at once (a chunk each, then each chunk
+ * placed): the upper levels of a tree have one or two such nodes, which dealing whole nodes to threads
+ * would leave to one thread. Smaller nodes are not worth the second round trip.
+ */
+const CHUNKED_PARTITION_ROWS = 131_072;
 
 /**
  * The worker's loop. It runs the very functions the calling thread runs (their source is inlined below),
@@ -48,6 +58,8 @@ const computeGradientsRange = ${computeGradientsRange.toString()};
 const partitionRange = ${partitionRange.toString()};
 const addLeafValueRange = ${addLeafValueRange.toString()};
 const addSplitLeafValuesRange = ${addSplitLeafValuesRange.toString()};
+const partitionChunk = ${partitionChunk.toString()};
+const placePartitionChunk = ${placePartitionChunk.toString()};
 const chunks = [];
 let kernel = null;
 let seen = 0;
@@ -80,6 +92,10 @@ for (;;) {
         computeGradientsRange(margins, labels, gradHess, tasks[o + 3], tasks[o + 1], tasks[o + 2]);
       } else if (op === ${OP_SPLIT_LEAVES}) {
         addSplitLeafValuesRange(codes, rowIndex, margins, tasks[o + 1], tasks[o + 2], tasks[o + 3] * rows, tasks[o + 4], tasks[o + 5], tasks[o + 6], tasks[o + 7], tasks[o + 8]);
+      } else if (op === ${OP_PARTITION_CHUNK}) {
+        results[tasks[o + 7]] = partitionChunk(codes, rowIndex, scratch, tasks[o + 1], tasks[o + 2], tasks[o + 3] * rows, tasks[o + 4], tasks[o + 5], tasks[o + 6]);
+      } else if (op === ${OP_PLACE_CHUNK}) {
+        placePartitionChunk(rowIndex, scratch, tasks[o + 1], tasks[o + 2], tasks[o + 3], tasks[o + 4], tasks[o + 5]);
       }
     }
   } catch (error) {
@@ -153,16 +169,54 @@ class ParallelTrainingExecutor implements TrainingExecutor {
 
   partition(tasks: readonly PartitionTask[]): Int32Array {
     const leftRows = new Int32Array(tasks.length);
+    const threads = this.threads;
     for (let start = 0; start < tasks.length; start += MAX_TASKS) {
       const round = tasks.slice(start, start + MAX_TASKS);
-      const dealt = dealBySize(round, this.threads).map((indices) =>
-        indices.map((i) => {
-          const t = round[i];
-          return [OP_PARTITION, t.begin, t.end, t.feature, t.bin, t.missingCode, t.missingLeft ? 1 : 0, i];
-        }),
+      // Results: one per whole node (at its index in the round), then one per chunk.
+      let resultCount = round.length;
+      const chunked: Array<{ task: number; chunks: Array<{ begin: number; end: number; result: number }> }> = [];
+      const whole: number[] = [];
+      round.forEach((t, i) => {
+        if (t.end - t.begin >= CHUNKED_PARTITION_ROWS && resultCount + threads <= MAX_TASKS) {
+          const rows = t.end - t.begin;
+          const chunks = Array.from({ length: threads }, (_, c) => ({
+            begin: t.begin + Math.floor((c * rows) / threads),
+            end: t.begin + Math.floor(((c + 1) * rows) / threads),
+            result: resultCount + c,
+          }));
+          resultCount += threads;
+          chunked.push({ task: i, chunks });
+        } else {
+          whole.push(i);
+        }
+      });
+      const record = (op: number, t: PartitionTask, begin: number, end: number, result: number) =>
+        [op, begin, end, t.feature, t.bin, t.missingCode, t.missingLeft ? 1 : 0, result];
+      const perThread = dealBySize(whole.map((i) => round[i]), threads).map((indices) =>
+        indices.map((k) => record(OP_PARTITION, round[whole[k]], round[whole[k]].begin, round[whole[k]].end, whole[k])),
       );
-      this.run(dealt);
-      leftRows.set(this.results.subarray(0, round.length), start);
+      for (const { task, chunks } of chunked) {
+        chunks.forEach((c, thread) => perThread[thread].push(record(OP_PARTITION_CHUNK, round[task], c.begin, c.end, c.result)));
+      }
+      this.run(perThread);
+      for (const i of whole) leftRows[start + i] = this.results[i];
+      if (chunked.length === 0) continue;
+      // Each chunk's left rows follow the left rows of the chunks before it, its right rows likewise.
+      const placements: number[][][] = Array.from({ length: threads }, () => []);
+      for (const { task, chunks } of chunked) {
+        const t = round[task];
+        const lefts = chunks.map((c) => this.results[c.result]);
+        const totalLeft = lefts.reduce((a, b) => a + b, 0);
+        let leftAt = t.begin;
+        let rightAt = t.begin + totalLeft;
+        chunks.forEach((c, thread) => {
+          placements[thread].push([OP_PLACE_CHUNK, c.begin, c.end, lefts[thread], leftAt, rightAt]);
+          leftAt += lefts[thread];
+          rightAt += c.end - c.begin - lefts[thread];
+        });
+        leftRows[start + task] = totalLeft;
+      }
+      this.run(placements);
     }
     return leftRows;
   }
@@ -226,6 +280,10 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         addLeafValueRange(margins, rowIndex, c, a, b);
       } else if (op === OP_SPLIT_LEAVES) {
         addSplitLeafValuesRange(codes, rowIndex, margins, a, b, c * rows, d, e, f, g, h);
+      } else if (op === OP_PARTITION_CHUNK) {
+        this.results[g] = partitionChunk(codes, rowIndex, scratch, a, b, c * rows, d, e, f);
+      } else if (op === OP_PLACE_CHUNK) {
+        placePartitionChunk(rowIndex, scratch, a, b, c, d, e);
       } else {
         computeGradientsRange(margins, labels, gradHess, c, a, b);
       }

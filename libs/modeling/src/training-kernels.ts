@@ -92,6 +92,57 @@ export function partitionRange(
   return l - begin;
 }
 
+/**
+ * One thread's share of a node partitioned by several threads: rows `rowIndex[begin, end)` (a chunk of the
+ * node) are written to `scratch[begin, end)`, those going left ascending from `begin`, those going right
+ * descending from `end − 1`. Returns how many went left; {@link placePartitionChunk} then puts the chunk's
+ * rows where the whole node's stable partition has them.
+ */
+export function partitionChunk(
+  codes: Uint8Array,
+  rowIndex: Uint32Array,
+  scratch: Uint32Array,
+  begin: number,
+  end: number,
+  columnBase: number,
+  bin: number,
+  missingCode: number,
+  missingLeft: number,
+): number {
+  const goesLeft = new Uint8Array(256);
+  for (let code = 0; code <= bin; code++) goesLeft[code] = 1;
+  goesLeft[missingCode] = missingLeft;
+  let l = begin;
+  let r = end - 1;
+  for (let i = begin; i < end; i++) {
+    const row = rowIndex[i];
+    const left = goesLeft[codes[columnBase + row]];
+    scratch[l] = row;
+    scratch[r] = row;
+    l += left;
+    r -= 1 - left;
+  }
+  return l - begin;
+}
+
+/**
+ * Copies a chunk written by {@link partitionChunk} back into `rowIndex`: its `leftRows` left rows to
+ * `leftAt`, its right rows (stored in reverse) in their original order to `rightAt`. The chunks of a node
+ * read only their own scratch range and write disjoint ranges, so threads can place them at once.
+ */
+export function placePartitionChunk(
+  rowIndex: Uint32Array,
+  scratch: Uint32Array,
+  begin: number,
+  end: number,
+  leftRows: number,
+  leftAt: number,
+  rightAt: number,
+): void {
+  rowIndex.set(scratch.subarray(begin, begin + leftRows), leftAt);
+  for (let i = end - 1, o = rightAt; i >= begin + leftRows; i--, o++) rowIndex[o] = scratch[i];
+}
+
 /** Adds a leaf's value to the margins of its rows `rowIndex[begin, end)`. */
 export function addLeafValueRange(
   margins: Float64Array,
