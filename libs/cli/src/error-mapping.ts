@@ -22,6 +22,9 @@ export const LIBRARY_EXIT_CODES = {
     MISSING_COLUMN: invalidData,
     FILE_ERROR: invalidData,
     FILE_NOT_FOUND: notFound,
+    EMPTY_WINDOW: usage,
+    SINGLE_CLASS: invalidData,
+    NO_TRANSACTIONS: invalidData,
   } satisfies Record<TransactionsErrorCode, ExitCode>,
   FeaturesError: {
     INVALID_SPEC: invalidData,
@@ -34,6 +37,7 @@ export const LIBRARY_EXIT_CODES = {
     SQL_FAILED: 'cause',
     INVALID_FILE: usage,
     FILE_NOT_FOUND: notFound,
+    INVALID_TABLE_NAME: usage,
     REFERENCE_FAILED: unexpected,
   } satisfies Record<FeaturesErrorCode, ExitCode | 'cause'>,
   ModelingError: {
@@ -123,6 +127,15 @@ export type ErrorClass = abstract new (...args: never[]) => Error & { code: stri
  */
 export type ErrorRoots = Partial<Record<LibraryErrorRoot, ErrorClass>>;
 
+/**
+ * An app's own error root (its pipelines' domain errors) with the exit code of each of its codes, declared by
+ * the app next to the class and mapped by {@link mapError} like a library's.
+ */
+export interface AppErrorFamily {
+  root: ErrorClass;
+  exitCodes: Readonly<Record<string, ExitCode>>;
+}
+
 /** What an error becomes at the top of a CLI. */
 export interface MappedError {
   exitCode: ExitCode;
@@ -130,8 +143,8 @@ export interface MappedError {
   code: string;
   /** What went wrong (our libraries' messages name the field, row, flag or file); a stack only for a bug. */
   message: string;
-  /** Which root error it came from (`DatabricksError`, …), or `CliError`; absent for an unexpected error. */
-  root?: LibraryErrorRoot | 'CliError';
+  /** Which root error it came from (`DatabricksError`, …, an app's root), or `CliError`; absent for an unexpected error. */
+  root?: string;
   requestId?: string;
 }
 
@@ -201,7 +214,7 @@ export function describeUnexpected(error: unknown): string {
  * The one place where errors become exit codes: a `CliError` keeps its own, an error of a library in `roots`
  * gets the table's (by its stable `code`, never its message), anything else is unexpected (with its stack).
  */
-export function mapError(error: unknown, roots: ErrorRoots = {}): MappedError {
+export function mapError(error: unknown, roots: ErrorRoots = {}, families: readonly AppErrorFamily[] = []): MappedError {
   if (error instanceof CliError) {
     const requestId = (error.cause as { requestId?: unknown } | undefined)?.requestId;
     return {
@@ -211,6 +224,11 @@ export function mapError(error: unknown, roots: ErrorRoots = {}): MappedError {
       root: 'CliError',
       ...(typeof requestId === 'string' ? { requestId } : {}),
     };
+  }
+  const family = families.find((f) => error instanceof f.root);
+  if (family) {
+    const coded = error as Error & { code: string };
+    return { exitCode: family.exitCodes[coded.code] ?? unexpected, code: coded.code, message: coded.message, root: coded.name };
   }
   const root = rootOf(error, roots);
   const exitCode = exitCodeOfLibraryError(error, roots);

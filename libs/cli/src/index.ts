@@ -7,6 +7,7 @@ export {
   exitCodeOfLibraryError,
   mapError,
   toCliError,
+  type AppErrorFamily,
   type ErrorClass,
   type ErrorRoots,
   type LibraryErrorRoot,

@@ -1,5 +1,5 @@
 import { type Command, CommanderError } from 'commander';
-import { mapError, type ErrorRoots, type MappedError } from './error-mapping.js';
+import { mapError, type AppErrorFamily, type ErrorRoots, type MappedError } from './error-mapping.js';
 import { ExitCode } from './exit-codes.js';
 import { Output, type CliStreams } from './output.js';
 
@@ -51,6 +51,8 @@ export interface RunOptions {
   context: CliContext;
   /** The library error roots the app knows (see {@link ErrorRoots}). */
   roots: ErrorRoots;
+  /** The app's own error roots, with their exit codes. */
+  families?: readonly AppErrorFamily[];
   /** App-specific advice: may reword a mapped error's message; never changes its exit code. */
   advise?: (mapped: MappedError, error: unknown) => string;
   /** Print the help and exit with `usage` when no argument is given (otherwise commander decides). */
@@ -77,7 +79,7 @@ export async function runProgram(program: Command, argv: string[], options: RunO
       const done = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0;
       return done ? ExitCode.ok : ExitCode.usage;
     }
-    const mapped = mapError(error, options.roots);
+    const mapped = mapError(error, options.roots, options.families);
     const message = options.advise ? options.advise(mapped, error) : mapped.message;
     (context.current ?? context.output(argv.includes('--json'))).error({ ...mapped, message });
     return mapped.exitCode;

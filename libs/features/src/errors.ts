@@ -20,6 +20,8 @@ export type FeaturesErrorCode =
   | 'INVALID_FILE'
   /** A file to read does not exist. */
   | 'FILE_NOT_FOUND'
+  /** A table name to splice into SQL is not a plain one- to three-part name. */
+  | 'INVALID_TABLE_NAME'
   /** The pandas reference script failed or could not be started. */
   | 'REFERENCE_FAILED';
 

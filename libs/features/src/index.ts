@@ -58,3 +58,11 @@ export {
   type PandasReferenceOptions,
   type PandasReferenceResult,
 } from './pandas-reference.js';
+export {
+  checkTableName,
+  compileSplitTablesSql,
+  splitTableNames,
+  SPLIT_KEY_COLUMNS,
+  type CompileSplitTablesOptions,
+  type SplitTableNames,
+} from './split-tables.js';

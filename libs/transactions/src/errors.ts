@@ -12,7 +12,13 @@ export type TransactionsErrorCode =
   /** A dataset file cannot be read or written (unsupported extension, unreadable, truncated). */
   | 'FILE_ERROR'
   /** A dataset file to read does not exist. */
-  | 'FILE_NOT_FOUND';
+  | 'FILE_NOT_FOUND'
+  /** A split window (chosen by its parameters) holds no transaction. */
+  | 'EMPTY_WINDOW'
+  /** A split window holds one class only: a model can be neither trained nor evaluated on it. */
+  | 'SINGLE_CLASS'
+  /** A source of transactions holds none at all. */
+  | 'NO_TRANSACTIONS';
 
 /** The one root error of `@fraudops/transactions`. */
 export class TransactionsError extends Error {

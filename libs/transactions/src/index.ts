@@ -47,3 +47,13 @@ export {
 } from './splits.js';
 export { fingerprintTransactions } from './fingerprint.js';
 export { summarizeTransactions, type TransactionsSummary } from './summary.js';
+export {
+  checkWindowClasses,
+  knownCompromised,
+  splitWindows,
+  trainingWindow,
+  type DayRange,
+  type SplitParameterNames,
+  type SplitWindowOptions,
+  type SplitWindows,
+} from './split-windows.js';

@@ -1,6 +1,7 @@
 import type { TransactionColumns } from './columns.js';
 import { TransactionsError } from './errors.js';
 import { parseStartDate } from './simulator.js';
+import { knownCompromised, splitWindows } from './split-windows.js';
 
 const SECONDS_PER_DAY = 86400;
 
@@ -95,9 +96,9 @@ export function timeSplit(columns: TransactionColumns, options: TimeSplitOptions
     throw new TransactionsError('INVALID_PARAMETER', 'dropKnownCompromised needs labelled transactions (tx_fraud)');
   }
   const trainStart = dayOf(options.trainStart, columns, options.startDate, 'trainStart');
-  const trainEnd = trainStart + trainDays - 1;
-  const testStart = trainEnd + delayDays + 1;
-  const testEnd = testStart + testDays - 1;
+  const windows = splitWindows({ trainStart, trainDays, delayDays, testDays });
+  const [, trainEnd] = windows.train;
+  const [testStart, testEnd] = windows.test;
   const days = dayIndices(columns, options.startDate);
 
   // The first day (from trainStart on) each card had a fraud: it is known compromised `delayDays` + 1 later.
@@ -117,8 +118,7 @@ export function timeSplit(columns: TransactionColumns, options: TimeSplitOptions
     const day = days[i];
     if (day >= trainStart && day <= trainEnd) train.push(i);
     else if (day >= testStart && day <= testEnd) {
-      const fraudDay = firstFraudDay.get(columns.customerId[i]);
-      if (fraudDay === undefined || fraudDay > day - delayDays - 1) test.push(i);
+      if (!knownCompromised(firstFraudDay.get(columns.customerId[i]), day, delayDays)) test.push(i);
     }
   }
   return {

@@ -1,10 +1,11 @@
-import type { ErrorRoots } from '@fraudops/cli';
+import { ExitCode, type AppErrorFamily, type ErrorRoots } from '@fraudops/cli';
 import { DatabricksError } from '@fraudops/databricks';
 import { EvaluationError } from '@fraudops/evaluation';
 import { FeaturesError } from '@fraudops/features';
 import { ModelingError } from '@fraudops/modeling';
 import { RegistryError } from '@fraudops/registry';
 import { TransactionsError } from '@fraudops/transactions';
+import { TrainerError, type TrainerErrorCode } from '../pipeline/errors.js';
 
 /** The library error roots fraudops-train meets; `@fraudops/cli` maps each to an exit code by its code. */
 export const TRAINER_ERROR_ROOTS: ErrorRoots = {
@@ -15,3 +16,17 @@ export const TRAINER_ERROR_ROOTS: ErrorRoots = {
   RegistryError,
   DatabricksError,
 };
+
+/** The exit code of each code of the trainer pipelines' own errors (docs/errors.md, fraudops-train). */
+export const TRAINER_EXIT_CODES = {
+  INVALID_OPTION: ExitCode.usage,
+  JOB_NOT_FOUND: ExitCode.notFound,
+  AMBIGUOUS_JOB: ExitCode.usage,
+  DUPLICATE_JOBS: ExitCode.conflict,
+  LAUNCH_NOT_FOUND: ExitCode.notFound,
+  INVALID_MANIFEST: ExitCode.invalidData,
+  INVALID_RUN_OUTPUT: ExitCode.invalidData,
+  PARITY_FAILED: ExitCode.runFailed,
+} as const satisfies Record<TrainerErrorCode, ExitCode>;
+
+export const TRAINER_ERROR_FAMILIES: readonly AppErrorFamily[] = [{ root: TrainerError, exitCodes: TRAINER_EXIT_CODES }];

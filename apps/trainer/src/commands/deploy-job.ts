@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { Option, type Command } from 'commander';
 import { GIT_PROVIDERS, providerForUrl } from '@fraudops/databricks';
 import { CliError, ExitCode, type CliContext } from '@fraudops/cli';
-import { databricksCall, openWorkspace } from '../pipeline/databricks-connection.js';
-import { addProfileFlag, DEFAULT_JOB_NAME } from '../pipeline/databricks-flags.js';
+import { openWorkspace } from '../pipeline/databricks-connection.js';
+import { addProfileFlag, DEFAULT_JOB_NAME } from '../cli/databricks-flags.js';
 import { deployTrainingJob, DEFAULT_JOB_TIMEOUT_SECONDS, trainingJobSettings, type CodeSource, type ComputeSpec } from '../pipeline/databricks-job.js';
 import { numberFlag } from './train-options.js';
 
@@ -133,7 +133,7 @@ export function registerDeployJob(program: Command, context: CliContext): void {
       return;
     }
     const client = openWorkspace(flags);
-    const result = await databricksCall(() => deployTrainingJob(client, settings));
+    const result = await deployTrainingJob(client, settings);
     const task = settings.tasks?.[0];
     const code = settings.git_source
       ? `${settings.git_source.git_url} @ ${settings.git_source.git_branch ?? settings.git_source.git_tag ?? settings.git_source.git_commit}`

@@ -2,9 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, ExitCode, type CliContext } from '@fraudops/cli';
 import { prepareData } from '../pipeline/data.js';
-import { databricksCall, openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
+import { openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
 import { checkTableName } from '../pipeline/databricks-features.js';
-import { addConnectionFlags, type ConnectionFlags } from '../pipeline/databricks-flags.js';
+import { addConnectionFlags, type ConnectionFlags } from '../cli/databricks-flags.js';
 import { numberFlag } from './train-options.js';
 
 const EXAMPLES = `
@@ -88,14 +88,12 @@ export function registerPublishData(program: Command, context: CliContext): void
     const file = `${folder}/${flags.table.split('.').at(-1)}.parquet`;
     const bytes = statSync(data.parquetPath).size;
     output.status(`▸ uploading ${data.columns.length.toLocaleString('en-US')} transactions (${data.source}) to ${file}`);
-    await databricksCall(() => client.files.uploadFromFile(data.parquetPath, file, { overwrite: true }));
+    await client.files.uploadFromFile(data.parquetPath, file, { overwrite: true });
     const engine = openWarehouse(client, flags);
     try {
       output.status(`▸ creating ${flags.table} from ${file} on the SQL warehouse`);
-      await databricksCall(async () => {
-        for (const statement of publishStatements(flags.table, file)) await engine.query(statement);
-      });
-      const counted = await databricksCall(() => engine.query(`SELECT COUNT(*) AS row_count, SUM(tx_fraud) AS frauds FROM ${flags.table}`));
+      for (const statement of publishStatements(flags.table, file)) await engine.query(statement);
+      const counted = await engine.query(`SELECT COUNT(*) AS row_count, SUM(tx_fraud) AS frauds FROM ${flags.table}`);
       const rows = Number(counted.columns[0][0]);
       const frauds = Number(counted.columns[1][0]);
       output.line(`table       ${flags.table}: ${rows.toLocaleString('en-US')} transactions, ${frauds.toLocaleString('en-US')} frauds`);

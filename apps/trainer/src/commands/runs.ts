@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { describeRunState, isTerminal, runSucceeded, type Run } from '@fraudops/databricks';
 import type { CliContext } from '@fraudops/cli';
-import { databricksCall, openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
+import { openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
 import {
   addConnectionFlags,
   addJobFlags,
@@ -12,7 +12,7 @@ import {
   type ConnectionFlags,
   type JobFlags,
   type WaitFlags,
-} from '../pipeline/databricks-flags.js';
+} from '../cli/databricks-flags.js';
 import { findTrainingJob } from '../pipeline/databricks-job.js';
 import { cancelAndWait, failRun, watchRun } from '../pipeline/databricks-run.js';
 import { appendMarkdownReport, finishLaunch, manifestOfRun, runOutputDir } from '../pipeline/databricks-train.js';
@@ -57,15 +57,12 @@ function registerList(runs: Command, context: CliContext): void {
   command.action(async (flags: JobFlags & { profile?: string; active?: boolean; limit: number; json?: boolean }) => {
     const output = context.output(Boolean(flags.json));
     const client = openWorkspace(flags);
-    const jobId = await databricksCall(() => findTrainingJob(client, flags));
-    const list = await databricksCall(async () => {
-      const found: Run[] = [];
-      for await (const run of client.jobs.listRuns({ jobId, activeOnly: Boolean(flags.active) })) {
-        found.push(run);
-        if (found.length >= flags.limit) break;
-      }
-      return found;
-    });
+    const jobId = await findTrainingJob(client, flags);
+    const list: Run[] = [];
+    for await (const run of client.jobs.listRuns({ jobId, activeOnly: Boolean(flags.active) })) {
+      list.push(run);
+      if (list.length >= flags.limit) break;
+    }
     if (list.length === 0) output.line(`no ${flags.active ? 'active ' : ''}runs of job ${jobId}`);
     for (const run of list) {
       output.line(`${String(run.run_id).padEnd(10)} ${describeRunState(run).padEnd(28).slice(0, 60)} ${when(run.start_time)}  ${runOutputDir(run)}`);
@@ -99,7 +96,7 @@ function registerAttach(runs: Command, context: CliContext): void {
   command.action(async (runId: number, flags: AttachFlags) => {
     const output = context.output(Boolean(flags.json));
     const client = openWorkspace(flags);
-    const run = await databricksCall(() => client.jobs.getRun(runId));
+    const run = await client.jobs.getRun(runId);
     const launched = await manifestOfRun(client, run);
     const manifest = {
       ...launched,
@@ -141,19 +138,19 @@ function registerCancel(runs: Command, context: CliContext): void {
   command.action(async (runId: number, flags: { profile?: string; wait: boolean; timeout: number; pollInterval?: number; json?: boolean }) => {
     const output = context.output(Boolean(flags.json));
     const client = openWorkspace(flags);
-    const before = await databricksCall(() => client.jobs.getRun(runId));
+    const before = await client.jobs.getRun(runId);
     if (isTerminal(before)) {
       output.line(`run ${runId} had already ended: ${describeRunState(before)}`);
       output.result({ runId, cancelled: false, state: before.state });
       return;
     }
     if (!flags.wait) {
-      await databricksCall(() => client.jobs.cancelRun(runId));
+      await client.jobs.cancelRun(runId);
       output.line(`run ${runId}: cancellation requested`);
       output.result({ runId, cancelled: true, state: before.state });
       return;
     }
-    const after = await databricksCall(() => cancelAndWait(client, runId, { timeout: flags.timeout, pollInterval: flags.pollInterval, output }));
+    const after = await cancelAndWait(client, runId, { timeout: flags.timeout, pollInterval: flags.pollInterval, output });
     output.line(`run ${runId} cancelled: ${describeRunState(after)}`);
     output.result({ runId, cancelled: true, state: after.state });
   });

@@ -9,7 +9,8 @@ import { CliError, ExitCode, type CliContext, type Output } from '@fraudops/cli'
 import { prepareData } from '../pipeline/data.js';
 import { currentChampion } from '../pipeline/gate.js';
 import { runLocalTraining } from '../pipeline/local-train.js';
-import { localTrainOptions, printTrainSummary } from './train.js';
+import { localTrainOptions } from './train.js';
+import { printTrainSummary } from './train-summary.js';
 import { addTrainingFlags, applyParameterSet, numberFlag, type TrainingFlags } from './train-options.js';
 
 interface StartFlags extends TrainingFlags {

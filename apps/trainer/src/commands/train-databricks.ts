@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import type { DatabricksClient } from '@fraudops/databricks';
 import { parseThresholdPolicy } from '@fraudops/evaluation';
 import { CliError, ExitCode, type Output } from '@fraudops/cli';
-import { databricksCall, openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
-import { checkTableName } from '../pipeline/databricks-features.js';
-import type { DatabricksTrainFlags } from '../pipeline/databricks-flags.js';
+import { checkTableName } from '@fraudops/features';
+import { openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
+import type { DatabricksTrainFlags } from '../cli/databricks-flags.js';
 import { findTrainingJob } from '../pipeline/databricks-job.js';
 import {
   appendMarkdownReport,
@@ -16,7 +16,7 @@ import {
 } from '../pipeline/databricks-train.js';
 import { gitCommit } from '../pipeline/local-train.js';
 import { StageRunner } from '../pipeline/stages.js';
-import { printTrainSummary } from './train.js';
+import { printTrainSummary } from './train-summary.js';
 import type { TrainingFlags } from './train-options.js';
 
 /** Training flags that only the local backend understands: given explicitly with --backend databricks, they are refused. */
@@ -108,7 +108,7 @@ export async function runDatabricksTrainingCommand(trainingFlags: TrainingFlags,
   const engine = openWarehouse(client, flags);
   const stages = new StageRunner(output);
   try {
-    const jobId = await databricksCall(() => findTrainingJob(client, flags));
+    const jobId = await findTrainingJob(client, flags);
     const input = inputMode(flags.input, client);
     const { manifest, runId } = await startLaunch(
       client,
@@ -131,7 +131,7 @@ export async function runDatabricksTrainingCommand(trainingFlags: TrainingFlags,
       output,
     );
     if (!flags.wait) {
-      const run = await databricksCall(() => client.jobs.getRun(runId));
+      const run = await client.jobs.getRun(runId);
       const summary: DatabricksLaunchSummary = {
         databricks: { runId, jobId, url: run.run_page_url ?? null, launchId: manifest.launchId, runDir: manifest.runDir, state: run.state.life_cycle_state },
         attach: `fraudops-train runs attach ${runId}`,

@@ -1,17 +1,12 @@
-import { DatabricksClient, DatabricksConfigError, DatabricksError } from '@fraudops/databricks';
+import { DatabricksClient, DatabricksConfigError } from '@fraudops/databricks';
 import { DatabricksSqlEngine, sqlEngineOptionsFromConfig } from '@fraudops/databricks-sql';
-import { CliError, ExitCode, databricksExitCode } from '@fraudops/cli';
-import type { ConnectionFlags } from './databricks-flags.js';
+import type { ConnectionFlags } from '../cli/databricks-flags.js';
 
 const PRODUCT = 'fraudops-train/0.0.1';
 
 /** The workspace client: --profile, else DATABRICKS_HOST / _TOKEN / _CLIENT_ID + _SECRET, else ~/.databrickscfg. */
 export function openWorkspace(flags: ConnectionFlags): DatabricksClient {
-  try {
-    return DatabricksClient.fromEnvironment({ ...(flags.profile ? { profile: flags.profile } : {}), product: PRODUCT });
-  } catch (error) {
-    throw asCliError(error);
-  }
+  return DatabricksClient.fromEnvironment({ ...(flags.profile ? { profile: flags.profile } : {}), product: PRODUCT });
 }
 
 /**
@@ -22,35 +17,14 @@ export function openWorkspace(flags: ConnectionFlags): DatabricksClient {
 export function openWarehouse(client: DatabricksClient, flags: ConnectionFlags): DatabricksSqlEngine {
   const warehouseId = flags.warehouseId ?? client.config.warehouseId;
   if (!warehouseId) {
-    throw new CliError('no SQL warehouse: pass --warehouse-id, or set DATABRICKS_WAREHOUSE_ID (or warehouse_id in the profile)', ExitCode.usage);
+    throw new DatabricksConfigError('CONFIG_MISSING', 'no SQL warehouse: pass --warehouse-id, or set DATABRICKS_WAREHOUSE_ID (or warehouse_id in the profile)');
   }
-  try {
-    const options = sqlEngineOptionsFromConfig(client.config, { warehouseId });
-    return new DatabricksSqlEngine({
-      ...options,
-      ...(flags.sqlHost ? { host: flags.sqlHost } : {}),
-      ...(flags.sqlInsecure ? { checkServerCertificate: false } : {}),
-    });
-  } catch (error) {
-    throw asCliError(error);
-  }
-}
-
-/** A Databricks failure as a message for the user, with the shared table's exit code (docs/errors.md). */
-export function asCliError(error: unknown): unknown {
-  if (error instanceof CliError || !(error instanceof DatabricksError)) return error;
-  if (error instanceof DatabricksConfigError) return new CliError(error.message, databricksExitCode(error), error.code, { cause: error });
-  const where = error.endpoint ? ` (${error.endpoint})` : '';
-  return new CliError(`Databricks: ${error.message}${where}`, databricksExitCode(error), error.code, { cause: error });
-}
-
-/** Runs `work`, turning Databricks errors into CLI errors. */
-export async function databricksCall<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw asCliError(error);
-  }
+  const options = sqlEngineOptionsFromConfig(client.config, { warehouseId });
+  return new DatabricksSqlEngine({
+    ...options,
+    ...(flags.sqlHost ? { host: flags.sqlHost } : {}),
+    ...(flags.sqlInsecure ? { checkServerCertificate: false } : {}),
+  });
 }
 
 /** A file of a volume as text (model.json, predictions.csv, launch.json are small). */

@@ -1,6 +1,6 @@
-import { baselineFeatureSpec, planFeatures } from '@fraudops/features';
-import { durationFlag } from './databricks-flags.js';
-import { checkTableName, defaultFeatureTable, featureTablesFor, featureTableStatements, splitDaysOf } from './databricks-features.js';
+import { baselineFeatureSpec, checkTableName, compileSplitTablesSql, planFeatures, splitTableNames } from '@fraudops/features';
+import { durationFlag } from '../cli/databricks-flags.js';
+import { defaultFeatureTable, splitDaysOf } from './databricks-features.js';
 import { launchIdFor, predictionParity } from './databricks-train.js';
 
 // The pure parts of the Databricks launcher; the SQL itself runs end to end on the emulator's warehouse
@@ -25,7 +25,7 @@ describe('the split on the warehouse', () => {
   it('builds the feature table and three views, excluding known-compromised cards from the test days', () => {
     const plan = planFeatures(baselineFeatureSpec);
     const days = splitDaysOf({ trainStart: 115, trainDays: 7, delayDays: 7, testDays: 7, validationDays: 1 }, '2018-04-01');
-    const statements = featureTableStatements(plan, 'main.fraud.tx', featureTablesFor('main.fraud.f', true), { fromUs: 1, toUs: 2, dayZeroUs: 0 }, days);
+    const statements = compileSplitTablesSql(plan, 'spark', { source: 'main.fraud.tx', tables: splitTableNames('main.fraud.f', true), fromUs: 1, toUs: 2, dayZeroUs: 0, windows: days });
     expect(statements.map((s) => s.split('\n')[0].replace(/ AS( .*)?$/, ''))).toEqual([
       'CREATE OR REPLACE TABLE main.fraud.f',
       'CREATE OR REPLACE VIEW main.fraud.f_train',

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { compileFeatureSql, DAY_US, type FeaturePlan } from '@fraudops/features';
-import { CliError, ExitCode } from '@fraudops/cli';
+import { DAY_US, type SplitTableNames } from '@fraudops/features';
+import { checkWindowClasses, splitWindows, TransactionsError, type SplitWindows } from '@fraudops/transactions';
 import type { PeriodSummary } from './publish.js';
-import type { SplitOptions } from './split.js';
+import { SPLIT_FLAGS, type SplitOptions } from './split.js';
 
-// Features on a SQL warehouse: the Spark SQL compilation of the feature spec becomes one feature table over
-// the days a split needs, and three views over it — train, validation (early stopping) and test (with the
-// handbook's exclusion of cards already known to be compromised). The training job reads the views (or CSV
-// exports of them); the launcher reads the test view back to evaluate and gate on the very same vectors.
+// Features on a SQL warehouse: `compileSplitTablesSql` (@fraudops/features) makes one feature table over the
+// days a split needs and three views over it — train, validation (early stopping) and test (without the cards
+// already known to be compromised). The training job reads the views (or CSV exports of them); the launcher
+// reads the test view back to evaluate and gate on the very same vectors.
 
 /** What the warehouse engine must do here (DatabricksSqlEngine matches it; so does any Spark-dialect engine). */
 export interface WarehouseEngine {
@@ -15,57 +15,15 @@ export interface WarehouseEngine {
   query(sql: string): Promise<{ columnNames: readonly string[]; columns: ReadonlyArray<ArrayLike<unknown>>; rowCount: number }>;
 }
 
-const PART = /^(?:[A-Za-z_][A-Za-z0-9_]*|`[^`]+`)$/;
-
-/** A table name of one to three parts (`catalog.schema.table`), refused otherwise: it is spliced into SQL. */
-export function checkTableName(name: string, flag: string): string {
-  const parts = name.split('.');
-  if (parts.length > 3 || !parts.every((p) => PART.test(p))) {
-    throw new CliError(`${flag} must be a table name like main.fraud.transactions (letters, digits, _), got "${name}"`, ExitCode.usage);
-  }
-  return name;
-}
-
-/** Day indices of a split (inclusive), counted from the source's day 0. */
-export interface SplitDays {
-  train: [number, number];
-  validation?: [number, number];
-  test: [number, number];
-  delayDays: number;
-}
-
-/** `--train-start` and the window lengths → day indices, as the local split does (`prepareSplit`). */
-export function splitDaysOf(split: SplitOptions, dayZero: string): SplitDays {
+/** `--train-start` and the window lengths → day indices, by the split rules of @fraudops/transactions. */
+export function splitDaysOf(split: SplitOptions, dayZero: string): SplitWindows {
   const trainStart =
     typeof split.trainStart === 'number' ? split.trainStart : Math.round((Date.parse(`${split.trainStart}T00:00:00Z`) - Date.parse(`${dayZero}T00:00:00Z`)) / 86_400_000);
-  if (!Number.isInteger(split.validationDays) || split.validationDays < 0 || split.validationDays >= split.trainDays) {
-    throw new CliError(`--validation-days must be an integer from 0 to ${split.trainDays - 1} (fewer than --train-days), got ${split.validationDays}`, ExitCode.usage);
-  }
-  const trainEnd = trainStart + split.trainDays - 1;
-  const testStart = trainEnd + split.delayDays + 1;
-  const fitEnd = trainEnd - split.validationDays;
-  return {
-    train: [trainStart, fitEnd],
-    ...(split.validationDays > 0 ? { validation: [fitEnd + 1, trainEnd] as [number, number] } : {}),
-    test: [testStart, testStart + split.testDays - 1],
-    delayDays: split.delayDays,
-  };
+  return splitWindows({ ...split, trainStart }, SPLIT_FLAGS);
 }
 
 export function dayToDate(dayZero: string, day: number): string {
   return new Date(Date.parse(`${dayZero}T00:00:00Z`) + day * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** Names of the feature table and its views. */
-export interface FeatureTables {
-  table: string;
-  train: string;
-  validation?: string;
-  test: string;
-}
-
-export function featureTablesFor(table: string, withValidation: boolean): FeatureTables {
-  return { table, train: `${table}_train`, ...(withValidation ? { validation: `${table}_validation` } : {}), test: `${table}_test` };
 }
 
 /**
@@ -79,51 +37,6 @@ export function defaultFeatureTable(sourceTable: string, key: unknown): string {
 }
 
 const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
-
-/** The key columns every view carries, then the features in spec order. */
-export const KEY_COLUMNS = ['transaction_id', 'tx_time_us', 'tx_datetime', 'customer_id', 'terminal_id', 'amount', 'day', 'tx_fraud'] as const;
-
-/** Statements that build the feature table over [fromUs, toUs) and the split views (Spark SQL). */
-export function featureTableStatements(
-  plan: FeaturePlan,
-  source: string,
-  tables: FeatureTables,
-  window: { fromUs: number; toUs: number; dayZeroUs: number },
-  days: SplitDays,
-): string[] {
-  const rows = `(SELECT * FROM ${source} WHERE unix_micros(CAST(tx_datetime AS TIMESTAMP)) >= ${window.fromUs} AND unix_micros(CAST(tx_datetime AS TIMESTAMP)) < ${window.toUs})`;
-  const features = compileFeatureSql(plan, 'spark', { source: `${rows} AS source_rows`, timeKey: 'epoch_micros' });
-  const table = [
-    `CREATE OR REPLACE TABLE ${tables.table} AS`,
-    'SELECT',
-    '  f.*,',
-    '  timestamp_micros(f.tx_time_us) AS tx_datetime,',
-    '  CAST(s.tx_amount AS DOUBLE) AS amount,',
-    `  CAST(FLOOR((f.tx_time_us - ${window.dayZeroUs}) / ${DAY_US}) AS INT) AS day`,
-    `FROM (\n${features.trimEnd()}\n) AS f`,
-    `JOIN ${rows} AS s ON CAST(s.transaction_id AS BIGINT) = f.transaction_id`,
-  ].join('\n');
-  const columns = [...KEY_COLUMNS, ...plan.names].map((c) => `t.${quote(c)}`).join(', ');
-  const view = (name: string, [first, last]: [number, number]) =>
-    `CREATE OR REPLACE VIEW ${name} AS SELECT ${columns} FROM ${tables.table} AS t WHERE t.day BETWEEN ${first} AND ${last}`;
-  // The handbook's rule: a card with a fraud on a day from the training start up to (test day − delay − 1)
-  // is known compromised on that test day (it would be blocked), so its transactions leave the test set.
-  const [testStart, testEnd] = days.test;
-  const test = [
-    `CREATE OR REPLACE VIEW ${tables.test} AS SELECT ${columns} FROM ${tables.table} AS t`,
-    'LEFT JOIN (',
-    `  SELECT customer_id AS known_customer_id, MIN(day) AS first_fraud_day FROM ${tables.table}`,
-    `  WHERE tx_fraud = 1 AND day BETWEEN ${days.train[0]} AND ${testEnd} GROUP BY customer_id`,
-    ') AS k ON k.known_customer_id = t.customer_id',
-    `WHERE t.day BETWEEN ${testStart} AND ${testEnd} AND (k.first_fraud_day IS NULL OR k.first_fraud_day > t.day - ${days.delayDays + 1})`,
-  ].join('\n');
-  return [
-    table,
-    view(tables.train, days.train),
-    ...(tables.validation && days.validation ? [view(tables.validation, days.validation)] : []),
-    test,
-  ];
-}
 
 function numberAt(result: { columnNames: readonly string[]; columns: ReadonlyArray<ArrayLike<unknown>> }, name: string, row = 0): number {
   const index = result.columnNames.findIndex((n) => n.toLowerCase() === name);
@@ -144,7 +57,7 @@ export async function summariseSource(engine: WarehouseEngine, source: string, w
   const first = await engine.query(`SELECT unix_micros(MIN(CAST(tx_datetime AS TIMESTAMP))) AS first_us, COUNT(*) AS row_count FROM ${source}`);
   const firstUs = numberAt(first, 'first_us');
   if (!(numberAt(first, 'row_count') > 0) || !Number.isFinite(firstUs)) {
-    throw new CliError(`${source} has no transactions`, ExitCode.invalidData);
+    throw new TransactionsError('NO_TRANSACTIONS', `${source} has no transactions`);
   }
   const dayZeroUs = Math.floor(firstUs / DAY_US) * DAY_US;
   const where = window
@@ -170,7 +83,7 @@ export async function summariseSource(engine: WarehouseEngine, source: string, w
 }
 
 /** Rows and frauds of each view; a window without both classes stops the launch (as the local split does). */
-export async function countWindows(engine: WarehouseEngine, tables: FeatureTables, days: SplitDays, dayZero: string): Promise<Record<'train' | 'validation' | 'test', PeriodSummary | undefined>> {
+export async function countWindows(engine: WarehouseEngine, tables: SplitTableNames, days: SplitWindows, dayZero: string): Promise<Record<'train' | 'validation' | 'test', PeriodSummary | undefined>> {
   const windows: Array<['train' | 'validation' | 'test', string | undefined, [number, number] | undefined]> = [
     ['train', tables.train, days.train],
     ['validation', tables.validation, days.validation],
@@ -185,12 +98,7 @@ export async function countWindows(engine: WarehouseEngine, tables: FeatureTable
     const result = await engine.query(`SELECT COUNT(*) AS row_count, SUM(tx_fraud) AS frauds FROM ${view}`);
     const rows = numberAt(result, 'row_count');
     const frauds = numberAt(result, 'frauds') || 0;
-    if (rows === 0) {
-      throw new CliError(`the ${name} window (days ${period[0]}–${period[1]}, ${dayToDate(dayZero, period[0])}…${dayToDate(dayZero, period[1])}) has no transactions: check --train-start and the window lengths`, ExitCode.usage);
-    }
-    if (frauds === 0 || frauds === rows) {
-      throw new CliError(`the ${name} window (days ${period[0]}–${period[1]}) has a single class (${frauds} frauds in ${rows} rows): a model cannot be ${name === 'test' ? 'evaluated' : 'trained'} on it`, ExitCode.invalidData);
-    }
+    checkWindowClasses(name, period, { rows, frauds }, { dates: [dayToDate(dayZero, period[0]), dayToDate(dayZero, period[1])], names: SPLIT_FLAGS });
     out[name] = { start: dayToDate(dayZero, period[0]), end: dayToDate(dayZero, period[1]), rows, frauds };
   }
   return out;
@@ -214,7 +122,7 @@ export async function fetchWindow(engine: WarehouseEngine, view: string, names: 
   const rows = result.rowCount;
   const column = (name: string): ArrayLike<unknown> => {
     const index = result.columnNames.findIndex((n) => n.toLowerCase() === name.toLowerCase());
-    if (index < 0) throw new CliError(`${view} has no column ${name} (it has ${result.columnNames.join(', ')})`, ExitCode.invalidData);
+    if (index < 0) throw new TransactionsError('MISSING_COLUMN', `${view} has no column ${name} (it has ${result.columnNames.join(', ')})`);
     return result.columns[index];
   };
   const doubles = (name: string): Float64Array => {
@@ -222,7 +130,7 @@ export async function fetchWindow(engine: WarehouseEngine, view: string, names: 
     const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       const v = values[r];
-      if (v === null || v === undefined || typeof v === 'boolean') throw new CliError(`${view}: ${name} is ${String(v)} at row ${r}`, ExitCode.invalidData);
+      if (v === null || v === undefined || typeof v === 'boolean') throw new TransactionsError('INVALID_ROW', `${view}: ${name} is ${String(v)} at row ${r}`);
       out[r] = Number(v);
     }
     return out;

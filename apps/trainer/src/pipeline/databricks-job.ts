@@ -1,5 +1,5 @@
 import type { DatabricksClient, GitSource, Job, JobSettings, JobTask, Run, SubmitRunRequest } from '@fraudops/databricks';
-import { CliError, ExitCode } from '@fraudops/cli';
+import { TrainerError } from './errors.js';
 
 // The training job as code: what `fraudops-train deploy-job` creates or resets, and what
 // `train --backend databricks` runs with `run-now`. One task, `train`, runs apps/trainer/databricks/train.py
@@ -96,7 +96,7 @@ export const DEFAULT_JOB_TIMEOUT_SECONDS = 4 * 3600;
 function gitSourceOf(code: Extract<CodeSource, { kind: 'git' }>): GitSource {
   const refs = [code.branch, code.tag, code.commit].filter((r) => r !== undefined && r !== '');
   if (refs.length !== 1) {
-    throw new CliError('the job code needs exactly one of --git-branch, --git-tag or --git-commit', ExitCode.usage);
+    throw new TrainerError('INVALID_OPTION', 'the job code needs exactly one of --git-branch, --git-tag or --git-commit');
   }
   return {
     git_url: code.url,
@@ -108,7 +108,7 @@ function gitSourceOf(code: Extract<CodeSource, { kind: 'git' }>): GitSource {
 function scriptPath(code: CodeSource): { python_file: string; source?: 'GIT' | 'WORKSPACE' } {
   if (code.kind === 'git') return { python_file: TRAIN_SCRIPT, source: 'GIT' };
   if (code.kind === 'bundle') return { python_file: `${code.resourceDirToRoot.replace(/\/+$/, '')}/${TRAIN_SCRIPT}` };
-  if (!code.root.startsWith('/')) throw new CliError(`--code-path must be an absolute path, got "${code.root}"`, ExitCode.usage);
+  if (!code.root.startsWith('/')) throw new TrainerError('INVALID_OPTION', `--code-path must be an absolute path, got "${code.root}"`);
   return { python_file: `${code.root.replace(/\/+$/, '')}/${TRAIN_SCRIPT}`, source: 'WORKSPACE' };
 }
 
@@ -173,12 +173,12 @@ export function trainingJobSettings(options: TrainingJobOptions): JobSettings {
 export function pinnedRunRequest(settings: JobSettings, commit: string, parameters: JobParameters): SubmitRunRequest {
   const git = settings.git_source;
   if (!git) {
-    throw new CliError(
+    throw new TrainerError(
+      'INVALID_OPTION',
       `--pin-commit needs a job whose code comes from Git: deploy it with fraudops-train deploy-job --git-url <url> (job "${settings.name}" runs code from a workspace path)`,
-      ExitCode.usage,
     );
   }
-  if (!/^[0-9a-f]{7,64}$/.test(commit)) throw new CliError(`--pin-commit needs --git-commit <sha>, got "${commit}"`, ExitCode.usage);
+  if (!/^[0-9a-f]{7,64}$/.test(commit)) throw new TrainerError('INVALID_OPTION', `--pin-commit needs --git-commit <sha>, got "${commit}"`);
   const clusters = new Map((settings.job_clusters ?? []).map((c) => [c.job_cluster_key, c.new_cluster]));
   const resolve = (argument: string) =>
     argument.replace(/\{\{job\.parameters\.([A-Za-z0-9_]+)\}\}/g, (_, name: string) => parameters[name as JobParameterName] ?? '');
@@ -222,10 +222,10 @@ export async function findTrainingJob(client: DatabricksClient, flags: { jobName
   if (flags.jobId !== undefined) return flags.jobId;
   const jobs = await jobsNamed(client, flags.jobName);
   if (jobs.length === 0) {
-    throw new CliError(`no job named "${flags.jobName}" in ${client.config.host}: create it with fraudops-train deploy-job --job-name ${flags.jobName}`, ExitCode.notFound);
+    throw new TrainerError('JOB_NOT_FOUND', `no job named "${flags.jobName}" in ${client.config.host}: create it with fraudops-train deploy-job --job-name ${flags.jobName}`);
   }
   if (jobs.length > 1) {
-    throw new CliError(`${jobs.length} jobs are named "${flags.jobName}" (ids ${jobs.map((j) => j.job_id).join(', ')}): pass --job-id`, ExitCode.usage);
+    throw new TrainerError('AMBIGUOUS_JOB', `${jobs.length} jobs are named "${flags.jobName}" (ids ${jobs.map((j) => j.job_id).join(', ')}): pass --job-id`);
   }
   return jobs[0].job_id;
 }
@@ -245,7 +245,7 @@ export async function deployTrainingJob(client: DatabricksClient, settings: JobS
   const name = settings.name as string;
   const existing = await jobsNamed(client, name);
   if (existing.length > 1) {
-    throw new CliError(`${existing.length} jobs are named "${name}" (ids ${existing.map((j) => j.job_id).join(', ')}): delete the extra ones, or deploy under another --job-name`, ExitCode.conflict);
+    throw new TrainerError('DUPLICATE_JOBS', `${existing.length} jobs are named "${name}" (ids ${existing.map((j) => j.job_id).join(', ')}): delete the extra ones, or deploy under another --job-name`);
   }
   if (existing.length === 1) {
     const jobId = existing[0].job_id;

@@ -1,14 +1,14 @@
 import { createInterface } from 'node:readline';
 import {
   DatabricksAbortError,
+  DatabricksError,
   describeRunState,
   WaitTimeoutError,
   type DatabricksClient,
   type Run,
 } from '@fraudops/databricks';
-import { CliError, ExitCode, type Output } from '@fraudops/cli';
-import { asCliError } from './databricks-connection.js';
-import type { InterruptAction } from './databricks-flags.js';
+import type { Output } from '@fraudops/cli';
+import type { InterruptAction } from '../cli/databricks-flags.js';
 import { TRAIN_TASK_KEY } from './databricks-job.js';
 
 /**
@@ -145,14 +145,14 @@ export async function watchRun(client: DatabricksClient, runId: number, options:
     if (error instanceof DatabricksAbortError && decision) {
       if (decision === 'cancel') {
         const run = await cancelAndWait(client, runId, { timeout: 10 * 60_000, pollInterval: options.pollInterval, output });
-        throw new CliError(`interrupted: run ${runId} was cancelled (${describeRunState(run)})`, ExitCode.interrupted);
+        throw new DatabricksAbortError('ABORTED', `interrupted: run ${runId} was cancelled (${describeRunState(run)})`);
       }
-      throw new CliError(`interrupted: stopped waiting; run ${runId} goes on. ${attachHint(runId)}`, ExitCode.interrupted);
+      throw new DatabricksAbortError('ABORTED', `interrupted: stopped waiting; run ${runId} goes on. ${attachHint(runId)}`);
     }
     if (error instanceof WaitTimeoutError) {
-      throw new CliError(`${error.message.replace(/ Wait again.*$/, '')} ${attachHint(runId)}`, ExitCode.timedOut);
+      throw new WaitTimeoutError('WAIT_TIMEOUT', `${error.message.replace(/ Wait again.*$/, '')} ${attachHint(runId)}`);
     }
-    throw asCliError(error);
+    throw error;
   } finally {
     finished.abort();
     unsubscribe();
@@ -183,7 +183,7 @@ export async function describeFailure(client: DatabricksClient, run: Run): Promi
   return failure;
 }
 
-/** Prints a failed run's error and trace on stderr and throws exit code 5. */
+/** Prints a failed run's error and trace on stderr and throws `RUN_FAILED`. */
 export async function failRun(client: DatabricksClient, run: Run, output: Output, stderr: NodeJS.WritableStream = process.stderr): Promise<never> {
   const failure = await describeFailure(client, run);
   const lines = [`run ${run.run_id} ended ${failure.state}${run.run_page_url ? ` (${run.run_page_url})` : ''}`];
@@ -192,5 +192,5 @@ export async function failRun(client: DatabricksClient, run: Run, output: Output
   else if (failure.logsTail) lines.push('last lines of the task log:', failure.logsTail);
   stderr.write(`${lines.join('\n')}\n`);
   output.result({ run: { runId: run.run_id, url: run.run_page_url ?? null, state: run.state }, failure });
-  throw new CliError(`Databricks run ${run.run_id} did not succeed (${failure.state})${failure.error ? `: ${failure.error}` : ''}`, ExitCode.runFailed);
+  throw new DatabricksError('RUN_FAILED', `Databricks run ${run.run_id} did not succeed (${failure.state})${failure.error ? `: ${failure.error}` : ''}`);
 }

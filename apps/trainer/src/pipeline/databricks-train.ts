@@ -2,33 +2,30 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { isNotFound, runSucceeded, type DatabricksClient, type Run } from '@fraudops/databricks';
-import { builtInFeatureSpec, featureSpecHash, planFeatures } from '@fraudops/features';
+import { builtInFeatureSpec, compileSplitTablesSql, featureSpecHash, planFeatures, SPLIT_KEY_COLUMNS, splitTableNames, type SplitTableNames } from '@fraudops/features';
+import type { SplitWindows } from '@fraudops/transactions';
 import { importXgboostJson, OnnxScorer, treeEnsembleToOnnx } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
-import { CliError, ExitCode, type Output } from '@fraudops/cli';
-import { databricksCall, downloadText } from './databricks-connection.js';
+import type { Output } from '@fraudops/cli';
+import { downloadText } from './databricks-connection.js';
 import {
   countWindows,
   dayToDate,
   defaultFeatureTable,
-  featureTablesFor,
-  featureTableStatements,
   fetchWindow,
-  KEY_COLUMNS,
   splitDaysOf,
   summariseSource,
   viewAsCsv,
-  type FeatureTables,
-  type SplitDays,
   type WarehouseEngine,
 } from './databricks-features.js';
-import type { InterruptAction } from './databricks-flags.js';
+import type { InterruptAction } from '../cli/databricks-flags.js';
 import { commitThatRan, JOB_PARAMETER_DEFAULTS, pinnedRunRequest, TRAIN_TASK_KEY, type JobParameters } from './databricks-job.js';
 import { failRun, watchRun, type InterruptSource } from './databricks-run.js';
 import { PARITY_TOLERANCE } from './model.js';
 import { publishModel, type PeriodSummary, type PublishResult } from './publish.js';
 import type { SplitOptions, WindowRows } from './split.js';
 import { StageRunner, type StageTimings } from './stages.js';
+import { TrainerError } from './errors.js';
 
 // `train --backend databricks`: features on the SQL warehouse → a run of the training job → model.json and
 // predictions.csv from the run's volume folder → ONNX, checked against the run's own predictions → the same
@@ -59,8 +56,8 @@ export interface LaunchManifest {
   runDir: string;
   source: { table: string; dayZero: string; rows: number; fingerprint: string };
   featureSpec: { name: string; hash: string; names: string[] };
-  tables: FeatureTables;
-  days: SplitDays;
+  tables: SplitTableNames;
+  days: SplitWindows;
   periods: { train: PeriodSummary; validation?: PeriodSummary; test: PeriodSummary };
   input: 'tables' | 'files';
   parameters: JobParameters;
@@ -131,7 +128,7 @@ export function launchIdFor(token: string | undefined, now = new Date()): string
 
 function checkToken(token: string | undefined): void {
   if (token !== undefined && (token.length === 0 || token.length > 64)) {
-    throw new CliError(`--idempotency-token must be 1–64 characters, got ${token.length}`, ExitCode.usage);
+    throw new TrainerError('INVALID_OPTION', `--idempotency-token must be 1–64 characters, got ${token.length}`);
   }
 }
 
@@ -147,11 +144,11 @@ async function readManifest(client: DatabricksClient, runDir: string): Promise<L
   try {
     manifest = JSON.parse(text) as LaunchManifest;
   } catch (error) {
-    throw new CliError(`${runDir}/${LAUNCH_FILE} is not JSON: ${(error as Error).message}`, ExitCode.invalidData);
+    throw new TrainerError('INVALID_MANIFEST', `${runDir}/${LAUNCH_FILE} is not JSON: ${(error as Error).message}`);
   }
   const schema: unknown = manifest.schema; // the file's word, not yet the type's
   if (schema !== LAUNCH_SCHEMA) {
-    throw new CliError(`${runDir}/${LAUNCH_FILE} is not a fraudops launch manifest (schema ${JSON.stringify(schema) ?? 'missing'}, expected ${LAUNCH_SCHEMA})`, ExitCode.invalidData);
+    throw new TrainerError('INVALID_MANIFEST', `${runDir}/${LAUNCH_FILE} is not a fraudops launch manifest (schema ${JSON.stringify(schema) ?? 'missing'}, expected ${LAUNCH_SCHEMA})`);
   }
   return manifest;
 }
@@ -176,8 +173,8 @@ async function prepareLaunch(
     const toUs = whole.dayZeroUs + (days.test[1] + 1) * 86_400_000_000;
     const source = await summariseSource(engine, options.sourceTable, { fromUs, toUs });
     const table = options.featureTable ?? defaultFeatureTable(options.sourceTable, { source: options.sourceTable, spec: hash, days, dayZero: whole.dayZero });
-    const tables = featureTablesFor(table, days.validation !== undefined);
-    for (const statement of featureTableStatements(plan, options.sourceTable, tables, { fromUs, toUs, dayZeroUs: whole.dayZeroUs }, days)) {
+    const tables = splitTableNames(table, days.validation !== undefined);
+    for (const statement of compileSplitTablesSql(plan, 'spark', { source: options.sourceTable, tables, fromUs, toUs, dayZeroUs: whole.dayZeroUs, windows: days })) {
       await engine.query(statement);
     }
     const periods = await countWindows(engine, tables, days, whole.dayZero);
@@ -192,7 +189,7 @@ async function prepareLaunch(
           const exports: Array<[string | undefined, string, readonly string[]]> = [
             [tables.train, 'train.csv', features],
             [tables.validation, 'validation.csv', features],
-            [tables.test, 'test.csv', [...KEY_COLUMNS, ...plan.names]],
+            [tables.test, 'test.csv', [...SPLIT_KEY_COLUMNS, ...plan.names]],
           ];
           const paths: string[] = [];
           for (const [view, file, columns] of exports) {
@@ -265,20 +262,20 @@ export async function startLaunch(
   const launchId = launchIdFor(options.idempotencyToken);
   const token = options.idempotencyToken ?? `fraudops-${launchId}`;
   const runDir = `${options.volume.replace(/\/+$/, '')}/${launchId}`;
-  const earlier = options.idempotencyToken !== undefined ? await databricksCall(() => readManifest(client, runDir)) : undefined;
+  const earlier = options.idempotencyToken !== undefined ? await readManifest(client, runDir) : undefined;
   if (earlier) output.status(`▸ launch ${launchId} was prepared before (same --idempotency-token): re-using its inputs`);
-  const manifest = earlier ?? (await databricksCall(() => prepareLaunch(client, engine, options, launchId, stages)));
+  const manifest = earlier ?? (await prepareLaunch(client, engine, options, launchId, stages));
   if (options.pinCommit) {
     const commit = options.gitCommit ?? '';
     const { run_id } = await stages.run('launch', `starting a one-time run of job ${options.jobId}'s definition at commit ${commit.slice(0, 12)}`, async () => {
-      const job = await databricksCall(() => client.jobs.get(options.jobId));
+      const job = await client.jobs.get(options.jobId);
       const request = pinnedRunRequest(job.settings ?? {}, commit, manifest.parameters);
-      return databricksCall(() => client.jobs.submit({ ...request, idempotency_token: token }));
+      return client.jobs.submit({ ...request, idempotency_token: token });
     });
     return { manifest, runId: run_id };
   }
   const { run_id } = await stages.run('launch', `starting job ${options.jobId}`, () =>
-    databricksCall(() => client.jobs.runNow({ job_id: options.jobId, job_parameters: { ...manifest.parameters }, idempotency_token: token })),
+    client.jobs.runNow({ job_id: options.jobId, job_parameters: { ...manifest.parameters }, idempotency_token: token }),
   );
   return { manifest, runId: run_id };
 }
@@ -289,13 +286,13 @@ function parsePredictions(text: string, source: string): Map<number, number> {
   const header = (records[0] ?? []).map((h) => h.toLowerCase());
   const id = header.indexOf('transaction_id');
   const score = header.indexOf('score');
-  if (id < 0 || score < 0) throw new CliError(`${source}: needs columns transaction_id and score (has ${header.join(', ')})`, ExitCode.invalidData);
+  if (id < 0 || score < 0) throw new TrainerError('INVALID_RUN_OUTPUT', `${source}: needs columns transaction_id and score (has ${header.join(', ')})`);
   const scores = new Map<number, number>();
   for (let i = 1; i < records.length; i++) {
     const cells = records[i];
     const key = Number(cells[id]);
     const value = Number(cells[score]);
-    if (!Number.isFinite(key) || !Number.isFinite(value)) throw new CliError(`${source} line ${i + 1}: transaction_id "${cells[id]}", score "${cells[score]}"`, ExitCode.invalidData);
+    if (!Number.isFinite(key) || !Number.isFinite(value)) throw new TrainerError('INVALID_RUN_OUTPUT', `${source} line ${i + 1}: transaction_id "${cells[id]}", score "${cells[score]}"`);
     scores.set(key, value);
   }
   return scores;
@@ -304,12 +301,12 @@ function parsePredictions(text: string, source: string): Map<number, number> {
 /** Largest |ONNX − run| probability difference over the test rows; every test row must have a prediction. */
 export function predictionParity(transactionIds: Float64Array, onnx: Float32Array, runScores: Map<number, number>): number {
   if (runScores.size !== transactionIds.length) {
-    throw new CliError(`the run predicted ${runScores.size} test rows, but the test view has ${transactionIds.length}: nothing was registered`, ExitCode.runFailed);
+    throw new TrainerError('PARITY_FAILED', `the run predicted ${runScores.size} test rows, but the test view has ${transactionIds.length}: nothing was registered`);
   }
   let max = 0;
   for (let i = 0; i < transactionIds.length; i++) {
     const expected = runScores.get(transactionIds[i]);
-    if (expected === undefined) throw new CliError(`the run has no prediction for test transaction ${transactionIds[i]}: nothing was registered`, ExitCode.runFailed);
+    if (expected === undefined) throw new TrainerError('PARITY_FAILED', `the run has no prediction for test transaction ${transactionIds[i]}: nothing was registered`);
     max = Math.max(max, Math.abs(expected - onnx[i]));
   }
   return max;
@@ -340,20 +337,20 @@ export async function finishLaunch(
 ): Promise<DatabricksTrainSummary> {
   const { names, hash } = manifest.featureSpec;
   const files = await stages.run('download', `downloading model.json and predictions.csv from ${manifest.runDir}`, () =>
-    databricksCall(async () => {
+    (async () => {
       const [model, predictions, metrics] = await Promise.all(
         ['model.json', 'predictions.csv', 'metrics.json'].map((f) => downloadText(client, `${manifest.runDir}/${f}`)),
       );
       return { model, predictions, metrics: JSON.parse(metrics) as Record<string, unknown> };
-    }),
+    })(),
   );
   const test = await stages.run('fetch', `reading the test features back from ${manifest.tables.test}`, () =>
-    databricksCall(() => fetchWindow(engine, manifest.tables.test, names)),
+    fetchWindow(engine, manifest.tables.test, names),
   );
   const converted = await stages.run('convert', 'converting XGBoost JSON to ONNX and checking it reproduces the run', async () => {
     const imported = importXgboostJson(files.model);
     if (imported.featureNames && imported.featureNames.join(',') !== names.join(',')) {
-      throw new CliError(`model.json was trained on features ${imported.featureNames.join(', ')}, not the spec's ${names.join(', ')}`, ExitCode.invalidData);
+      throw new TrainerError('INVALID_RUN_OUTPUT', `model.json was trained on features ${imported.featureNames.join(', ')}, not the spec's ${names.join(', ')}`);
     }
     const onnx = treeEnsembleToOnnx(imported.model, {
       featureNames: names,
@@ -364,7 +361,7 @@ export async function finishLaunch(
     const { probability } = await scorer.score(test.values).finally(() => scorer.release());
     const maxParityError = predictionParity(test.transactionId, probability, parsePredictions(files.predictions, `${manifest.runDir}/predictions.csv`));
     if (!(maxParityError <= PARITY_TOLERANCE)) {
-      throw new CliError(`the ONNX conversion disagrees with the run's predictions by ${maxParityError} (> ${PARITY_TOLERANCE}): nothing was registered`, ExitCode.runFailed);
+      throw new TrainerError('PARITY_FAILED', `the ONNX conversion disagrees with the run's predictions by ${maxParityError} (> ${PARITY_TOLERANCE}): nothing was registered`);
     }
     return { onnx, probability, maxParityError, version: imported.version, rounds: imported.model.trees.length };
   });
@@ -449,10 +446,10 @@ export function runOutputDir(run: Run): string {
 export async function manifestOfRun(client: DatabricksClient, run: Run): Promise<LaunchManifest> {
   const dir = runOutputDir(run);
   if (!dir) {
-    throw new CliError(`run ${run.run_id} has no output_dir job parameter: it was not started by fraudops-train train --backend databricks`, ExitCode.notFound);
+    throw new TrainerError('LAUNCH_NOT_FOUND', `run ${run.run_id} has no output_dir job parameter: it was not started by fraudops-train train --backend databricks`);
   }
-  const manifest = await databricksCall(() => readManifest(client, dir));
-  if (!manifest) throw new CliError(`run ${run.run_id}: ${dir}/${LAUNCH_FILE} does not exist (was the launch folder deleted?)`, ExitCode.notFound);
+  const manifest = await readManifest(client, dir);
+  if (!manifest) throw new TrainerError('LAUNCH_NOT_FOUND', `run ${run.run_id}: ${dir}/${LAUNCH_FILE} does not exist (was the launch folder deleted?)`);
   return manifest;
 }
 

@@ -11,7 +11,8 @@ import {
   type GbdtParams,
   type LogisticRegressionParams,
 } from '@fraudops/modeling';
-import { CliError, ExitCode, type Progress } from '@fraudops/cli';
+import type { Progress } from '@fraudops/cli';
+import { TrainerError } from './errors.js';
 import type { PreparedSplit } from './split.js';
 
 export type ModelKind = 'gbdt' | 'logreg';
@@ -106,7 +107,7 @@ export async function exportAndCheck(
   let maxParityError = 0;
   for (let i = 0; i < reference.length; i++) maxParityError = Math.max(maxParityError, Math.abs(reference[i] - probability[i]));
   if (!(maxParityError <= PARITY_TOLERANCE)) {
-    throw new CliError(`the exported ONNX model disagrees with the trained model by ${maxParityError} (> ${PARITY_TOLERANCE}) on the test window; nothing was registered`, ExitCode.runFailed);
+    throw new TrainerError('PARITY_FAILED', `the exported ONNX model disagrees with the trained model by ${maxParityError} (> ${PARITY_TOLERANCE}) on the test window; nothing was registered`);
   }
   return { onnx, testScores: probability, maxParityError };
 }

@@ -1,6 +1,13 @@
-import { dayIndices, timeSplit, type TransactionColumns } from '@fraudops/transactions';
+import {
+  checkWindowClasses,
+  dayIndices,
+  splitWindows,
+  timeSplit,
+  TransactionsError,
+  type SplitParameterNames,
+  type TransactionColumns,
+} from '@fraudops/transactions';
 import type { FeatureMatrix, FeatureTable } from '@fraudops/features';
-import { CliError, ExitCode } from '@fraudops/cli';
 
 /** Which days train, validate (early stopping) and test a model; day indices count from `startDate`. */
 export interface SplitOptions {
@@ -12,6 +19,15 @@ export interface SplitOptions {
   /** The last days of the training window held out for early stopping (0: no early stopping). */
   validationDays: number;
 }
+
+/** The split's parameters as `fraudops-train` calls them, so the split rules' messages name the flags. */
+export const SPLIT_FLAGS: SplitParameterNames = {
+  trainStart: '--train-start',
+  trainDays: '--train-days',
+  delayDays: '--delay-days',
+  testDays: '--test-days',
+  validationDays: '--validation-days',
+};
 
 /** Rows of one window: indices into the feature table, plus what the model and evaluation need of them. */
 export interface WindowRows {
@@ -61,7 +77,7 @@ export function alignToFeatures(table: FeatureTable, columns: TransactionColumns
   const amount = new Float64Array(table.rowCount);
   for (let i = 0; i < table.rowCount; i++) {
     const row = rowOf.get(table.transactionId[i]);
-    if (row === undefined) throw new CliError(`transaction ${table.transactionId[i]} is in the features but not in the data`);
+    if (row === undefined) throw new Error(`transaction ${table.transactionId[i]} is in the features but not in the data`);
     amount[i] = columns.txAmount[row];
   }
   return {
@@ -101,17 +117,12 @@ function windowRows(table: FeatureTable, columns: TransactionColumns, days: Floa
 function describeDays(window: WindowRows, name: string): void {
   let frauds = 0;
   for (let i = 0; i < window.labels.length; i++) frauds += window.labels[i];
-  if (window.rows.length === 0) {
-    throw new CliError(`the ${name} window (days ${window.period[0]}–${window.period[1]}) has no transactions: check --train-start and the window lengths`, ExitCode.usage);
-  }
-  if (frauds === 0 || frauds === window.rows.length) {
-    throw new CliError(`the ${name} window (days ${window.period[0]}–${window.period[1]}) has a single class (${frauds} frauds in ${window.rows.length} rows): a model cannot be ${name === 'test' ? 'evaluated' : 'trained'} on it`, ExitCode.invalidData);
-  }
+  checkWindowClasses(name, window.period, { rows: window.rows.length, frauds }, { names: SPLIT_FLAGS });
 }
 
 /** Train/validation/test windows over the feature table, per the options (the handbook's rules by default). */
 export function prepareSplit(table: FeatureTable, columns: TransactionColumns, startDate: string, options: SplitOptions): PreparedSplit {
-  if (!table.label) throw new CliError('the data has no tx_fraud labels: training needs them', ExitCode.invalidData);
+  if (!table.label) throw new TransactionsError('MISSING_COLUMN', 'the data has no tx_fraud labels: training needs them');
   const aligned = alignToFeatures(table, columns);
   const split = timeSplit(aligned, {
     trainStart: options.trainStart,
@@ -121,17 +132,13 @@ export function prepareSplit(table: FeatureTable, columns: TransactionColumns, s
     startDate,
   });
   const days = dayIndices(aligned, startDate);
-  const validationDays = options.validationDays;
-  if (!Number.isInteger(validationDays) || validationDays < 0 || validationDays >= options.trainDays) {
-    throw new CliError(`--validation-days must be an integer from 0 to ${options.trainDays - 1} (fewer than --train-days), got ${validationDays}`, ExitCode.usage);
-  }
-  const firstValidationDay = split.trainDays[1] - validationDays + 1;
-  const fitRows = validationDays > 0 ? split.train.filter((row) => days[row] < firstValidationDay) : split.train;
-  const validationRows = validationDays > 0 ? split.train.filter((row) => days[row] >= firstValidationDay) : undefined;
-  const train = windowRows(table, aligned, days, fitRows, [split.trainDays[0], firstValidationDay - 1]);
-  const validation = validationRows
-    ? windowRows(table, aligned, days, validationRows, [firstValidationDay, split.trainDays[1]])
-    : undefined;
+  const windows = splitWindows({ ...options, trainStart: split.trainDays[0] }, SPLIT_FLAGS);
+  const validationPeriod = windows.validation;
+  const fitRows = validationPeriod ? split.train.filter((row) => days[row] <= windows.train[1]) : split.train;
+  const validationRows = validationPeriod ? split.train.filter((row) => days[row] >= validationPeriod[0]) : undefined;
+  const train = windowRows(table, aligned, days, fitRows, windows.train);
+  const validation =
+    validationRows && validationPeriod ? windowRows(table, aligned, days, validationRows, validationPeriod) : undefined;
   const test = windowRows(table, aligned, days, split.test, split.testDays);
   describeDays(train, 'training');
   if (validation) describeDays(validation, 'validation');

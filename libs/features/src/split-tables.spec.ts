@@ -1,0 +1,106 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveSimulationParams, simulateTransactions, splitWindows, timeSplit } from '@fraudops/transactions';
+import { baselineFeatureSpec } from './baseline.js';
+import { DAY_US } from './calendar.js';
+import { DuckDbSqlEngine } from './duckdb-engine.js';
+import { planFeatures } from './plan.js';
+import { checkTableName, compileSplitTablesSql, splitTableNames } from './split-tables.js';
+import { SQL_DIALECTS } from './sql-dialect.js';
+
+/**
+ * The split tables' SQL: golden files for both dialects (libs/features/golden/README.md; regenerate with
+ * FRAUDOPS_UPDATE_GOLDEN=1), and the DuckDB form run on simulated data, whose views must hold exactly the rows
+ * of `timeSplit` (@fraudops/transactions owns the split rules; the SQL states them again for a warehouse).
+ */
+const goldenDir = join(__dirname, '..', 'golden');
+const plan = planFeatures(baselineFeatureSpec);
+const HANDBOOK = splitWindows({ trainStart: 115, trainDays: 7, delayDays: 7, testDays: 7, validationDays: 1 });
+
+describe('compileSplitTablesSql golden files', () => {
+  it.each(SQL_DIALECTS)('the handbook split compiles to the committed %s golden file', (dialect) => {
+    const path = join(goldenDir, `split-tables.${dialect}.sql`);
+    const statements = compileSplitTablesSql(plan, dialect, {
+      source: 'main.fraud.transactions',
+      tables: splitTableNames('main.fraud.features', true),
+      fromUs: 1_529_020_800_000_000,
+      toUs: 1_534_291_200_000_000,
+      dayZeroUs: 1_522_540_800_000_000,
+      windows: HANDBOOK,
+    });
+    const sql = `${statements.join(';\n\n')};\n`;
+    if (process.env['FRAUDOPS_UPDATE_GOLDEN'] === '1') writeFileSync(path, sql);
+    expect(existsSync(path)).toBe(true);
+    expect(sql).toBe(readFileSync(path, 'utf8'));
+  });
+
+  it('builds the feature table and three views, excluding known-compromised cards from the test days', () => {
+    const statements = compileSplitTablesSql(plan, 'spark', {
+      source: 'main.fraud.tx',
+      tables: splitTableNames('main.fraud.f', true),
+      fromUs: 1,
+      toUs: 2,
+      dayZeroUs: 0,
+      windows: HANDBOOK,
+    });
+    expect(statements.map((s) => s.split('\n')[0].replace(/ AS( .*)?$/, ''))).toEqual([
+      'CREATE OR REPLACE TABLE main.fraud.f',
+      'CREATE OR REPLACE VIEW main.fraud.f_train',
+      'CREATE OR REPLACE VIEW main.fraud.f_validation',
+      'CREATE OR REPLACE VIEW main.fraud.f_test',
+    ]);
+    expect(statements[1]).toContain('WHERE t.day BETWEEN 115 AND 120');
+    expect(statements[3]).toContain('WHERE tx_fraud = 1 AND day BETWEEN 115 AND 135 GROUP BY customer_id');
+    expect(statements[3]).toContain('WHERE t.day BETWEEN 129 AND 135 AND (k.first_fraud_day IS NULL OR k.first_fraud_day > t.day - 8)');
+    expect(statements[3]).toContain('t.`amount`, t.`day`, t.`tx_fraud`, t.`TX_AMOUNT`');
+  });
+
+  it('splices only plain table names into SQL', () => {
+    expect(checkTableName('main.fraud.transactions', '--source-table')).toBe('main.fraud.transactions');
+    expect(() => checkTableName('x; DROP TABLE y', '--source-table')).toThrow('--source-table must be a table name');
+    expect(() => checkTableName('a.b.c.d', '--feature-table')).toThrow(expect.objectContaining({ code: 'INVALID_TABLE_NAME' }));
+  });
+});
+
+describe('the split tables on DuckDB', () => {
+  let engine: DuckDbSqlEngine;
+  beforeAll(async () => {
+    engine = await DuckDbSqlEngine.open({ threads: 2 });
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it('hold exactly the rows of timeSplit: train, validation, and test without known-compromised cards', async () => {
+    const columns = simulateTransactions(resolveSimulationParams({ customers: 300, terminals: 600, days: 60 }));
+    await engine.registerTransactions('transactions', columns);
+    const windows = splitWindows({ trainStart: 20, trainDays: 14, delayDays: 7, testDays: 14, validationDays: 3 });
+    const dayZeroUs = 1_522_540_800_000_000; // the simulator's default start, 2018-04-01
+    const statements = compileSplitTablesSql(plan, 'duckdb', {
+      source: 'transactions',
+      tables: splitTableNames('features', true),
+      fromUs: dayZeroUs,
+      toUs: dayZeroUs + 60 * DAY_US,
+      dayZeroUs,
+      windows,
+    });
+    for (const statement of statements) await engine.execute(statement);
+    const ids = async (view: string) => {
+      const result = await engine.query(`SELECT transaction_id FROM ${view} ORDER BY transaction_id`);
+      return Array.from(result.columns[0], Number);
+    };
+    const split = timeSplit(columns, { trainStart: 20, trainDays: 14, delayDays: 7, testDays: 14, startDate: '2018-04-01' });
+    const idsOf = (rows: ArrayLike<number>, keep: (day: number) => boolean) =>
+      Array.from(rows)
+        .filter((row) => keep(Math.floor((columns.txDatetime[row] * 1e6 - dayZeroUs) / DAY_US)))
+        .map((row) => columns.transactionId[row])
+        .sort((a, b) => a - b);
+    const validation = windows.validation as [number, number];
+    const expectedTest = idsOf(split.test, () => true);
+    expect(expectedTest.length).toBeGreaterThan(1000);
+    expect(expectedTest.length).toBeLessThan(idsOf(Array.from({ length: columns.length }, (_, i) => i), (d) => d >= 41 && d <= 54).length);
+    expect(await ids('features_train')).toEqual(idsOf(split.train, (d) => d <= windows.train[1]));
+    expect(await ids('features_validation')).toEqual(idsOf(split.train, (d) => d >= validation[0]));
+    expect(await ids('features_test')).toEqual(expectedTest);
+  });
+});
