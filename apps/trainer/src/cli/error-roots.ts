@@ -20,6 +20,8 @@ export const TRAINER_ERROR_ROOTS: ErrorRoots = {
 /** The exit code of each code of the trainer pipelines' own errors (docs/errors.md, fraudops-train). */
 export const TRAINER_EXIT_CODES = {
   INVALID_OPTION: ExitCode.usage,
+  INVALID_PARAMETER_SET: ExitCode.usage,
+  PARAMETER_SET_NOT_FOUND: ExitCode.notFound,
   JOB_NOT_FOUND: ExitCode.notFound,
   AMBIGUOUS_JOB: ExitCode.usage,
   DUPLICATE_JOBS: ExitCode.conflict,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CliError, ExitCode, type CliContext } from '@fraudops/cli';
 import { prepareData } from '../pipeline/data.js';
 import { openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
-import { checkTableName } from '../pipeline/databricks-features.js';
+import { checkTableName } from '@fraudops/features';
 import { addConnectionFlags, type ConnectionFlags } from '../cli/databricks-flags.js';
 import { numberFlag } from './train-options.js';
 

@@ -1,6 +1,6 @@
 import type { JobSettings } from '@fraudops/databricks';
 import { trainingJobSettings } from './databricks-job.js';
-import { DEFAULT_JOB_NAME } from './databricks-flags.js';
+import { DEFAULT_JOB_NAME } from '../cli/databricks-flags.js';
 
 // The training job as a Databricks Asset Bundle (`databricks bundle deploy -t dev|staging|prod`), generated from
 // the same definition `deploy-job` sends (`trainingJobSettings`), so the two cannot drift: the bundle's files are

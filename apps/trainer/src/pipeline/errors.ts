@@ -5,6 +5,10 @@
 export const TrainerErrorCode = {
   /** A launch option the pipeline checks is malformed (the message names the flag). */
   invalidOption: 'INVALID_OPTION',
+  /** A parameter set (`--params`) is not JSON or has a bad field (the message names it). */
+  invalidParameterSet: 'INVALID_PARAMETER_SET',
+  /** The parameter set `--params` names does not exist. */
+  parameterSetNotFound: 'PARAMETER_SET_NOT_FOUND',
   /** No training job has the name asked for. */
   jobNotFound: 'JOB_NOT_FOUND',
   /** Several jobs have the name asked for, and a launch cannot tell which is meant. */

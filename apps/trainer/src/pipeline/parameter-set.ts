@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CliError, ExitCode } from '@fraudops/cli';
+import { TrainerError } from './errors.js';
 import type { TrialParams } from './tune.js';
 
 /**
@@ -29,7 +29,7 @@ export interface ParameterSet {
 const GBDT_NUMBERS = ['nEstimators', 'learningRate', 'maxDepth', 'numLeaves', 'lambda', 'minSplitGain', 'minChildWeight', 'minDataInLeaf', 'subsample', 'colsampleByTree', 'scalePosWeight', 'maxBins', 'seed'] as const;
 
 function fail(path: string, problem: string): never {
-  throw new CliError(`--params ${path}: ${problem}`, ExitCode.usage);
+  throw new TrainerError('INVALID_PARAMETER_SET', `--params ${path}: ${problem}`);
 }
 
 /** Reads and checks a parameter set; a bad field is named in the error. */
@@ -38,7 +38,7 @@ export function readParameterSet(path: string): ParameterSet {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new CliError(`--params ${path}: no such file (write one with \`fraudops-train tune --out ${path}\`)`, ExitCode.notFound);
+    throw new TrainerError('PARAMETER_SET_NOT_FOUND', `--params ${path}: no such file (write one with \`fraudops-train tune --out ${path}\`)`);
   }
   let raw: unknown;
   try {

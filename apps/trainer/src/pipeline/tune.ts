@@ -3,8 +3,8 @@ import { averagePrecision, cardPrecisionAtK } from '@fraudops/evaluation';
 import type { FeatureTable } from '@fraudops/features';
 import type { GbdtParams } from '@fraudops/modeling';
 import type { TransactionColumns } from '@fraudops/transactions';
-import { CliError, ExitCode } from '@fraudops/cli';
 import { predictInProcess, trainModel, type ModelKind, type ModelOptions } from './model.js';
+import { TrainerError } from './errors.js';
 import { prepareSplit, type SplitOptions } from './split.js';
 
 /**
@@ -152,7 +152,7 @@ export async function tuneHyperparameters(
   const windows = folds.map((fold) => prepareSplit(table, columns, startDate, { ...options.split, trainStart: fold.trainStart }));
   windows.forEach((w, i) => {
     if (w.test.period[1] > options.split.trainStartDay + options.split.trainDays - 1) {
-      throw new CliError(`internal: tuning fold ${i} reaches past the training window`, ExitCode.unexpected);
+      throw new Error(`internal: tuning fold ${i} reaches past the training window`);
     }
   });
   const started = now();
@@ -200,6 +200,6 @@ export async function tuneHyperparameters(
     if (!best || better(trial, best)) best = trial;
     options.onTrial?.(trial, best);
   }
-  if (!best) throw new CliError('no trial ran: --trials must be at least 1', ExitCode.usage);
+  if (!best) throw new TrainerError('INVALID_OPTION', 'no trial ran: --trials must be at least 1');
   return { trials, best, folds, stopped };
 }
