@@ -12,6 +12,10 @@ import { compareFeatureRows, featureTableRows } from './parity.js';
 import { replayWithDelayedLabels } from './replay.js';
 import { dayRange } from './testing/transactions.js';
 
+// The setup simulates the handbook's dataset and each case computes features for hundreds of thousands of rows:
+// seconds on an idle machine, minutes on a loaded one, so each gets a 10-minute deadline rather than Jest's default.
+const PARITY_TIMEOUT_MS = 10 * 60_000;
+
 /**
  * Parity on the handbook's simulated dataset (the default simulation, bit-exact with the published one):
  * the SQL path, the online path fed every label as it becomes due, and the independent pandas reference.
@@ -25,7 +29,7 @@ describe('parity on simulated data', () => {
     data = simulateTransactions();
     engine = await DuckDbSqlEngine.open({ threads: 2 });
     dir = mkdtempSync(join(tmpdir(), 'features-parity-'));
-  });
+  }, PARITY_TIMEOUT_MS);
   afterAll(async () => {
     await engine.close();
     rmSync(dir, { recursive: true, force: true });
@@ -48,7 +52,7 @@ describe('parity on simulated data', () => {
     const risk30 = table.columns?.[14] ?? new Float64Array();
     expect(risk30.some((v) => v > 0 && v < 1)).toBe(true);
     expect((table.columns?.[7] ?? new Float64Array()).reduce((a, b) => Math.max(a, b), 0)).toBeGreaterThan(100);
-  });
+  }, PARITY_TIMEOUT_MS);
 
   it('v2: SQL and online agree on the same slice (amount to mean, z-scores within 1e-9, hours since the previous transaction exactly)', async () => {
     const slice = dayRange(data, data.metadata.startEpochSeconds, 60, 99);
@@ -87,5 +91,5 @@ describe('parity on simulated data', () => {
     const live = compareFeatureRows(baselineFeatureSpec, online, reference.values, slice.transactionId);
     expect(live.firstMismatch).toBeUndefined();
     expect(live.rows).toBeGreaterThan(100_000);
-  });
+  }, PARITY_TIMEOUT_MS);
 });
