@@ -77,6 +77,10 @@ async function train(dir: string, overrides: Partial<TrainingFlags> = {}) {
   return { summary, stderr: stderr.text };
 }
 
+// A whole training run (simulated data, features, GBDT, bootstrap, reports) takes seconds on an idle machine and
+// minutes on a loaded one: each test that trains gets a 10-minute deadline rather than Jest's default.
+const TRAINING_TIMEOUT_MS = 10 * 60_000;
+
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fraudops-train-'));
@@ -131,7 +135,7 @@ describe('fraudops-train train (local backend)', () => {
     expect(mlflow.signature).toEqual(mlflow.graph);
     expect(mlflow.graph[1]).toContainEqual(['probability', 'float32', [-1, 1]]);
     expect(mlflow.featureNames).toEqual(loaded.card.featureSpec.features);
-  });
+  }, TRAINING_TIMEOUT_MS);
 
   it('is reproducible (same data and seed → the same ONNX bytes) and gates the next model against the champion', async () => {
     const { summary } = await train(dir);
@@ -142,7 +146,7 @@ describe('fraudops-train train (local backend)', () => {
     const registry = openRegistry(join(dir, 'models'));
     const [v1, v2] = await Promise.all([registry.loadModel('models:/fraud-detector/1'), registry.loadModel('models:/fraud-detector/2')]);
     expect(Buffer.from(v2.onnx).equals(Buffer.from(v1.onnx))).toBe(true);
-  });
+  }, TRAINING_TIMEOUT_MS);
 
   it('keeps a clearly worse model as challenger, with the failing rule named', async () => {
     const { summary } = await train(dir, { nEstimators: 1, maxDepth: 1, validationDays: 0 });
@@ -152,7 +156,7 @@ describe('fraudops-train train (local backend)', () => {
     expect(summary.gate.rules.some((r) => !r.passed && r.metric === 'average_precision')).toBe(true);
     const registry = openRegistry(join(dir, 'models'));
     expect(await registry.aliases('fraud-detector')).toEqual({ champion: 2, challenger: 3 });
-  });
+  }, TRAINING_TIMEOUT_MS);
 
   it('trains logistic regression as a baseline and registers nothing with --dry-run', async () => {
     const { summary } = await train(dir, { model: 'logreg', dryRun: true, prequential: 3 });
@@ -164,7 +168,7 @@ describe('fraudops-train train (local backend)', () => {
     expect(summary.alias).toBeNull();
     expect(summary.metrics['auc_roc'].value).toBeGreaterThan(0.6);
     expect((await openRegistry(join(dir, 'models')).listVersions('fraud-detector')).length).toBe(3);
-  });
+  }, TRAINING_TIMEOUT_MS);
 });
 
 describe('fraudops-train start (npm start) without serving', () => {
@@ -183,7 +187,7 @@ describe('fraudops-train start (npm start) without serving', () => {
     } finally {
       await rm(own, { recursive: true, force: true });
     }
-  });
+  }, TRAINING_TIMEOUT_MS);
 });
 
 describe('fraudops-train train: bad input', () => {
