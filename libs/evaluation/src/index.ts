@@ -103,6 +103,7 @@ export {
 } from './synthetic.js';
 export { parsePredictionsCsv, type PredictionsTable } from './predictions-file.js';
 export { buildEvaluationReport, reportToJson, type EvaluationReport, type ReportOptions } from './report.js';
-export { renderMarkdown, driftTable, formatValue, metricTable, scopeParts, thresholdTable } from './report-markdown.js';
+export { renderMarkdown, driftTable, metricTable, scopeParts, thresholdTable } from './report-markdown.js';
+export { formatValue } from './report-format.js';
 export { hasExplanations, importanceTable, topAlertsTable } from './report-explanations.js';
 export type { AlertReason, ReportExplanations } from './report-explanations.js';

@@ -1,5 +1,4 @@
-import type { EvaluationReport } from './report.js';
-import { formatValue } from './report-markdown.js';
+import { formatValue } from './report-format.js';
 
 /** One reason of an alert: a feature, the value the row had (null when missing) and its share of the margin. */
 export interface AlertReason {
@@ -49,6 +48,6 @@ export function topAlertsTable(explanations: ReportExplanations): { header: stri
 }
 
 /** Whether a report carries explanations worth a section. */
-export function hasExplanations(report: EvaluationReport): report is EvaluationReport & { explanations: ReportExplanations } {
+export function hasExplanations<R extends { explanations?: ReportExplanations }>(report: R): report is R & { explanations: ReportExplanations } {
   return report.explanations !== undefined && report.explanations.importance.length > 0;
 }
