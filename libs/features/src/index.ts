@@ -52,13 +52,6 @@ export {
   type ParityReport,
 } from './parity.js';
 export {
-  runPandasReference,
-  findWorkspaceRoot,
-  PANDAS_REFERENCE_SCRIPT,
-  type PandasReferenceOptions,
-  type PandasReferenceResult,
-} from './pandas-reference.js';
-export {
   checkTableName,
   compileSplitTablesSql,
   splitTableNames,

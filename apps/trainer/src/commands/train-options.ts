@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CliError, ExitCode } from '@fraudops/cli';
+import { GBDT_DEFAULTS } from '@fraudops/modeling';
 import { readParameterSet } from '../pipeline/parameter-set.js';
 import type { DatasetField } from '@fraudops/transactions';
 
@@ -57,17 +58,18 @@ export function addTrainingFlags(command: Command): Command {
     .option('--prequential <folds>', 'also validate the settings on this many prequential folds (each one test length earlier; 0: off)', numberFlag('--prequential', { integer: true, min: 0, max: 12 }), 0)
     .option('--validation-days <n>', 'last training days held out for early stopping (0: none)', numberFlag('--validation-days', { integer: true, min: 0 }), 1)
     .addOption(new Option('--model <kind>', 'model family').choices(['gbdt', 'logreg']).default('gbdt'))
+    // more rounds than the library's default: early stopping on the validation days decides how many are kept
     .option('--n-estimators <n>', 'GBDT: boosting rounds at most', numberFlag('--n-estimators', { integer: true, min: 1 }), 300)
-    .option('--learning-rate <x>', 'GBDT: shrinkage', numberFlag('--learning-rate', { min: 1e-6, max: 1 }), 0.1)
-    .option('--max-depth <n>', 'GBDT: tree depth (depth-wise growth)', numberFlag('--max-depth', { integer: true, min: 1, max: 20 }), 6)
+    .option('--learning-rate <x>', 'GBDT: shrinkage', numberFlag('--learning-rate', { min: 1e-6, max: 1 }), GBDT_DEFAULTS.learningRate)
+    .option('--max-depth <n>', 'GBDT: tree depth (depth-wise growth)', numberFlag('--max-depth', { integer: true, min: 1, max: 20 }), GBDT_DEFAULTS.maxDepth)
     .option('--num-leaves <n>', 'GBDT: leaves per tree (leaf-wise growth)', numberFlag('--num-leaves', { integer: true, min: 2 }))
     .addOption(new Option('--grow-policy <policy>', 'GBDT: depthwise or lossguide (leaf-wise)').choices(['depthwise', 'lossguide']))
-    .option('--lambda <x>', 'GBDT: L2 regularisation of leaf weights', numberFlag('--lambda', { min: 0 }), 1)
-    .option('--min-child-weight <x>', 'GBDT: minimum hessian per leaf', numberFlag('--min-child-weight', { min: 0 }), 1)
-    .option('--min-data-in-leaf <n>', 'GBDT: minimum rows per leaf', numberFlag('--min-data-in-leaf', { integer: true, min: 1 }), 1)
-    .option('--subsample <x>', 'GBDT: row sampling per tree', numberFlag('--subsample', { min: 0.01, max: 1 }), 1)
-    .option('--colsample <x>', 'GBDT: column sampling per tree', numberFlag('--colsample', { min: 0.01, max: 1 }), 1)
-    .option('--scale-pos-weight <x>', 'weight of fraud rows', numberFlag('--scale-pos-weight', { min: 0 }), 1)
+    .option('--lambda <x>', 'GBDT: L2 regularisation of leaf weights', numberFlag('--lambda', { min: 0 }), GBDT_DEFAULTS.lambda)
+    .option('--min-child-weight <x>', 'GBDT: minimum hessian per leaf', numberFlag('--min-child-weight', { min: 0 }), GBDT_DEFAULTS.minChildWeight)
+    .option('--min-data-in-leaf <n>', 'GBDT: minimum rows per leaf', numberFlag('--min-data-in-leaf', { integer: true, min: 1 }), GBDT_DEFAULTS.minDataInLeaf)
+    .option('--subsample <x>', 'GBDT: row sampling per tree', numberFlag('--subsample', { min: 0.01, max: 1 }), GBDT_DEFAULTS.subsample)
+    .option('--colsample <x>', 'GBDT: column sampling per tree', numberFlag('--colsample', { min: 0.01, max: 1 }), GBDT_DEFAULTS.colsampleByTree)
+    .option('--scale-pos-weight <x>', 'weight of fraud rows', numberFlag('--scale-pos-weight', { min: 0 }), GBDT_DEFAULTS.scalePosWeight)
     .option('--early-stopping-rounds <n>', 'GBDT: rounds without validation AP gain before stopping', numberFlag('--early-stopping-rounds', { integer: true, min: 1 }), 30)
     .option('--l2 <x>', 'logreg: L2 penalty', numberFlag('--l2', { min: 0 }), 1)
     .option('--seed <n>', 'seed of sampling, bootstrap intervals and the gate', numberFlag('--seed', { integer: true, min: 0 }), 42)

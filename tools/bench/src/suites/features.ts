@@ -14,9 +14,9 @@ import {
   computeFeatures,
   featureTableRows,
   replayWithDelayedLabels,
-  runPandasReference,
   type ParityReport,
 } from '@fraudops/features';
+import { runPandasReference } from '@fraudops/features/testing';
 import { simulateTransactions, writeTransactions, type TransactionColumns } from '@fraudops/transactions';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
 import { parseSuiteOptions, type OptionRule } from '../suite-options.js';

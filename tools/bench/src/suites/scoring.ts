@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { aucRoc, averagePrecision, baselineProfile } from '@fraudops/evaluation';
 import { OnlineFeatureState, baselineFeatureSpec, featureNames, replayWithDelayedLabels } from '@fraudops/features';
-import { OnnxScorer, exportOnnx, importXgboostJson, predictProbability } from '@fraudops/modeling';
+import { GBDT_DEFAULTS, OnnxScorer, exportOnnx, importXgboostJson, predictProbability } from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
 import { simulateTransactions } from '@fraudops/transactions';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
@@ -33,7 +33,14 @@ interface Settings {
   batchConnections: number;
 }
 
-const DEFAULTS: Settings = { duration: 10, warmup: 2, trees: 100, depth: 6, batch: 1000, batchConnections: 4 };
+const DEFAULTS: Settings = {
+  duration: 10,
+  warmup: 2,
+  trees: GBDT_DEFAULTS.nEstimators,
+  depth: GBDT_DEFAULTS.maxDepth,
+  batch: 1000,
+  batchConnections: 4,
+};
 const OPTIONS: Record<keyof Settings, OptionRule> = {
   duration: { type: 'integer', min: 1 },
   warmup: { type: 'integer', min: 0 },
@@ -268,7 +275,14 @@ async function prepareModel(work: string, settings: Settings, python: string): P
   await writeFile(join(work, 'labels.u8'), labels);
   await writeFile(
     join(work, 'job.json'),
-    JSON.stringify({ rows, cols: width, trees: settings.trees, depth: settings.depth, learning_rate: 0.1, threads: 2 }),
+    JSON.stringify({
+      rows,
+      cols: width,
+      trees: settings.trees,
+      depth: settings.depth,
+      learning_rate: GBDT_DEFAULTS.learningRate,
+      threads: 2,
+    }),
   );
   const { stdout } = await run(python, [join(PEERS, 'xgboost_scoring_model.py'), work], { maxBuffer: 1 << 20 });
   const trained = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { xgboost: string };
