@@ -297,14 +297,119 @@ class ColumnBuilder {
 }
 
 /**
+ * The SELECT list of a read: each planned field as `v<i>`, then, for fields read from text columns, the raw
+ * text of a value that did not parse (for messages). `rawIndex[i]` is the column of field i's raw text, or -1.
+ */
+function readSelect(planned: PlannedField[]): { select: string; rawIndex: number[] } {
+  const sql = planned.map((field) => fieldSql(field));
+  const rawIndex = new Array<number>(planned.length).fill(-1);
+  const rawColumns: string[] = [];
+  planned.forEach((field, i) => {
+    if (!sql[i].unparsable) return;
+    rawIndex[i] = planned.length + rawColumns.length;
+    rawColumns.push(`CASE WHEN ${sql[i].unparsable} THEN CAST(${sqlIdentifier(field.source)} AS VARCHAR) END AS raw${i}`);
+  });
+  // A NULL value is a missing one, unless its raw text is there: then the text did not parse.
+  return { select: [...sql.map((s, i) => `${s.value} AS v${i}`), ...rawColumns].join(', '), rawIndex };
+}
+
+/** A DuckDB failure while reading `path` as the `FILE_ERROR` it is for the caller. */
+async function readingFile<T>(path: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new TransactionsError('FILE_ERROR', `cannot read ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/** What a read keeps between chunks: the plan, the columns built so far and the invalid rows seen. */
+interface ReadState {
+  path: string;
+  planned: PlannedField[];
+  rawIndex: number[];
+  builder: ColumnBuilder;
+  hasTransactionId: boolean;
+  onInvalid: OnInvalid;
+  maxExamples: number;
+  examples: InvalidValue[];
+  invalidRows: number;
+  rowsRead: number;
+  /** One row's values, reused. */
+  values: Float64Array;
+}
+
+/** The problems of row `r` of a chunk (undefined when it is valid); its values go into `state.values`. */
+function rowProblems(
+  state: ReadState,
+  vectors: DuckDBVector[],
+  rawVectors: Array<DuckDBVector<string> | undefined>,
+  r: number,
+): InvalidValue[] | undefined {
+  const { planned, values } = state;
+  const fileRow = state.rowsRead + r + 1;
+  let problems: InvalidValue[] | undefined;
+  for (let i = 0; i < planned.length; i++) {
+    const field = planned[i];
+    const read = field.stringIds
+      ? (vectors[i] as DuckDBVector<string>).getItem(r)
+      : (vectors[i] as DuckDBVector<number>).getItem(r);
+    if (read === null) {
+      const raw = rawVectors[i]?.getItem(r) ?? null;
+      (problems ??= []).push({
+        row: fileRow,
+        field: field.rule.field,
+        ...(raw === null
+          ? { problem: PROBLEMS.missing }
+          : { problem: field.rule.problem(NaN) ?? PROBLEMS.datetime, value: raw }),
+      });
+      continue;
+    }
+    const value = typeof read === 'string' ? (read.length > 0 ? idFromString(read) : NaN) : read;
+    const problem = field.rule.problem(value);
+    if (problem !== undefined) (problems ??= []).push({ row: fileRow, field: field.rule.field, problem, value: read });
+    values[i] = value;
+  }
+  return problems;
+}
+
+/** Validates one chunk row by row and appends its valid rows to the columns (or throws on the first invalid one). */
+function appendChunk(state: ReadState, chunk: DuckDBDataChunk): void {
+  const { planned, builder } = state;
+  const size = chunk.rowCount;
+  const vectors = planned.map((_, i) => chunk.getColumnVector(i));
+  const rawVectors = state.rawIndex.map((index) =>
+    index < 0 ? undefined : (chunk.getColumnVector(index) as DuckDBVector<string>),
+  );
+  builder.reserve(size);
+  const targets = planned.map((f) => builder.arrays.get(f.rule.key) as Float64Array | Uint8Array);
+  const generatedIds = state.hasTransactionId ? undefined : (builder.arrays.get('transactionId') as Float64Array);
+  for (let r = 0; r < size; r++) {
+    const problems = rowProblems(state, vectors, rawVectors, r);
+    if (problems) {
+      if (state.onInvalid === 'fail') {
+        const named = problems
+          .map((p) => describeInvalidValue(p, planned.find((f) => f.rule.field === p.field)?.source ?? p.field))
+          .join('; ');
+        throw new TransactionsError('INVALID_ROW', `${state.path}: ${named}`);
+      }
+      state.invalidRows++;
+      for (const p of problems) if (state.examples.length < state.maxExamples) state.examples.push(p);
+      continue;
+    }
+    const at = builder.length++;
+    for (let i = 0; i < planned.length; i++) targets[i][at] = state.values[i];
+    if (generatedIds) generatedIds[at] = state.rowsRead + r;
+  }
+  state.rowsRead += size;
+}
+
+/**
  * Reads a Parquet or CSV file of transactions through DuckDB, chunk by chunk into typed arrays, validating
  * every value against the Transaction contract. Rows come back in (tx_datetime, transaction_id) order.
  * Errors: `FILE_NOT_FOUND`, `FILE_ERROR` (unreadable file), `MISSING_COLUMN`, `INVALID_ROW` (with `onInvalid: 'fail'`).
  */
 export async function readTransactions(path: string, options: ReadOptions = {}): Promise<ReadTransactions> {
   const format = options.format ?? datasetFormatOf(path);
-  const onInvalid = options.onInvalid ?? 'fail';
-  const maxExamples = options.maxExamples ?? 5;
   try {
     await stat(path);
   } catch {
@@ -312,132 +417,46 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
   }
   return withDuckDb(async (connection) => {
     const relation = relationSql(path, format);
-    const described = await describe(connection, path, relation);
-    const planned = planFields(path, described, options.columns ?? {});
-    const sql = planned.map((field) => fieldSql(field));
-    // The raw text of unparsable values, for messages: only fields read from text columns can have any.
-    const rawIndex = new Array<number>(planned.length).fill(-1);
-    const rawColumns: string[] = [];
-    planned.forEach((field, i) => {
-      if (!sql[i].unparsable) return;
-      rawIndex[i] = planned.length + rawColumns.length;
-      rawColumns.push(
-        `CASE WHEN ${sql[i].unparsable} THEN CAST(${sqlIdentifier(field.source)} AS VARCHAR) END AS raw${i}`,
-      );
-    });
-    // A NULL value is a missing one, unless its raw text is there: then the text did not parse.
-    const select = [...sql.map((s, i) => `${s.value} AS v${i}`), ...rawColumns].join(', ');
+    const planned = planFields(path, await describe(connection, path, relation), options.columns ?? {});
+    const { select, rawIndex } = readSelect(planned);
     // Before streaming: another query on the connection would end the stream.
     const expected = await parquetRowCount(connection, relation, format);
-    let result;
-    try {
-      result = await connection.stream(`SELECT ${select} FROM ${relation}`);
-    } catch (error) {
-      throw new TransactionsError(
-        'FILE_ERROR',
-        `cannot read ${path}: ${errorMessage(error)}`,
-        { cause: error },
-      );
-    }
-
+    const result = await readingFile(path, () => connection.stream(`SELECT ${select} FROM ${relation}`));
     const hasTransactionId = planned.some((f) => f.rule.field === 'transaction_id');
-    const builder = new ColumnBuilder(
-      [
-        ...(hasTransactionId ? [] : [{ key: 'transactionId' as const, bytes: false }]),
-        ...planned.map((f) => ({
-          key: f.rule.key,
-          bytes: f.rule.kind === 'label' || f.rule.kind === 'scenario',
-        })),
-      ],
-      expected ?? 1 << 16,
-    );
-    const examples: InvalidValue[] = [];
-    let invalidRows = 0;
-    let rowsRead = 0;
-    const fieldCount = planned.length;
-    const values = new Float64Array(fieldCount);
+    const keys = planned.map((f) => ({ key: f.rule.key, bytes: f.rule.kind === 'label' || f.rule.kind === 'scenario' }));
+    const state: ReadState = {
+      path,
+      planned,
+      rawIndex,
+      builder: new ColumnBuilder(
+        [...(hasTransactionId ? [] : [{ key: 'transactionId' as const, bytes: false }]), ...keys],
+        expected ?? 1 << 16,
+      ),
+      hasTransactionId,
+      onInvalid: options.onInvalid ?? 'fail',
+      maxExamples: options.maxExamples ?? 5,
+      examples: [],
+      invalidRows: 0,
+      rowsRead: 0,
+      values: new Float64Array(planned.length),
+    };
     for (;;) {
-      let chunk: DuckDBDataChunk | null;
-      try {
-        chunk = await result.fetchChunk();
-      } catch (error) {
-        throw new TransactionsError(
-          'FILE_ERROR',
-          `cannot read ${path}: ${errorMessage(error)}`,
-          { cause: error },
-        );
-      }
+      const chunk = await readingFile(path, () => result.fetchChunk());
       if (!chunk || chunk.rowCount === 0) break;
-      const size = chunk.rowCount;
-      const vectors = planned.map((_, i) => chunk.getColumnVector(i));
-      const rawVectors = rawIndex.map((index) =>
-        index < 0 ? undefined : (chunk.getColumnVector(index) as DuckDBVector<string>),
-      );
-      builder.reserve(size);
-      const targets = planned.map((f) => builder.arrays.get(f.rule.key) as Float64Array | Uint8Array);
-      const generatedIds = hasTransactionId ? undefined : (builder.arrays.get('transactionId') as Float64Array);
-      for (let r = 0; r < size; r++) {
-        const fileRow = rowsRead + r + 1;
-        let problems: InvalidValue[] | undefined;
-        for (let i = 0; i < fieldCount; i++) {
-          const field = planned[i];
-          const read = field.stringIds
-            ? (vectors[i] as DuckDBVector<string>).getItem(r)
-            : (vectors[i] as DuckDBVector<number>).getItem(r);
-          if (read === null) {
-            const raw = rawVectors[i]?.getItem(r) ?? null;
-            (problems ??= []).push({
-              row: fileRow,
-              field: field.rule.field,
-              ...(raw === null
-                ? { problem: PROBLEMS.missing }
-                : { problem: field.rule.problem(NaN) ?? PROBLEMS.datetime, value: raw }),
-            });
-            continue;
-          }
-          const value = typeof read === 'string' ? (read.length > 0 ? idFromString(read) : NaN) : read;
-          const problem = field.rule.problem(value);
-          if (problem !== undefined) {
-            (problems ??= []).push({
-              row: fileRow,
-              field: field.rule.field,
-              problem,
-              value: read,
-            });
-          }
-          values[i] = value;
-        }
-        if (problems) {
-          if (onInvalid === 'fail') {
-            const named = problems
-              .map((p) => describeInvalidValue(p, planned.find((f) => f.rule.field === p.field)?.source ?? p.field))
-              .join('; ');
-            throw new TransactionsError('INVALID_ROW', `${path}: ${named}`);
-          }
-          invalidRows++;
-          for (const p of problems) if (examples.length < maxExamples) examples.push(p);
-          continue;
-        }
-        const at = builder.length++;
-        for (let i = 0; i < fieldCount; i++) targets[i][at] = values[i];
-        if (generatedIds) generatedIds[at] = fileRow - 1;
-      }
-      rowsRead += size;
+      appendChunk(state, chunk);
     }
-
-    if (expected !== undefined && rowsRead !== expected) {
-      throw new TransactionsError('FILE_ERROR', `${path}: read ${rowsRead} rows, but the file has ${expected}`);
+    if (expected !== undefined && state.rowsRead !== expected) {
+      throw new TransactionsError('FILE_ERROR', `${path}: read ${state.rowsRead} rows, but the file has ${expected}`);
     }
-    const arrays = builder.finish();
-    const columns = { length: builder.length } as TransactionColumns;
-    for (const [key, array] of arrays) (columns as unknown as Record<string, unknown>)[key] = array;
+    const columns = { length: state.builder.length } as TransactionColumns;
+    for (const [key, array] of state.builder.finish()) (columns as unknown as Record<string, unknown>)[key] = array;
     const sorted = sortByTimeIfNeeded(columns);
     const report: ReadReport = {
       path,
       format,
-      rowsRead,
-      invalidRows,
-      examples,
+      rowsRead: state.rowsRead,
+      invalidRows: state.invalidRows,
+      examples: state.examples,
       columnsUsed: Object.fromEntries(planned.map((f) => [f.rule.field, f.source])),
       generatedTransactionIds: !hasTransactionId,
       sorted,
