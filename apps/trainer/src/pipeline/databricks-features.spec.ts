@@ -1,4 +1,3 @@
-import { baselineFeatureSpec, checkTableName, compileSplitTablesSql, planFeatures, splitTableNames } from '@fraudops/features';
 import { durationFlag } from '../cli/databricks-flags.js';
 import { defaultFeatureTable, splitDaysOf } from './databricks-features.js';
 import { launchIdFor, predictionParity } from './databricks-train.js';
@@ -22,26 +21,8 @@ describe('the split on the warehouse', () => {
     expect(() => splitDaysOf({ trainStart: 0, trainDays: 3, delayDays: 0, testDays: 1, validationDays: 3 }, '2018-04-01')).toThrow('--validation-days must be an integer from 0 to 2');
   });
 
-  it('builds the feature table and three views, excluding known-compromised cards from the test days', () => {
-    const plan = planFeatures(baselineFeatureSpec);
-    const days = splitDaysOf({ trainStart: 115, trainDays: 7, delayDays: 7, testDays: 7, validationDays: 1 }, '2018-04-01');
-    const statements = compileSplitTablesSql(plan, 'spark', { source: 'main.fraud.tx', tables: splitTableNames('main.fraud.f', true), fromUs: 1, toUs: 2, dayZeroUs: 0, windows: days });
-    expect(statements.map((s) => s.split('\n')[0].replace(/ AS( .*)?$/, ''))).toEqual([
-      'CREATE OR REPLACE TABLE main.fraud.f',
-      'CREATE OR REPLACE VIEW main.fraud.f_train',
-      'CREATE OR REPLACE VIEW main.fraud.f_validation',
-      'CREATE OR REPLACE VIEW main.fraud.f_test',
-    ]);
-    expect(statements[1]).toContain('WHERE t.day BETWEEN 115 AND 120');
-    expect(statements[3]).toContain('WHERE tx_fraud = 1 AND day BETWEEN 115 AND 135 GROUP BY customer_id');
-    expect(statements[3]).toContain('WHERE t.day BETWEEN 129 AND 135 AND (k.first_fraud_day IS NULL OR k.first_fraud_day > t.day - 8)');
-    expect(statements[3]).toContain('t.`amount`, t.`day`, t.`tx_fraud`, t.`TX_AMOUNT`');
-  });
-
-  it('splices only plain table names into SQL, and names the default table after its inputs', () => {
-    expect(checkTableName('main.fraud.transactions', '--source-table')).toBe('main.fraud.transactions');
-    expect(() => checkTableName('x; DROP TABLE y', '--source-table')).toThrow('--source-table must be a table name');
-    expect(() => checkTableName('a.b.c.d', '--feature-table')).toThrow('--feature-table must be a table name');
+  // The split tables' SQL and the table-name check live in @fraudops/features (src/split-tables.spec.ts).
+  it('names the default feature table after its inputs', () => {
     const one = defaultFeatureTable('main.fraud.transactions', { days: [1, 2] });
     expect(one).toMatch(/^main\.fraud\.fraudops_features_[0-9a-f]{10}$/);
     expect(defaultFeatureTable('main.fraud.transactions', { days: [1, 2] })).toBe(one);
