@@ -14,9 +14,14 @@ export interface AlertReason {
 export interface ReportExplanations {
   /** How the contributions were computed, e.g. `TreeSHAP (exact, path-dependent), margin (log-odds) scale`. */
   method: string;
+  /** Test rows the importance was averaged over. */
+  rows: number;
   /** Mean |contribution| per feature over the test window, largest first. */
   importance: Array<{ feature: string; meanAbsContribution: number }>;
-  /** The top-scoring test rows (alerts first) with their largest reasons by |contribution|. */
+  /**
+   * The highest-scoring test rows with their largest reasons by |contribution|; the report keeps those at or
+   * above its chosen threshold (the alerts).
+   */
   topAlerts: Array<{ id?: string; score: number; label?: number; reasons: AlertReason[] }>;
 }
 

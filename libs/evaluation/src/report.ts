@@ -83,6 +83,20 @@ export interface ReportOptions {
 const FPR_LIMITS = [0.001, 0.01, 0.05];
 const HISTOGRAM_BINS = 40;
 
+/**
+ * Keeps the explained top rows that are alerts at the chosen threshold (score ≥ threshold): the caller
+ * explains the highest scores before the threshold is known, and a row below it is not an alert.
+ */
+function alertsOnly(explanations: ReportExplanations, threshold: number, notes: string[]): ReportExplanations {
+  const topAlerts = explanations.topAlerts.filter((alert) => alert.score >= threshold);
+  if (topAlerts.length < explanations.topAlerts.length) {
+    notes.push(
+      `Top alerts: ${topAlerts.length} of the ${explanations.topAlerts.length} highest scores explained reach the threshold ${Number(threshold.toPrecision(4))}; the others are not alerts.`,
+    );
+  }
+  return { ...explanations, topAlerts };
+}
+
 /** Evaluates predictions and gathers the report: metrics with intervals, threshold, curves, per-day figures. */
 export function buildEvaluationReport(columns: PredictionColumns, options: ReportOptions = {}): EvaluationReport {
   const ranking = rankScores(columns.scores, columns.labels);
@@ -168,7 +182,7 @@ export function buildEvaluationReport(columns: PredictionColumns, options: Repor
   else notes.push('No daily chart: the predictions have no day column.');
   if (options.drift) report.drift = options.drift;
   if (options.gate) report.gate = options.gate;
-  if (options.explanations) report.explanations = options.explanations;
+  if (options.explanations) report.explanations = alertsOnly(options.explanations, threshold.threshold, notes);
   return report;
 }
 

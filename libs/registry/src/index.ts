@@ -22,6 +22,7 @@ export {
   type ArtifactFile,
   type BinnedDistribution,
   type ChecksummedFile,
+  type GlobalImportance,
   type MetricEstimate,
   type ModelCard,
   type ModelCardDraft,

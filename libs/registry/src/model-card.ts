@@ -112,6 +112,31 @@ const binnedDistribution = z
     }
   });
 
+/**
+ * Global importance on the test window: each feature's mean |contribution| to the margin (mean |SHAP| for
+ * tree models), largest first, as the evaluation report's importance table shows it.
+ */
+const globalImportance = z
+  .strictObject({
+    /** How the contributions were computed, e.g. `TreeSHAP (exact, path-dependent), margin (log-odds) scale`. */
+    method: z.string().min(1),
+    /** Test rows the means were taken over. */
+    rows: z.number().int().positive(),
+    features: z
+      .array(z.strictObject({ feature: z.string().min(1), meanAbsContribution: finite.refine((v) => v >= 0, 'must not be negative') }))
+      .min(1),
+  })
+  .superRefine((importance, ctx) => {
+    const seen = new Set<string>();
+    importance.features.forEach(({ feature, meanAbsContribution }, i) => {
+      if (seen.has(feature)) ctx.addIssue({ code: 'custom', message: `"${feature}" is listed twice`, path: ['features', i, 'feature'] });
+      seen.add(feature);
+      if (i > 0 && meanAbsContribution > importance.features[i - 1].meanAbsContribution) {
+        ctx.addIssue({ code: 'custom', message: 'features must be listed largest mean |contribution| first', path: ['features', i, 'meanAbsContribution'] });
+      }
+    });
+  });
+
 const digest = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'), bytes: count });
 
 /** The fields a trainer provides; the registry adds name, version, created and artifact checksums. */
@@ -176,6 +201,8 @@ const draftShape = {
     score: binnedDistribution,
     features: z.record(z.string(), binnedDistribution),
   }),
+  /** Global importance (mean |SHAP| per feature) on the test window; absent from cards written before reason codes. */
+  importance: globalImportance.optional(),
   description: z.string().optional(),
 };
 
@@ -192,6 +219,11 @@ function checkFeatureReferences(card: DraftFields, ctx: z.RefinementCtx): void {
       });
     }
   }
+  card.importance?.features.forEach(({ feature }, i) => {
+    if (!known.has(feature)) {
+      ctx.addIssue({ code: 'custom', message: `importance of "${feature}", which is not in featureSpec.features`, path: ['importance', 'features', i, 'feature'] });
+    }
+  });
 }
 
 /** The zod schema of `card.json`. */
@@ -226,6 +258,7 @@ export type ModelCard = z.infer<typeof modelCardSchema>;
 export type ModelCardDraft = z.input<typeof modelCardDraftSchema>;
 export type BinnedDistribution = z.infer<typeof binnedDistribution>;
 export type MetricEstimate = z.infer<typeof metricEstimate>;
+export type GlobalImportance = z.infer<typeof globalImportance>;
 
 /**
  * Validates a card read from `source` (a path or URL, used in the message). JSON text or a parsed value.

@@ -9,6 +9,7 @@ import { renderHtml } from './index.js';
 const data = syntheticPredictions({ rows: 2000, seed: 5, positiveRate: 0.05, levels: 0, cards: 300, days: 3 });
 const explanations: ReportExplanations = {
   method: 'TreeSHAP (exact, path-dependent), margin (log-odds) scale',
+  rows: 2000,
   importance: [
     { feature: 'terminal_id_risk_28day_window', meanAbsContribution: 0.8123 },
     { feature: 'tx_amount', meanAbsContribution: 0.4 },
@@ -48,7 +49,17 @@ describe('explanations in the reports', () => {
     expect(html).toContain('tx_amount = missing (−0.25)');
   });
 
-  it('a report without explanations has neither section', () => {
+  it('lists only rows that are alerts at the chosen threshold, and says how many were left out', () => {
+    const low = { id: 'tx-3', score: 0.001, label: 0, reasons: [{ feature: 'tx_amount', value: 12, contribution: -0.5 }] };
+    const both = buildEvaluationReport(data, { bootstrap: false, explanations: { ...explanations, topAlerts: [...explanations.topAlerts, low] } });
+    expect(both.threshold.threshold).toBeGreaterThan(low.score);
+    expect(both.threshold.threshold).toBeLessThanOrEqual(0.97);
+    expect(both.explanations?.topAlerts.map((a) => a.id)).toEqual(['tx-17']);
+    expect(both.notes).toContain(`Top alerts: 1 of the 2 highest scores explained reach the threshold ${Number(both.threshold.threshold.toPrecision(4))}; the others are not alerts.`);
+    expect(renderMarkdown(both)).not.toContain('tx-3');
+  });
+
+    it('a report without explanations has neither section', () => {
     const plain = renderMarkdown(buildEvaluationReport(data, { bootstrap: false }));
     expect(plain).not.toContain('Global importance');
   });

@@ -23,6 +23,15 @@ function draft(description: string): ModelCardDraft {
   };
 }
 
+const IMPORTANCE = {
+  method: 'coef × (x − mean) on the standardised scale, margin (log-odds)',
+  rows: 12500,
+  features: [
+    { feature: 'tx_amount', meanAbsContribution: 0.61234 },
+    { feature: 'customer_id_nb_tx_1day_window', meanAbsContribution: 0.05 },
+  ],
+};
+
 const onnx = (weight: number) =>
   logisticRegressionToOnnx(
     { kind: 'logistic_regression', featureCount: 2, weights: Float64Array.of(weight, 0.1), intercept: -2, mean: Float64Array.of(0, 0), scale: Float64Array.of(1, 1) },
@@ -53,7 +62,8 @@ describe('fraudops-train models (local registry)', () => {
     dir = await mkdtemp(join(tmpdir(), 'fraudops-models-'));
     registry = new LocalRegistry(join(dir, 'models'));
     for (const [i, tag] of ['one', 'two', 'three'].entries()) {
-      await registry.register({ name: 'fraud-detector', onnx: onnx(i + 1), card: draft(tag), reports: { html: '<p/>', markdown: '#\n' } });
+      const card = i === 0 ? { ...draft(tag), importance: IMPORTANCE } : draft(tag);
+      await registry.register({ name: 'fraud-detector', onnx: onnx(i + 1), card, reports: { html: '<p/>', markdown: '#\n' } });
     }
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -79,6 +89,14 @@ describe('fraudops-train models (local registry)', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout.split('\n').slice(0, 3)).toEqual(['models:/fraud-detector/1  @champion', `created     ${(await registry.getVersion('fraud-detector', 1)).card.created}`, 'model       logreg; commit abc1234']);
     expect(shown.stdout).toContain('  auc_roc                0.8100 [0.7800, 0.8400]');
+    expect(shown.stdout).toContain(
+      [
+        'importance  mean |contribution| on 12,500 test rows (coef × (x − mean) on the standardised scale, margin (log-odds))',
+        `   1 ${'tx_amount'.padEnd(36)} 0.6123`,
+        `   2 ${'customer_id_nb_tx_1day_window'.padEnd(36)} 0.0500`,
+      ].join('\n'),
+    );
+    expect((await cli(['show', 'models:/fraud-detector/3'])).stdout).not.toContain('importance');
     expect(JSON.parse((await cli(['show', 'models:/fraud-detector/latest', '--json'])).stdout)).toMatchObject({ version: 3, card: { description: 'three' } });
   });
 

@@ -79,7 +79,7 @@ function registerShow(models: Command, context: CliContext): void {
   withRegistryFlags(
     models
       .command('show')
-      .description('What a model URI resolves to now: version, aliases, commit, feature spec, metrics, threshold.')
+      .description('What a model URI resolves to now: version, aliases, commit, feature spec, metrics, threshold, global importance.')
       .argument('<uri>', 'models:/<name>@<alias>, models:/<name>/<version> or models:/<name>/latest'),
   ).action(async (uri: string, flags: RegistryFlags) => {
     const output = context.output(Boolean(flags.json));
@@ -96,6 +96,10 @@ function registerShow(models: Command, context: CliContext): void {
       output.line(`  ${name.padEnd(22)} ${metric.value.toFixed(4)}${ci}`);
     }
     output.line(`threshold   ${card.threshold.value} (${card.threshold.rule}): ${card.threshold.rationale}`);
+    if (card.importance) {
+      output.line(`importance  mean |contribution| on ${card.importance.rows.toLocaleString('en-US')} test rows (${card.importance.method})`);
+      card.importance.features.forEach(({ feature, meanAbsContribution }, i) => output.line(`  ${String(i + 1).padStart(2)} ${feature.padEnd(36)} ${meanAbsContribution.toFixed(4)}`));
+    }
     output.result({ registry: registry.location, name: version.name, version: version.version, uri: version.uri, aliases: version.aliases, card });
   });
 }

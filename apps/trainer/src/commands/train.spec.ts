@@ -124,7 +124,16 @@ describe('fraudops-train train (local backend)', () => {
     expect(html).toContain('id="chart-global-importance"');
     const markdown = await readFile(summary.reports.markdown as string, 'utf8');
     const importance = markdown.split('### Global importance (mean |SHAP|)')[1]?.split('###')[0] ?? '';
-    expect(importance.match(/^\| \d+ \| [A-Z_0-9]+ \| [\d.e-]+ \|$/gm)).toHaveLength(15);
+    const tableRows = [...importance.matchAll(/^\| (\d+) \| ([A-Z_0-9]+) \| ([\d.e-]+) \|$/gm)];
+    expect(tableRows).toHaveLength(15);
+    // The card keeps the same importance as the report: same features in the same order, the table's
+    // numbers being the card's to 4 significant digits, over every test row (fewer than the sampling limit).
+    const cardImportance = loaded.card.importance;
+    expect(cardImportance?.rows).toBe(summary.data.test.rows);
+    expect(cardImportance?.method).toMatch(/^TreeSHAP \(exact, path-dependent\)/);
+    expect(cardImportance?.features.map((f) => f.feature)).toEqual(tableRows.map((row) => row[2]));
+    cardImportance?.features.forEach((f, i) => expect(Number(tableRows[i][3])).toBe(Number(f.meanAbsContribution.toPrecision(4))));
+    expect(new Set(cardImportance?.features.map((f) => f.feature))).toEqual(new Set(loaded.card.featureSpec.features));
     expect(markdown).toMatch(/### Top alerts and their reasons[\s\S]*\| 1 \| \d+ \| [\d.]+ \| (yes|no) \| [A-Z_0-9]+ = /);
 
     // The version folder is an MLflow model whose signature is the graph's interface, features in spec order.

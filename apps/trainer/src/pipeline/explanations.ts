@@ -14,14 +14,20 @@ function rowsOf(matrix: FeatureMatrix, picks: ArrayLike<number>): FeatureMatrix 
 }
 
 /**
- * Global importance (mean |contribution| per feature) on the test window and the reasons of its
- * highest-scoring rows, for the report and the card. The model is read back from the ONNX bytes being
+ * Global importance (mean |contribution| per feature) on the test window (every `step`-th row when it has
+ * more than `importanceRows`) and the reasons of its highest-scoring rows, for the report and the card. The model is read back from the ONNX bytes being
  * registered, so the explanation is of exactly what gets served.
  */
-export function explainTestWindow(onnx: Uint8Array, test: { matrix: FeatureMatrix; labels: Uint8Array; rows: Uint32Array }, scores: Float32Array, names: readonly string[]): ReportExplanations {
+export function explainTestWindow(
+  onnx: Uint8Array,
+  test: { matrix: FeatureMatrix; labels: Uint8Array; rows: Uint32Array },
+  scores: Float32Array,
+  names: readonly string[],
+  importanceRows = IMPORTANCE_ROWS,
+): ReportExplanations {
   const { model } = classifierFromOnnx(onnx);
   const n = test.matrix.rows;
-  const step = Math.max(1, Math.ceil(n / IMPORTANCE_ROWS));
+  const step = Math.max(1, Math.ceil(n / importanceRows));
   const sample = Uint32Array.from({ length: Math.ceil(n / step) }, (_, i) => i * step);
   const mean = meanAbsoluteContributions(explainModel(model, rowsOf(test.matrix, sample)));
   const importance = names
@@ -43,5 +49,5 @@ export function explainTestWindow(onnx: Uint8Array, test: { matrix: FeatureMatri
     model.kind === 'tree_ensemble'
       ? `TreeSHAP (exact, path-dependent), margin (log-odds) scale, ${sample.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} test rows`
       : `coef × (x − mean) on the standardised scale, margin (log-odds), ${sample.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} test rows`;
-  return { method, importance, topAlerts };
+  return { method, rows: sample.length, importance, topAlerts };
 }

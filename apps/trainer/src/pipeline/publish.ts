@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baselineProfile, buildEvaluationReport, renderMarkdown, type EvaluationReport, type GateRule } from '@fraudops/evaluation';
+import { baselineProfile, buildEvaluationReport, renderMarkdown, type EvaluationReport, type GateRule, type ReportExplanations } from '@fraudops/evaluation';
 import { renderHtml } from '@fraudops/reports';
 import type { ModelCardDraft, ModelRegistry } from '@fraudops/registry';
 import { explainTestWindow } from './explanations.js';
@@ -64,6 +64,15 @@ function featureColumns(window: WindowRows, names: readonly string[]): Record<st
   return out;
 }
 
+/** The report's importance table as the card keeps it (the same numbers, so card and report agree). */
+function cardImportance(explanations: ReportExplanations): NonNullable<ModelCardDraft['importance']> {
+  return {
+    method: explanations.method,
+    rows: explanations.rows,
+    features: explanations.importance.map(({ feature, meanAbsContribution }) => ({ feature, meanAbsContribution })),
+  };
+}
+
 function cardDraft(input: PublishInput, report: EvaluationReport, gitSha: string | null): ModelCardDraft {
   const metrics: ModelCardDraft['metrics'] = {};
   for (const [name, estimate] of Object.entries(report.metrics)) {
@@ -86,6 +95,7 @@ function cardDraft(input: PublishInput, report: EvaluationReport, gitSha: string
       expectedCost: report.threshold.expectedCostPerDay,
     },
     driftBaseline: baselineProfile({ score: input.testScores, features: featureColumns(input.test, input.featureSpec.names) }),
+    ...(report.explanations ? { importance: cardImportance(report.explanations) } : {}),
     ...(input.description ? { description: input.description } : {}),
   };
 }
