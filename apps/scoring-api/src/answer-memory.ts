@@ -1,4 +1,5 @@
 import { BoundedMap } from './bounded-map.js';
+import type { RowExplanation } from './model/row-explainer.js';
 
 /** The answer given for one transaction, remembered so a retry of the same id gets it back unchanged. */
 export interface RememberedAnswer {
@@ -8,6 +9,8 @@ export interface RememberedAnswer {
   modelVersion: number;
   /** The transaction came later than the late tolerance (scored against the state as of the newest time). */
   late: boolean;
+  /** The contributions behind the answer, when it was explained: a retry gets the same reasons. */
+  explanation?: RowExplanation;
 }
 
 export interface MemoryEntry<T> {

@@ -18,7 +18,7 @@ import { scoreRoutes } from './routes/score.js';
 import type { ScoringService } from './scoring-service.js';
 
 export interface AppDeps<T> {
-  config: Pick<ScoringConfig, 'apiKeys' | 'adminToken' | 'bodyLimitBytes' | 'maxBatch'>;
+  config: Pick<ScoringConfig, 'apiKeys' | 'adminToken' | 'bodyLimitBytes' | 'maxBatch' | 'explainAlerts'>;
   service: ScoringService<T>;
   /** The Transaction contract that validates `/v1/score` bodies. */
   transactionSchema: z.ZodType<T>;
@@ -60,7 +60,16 @@ export function createApp<T>(deps: AppDeps<T>): Express {
 
   const authenticated = requireApiKey(config.apiKeys);
   app.use(['/v1', '/v2'], authenticated);
-  app.use(scoreRoutes({ service, transactionSchema: deps.transactionSchema, transactionIdSchema: deps.transactionIdSchema, bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));
+  app.use(
+    scoreRoutes({
+      service,
+      transactionSchema: deps.transactionSchema,
+      transactionIdSchema: deps.transactionIdSchema,
+      bodyLimitBytes: config.bodyLimitBytes,
+      maxBatch: config.maxBatch,
+      explainAlerts: config.explainAlerts,
+    }),
+  );
   app.use(modelInfoRoutes(service));
   app.use(monitoringRoutes(report));
   app.use(openInferenceRoutes(service, { bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));

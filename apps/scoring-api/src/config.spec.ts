@@ -28,6 +28,9 @@ describe('loadConfig', () => {
     });
     expect(config.challengerUri).toBeUndefined();
     expect(config.adminToken).toBeUndefined();
+    expect(config.explainAlerts).toBeUndefined();
+    expect(loadConfig({ EXPLAIN_ALERTS: 'off' }).explainAlerts).toBeUndefined();
+    expect(loadConfig({ EXPLAIN_ALERTS: 'top3' }).explainAlerts).toBe(3);
   });
 
   it('reads every setting', () => {
@@ -45,6 +48,7 @@ describe('loadConfig', () => {
       BODY_LIMIT: '2mb',
       MAX_BATCH: '500',
       CHUNK_ROWS: '64',
+      EXPLAIN_ALERTS: 'top5',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
     });
@@ -62,6 +66,7 @@ describe('loadConfig', () => {
       bodyLimitBytes: 2 * 1024 * 1024,
       maxBatch: 500,
       chunkRows: 64,
+      explainAlerts: 5,
       logLevel: 'warn',
       production: true,
     });
@@ -75,6 +80,8 @@ describe('loadConfig', () => {
     [{ BODY_LIMIT: 'lots' }, 'BODY_LIMIT must be a size'],
     [{ MAX_BATCH: '0' }, 'MAX_BATCH must be an integer from 1'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+    [{ EXPLAIN_ALERTS: 'top0' }, 'EXPLAIN_ALERTS must be off or top<k> with k from 1 to 999 reasons per alert, e.g. top3'],
+    [{ EXPLAIN_ALERTS: 'all' }, 'EXPLAIN_ALERTS must be off or top<k>'],
     [{ NODE_ENV: 'production' }, 'API_KEYS is required when NODE_ENV=production'],
   ])('names the bad setting: %j', (env, message) => {
     const error = configError(env);

@@ -39,6 +39,11 @@ export interface ScoringConfig {
   /** Answers remembered per transaction id so that a retry returns the same answer. @defaultValue 200000 */
   answerCacheSize: number;
   /**
+   * Reasons on every alert (`EXPLAIN_ALERTS=top<k>`): the k largest contributions of each result whose decision
+   * is `alert`, whether or not the request asked; undefined (`off`) explains only on request. @defaultValue off
+   */
+  explainAlerts?: number;
+  /**
    * How far (seconds) a transaction may lag the newest one seen and still be scored — as if it happened at
    * the newest time, because the online state needs time order. Older ones get 422 OUT_OF_ORDER. @defaultValue 300
    */
@@ -123,6 +128,15 @@ const envSchema = z
     CHUNK_ROWS: integer(1, 1_000_000, 256),
     MONITORING_WINDOW: integer(100, 10_000_000, 10_000),
     ANSWER_CACHE_SIZE: integer(0, 100_000_000, 200_000),
+    EXPLAIN_ALERTS: optionalText.transform((v, ctx) => {
+      if (v === undefined || v === 'off') return undefined;
+      const match = /^top([1-9]\d{0,2})$/.exec(v);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: 'must be off or top<k> with k from 1 to 999 reasons per alert, e.g. top3' });
+        return z.NEVER;
+      }
+      return Number(match[1]);
+    }),
     LATE_TOLERANCE_S: integer(0, 86_400 * 365, 300),
     LATE_POLICY: optionalText.transform((v) => v ?? 'score').pipe(z.enum(['score', 'reject'], 'must be score or reject')),
     MAX_FUTURE_S: integer(0, 86_400 * 36_500, 86_400),
@@ -163,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chunkRows: e.CHUNK_ROWS,
     monitoringWindow: e.MONITORING_WINDOW,
     answerCacheSize: e.ANSWER_CACHE_SIZE,
+    explainAlerts: e.EXPLAIN_ALERTS,
     lateToleranceSeconds: e.LATE_TOLERANCE_S,
     latePolicy: e.LATE_POLICY,
     maxFutureSeconds: e.MAX_FUTURE_S,

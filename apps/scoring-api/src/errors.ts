@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   OUT_OF_ORDER: 422,
   /** The reload candidate failed a check; the previous model keeps serving. */
   RELOAD_REJECTED: 422,
+  /** `"explain"` asked of a model that cannot give reasons (e.g. registered before node covers were kept); it still scores. */
+  EXPLANATION_UNAVAILABLE: 422,
   /** No model loaded yet (or warm-up not finished). */
   NOT_READY: 503,
   /** The service is draining for shutdown. */

@@ -7,6 +7,7 @@ import { ChallengerShadow } from './model/challenger-shadow.js';
 import { scoreInChunks } from './model/chunked-scoring.js';
 import { ModelLifecycle, ref, type ModelRef, type ReloadStep } from './model/model-lifecycle.js';
 import type { ModelLease } from './model/model-slot.js';
+import { topReasons, type Reason, type RowExplanation } from './model/row-explainer.js';
 import type { ModelSource, ServedModel } from './model/served-model.js';
 import { LabelledWindow } from './monitoring/labelled-window.js';
 import { RecentWindow } from './monitoring/recent-window.js';
@@ -35,6 +36,17 @@ export interface ScoredTransaction {
   threshold: number;
   /** Present (true) when the transaction came later than `LATE_TOLERANCE_S`: scored against the state as of the newest time. */
   late?: true;
+  /** The largest contributions to the margin, largest |contribution| first; only on explained results. */
+  reasons?: Reason[];
+}
+
+/**
+ * Which results get reasons, and how many each: every result (`"explain"` in the request) or only those whose
+ * decision is `alert` (`EXPLAIN_ALERTS=top<k>`).
+ */
+export interface ExplainRequest {
+  top: number;
+  results: 'all' | 'alerts';
 }
 
 export interface ScoreResponse {
@@ -172,16 +184,21 @@ export class ScoringService<T> {
    * New ids update the state once; a repeated id gets its earlier answer back. Large batches yield to the
    * event loop every `chunkRows` rows. A late transaction is answered with `late: true` (or, under
    * `LATE_POLICY=reject`, refused). Nothing is recorded when the batch has a refused or conflicting
-   * transaction (`OUT_OF_ORDER`, `CONFLICTING_TRANSACTION`).
+   * transaction (`OUT_OF_ORDER`, `CONFLICTING_TRANSACTION`). With `explain`, the results it selects carry
+   * their reasons; asking every result's reasons of a model that cannot give them is `EXPLANATION_UNAVAILABLE`
+   * (before anything is recorded), while alerts explained by policy are then answered without reasons.
    */
-  async score(transactions: readonly T[]): Promise<ScoreResponse> {
+  async score(transactions: readonly T[], explain?: ExplainRequest): Promise<ScoreResponse> {
     this.requireWarmState();
     const lease = this.leaseChampion();
     try {
       const model = lease.model;
+      if (explain?.results === 'all' && 'unavailable' in model.explainer) {
+        throw new ScoringError('EXPLANATION_UNAVAILABLE', `${model.uri} cannot be explained: ${model.explainer.unavailable}`);
+      }
       const batch = await this.applyToState(transactions);
       const probabilities = await scoreInChunks(model, batch.vectors, transactions.length, this.options.chunkRows);
-      const results = this.answer(model, transactions, batch, probabilities);
+      const results = this.answer(model, transactions, batch, probabilities, explain);
       return { model: ref(model), results };
     } finally {
       lease.release();
@@ -219,8 +236,13 @@ export class ScoringService<T> {
   }
 
   /** The results in request order: earlier answers for repeats, new answers remembered, counted and monitored. */
-  private answer(model: ServedModel, transactions: readonly T[], batch: AppliedBatch, probabilities: Float32Array): ScoredTransaction[] {
+  private answer(model: ServedModel, transactions: readonly T[], batch: AppliedBatch, probabilities: Float32Array, explain?: ExplainRequest): ScoredTransaction[] {
     const { features: pipeline, metrics } = this.options;
+    const explainer = explain && !('unavailable' in model.explainer) ? model.explainer : undefined;
+    const explains = (decision: 'alert' | 'pass') => explain !== undefined && (explain.results === 'all' || decision === 'alert');
+    const withReasons = (result: ScoredTransaction, explanation: RowExplanation | undefined) => {
+      if (explain && explanation && explains(result.decision)) result.reasons = topReasons(explanation, explain.top, model.featureSpec.features);
+    };
     const { keys, earlier, fresh, late } = batch;
     const n = transactions.length;
     const threshold = model.threshold.value;
@@ -232,12 +254,15 @@ export class ScoringService<T> {
       const before = earlier[i] ?? this.answers.get(keys[i])?.answer;
       if (before) {
         results[i] = scored(pipeline.idOf(transactions[i]), before.probability, before.decision, before.threshold, before.late);
+        withReasons(results[i], before.explanation);
         continue;
       }
       const probability = probabilities[i];
       const decision = probability >= threshold ? 'alert' : 'pass';
       results[i] = scored(pipeline.idOf(transactions[i]), probability, decision, threshold, late[i] === 1);
-      this.answers.rememberAnswer(keys[i], { probability, decision, threshold, modelVersion: model.version, late: late[i] === 1 });
+      const explanation = explainer && explains(decision) ? explainer.explain(batch.vectors, i) : undefined;
+      withReasons(results[i], explanation);
+      this.answers.rememberAnswer(keys[i], { probability, decision, threshold, modelVersion: model.version, late: late[i] === 1, explanation });
       if (fresh[i]) {
         freshCount++;
         if (decision === 'alert') alerts++;

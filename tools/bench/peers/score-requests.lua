@@ -4,13 +4,14 @@
 --
 -- Settings (environment): BENCH_PATH (/v1/score), BENCH_BATCH (transactions per request, 1),
 -- BENCH_ID_BASE (first id − 1), BENCH_TIME_BASE (epoch seconds of the first transaction),
--- BENCH_AUTH (a bearer key, optional).
+-- BENCH_AUTH (a bearer key, optional), BENCH_EXPLAIN (1: every body asks "explain": true).
 
 local path = os.getenv("BENCH_PATH") or "/v1/score"
 local batch = tonumber(os.getenv("BENCH_BATCH") or "1")
 local id_base = tonumber(os.getenv("BENCH_ID_BASE") or "0")
 local time_base = tonumber(os.getenv("BENCH_TIME_BASE") or "1538352000")
 local auth = os.getenv("BENCH_AUTH")
+local explain = os.getenv("BENCH_EXPLAIN") == "1" and ',"explain":true' or ''
 
 local threads = {}
 local thread_count = 0
@@ -46,7 +47,7 @@ function request()
     counter = counter + 1
     parts[i] = transaction(counter)
   end
-  return wrk.format(nil, path, nil, '{"transactions":[' .. table.concat(parts, ",") .. ']}')
+  return wrk.format(nil, path, nil, '{"transactions":[' .. table.concat(parts, ",") .. ']' .. explain .. '}')
 end
 
 local non_2xx = 0

@@ -144,6 +144,9 @@ export class ModelLifecycle {
     const info = this.options.metrics.modelInfo;
     if (previous) info.remove({ role, name: previous.name, version: String(previous.version) });
     info.set({ role, name: model.name, version: String(model.version) }, 1);
+    if (role === 'champion' && 'unavailable' in model.explainer) {
+      this.options.logger.warn({ model: ref(model), reason: model.explainer.unavailable }, 'the champion cannot be explained: answers carry no reasons');
+    }
   }
 
   private slotOf(role: ModelRole): ModelSlot {

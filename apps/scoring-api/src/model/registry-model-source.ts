@@ -1,6 +1,7 @@
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry, parseModelUri, type ModelCard, type ModelRegistry } from '@fraudops/registry';
 import type { FeatureSpecIdentity } from '../features/feature-pipeline.js';
+import { rowExplainer } from './row-explainer.js';
 import type { BaselineDistribution, ModelSource, ServedModel } from './served-model.js';
 
 export interface RegistryModelSourceOptions {
@@ -32,11 +33,11 @@ export class RegistryModelSource implements ModelSource {
       featureCount: this.options.spec.features.length,
       intraOpNumThreads: this.options.onnxThreads,
     });
-    return servedModel(loaded.uri, card, scorer);
+    return servedModel(loaded.uri, card, scorer, rowExplainer(loaded.onnx, loaded.uri));
   }
 }
 
-function servedModel(uri: string, card: ModelCard, scorer: OnnxScorer): ServedModel {
+function servedModel(uri: string, card: ModelCard, scorer: OnnxScorer, explainer: ServedModel['explainer']): ServedModel {
   const rows = card.driftBaseline.rows;
   const withRows = (d: { edges: number[]; proportions: number[] }): BaselineDistribution & { rows?: number } => ({
     ...d,
@@ -54,6 +55,7 @@ function servedModel(uri: string, card: ModelCard, scorer: OnnxScorer): ServedMo
       score: withRows(card.driftBaseline.score),
       features: Object.fromEntries(Object.entries(card.driftBaseline.features).map(([name, d]) => [name, withRows(d)])),
     },
+    explainer,
     score: async (features, rowCount) => {
       const { probability } = await scorer.score(features.length === rowCount * scorer.featureCount ? features : features.subarray(0, rowCount * scorer.featureCount));
       return probability;

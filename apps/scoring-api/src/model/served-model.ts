@@ -1,3 +1,5 @@
+import type { RowExplainer } from './row-explainer.js';
+
 /** Baseline distribution of one quantity, as the model card stores it for drift monitoring. */
 export interface BaselineDistribution {
   edges: number[];
@@ -18,6 +20,11 @@ export interface ServedModel {
   /** Test-window metrics from the card, by evaluation-library name. */
   metrics: Record<string, { value: number; ci?: { lower: number; upper: number; level: number } }>;
   driftBaseline?: { score: BaselineDistribution; features: Record<string, BaselineDistribution> };
+  /**
+   * Reason codes on the margin scale (TreeSHAP or linear terms), or why this model cannot give them (it is
+   * served all the same).
+   */
+  explainer: RowExplainer | { unavailable: string };
   /** Fraud probabilities for `rows` feature vectors laid out row-major in `features` (`rows × F`). */
   score(features: Float32Array, rows: number): Promise<Float32Array>;
   /** Frees the runtime session. Called once no request uses the model any more. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { aucRoc, averagePrecision, baselineProfile } from '@fraudops/evaluation';
 import { OnlineFeatureState, baselineFeatureSpec, featureNames, replayWithDelayedLabels } from '@fraudops/features';
-import { GBDT_DEFAULTS, OnnxScorer, exportOnnx, importXgboostJson, predictProbability } from '@fraudops/modeling';
+import { GBDT_DEFAULTS, OnnxScorer, TreeExplainer, exportOnnx, importXgboostJson, predictProbability, topContributions, type TreeEnsemble } from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
 import { simulateTransactions } from '@fraudops/transactions';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
@@ -130,7 +130,7 @@ export const scoringSuite: BenchSuite = {
 
       const measurements: Measurement[] = [];
       let runIndex = 0;
-      const wrk = async (target: Target, connections: number, batch: number, scenario: string): Promise<WrkResult> => {
+      const wrk = async (target: Target, connections: number, batch: number, scenario: string, explain = false): Promise<WrkResult> => {
         const once = async (seconds: number) => {
           runIndex++;
           const { stdout, stderr } = await run(
@@ -144,6 +144,7 @@ export const scoringSuite: BenchSuite = {
                 BENCH_ID_BASE: String(runIndex * 100_000_000),
                 // Each run starts 10 days after the previous one: every server sees time move forward.
                 BENCH_TIME_BASE: String(FIRST_TIME + runIndex * 10 * DAY),
+                BENCH_EXPLAIN: explain ? '1' : '0',
               },
               maxBuffer: 1 << 20,
             },
@@ -183,7 +184,29 @@ export const scoringSuite: BenchSuite = {
         results[scenario] = {};
         for (const target of [ours, hello, fastapi]) results[scenario][target.subject] = await wrk(target, connections, batch, scenario);
       }
+
+      // Reason codes: the same single transactions without and with "explain": true (3 reasons each), on
+      // fraudops only, alternated twice so that the machine's load drifts alike for both. What an explained
+      // row costs is the difference in the service's CPU time per request.
+      log('explain: single transactions at c=10 without and with "explain": true, alternated');
+      const explainRuns: { plain: WrkResult[]; explained: WrkResult[] } = { plain: [], explained: [] };
+      for (let round = 1; round <= 2; round++) {
+        explainRuns.plain.push(await wrk(ours, 10, 1, `explain_off_c10_run${round}`));
+        explainRuns.explained.push(await wrk(ours, 10, 1, `explain_on_c10_run${round}`, true));
+      }
+      const cpuPerRequest = (runs: WrkResult[]) => runs.reduce((sum, r) => sum + (r.cpu_s ?? Number.NaN), 0) / runs.reduce((sum, r) => sum + r.requests, 0);
+      const plainCpu = cpuPerRequest(explainRuns.plain);
+      const explainedCpu = cpuPerRequest(explainRuns.explained);
+      measurements.push(
+        { name: 'single_c10_cpu_ms_per_request', subject: 'fraudops', value: round(plainCpu * 1000, 4), unit: 'ms' },
+        { name: 'single_c10_explain_cpu_ms_per_request', subject: 'fraudops', value: round(explainedCpu * 1000, 4), unit: 'ms' },
+        { name: 'explain_cpu_ms_per_row', subject: 'fraudops', value: round((explainedCpu - plainCpu) * 1000, 4), unit: 'ms' },
+      );
       load.push(loadavg()[0]);
+
+      log('in-process TreeSHAP (one row and its top 3 reasons) beside one-row OnnxScorer calls…');
+      const shapRow = measureExplainRow(model.ensemble, model.samples, model.spec.width);
+      measurements.push({ name: 'explain_row_us', subject: 'treeshap_in_process', value: round(shapRow.microsPerRow, 2), unit: 'µs' });
 
       log('in-process OnnxScorer (the inference ceiling)…');
       const inProcess = await measureInProcess(model.onnx, model.spec, model.samples, settings.batch);
@@ -213,6 +236,10 @@ export const scoringSuite: BenchSuite = {
         single_c100_cpu_efficiency_vs_fastapi: ratio(perCpu(results.single_c100.fraudops), perCpu(results.single_c100.fastapi)),
         batch_rows_per_cpu_s_vs_onnx_in_process: ratio(perCpu(results[batchKey].fraudops, settings.batch), inProcess.batchRowsPerCpuS),
         batch_cpu_efficiency_vs_fastapi: ratio(perCpu(results[batchKey].fraudops), perCpu(results[batchKey].fastapi)),
+        // Target < 1: explaining a single transaction costs less CPU than the request itself.
+        explain_cost_per_row_vs_request_cost: ratio(explainedCpu - plainCpu, plainCpu),
+        explain_cpu_per_request_vs_plain: ratio(explainedCpu, plainCpu),
+        explain_row_in_process_vs_onnx_single_row: ratio(shapRow.microsPerRow / 1000, inProcess.singleP50Ms),
       };
       return {
         suite: 'scoring',
@@ -224,6 +251,7 @@ export const scoringSuite: BenchSuite = {
           'fraudops: apps/scoring-api/dist/main.js (one Node process, onnxruntime 1 intra-op thread); express_hello: express.json() + res.json() on the same bodies; fastapi: pydantic validation, the same 15 features in Python deques, booster.inplace_predict, one uvicorn worker',
           `batch runs: ${settings.batch} transactions per request over ${settings.batchConnections} connections; rows/s = requests/s × ${settings.batch}`,
           `onnx_in_process: OnnxScorer.score on the same rows in this process, single rows one after another and ${settings.batch}-row batches`,
+          `explain: fraudops at c=10, single transactions, ${settings.duration} s without then ${settings.duration} s with "explain": true (3 reasons), twice; cost per explained row = the difference in the service's CPU time per request; treeshap_in_process: TreeExplainer.explainRow + the top 3 on the same rows in this process`,
           `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${load.map((l) => l.toFixed(1)).join(' → ')} (others' work on a shared machine lowers every subject alike; ratios are the figures to compare)`,
         ],
       };
@@ -255,6 +283,8 @@ interface PreparedModel {
   spec: { hash: string; width: number };
   /** Real feature vectors (row-major) for the in-process measurement. */
   samples: Float32Array;
+  /** The trees both services serve, for the in-process TreeSHAP measurement. */
+  ensemble: TreeEnsemble;
 }
 
 /**
@@ -315,7 +345,16 @@ async function prepareModel(work: string, settings: Settings, python: string): P
     reports: { html: '<p>benchmark model</p>', markdown: 'benchmark model\n' },
   });
   await registry.setAlias('fraud-detector', 'champion', registered.version);
-  return { uri: registered.uri, onnx, threshold, xgboost: trained.xgboost, trainRows: rows, spec: { hash: state.specHash, width }, samples: features.slice(0, 20_000 * width) };
+  return {
+    uri: registered.uri,
+    onnx,
+    threshold,
+    xgboost: trained.xgboost,
+    trainRows: rows,
+    spec: { hash: state.specHash, width },
+    samples: features.slice(0, 20_000 * width),
+    ensemble: imported.model,
+  };
 }
 
 function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
@@ -336,6 +375,26 @@ async function waitFor(port: number, path: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`scoring suite: nothing answered on port ${port}${path} within 120 s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** TreeSHAP of one row and its 3 largest reasons, row after row, as the service explains a transaction. */
+function measureExplainRow(ensemble: TreeEnsemble, samples: Float32Array, width: number): { microsPerRow: number } {
+  const explainer = new TreeExplainer(ensemble);
+  const rows = samples.length / width;
+  const contributions = new Float64Array(width);
+  const one = { rows: 1, featureCount: width, values: contributions, bias: explainer.bias };
+  const explainRow = (r: number) => {
+    explainer.explainRow(samples, (r % rows) * width, contributions, 0);
+    return topContributions(one, 0, 3).length;
+  };
+  for (let r = 0; r < 1_000; r++) explainRow(r);
+  let reasons = 0;
+  const started = process.cpuUsage();
+  const count = 5_000;
+  for (let r = 0; r < count; r++) reasons += explainRow(r);
+  const cpu = process.cpuUsage(started);
+  if (reasons === 0) throw new Error('scoring suite: TreeSHAP gave no reasons at all');
+  return { microsPerRow: (cpu.user + cpu.system) / count };
 }
 
 async function measureInProcess(
