@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   NOT_READY: 503,
   /** The service is draining for shutdown. */
   SHUTTING_DOWN: 503,
+  /** The shared online feature state (`STATE_STORE=redis://…`) did not answer within `STATE_DEADLINE_MS`. */
+  STATE_UNAVAILABLE: 503,
   /** A bug or an unexpected failure; the response carries the request id to find the log line. */
   INTERNAL: 500,
   /** Start-up only: a setting is invalid (the message names it). */

@@ -1,0 +1,204 @@
+import {
+  DAY_US,
+  OnlineFeatureState,
+  baselineFeatureSpec,
+  compareFeatureRows,
+  planFeatures,
+  toEpochUs,
+  type OnlineTransaction,
+} from '@fraudops/features';
+import { simulateTransactions, type SimulatedTransactions } from '@fraudops/transactions';
+import { ScoringError } from '../errors.js';
+import { TestRedisServer } from '../testing/redis-server.js';
+import { RedisStateStore } from './redis-state-store.js';
+
+const plan = planFeatures(baselineFeatureSpec);
+const LABEL_DELAY_US = (plan.labelDelayDays ?? 0) * DAY_US;
+
+/** A small simulated world: 50 days (past the 37-day horizon), enough cards per terminal for the delayed windows and some frauds. */
+function world(): SimulatedTransactions {
+  return simulateTransactions({ customers: 60, terminals: 100, days: 50, seed: 7 });
+}
+
+function txAt(data: SimulatedTransactions, i: number): OnlineTransaction {
+  return {
+    transactionId: data.transactionId[i],
+    txDatetime: data.txDatetime[i],
+    customerId: data.customerId[i],
+    terminalId: data.terminalId[i],
+    txAmount: data.txAmount[i],
+  };
+}
+
+/**
+ * The labels due before transaction `i` (recorded as soon as due, like replayWithDelayedLabels):
+ * advances `cursor.next` and returns the indexes.
+ */
+function dueLabels(data: SimulatedTransactions, cursor: { next: number }, i: number, timeUs: number): number[] {
+  const due: number[] = [];
+  while (cursor.next < i && toEpochUs(data.txDatetime[cursor.next]) + LABEL_DELAY_US <= timeUs) due.push(cursor.next++);
+  return due;
+}
+
+describe('RedisStateStore on a real redis-server', () => {
+  let redis: TestRedisServer;
+  let data: SimulatedTransactions;
+  const open: RedisStateStore[] = [];
+  const replicas = async (n: number, keyPrefix: string, lateToleranceSeconds = 300) => {
+    const stores = await Promise.all(
+      Array.from({ length: n }, () => RedisStateStore.open({ url: redis.url, spec: plan, keyPrefix, lateToleranceSeconds, deadlineMs: 5000 })),
+    );
+    open.push(...stores);
+    return stores;
+  };
+
+  let labels: Uint8Array;
+  beforeAll(async () => {
+    redis = await TestRedisServer.start();
+    data = world();
+    labels = data.txFraud ?? new Uint8Array(data.length);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(open.map((s) => s.close()));
+    await redis?.stop();
+  });
+
+  it('three replicas fed round-robin compute the vectors of one in-memory engine fed the whole stream', async () => {
+    const stores = await replicas(3, 'rr:');
+    const reference = new OnlineFeatureState(plan, { tieOrder: 'arrival' });
+    const n = data.length;
+    const width = plan.features.length;
+    const expected = new Float64Array(n * width);
+    const actual = new Float64Array(n * width);
+    const out = new Float64Array(width);
+    const cursor = { next: 0 };
+    let frauds = 0;
+    for (let i = 0; i < n; i++) {
+      const tx = txAt(data, i);
+      const due = dueLabels(data, cursor, i, toEpochUs(tx.txDatetime));
+      if (due.length > 0) {
+        for (const j of due) reference.recordLabel(data.transactionId[j], labels[j]);
+        const results = await stores[(i + 1) % 3].label(due.map((j) => ({ key: data.transactionId[j], fraud: labels[j] === 1 })));
+        expect(results.map((r) => r.outcome)).toEqual(due.map(() => 'applied'));
+        frauds += due.filter((j) => labels[j] === 1).length;
+      }
+      reference.processInto(tx.transactionId, tx.txDatetime, tx.customerId, tx.terminalId, tx.txAmount, out);
+      expected.set(out, i * width);
+      const [applied] = await stores[i % 3].apply([tx]);
+      expect(applied.fresh).toBe(true);
+      actual.set(applied.vector, i * width);
+    }
+    expect(n).toBeGreaterThan(3000);
+    expect(frauds).toBeGreaterThan(10);
+    // the label features saw frauds: some terminal risk is not zero
+    const risk = plan.names.indexOf('TERMINAL_ID_RISK_30DAY_WINDOW');
+    expect(expected.filter((_, k) => k % width === risk && expected[k] > 0).length).toBeGreaterThan(10);
+    const report = compareFeatureRows(plan, expected, actual, data.transactionId);
+    expect(report.firstMismatch).toBeUndefined();
+    expect(report.mismatches).toBe(0);
+    expect(report.maxRelativeError).toBeLessThanOrEqual(1e-9);
+    expect(await stores[0].consumed()).toBe(n);
+  }, 300_000);
+
+  it('two replicas applying batches concurrently agree with one engine fed in the order Redis took them', async () => {
+    // the two batches of a round may reach Redis in either order: a day of tolerance takes the later one clamped
+    const [a, b] = await replicas(2, 'concurrent:', 86_400);
+    const reference = new OnlineFeatureState(plan, { tieOrder: 'arrival' });
+    const n = Math.min(data.length, 8000);
+    const width = plan.features.length;
+    const cursor = { next: 0 };
+    const round = 16;
+    const vectors = new Map<number, Float64Array>();
+    const out = new Float64Array(width);
+    let newest = -Infinity;
+    for (let start = 0; start < n; start += round) {
+      const end = Math.min(n, start + round);
+      const due = dueLabels(data, cursor, start, toEpochUs(data.txDatetime[start]));
+      if (due.length > 0) {
+        for (const j of due) reference.recordLabel(data.transactionId[j], labels[j]);
+        await b.label(due.map((j) => ({ key: data.transactionId[j], fraud: labels[j] === 1 })));
+      }
+      // even rows to one replica, odd to the other, both calls in flight at once
+      const indexes = Array.from({ length: end - start }, (_, k) => start + k);
+      const even = indexes.filter((i) => i % 2 === 0);
+      const odd = indexes.filter((i) => i % 2 === 1);
+      const [ra, rb] = await Promise.all([a.apply(even.map((i) => txAt(data, i))), b.apply(odd.map((i) => txAt(data, i)))]);
+      even.forEach((i, k) => vectors.set(i, ra[k].vector));
+      odd.forEach((i, k) => vectors.set(i, rb[k].vector));
+      // the reference takes the round in the order Redis did, clamping late ones to the newest time as the store does
+      const taken = await a.takenAt(indexes.map((i) => data.transactionId[i]));
+      const order = indexes.map((i, k) => [i, taken[k]]).sort((x, y) => x[1] - y[1]);
+      for (const [i] of order) {
+        const tx = txAt(data, i);
+        const time = Math.max(tx.txDatetime, newest);
+        newest = time;
+        reference.processInto(tx.transactionId, time, tx.customerId, tx.terminalId, tx.txAmount, out);
+        const got = vectors.get(i) as Float64Array;
+        const report = compareFeatureRows(plan, out, got);
+        if (report.mismatches > 0) throw new Error(`transaction ${tx.transactionId}: ${report.firstMismatch}`);
+      }
+    }
+    expect(await a.consumed()).toBe(n);
+  }, 300_000);
+
+  it('a retry on another replica gets the stored vector and the first answer; a reused id with other fields is refused', async () => {
+    const [a, b, c] = await replicas(3, 'retry:');
+    const tx = txAt(data, 0);
+    const [first] = await a.apply([tx]);
+    expect(first.fresh).toBe(true);
+    const [again] = await b.apply([tx]);
+    expect(again.fresh).toBe(false);
+    expect(Array.from(again.vector)).toEqual(Array.from(first.vector));
+    expect(again.answer).toBeUndefined();
+    // two replicas answer the same transaction: the first stored answer stands for both
+    const answerA = { probability: 0.125, decision: 'pass' as const, threshold: 0.5, modelVersion: 3 };
+    const answerB = { probability: 0.75, decision: 'alert' as const, threshold: 0.5, modelVersion: 4 };
+    expect(await a.rememberAnswers([tx.transactionId], [answerA])).toEqual([answerA]);
+    expect(await b.rememberAnswers([tx.transactionId], [answerB])).toEqual([answerA]);
+    const [third] = await c.apply([tx]);
+    expect(third).toMatchObject({ fresh: false, answer: answerA });
+    expect(await a.consumed()).toBe(1);
+
+    const conflict = { ...tx, txAmount: tx.txAmount + 1 };
+    const next = { ...txAt(data, 1) };
+    await expect(c.apply([next, conflict])).rejects.toMatchObject({ code: 'CONFLICTING_TRANSACTION', index: 1 });
+    // nothing of the refused batch was recorded
+    expect(await a.consumed()).toBe(1);
+    expect(await a.takenAt([next.transactionId])).toEqual([0]);
+  });
+
+  it('labels apply once; unknown transactions are reported; a late transaction within tolerance is taken at the newest time', async () => {
+    const [a, b] = await replicas(2, 'labels:');
+    const t0 = txAt(data, 0);
+    const t1 = { ...txAt(data, 1), txDatetime: t0.txDatetime + 600 };
+    await a.apply([t0, t1]);
+    expect((await a.label([{ key: t0.transactionId, fraud: true }])).map((r) => r.outcome)).toEqual(['applied']);
+    expect((await b.label([{ key: t0.transactionId, fraud: true }])).map((r) => r.outcome)).toEqual(['unchanged']);
+    expect((await b.label([{ key: t0.transactionId, fraud: false }])).map((r) => r.outcome)).toEqual(['applied']);
+    expect((await b.label([{ key: 987_654_321, fraud: true }])).map((r) => r.outcome)).toEqual(['unknown']);
+
+    // 100 s late (tolerance 300 s): taken at the newest time; 400 s late: refused, nothing recorded
+    const late = { ...txAt(data, 2), transactionId: 555_001, txDatetime: t1.txDatetime - 100 };
+    const [taken] = await b.apply([late]);
+    expect(taken.fresh).toBe(true);
+    const tooLate = { ...late, transactionId: 555_002, txDatetime: t1.txDatetime - 400 };
+    await expect(a.apply([tooLate])).rejects.toBeInstanceOf(ScoringError);
+    await expect(a.apply([tooLate])).rejects.toMatchObject({ code: 'OUT_OF_ORDER', index: 0 });
+    expect(await a.takenAt([tooLate.transactionId])).toEqual([0]);
+    // the retry of the late one is recognised, not refused
+    const [retry] = await a.apply([late]);
+    expect(retry.fresh).toBe(false);
+  });
+
+  it('keys expire after the spec horizon plus a day', async () => {
+    const [a] = await replicas(1, 'ttl:');
+    const tx = txAt(data, 0);
+    await a.apply([tx]);
+    const horizonMs = Math.max(plan.longestSpanUs, DAY_US) / 1000 + DAY_US / 1000;
+    for (const key of [`ttl:x:${tx.transactionId}`, `ttl:e:c:${tx.customerId}`, `ttl:e:t:${tx.terminalId}`]) {
+      const ttl = await a.client.pttl(key);
+      expect(ttl).toBeGreaterThan(horizonMs - 60_000);
+      expect(ttl).toBeLessThanOrEqual(horizonMs);
+    }
+  });
+});
