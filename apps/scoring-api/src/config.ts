@@ -63,6 +63,18 @@ export interface ScoringConfig {
   shutdownTimeoutMs: number;
   /** onnxruntime intra-op threads per model. @defaultValue 1 */
   onnxThreads: number;
+  /**
+   * Where the online feature state lives: `memory` (this process) or `redis://host:port/db` (shared by every
+   * replica with the same URL; `rediss://` for TLS). @defaultValue `memory`
+   */
+  stateStore: string;
+  /** Longest wait for the shared state on a request; past it the answer is 503 STATE_UNAVAILABLE. @defaultValue 250 */
+  stateDeadlineMs: number;
+  /**
+   * What a request gets when the shared state does not answer: `refuse` (503 STATE_UNAVAILABLE, /readyz false)
+   * or `score` (empty history, `"degraded": true`). @defaultValue `refuse`
+   */
+  degradedPolicy: 'refuse' | 'score';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
 }
@@ -142,6 +154,11 @@ const envSchema = z
     MAX_FUTURE_S: integer(0, 86_400 * 36_500, 86_400),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
     ONNX_THREADS: integer(1, 256, 1),
+    STATE_STORE: optionalText
+      .transform((v) => v ?? 'memory')
+      .pipe(z.string().regex(/^(memory|rediss?:\/\/[^\s]+)$/, 'must be memory or a redis://host:port/db URL')),
+    STATE_DEADLINE_MS: integer(1, 60_000, 250),
+    DEGRADED_POLICY: optionalText.transform((v) => v ?? 'refuse').pipe(z.enum(['refuse', 'score'], 'must be refuse or score')),
     LOG_LEVEL: optionalText
       .transform((v) => v ?? 'info')
       .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'must be one of fatal, error, warn, info, debug, trace, silent')),
@@ -183,6 +200,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxFutureSeconds: e.MAX_FUTURE_S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     onnxThreads: e.ONNX_THREADS,
+    stateStore: e.STATE_STORE,
+    stateDeadlineMs: e.STATE_DEADLINE_MS,
+    degradedPolicy: e.DEGRADED_POLICY,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
   };

@@ -12,6 +12,7 @@ import type { ModelSource, ServedModel } from './model/served-model.js';
 import { LabelledWindow } from './monitoring/labelled-window.js';
 import { RecentWindow } from './monitoring/recent-window.js';
 import { Mutex, yieldToEventLoop } from './mutex.js';
+import type { SharedStatePath } from './state/shared-state-path.js';
 
 export type { ModelRef, ReloadStep } from './model/model-lifecycle.js';
 
@@ -27,6 +28,8 @@ export interface ScoringServiceOptions<T> {
   maxFutureSeconds: number;
   metrics: ServiceMetrics;
   logger: Logger;
+  /** The shared online state (`STATE_STORE=redis://…`); unset: the in-process engine of `features`. */
+  shared?: SharedStatePath<T>;
 }
 
 export interface ScoredTransaction {
@@ -38,6 +41,8 @@ export interface ScoredTransaction {
   late?: true;
   /** The largest contributions to the margin, largest |contribution| first; only on explained results. */
   reasons?: Reason[];
+  /** Scored with empty history: the shared state did not answer (DEGRADED_POLICY=score). */
+  degraded?: true;
 }
 
 /**
@@ -167,6 +172,7 @@ export class ScoringService<T> {
     if (!this.champion.model) reasons.push('no model loaded');
     if (!this.warm) reasons.push('online feature state warming up');
     if (this.draining) reasons.push('shutting down');
+    if (this.options.shared && !this.options.shared.ready) reasons.push('shared online feature state unavailable');
     return { ready: reasons.length === 0, reasons };
   }
 
@@ -199,6 +205,7 @@ export class ScoringService<T> {
       const batch = await this.applyToState(transactions);
       const probabilities = await scoreInChunks(model, batch.vectors, transactions.length, this.options.chunkRows);
       const results = this.answer(model, transactions, batch, probabilities, explain);
+      if (this.options.shared) await this.options.shared.settle(batch, results, model.version);
       return { model: ref(model), results };
     } finally {
       lease.release();
@@ -213,6 +220,10 @@ export class ScoringService<T> {
     const keys = transactions.map((t) => pipeline.keyOf(t));
     const times = Float64Array.from(transactions, (t) => pipeline.timeOf(t));
     const order = n === 1 ? [0] : Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b);
+    if (this.options.shared) {
+      this.checkBatch(transactions, keys, times);
+      return this.options.shared.apply(transactions, keys, order);
+    }
     const batch: AppliedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array<RememberedAnswer | undefined>(n), fresh: new Uint8Array(n), late: new Uint8Array(n) };
     await this.stateLock.runExclusive(async () => {
       this.checkBatch(transactions, keys, times);
@@ -340,6 +351,7 @@ export class ScoringService<T> {
   /** Fraud labels for earlier transactions: fed to the online state and paired with the score they judge. */
   async feedback(labels: ReadonlyArray<{ transaction_id: string | number; is_fraud: boolean }>): Promise<FeedbackResponse> {
     this.requireWarmState();
+    if (this.options.shared) return this.options.shared.feedback(labels, (id) => this.options.features.keyOfId(id), this.labelled);
     const outcome: FeedbackResponse = { applied: 0, repeated: 0, unknown: [] };
     await this.stateLock.runExclusive(async () => {
       for (let i = 0; i < labels.length; i++) {

@@ -2,10 +2,14 @@ import { createApp } from './app.js';
 import type { ScoringConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
-import { createRuntime, type Runtime } from './runtime.js';
+import { baselineFeatureSpec } from '@fraudops/features';
+import { TransactionSchema } from '@fraudops/transactions';
+import { contractAdapter, createRuntime, type Runtime } from './runtime.js';
 import { errorMessage } from '@fraudops/core';
-import { ScoringService, type ReloadStep } from './scoring-service.js';
+import { ScoringService, type ReloadStep, type ScoringServiceOptions } from './scoring-service.js';
 import { listen, type RunningServer } from './server.js';
+import { openSharedState } from './state/shared-state.js';
+import type { SharedWarmUpResult } from './state/redis-warm-up.js';
 import { warmUp, type WarmUpResult } from './warmup.js';
 
 export interface ScoringServer {
@@ -14,7 +18,7 @@ export interface ScoringServer {
   service: ScoringService<unknown>;
   metrics: ServiceMetrics;
   /** Resolves when warm-up has finished (the service is ready then). */
-  warmedUp: Promise<WarmUpResult>;
+  warmedUp: Promise<WarmUpResult | SharedWarmUpResult>;
   /** SIGHUP does this: re-resolve the model URIs and swap after the candidate checks. */
   reload(): Promise<ReloadStep[]>;
   /** Graceful shutdown: stop accepting, finish in-flight requests, snapshot the state. */
@@ -35,6 +39,7 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
   const { logger } = options;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
   const runtime: Runtime = await createRuntime(config);
+  const shared = await openSharedState({ config, spec: baselineFeatureSpec, toOnline: contractAdapter.toOnline, transactionSchema: TransactionSchema, metrics, logger });
   const service = new ScoringService<unknown>({
     models: runtime.models,
     features: runtime.features,
@@ -46,6 +51,7 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
     maxFutureSeconds: config.maxFutureSeconds,
     metrics,
     logger,
+    shared: shared?.path as ScoringServiceOptions<unknown>['shared'],
   });
   await service.loadModels();
   const app = createApp({
@@ -59,7 +65,10 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
   });
   const running: RunningServer = await listen(app, config.port, config.host);
 
-  const warmedUp = warmUp({
+  const warmedUp: Promise<WarmUpResult | SharedWarmUpResult> = shared ? shared.warmUp().then((result) => {
+    service.markWarm();
+    return result;
+  }) : warmUp({
     pipeline: runtime.features,
     transactionSchema: runtime.transactionSchema,
     snapshot: config.stateSnapshot,
@@ -87,7 +96,13 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
         const { forced } = await running.close(config.shutdownTimeoutMs);
         if (forced) logger.warn({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timeout: open connections were cut');
         await warmedUp.catch(() => undefined);
-        if (config.stateSnapshot) {
+        if (shared) {
+          try {
+            await shared.close();
+          } catch (error) {
+            logger.error({ reason: errorMessage(error) }, 'closing the shared online state failed');
+          }
+        } else if (config.stateSnapshot) {
           try {
             await service.saveSnapshot(config.stateSnapshot);
             logger.info({ snapshot: config.stateSnapshot, transactions: runtime.features.size }, 'online state snapshot written');

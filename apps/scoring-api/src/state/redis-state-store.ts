@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { DAY_US, planFeatures, toEpochUs, utcHour, utcWeekday, type FeaturePlan, type FeatureSpec, type OnlineTransaction } from '@fraudops/features';
+import { DAY_US, planFeatures, toEpochUs, type FeaturePlan, type FeatureSpec, type OnlineTransaction } from '@fraudops/features';
 import { Redis } from 'ioredis';
+import { errorMessage as messageOf } from '@fraudops/core';
 import { ScoringError } from '../errors.js';
 import { REMEMBER_ANSWERS_SCRIPT, KIND_LETTER, RANGE_AGGREGATES, aggregateLayout, applyScript, labelScript, type AggregateLayout } from './redis-scripts.js';
+import { writeVector } from './vector.js';
 import type { AppliedTransaction, OnlineStateStore, StoreLabelResult, StoredAnswer } from './state-store.js';
 
 export interface RedisStateStoreOptions {
@@ -190,38 +192,23 @@ export class RedisStateStore implements OnlineStateStore {
   /** Builds the vector from the script's aggregates, in spec order (calendar parts from the time taken). */
   private vectorOf(aggregates: string, amount: number): Float64Array {
     const parts = aggregates.split(',');
-    const timeUs = Number(parts[0]);
     const out = new Float64Array(this.width);
-    const features = this.plan.features;
-    for (let i = 0; i < features.length; i++) {
-      const f = features[i];
-      if (f.kind === 'raw') out[i] = amount;
-      else if (f.kind === 'calendar') {
-        const part = f.part === 'weekday' ? utcWeekday(timeUs) : utcHour(timeUs);
-        out[i] = part >= f.min && part <= f.max ? 1 : 0;
-      } else {
-        const at = this.layout.rangeAt[f.range];
-        const count = Number(parts[at]);
-        const sum = Number(parts[at + 1]);
-        switch (f.aggregate) {
-          case 'count':
-            out[i] = count;
-            break;
-          case 'sum':
-            out[i] = sum;
-            break;
-          case 'mean':
-            out[i] = count === 0 ? 0 : sum / count;
-            break;
-          case 'max':
-            out[i] = Number(parts[at + 2]);
-            break;
-          case 'fraud_ratio':
-            out[i] = count === 0 ? 0 : Number(parts[at + RANGE_AGGREGATES - 1]) / count;
-            break;
-        }
+    writeVector(this.plan, Number(parts[0]), amount, (f) => {
+      const at = this.layout.rangeAt[f.range];
+      const count = Number(parts[at]);
+      switch (f.aggregate) {
+        case 'count':
+          return count;
+        case 'sum':
+          return Number(parts[at + 1]);
+        case 'mean':
+          return count === 0 ? 0 : Number(parts[at + 1]) / count;
+        case 'max':
+          return Number(parts[at + 2]);
+        case 'fraud_ratio':
+          return count === 0 ? 0 : Number(parts[at + RANGE_AGGREGATES - 1]) / count;
       }
-    }
+    }, out);
     return out;
   }
 
@@ -266,10 +253,6 @@ export class RedisStateStore implements OnlineStateStore {
     }
     return Object.assign(new ScoringError('CONFLICTING_TRANSACTION', 'A transaction_id was reused for a transaction with different fields.'), { index });
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function isReplyError(error: unknown): boolean {
