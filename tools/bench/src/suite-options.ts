@@ -9,6 +9,8 @@ export type OptionRule =
   | { type: 'number'; above: number; max?: number }
   /** A calendar day, `YYYY-MM-DD`. */
   | { type: 'date' }
+  /** One of the given words. */
+  | { type: 'choice'; values: readonly string[] }
   /** A setting that is on by default; `--no-<flag>` turns it off. */
   | { type: 'switch' };
 
@@ -24,6 +26,7 @@ function placeholder(rule: OptionRule): string {
   if (rule.type === 'integer') return ' N';
   if (rule.type === 'number') return ' X';
   if (rule.type === 'date') return ' YYYY-MM-DD';
+  if (rule.type === 'choice') return ` ${rule.values.join('|')}`;
   return '';
 }
 
@@ -36,6 +39,7 @@ export function suiteUsage(rules: Record<string, OptionRule>): string {
 
 function checked(rule: OptionRule, text: string): number | string | undefined {
   if (rule.type === 'date') return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : undefined;
+  if (rule.type === 'choice') return rule.values.includes(text) ? text : undefined;
   const value = text.trim() === '' ? Number.NaN : Number(text);
   if (rule.type === 'integer') return Number.isInteger(value) && value >= rule.min ? value : undefined;
   if (rule.type === 'number') return value > rule.above && value <= (rule.max ?? Infinity) ? value : undefined;
@@ -46,6 +50,7 @@ function expectation(rule: OptionRule): string {
   if (rule.type === 'integer') return `an integer ≥ ${rule.min}`;
   if (rule.type === 'number') return `a number > ${rule.above}${rule.max !== undefined ? ` and ≤ ${rule.max}` : ''}`;
   if (rule.type === 'date') return 'a day YYYY-MM-DD';
+  if (rule.type === 'choice') return `one of ${rule.values.join(', ')}`;
   return 'no value';
 }
 

@@ -11,6 +11,7 @@ import { GBDT_DEFAULTS, OnnxScorer, TreeExplainer, exportOnnx, importXgboostJson
 import { LocalRegistry } from '@fraudops/registry';
 import { simulateTransactions } from '@fraudops/transactions';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
+import { runStateComparison } from './scoring-state.js';
 import { parseSuiteOptions, type OptionRule } from '../suite-options.js';
 
 const run = promisify(execFile);
@@ -31,6 +32,8 @@ interface Settings {
   depth: number;
   batch: number;
   batchConnections: number;
+  /** `memory` (this suite) or `redis`: 1 and 2 replicas on a shared Redis against one in-memory replica. */
+  state: string;
 }
 
 const DEFAULTS: Settings = {
@@ -40,6 +43,7 @@ const DEFAULTS: Settings = {
   depth: GBDT_DEFAULTS.maxDepth,
   batch: 1000,
   batchConnections: 4,
+  state: 'memory',
 };
 const OPTIONS: Record<keyof Settings, OptionRule> = {
   duration: { type: 'integer', min: 1 },
@@ -48,6 +52,7 @@ const OPTIONS: Record<keyof Settings, OptionRule> = {
   depth: { type: 'integer', min: 1 },
   batch: { type: 'integer', min: 1 },
   batchConnections: { type: 'integer', min: 1 },
+  state: { type: 'choice', values: ['memory', 'redis'] },
 };
 
 /** One wrk run's figures (its Lua `done` hook prints them as a WRK_JSON line). */
@@ -93,6 +98,16 @@ export const scoringSuite: BenchSuite = {
   description: 'POST /v1/score (c=10, c=100, 1,000-tx batches) vs Express hello-world, in-process ONNX, FastAPI',
   async run(context: BenchContext): Promise<BenchResult> {
     const settings = parseSuiteOptions('scoring', context.args, DEFAULTS, OPTIONS);
+    if (settings.state === 'redis') {
+      return runStateComparison(context, settings, {
+        service: SERVICE,
+        peers: PEERS,
+        firstTime: FIRST_TIME,
+        prepareModel: (work, python) => prepareModel(work, settings, python),
+        start,
+        cpuSeconds,
+      });
+    }
     const log = context.log;
     const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
     await requireTools(python);
