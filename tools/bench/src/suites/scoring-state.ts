@@ -20,9 +20,7 @@ export interface ScoringHelpers {
   /** Trains and registers the suite's model as `@champion` in `<work>/registry`. */
   prepareModel(work: string, python: string): Promise<{ uri: string }>;
   start(command: string, args: string[], env: Record<string, string>): ChildProcess;
-  waitFor(port: number, path: string): Promise<void>;
   cpuSeconds(pid: number | undefined): Promise<number>;
-  requireTools(python: string): Promise<void>;
 }
 
 interface Run {
@@ -46,7 +44,13 @@ const PORTS = { memory: 18742, redisA: 18743, redisB: 18744 };
 export async function runStateComparison(context: BenchContext, settings: { duration: number; warmup: number }, helpers: ScoringHelpers): Promise<BenchResult> {
   const log = context.log;
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
-  await helpers.requireTools(python);
+  // the model comes from Debian's XGBoost; no FastAPI peer here
+  await run(python, ['-c', 'import xgboost, numpy']).catch((error: Error) => {
+    throw new Error(`scoring --state redis: ${python} cannot import xgboost and numpy (Debian python3-xgboost; set FRAUDOPS_PYTHON): ${error.message}`);
+  });
+  await run('redis-server', ['--version']).catch(() => {
+    throw new Error('scoring --state redis: redis-server is not installed (Debian: apt-get install redis-server)');
+  });
   const work = await mkdtemp(join(tmpdir(), 'bench-scoring-state-'));
   const children: ChildProcess[] = [];
   const load = [loadavg()[0]];
@@ -54,7 +58,7 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     log('training the benchmark model…');
     const model = await helpers.prepareModel(work, python);
     log(`model ${model.uri}`);
-    log('writing the handbook history (last 37 of 45 simulated days) for the warm-up…');
+    log('writing the history (handbook simulator, 1,000 cards / 2,000 terminals, last 37 of 45 days) for the warm-up…');
     const history = join(work, 'history.ndjson');
     const historyRows = await writeHistory(history);
 
@@ -73,7 +77,7 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     const memory = serve(PORTS.memory, {});
     const replicaA = serve(PORTS.redisA, { STATE_STORE: url });
     const replicaB = serve(PORTS.redisB, { STATE_STORE: url });
-    await Promise.all([helpers.waitFor(PORTS.memory, '/readyz'), helpers.waitFor(PORTS.redisA, '/readyz'), helpers.waitFor(PORTS.redisB, '/readyz')]);
+    await Promise.all([waitReady(PORTS.memory), waitReady(PORTS.redisA), waitReady(PORTS.redisB)]);
     log(`warm-up done in ${((Date.now() - started) / 1000).toFixed(0)} s (${historyRows} history rows)`);
     const footprint = await redisFootprint(memoryBefore);
 
@@ -155,11 +159,23 @@ export async function runStateComparison(context: BenchContext, settings: { dura
   }
 }
 
+/** Warm-up of a whole history on a loaded machine takes minutes: a deadline of its own. */
+async function waitReady(port: number): Promise<void> {
+  const deadline = Date.now() + 900_000;
+  while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline) throw new Error(`scoring --state redis: port ${port} not ready within 900 s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
-/** The handbook's world (its customers and terminals), 45 days, the last 37 as NDJSON with labels. */
+/**
+ * The handbook's simulator at a fifth of its size (1,000 customers, 2,000 terminals: the same transactions per
+ * card and per terminal and day), 45 days, the last 37 as NDJSON with labels.
+ */
 async function writeHistory(path: string): Promise<number> {
-  const data = simulateTransactions({ days: 45 });
+  const data = simulateTransactions({ customers: 1000, terminals: 2000, days: 45 });
   const from = data.txDatetime[data.length - 1] - 37 * DAY;
   const out = createWriteStream(path);
   let rows = 0;
