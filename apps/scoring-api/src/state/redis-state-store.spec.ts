@@ -151,8 +151,8 @@ describe('RedisStateStore on a real redis-server', () => {
     expect(Array.from(again.vector)).toEqual(Array.from(first.vector));
     expect(again.answer).toBeUndefined();
     // two replicas answer the same transaction: the first stored answer stands for both
-    const answerA = { probability: 0.125, decision: 'pass' as const, threshold: 0.5, modelVersion: 3 };
-    const answerB = { probability: 0.75, decision: 'alert' as const, threshold: 0.5, modelVersion: 4 };
+    const answerA = { probability: 0.125, decision: 'pass' as const, threshold: 0.5, modelVersion: 3, late: false };
+    const answerB = { probability: 0.75, decision: 'alert' as const, threshold: 0.5, modelVersion: 4, late: false };
     expect(await a.rememberAnswers([tx.transactionId], [answerA])).toEqual([answerA]);
     expect(await b.rememberAnswers([tx.transactionId], [answerB])).toEqual([answerA]);
     const [third] = await c.apply([tx]);

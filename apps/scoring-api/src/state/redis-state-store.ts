@@ -266,10 +266,10 @@ function unavailable(error: unknown): ScoringError {
 }
 
 export function encodeAnswer(answer: StoredAnswer): string {
-  return `${answer.probability}|${answer.decision}|${answer.threshold}|${answer.modelVersion}`;
+  return `${answer.probability}|${answer.decision}|${answer.threshold}|${answer.modelVersion}|${answer.late ? 1 : 0}`;
 }
 
 export function decodeAnswer(text: string): StoredAnswer {
-  const [probability, decision, threshold, modelVersion] = text.split('|');
-  return { probability: Number(probability), decision: decision === 'alert' ? 'alert' : 'pass', threshold: Number(threshold), modelVersion: Number(modelVersion) };
+  const [probability, decision, threshold, modelVersion, late] = text.split('|');
+  return { probability: Number(probability), decision: decision === 'alert' ? 'alert' : 'pass', threshold: Number(threshold), modelVersion: Number(modelVersion), late: late === '1' };
 }

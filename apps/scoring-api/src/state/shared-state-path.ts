@@ -109,7 +109,7 @@ export class SharedStatePath<T> {
     if (pending.length === 0) return;
     const standing = await this.store.rememberAnswers(
       pending.map((i) => batch.keys[i]),
-      pending.map((i) => ({ probability: results[i].probability, decision: results[i].decision, threshold: results[i].threshold, modelVersion })),
+      pending.map((i) => ({ probability: results[i].probability, decision: results[i].decision, threshold: results[i].threshold, modelVersion, late: false })),
     );
     pending.forEach((i, k) => {
       results[i].probability = standing[k].probability;

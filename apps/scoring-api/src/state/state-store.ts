@@ -6,6 +6,8 @@ export interface StoredAnswer {
   decision: 'alert' | 'pass';
   threshold: number;
   modelVersion: number;
+  /** The transaction came later than the late tolerance (memory engine only; the shared store refuses those). */
+  late: boolean;
 }
 
 /** One transaction after it went through the store. */
