@@ -6,7 +6,7 @@ import { baselineFeatureSpec } from '@fraudops/features';
 import { TransactionSchema } from '@fraudops/transactions';
 import { contractAdapter, createRuntime, type Runtime } from './runtime.js';
 import { errorMessage } from '@fraudops/core';
-import { ScoringService, type ReloadStep, type ScoringServiceOptions } from './scoring-service.js';
+import { ScoringService, type ReloadStep } from './scoring-service.js';
 import { listen, type RunningServer } from './server.js';
 import { openSharedState } from './state/shared-state.js';
 import type { SharedWarmUpResult } from './state/redis-warm-up.js';
@@ -39,7 +39,7 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
   const { logger } = options;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
   const runtime: Runtime = await createRuntime(config);
-  const shared = await openSharedState({ config, spec: baselineFeatureSpec, toOnline: contractAdapter.toOnline, transactionSchema: TransactionSchema, metrics, logger });
+  const shared = await openSharedState({ config, spec: baselineFeatureSpec, toOnline: (t) => contractAdapter.toOnline(t), transactionSchema: TransactionSchema, metrics, logger });
   const service = new ScoringService<unknown>({
     models: runtime.models,
     features: runtime.features,
@@ -51,7 +51,7 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
     maxFutureSeconds: config.maxFutureSeconds,
     metrics,
     logger,
-    shared: shared?.path as ScoringServiceOptions<unknown>['shared'],
+    shared: shared?.path,
   });
   await service.loadModels();
   const app = createApp({

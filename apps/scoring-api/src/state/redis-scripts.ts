@@ -1,4 +1,4 @@
-import type { EntityKind, FeaturePlan } from '@fraudops/features';
+import type { EntityKind, FeaturePlan, PlannedFeature, WindowAggregate } from '@fraudops/features';
 
 /**
  * The Lua scripts behind the Redis state store, generated from a feature plan (its ranges become constants
@@ -19,6 +19,14 @@ import type { EntityKind, FeaturePlan } from '@fraudops/features';
  */
 
 export const KIND_LETTER: Record<EntityKind, string> = { customer: 'c', terminal: 't' };
+
+/** The window aggregates the scripts' records (count, sum, max, frauds) give. */
+const STORED_AGGREGATES: ReadonlySet<WindowAggregate> = new Set<WindowAggregate>(['count', 'sum', 'mean', 'max', 'fraud_ratio']);
+
+/** Whether a planned feature comes from the transaction itself or from the aggregates the scripts keep. */
+export function storedAggregate(feature: PlannedFeature): boolean {
+  return feature.kind !== 'recency' && (feature.kind !== 'window' || STORED_AGGREGATES.has(feature.aggregate));
+}
 
 /** Numbers per range in an aggregate record. */
 export const RANGE_AGGREGATES = 4;

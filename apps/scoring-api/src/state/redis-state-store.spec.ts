@@ -1,10 +1,12 @@
 import {
   DAY_US,
+  FeaturesError,
   OnlineFeatureState,
   baselineFeatureSpec,
   compareFeatureRows,
   planFeatures,
   toEpochUs,
+  v2FeatureSpec,
   type OnlineTransaction,
 } from '@fraudops/features';
 import { simulateTransactions, type SimulatedTransactions } from '@fraudops/transactions';
@@ -188,6 +190,15 @@ describe('RedisStateStore on a real redis-server', () => {
     // the retry of the late one is recognised, not refused
     const [retry] = await a.apply([late]);
     expect(retry.fresh).toBe(false);
+  });
+
+  it('refuses a spec with features its scripts do not keep (v2), naming them, before connecting', async () => {
+    await expect(RedisStateStore.open({ url: redis.url, spec: v2FeatureSpec })).rejects.toThrow(
+      new FeaturesError(
+        'INVALID_SPEC',
+        'feature spec "v2": the Redis state store does not compute CUSTOMER_ID_AMOUNT_TO_MEAN_1DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_1DAY_WINDOW, CUSTOMER_ID_AMOUNT_TO_MEAN_7DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_7DAY_WINDOW, CUSTOMER_ID_AMOUNT_TO_MEAN_30DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW, CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX',
+      ),
+    );
   });
 
   it('keys expire after the spec horizon plus a day', async () => {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { DAY_US, planFeatures, toEpochUs, type FeaturePlan, type FeatureSpec, type OnlineTransaction } from '@fraudops/features';
+import { DAY_US, FeaturesError, planFeatures, toEpochUs, type FeaturePlan, type FeatureSpec, type OnlineTransaction } from '@fraudops/features';
 import { Redis } from 'ioredis';
 import { errorMessage as messageOf } from '@fraudops/core';
 import { ScoringError } from '../errors.js';
-import { REMEMBER_ANSWERS_SCRIPT, KIND_LETTER, RANGE_AGGREGATES, aggregateLayout, applyScript, labelScript, type AggregateLayout } from './redis-scripts.js';
+import { REMEMBER_ANSWERS_SCRIPT, KIND_LETTER, RANGE_AGGREGATES, aggregateLayout, applyScript, labelScript, storedAggregate, type AggregateLayout } from './redis-scripts.js';
 import { writeVector } from './vector.js';
 import type { AppliedTransaction, OnlineStateStore, StoreLabelResult, StoredAnswer } from './state-store.js';
 
@@ -55,6 +55,10 @@ export class RedisStateStore implements OnlineStateStore {
     options: RedisStateStoreOptions,
   ) {
     this.plan = 'ranges' in options.spec ? options.spec : planFeatures(options.spec);
+    const unsupported = this.plan.names.filter((_, i) => !storedAggregate(this.plan.features[i]));
+    if (unsupported.length > 0) {
+      throw new FeaturesError('INVALID_SPEC', `feature spec "${this.plan.spec.name}": the Redis state store does not compute ${unsupported.join(', ')}`);
+    }
     this.width = this.plan.features.length;
     this.prefix = options.keyPrefix ?? `fraudops:${this.plan.hash.slice(0, 12)}:`;
     this.layout = aggregateLayout(this.plan);
@@ -207,6 +211,8 @@ export class RedisStateStore implements OnlineStateStore {
           return Number(parts[at + 2]);
         case 'fraud_ratio':
           return count === 0 ? 0 : Number(parts[at + RANGE_AGGREGATES - 1]) / count;
+        default:
+          throw new Error(`the Redis state store does not compute ${f.aggregate}`);
       }
     }, out);
     return out;

@@ -73,7 +73,7 @@ export class SharedStatePath<T> {
     const n = transactions.length;
     const width = this.plan.features.length;
     const online = order.map((i) => this.options.toOnline(transactions[i]));
-    const batch: SharedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array(n), fresh: new Uint8Array(n), late: new Uint8Array(n), degraded: false };
+    const batch: SharedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array<StoredAnswer | undefined>(n), fresh: new Uint8Array(n), late: new Uint8Array(n), degraded: false };
     let applied;
     try {
       applied = await this.store.apply(online);

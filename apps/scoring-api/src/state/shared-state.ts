@@ -38,7 +38,7 @@ export async function openSharedState<T>(options: {
   if (config.stateStore === 'memory') return undefined;
   const settings = { url: config.stateStore, spec, lateToleranceSeconds: config.lateToleranceSeconds };
   const store = await RedisStateStore.open({ ...settings, deadlineMs: config.stateDeadlineMs });
-  const path = new SharedStatePath<T>({ store, spec, toOnline: options.toOnline, policy: config.degradedPolicy, metrics: options.metrics });
+  const path = new SharedStatePath<T>({ store, spec, toOnline: (t) => options.toOnline(t), policy: config.degradedPolicy, metrics: options.metrics });
   const history = config.history;
   return {
     path,
@@ -49,7 +49,7 @@ export async function openSharedState<T>(options: {
         return await warmUpShared({
           store: bulk,
           snapshot: config.stateSnapshot,
-          history: history ? () => historyRows(history, config.historyDays, options.transactionSchema, options.toOnline) : undefined,
+          history: history ? () => historyRows(history, config.historyDays, options.transactionSchema, (t) => options.toOnline(t)) : undefined,
           logger,
         });
       } finally {

@@ -21,6 +21,7 @@ export function writeVector(
     else if (f.kind === 'calendar') {
       const part = f.part === 'weekday' ? utcWeekday(timeUs) : utcHour(timeUs);
       out[offset + i] = part >= f.min && part <= f.max ? 1 : 0;
-    } else out[offset + i] = windowValue(f);
+    } else if (f.kind === 'window') out[offset + i] = windowValue(f);
+    else throw new Error(`the online state does not compute ${f.kind} features`);
   }
 }
