@@ -48,7 +48,7 @@ describe('RedisStateStore on a real redis-server', () => {
   const open: RedisStateStore[] = [];
   const replicas = async (n: number, keyPrefix: string, lateToleranceSeconds = 300) => {
     const stores = await Promise.all(
-      Array.from({ length: n }, () => RedisStateStore.open({ url: redis.url, spec: plan, keyPrefix, lateToleranceSeconds, deadlineMs: 5000 })),
+      Array.from({ length: n }, () => RedisStateStore.open({ url: redis.url, spec: plan, keyPrefix, lateToleranceSeconds, deadlineMs: 20_000 })),
     );
     open.push(...stores);
     return stores;

@@ -42,7 +42,8 @@ describe('replicas sharing one Redis', () => {
   let redis: TestRedisServer;
   const servers: TestServer[] = [];
   const start = async (env: Record<string, string>) => {
-    const server = await startTestServer({ REGISTRY: registry, API_KEYS: API_KEY, LOG_LEVEL: 'warn', ...env });
+    // parity, not deadlines (faults.spec.ts): a loaded machine may hold a Redis call far beyond the 250 ms default
+    const server = await startTestServer({ REGISTRY: registry, API_KEYS: API_KEY, LOG_LEVEL: 'warn', STATE_DEADLINE_MS: '20000', ...env });
     servers.push(server);
     return server;
   };
