@@ -15,6 +15,8 @@ import type { DriftMeasure } from './monitoring/report.js';
 /** The libraries behind the service, wired from the configuration: the one place that picks implementations. */
 export interface Runtime {
   models: ModelSource;
+  /** The spec the champion was trained on (see `servedFeatureSpec`): what the online state computes. */
+  featureSpec: FeatureSpec;
   features: FeaturePipeline<unknown>;
   transactionSchema: z.ZodType<unknown>;
   /** The contract's transaction id rule (integer or string), for feedback. */
@@ -54,6 +56,7 @@ export async function createRuntime(config: ScoringConfig): Promise<Runtime> {
   });
   return {
     models: new RegistryModelSource({ registry, spec: features.spec, onnxThreads: config.onnxThreads }),
+    featureSpec: spec,
     features: features,
     transactionSchema: TransactionSchema,
     transactionIdSchema: TransactionSchema.shape.transaction_id,

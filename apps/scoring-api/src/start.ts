@@ -2,7 +2,6 @@ import { createApp } from './app.js';
 import type { ScoringConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
-import { baselineFeatureSpec } from '@fraudops/features';
 import { TransactionSchema } from '@fraudops/transactions';
 import { contractAdapter, createRuntime, type Runtime } from './runtime.js';
 import { errorMessage } from '@fraudops/core';
@@ -39,7 +38,7 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
   const { logger } = options;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
   const runtime: Runtime = await createRuntime(config);
-  const shared = await openSharedState({ config, spec: baselineFeatureSpec, toOnline: (t) => contractAdapter.toOnline(t), transactionSchema: TransactionSchema, metrics, logger });
+  const shared = await openSharedState({ config, spec: runtime.featureSpec, toOnline: (t) => contractAdapter.toOnline(t), transactionSchema: TransactionSchema, metrics, logger });
   const service = new ScoringService<unknown>({
     models: runtime.models,
     features: runtime.features,

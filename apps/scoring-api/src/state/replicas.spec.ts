@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baselineFeatureSpec } from '@fraudops/features';
+import { baselineFeatureSpec, v2FeatureSpec } from '@fraudops/features';
 import { seedChampion } from '../smoke/seed-champion.js';
 import { call, startTestServer, type TestServer } from '../testing/harness.js';
 import { TestRedisServer } from '../testing/redis-server.js';
@@ -144,5 +144,14 @@ describe('replicas sharing one Redis', () => {
     } finally {
       await fresh.stop();
     }
+  });
+
+  it('refuses at startup a champion trained on v2 with STATE_STORE=redis, naming the features the scripts do not keep', async () => {
+    const v2Registry = join(dir, 'registry-v2');
+    await seedChampion({ registry: v2Registry, spec: v2FeatureSpec });
+    await expect(startTestServer({ REGISTRY: v2Registry, API_KEYS: API_KEY, STATE_STORE: redis.url })).rejects.toMatchObject({
+      code: 'STARTUP_FAILED',
+      message: expect.stringContaining('the Redis state store does not compute CUSTOMER_ID_AMOUNT_TO_MEAN_1DAY_WINDOW') as unknown,
+    });
   });
 });

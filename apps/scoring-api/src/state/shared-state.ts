@@ -1,6 +1,7 @@
-import type { FeatureSpec, OnlineTransaction } from '@fraudops/features';
+import { FeaturesError, type FeatureSpec, type OnlineTransaction } from '@fraudops/features';
 import type { z } from 'zod';
 import type { ScoringConfig } from '../config.js';
+import { ScoringError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { readHistory } from '../warmup.js';
@@ -37,7 +38,14 @@ export async function openSharedState<T>(options: {
   const { config, spec, logger } = options;
   if (config.stateStore === 'memory') return undefined;
   const settings = { url: config.stateStore, spec, lateToleranceSeconds: config.lateToleranceSeconds };
-  const store = await RedisStateStore.open({ ...settings, deadlineMs: config.stateDeadlineMs });
+  let store: RedisStateStore;
+  try {
+    store = await RedisStateStore.open({ ...settings, deadlineMs: config.stateDeadlineMs });
+  } catch (error) {
+    if (!(error instanceof FeaturesError)) throw error;
+    // the champion's spec has features the scripts do not keep yet: say what to do instead
+    throw new ScoringError('STARTUP_FAILED', `STATE_STORE=redis://… cannot serve this champion: ${error.message}; serve it with STATE_STORE=memory (one replica) or a champion trained on the baseline spec.`);
+  }
   const path = new SharedStatePath<T>({ store, spec, toOnline: (t) => options.toOnline(t), policy: config.degradedPolicy, metrics: options.metrics });
   const history = config.history;
   return {
