@@ -9,8 +9,10 @@ import type { EntityKind, FeaturePlan, PlannedFeature, WindowAggregate } from '@
  * - `e:<kind letter>:<entity id>` list of the entity's retained transactions `timeUs|amount|txKey`, oldest first;
  * - `l:<kind letter>:<entity id>` hash txKey → label (`1` fraud, `0` genuine), only for kinds whose features read labels;
  * - `x:<txKey>` hash of one transaction: `f` its fields (a retry must match), `r` the window aggregates it got,
- *   `c`/`t` its customer and terminal, `l` its label, `a` the first answer given;
- * - `newest` the newest transaction time taken (µs): later transactions are clamped to it or refused;
+ *   `c`/`t` its customer and terminal, `l` its label, `a` the first answer given, `late` `1` when it came more
+ *   than the late tolerance behind the newest time (kept, so a retry — also after a snapshot restore — is late too);
+ * - `newest` the newest transaction time taken (µs): older transactions are taken at that time (or, beyond the
+ *   tolerance under `LATE_POLICY=reject`, refused);
  * - `consumed` how many transactions were taken (each record's `s` is its number in that order).
  *
  * Window aggregates (`r`): `timeUs` the time the transaction was taken at, then per range of the plan (in
@@ -65,9 +67,11 @@ function rangesLiteral(plan: FeaturePlan, layout: AggregateLayout): string {
 
 /**
  * KEYS: newest, consumed (a counter: the order in which transactions were taken), then per transaction `keysPerTransaction` keys (record, per kind list [, labels]).
- * ARGV: late tolerance µs, TTL ms, retention µs, then per transaction: txKey, timeUs, customer, terminal, amount.
- * Returns per transaction {fresh 1|0, aggregates, first answer or ''}; nothing is written when a transaction
- * is refused (error `FRAUDOPS_LATE <index>` or `FRAUDOPS_CONFLICT <index>`).
+ * ARGV: late tolerance µs, TTL ms, retention µs, late policy (`score` | `reject`), then per transaction: txKey,
+ * timeUs, customer, terminal, amount. A transaction older than the newest time is taken at the newest time (the
+ * memory engine's `processLateInto`); beyond the tolerance it is late: marked `late` in its record, or, under
+ * `reject`, refused. Returns per transaction {fresh 1|0, aggregates, first answer or '', late 1|0}; nothing is
+ * written when a transaction is refused (error `FRAUDOPS_LATE <index>` or `FRAUDOPS_CONFLICT <index>`).
  */
 export function applyScript(plan: FeaturePlan, layout: AggregateLayout): string {
   return `
@@ -76,7 +80,8 @@ local KPT = ${layout.keysPerTransaction}
 local tolerance = tonumber(ARGV[1])
 local ttl = ARGV[2]
 local retention = tonumber(ARGV[3])
-local n = (#ARGV - 3) / 5
+local reject = ARGV[4] == 'reject'
+local n = (#ARGV - 4) / 5
 local newestText = redis.call('GET', KEYS[1])
 local newest = newestText and tonumber(newestText) or nil
 
@@ -84,7 +89,7 @@ local newest = newestText and tonumber(newestText) or nil
 local seen = {}
 local running = newest
 for j = 0, n - 1 do
-  local a = 4 + 5 * j
+  local a = 5 + 5 * j
   local id = ARGV[a]
   local fields = ARGV[a + 1] .. '|' .. ARGV[a + 2] .. '|' .. ARGV[a + 3] .. '|' .. ARGV[a + 4]
   if seen[id] then
@@ -96,7 +101,7 @@ for j = 0, n - 1 do
     else
       local t = tonumber(ARGV[a + 1])
       if running and t < running then
-        if t < running - tolerance then return redis.error_reply('FRAUDOPS_LATE ' .. j) end
+        if reject and t < running - tolerance then return redis.error_reply('FRAUDOPS_LATE ' .. j) end
       else
         running = t
       end
@@ -108,15 +113,19 @@ end
 -- pass 2: take each new transaction, answer repeats from their record
 local out = {}
 for j = 0, n - 1 do
-  local a = 4 + 5 * j
+  local a = 5 + 5 * j
   local id = ARGV[a]
   local record = KEYS[3 + KPT * j]
-  local stored = redis.call('HMGET', record, 'r', 'a')
+  local stored = redis.call('HMGET', record, 'r', 'a', 'late')
   if stored[1] then
-    out[j + 1] = {0, stored[1], stored[2] or ''}
+    out[j + 1] = {0, stored[1], stored[2] or '', tonumber(stored[3] or '0')}
   else
     local t = tonumber(ARGV[a + 1])
-    if newest and t < newest then t = newest end
+    local late = 0
+    if newest and t < newest then
+      if t < newest - tolerance then late = 1 end
+      t = newest
+    end
     newest = t
     local ts = string.format('%d', t)
     local amount = ARGV[a + 4]
@@ -183,8 +192,9 @@ for j = 0, n - 1 do
     local aggregates = table.concat(parts, ',')
     local seq = redis.call('INCR', KEYS[2])
     redis.call('HSET', record, 'f', ARGV[a + 1] .. '|' .. ARGV[a + 2] .. '|' .. ARGV[a + 3] .. '|' .. amount, 'r', aggregates, 'c', ARGV[a + 2], 't', ARGV[a + 3], 's', seq)
+    if late == 1 then redis.call('HSET', record, 'late', '1') end
     redis.call('PEXPIRE', record, ttl)
-    out[j + 1] = {1, aggregates, ''}
+    out[j + 1] = {1, aggregates, '', late}
   end
 end
 if newest then redis.call('SET', KEYS[1], string.format('%d', newest)) end

@@ -46,9 +46,9 @@ describe('RedisStateStore on a real redis-server', () => {
   let redis: TestRedisServer;
   let data: SimulatedTransactions;
   const open: RedisStateStore[] = [];
-  const replicas = async (n: number, keyPrefix: string, lateToleranceSeconds = 300) => {
+  const replicas = async (n: number, keyPrefix: string, lateToleranceSeconds = 300, latePolicy: 'score' | 'reject' = 'score') => {
     const stores = await Promise.all(
-      Array.from({ length: n }, () => RedisStateStore.open({ url: redis.url, spec: plan, keyPrefix, lateToleranceSeconds, deadlineMs: 20_000 })),
+      Array.from({ length: n }, () => RedisStateStore.open({ url: redis.url, spec: plan, keyPrefix, lateToleranceSeconds, latePolicy, deadlineMs: 20_000 })),
     );
     open.push(...stores);
     return stores;
@@ -169,8 +169,8 @@ describe('RedisStateStore on a real redis-server', () => {
     expect(await a.takenAt([next.transactionId])).toEqual([0]);
   });
 
-  it('labels apply once; unknown transactions are reported; a late transaction within tolerance is taken at the newest time', async () => {
-    const [a, b] = await replicas(2, 'labels:');
+  it('labels apply once; unknown transactions are reported; LATE_POLICY=reject refuses a transaction beyond the tolerance', async () => {
+    const [a, b] = await replicas(2, 'labels:', 300, 'reject');
     const t0 = txAt(data, 0);
     const t1 = { ...txAt(data, 1), txDatetime: t0.txDatetime + 600 };
     await a.apply([t0, t1]);
@@ -179,10 +179,10 @@ describe('RedisStateStore on a real redis-server', () => {
     expect((await b.label([{ key: t0.transactionId, fraud: false }])).map((r) => r.outcome)).toEqual(['applied']);
     expect((await b.label([{ key: 987_654_321, fraud: true }])).map((r) => r.outcome)).toEqual(['unknown']);
 
-    // 100 s late (tolerance 300 s): taken at the newest time; 400 s late: refused, nothing recorded
+    // 100 s late (tolerance 300 s): taken at the newest time, not flagged; 400 s late: refused, nothing recorded
     const late = { ...txAt(data, 2), transactionId: 555_001, txDatetime: t1.txDatetime - 100 };
     const [taken] = await b.apply([late]);
-    expect(taken.fresh).toBe(true);
+    expect(taken).toMatchObject({ fresh: true, late: false });
     const tooLate = { ...late, transactionId: 555_002, txDatetime: t1.txDatetime - 400 };
     await expect(a.apply([tooLate])).rejects.toBeInstanceOf(ScoringError);
     await expect(a.apply([tooLate])).rejects.toMatchObject({ code: 'OUT_OF_ORDER', index: 0 });
@@ -191,6 +191,49 @@ describe('RedisStateStore on a real redis-server', () => {
     const [retry] = await a.apply([late]);
     expect(retry.fresh).toBe(false);
   });
+
+  it('late transactions are taken at the newest time like the memory engine, flagged beyond the tolerance, the flag kept for retries', async () => {
+    const [a, b] = await replicas(2, 'late:');
+    const reference = new OnlineFeatureState(plan, { tieOrder: 'arrival' });
+    const width = plan.features.length;
+    const out = new Float64Array(width);
+    const n = 600;
+    // every 10th transaction an hour behind its stamp, every 10th + 5 a minute behind (within the 300 s tolerance)
+    const shifted = (i: number) => ({ ...txAt(data, i), txDatetime: data.txDatetime[i] - (i % 10 === 9 ? 3600 : i % 10 === 4 ? 60 : 0) });
+    const vectors: Float64Array[] = [];
+    let lateCount = 0;
+    for (let i = 0; i < n; i++) {
+      const tx = shifted(i);
+      const [got] = await (i % 2 ? b : a).apply([tx]);
+      const fresh = reference.processLateInto(tx.transactionId, tx.txDatetime, tx.customerId, tx.terminalId, tx.txAmount, out);
+      expect(got.fresh).toBe(fresh);
+      // late exactly where the memory engine counts it late (more than 300 s behind the newest time)
+      expect(got.late).toBe(reference.lateBySeconds(tx.transactionId) > 300);
+      if (got.late) lateCount++;
+      const report = compareFeatureRows(plan, out, got.vector);
+      if (report.mismatches > 0) throw new Error(`transaction ${tx.transactionId}: ${report.firstMismatch}`);
+      vectors.push(got.vector);
+    }
+    // the path is exercised: hour-late ones behind a newer transaction (at night an hour back may still be on time)
+    expect(lateCount).toBeGreaterThan(10);
+    // retries of the hour-late ones (odd rows, taken by b) on the other replica: same vector, same lateness, nothing taken twice
+    for (let i = 0; i < n; i += 10) {
+      const [retry] = await a.apply([shifted(i + 9)]);
+      expect(retry).toMatchObject({ fresh: false, late: reference.lateBySeconds(data.transactionId[i + 9]) > 300 });
+      expect(Array.from(retry.vector)).toEqual(Array.from(vectors[i + 9]));
+    }
+    expect(await a.consumed()).toBe(n);
+
+    // LATE_POLICY=reject on the same state: a new hour-late transaction is refused with nothing recorded,
+    // but the retry of one taken late before is recognised and keeps its flag
+    const [strict] = await replicas(1, 'late:', 300, 'reject');
+    // stamped as the first transaction: days behind the newest
+    const tooLate = { ...txAt(data, n), txDatetime: data.txDatetime[0] };
+    await expect(strict.apply([tooLate])).rejects.toMatchObject({ code: 'OUT_OF_ORDER', index: 0 });
+    expect(await strict.takenAt([tooLate.transactionId])).toEqual([0]);
+    const [known] = await strict.apply([shifted(19)]);
+    expect(known).toMatchObject({ fresh: false, late: true });
+  }, 300_000);
 
   it('refuses a spec with features its scripts do not keep (v2), naming them, before connecting', async () => {
     await expect(RedisStateStore.open({ url: redis.url, spec: v2FeatureSpec })).rejects.toThrow(

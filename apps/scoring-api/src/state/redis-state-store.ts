@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { errorMessage as messageOf } from '@fraudops/core';
 import { ScoringError } from '../errors.js';
 import { REMEMBER_ANSWERS_SCRIPT, KIND_LETTER, RANGE_AGGREGATES, aggregateLayout, applyScript, labelScript, storedAggregate, type AggregateLayout } from './redis-scripts.js';
+import type { LatePolicy } from '../features/feature-pipeline.js';
 import { writeVector } from './vector.js';
 import type { AppliedTransaction, OnlineStateStore, StoreLabelResult, StoredAnswer } from './state-store.js';
 
@@ -11,8 +12,10 @@ export interface RedisStateStoreOptions {
   /** `redis://host:port/db` (`rediss://` for TLS; a password in the URL is never logged). */
   url: string;
   spec: FeatureSpec | FeaturePlan;
-  /** How far (s) a transaction may lag the newest one and still be taken (at the newest time). @defaultValue 300 */
+  /** How far (s) a transaction may lag the newest one before it counts as late. @defaultValue 300 */
   lateToleranceSeconds?: number;
+  /** A late transaction: `score` takes it at the newest time, flagged late; `reject` refuses it (OUT_OF_ORDER). @defaultValue 'score' */
+  latePolicy?: LatePolicy;
   /** Longest wait for Redis on any call; past it the call fails with STATE_UNAVAILABLE. @defaultValue 250 */
   deadlineMs?: number;
   /** Key namespace. @defaultValue `fraudops:<first 12 hex of the spec hash>:` */
@@ -45,6 +48,7 @@ export class RedisStateStore implements OnlineStateStore {
   private readonly labelLua: Script;
   private readonly answersLua = script(REMEMBER_ANSWERS_SCRIPT);
   private readonly toleranceUs: number;
+  private readonly latePolicy: LatePolicy;
   private readonly retentionUs: number;
   private readonly ttlMs: string;
   private healthy = false;
@@ -65,6 +69,7 @@ export class RedisStateStore implements OnlineStateStore {
     this.applyLua = script(applyScript(this.plan, this.layout));
     this.labelLua = script(labelScript(this.layout));
     this.toleranceUs = (options.lateToleranceSeconds ?? 300) * 1e6;
+    this.latePolicy = options.latePolicy ?? 'score';
     this.retentionUs = Math.max(this.plan.longestSpanUs, DAY_US);
     // a key untouched for a whole horizon holds nothing any window can reach; a day's margin for clock skew
     this.ttlMs = String(Math.ceil((this.retentionUs + DAY_US) / 1000));
@@ -123,7 +128,7 @@ export class RedisStateStore implements OnlineStateStore {
   async apply(transactions: readonly OnlineTransaction[]): Promise<AppliedTransaction[]> {
     if (transactions.length === 0) return [];
     const keys: string[] = [this.key('newest'), this.key('consumed')];
-    const args: string[] = [String(this.toleranceUs), this.ttlMs, String(this.retentionUs)];
+    const args: string[] = [String(this.toleranceUs), this.ttlMs, String(this.retentionUs), this.latePolicy];
     for (const tx of transactions) {
       const timeUs = toEpochUs(tx.txDatetime);
       if (!Number.isFinite(timeUs) || !Number.isFinite(tx.txAmount) || tx.txAmount < 0) {
@@ -137,15 +142,16 @@ export class RedisStateStore implements OnlineStateStore {
       }
       args.push(String(tx.transactionId), String(timeUs), String(tx.customerId), String(tx.terminalId), String(tx.txAmount));
     }
-    let reply: Array<[number, string, string]>;
+    let reply: Array<[number, string, string, number]>;
     try {
-      reply = (await this.run(this.applyLua, keys, args)) as Array<[number, string, string]>;
+      reply = (await this.run(this.applyLua, keys, args)) as Array<[number, string, string, number]>;
     } catch (error) {
       throw this.refusal(error);
     }
-    return reply.map(([fresh, aggregates, answer], i) => ({
+    return reply.map(([fresh, aggregates, answer, late], i) => ({
       vector: this.vectorOf(aggregates, transactions[i].txAmount),
       fresh: fresh === 1,
+      late: late === 1,
       answer: answer ? decodeAnswer(answer) : undefined,
     }));
   }

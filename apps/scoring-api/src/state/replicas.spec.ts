@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baselineFeatureSpec, v2FeatureSpec } from '@fraudops/features';
@@ -21,6 +21,7 @@ interface Scored {
   transaction_id: number;
   probability: number;
   decision: string;
+  late?: boolean;
   degraded?: boolean;
 }
 
@@ -153,5 +154,57 @@ describe('replicas sharing one Redis', () => {
       code: 'STARTUP_FAILED',
       message: expect.stringContaining('the Redis state store does not compute CUSTOMER_ID_AMOUNT_TO_MEAN_1DAY_WINDOW') as unknown,
     });
+  });
+
+  it('a late transaction is scored as on the in-memory replica, flagged and counted; after a snapshot restore into another Redis its retry gets the first answer, also under LATE_POLICY=reject', async () => {
+    const first = await TestRedisServer.start();
+    const second = await TestRedisServer.start();
+    const file = join(dir, 'late-state.ndjson');
+    try {
+      const memory = await start({});
+      const shared = await start({ STATE_STORE: first.url, STATE_SNAPSHOT: file });
+      const stream = transactionStream({ firstId: 300_000, count: 60, startTime: NOW - 10 * 86_400, spacing: 600 });
+      for (const tx of stream) {
+        const [[expected], [actual]] = [await score(memory, [tx]), await score(shared, [tx])];
+        expect(Math.abs(actual.probability - expected.probability)).toBeLessThanOrEqual(PROBABILITY_TOLERANCE);
+      }
+      // an hour behind the newest transaction: scored against the state as of the newest time on both
+      const late = { ...stream[5], transaction_id: 390_000, tx_datetime: stream[stream.length - 1].tx_datetime - 3600 };
+      const [expected] = await score(memory, [late]);
+      const [answer] = await score(shared, [late]);
+      expect(expected.late).toBe(true);
+      expect(answer).toMatchObject({ transaction_id: late.transaction_id, late: true });
+      expect(Math.abs(answer.probability - expected.probability)).toBeLessThanOrEqual(PROBABILITY_TOLERANCE);
+      expect(await score(shared, [late])).toEqual([answer]);
+      const counted = (await call(shared.url, 'GET', '/metrics')).body as string;
+      expect(counted).toContain('scoring_late_transactions_total 1');
+      expect(counted).toContain('scoring_repeated_transactions_total 1');
+
+      // shutdown writes the Redis snapshot; a replica on an empty Redis restores it
+      await shared.shutdown();
+      expect(existsSync(file)).toBe(true);
+      await first.stop();
+      const strict = await start({ STATE_STORE: second.url, STATE_SNAPSHOT: file, LATE_POLICY: 'reject' });
+      expect(await strict.warmedUp).toMatchObject({ source: 'snapshot' });
+      // the retry is recognised (its lateness is in the snapshot): first answer, late again, not counted again
+      expect(await score(strict, [late])).toEqual([answer]);
+      const restored = (await call(strict.url, 'GET', '/metrics')).body as string;
+      expect(restored).toContain('scoring_late_transactions_total 0');
+      expect(restored).toContain('scoring_repeated_transactions_total 1');
+      // a new transaction as late is refused under LATE_POLICY=reject, with nothing recorded
+      const refused = await call(strict.url, 'POST', '/v1/score', { transactions: [{ ...late, transaction_id: 390_001 }] }, auth);
+      expect(refused.status).toBe(422);
+      expect(refused.body.error).toMatchObject({ code: 'OUT_OF_ORDER', details: [{ path: 'transactions[0].tx_datetime' }] });
+      const store = await RedisStateStore.open({ url: second.url, spec: baselineFeatureSpec });
+      try {
+        expect(await store.takenAt([390_000, 390_001])).toEqual([expect.any(Number), 0]);
+        expect(await store.consumed()).toBe(stream.length + 1);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
   });
 });

@@ -11,6 +11,7 @@ interface AnswerRow {
   probability: number;
   decision: 'alert' | 'pass';
   threshold: number;
+  late?: true;
   degraded?: true;
 }
 
@@ -23,7 +24,7 @@ export interface SharedBatch {
   vectors: Float32Array;
   earlier: Array<StoredAnswer | undefined>;
   fresh: Uint8Array;
-  /** Late transactions (none here: the store takes those within LATE_TOLERANCE_S at the newest time and refuses older ones). */
+  /** 1 where the transaction came more than LATE_TOLERANCE_S behind the newest one (the store took it at the newest time). */
   late: Uint8Array;
   /** True when the store was unavailable and the vectors carry no history (DEGRADED_POLICY=score). */
   degraded?: boolean;
@@ -91,14 +92,15 @@ export class SharedStatePath<T> {
       batch.vectors.set(row.vector, i * width);
       batch.earlier[i] = row.answer;
       batch.fresh[i] = row.fresh ? 1 : 0;
+      batch.late[i] = row.late ? 1 : 0;
     });
     return batch;
   }
 
   /**
-   * Stores the answers just given (first one wins) and puts the one that stands into `results`: a retry
-   * racing its first request on another replica gets the same answer. A degraded batch stores nothing and
-   * flags its results.
+   * Stores the answers just given (first one wins, with their lateness) and puts the one that stands into
+   * `results`: a retry racing its first request on another replica gets the same answer. A degraded batch
+   * stores nothing and flags its results.
    */
   async settle(batch: SharedBatch, results: AnswerRow[], modelVersion: number): Promise<void> {
     if (batch.degraded) {
@@ -109,12 +111,18 @@ export class SharedStatePath<T> {
     if (pending.length === 0) return;
     const standing = await this.store.rememberAnswers(
       pending.map((i) => batch.keys[i]),
-      pending.map((i) => ({ probability: results[i].probability, decision: results[i].decision, threshold: results[i].threshold, modelVersion, late: false })),
+      pending.map((i) => {
+        const { probability, decision, threshold, late } = results[i];
+        return { probability, decision, threshold, modelVersion, late: late === true };
+      }),
     );
     pending.forEach((i, k) => {
-      results[i].probability = standing[k].probability;
-      results[i].decision = standing[k].decision;
-      results[i].threshold = standing[k].threshold;
+      const row = results[i];
+      row.probability = standing[k].probability;
+      row.decision = standing[k].decision;
+      row.threshold = standing[k].threshold;
+      if (standing[k].late) row.late = true;
+      else delete row.late;
     });
   }
 

@@ -37,7 +37,7 @@ export async function openSharedState<T>(options: {
 }): Promise<SharedState<T> | undefined> {
   const { config, spec, logger } = options;
   if (config.stateStore === 'memory') return undefined;
-  const settings = { url: config.stateStore, spec, lateToleranceSeconds: config.lateToleranceSeconds };
+  const settings = { url: config.stateStore, spec, lateToleranceSeconds: config.lateToleranceSeconds, latePolicy: config.latePolicy };
   let store: RedisStateStore;
   try {
     store = await RedisStateStore.open({ ...settings, deadlineMs: config.stateDeadlineMs });

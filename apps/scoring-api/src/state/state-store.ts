@@ -6,7 +6,7 @@ export interface StoredAnswer {
   decision: 'alert' | 'pass';
   threshold: number;
   modelVersion: number;
-  /** The transaction came later than the late tolerance (memory engine only; the shared store refuses those). */
+  /** The transaction came more than the late tolerance behind the newest one (scored as of the newest time). */
   late: boolean;
 }
 
@@ -16,6 +16,8 @@ export interface AppliedTransaction {
   vector: Float64Array;
   /** True when it entered the state now; false for a transaction the state already held (a retry). */
   fresh: boolean;
+  /** It came more than the late tolerance behind the newest time when it was first taken (kept for its retries). */
+  late: boolean;
   /** The first answer given for it, when it is a retry of an answered transaction. */
   answer?: StoredAnswer;
 }
@@ -39,9 +41,9 @@ export interface OnlineStateStore {
   readonly kind: string;
   /**
    * Takes transactions in the given order (the caller sorts by time) and returns their vectors. A repeated
-   * id gets its stored vector and first answer; a transaction older than the newest one by more than the
-   * late tolerance refuses the whole batch (`OUT_OF_ORDER`, with the index), as does an id reused with
-   * other fields (`CONFLICTING_TRANSACTION`).
+   * id gets its stored vector and first answer; a transaction older than the newest one is taken at the newest
+   * time, flagged late beyond the late tolerance — or, under `LATE_POLICY=reject`, refuses the whole batch
+   * (`OUT_OF_ORDER`, with the index), as does an id reused with other fields (`CONFLICTING_TRANSACTION`).
    */
   apply(transactions: readonly OnlineTransaction[]): Promise<AppliedTransaction[]>;
   /** Stores answers (first one wins) and returns the answer that stands for each transaction. */
