@@ -41,7 +41,7 @@ const PORTS = { memory: 18742, redisA: 18743, redisB: 18744 };
  * the replicas and redis-server. Then the Redis memory a card and a terminal take after a warm-up with the
  * last 37 days of the handbook's simulated world (5,000 customers, 10,000 terminals).
  */
-export async function runStateComparison(context: BenchContext, settings: { duration: number; warmup: number }, helpers: ScoringHelpers): Promise<BenchResult> {
+export async function runStateComparison(context: BenchContext, settings: { duration: number; warmup: number; cards: number }, helpers: ScoringHelpers): Promise<BenchResult> {
   const log = context.log;
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
   // the model comes from Debian's XGBoost; no FastAPI peer here
@@ -58,9 +58,9 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     log('training the benchmark model…');
     const model = await helpers.prepareModel(work, python);
     log(`model ${model.uri}`);
-    log('writing the history (handbook simulator, 1,000 cards / 2,000 terminals, last 37 of 45 days) for the warm-up…');
+    log(`writing the history (handbook simulator, ${settings.cards} cards / ${2 * settings.cards} terminals, last 37 of 45 days) for the warm-up…`);
     const history = join(work, 'history.ndjson');
-    const historyRows = await writeHistory(history);
+    const historyRows = await writeHistory(history, settings.cards);
 
     const redis = spawn('redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work], { stdio: 'ignore' });
     children.push(redis);
@@ -148,7 +148,7 @@ export async function runStateComparison(context: BenchContext, settings: { dura
       notes: [
         `load: wrk 4.1 -t1, single transactions, c=10 (two replicas: one wrk per replica at c=5, run together); ${settings.duration} s per run after ${settings.warmup} s of warm-up`,
         'cpu per request: CPU time of the replicas plus redis-server (the Redis subjects) over the requests answered',
-        `redis: redis-server ${REDIS_PORT} without persistence; replicas warmed once from ${historyRows} history rows (HISTORY, warm-up under the lock)`,
+        `redis: redis-server ${REDIS_PORT} without persistence; replicas warmed once from ${historyRows} history rows of ${settings.cards} cards and ${2 * settings.cards} terminals (HISTORY, warm-up under the lock)`,
         `memory: MEMORY USAGE summed over every key of a class after the warm-up, divided by the cards / terminals / transactions held`,
         `machine: ${cpus().length} cores shared by Redis, the three replicas and the load generator (and other users), load average ${load.map((l) => l.toFixed(1)).join(' → ')}`,
       ],
@@ -171,11 +171,11 @@ async function waitReady(port: number): Promise<void> {
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 /**
- * The handbook's simulator at a fifth of its size (1,000 customers, 2,000 terminals: the same transactions per
- * card and per terminal and day), 45 days, the last 37 as NDJSON with labels.
+ * The handbook's simulator scaled down (by default a fifth: 1,000 customers, 2,000 terminals; the same
+ * transactions per card and per terminal and day), 45 days, the last 37 as NDJSON with labels.
  */
-async function writeHistory(path: string): Promise<number> {
-  const data = simulateTransactions({ customers: 1000, terminals: 2000, days: 45 });
+async function writeHistory(path: string, cards: number): Promise<number> {
+  const data = simulateTransactions({ customers: cards, terminals: 2 * cards, days: 45 });
   const from = data.txDatetime[data.length - 1] - 37 * DAY;
   const out = createWriteStream(path);
   let rows = 0;

@@ -34,6 +34,8 @@ interface Settings {
   batchConnections: number;
   /** `memory` (this suite) or `redis`: 1 and 2 replicas on a shared Redis against one in-memory replica. */
   state: string;
+  /** `--state redis`: cards in the warm-up history (twice as many terminals; the handbook's rates per card). */
+  cards: number;
 }
 
 const DEFAULTS: Settings = {
@@ -44,6 +46,7 @@ const DEFAULTS: Settings = {
   batch: 1000,
   batchConnections: 4,
   state: 'memory',
+  cards: 1000,
 };
 const OPTIONS: Record<keyof Settings, OptionRule> = {
   duration: { type: 'integer', min: 1 },
@@ -53,6 +56,7 @@ const OPTIONS: Record<keyof Settings, OptionRule> = {
   batch: { type: 'integer', min: 1 },
   batchConnections: { type: 'integer', min: 1 },
   state: { type: 'choice', values: ['memory', 'redis'] },
+  cards: { type: 'integer', min: 10 },
 };
 
 /** One wrk run's figures (its Lua `done` hook prints them as a WRK_JSON line). */
