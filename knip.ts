@@ -31,8 +31,9 @@ const config: KnipConfig = {
   ignoreDependencies: ['vega-canvas'],
   // The specs of onnxruntime users name jest.environment.cjs by path, which knip reads as a package name.
   ignoreUnresolved: [/jest\.environment\.cjs$/],
-  // apt-get: the system-packages script prints the install command; script(1): util-linux, a terminal for Ctrl-C tests.
-  ignoreBinaries: ['apt-get', 'script'],
+  // apt-get: the system-packages script prints the install command; script(1): util-linux, a terminal for Ctrl-C tests;
+  // redis-server: Debian's package (installed by the system-packages script), started by the Redis bench and specs.
+  ignoreBinaries: ['apt-get', 'script', 'redis-server'],
 };
 
 export default config;
