@@ -49,6 +49,7 @@ export interface DriverConnection {
 export const DEFAULT_CHUNK_SIZE = 100_000;
 
 /** Validates the options and turns them into driver settings; every problem names the option to fix. */
+// eslint-disable-next-line max-lines-per-function -- one check per option, each naming the option it refuses; a flat list reads better than helpers per option
 export function driverConnectionFor(options: DatabricksSqlEngineOptions): DriverConnection {
   const invalid = (message: string, cause?: unknown) =>
     new DatabricksConfigError(ClientErrorCode.configInvalid, message, cause === undefined ? {} : { cause });

@@ -88,6 +88,7 @@ interface DriverErrorShape {
  * `THTTPException` (statusCode), `RetryError` (payload), `StatusError`, `ParameterError`, node-fetch's
  * system errors. Secrets are scrubbed from every message.
  */
+// eslint-disable-next-line max-lines-per-function -- one branch per error class the driver throws (Thrift, HTTP, retry, status, parameter, system), in the order they are tested
 export function toDatabricksError(error: unknown, context: SqlErrorContext): DatabricksError {
   if (error instanceof DatabricksError) return error;
   const shape = (typeof error === 'object' && error !== null ? error : {}) as DriverErrorShape;

@@ -84,6 +84,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
  * Starts the workspace emulator (its own process, an ephemeral port) with the basic-auth user, the GitHub
  * stand-in's two jobs and the federation policy the cases use, and writes the `databricks` CLI stand-in.
  */
+// eslint-disable-next-line max-lines-per-function -- starts the emulator process and writes the CLI stand-in; the cases need both set up together
 export async function startConformanceEmulator(options: ConformanceEmulatorOptions): Promise<ConformanceEmulator> {
   const emulatorMain = join(options.root, 'tools/databricks-emulator/dist/main.js');
   if (!existsSync(emulatorMain)) {

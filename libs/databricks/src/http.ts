@@ -178,6 +178,7 @@ export class ApiClient {
     return { status: response.status, headers: response.headers };
   }
 
+  // eslint-disable-next-line max-lines-per-function -- the retry loop: attempts, deadline, Retry-After, idempotency and error mapping share the loop's state
   async #execute(request: ApiRequest, readBody: boolean): Promise<{ response: Response; text?: string }> {
     const policy = this.#policy;
     const url = `${this.host}${request.path}${buildQuery(request.query)}`;

@@ -58,6 +58,7 @@ function readRecords(text: string, source: string): CsvRecord[] {
 }
 
 /** Parses predictions CSV text. `source` (a file name) prefixes error messages. */
+// eslint-disable-next-line max-lines-per-function -- header checks then one pass over the records, naming the row and column of each problem
 export function parsePredictionsCsv(text: string, source = 'predictions'): PredictionsTable {
   const [headerRecord, ...records] = readRecords(text, source);
   if (headerRecord === undefined)

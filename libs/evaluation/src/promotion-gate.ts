@@ -70,6 +70,7 @@ export interface GateInput extends Omit<PredictionColumns, 'scores'> {
  * models scored on the same resample of cards/rows, or days for card precision), and the gate passes
  * only when every rule passes; every rule reports why.
  */
+// eslint-disable-next-line max-lines-per-function -- one block per gate rule (AUC, AP, card precision, calibration), each reporting its own reason
 export function promotionGate(
   input: GateInput,
   rules: GateRule[] = DEFAULT_GATE_RULES,

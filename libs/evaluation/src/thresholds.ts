@@ -165,6 +165,7 @@ export class ThresholdSweep {
   }
 
   /** Applies a policy: the chosen point with its rationale. */
+  // eslint-disable-next-line max-lines-per-function -- one case per threshold policy kind, each with its rationale text
   choose(policy: ThresholdPolicy): ThresholdDecision {
     const rule = formatThresholdPolicy(policy);
     switch (policy.kind) {

@@ -44,6 +44,7 @@ const STYLE = `
  * The report as one self-contained HTML page: inline CSS and charts rendered to static SVG in Node by
  * Vega-Lite — no script, no font or network request, so it opens offline and in sandboxed viewers.
  */
+// eslint-disable-next-line max-lines-per-function -- the page's HTML template, section by section in reading order
 export async function renderHtml(report: EvaluationReport): Promise<string> {
   const charts = reportCharts(report);
   const figures: string[] = [];

@@ -165,6 +165,7 @@ const errorReply = (error: ApiError): Reply => ({
 });
 
 /** Starts a local stand-in for a Databricks workspace. See the README for what it covers. */
+// eslint-disable-next-line max-lines-per-function -- the emulator's wiring: state, auth, run engine, every API's routes and the HTTP handler share these objects
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const env = options.env ?? process.env;
   const tokens = options.tokens?.length ? options.tokens : [DEFAULT_TOKEN];
@@ -232,6 +233,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return { status: 200, json: {} };
   });
 
+  // eslint-disable-next-line max-lines-per-function -- the request path (fault injection, auth, routing, reply, request log) as the service sees it, in order
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? 'GET';
     const { path, query } = decodePath(request.url ?? '/');

@@ -44,6 +44,7 @@ function validateGitSource(source: unknown, where: string): GitSource | undefine
 }
 
 /** Refuses what the service refuses, and what the emulator cannot run, naming the task and field. */
+// eslint-disable-next-line max-lines-per-function -- one check per task field the service refuses, each naming the task and field
 export function validateTasks(tasks: unknown, gitSource: GitSource | undefined): JobTask[] {
   if (!Array.isArray(tasks) || tasks.length === 0) throw invalidParameter('At least one task is required (tasks).');
   if (tasks.length > MAX_TASKS)
@@ -260,6 +261,7 @@ function renderJob(job: JobRecord, withTasks: boolean): Job {
 }
 
 /** The Jobs API 2.2 (2.1 paths answer the same). */
+// eslint-disable-next-line max-lines-per-function -- a route table: one handler per Jobs API endpoint, all on the same state
 export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: RunEngine): void {
   const { data } = ctx.state;
   const findJob = (raw: unknown): JobRecord => {

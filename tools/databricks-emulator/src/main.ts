@@ -65,6 +65,7 @@ function integer(value: string | undefined, flag: string, fallback: number): num
   return n;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the command line: options, their checks and start-up in one place
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,

@@ -120,6 +120,7 @@ function signatureProblem(storage: string): string | undefined {
  * uses it; here it also lets tests and local runs register versions). Catalogs and schemas are not
  * modelled: any `catalog.schema` is accepted.
  */
+// eslint-disable-next-line max-lines-per-function -- a route table: one handler per Unity Catalog models endpoint
 export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
   const models = () => ctx.state.data.models;
   const find = (fullName: string): ModelRecord => {

@@ -40,7 +40,9 @@ export function pythonError(stderr: string): { error?: string; errorTrace?: stri
 }
 
 /** Runs a process as a task: logs are stdout and stderr interleaved, the last 5 MB of them. */
+// eslint-disable-next-line max-lines-per-function -- the child process's life (spawn, capped logs, abort, exit) shares one promise's state
 export function runProcessTask(input: ProcessTaskInput): Promise<TaskOutcome> {
+  // eslint-disable-next-line max-lines-per-function -- the child process's life (spawn, capped logs, abort, exit) shares one promise's state
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const stderrChunks: Buffer[] = [];

@@ -87,6 +87,7 @@ async function remoteBranches(local: string): Promise<string[]> {
  * that stands for the remote. Updating checks out the branch at the remote's latest commit, or a tag
  * (detached HEAD), and refuses when the folder has uncommitted changes unless told to discard them.
  */
+// eslint-disable-next-line max-lines-per-function -- a route table: one handler per Repos API endpoint, sharing the folder locks
 export function registerReposApi(router: Router, ctx: EmulatorContext): void {
   const locks = new FolderLocks();
   const repos = () => ctx.state.data.repos;

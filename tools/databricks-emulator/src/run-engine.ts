@@ -222,6 +222,7 @@ export class RunEngine {
     run.end_time = Date.now();
   }
 
+  // eslint-disable-next-line max-lines-per-function -- a run's life (checkout, tasks in dependency order, cancel, timeout) shares the abort controller
   async #drive(run: RunRecord): Promise<void> {
     const abort = new AbortController();
     this.#controllers.set(run.run_id, abort);
@@ -318,6 +319,7 @@ export class RunEngine {
     return dir;
   }
 
+  // eslint-disable-next-line max-lines-per-function -- one task's life (environment, process or SQL, outcome, logs) in the order the service reports it
   async #runTask(
     run: RunRecord,
     taskRun: TaskRunRecord,

@@ -48,6 +48,7 @@ const MAX_ROWS_IN_LOGS = 100;
  * Runs the statements of a SQL file task on DuckDB, one by one, binding `:name` parameters from the
  * task's `parameters`. The logs list each statement's row count and the rows of the last result.
  */
+// eslint-disable-next-line max-lines-per-function -- statements in order, binding parameters and logging each result
 export async function runSqlStatements(
   database: DuckDBInstance,
   sql: string,

@@ -93,6 +93,7 @@ const FLAG_OF_PARAM: Record<keyof SimulationParams, string> = {
 };
 
 /** Runs the command; separated from commander so tests call it with an output of their own. */
+// eslint-disable-next-line max-lines-per-function -- one straight sequence (parameters, simulate, write, summary) with the progress and --json output of each step
 export async function runSimulate(options: SimulateOptions, output: Output): Promise<SimulateResult> {
   const params: SimulationParams = {
     customers: numberFlag(options.customers, '--customers', true),

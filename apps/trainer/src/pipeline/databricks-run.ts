@@ -93,6 +93,7 @@ export async function cancelAndWait(client: DatabricksClient, runId: number, opt
  *   second does, and a second Ctrl-C cancels.
  * `--timeout` passing is exit 6 with the run left going. Returns the terminal run (successful or not).
  */
+// eslint-disable-next-line max-lines-per-function -- one polling loop whose states (Ctrl-C once/twice, --timeout, terminal run) share the loop's variables
 export async function watchRun(client: DatabricksClient, runId: number, options: WatchOptions): Promise<Run> {
   const { output } = options;
   const interrupts = options.interrupts ?? processInterrupts;

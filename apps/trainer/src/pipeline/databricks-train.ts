@@ -154,6 +154,7 @@ async function readManifest(client: DatabricksClient, runDir: string): Promise<L
 }
 
 /** Materialises the features, writes the run's inputs and manifest; returns the manifest. */
+// eslint-disable-next-line max-lines-per-function -- the launch's inputs in the order the job reads them (features, split views, manifest); each step is a call
 async function prepareLaunch(
   client: DatabricksClient,
   engine: WarehouseEngine,
@@ -328,6 +329,7 @@ function runInfo(run: Run, manifest: LaunchManifest): DatabricksRunInfo {
  * the run's to ≤ 1e-6 on every test row) → evaluation, gate against the champion on the test view's vectors,
  * registration (publishModel, exactly as the local backend).
  */
+// eslint-disable-next-line max-lines-per-function -- the stages after a run, in order (download, ONNX parity, evaluate, gate, register), each timed by the stage runner
 export async function finishLaunch(
   client: DatabricksClient,
   engine: WarehouseEngine,

@@ -102,6 +102,7 @@ export async function features(data: PreparedData, spec: FeatureSpec, split: Spl
  * The local training pipeline: data → features (DuckDB) → split → train → ONNX (parity-checked) →
  * evaluate → gate against the champion → register with an alias. Every stage is timed.
  */
+// eslint-disable-next-line max-lines-per-function -- the pipeline's stages in order, each a timed call to a library; splitting would only pass the stage runner around
 export async function runLocalTraining(options: LocalTrainOptions, output: Output, registry: ModelRegistry = openRegistry(options.registryUri)): Promise<TrainSummary> {
   const stages = new StageRunner(output);
   const spec = builtInFeatureSpec(options.specName);

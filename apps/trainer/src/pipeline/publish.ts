@@ -104,6 +104,7 @@ function cardDraft(input: PublishInput, report: EvaluationReport, gitSha: string
  * Evaluate on the test window → gate against the current champion → register the version with the alias the
  * gate decides. The same for a model trained here and one trained by a Databricks job run.
  */
+// eslint-disable-next-line max-lines-per-function -- evaluate → gate → register in order, each stage timed; the gate's inputs are built next to the call that uses them
 export async function publishModel(
   input: PublishInput,
   options: PublishOptions,
