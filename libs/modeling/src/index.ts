@@ -34,6 +34,7 @@ export {
 export type { DecisionTree, SplitComparison, TreeEnsemble } from './tree-ensemble.js';
 
 export { TreeExplainer, treeShap } from './tree-shap.js';
+export type { TreeExplainerOptions } from './tree-shap.js';
 export { logisticContributions } from './logistic-contributions.js';
 export { explainModel } from './explain.js';
 export { topContributions, meanAbsoluteContributions } from './feature-contributions.js';

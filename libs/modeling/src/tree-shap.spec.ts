@@ -73,11 +73,12 @@ function bruteForceShapley(model: TreeEnsemble, row: Float32Array): { phi: Float
 
 /**
  * A random tree over few features (so features repeat along paths), random missing directions, and
- * covers that add up like training covers do.
+ * covers that add up like training covers do. With `emptyLeaves`, some left leaves have cover 0 (a zero
+ * fraction on their path; their siblings keep every parent's cover positive).
  */
-function randomTree(random: SeededRandom, featureCount: number, maxDepth: number): DecisionTree {
+function randomTree(random: SeededRandom, featureCount: number, maxDepth: number, emptyLeaves = false): DecisionTree {
   const nodes = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], missingGoesLeft: [] as number[], leafValue: [] as number[], cover: [] as number[] };
-  const grow = (depth: number): number => {
+  const grow = (depth: number, isLeft: boolean): number => {
     const id = nodes.feature.length;
     const leaf = depth === maxDepth || (depth > 0 && random.nextFloat() < 0.25);
     nodes.feature.push(leaf ? -1 : random.nextInt(featureCount));
@@ -86,16 +87,24 @@ function randomTree(random: SeededRandom, featureCount: number, maxDepth: number
     nodes.right.push(-1);
     nodes.missingGoesLeft.push(leaf ? 0 : random.nextInt(2));
     nodes.leafValue.push(leaf ? Math.fround(random.nextFloat() * 2 - 1) : 0);
-    nodes.cover.push(leaf ? Math.fround(1 + random.nextFloat() * 50) : 0);
+    const empty = emptyLeaves && isLeft && random.nextFloat() < 0.3;
+    nodes.cover.push(leaf && !empty ? Math.fround(1 + random.nextFloat() * 50) : 0);
     if (!leaf) {
-      nodes.left[id] = grow(depth + 1);
-      nodes.right[id] = grow(depth + 1);
+      nodes.left[id] = grow(depth + 1, true);
+      nodes.right[id] = grow(depth + 1, false);
       nodes.cover[id] = nodes.cover[nodes.left[id]] + nodes.cover[nodes.right[id]];
     }
     return id;
   };
-  grow(0);
+  grow(0, false);
   return decisionTreeFromNodes(nodes);
+}
+
+/** Largest |a − b| over two contribution sets of the same rows. */
+function largestGap(a: FeatureContributions, b: FeatureContributions): number {
+  let gap = Math.abs(a.bias - b.bias);
+  for (let i = 0; i < a.values.length; i++) gap = Math.max(gap, Math.abs(a.values[i] - b.values[i]));
+  return gap;
 }
 
 /** Rows of small integers (many exactly on thresholds) with missing values. */
@@ -105,12 +114,18 @@ function randomRows(random: SeededRandom, rows: number, cols: number): FeatureMa
   return { rows, cols, values };
 }
 
+/** The recursion of Algorithm 2 alone (no leaf tables): the oracle of the tables on trees too big for brute force. */
+const RECURSION_ONLY = { maxTableEntries: 0 };
+
 describe('TreeSHAP', () => {
-  it.each<[SplitComparison, number]>([
-    ['leq', 1],
-    ['lt', 2],
-    ['leq', 3],
-  ])('equals brute-force Shapley values on small random trees (%s, seed %d)', (comparison, seed) => {
+  it.each<[string, SplitComparison, number, boolean]>([
+    ['tables', 'leq', 1, false],
+    ['tables', 'lt', 2, false],
+    ['tables', 'leq', 3, false],
+    ['tables', 'lt', 4, true],
+    ['recursion', 'leq', 1, false],
+    ['recursion', 'lt', 4, true],
+  ])('%s: equal brute-force Shapley values on small random trees (%s, seed %d, leaves without cover: %s)', (algorithm, comparison, seed, emptyLeaves) => {
     const random = new SeededRandom(seed);
     const featureCount = 5;
     const model: TreeEnsemble = {
@@ -118,10 +133,12 @@ describe('TreeSHAP', () => {
       featureCount,
       comparison,
       baseMargin: -1.5,
-      trees: Array.from({ length: 4 }, () => randomTree(random, featureCount, 5)),
+      trees: Array.from({ length: 4 }, () => randomTree(random, featureCount, 5, emptyLeaves)),
     };
     const matrix = randomRows(random, 40, featureCount);
-    const contributions = treeShap(model, matrix);
+    const explainer = new TreeExplainer(model, algorithm === 'tables' ? {} : RECURSION_ONLY);
+    expect(explainer.tabulated.trees).toBe(algorithm === 'tables' ? model.trees.filter((t) => t.feature[0] >= 0).length : 0);
+    const contributions = explainer.explain(matrix);
     let gap = 0;
     for (let r = 0; r < matrix.rows; r++) {
       const reference = bruteForceShapley(model, matrix.values.subarray(r * featureCount, (r + 1) * featureCount));
@@ -132,6 +149,30 @@ describe('TreeSHAP', () => {
     }
     expect(gap).toBeLessThanOrEqual(1e-10);
     expect(efficiencyGap(contributions, exactMargins(model, matrix))).toBeLessThanOrEqual(1e-10);
+  });
+
+  it('tables equal the recursion on deep trees, and trees beyond the table budget fall back to it', () => {
+    const random = new SeededRandom(7);
+    const featureCount = 12;
+    const model: TreeEnsemble = {
+      kind: 'tree_ensemble',
+      featureCount,
+      comparison: 'leq',
+      baseMargin: 0.25,
+      trees: Array.from({ length: 30 }, () => randomTree(random, featureCount, 9, true)),
+    };
+    const matrix = randomRows(random, 200, featureCount);
+    const oracle = new TreeExplainer(model, RECURSION_ONLY).explain(matrix);
+    const tables = new TreeExplainer(model);
+    expect(tables.tabulated.trees).toBe(30);
+    const all = tables.explain(matrix);
+    expect(largestGap(all, oracle)).toBeLessThanOrEqual(1e-10);
+    expect(efficiencyGap(all, exactMargins(model, matrix))).toBeLessThanOrEqual(1e-10);
+    // A budget for about half of the tables: the trees that still fit get tables, the others the recursion.
+    const half = new TreeExplainer(model, { maxTableEntries: Math.floor(tables.tabulated.entries / 2) });
+    expect(half.tabulated.trees).toBeGreaterThan(0);
+    expect(half.tabulated.trees).toBeLessThan(30);
+    expect(largestGap(half.explain(matrix), oracle)).toBeLessThanOrEqual(1e-10);
   });
 
   it('sends a missing value the default way: a stump credits its feature with leaf − expected value', () => {
@@ -187,6 +228,7 @@ describe('TreeSHAP', () => {
       const { model } = await trained;
       const contributions = treeShap(model, test);
       expect(efficiencyGap(contributions, exactMargins(model, test))).toBeLessThanOrEqual(1e-6);
+      expect(largestGap(contributions, new TreeExplainer(model, RECURSION_ONLY).explain(test))).toBeLessThanOrEqual(1e-9);
       for (let r = 0; r < 5; r++) {
         const cols = test.cols;
         const reference = bruteForceShapley(model, test.values.subarray(r * cols, (r + 1) * cols));
@@ -221,7 +263,9 @@ describe('TreeSHAP', () => {
         ),
       ) as { version: string; contribs: number[][] };
       expect(reference.version).toBe('1.7.4');
-      const contributions = treeShap(model, matrix);
+      const explainer = new TreeExplainer(model);
+      expect(explainer.tabulated.trees).toBe(model.trees.length);
+      const contributions = explainer.explain(matrix);
       const cols = matrix.cols;
       let gap = 0;
       reference.contribs.forEach((row, r) => {

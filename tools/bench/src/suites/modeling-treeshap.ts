@@ -17,6 +17,8 @@ interface OursShapRun extends ShapRun {
   max_abs_diff: number;
   trees: number;
   nodes: number;
+  table_entries: number;
+  tabulated_trees: number;
 }
 
 interface PeerShapRun extends ShapRun {
@@ -67,7 +69,7 @@ export async function compareTreeShap(
       { name: 'treeshap_max_abs_diff', subject: 'fraudops', value: Math.max(...ours.map((r) => r.max_abs_diff)), unit: '' },
     ],
     notes: [
-      `TreeSHAP: XGBoost ${p.version} model, ${o.trees} trees, ${o.nodes} nodes; ${o.rows} test rows, 1 thread each; CPU s per run fraudops ${ours.map((r) => r.cpu_s.toFixed(3)).join(', ')} / XGBoost ${peer.map((r) => r.cpu_s.toFixed(3)).join(', ')} (best kept); max |Δ| against pred_contribs (float32) ${Math.max(...ours.map((r) => r.max_abs_diff)).toExponential(2)}`,
+      `TreeSHAP: XGBoost ${p.version} model, ${o.trees} trees, ${o.nodes} nodes (${o.tabulated_trees} trees in leaf tables of ${o.table_entries} float64 numbers); ${o.rows} test rows, 1 thread each; CPU s per run fraudops ${ours.map((r) => r.cpu_s.toFixed(3)).join(', ')} / XGBoost ${peer.map((r) => r.cpu_s.toFixed(3)).join(', ')} (best kept); max |Δ| against pred_contribs (float32) ${Math.max(...ours.map((r) => r.max_abs_diff)).toExponential(2)}`,
     ],
   };
 }
