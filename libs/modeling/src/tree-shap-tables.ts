@@ -138,17 +138,21 @@ function fillTable(table: Float64Array, offset: number, value: number, zeros: nu
   for (let mask = 0; mask <= full; mask++) table[offset + mask] *= value;
 }
 
+/** A leaf of a tabulated tree, in the order of the leaf arrays: its tree and index there, and its path. */
+interface PlacedLeaf {
+  tree: number;
+  index: number;
+  leaf: LeafPath;
+}
+
 /**
- * Picks the trees to tabulate (in order, while their entries fit in `maxEntries`; single-leaf trees add
- * nothing and are left out) and compiles them. Returns the tables and the trees left to the recursion.
+ * Picks the trees to tabulate: each in order if its tables still fit in `maxEntries` (single-leaf trees add
+ * nothing and are left out); the others go to the recursion.
  */
-export function compileLeafTables(forest: CompiledForest, maxEntries: number): { tables: LeafTables; recursive: Int32Array } {
+function selectTrees(forest: CompiledForest, maxEntries: number): { walked: WalkedTree[]; recursive: number[]; entries: number } {
   const walked: WalkedTree[] = [];
   const recursive: number[] = [];
   let entries = 0;
-  let internalCount = 0;
-  let leafCount = 0;
-  let pathLength = 0;
   for (let t = 0; t < forest.roots.length; t++) {
     if (forest.feature[forest.roots[t]] < 0) continue;
     const tree = walkTree(forest, forest.roots[t]);
@@ -160,37 +164,12 @@ export function compileLeafTables(forest: CompiledForest, maxEntries: number): {
     }
     walked.push(tree);
     entries += tree.entries + hotTables;
-    internalCount += tree.internal.length;
-    leafCount += tree.leaves.length;
-    for (const leaf of tree.leaves) pathLength += leaf.features.length;
   }
+  return { walked, recursive, entries };
+}
 
-  // Leaves with the most path features first: the per-row loop then runs one trip count leaf after leaf, which
-  // the branch predictor learns. Each leaf's mask slot follows from its place in this order.
-  const leaves: Array<{ tree: number; index: number; leaf: LeafPath }> = [];
-  walked.forEach((tree, t) => tree.leaves.forEach((leaf, index) => leaves.push({ tree: t, index, leaf })));
-  leaves.sort((a, b) => b.leaf.features.length - a.leaf.features.length);
-  const leafSlots = walked.map((tree) => new Int32Array(tree.leaves.length));
-  leaves.forEach(({ tree, index }, at) => (leafSlots[tree][index] = internalCount + at));
-  const patchCount = leaves.reduce((n, { leaf }) => n + leaf.zeros.filter((z) => !(z > 0)).length, 0);
-
-  const tables: LeafTables = {
-    splitFeature: new Int32Array(internalCount),
-    splitThreshold: new Float32Array(internalCount),
-    splitMissingLeft: new Uint8Array(internalCount),
-    leftSlot: new Int32Array(internalCount),
-    rightSlot: new Int32Array(internalCount),
-    clearMask: new Int32Array(internalCount),
-    rootSlots: new Int32Array(walked.length),
-    leafBits: new Uint8Array(leafCount),
-    pathFeature: new Int32Array(pathLength),
-    pathFactor: new Float64Array(pathLength),
-    patchLeaf: new Int32Array(patchCount),
-    patchPosition: new Uint8Array(patchCount),
-    patchFeature: new Int32Array(patchCount),
-    patchTable: new Int32Array(patchCount),
-    table: new Float64Array(entries),
-  };
+/** Fills the internal-node arrays, tree after tree (preorder keeps parents before children). */
+function placeInternalNodes(forest: CompiledForest, walked: WalkedTree[], leafSlots: Int32Array[], tables: LeafTables): void {
   let internalBase = 0;
   walked.forEach((tree, t) => {
     const slot = (ref: number) => (ref >= 0 ? internalBase + ref : leafSlots[t][-1 - ref]);
@@ -206,8 +185,13 @@ export function compileLeafTables(forest: CompiledForest, maxEntries: number): {
     });
     internalBase += tree.internal.length;
   });
-  // Leaf tables back to back in leaf order (the per-row loop walks them with a running offset), the hot
-  // tables of zero fractions after them.
+}
+
+/**
+ * Fills the leaf arrays and tables: every leaf's A table back to back in leaf order (the per-row loop walks
+ * them with a running offset), then the hot tables of zero fractions.
+ */
+function placeLeaves(forest: CompiledForest, leaves: PlacedLeaf[], tables: LeafTables): void {
   let pathAt = 0;
   let tableAt = 0;
   let hotTableAt = leaves.reduce((n, { leaf }) => n + 2 ** leaf.features.length, 0);
@@ -234,6 +218,43 @@ export function compileLeafTables(forest: CompiledForest, maxEntries: number): {
     });
     pathAt += features.length;
   });
+}
+
+/**
+ * Compiles the trees whose tables fit in `maxEntries` float64 numbers. Returns the tables and the trees
+ * left to the recursion.
+ */
+export function compileLeafTables(forest: CompiledForest, maxEntries: number): { tables: LeafTables; recursive: Int32Array } {
+  const { walked, recursive, entries } = selectTrees(forest, maxEntries);
+  const internalCount = walked.reduce((n, tree) => n + tree.internal.length, 0);
+  // Leaves with the most path features first: the per-row loop then runs one trip count leaf after leaf, which
+  // the branch predictor learns. Each leaf's mask slot follows from its place in this order.
+  const leaves: PlacedLeaf[] = [];
+  walked.forEach((tree, t) => tree.leaves.forEach((leaf, index) => leaves.push({ tree: t, index, leaf })));
+  leaves.sort((a, b) => b.leaf.features.length - a.leaf.features.length);
+  const leafSlots = walked.map((tree) => new Int32Array(tree.leaves.length));
+  leaves.forEach(({ tree, index }, at) => (leafSlots[tree][index] = internalCount + at));
+  const pathLength = leaves.reduce((n, { leaf }) => n + leaf.features.length, 0);
+  const patchCount = leaves.reduce((n, { leaf }) => n + leaf.zeros.filter((z) => !(z > 0)).length, 0);
+  const tables: LeafTables = {
+    splitFeature: new Int32Array(internalCount),
+    splitThreshold: new Float32Array(internalCount),
+    splitMissingLeft: new Uint8Array(internalCount),
+    leftSlot: new Int32Array(internalCount),
+    rightSlot: new Int32Array(internalCount),
+    clearMask: new Int32Array(internalCount),
+    rootSlots: new Int32Array(walked.length),
+    leafBits: new Uint8Array(leaves.length),
+    pathFeature: new Int32Array(pathLength),
+    pathFactor: new Float64Array(pathLength),
+    patchLeaf: new Int32Array(patchCount),
+    patchPosition: new Uint8Array(patchCount),
+    patchFeature: new Int32Array(patchCount),
+    patchTable: new Int32Array(patchCount),
+    table: new Float64Array(entries),
+  };
+  placeInternalNodes(forest, walked, leafSlots, tables);
+  placeLeaves(forest, leaves, tables);
   return { tables, recursive: Int32Array.from(recursive) };
 }
 
