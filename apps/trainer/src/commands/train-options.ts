@@ -38,8 +38,11 @@ export function columnMapping(text: string): Partial<Record<DatasetField, string
   return mapping;
 }
 
-/** Data, split and model flags shared by `train` (both backends). */
-export function addTrainingFlags(command: Command): Command {
+/**
+ * Data, split and model flags shared by `train` (both backends), `tune` and `quality`. `spec` is the default
+ * feature spec (`tune` searches for v2, the spec `npm start` serves).
+ */
+export function addTrainingFlags(command: Command, { spec = 'baseline' }: { spec?: string } = {}): Command {
   return command
     .option('--data <file>', 'transactions file (.parquet or .csv); default: the built-in simulator, cached under --cache-dir')
     .option('--columns <mapping>', 'file column of each field, e.g. tx_datetime=time,customer_id=card,terminal_id=merchant,tx_amount=amount,tx_fraud=is_fraud', columnMapping)
@@ -50,7 +53,7 @@ export function addTrainingFlags(command: Command): Command {
     .option('--days <n>', 'simulator: days simulated (default 183)', numberFlag('--days', { integer: true, min: 1 }))
     .option('--sim-seed <n>', 'simulator: world seed (default 0, the handbook dataset)', numberFlag('--sim-seed', { integer: true, min: 0 }))
     .option('--params <file>', 'a parameter set written by `tune`: model, hyperparameters and feature spec (flags given here still win)')
-    .option('--spec <name>', 'feature spec', 'baseline')
+    .option('--spec <name>', 'feature spec', spec)
     .option('--train-start <day|date>', 'first training day: day index or YYYY-MM-DD', dayOrDate, 115)
     .option('--train-days <n>', 'training window length in days', numberFlag('--train-days', { integer: true, min: 1 }), 7)
     .option('--delay-days <n>', 'days between training and test (fraud labels arrive late)', numberFlag('--delay-days', { integer: true, min: 0 }), 7)

@@ -19,11 +19,12 @@ interface TuneFlags extends TrainingFlags {
 
 const EXAMPLES = `
 Examples:
-  # 30 seeded trials on 3 folds before the handbook split's delay period; the winner goes to params/tuned.json
+  # 30 seeded trials for the v2 features on 3 folds before the handbook split's delay period; the winner goes
+  # to params/tuned.json, which npm start trains with
   $ fraudops-train tune --trials 30
 
-  # the same search for the v2 features, stopping after 10 minutes, machine-readable
-  $ fraudops-train tune --spec v2 --trials 100 --time-budget 600 --json
+  # the same search for the baseline features, stopping after 10 minutes, machine-readable
+  $ fraudops-train tune --spec baseline --trials 100 --time-budget 600 --out params/tuned-baseline.json --json
 
   # logistic regression: searches its L2 penalty
   $ fraudops-train tune --model logreg --trials 12 --out params/logreg.json
@@ -137,7 +138,7 @@ export function registerTune(program: Command, context: CliContext): void {
   const command = program
     .command('tune')
     .description('Search hyperparameters on prequential folds before the test window; write the winner as a parameter set.');
-  addTrainingFlags(command)
+  addTrainingFlags(command, { spec: 'v2' })
     .option('--trials <n>', 'trials at most (trial 0 is the flags\' own parameters)', numberFlag('--trials', { integer: true, min: 1 }), 30)
     .option('--time-budget <seconds>', 'start no new trial after this many seconds (0: no limit)', numberFlag('--time-budget', { min: 0 }), 0)
     .option('--folds <n>', 'prequential folds, each one test length earlier', numberFlag('--folds', { integer: true, min: 1, max: 12 }), 3)

@@ -5,7 +5,7 @@ import type { GbdtParams } from '@fraudops/modeling';
 import type { TransactionColumns } from '@fraudops/transactions';
 import { predictInProcess, trainModel, type ModelKind, type ModelOptions } from './model.js';
 import { TrainerError } from './errors.js';
-import { prepareSplit, type SplitOptions } from './split.js';
+import { prepareSplit, type PreparedSplit, type SplitOptions, type WindowRows } from './split.js';
 
 /**
  * Hyperparameter search scored on prequential folds that all end before the main split's delay period:
@@ -134,10 +134,39 @@ function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** Mean AP and card precision@k over folds. */
+export function meanOfFolds(scores: FoldScore[]): Trial['mean'] {
+  return {
+    average_precision: mean(scores.map((s) => s.average_precision)),
+    card_precision_at_k: mean(scores.map((s) => s.card_precision_at_k)),
+  };
+}
+
 /** A beats B on mean AP, then on mean card precision@k; ties keep the earlier trial. */
 export function better(a: Trial, b: Trial): boolean {
   if (a.mean.average_precision !== b.mean.average_precision) return a.mean.average_precision > b.mean.average_precision;
   return a.mean.card_precision_at_k > b.mean.card_precision_at_k;
+}
+
+/** A fold's score: AP and card precision@k of a model's predictions on the fold's test days. */
+export function foldScore(fold: number, test: WindowRows, predicted: Float32Array, rounds: number, k: number): FoldScore {
+  return {
+    fold,
+    average_precision: averagePrecision(predicted, test.labels),
+    card_precision_at_k: cardPrecisionAtK({ scores: predicted, labels: test.labels, cardIds: test.cardIds, days: test.days }, k).value,
+    rounds,
+  };
+}
+
+/** The windows of each tuning fold, checked to end by the main split's last training day. */
+export function foldWindows(table: FeatureTable, columns: TransactionColumns, startDate: string, split: SplitOptions & { trainStartDay: number }, folds: number): PreparedSplit[] {
+  return tuningFolds(split, folds).map((fold, i) => {
+    const windows = prepareSplit(table, columns, startDate, { ...split, trainStart: fold.trainStart });
+    if (windows.test.period[1] > split.trainStartDay + split.trainDays - 1) {
+      throw new Error(`internal: tuning fold ${i} reaches past the training window`);
+    }
+    return windows;
+  });
 }
 
 /** Runs the search over a feature table that covers the folds' days. */
@@ -149,12 +178,7 @@ export async function tuneHyperparameters(
 ): Promise<TuneResult> {
   const now = options.now ?? (() => performance.now() / 1000);
   const folds = tuningFolds(options.split, options.folds);
-  const windows = folds.map((fold) => prepareSplit(table, columns, startDate, { ...options.split, trainStart: fold.trainStart }));
-  windows.forEach((w, i) => {
-    if (w.test.period[1] > options.split.trainStartDay + options.split.trainDays - 1) {
-      throw new Error(`internal: tuning fold ${i} reaches past the training window`);
-    }
-  });
+  const windows = foldWindows(table, columns, startDate, options.split, options.folds);
   const started = now();
   const trials: Trial[] = [];
   let best: Trial | undefined;
@@ -175,25 +199,13 @@ export async function tuneHyperparameters(
     const scores: FoldScore[] = [];
     for (const [f, split] of windows.entries()) {
       const trained = await trainModel(split, table.names, model);
-      const predicted = predictInProcess(trained, split.test.matrix);
-      scores.push({
-        fold: f,
-        average_precision: averagePrecision(predicted, split.test.labels),
-        card_precision_at_k: cardPrecisionAtK(
-          { scores: predicted, labels: split.test.labels, cardIds: split.test.cardIds, days: split.test.days },
-          options.k,
-        ).value,
-        rounds: trained.rounds,
-      });
+      scores.push(foldScore(f, split.test, predictInProcess(trained, split.test.matrix), trained.rounds, options.k));
     }
     const trial: Trial = {
       trial: i,
       params,
       folds: scores,
-      mean: {
-        average_precision: mean(scores.map((s) => s.average_precision)),
-        card_precision_at_k: mean(scores.map((s) => s.card_precision_at_k)),
-      },
+      mean: meanOfFolds(scores),
       seconds: now() - trialStart,
     };
     trials.push(trial);
