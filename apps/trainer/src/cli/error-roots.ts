@@ -29,6 +29,7 @@ export const TRAINER_EXIT_CODES = {
   INVALID_MANIFEST: ExitCode.invalidData,
   INVALID_RUN_OUTPUT: ExitCode.invalidData,
   PARITY_FAILED: ExitCode.runFailed,
+  PEER_FAILED: ExitCode.runFailed,
 } as const satisfies Record<TrainerErrorCode, ExitCode>;
 
 export const TRAINER_ERROR_FAMILIES: readonly AppErrorFamily[] = [{ root: TrainerError, exitCodes: TRAINER_EXIT_CODES }];

@@ -23,6 +23,8 @@ export const TrainerErrorCode = {
   invalidRunOutput: 'INVALID_RUN_OUTPUT',
   /** The exported model disagrees with the trained one (ONNX parity) or with the run's predictions: nothing was registered. */
   parityFailed: 'PARITY_FAILED',
+  /** A reference trainer run on this machine (XGBoost's train.py for `quality`) failed or could not start. */
+  peerFailed: 'PEER_FAILED',
 } as const;
 export type TrainerErrorCode = (typeof TrainerErrorCode)[keyof typeof TrainerErrorCode];
 
