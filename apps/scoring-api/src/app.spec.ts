@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { OnlineFeatureState, baselineFeatureSpec, featureNames } from '@fraudops/features';
 import { OnnxScorer } from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
+import { IN_PROCESS_MAX_ROWS } from './model/in-process-predictor.js';
 import { seedChampion, type SeededModel } from './smoke/seed-champion.js';
 import { call, startTestServer, type TestServer } from './testing/harness.js';
 import { transactionStream, type WireTransaction } from './testing/transactions.js';
@@ -360,6 +361,19 @@ describe('scoring-api over HTTP', () => {
       expect(text).toMatch(/scoring_batch_size_bucket\{le="10000",endpoint="score"\} \d+/);
       expect(text).toMatch(/scoring_drift_psi\{subject="TX_AMOUNT"\} [\d.e-]+/);
       expect(text).toMatch(/scoring_score_count\{role="champion"\} \d+/);
+    });
+
+    it('counts the rows each predictor served: small batches in process, larger ones by onnxruntime', async () => {
+      const rowsByPath = async () => {
+        const text = (await get('/metrics', {})).body as string;
+        const read = (path: string) => Number(new RegExp(`scoring_inference_rows_total\\{path="${path}"\\} (\\d+)`).exec(text)?.[1]);
+        return { typescript: read('typescript'), onnxruntime: read('onnxruntime') };
+      };
+      const before = await rowsByPath();
+      const fresh = transactionStream({ firstId: 200_000, count: IN_PROCESS_MAX_ROWS + 5, startTime: Math.ceil(server.service.features.newestTime) + 1 });
+      expect((await post('/v1/score', { transactions: [fresh[0]] })).status).toBe(200);
+      expect((await post('/v1/score', { transactions: fresh.slice(1) })).status).toBe(200);
+      expect(await rowsByPath()).toEqual({ typescript: before.typescript + 1, onnxruntime: before.onnxruntime + IN_PROCESS_MAX_ROWS + 4 });
     });
   });
 

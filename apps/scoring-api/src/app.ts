@@ -24,6 +24,8 @@ export interface AppDeps<T> {
   transactionSchema: z.ZodType<T>;
   /** The contract's rule for transaction ids (feedback). */
   transactionIdSchema: z.ZodType<string | number>;
+  /** A transaction `transactionSchema` surely accepts unchanged: the hot path skips the schema for it. */
+  isPlainTransaction?: (value: unknown) => value is T;
   drift: DriftMeasure;
   logger: Logger;
   metrics: ServiceMetrics;
@@ -47,29 +49,32 @@ export function createApp<T>(deps: AppDeps<T>): Express {
 
   app.use(requestContext(logger, metrics));
 
+  // Draining refuses scoring requests that arrive from now on; one already received (its body may still be
+  // uploading) is in flight and finishes, which is what a graceful shutdown promises.
+  const refuseWhileDraining: RequestHandler = (_req, _res, next) => {
+    next(service.isDraining ? new ScoringError('SHUTTING_DOWN', 'The service is shutting down; retry on another instance.') : undefined);
+  };
+  const authenticated = requireApiKey(config.apiKeys);
+  const scoring = scoreRoutes({
+    service,
+    transactionSchema: deps.transactionSchema,
+    transactionIdSchema: deps.transactionIdSchema,
+    isPlainTransaction: deps.isPlainTransaction,
+    bodyLimitBytes: config.bodyLimitBytes,
+    maxBatch: config.maxBatch,
+    explainAlerts: config.explainAlerts,
+  });
+  // The hot path first: POST /v1/score matches no other route, and each router it passed would cost a path match.
+  app.post('/v1/score', refuseWhileDraining, authenticated, ...scoring.score);
+
   const report = () => monitoringReport(service.recent, service.labelled, service.champion.model, service.challenger.model, deps.drift);
   app.use(healthRoutes(service));
   app.use(metricsRoutes(metrics, () => publishMonitoring(report(), metrics)));
   app.use(adminRoutes(service, config.adminToken));
 
-  // Draining refuses scoring requests that arrive from now on; one already received (its body may still be
-  // uploading) is in flight and finishes, which is what a graceful shutdown promises.
-  app.post(['/v1/score', '/v2/models/:name/infer'], (_req, _res, next) => {
-    next(service.isDraining ? new ScoringError('SHUTTING_DOWN', 'The service is shutting down; retry on another instance.') : undefined);
-  });
-
-  const authenticated = requireApiKey(config.apiKeys);
+  app.post('/v2/models/:name/infer', refuseWhileDraining);
   app.use(['/v1', '/v2'], authenticated);
-  app.use(
-    scoreRoutes({
-      service,
-      transactionSchema: deps.transactionSchema,
-      transactionIdSchema: deps.transactionIdSchema,
-      bodyLimitBytes: config.bodyLimitBytes,
-      maxBatch: config.maxBatch,
-      explainAlerts: config.explainAlerts,
-    }),
-  );
+  app.use(scoring.feedback);
   app.use(modelInfoRoutes(service));
   app.use(monitoringRoutes(report));
   app.use(openInferenceRoutes(service, { bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));

@@ -16,6 +16,7 @@ export interface ServiceMetrics {
   alerts: Counter;
   repeatedTransactions: Counter;
   lateTransactions: Counter;
+  inferenceRows: Counter<'path'>;
   feedbackLabels: Counter<'outcome'>;
   modelInfo: Gauge<'role' | 'name' | 'version'>;
   reloads: Counter<'result'>;
@@ -67,6 +68,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
     lateTransactions: new Counter({
       name: 'scoring_late_transactions_total',
       help: 'New transactions that came more than LATE_TOLERANCE_S behind the newest one and were scored against the state as of the newest time.',
+      registers,
+    }),
+    inferenceRows: new Counter({
+      name: 'scoring_inference_rows_total',
+      help: 'Feature rows the champion scored (/v1/score and /v2 infer), by the predictor that served them: typescript (the in-process trees, small batches) or onnxruntime.',
+      labelNames: ['path'],
       registers,
     }),
     feedbackLabels: new Counter({

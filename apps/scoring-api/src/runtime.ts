@@ -1,6 +1,6 @@
 import { baselineFeatureSpec, builtInFeatureSpecs, featureSpecHash, type FeatureSpec } from '@fraudops/features';
 import type { ModelRegistry } from '@fraudops/registry';
-import { TransactionSchema, idFromString, parseDatetime, type Transaction } from '@fraudops/transactions';
+import { TransactionSchema, idFromString, isPlainContractTransaction, parseDatetime, type Transaction } from '@fraudops/transactions';
 import type { z } from 'zod';
 import type { ScoringConfig } from './config.js';
 import { errorMessage } from '@fraudops/core';
@@ -21,6 +21,8 @@ export interface Runtime {
   transactionSchema: z.ZodType<unknown>;
   /** The contract's transaction id rule (integer or string), for feedback. */
   transactionIdSchema: z.ZodType<string | number>;
+  /** Transactions in the contract's everyday form, which the schema would return unchanged (the hot path's check). */
+  isPlainTransaction: (value: unknown) => value is unknown;
   drift: DriftMeasure;
 }
 
@@ -60,6 +62,7 @@ export async function createRuntime(config: ScoringConfig): Promise<Runtime> {
     features: features,
     transactionSchema: TransactionSchema,
     transactionIdSchema: TransactionSchema.shape.transaction_id,
+    isPlainTransaction: isPlainContractTransaction,
     drift: cardDrift(),
   };
 }

@@ -4,7 +4,7 @@ import { VECTOR_FRESH, VECTOR_LATE, type FeaturePipeline, type LabelOutcome } fr
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { ChallengerShadow } from './model/challenger-shadow.js';
-import { scoreInChunks } from './model/chunked-scoring.js';
+import { scoreInChunks, type InferenceCounter } from './model/chunked-scoring.js';
 import { ModelLifecycle, ref, type ModelRef, type ReloadStep } from './model/model-lifecycle.js';
 import type { ModelLease } from './model/model-slot.js';
 import { topReasons, type Reason, type RowExplanation } from './model/row-explainer.js';
@@ -102,6 +102,8 @@ export class ScoringService<T> {
   private readonly championScores: ReturnType<ServiceMetrics['scores']['labels']>;
   private readonly scoreBatchSizes: ReturnType<ServiceMetrics['batchSize']['labels']>;
   private readonly inferBatchSizes: ReturnType<ServiceMetrics['batchSize']['labels']>;
+  /** Rows the champion scored, by predictor (`scoring_inference_rows_total{path}`). */
+  private readonly countInference: InferenceCounter;
 
   constructor(private readonly options: ScoringServiceOptions<T>) {
     const { features, metrics, logger } = options;
@@ -122,6 +124,11 @@ export class ScoringService<T> {
     this.championScores = metrics.scores.labels({ role: 'champion' });
     this.scoreBatchSizes = metrics.batchSize.labels({ endpoint: 'score' });
     this.inferBatchSizes = metrics.batchSize.labels({ endpoint: 'infer' });
+    const inferenceRows = { typescript: metrics.inferenceRows.labels({ path: 'typescript' }), onnxruntime: metrics.inferenceRows.labels({ path: 'onnxruntime' }) };
+    // Both paths appear in /metrics from the start, at 0.
+    inferenceRows.typescript.inc(0);
+    inferenceRows.onnxruntime.inc(0);
+    this.countInference = (path, rows) => inferenceRows[path].inc(rows);
   }
 
   get champion() {
@@ -203,7 +210,7 @@ export class ScoringService<T> {
         throw new ScoringError('EXPLANATION_UNAVAILABLE', `${model.uri} cannot be explained: ${model.explainer.unavailable}`);
       }
       const batch = await this.applyToState(transactions);
-      const probabilities = await scoreInChunks(model, batch.vectors, transactions.length, this.options.chunkRows);
+      const probabilities = await scoreInChunks(model, batch.vectors, transactions.length, this.options.chunkRows, this.countInference);
       const results = this.answer(model, transactions, batch, probabilities, explain);
       if (this.options.shared) await this.options.shared.settle(batch, results, model.version);
       return { model: ref(model), results };
@@ -340,7 +347,7 @@ export class ScoringService<T> {
   async infer(vectors: Float32Array, rows: number): Promise<{ model: ServedModel; probabilities: Float32Array }> {
     const lease = this.leaseChampion();
     try {
-      const probabilities = await scoreInChunks(lease.model, vectors, rows, this.options.chunkRows);
+      const probabilities = await scoreInChunks(lease.model, vectors, rows, this.options.chunkRows, this.countInference);
       this.inferBatchSizes.observe(rows);
       return { model: lease.model, probabilities };
     } finally {

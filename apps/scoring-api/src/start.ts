@@ -58,6 +58,7 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
     service,
     transactionSchema: runtime.transactionSchema,
     transactionIdSchema: runtime.transactionIdSchema,
+    isPlainTransaction: runtime.isPlainTransaction,
     drift: runtime.drift,
     logger,
     metrics,

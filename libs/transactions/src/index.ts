@@ -24,6 +24,7 @@ export {
   type DatasetField,
   type InvalidValue,
 } from './contract.js';
+export { isPlainContractTransaction } from './contract-fast-check.js';
 export {
   readTransactions,
   writeTransactions,

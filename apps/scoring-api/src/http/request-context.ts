@@ -39,37 +39,51 @@ export function requestContext(logger: Logger, metrics: ServiceMetrics): Request
     }
     return found;
   };
+  const accessLog = (req: Request, res: Response, route: string, seconds: number) => {
+    const status = res.statusCode;
+    // Successes are the bulk of traffic and stay at debug (no line is even built at info); client mistakes are
+    // worth an info line. A probe's 503 (not ready yet: warming up, or no model) is the probe's answer, not a failure.
+    const probe = route === '/readyz' || route.startsWith('/v2/health');
+    const level = status >= 500 && !(probe && status === 503) ? 'error' : probe && status === 503 ? 'debug' : status >= 400 ? 'info' : 'debug';
+    if (!logger.isLevelEnabled(level)) return;
+    const line = { method: req.method, route, status, ms: Math.round(seconds * 1e6) / 1e3, aborted: !res.writableFinished };
+    const message = level === 'error' ? 'request failed' : level === 'info' ? 'request rejected' : status === 503 ? 'not ready' : 'request';
+    req.log[level](line, message);
+  };
+  let loggerInstalled: object | undefined;
   return (req: Request, res: Response, next: NextFunction) => {
+    // Most requests never log: the child logger is made on first use, by a getter on the app's request prototype
+    // (defining one on every request would turn each request object into a slow dictionary).
+    const prototype = Object.getPrototypeOf(req) as object;
+    if (loggerInstalled !== prototype) {
+      Object.defineProperty(prototype, 'log', {
+        configurable: true,
+        enumerable: false,
+        get(this: Request & { [CHILD_LOGGER]?: Logger }) {
+          return (this[CHILD_LOGGER] ??= logger.child({ request_id: this.id }));
+        },
+      });
+      loggerInstalled = prototype;
+    }
     const offered = req.headers['x-request-id'];
     const id = typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
     req.id = id;
-    // Most requests never log: the child logger is made on first use.
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ request_id: id })) });
     res.setHeader('x-request-id', id);
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     metrics.inFlight.inc();
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
+    // 'close' comes after 'finish' on a completed response and alone on an aborted one: one listener sees both.
+    res.once('close', () => {
       metrics.inFlight.dec();
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = (performance.now() - started) / 1e3;
       const route = routeLabel(req);
       const instrument = instruments(route, req.method, res.statusCode);
       instrument.count();
       instrument.observe(seconds);
-      const line = { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e6) / 1e3, aborted: !res.writableFinished };
-      // Successes are the bulk of traffic and stay at debug; client mistakes are worth an info line. A probe's
-      // 503 (not ready yet: warming up, or no model) is the probe's answer, not a failure.
-      const probe = route === '/readyz' || route.startsWith('/v2/health');
-      if (res.statusCode >= 500 && !(probe && res.statusCode === 503)) req.log.error(line, 'request failed');
-      else if (probe && res.statusCode === 503) req.log.debug(line, 'not ready');
-      else if (res.statusCode >= 400) req.log.info(line, 'request rejected');
-      else if (logger.isLevelEnabled('debug')) req.log.debug(line, 'request');
-    };
-    res.on('finish', finish);
-    res.on('close', finish);
+      accessLog(req, res, route, seconds);
+    });
     next();
   };
 }
+
+/** Where a request keeps its child logger once made. */
+const CHILD_LOGGER = Symbol('request logger');

@@ -1,12 +1,27 @@
 import { yieldToEventLoop } from '../mutex.js';
+import { IN_PROCESS_MAX_ROWS } from './in-process-predictor.js';
 import type { ServedModel } from './served-model.js';
 
+/** Which predictor scored rows: the in-process TypeScript trees or onnxruntime (`scoring_inference_rows_total{path}`). */
+export type InferencePath = 'typescript' | 'onnxruntime';
+
+/** Told how many rows each path scored. */
+export type InferenceCounter = (path: InferencePath, rows: number) => void;
+
 /**
- * Scores `rows` feature vectors (row-major) with `model`, at most `chunkRows` per call and yielding to the
- * event loop between calls, so a large batch never holds other requests back for long.
+ * Scores `rows` feature vectors (row-major) with `model`: a batch of at most {@link IN_PROCESS_MAX_ROWS} rows
+ * synchronously by the model's in-process predictor when it has one, anything else by onnxruntime at most
+ * `chunkRows` per call, yielding to the event loop between calls so that a large batch never holds other
+ * requests back for long.
  */
-export async function scoreInChunks(model: ServedModel, vectors: Float32Array, rows: number, chunkRows: number): Promise<Float32Array> {
+export async function scoreInChunks(model: ServedModel, vectors: Float32Array, rows: number, chunkRows: number, count?: InferenceCounter): Promise<Float32Array> {
   const width = model.featureSpec.features.length;
+  if (rows <= IN_PROCESS_MAX_ROWS && model.predictInProcess) {
+    const scores = checkedScores(model.predictInProcess(vectors.subarray(0, rows * width), rows), rows);
+    count?.('typescript', rows);
+    return scores;
+  }
+  count?.('onnxruntime', rows);
   if (rows <= chunkRows) return checkedScores(await model.score(vectors.subarray(0, rows * width), rows), rows);
   const out = new Float32Array(rows);
   for (let start = 0; start < rows; start += chunkRows) {

@@ -1,7 +1,8 @@
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry, parseModelUri, type ModelCard, type ModelRegistry } from '@fraudops/registry';
 import type { FeatureSpecIdentity } from '../features/feature-pipeline.js';
-import { rowExplainer } from './row-explainer.js';
+import { inProcessPredictor } from './in-process-predictor.js';
+import { readClassifier, rowExplainer } from './row-explainer.js';
 import type { BaselineDistribution, ModelSource, ServedModel } from './served-model.js';
 
 export interface RegistryModelSourceOptions {
@@ -11,7 +12,10 @@ export interface RegistryModelSourceOptions {
   onnxThreads: number;
 }
 
-/** Models from a registry (`models:/` URIs), scored by onnxruntime through the modeling library's OnnxScorer. */
+/**
+ * Models from a registry (`models:/` URIs), scored by onnxruntime through the modeling library's OnnxScorer and,
+ * for tree ensembles, also by the in-process TypeScript predictor (small batches).
+ */
 export class RegistryModelSource implements ModelSource {
   constructor(private readonly options: RegistryModelSourceOptions) {}
 
@@ -33,11 +37,12 @@ export class RegistryModelSource implements ModelSource {
       featureCount: this.options.spec.features.length,
       intraOpNumThreads: this.options.onnxThreads,
     });
-    return servedModel(loaded.uri, card, scorer, rowExplainer(loaded.onnx, loaded.uri));
+    const classifier = readClassifier(loaded.onnx, loaded.uri);
+    return servedModel(loaded.uri, card, scorer, rowExplainer(classifier), inProcessPredictor(classifier));
   }
 }
 
-function servedModel(uri: string, card: ModelCard, scorer: OnnxScorer, explainer: ServedModel['explainer']): ServedModel {
+function servedModel(uri: string, card: ModelCard, scorer: OnnxScorer, explainer: ServedModel['explainer'], predictInProcess: ServedModel['predictInProcess']): ServedModel {
   const rows = card.driftBaseline.rows;
   const withRows = (d: { edges: number[]; proportions: number[] }): BaselineDistribution & { rows?: number } => ({
     ...d,
@@ -60,6 +65,7 @@ function servedModel(uri: string, card: ModelCard, scorer: OnnxScorer, explainer
       const { probability } = await scorer.score(features.length === rowCount * scorer.featureCount ? features : features.subarray(0, rowCount * scorer.featureCount));
       return probability;
     },
+    ...(predictInProcess ? { predictInProcess } : {}),
     dispose: () => scorer.release(),
   };
 }

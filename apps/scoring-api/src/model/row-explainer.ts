@@ -1,5 +1,5 @@
 import { errorMessage } from '@fraudops/core';
-import { TreeExplainer, classifierFromOnnx, logisticContributions, topContributions } from '@fraudops/modeling';
+import { TreeExplainer, classifierFromOnnx, logisticContributions, topContributions, type ClassifierModel } from '@fraudops/modeling';
 
 /** One reason of a scored transaction: a feature, the value it had (null when missing) and its share of the margin. */
 export interface Reason {
@@ -26,28 +26,37 @@ export interface RowExplainer {
   explain(vectors: Float32Array, row: number): RowExplanation;
 }
 
+/** The model behind served ONNX bytes (trees or a logistic regression), or why it cannot be read back. */
+export function readClassifier(onnx: Uint8Array, source: string): ClassifierModel | { unavailable: string } {
+  try {
+    return classifierFromOnnx(onnx, source).model;
+  } catch (error) {
+    return { unavailable: errorMessage(error) };
+  }
+}
+
 /**
  * The explainer of a model, or why there is none (e.g. a tree model registered before node covers were kept
  * in the ONNX file): such a model is still served, it just cannot give reasons.
  */
-export function rowExplainer(onnx: Uint8Array, source: string): RowExplainer | { unavailable: string } {
-  let classifier;
-  try {
-    classifier = classifierFromOnnx(onnx, source).model;
-    if (classifier.kind === 'tree_ensemble') {
-      const trees = new TreeExplainer(classifier);
-      const width = trees.featureCount;
-      return {
-        bias: trees.bias,
-        explain(vectors, row) {
-          const contributions = new Float64Array(width);
-          trees.explainRow(vectors, row * width, contributions, 0);
-          return { values: vectors.slice(row * width, (row + 1) * width), contributions };
-        },
-      };
+export function rowExplainer(classifier: ClassifierModel | { unavailable: string }): RowExplainer | { unavailable: string } {
+  if ('unavailable' in classifier) return classifier;
+  if (classifier.kind === 'tree_ensemble') {
+    let trees: TreeExplainer;
+    try {
+      trees = new TreeExplainer(classifier);
+    } catch (error) {
+      return { unavailable: errorMessage(error) };
     }
-  } catch (error) {
-    return { unavailable: errorMessage(error) };
+    const width = trees.featureCount;
+    return {
+      bias: trees.bias,
+      explain(vectors, row) {
+        const contributions = new Float64Array(width);
+        trees.explainRow(vectors, row * width, contributions, 0);
+        return { values: vectors.slice(row * width, (row + 1) * width), contributions };
+      },
+    };
   }
   const linear = classifier;
   const width = linear.featureCount;

@@ -1,3 +1,4 @@
+import type { InProcessPredictor } from './in-process-predictor.js';
 import type { RowExplainer } from './row-explainer.js';
 
 /** Baseline distribution of one quantity, as the model card stores it for drift monitoring. */
@@ -25,8 +26,13 @@ export interface ServedModel {
    * served all the same).
    */
   explainer: RowExplainer | { unavailable: string };
-  /** Fraud probabilities for `rows` feature vectors laid out row-major in `features` (`rows × F`). */
+  /** Fraud probabilities for `rows` feature vectors laid out row-major in `features` (`rows × F`), by onnxruntime. */
   score(features: Float32Array, rows: number): Promise<Float32Array>;
+  /**
+   * The same probabilities computed synchronously in this process (tree ensembles: the TypeScript predictor the
+   * ONNX export is pinned bit-identical to); absent for models only onnxruntime scores. Small batches use it.
+   */
+  predictInProcess?: InProcessPredictor;
   /** Frees the runtime session. Called once no request uses the model any more. */
   dispose(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { jsonBody } from '../http/json-body.js';
 import { parseBody } from '../http/validation.js';
@@ -10,6 +10,11 @@ export interface ScoreRouteOptions<T> {
   transactionSchema: z.ZodType<T>;
   /** The contract's rule for transaction ids (feedback refers to transactions by id). */
   transactionIdSchema: z.ZodType<string | number>;
+  /**
+   * True for a transaction the schema surely accepts unchanged (the contract's everyday form): such bodies skip
+   * the schema on the hot path; any other goes through it, which parses or names every bad field.
+   */
+  isPlainTransaction?: (value: unknown) => value is T;
   bodyLimitBytes: number;
   maxBatch: number;
   /** `EXPLAIN_ALERTS=top<k>`: reasons on every alert, k of them; undefined: only when a request asks. */
@@ -19,8 +24,24 @@ export interface ScoreRouteOptions<T> {
 /** Reasons per explained result when the request says `"explain": true`. */
 export const DEFAULT_REASONS = 3;
 
-/** `POST /v1/score` and `POST /v1/feedback`: the stateful scoring API payment systems call. */
-export function scoreRoutes<T>({ service, transactionSchema, transactionIdSchema, bodyLimitBytes, maxBatch, explainAlerts }: ScoreRouteOptions<T>): Router {
+/** The stateful scoring API payment systems call. */
+export interface ScoreRoutes {
+  /** `POST /v1/score`: body parser and handler, for the app to mount ahead of its other routes (the hot path). */
+  score: RequestHandler[];
+  /** `POST /v1/feedback`. */
+  feedback: Router;
+}
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** Sends a JSON answer without Express's `res.send` negotiation (content type lookup, ETag, freshness): a POST needs none. */
+function sendJson(res: Response, body: unknown): void {
+  res.setHeader('content-type', JSON_CONTENT_TYPE);
+  res.end(JSON.stringify(body));
+}
+
+/** `POST /v1/score` and `POST /v1/feedback`. */
+export function scoreRoutes<T>({ service, transactionSchema, transactionIdSchema, bodyLimitBytes, maxBatch, explainAlerts, isPlainTransaction }: ScoreRouteOptions<T>): ScoreRoutes {
   const featureCount = service.features.spec.features.length;
   const scoreRequest = z.strictObject({
     transactions: z.array(transactionSchema).min(1).max(maxBatch),
@@ -43,20 +64,30 @@ export function scoreRoutes<T>({ service, transactionSchema, transactionIdSchema
       .min(1)
       .max(maxBatch),
   });
+  // The everyday body — only `transactions` (every one plain) and at most a boolean `explain` — is taken as it
+  // is; anything else goes through the schema, whose answer (or field-by-field refusal) it would have got anyway.
+  const plainBody = (body: unknown): body is { transactions: T[]; explain?: boolean } => {
+    if (!isPlainTransaction || typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+    for (const key in body) if (key !== 'transactions' && key !== 'explain') return false;
+    const { transactions, explain } = body as { transactions?: unknown; explain?: unknown };
+    if (explain !== undefined && typeof explain !== 'boolean') return false;
+    if (!Array.isArray(transactions) || transactions.length < 1 || transactions.length > maxBatch) return false;
+    for (let i = 0; i < transactions.length; i++) if (!isPlainTransaction(transactions[i])) return false;
+    return true;
+  };
   const body = jsonBody(bodyLimitBytes);
-  const router = Router();
-
-  router.post('/v1/score', body, async (req, res) => {
-    const { transactions, explain } = parseBody(scoreRequest, req.body, 'score request');
+  const score: RequestHandler = async (req, res) => {
+    const { transactions, explain } = plainBody(req.body) ? req.body : parseBody(scoreRequest, req.body, 'score request');
     const asked: ExplainRequest | undefined =
       explain === true ? { top: DEFAULT_REASONS, results: 'all' } : typeof explain === 'object' ? { top: explain.top, results: 'all' } : undefined;
-    res.json(await service.score(transactions, asked ?? alertPolicy));
-  });
+    sendJson(res, await service.score(transactions, asked ?? alertPolicy));
+  };
 
-  router.post('/v1/feedback', body, async (req, res) => {
+  const feedback = Router();
+  feedback.post('/v1/feedback', body, async (req, res) => {
     const { labels } = parseBody(feedbackRequest, req.body, 'feedback request');
-    res.json(await service.feedback(labels));
+    sendJson(res, await service.feedback(labels));
   });
 
-  return router;
+  return { score: [body, score], feedback };
 }

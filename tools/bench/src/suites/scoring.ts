@@ -36,6 +36,8 @@ interface Settings {
   state: string;
   /** `--state redis`: cards in the warm-up history (twice as many terminals; the handbook's rates per card). */
   cards: number;
+  /** `all` scenarios and ratios, or only the `single` (c=10, c=100) or `batch` runs (e.g. to profile one of them). */
+  only: string;
 }
 
 const DEFAULTS: Settings = {
@@ -47,6 +49,7 @@ const DEFAULTS: Settings = {
   batchConnections: 4,
   state: 'memory',
   cards: 1000,
+  only: 'all',
 };
 const OPTIONS: Record<keyof Settings, OptionRule> = {
   duration: { type: 'integer', min: 1 },
@@ -57,6 +60,7 @@ const OPTIONS: Record<keyof Settings, OptionRule> = {
   batchConnections: { type: 'integer', min: 1 },
   state: { type: 'choice', values: ['memory', 'redis'] },
   cards: { type: 'integer', min: 10 },
+  only: { type: 'choice', values: ['all', 'single', 'batch'] },
 };
 
 /** One wrk run's figures (its Lua `done` hook prints them as a WRK_JSON line). */
@@ -115,10 +119,12 @@ export const scoringSuite: BenchSuite = {
     const log = context.log;
     const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
     await requireTools(python);
-    if (!existsSync(SERVICE)) {
-      log('building apps/scoring-api (nx run scoring-api:build)…');
-      await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], { cwd: ROOT, env: { ...process.env, NX_DAEMON: 'false' } });
-    }
+    // Always through Nx (a cache hit when nothing changed): a dist/ left from older sources would measure old code.
+    log('building apps/scoring-api (nx run scoring-api:build)…');
+    await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], { cwd: ROOT, env: { ...process.env, NX_DAEMON: 'false' } });
+    if (!existsSync(SERVICE)) throw new Error(`scoring suite: the build left no ${SERVICE}`);
+    const profileDir = process.env['BENCH_CPU_PROF_DIR'];
+    if (profileDir) log(`the service writes a V8 CPU profile (--cpu-prof) to ${profileDir} when it stops`);
     const work = await mkdtemp(join(tmpdir(), 'bench-scoring-'));
     const children: ChildProcess[] = [];
     const load = [loadavg()[0]];
@@ -131,7 +137,7 @@ export const scoringSuite: BenchSuite = {
       const hello: Target = { subject: 'express_hello', port: 18732, path: '/hello' };
       const fastapi: Target = { subject: 'fastapi', port: 18733, path: '/v1/score' };
       const [service, helloServer, fastapiServer] = [
-        start(process.execPath, [SERVICE], {
+        start(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), SERVICE], {
           PORT: String(ours.port),
           REGISTRY: join(work, 'registry'),
           LOG_LEVEL: 'warn',
@@ -194,14 +200,29 @@ export const scoringSuite: BenchSuite = {
       const perCpu = (r: WrkResult, rowsPerRequest = 1) => (r.requests * rowsPerRequest) / (r.cpu_s ?? Number.NaN);
       const results: Record<string, Record<string, WrkResult>> = {};
       const scenarios: Array<[string, number, number]> = [
-        ['single_c10', 10, 1],
-        ['single_c100', 100, 1],
-        [`batch${settings.batch}`, settings.batchConnections, settings.batch],
+        ...(settings.only === 'batch' ? [] : ([['single_c10', 10, 1], ['single_c100', 100, 1]] as Array<[string, number, number]>)),
+        ...(settings.only === 'single' ? [] : ([[`batch${settings.batch}`, settings.batchConnections, settings.batch]] as Array<[string, number, number]>)),
       ];
       for (const [scenario, connections, batch] of scenarios) {
         log(`${scenario}: wrk -t1 -c${connections} -d${settings.duration}s, ${batch} transaction(s) per request`);
         results[scenario] = {};
         for (const target of [ours, hello, fastapi]) results[scenario][target.subject] = await wrk(target, connections, batch, scenario);
+      }
+
+      const cpuShares = Object.entries(results).flatMap(([scenario, bySubject]) =>
+        Object.entries(bySubject).map(([subject, r]) => ({ scenario, subject, share: (r.cpu_s ?? Number.NaN) / (r.duration_us / 1e6) })),
+      );
+      const starvedSubjects = cpuShares.filter((c) => c.share < STARVED_BELOW);
+      const loadNote = () =>
+        `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${load.map((l) => l.toFixed(1)).join(' → ')}; ` +
+        `servers' CPU share in their measured runs (CPU s / wall s; a one-thread server at its ceiling uses ≈ 1): ` +
+        `${cpuShares.map((c) => `${c.subject} ${c.scenario} ${c.share.toFixed(2)}`).join(', ')}. ` +
+        (starvedSubjects.length > 0
+          ? `STARVED (below ${STARVED_BELOW}): ${starvedSubjects.map((c) => `${c.subject} ${c.scenario}`).join(', ')} — the machine's other work took their CPU, so wall-clock rates and p99 measure the load as much as the servers; read the per-CPU-second ratios first.`
+          : `no server starved (all ≥ ${STARVED_BELOW}).`);
+      if (settings.only !== 'all') {
+        load.push(loadavg()[0]);
+        return { suite: 'scoring', ratios: {}, measurements, notes: [`--only ${settings.only}: these scenarios alone, no ratios`, loadNote()] };
       }
 
       // Reason codes: the same single transactions without and with "explain": true (3 reasons each), on
@@ -248,6 +269,7 @@ export const scoringSuite: BenchSuite = {
         batch_rows_vs_onnx_in_process: ratio(rate(results[batchKey].fraudops, settings.batch), inProcess.batchRowsPerS),
         batch_rows_vs_fastapi: ratio(rate(results[batchKey].fraudops), rate(results[batchKey].fastapi)),
         single_c10_p99_ms: round(results.single_c10.fraudops.p99_us / 1000, 3),
+        single_c10_p99_vs_express_hello: ratio(results.single_c10.fraudops.p99_us, results.single_c10.express_hello.p99_us),
         // The same comparisons per CPU-second of each server: what each request costs, whatever the machine's load.
         single_c10_cpu_efficiency_vs_express_hello: ratio(perCpu(results.single_c10.fraudops), perCpu(results.single_c10.express_hello)),
         single_c10_cpu_efficiency_vs_fastapi: ratio(perCpu(results.single_c10.fraudops), perCpu(results.single_c10.fastapi)),
@@ -271,11 +293,13 @@ export const scoringSuite: BenchSuite = {
           `batch runs: ${settings.batch} transactions per request over ${settings.batchConnections} connections; rows/s = requests/s × ${settings.batch}`,
           `onnx_in_process: OnnxScorer.score on the same rows in this process, single rows one after another and ${settings.batch}-row batches`,
           `explain: fraudops at c=10, single transactions, ${settings.duration} s without then ${settings.duration} s with "explain": true (3 reasons), twice; cost per explained row = the difference in the service's CPU time per request; treeshap_in_process: TreeExplainer.explainRow + the top 3 on the same rows in this process`,
-          `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${load.map((l) => l.toFixed(1)).join(' → ')} (others' work on a shared machine lowers every subject alike; ratios are the figures to compare)`,
+          `issue 19 targets, this run: single c=10 ${ratios.single_c10_rps_vs_express_hello}× Express hello-world (≥ 0.85), single c=100 ${ratios.single_c100_rps_vs_express_hello}× (≥ 0.75), p99 c=10 ${ratios.single_c10_p99_vs_express_hello}× the hello-world's (≤ 1.25), ${settings.batch}-row batches ${ratios.batch_rows_per_cpu_s_vs_onnx_in_process}× in-process onnxruntime per CPU-second (≥ 0.5)`,
+          loadNote(),
         ],
       };
     } finally {
-      for (const child of children) child.kill('SIGTERM');
+      // The service writes its snapshot (and, profiled, its CPU profile) on the way out: wait for the exits.
+      await Promise.all(children.map((child) => stopped(child, 30_000)));
       await rm(work, { recursive: true, force: true });
     }
   },
@@ -283,13 +307,21 @@ export const scoringSuite: BenchSuite = {
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
+/** A server that got less CPU than this per wall second in its measured run was starved by the machine's other work. */
+const STARVED_BELOW = 0.75;
+
 async function requireTools(python: string): Promise<void> {
   await run('wrk', ['--version']).catch((error: { code?: string; stdout?: string }) => {
     // wrk --version exits 1 after printing its banner; only a missing binary is a problem.
     if (error.code === 'ENOENT') throw new Error('scoring suite: wrk is not installed (Debian: apt-get install wrk)');
   });
-  await run(python, ['-c', 'import fastapi, uvicorn, pydantic, xgboost, numpy']).catch((error: Error) => {
-    throw new Error(`scoring suite: ${python} cannot import fastapi, uvicorn, pydantic, xgboost and numpy (Debian python3-fastapi python3-uvicorn python3-xgboost; set FRAUDOPS_PYTHON): ${error.message}`);
+  await run(python, ['-c', 'import fastapi, uvicorn, pydantic, xgboost, numpy']).catch((error: Error & { stderr?: string }) => {
+    const missing = /No module named '([^']+)'/.exec(error.stderr ?? error.message)?.[1];
+    throw new Error(
+      `scoring suite: ${python} cannot import ${missing ?? 'fastapi, uvicorn, pydantic, xgboost or numpy'}; the FastAPI peer needs Debian's packages. Install them with:\n` +
+        `  sudo apt-get install python3-fastapi python3-uvicorn python3-pydantic python3-xgboost python3-numpy\n` +
+        `(or point FRAUDOPS_PYTHON at an interpreter that has them). ${(error.stderr ?? '').trim().split('\n').pop() ?? ''}`,
+    );
   });
 }
 
@@ -384,6 +416,22 @@ function start(command: string, args: string[], env: Record<string, string>): Ch
     if (signal !== 'SIGTERM' && code !== 0) process.stderr.write(`${command} ${args.join(' ')} exited with ${code ?? signal}:\n${errors}\n`);
   });
   return child;
+}
+
+/** Sends SIGTERM and resolves when the process has exited (or after `ms`, then with SIGKILL). */
+function stopped(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 async function waitFor(port: number, path: string): Promise<void> {

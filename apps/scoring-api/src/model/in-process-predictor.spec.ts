@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { baselineFeatureSpec, featureNames, featureSpecHash } from '@fraudops/features';
+import { LocalRegistry } from '@fraudops/registry';
+import { seedChampion, type SeededModel } from '../smoke/seed-champion.js';
+import { scoreInChunks, type InferencePath } from './chunked-scoring.js';
+import { IN_PROCESS_MAX_ROWS } from './in-process-predictor.js';
+import { RegistryModelSource } from './registry-model-source.js';
+import type { ServedModel } from './served-model.js';
+
+/**
+ * onnxruntime is the reference: the in-process trees must give its probabilities. The modeling library pins its
+ * ONNX export bit-identical to its predictor, so the difference is expected to be 0; the test allows 1e-6
+ * (a few float32 steps near 0.5) so that it holds with any onnxruntime build, and requires equal decisions.
+ */
+const TOLERANCE = 1e-6;
+
+describe('in-process tree predictor of a served model', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scoring-in-process-'));
+  let seeded: SeededModel;
+  let model: ServedModel;
+
+  beforeAll(async () => {
+    // Deeper and more trees than the default seed: a model like the ones served (missing values, many leaves).
+    seeded = await seedChampion({ registry: join(dir, 'registry'), trees: 60, maxDepth: 6 });
+    const spec = { name: baselineFeatureSpec.name, hash: featureSpecHash(baselineFeatureSpec), features: featureNames(baselineFeatureSpec) };
+    model = await new RegistryModelSource({ registry: new LocalRegistry(seeded.registry), spec, onnxThreads: 1 }).load(seeded.uri);
+  });
+
+  afterAll(async () => {
+    await model?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("gives onnxruntime's probabilities row by row, and the same decisions", async () => {
+    const width = seeded.featureCount;
+    const rows = seeded.testFeatures.length / width;
+    expect(rows).toBeGreaterThan(500);
+    expect(model.predictInProcess).toBeDefined();
+    const onnx = await model.score(seeded.testFeatures, rows);
+    let largest = 0;
+    for (let r = 0; r < rows; r++) {
+      const single = model.predictInProcess!(seeded.testFeatures.subarray(r * width, (r + 1) * width), 1);
+      largest = Math.max(largest, Math.abs(single[0] - onnx[r]));
+      expect(single[0] >= model.threshold.value).toBe(onnx[r] >= model.threshold.value);
+    }
+    expect(largest).toBeLessThanOrEqual(TOLERANCE);
+    const batch = model.predictInProcess!(seeded.testFeatures, rows);
+    for (let r = 0; r < rows; r++) expect(Math.abs(batch[r] - onnx[r])).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('serves small batches in process and larger ones through onnxruntime, saying which', async () => {
+    const width = seeded.featureCount;
+    const served: Array<[InferencePath, number]> = [];
+    const count = (path: InferencePath, rows: number) => void served.push([path, rows]);
+    const small = await scoreInChunks(model, seeded.testFeatures, IN_PROCESS_MAX_ROWS, 64, count);
+    const large = await scoreInChunks(model, seeded.testFeatures, 200, 64, count);
+    expect(served).toEqual([
+      ['typescript', IN_PROCESS_MAX_ROWS],
+      ['onnxruntime', 200],
+    ]);
+    const reference = await model.score(seeded.testFeatures.subarray(0, 200 * width), 200);
+    for (let r = 0; r < 200; r++) {
+      expect(Math.abs(large[r] - reference[r])).toBeLessThanOrEqual(TOLERANCE);
+      if (r < IN_PROCESS_MAX_ROWS) expect(Math.abs(small[r] - reference[r])).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+});
