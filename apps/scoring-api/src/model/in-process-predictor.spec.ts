@@ -37,16 +37,17 @@ describe('in-process tree predictor of a served model', () => {
     const width = seeded.featureCount;
     const rows = seeded.testFeatures.length / width;
     expect(rows).toBeGreaterThan(500);
-    expect(model.predictInProcess).toBeDefined();
+    const predict = model.predictInProcess;
+    if (!predict) throw new Error('a tree-ensemble champion must have an in-process predictor');
     const onnx = await model.score(seeded.testFeatures, rows);
     let largest = 0;
     for (let r = 0; r < rows; r++) {
-      const single = model.predictInProcess!(seeded.testFeatures.subarray(r * width, (r + 1) * width), 1);
+      const single = predict(seeded.testFeatures.subarray(r * width, (r + 1) * width), 1);
       largest = Math.max(largest, Math.abs(single[0] - onnx[r]));
       expect(single[0] >= model.threshold.value).toBe(onnx[r] >= model.threshold.value);
     }
     expect(largest).toBeLessThanOrEqual(TOLERANCE);
-    const batch = model.predictInProcess!(seeded.testFeatures, rows);
+    const batch = predict(seeded.testFeatures, rows);
     for (let r = 0; r < rows; r++) expect(Math.abs(batch[r] - onnx[r])).toBeLessThanOrEqual(TOLERANCE);
   });
 
