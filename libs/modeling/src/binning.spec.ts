@@ -27,6 +27,26 @@ describe('quantile binning', () => {
     }
   });
 
+  it('bins every float32 right near bounds, around zero, among subnormals and at the infinities', () => {
+    const next = (x: number, step: number) => {
+      const bits = new Int32Array(Float32Array.of(x).buffer);
+      bits[0] += x >= 0 ? step : -step;
+      return new Float32Array(bits.buffer)[0];
+    };
+    // Bounds that share key buckets (1 and its float32 neighbours) and bounds far apart.
+    const bounds = Float32Array.of(-1e30, -3, -1e-40, 0, 1e-41, 1, next(1, 1), next(1, 3), 5, 1e30, Infinity);
+    const values: number[] = [-Infinity, Infinity, -0, 0, NaN, 3.4e38, -3.4e38, 1e-45, -1e-45];
+    for (const bound of bounds.subarray(0, bounds.length - 1)) values.push(bound, next(bound, 1), next(bound, -1), next(bound, 2000), next(bound, -2000));
+    const matrix = { rows: values.length, cols: 1, values: Float32Array.from(values) };
+    const binned = binFeatureMatrix(matrix, { upperBounds: [bounds] });
+    matrix.values.forEach((x, r) => {
+      const code = binned.codes[r];
+      if (Number.isNaN(x)) expect(code).toBe(bounds.length);
+      // The first bin whose bound is ≥ x.
+      else expect([x, code]).toEqual([x, bounds.findIndex((bound) => x <= bound)]);
+    });
+  });
+
   it('keeps one bin per distinct value when there are few (binary flag, integer count)', () => {
     const bins = fitFeatureBins(features);
     expect(bins.upperBounds[1].length).toBe(2); // flag 0/1
