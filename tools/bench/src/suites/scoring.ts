@@ -248,6 +248,14 @@ export const scoringSuite: BenchSuite = {
       const shapRow = measureExplainRow(model.ensemble, model.samples, model.spec.width);
       measurements.push({ name: 'explain_row_us', subject: 'treeshap_in_process', value: round(shapRow.microsPerRow, 2), unit: 'µs' });
 
+      // The service's two predictors: the TypeScript trees serve batches of ≤ 16 rows, onnxruntime larger ones.
+      log('in-process TypeScript tree predictor (CPU per row, 1 row and batches)…');
+      const trees = measureTreePredictor(model.ensemble, model.samples, model.spec.width, settings.batch);
+      measurements.push(
+        { name: 'single_row_cpu_us', subject: 'typescript_trees_in_process', value: round(trees.singleMicros, 2), unit: 'µs' },
+        { name: `batch${settings.batch}_rows_per_cpu_s`, subject: 'typescript_trees_in_process', value: round(trees.batchRowsPerCpuS, 0), unit: 'rows/cpu-s' },
+      );
+
       log('in-process OnnxScorer (the inference ceiling)…');
       const inProcess = await measureInProcess(model.onnx, model.spec, model.samples, settings.batch);
       measurements.push(
@@ -276,6 +284,8 @@ export const scoringSuite: BenchSuite = {
         single_c100_cpu_efficiency_vs_express_hello: ratio(perCpu(results.single_c100.fraudops), perCpu(results.single_c100.express_hello)),
         single_c100_cpu_efficiency_vs_fastapi: ratio(perCpu(results.single_c100.fraudops), perCpu(results.single_c100.fastapi)),
         batch_rows_per_cpu_s_vs_onnx_in_process: ratio(perCpu(results[batchKey].fraudops, settings.batch), inProcess.batchRowsPerCpuS),
+        // Why batches stay on onnxruntime: its kernel per row against the TypeScript trees' (< 1: onnxruntime wins).
+        tree_predictor_batch_rows_per_cpu_s_vs_onnx_in_process: ratio(trees.batchRowsPerCpuS, inProcess.batchRowsPerCpuS),
         batch_cpu_efficiency_vs_fastapi: ratio(perCpu(results[batchKey].fraudops), perCpu(results[batchKey].fastapi)),
         // Target < 1: explaining a single transaction costs less CPU than the request itself.
         explain_cost_per_row_vs_request_cost: ratio(explainedCpu - plainCpu, plainCpu),
@@ -291,7 +301,7 @@ export const scoringSuite: BenchSuite = {
           `model: XGBoost ${model.xgboost} binary:logistic, ${settings.trees} trees, depth ${settings.depth}, trained on ${model.trainRows} simulated transactions (15 baseline features); fraudops serves its ONNX conversion, FastAPI the booster JSON`,
           'fraudops: apps/scoring-api/dist/main.js (one Node process, onnxruntime 1 intra-op thread); express_hello: express.json() + res.json() on the same bodies; fastapi: pydantic validation, the same 15 features in Python deques, booster.inplace_predict, one uvicorn worker',
           `batch runs: ${settings.batch} transactions per request over ${settings.batchConnections} connections; rows/s = requests/s × ${settings.batch}`,
-          `onnx_in_process: OnnxScorer.score on the same rows in this process, single rows one after another and ${settings.batch}-row batches`,
+          `onnx_in_process: OnnxScorer.score on the same rows in this process, single rows one after another and ${settings.batch}-row batches; typescript_trees_in_process: predictProbability on the imported trees, the same rows (the service's predictor for batches of ≤ 16 rows)`,
           `explain: fraudops at c=10, single transactions, ${settings.duration} s without then ${settings.duration} s with "explain": true (3 reasons), twice; cost per explained row = the difference in the service's CPU time per request; treeshap_in_process: TreeExplainer.explainRow + the top 3 on the same rows in this process`,
           `issue 19 targets, this run: single c=10 ${ratios.single_c10_rps_vs_express_hello}× Express hello-world (≥ 0.85), single c=100 ${ratios.single_c100_rps_vs_express_hello}× (≥ 0.75), p99 c=10 ${ratios.single_c10_p99_vs_express_hello}× the hello-world's (≤ 1.25), ${settings.batch}-row batches ${ratios.batch_rows_per_cpu_s_vs_onnx_in_process}× in-process onnxruntime per CPU-second (≥ 0.5)`,
           loadNote(),
@@ -462,6 +472,29 @@ function measureExplainRow(ensemble: TreeEnsemble, samples: Float32Array, width:
   const cpu = process.cpuUsage(started);
   if (reasons === 0) throw new Error('scoring suite: TreeSHAP gave no reasons at all');
   return { microsPerRow: (cpu.user + cpu.system) / count };
+}
+
+/** CPU per row of the modeling library's tree predictor: single rows one after another, and whole batches. */
+function measureTreePredictor(ensemble: TreeEnsemble, samples: Float32Array, width: number, batch: number): { singleMicros: number; batchRowsPerCpuS: number } {
+  const rows = samples.length / width;
+  const predict = (first: number, count: number) => predictProbability(ensemble, { rows: count, cols: width, values: samples.subarray(first * width, (first + count) * width) })[0];
+  let sink = 0;
+  for (let r = 0; r < 2_000; r++) sink += predict(r % rows, 1);
+  const cpu = () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1e6;
+  };
+  const single = 20_000;
+  let started = cpu();
+  for (let r = 0; r < single; r++) sink += predict(r % rows, 1);
+  const singleMicros = ((cpu() - started) / single) * 1e6;
+  const batches = Math.max(1, Math.floor(rows / batch));
+  const rounds = Math.max(5, Math.ceil(20_000 / batch));
+  started = cpu();
+  for (let b = 0; b < rounds; b++) sink += predict((b % batches) * batch, Math.min(batch, rows));
+  const batchRowsPerCpuS = (rounds * Math.min(batch, rows)) / (cpu() - started);
+  if (!Number.isFinite(sink)) throw new Error('scoring suite: the tree predictor gave a non-finite probability');
+  return { singleMicros, batchRowsPerCpuS };
 }
 
 async function measureInProcess(
