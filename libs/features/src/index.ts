@@ -43,6 +43,7 @@ export {
   type OnlineStateStats,
   type OnlineStateImage,
 } from './online.js';
+export { amountToMean, amountZscore, hoursSincePrevious } from './online-steps.js';
 export { replayWithDelayedLabels, type ReplayOptions } from './replay.js';
 export { encodeOnlineSnapshot, decodeOnlineSnapshot, writeOnlineSnapshot, readOnlineSnapshot } from './snapshot.js';
 export {

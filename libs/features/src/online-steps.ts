@@ -135,13 +135,9 @@ export function runSteps(
       case OP_HOUR_IN:
         out[i] = hour >= steps[at + STEP_MIN] && hour <= steps[at + STEP_MAX] ? 1 : 0;
         break;
-      case OP_RECENCY: {
-        // as the SQL: no previous transaction, or one at least the cap ago, gives the cap (in hours)
-        const sinceUs = timeUs - previousUs[steps[at + STEP_TABLE]];
-        const capDays = steps[at + STEP_MIN];
-        out[i] = sinceUs >= capDays * DAY_US ? capDays * 24 : sinceUs / HOUR_US;
+      case OP_RECENCY:
+        out[i] = hoursSincePrevious(timeUs, previousUs[steps[at + STEP_TABLE]], steps[at + STEP_MIN]);
         break;
-      }
       default: {
         const table = tables[steps[at + STEP_TABLE]];
         const base = slots[steps[at + STEP_TABLE]] * table.stride;
@@ -172,10 +168,8 @@ function windowAggregate(
       return count === 0 ? 0 : (s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO]) / count;
     case AGG_MAX:
       return rangeMax(table, rangeAt, groupAt, log, mask);
-    case AGG_AMOUNT_TO_MEAN: {
-      const sum = s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO];
-      return count === 0 || sum === 0 ? 0 : amount / (sum / count);
-    }
+    case AGG_AMOUNT_TO_MEAN:
+      return amountToMean(count, s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO], amount);
     case AGG_AMOUNT_ZSCORE:
       return amountZscore(count, s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO], s[rangeAt + SQUARES_HI] + s[rangeAt + SQUARES_LO], amount);
     default:
@@ -183,11 +177,28 @@ function windowAggregate(
   }
 }
 
+// The features that combine a window's sums (or the previous time) with the transaction itself: exported, so
+// that every online store (this engine, the scoring API's Redis store) computes the SQL compiler's formulas.
+
+/**
+ * Hours since the entity's previous transaction (`previousUs` −Infinity: none), as the SQL: none, or one at
+ * least the cap ago, gives the cap (in hours).
+ */
+export function hoursSincePrevious(timeUs: number, previousUs: number, capDays: number): number {
+  const sinceUs = timeUs - previousUs;
+  return sinceUs >= capDays * DAY_US ? capDays * 24 : sinceUs / HOUR_US;
+}
+
+/** amount / (sum / count) over the window; 0 for an empty window or a zero sum. */
+export function amountToMean(count: number, sum: number, amount: number): number {
+  return count === 0 || sum === 0 ? 0 : amount / (sum / count);
+}
+
 /**
  * (amount − mean) / spread over the window, in the SQL compiler's arithmetic (population variance from the sums;
  * 0 with fewer than two transactions or a spread below ZSCORE_MIN_RELATIVE_VARIANCE of the squared mean).
  */
-function amountZscore(count: number, sum: number, squares: number, amount: number): number {
+export function amountZscore(count: number, sum: number, squares: number, amount: number): number {
   if (count < 2) return 0;
   const mean = sum / count;
   const variance = squares / count - mean * mean;

@@ -1,11 +1,11 @@
-import type { EntityKind, FeaturePlan, PlannedFeature, WindowAggregate } from '@fraudops/features';
+import type { EntityKind, FeaturePlan } from '@fraudops/features';
 
 /**
  * The Lua scripts behind the Redis state store, generated from a feature plan (its ranges become constants
  * in the script, so a call carries only the transactions). Each script runs atomically in Redis: one call
  * updates the windows of every card and terminal of a batch, so replicas never interleave half-updates.
  *
- * Keys (all under one prefix, see `RedisKeys`):
+ * Keys (all under the store's prefix, `fraudops:<spec hash>:` by default):
  * - `e:<kind letter>:<entity id>` list of the entity's retained transactions `timeUs|amount|txKey`, oldest first;
  * - `l:<kind letter>:<entity id>` hash txKey → label (`1` fraud, `0` genuine), only for kinds whose features read labels;
  * - `x:<txKey>` hash of one transaction: `f` its fields (a retry must match), `r` the window aggregates it got,
@@ -15,53 +15,75 @@ import type { EntityKind, FeaturePlan, PlannedFeature, WindowAggregate } from '@
  *   tolerance under `LATE_POLICY=reject`, refused);
  * - `consumed` how many transactions were taken (each record's `s` is its number in that order).
  *
- * Window aggregates (`r`): `timeUs` the time the transaction was taken at, then per range of the plan (in
- * `aggregateLayout` order) count, amount sum, amount max, frauds. Sums use TwoSum compensation like the
- * in-memory engine, so both agree far inside the 1e-9 parity tolerance.
+ * Window aggregates (`r`): `timeUs` the time the transaction was taken at, then per entity kind (in
+ * `aggregateLayout` order) per range count, amount sum, amount max, frauds — and the sum of squared amounts for
+ * ranges with an `amount_zscore` feature — then, for kinds with a recency feature, the time of the entity's
+ * previous retained transaction. The features themselves (means, ratios, z-scores, hours since) are computed
+ * from these by the memory engine's own functions, so both stores share their arithmetic.
+ *
+ * Floating point: Lua numbers are IEEE doubles, as JavaScript's; amounts travel as shortest round-trip decimals
+ * and aggregates as `%.17g`, so no value changes on the way. Each call sums a range afresh with TwoSum (sum +
+ * compensation), where the memory engine keeps running double-double sums that add entering and subtract
+ * leaving amounts (squares: the same double `amount * amount` in both). Both hold the exact sum to ~1e-26
+ * relative, so the doubles they round to are the same, except when the exact sum lies that close to a rounding
+ * boundary: then they differ by one ulp (2^-53 relative). Counts, times and the hours since the previous
+ * transaction are exact; sums, means and ratios agree within one ulp (the parity tolerance is 1e-9 relative);
+ * a z-score, where one ulp of the mean of squares is amplified by (mean of squares / variance), within
+ * 2^-52 × that ratio of max(|z|, 1) — under 1e-9 for any spread above 1.5e-4 of the mean (the z-score is 0
+ * below 3.2e-5, ZSCORE_MIN_RELATIVE_VARIANCE), and in practice bit for bit.
  */
 
 export const KIND_LETTER: Record<EntityKind, string> = { customer: 'c', terminal: 't' };
 
-/** The window aggregates the scripts' records (count, sum, max, frauds) give. */
-const STORED_AGGREGATES: ReadonlySet<WindowAggregate> = new Set<WindowAggregate>(['count', 'sum', 'mean', 'max', 'fraud_ratio']);
-
-/** Whether a planned feature comes from the transaction itself or from the aggregates the scripts keep. */
-export function storedAggregate(feature: PlannedFeature): boolean {
-  return feature.kind !== 'recency' && (feature.kind !== 'window' || STORED_AGGREGATES.has(feature.aggregate));
-}
-
-/** Numbers per range in an aggregate record. */
-export const RANGE_AGGREGATES = 4;
+/** Numbers per range in an aggregate record: count, amount sum, amount max, frauds (+ the sum of squares where kept). */
+const RANGE_AGGREGATES = 4;
 
 export interface AggregateLayout {
-  /** Entity kinds with ranges, in plan order; per kind whether its features read labels. */
-  kinds: Array<{ kind: EntityKind; labelled: boolean; ranges: number[] }>;
-  /** plan range index → position of its first aggregate in the record (after the time). */
+  /**
+   * Entity kinds of the plan, in plan order: whether its features read labels, whether a recency feature reads
+   * its previous transaction's time, and its ranges (plan index; whether the range keeps a sum of squares).
+   */
+  kinds: Array<{ kind: EntityKind; labelled: boolean; previous: boolean; ranges: Array<{ index: number; squares: boolean }> }>;
+  /** plan range index → position of its first aggregate (the count) in the record (after the time). */
   rangeAt: number[];
+  /** plan range index → position of its sum of squared amounts in the record (−1: not kept). */
+  squaresAt: number[];
+  /** Position of the previous transaction's time (µs, `-` for none retained) per entity kind with a recency feature. */
+  previousAt: Partial<Record<EntityKind, number>>;
   /** Keys a transaction brings to the apply script: its record, then per kind its list (and label hash). */
   keysPerTransaction: number;
 }
 
+/**
+ * Where each aggregate sits in a record. A spec without `amount_zscore` or recency features (the baseline)
+ * keeps the layout it always had, so records written before v2 support read the same.
+ */
 export function aggregateLayout(plan: FeaturePlan): AggregateLayout {
   const rangeAt = new Array<number>(plan.ranges.length).fill(-1);
+  const squaresAt = new Array<number>(plan.ranges.length).fill(-1);
+  const previousAt: AggregateLayout['previousAt'] = {};
   let at = 1;
   const kinds = plan.entities.map((kind) => {
-    const ranges = plan.ranges.flatMap((r, i) => (r.entity === kind ? [i] : []));
+    const ranges = plan.ranges.flatMap((r, index) => (r.entity === kind ? [{ index, squares: r.needsSumSquares }] : []));
     for (const r of ranges) {
-      rangeAt[r] = at;
+      rangeAt[r.index] = at;
       at += RANGE_AGGREGATES;
+      if (r.squares) squaresAt[r.index] = at++;
     }
-    return { kind, labelled: ranges.some((r) => plan.ranges[r].needsFrauds), ranges };
+    const previous = plan.features.some((f) => f.kind === 'recency' && f.entity === kind);
+    if (previous) previousAt[kind] = at++;
+    return { kind, labelled: ranges.some((r) => plan.ranges[r.index].needsFrauds), previous, ranges };
   });
   const keysPerTransaction = 1 + kinds.reduce((n, k) => n + (k.labelled ? 2 : 1), 0);
-  return { kinds, rangeAt, keysPerTransaction };
+  return { kinds, rangeAt, squaresAt, previousAt, keysPerTransaction };
 }
 
-/** The spec's ranges as a Lua table literal: per kind, per range {startExclusiveUs, endInclusiveUs}. */
+/** The spec's ranges as a Lua table literal: per kind, per range {startExclusiveUs, endInclusiveUs, keeps squares}. */
 function rangesLiteral(plan: FeaturePlan, layout: AggregateLayout): string {
-  const kinds = layout.kinds.map(
-    (k) => `{labelled=${k.labelled}, ranges={${k.ranges.map((r) => `{${plan.ranges[r].startExclusiveUs},${plan.ranges[r].endInclusiveUs}}`).join(',')}}}`,
-  );
+  const kinds = layout.kinds.map((k) => {
+    const ranges = k.ranges.map((r) => `{${plan.ranges[r.index].startExclusiveUs},${plan.ranges[r.index].endInclusiveUs},${r.squares}}`);
+    return `{labelled=${k.labelled}, previous=${k.previous}, ranges={${ranges.join(',')}}}`;
+  });
   return `{${kinds.join(',')}}`;
 }
 
@@ -159,9 +181,10 @@ for j = 0, n - 1 do
         if #flat > 0 then redis.call('PEXPIRE', labels, ttl) end
       end
       local ranges = kind.ranges
-      local count, hi, lo, max, frauds = {}, {}, {}, {}, {}
-      for r = 1, #ranges do count[r] = 0; hi[r] = 0; lo[r] = 0; max[r] = 0; frauds[r] = 0 end
+      local count, hi, lo, max, frauds, qhi, qlo = {}, {}, {}, {}, {}, {}, {}
+      for r = 1, #ranges do count[r] = 0; hi[r] = 0; lo[r] = 0; max[r] = 0; frauds[r] = 0; qhi[r] = 0; qlo[r] = 0 end
       local entries = redis.call('LRANGE', list, 0, -1)
+      local previous = '-'
       for e = 1, #entries do
         local entry = entries[e]
         local b1 = string.find(entry, '|', 1, true)
@@ -169,6 +192,8 @@ for j = 0, n - 1 do
         local et = tonumber(string.sub(entry, 1, b1 - 1))
         local ea = tonumber(string.sub(entry, b1 + 1, b2 - 1))
         local fraud = known[string.sub(entry, b2 + 1)] == '1'
+        -- the entity's previous transaction: the last retained one before this (the list's tail)
+        if e == #entries - 1 then previous = string.sub(entry, 1, b1 - 1) end
         for r = 1, #ranges do
           if et > t - ranges[r][1] and et <= t - ranges[r][2] then
             count[r] = count[r] + 1
@@ -179,6 +204,14 @@ for j = 0, n - 1 do
             hi[r] = s
             if ea > max[r] then max[r] = ea end
             if fraud then frauds[r] = frauds[r] + 1 end
+            if ranges[r][3] then
+              -- the squared amount as a double (as the memory engine squares it), summed the same way
+              local q = ea * ea
+              local qs = qhi[r] + q
+              local qv = qs - qhi[r]
+              qlo[r] = qlo[r] + ((qhi[r] - (qs - qv)) + (q - qv))
+              qhi[r] = qs
+            end
           end
         end
       end
@@ -187,7 +220,9 @@ for j = 0, n - 1 do
         parts[#parts + 1] = string.format('%.17g', hi[r] + lo[r])
         parts[#parts + 1] = string.format('%.17g', max[r])
         parts[#parts + 1] = string.format('%d', frauds[r])
+        if ranges[r][3] then parts[#parts + 1] = string.format('%.17g', qhi[r] + qlo[r]) end
       end
+      if kind.previous then parts[#parts + 1] = previous end
     end
     local aggregates = table.concat(parts, ',')
     local seq = redis.call('INCR', KEYS[2])

@@ -1,12 +1,12 @@
 import {
   DAY_US,
-  FeaturesError,
   OnlineFeatureState,
   baselineFeatureSpec,
   compareFeatureRows,
   planFeatures,
   toEpochUs,
   v2FeatureSpec,
+  type FeaturePlan,
   type OnlineTransaction,
 } from '@fraudops/features';
 import { simulateTransactions, type SimulatedTransactions } from '@fraudops/transactions';
@@ -14,8 +14,9 @@ import { ScoringError } from '../errors.js';
 import { TestRedisServer } from '../testing/redis-server.js';
 import { RedisStateStore } from './redis-state-store.js';
 
-const plan = planFeatures(baselineFeatureSpec);
-const LABEL_DELAY_US = (plan.labelDelayDays ?? 0) * DAY_US;
+const baseline = planFeatures(baselineFeatureSpec);
+const v2 = planFeatures(v2FeatureSpec);
+const LABEL_DELAY_US = (baseline.labelDelayDays ?? 0) * DAY_US;
 
 /** A small simulated world: 50 days (past the 37-day horizon), enough cards per terminal for the delayed windows and some frauds. */
 function world(): SimulatedTransactions {
@@ -42,13 +43,20 @@ function dueLabels(data: SimulatedTransactions, cursor: { next: number }, i: num
   return due;
 }
 
+/** One feature's values out of row-major vectors. */
+function column(plan: FeaturePlan, rows: Float64Array, name: string): number[] {
+  const width = plan.features.length;
+  const f = plan.names.indexOf(name);
+  return Array.from({ length: rows.length / width }, (_, r) => rows[r * width + f]);
+}
+
 describe('RedisStateStore on a real redis-server', () => {
   let redis: TestRedisServer;
   let data: SimulatedTransactions;
   const open: RedisStateStore[] = [];
-  const replicas = async (n: number, keyPrefix: string, lateToleranceSeconds = 300, latePolicy: 'score' | 'reject' = 'score') => {
+  const replicas = async (n: number, keyPrefix: string, spec = baseline, lateToleranceSeconds = 300, latePolicy: 'score' | 'reject' = 'score') => {
     const stores = await Promise.all(
-      Array.from({ length: n }, () => RedisStateStore.open({ url: redis.url, spec: plan, keyPrefix, lateToleranceSeconds, latePolicy, deadlineMs: 20_000 })),
+      Array.from({ length: n }, () => RedisStateStore.open({ url: redis.url, spec, keyPrefix, lateToleranceSeconds, latePolicy, deadlineMs: 20_000 })),
     );
     open.push(...stores);
     return stores;
@@ -65,8 +73,11 @@ describe('RedisStateStore on a real redis-server', () => {
     await redis?.stop();
   });
 
-  it('three replicas fed round-robin compute the vectors of one in-memory engine fed the whole stream', async () => {
-    const stores = await replicas(3, 'rr:');
+  it.each([
+    ['baseline', baseline],
+    ['v2', v2],
+  ])('%s: three replicas fed round-robin compute the vectors of one in-memory engine fed the whole stream', async (name, plan) => {
+    const stores = await replicas(3, `rr-${name}:`, plan);
     const reference = new OnlineFeatureState(plan, { tieOrder: 'arrival' });
     const n = data.length;
     const width = plan.features.length;
@@ -93,8 +104,17 @@ describe('RedisStateStore on a real redis-server', () => {
     expect(n).toBeGreaterThan(3000);
     expect(frauds).toBeGreaterThan(10);
     // the label features saw frauds: some terminal risk is not zero
-    const risk = plan.names.indexOf('TERMINAL_ID_RISK_30DAY_WINDOW');
-    expect(expected.filter((_, k) => k % width === risk && expected[k] > 0).length).toBeGreaterThan(10);
+    expect(column(plan, expected, 'TERMINAL_ID_RISK_30DAY_WINDOW').filter((v) => v > 0).length).toBeGreaterThan(10);
+    if (name === 'v2') {
+      // the v2 features are exercised: z-scores of both signs, recency below its 30-day cap (720 h) and at it
+      const z = column(plan, expected, 'CUSTOMER_ID_AMOUNT_ZSCORE_7DAY_WINDOW');
+      expect(z.filter((v) => v > 1).length).toBeGreaterThan(100);
+      expect(z.filter((v) => v < -0.5).length).toBeGreaterThan(100);
+      const hours = column(plan, expected, 'CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX');
+      expect(hours.filter((v) => v > 0 && v < 720).length).toBeGreaterThan(n / 2);
+      expect(hours.filter((v) => v === 720).length).toBeGreaterThan(0);
+    }
+    // counts and hours since exact; sums, means, ratios within 1e-9 relative; z-scores within 1e-9 of max(|z|, 1)
     const report = compareFeatureRows(plan, expected, actual, data.transactionId);
     expect(report.firstMismatch).toBeUndefined();
     expect(report.mismatches).toBe(0);
@@ -102,9 +122,10 @@ describe('RedisStateStore on a real redis-server', () => {
     expect(await stores[0].consumed()).toBe(n);
   }, 300_000);
 
-  it('two replicas applying batches concurrently agree with one engine fed in the order Redis took them', async () => {
+  it('two replicas applying batches concurrently agree with one engine fed in the order Redis took them (v2)', async () => {
+    const plan = v2;
     // the two batches of a round may reach Redis in either order: a day of tolerance takes the later one clamped
-    const [a, b] = await replicas(2, 'concurrent:', 86_400);
+    const [a, b] = await replicas(2, 'concurrent:', plan, 86_400);
     const reference = new OnlineFeatureState(plan, { tieOrder: 'arrival' });
     const n = Math.min(data.length, 8000);
     const width = plan.features.length;
@@ -170,7 +191,7 @@ describe('RedisStateStore on a real redis-server', () => {
   });
 
   it('labels apply once; unknown transactions are reported; LATE_POLICY=reject refuses a transaction beyond the tolerance', async () => {
-    const [a, b] = await replicas(2, 'labels:', 300, 'reject');
+    const [a, b] = await replicas(2, 'labels:', baseline, 300, 'reject');
     const t0 = txAt(data, 0);
     const t1 = { ...txAt(data, 1), txDatetime: t0.txDatetime + 600 };
     await a.apply([t0, t1]);
@@ -192,10 +213,10 @@ describe('RedisStateStore on a real redis-server', () => {
     expect(retry.fresh).toBe(false);
   });
 
-  it('late transactions are taken at the newest time like the memory engine, flagged beyond the tolerance, the flag kept for retries', async () => {
-    const [a, b] = await replicas(2, 'late:');
-    const reference = new OnlineFeatureState(plan, { tieOrder: 'arrival' });
-    const width = plan.features.length;
+  it('late transactions are taken at the newest time like the memory engine (v2: recency 0 behind the newest), flagged beyond the tolerance, the flag kept for retries', async () => {
+    const [a, b] = await replicas(2, 'late:', v2);
+    const reference = new OnlineFeatureState(v2, { tieOrder: 'arrival' });
+    const width = v2.features.length;
     const out = new Float64Array(width);
     const n = 600;
     // every 10th transaction an hour behind its stamp, every 10th + 5 a minute behind (within the 300 s tolerance)
@@ -210,7 +231,7 @@ describe('RedisStateStore on a real redis-server', () => {
       // late exactly where the memory engine counts it late (more than 300 s behind the newest time)
       expect(got.late).toBe(reference.lateBySeconds(tx.transactionId) > 300);
       if (got.late) lateCount++;
-      const report = compareFeatureRows(plan, out, got.vector);
+      const report = compareFeatureRows(v2, out, got.vector);
       if (report.mismatches > 0) throw new Error(`transaction ${tx.transactionId}: ${report.firstMismatch}`);
       vectors.push(got.vector);
     }
@@ -226,7 +247,7 @@ describe('RedisStateStore on a real redis-server', () => {
 
     // LATE_POLICY=reject on the same state: a new hour-late transaction is refused with nothing recorded,
     // but the retry of one taken late before is recognised and keeps its flag
-    const [strict] = await replicas(1, 'late:', 300, 'reject');
+    const [strict] = await replicas(1, 'late:', v2, 300, 'reject');
     // stamped as the first transaction: days behind the newest
     const tooLate = { ...txAt(data, n), txDatetime: data.txDatetime[0] };
     await expect(strict.apply([tooLate])).rejects.toMatchObject({ code: 'OUT_OF_ORDER', index: 0 });
@@ -235,20 +256,11 @@ describe('RedisStateStore on a real redis-server', () => {
     expect(known).toMatchObject({ fresh: false, late: true });
   }, 300_000);
 
-  it('refuses a spec with features its scripts do not keep (v2), naming them, before connecting', async () => {
-    await expect(RedisStateStore.open({ url: redis.url, spec: v2FeatureSpec })).rejects.toThrow(
-      new FeaturesError(
-        'INVALID_SPEC',
-        'feature spec "v2": the Redis state store does not compute CUSTOMER_ID_AMOUNT_TO_MEAN_1DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_1DAY_WINDOW, CUSTOMER_ID_AMOUNT_TO_MEAN_7DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_7DAY_WINDOW, CUSTOMER_ID_AMOUNT_TO_MEAN_30DAY_WINDOW, CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW, CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX',
-      ),
-    );
-  });
-
   it('keys expire after the spec horizon plus a day', async () => {
     const [a] = await replicas(1, 'ttl:');
     const tx = txAt(data, 0);
     await a.apply([tx]);
-    const horizonMs = Math.max(plan.longestSpanUs, DAY_US) / 1000 + DAY_US / 1000;
+    const horizonMs = Math.max(baseline.longestSpanUs, DAY_US) / 1000 + DAY_US / 1000;
     for (const key of [`ttl:x:${tx.transactionId}`, `ttl:e:c:${tx.customerId}`, `ttl:e:t:${tx.terminalId}`]) {
       const ttl = await a.client.pttl(key);
       expect(ttl).toBeGreaterThan(horizonMs - 60_000);

@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
-import { DAY_US, FeaturesError, planFeatures, toEpochUs, type FeaturePlan, type FeatureSpec, type OnlineTransaction } from '@fraudops/features';
+import {
+  DAY_US,
+  amountToMean,
+  amountZscore,
+  planFeatures,
+  toEpochUs,
+  type EntityKind,
+  type FeaturePlan,
+  type FeatureSpec,
+  type OnlineTransaction,
+  type WindowAggregate,
+} from '@fraudops/features';
 import { Redis } from 'ioredis';
 import { errorMessage as messageOf } from '@fraudops/core';
 import { ScoringError } from '../errors.js';
-import { REMEMBER_ANSWERS_SCRIPT, KIND_LETTER, RANGE_AGGREGATES, aggregateLayout, applyScript, labelScript, storedAggregate, type AggregateLayout } from './redis-scripts.js';
+import { REMEMBER_ANSWERS_SCRIPT, KIND_LETTER, aggregateLayout, applyScript, labelScript, type AggregateLayout } from './redis-scripts.js';
 import type { LatePolicy } from '../features/feature-pipeline.js';
 import { writeVector } from './vector.js';
 import type { AppliedTransaction, OnlineStateStore, StoreLabelResult, StoredAnswer } from './state-store.js';
@@ -59,10 +70,6 @@ export class RedisStateStore implements OnlineStateStore {
     options: RedisStateStoreOptions,
   ) {
     this.plan = 'ranges' in options.spec ? options.spec : planFeatures(options.spec);
-    const unsupported = this.plan.names.filter((_, i) => !storedAggregate(this.plan.features[i]));
-    if (unsupported.length > 0) {
-      throw new FeaturesError('INVALID_SPEC', `feature spec "${this.plan.spec.name}": the Redis state store does not compute ${unsupported.join(', ')}`);
-    }
     this.width = this.plan.features.length;
     this.prefix = options.keyPrefix ?? `fraudops:${this.plan.hash.slice(0, 12)}:`;
     this.layout = aggregateLayout(this.plan);
@@ -199,28 +206,40 @@ export class RedisStateStore implements OnlineStateStore {
     }
   }
 
-  /** Builds the vector from the script's aggregates, in spec order (calendar parts from the time taken). */
+  /**
+   * Builds the vector from the script's aggregates, in spec order (calendar parts from the time taken), with the
+   * memory engine's own functions for the features that combine aggregates with the transaction.
+   */
   private vectorOf(aggregates: string, amount: number): Float64Array {
     const parts = aggregates.split(',');
+    const layout = this.layout;
     const out = new Float64Array(this.width);
-    writeVector(this.plan, Number(parts[0]), amount, (f) => {
-      const at = this.layout.rangeAt[f.range];
+    const windowValue = (f: { range: number; aggregate: WindowAggregate }): number => {
+      const at = layout.rangeAt[f.range];
       const count = Number(parts[at]);
+      const sum = Number(parts[at + 1]);
       switch (f.aggregate) {
         case 'count':
           return count;
         case 'sum':
-          return Number(parts[at + 1]);
+          return sum;
         case 'mean':
-          return count === 0 ? 0 : Number(parts[at + 1]) / count;
+          return count === 0 ? 0 : sum / count;
         case 'max':
           return Number(parts[at + 2]);
         case 'fraud_ratio':
-          return count === 0 ? 0 : Number(parts[at + RANGE_AGGREGATES - 1]) / count;
-        default:
-          throw new Error(`the Redis state store does not compute ${f.aggregate}`);
+          return count === 0 ? 0 : Number(parts[at + 3]) / count;
+        case 'amount_to_mean':
+          return amountToMean(count, sum, amount);
+        case 'amount_zscore':
+          return amountZscore(count, sum, Number(parts[layout.squaresAt[f.range]]), amount);
       }
-    }, out);
+    };
+    const previousUs = (entity: EntityKind): number => {
+      const text = parts[layout.previousAt[entity] ?? -1];
+      return text === undefined || text === '-' ? Number.NEGATIVE_INFINITY : Number(text);
+    };
+    writeVector(this.plan, Number(parts[0]), amount, windowValue, out, 0, previousUs);
     return out;
   }
 

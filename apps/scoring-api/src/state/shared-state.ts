@@ -1,7 +1,6 @@
-import { FeaturesError, type FeatureSpec, type OnlineTransaction } from '@fraudops/features';
+import type { FeatureSpec, OnlineTransaction } from '@fraudops/features';
 import type { z } from 'zod';
 import type { ScoringConfig } from '../config.js';
-import { ScoringError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { readHistory } from '../warmup.js';
@@ -19,7 +18,7 @@ export interface SharedState<T> {
   store: RedisStateStore;
   /** Warm-up once for all replicas (see `warmUpShared`). */
   warmUp(): Promise<SharedWarmUpResult>;
-  /** Writes the snapshot (when configured) and closes the connection. */
+  /** Writes the snapshot (when configured) and closes the connection (also when the snapshot fails). */
   close(): Promise<void>;
 }
 
@@ -38,14 +37,7 @@ export async function openSharedState<T>(options: {
   const { config, spec, logger } = options;
   if (config.stateStore === 'memory') return undefined;
   const settings = { url: config.stateStore, spec, lateToleranceSeconds: config.lateToleranceSeconds, latePolicy: config.latePolicy };
-  let store: RedisStateStore;
-  try {
-    store = await RedisStateStore.open({ ...settings, deadlineMs: config.stateDeadlineMs });
-  } catch (error) {
-    if (!(error instanceof FeaturesError)) throw error;
-    // the champion's spec has features the scripts do not keep yet: say what to do instead
-    throw new ScoringError('STARTUP_FAILED', `STATE_STORE=redis://… cannot serve this champion: ${error.message}; serve it with STATE_STORE=memory (one replica) or a champion trained on the baseline spec.`);
-  }
+  const store = await RedisStateStore.open({ ...settings, deadlineMs: config.stateDeadlineMs });
   const path = new SharedStatePath<T>({ store, spec, toOnline: (t) => options.toOnline(t), policy: config.degradedPolicy, metrics: options.metrics });
   const history = config.history;
   return {
@@ -65,11 +57,15 @@ export async function openSharedState<T>(options: {
       }
     },
     async close() {
-      if (config.stateSnapshot && store.available) {
-        const keys = await exportRedisSnapshot(store, config.stateSnapshot);
-        logger.info({ snapshot: config.stateSnapshot, keys }, 'shared online state snapshot written');
+      try {
+        if (config.stateSnapshot && store.available) {
+          const keys = await exportRedisSnapshot(store, config.stateSnapshot);
+          logger.info({ snapshot: config.stateSnapshot, keys }, 'shared online state snapshot written');
+        }
+      } finally {
+        // also when the snapshot failed (Redis gone meanwhile): a client left open reconnects forever
+        await store.close();
       }
-      await store.close();
     },
   };
 }
