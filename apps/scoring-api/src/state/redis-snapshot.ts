@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { ScoringError } from '../errors.js';
@@ -21,29 +21,38 @@ export async function exportRedisSnapshot(store: RedisStateStore, path: string):
   const client = store.client;
   const temporary = `${path}.partial`;
   const out = createWriteStream(temporary);
-  const header: SnapshotHeader = { format: 'fraudops-redis-state', version: 1, specHash: store.plan.hash };
-  out.write(`${JSON.stringify(header)}\n`);
-  let written = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${store.prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    const pipeline = client.pipeline();
-    for (const key of keys) pipeline.pttl(key).dumpBuffer(key);
-    const replies = (await pipeline.exec()) ?? [];
-    for (let i = 0; i < keys.length; i++) {
-      const ttl = Number(replies[2 * i][1]);
-      const dump = replies[2 * i + 1][1] as Buffer | null;
-      // expired meanwhile, or the warm-up lock (never part of a snapshot)
-      if (ttl === -2 || !dump || keys[i].endsWith('warm:lock')) continue;
-      if (!out.write(`${JSON.stringify({ k: keys[i].slice(store.prefix.length), t: ttl > 0 ? ttl : 0, v: dump.toString('base64') })}\n`)) await once(out, 'drain');
-      written++;
-    }
-  } while (cursor !== '0');
-  out.end();
-  await once(out, 'finish');
-  await rename(temporary, path);
-  return written;
+  try {
+    const header: SnapshotHeader = { format: 'fraudops-redis-state', version: 1, specHash: store.plan.hash };
+    out.write(`${JSON.stringify(header)}\n`);
+    let written = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${store.prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      const pipeline = client.pipeline();
+      for (const key of keys) pipeline.pttl(key).dumpBuffer(key);
+      const replies = (await pipeline.exec()) ?? [];
+      for (let i = 0; i < keys.length; i++) {
+        const failed = replies[2 * i][0] ?? replies[2 * i + 1][0];
+        if (failed) throw failed;
+        const ttl = Number(replies[2 * i][1]);
+        const dump = replies[2 * i + 1][1] as Buffer | null;
+        // expired meanwhile, or the warm-up lock (never part of a snapshot)
+        if (ttl === -2 || !dump || keys[i].endsWith('warm:lock')) continue;
+        if (!out.write(`${JSON.stringify({ k: keys[i].slice(store.prefix.length), t: ttl > 0 ? ttl : 0, v: dump.toString('base64') })}\n`)) await once(out, 'drain');
+        written++;
+      }
+    } while (cursor !== '0');
+    out.end();
+    await once(out, 'finish');
+    await rename(temporary, path);
+    return written;
+  } catch (error) {
+    // Redis gone mid-way: no half file left, the previous snapshot (if any) stays
+    out.destroy();
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** Restores a snapshot written by {@link exportRedisSnapshot} under this store's prefix (keys replaced). */
@@ -67,11 +76,16 @@ export async function importRedisSnapshot(store: RedisStateStore, path: string):
     pending++;
     restored++;
     if (pending === 1000) {
-      await pipeline.exec();
+      await restoreAll(pipeline);
       pipeline = store.client.pipeline();
       pending = 0;
     }
   }
-  if (pending > 0) await pipeline.exec();
+  if (pending > 0) await restoreAll(pipeline);
   return restored;
+}
+
+/** Runs a pipeline of RESTOREs; a key Redis refused fails the import (it is not counted as restored). */
+async function restoreAll(pipeline: ReturnType<RedisStateStore['client']['pipeline']>): Promise<void> {
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
 }

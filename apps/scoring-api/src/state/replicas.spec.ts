@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baselineFeatureSpec, v2FeatureSpec } from '@fraudops/features';
+import { baselineFeatureSpec, featureNames, v2FeatureSpec } from '@fraudops/features';
 import { seedChampion } from '../smoke/seed-champion.js';
 import { call, startTestServer, type TestServer } from '../testing/harness.js';
 import { TestRedisServer } from '../testing/redis-server.js';
@@ -37,6 +37,30 @@ async function feedback(server: TestServer, labels: Array<{ transaction_id: numb
   return reply.body as { applied: number; repeated: number; unknown: number[] };
 }
 
+const v2Names = featureNames(v2FeatureSpec);
+/** A key's time to live at most: the spec's horizon (37 days) plus a day. */
+const HORIZON_MS = 38 * 86_400_000;
+
+/** Every key of a store (its prefix), sorted. */
+async function keysOf(store: RedisStateStore): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await store.client.scan(cursor, 'MATCH', `${store.prefix}*`, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys.sort();
+}
+
+/** A key's value, whatever its type (the store keeps strings, lists and hashes). */
+async function contentOf(store: RedisStateStore, key: string): Promise<unknown> {
+  const type = await store.client.type(key);
+  if (type === 'list') return { type, value: await store.client.lrange(key, 0, -1) };
+  if (type === 'hash') return { type, value: await store.client.hgetall(key) };
+  return { type, value: await store.client.get(key) };
+}
+
 describe('replicas sharing one Redis', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scoring-replicas-'));
   const registry = join(dir, 'registry');
@@ -59,9 +83,12 @@ describe('replicas sharing one Redis', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('three replicas answer a round-robin stream with the probabilities of one in-memory replica; retries and labels count once', async () => {
-    const memory = await start({});
-    const replicas = [await start({ STATE_STORE: redis.url }), await start({ STATE_STORE: redis.url }), await start({ STATE_STORE: redis.url })];
+  it('three replicas on one Redis answer a round-robin stream with the probabilities of one in-memory replica for a v2 champion; retries and labels count once', async () => {
+    // the default champion's spec (npm start trains v2): windows, amount to mean, z-scores, hours since the previous transaction
+    const v2Registry = join(dir, 'registry-v2');
+    await seedChampion({ registry: v2Registry, spec: v2FeatureSpec });
+    const memory = await start({ REGISTRY: v2Registry });
+    const replicas = await Promise.all([0, 1, 2].map(() => start({ REGISTRY: v2Registry, STATE_STORE: redis.url })));
     const stream = transactionStream({ firstId: 1, count: 900, startTime: NOW - 40 * 86_400, spacing: 3000 });
     let largest = 0;
     let exact = 0;
@@ -70,12 +97,12 @@ describe('replicas sharing one Redis', () => {
       // labels for every 7th transaction, as feedback arrives: the same to the in-memory replica and to another replica
       if (i % 7 === 6) {
         const labels = [{ transaction_id: stream[i - 6].transaction_id, is_fraud: i % 14 === 6 }];
-        const [m, r] = [await feedback(memory, labels), await feedback(replicas[(i + 1) % 3], labels)];
+        const [m, r] = await Promise.all([feedback(memory, labels), feedback(replicas[(i + 1) % 3], labels)]);
         expect(r).toEqual(m);
         label++;
       }
-      const [expected] = await score(memory, [stream[i]]);
-      const [actual] = await score(replicas[i % 3], [stream[i]]);
+      // the two services are independent: both calls in flight at once (half the wall time on a loaded machine)
+      const [[expected], [actual]] = await Promise.all([score(memory, [stream[i]]), score(replicas[i % 3], [stream[i]])]);
       const error = Math.abs(actual.probability - expected.probability);
       largest = Math.max(largest, error);
       if (error === 0) exact++;
@@ -92,7 +119,7 @@ describe('replicas sharing one Redis', () => {
     const repeated = await feedback(replicas[1], [{ transaction_id: stream[0].transaction_id, is_fraud: true }]);
     expect(repeated).toEqual({ applied: 0, repeated: 1, unknown: [] });
 
-    const store = await RedisStateStore.open({ url: redis.url, spec: baselineFeatureSpec });
+    const store = await RedisStateStore.open({ url: redis.url, spec: v2FeatureSpec, deadlineMs: 20_000 });
     try {
       expect(await store.consumed()).toBe(stream.length);
     } finally {
@@ -100,26 +127,61 @@ describe('replicas sharing one Redis', () => {
     }
   });
 
-  it('a snapshot exported from Redis restores the same state into another Redis', async () => {
-    const other = await TestRedisServer.start();
+  it('a snapshot exported from Redis restores every key, its value and time to live into another Redis, which then answers as the first', async () => {
+    // a state of its own (not another test's leftovers): 300 transactions of 25 cards and 40 terminals within
+    // the 37-day horizon (nothing trimmed), answers for all, labels for every 5th
+    const [first, second] = [await TestRedisServer.start(), await TestRedisServer.start()];
     const file = join(dir, 'state.ndjson');
-    const source = await RedisStateStore.open({ url: redis.url, spec: baselineFeatureSpec });
-    const target = await RedisStateStore.open({ url: other.url, spec: baselineFeatureSpec });
+    const source = await RedisStateStore.open({ url: first.url, spec: v2FeatureSpec, deadlineMs: 20_000 });
+    const target = await RedisStateStore.open({ url: second.url, spec: v2FeatureSpec, deadlineMs: 20_000 });
     try {
+      const stream = transactionStream({ firstId: 70_000, count: 300, startTime: NOW - 20 * 86_400, spacing: 3000 }).map((t) => ({
+        transactionId: t.transaction_id,
+        txDatetime: t.tx_datetime,
+        customerId: t.customer_id,
+        terminalId: t.terminal_id,
+        txAmount: t.tx_amount,
+      }));
+      for (let i = 0; i < stream.length; i += 50) await source.apply(stream.slice(i, i + 50));
+      const ids = stream.map((t) => t.transactionId);
+      await source.rememberAnswers(ids, ids.map((_, i) => ({ probability: i / 1000, decision: 'pass', threshold: 0.5, modelVersion: 1, late: false })));
+      const labelled = stream.filter((_, i) => i % 5 === 0);
+      await source.label(labelled.map((t, i) => ({ key: t.transactionId, fraud: i % 2 === 0 })));
+
+      // one key per transaction record, card list, terminal list and terminal with labels, plus `newest` and `consumed`
+      const distinct = (values: number[]) => new Set(values).size;
+      const expected =
+        stream.length + distinct(stream.map((t) => t.customerId)) + distinct(stream.map((t) => t.terminalId)) + distinct(labelled.map((t) => t.terminalId)) + 2;
       const keys = await exportRedisSnapshot(source, file);
-      expect(keys).toBeGreaterThan(900);
+      expect(keys).toBe(expected);
       expect(await importRedisSnapshot(target, file)).toBe(keys);
-      expect(await target.consumed()).toBe(await source.consumed());
-      // the next transaction gets the same vector from both
-      const next = { transactionId: 50_000, txDatetime: NOW - 86_400, customerId: 3, terminalId: 5, txAmount: 42.5 };
+
+      // the same keys with the same contents; each TTL restored as exported (read the target first: it was set later)
+      const names = await keysOf(source);
+      expect(await keysOf(target)).toEqual(names);
+      for (const name of names) {
+        expect(await contentOf(target, name)).toEqual(await contentOf(source, name));
+        const [restoredTtl, sourceTtl] = [await target.client.pttl(name), await source.client.pttl(name)];
+        expect(restoredTtl).toBeGreaterThanOrEqual(sourceTtl);
+        expect(restoredTtl).toBeLessThanOrEqual(HORIZON_MS);
+      }
+      expect(await target.consumed()).toBe(stream.length);
+
+      // the next transaction of a known card gets the same vector from both; a retry its first answer; a label repeats
+      const next = { ...stream[stream.length - 25], transactionId: 80_000, txDatetime: stream[stream.length - 1].txDatetime + 600 };
       const [a] = await source.apply([next]);
       const [b] = await target.apply([next]);
       expect(Array.from(b.vector)).toEqual(Array.from(a.vector));
-      expect(a.vector[3]).toBeGreaterThan(0);
+      expect(a.vector[v2Names.indexOf('CUSTOMER_ID_NB_TX_30DAY_WINDOW')]).toBeGreaterThan(1);
+      expect(a.vector[v2Names.indexOf('CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX')]).toBeLessThan(720);
+      const [retry] = await target.apply([stream[7]]);
+      expect(retry).toMatchObject({ fresh: false, answer: { probability: 7 / 1000 } });
+      expect((await target.label([{ key: labelled[1].transactionId, fraud: false }]))[0].outcome).toBe('unchanged');
     } finally {
       await source.close();
       await target.close();
-      await other.stop();
+      await first.stop();
+      await second.stop();
     }
   });
 
@@ -145,15 +207,6 @@ describe('replicas sharing one Redis', () => {
     } finally {
       await fresh.stop();
     }
-  });
-
-  it('refuses at startup a champion trained on v2 with STATE_STORE=redis, naming the features the scripts do not keep', async () => {
-    const v2Registry = join(dir, 'registry-v2');
-    await seedChampion({ registry: v2Registry, spec: v2FeatureSpec });
-    await expect(startTestServer({ REGISTRY: v2Registry, API_KEYS: API_KEY, STATE_STORE: redis.url })).rejects.toMatchObject({
-      code: 'STARTUP_FAILED',
-      message: expect.stringContaining('the Redis state store does not compute CUSTOMER_ID_AMOUNT_TO_MEAN_1DAY_WINDOW') as unknown,
-    });
   });
 
   it('a late transaction is scored as on the in-memory replica, flagged and counted; after a snapshot restore into another Redis its retry gets the first answer, also under LATE_POLICY=reject', async () => {
