@@ -35,6 +35,8 @@ export interface LeafTables {
   clearMask: Int32Array;
   /** Slots of the roots: every path feature hot before any split. */
   rootSlots: Int32Array;
+  /** Leaves 2k and 2k + 1 for k < pairCount are siblings (same path features); the others follow. */
+  pairCount: number;
   /** Per leaf (in mask-slot order): d, the number of its path's unique features. */
   leafBits: Uint8Array;
   /** Per leaf and path position, leaf after leaf: the feature and its hot factor (1 − z)/z (0 when z = 0). */
@@ -227,11 +229,27 @@ function placeLeaves(forest: CompiledForest, leaves: PlacedLeaf[], tables: LeafT
 export function compileLeafTables(forest: CompiledForest, maxEntries: number): { tables: LeafTables; recursive: Int32Array } {
   const { walked, recursive, entries } = selectTrees(forest, maxEntries);
   const internalCount = walked.reduce((n, tree) => n + tree.internal.length, 0);
-  // Leaves with the most path features first: the per-row loop then runs one trip count leaf after leaf, which
-  // the branch predictor learns. Each leaf's mask slot follows from its place in this order.
-  const leaves: PlacedLeaf[] = [];
-  walked.forEach((tree, t) => tree.leaves.forEach((leaf, index) => leaves.push({ tree: t, index, leaf })));
-  leaves.sort((a, b) => b.leaf.features.length - a.leaf.features.length);
+  // Sibling leaves first, pair by pair (they share their path's features, so the per-row loop reads each
+  // feature and updates its contribution once for both), then the other leaves; each group with the most
+  // path features first, so the per-row loop runs one trip count after another, which the branch predictor
+  // learns. Each leaf's mask slot follows from its place in this order.
+  const pairs: PlacedLeaf[][] = [];
+  const singles: PlacedLeaf[] = [];
+  walked.forEach((tree, t) => {
+    const paired = new Uint8Array(tree.leaves.length);
+    for (const { left, right } of tree.internal) {
+      if (left >= 0 || right >= 0) continue;
+      const [l, r] = [-1 - left, -1 - right];
+      paired[l] = paired[r] = 1;
+      pairs.push([{ tree: t, index: l, leaf: tree.leaves[l] }, { tree: t, index: r, leaf: tree.leaves[r] }]);
+    }
+    tree.leaves.forEach((leaf, index) => {
+      if (paired[index] === 0) singles.push({ tree: t, index, leaf });
+    });
+  });
+  pairs.sort((a, b) => b[0].leaf.features.length - a[0].leaf.features.length);
+  singles.sort((a, b) => b.leaf.features.length - a.leaf.features.length);
+  const leaves: PlacedLeaf[] = [...pairs.flat(), ...singles];
   const leafSlots = walked.map((tree) => new Int32Array(tree.leaves.length));
   leaves.forEach(({ tree, index }, at) => (leafSlots[tree][index] = internalCount + at));
   const pathLength = leaves.reduce((n, { leaf }) => n + leaf.features.length, 0);
@@ -244,6 +262,7 @@ export function compileLeafTables(forest: CompiledForest, maxEntries: number): {
     rightSlot: new Int32Array(internalCount),
     clearMask: new Int32Array(internalCount),
     rootSlots: new Int32Array(walked.length),
+    pairCount: pairs.length,
     leafBits: new Uint8Array(leaves.length),
     pathFeature: new Int32Array(pathLength),
     pathFactor: new Float64Array(pathLength),
@@ -267,7 +286,7 @@ export function tableShap(
   lessOrEqual: boolean,
 ): (values: Float32Array, offset: number, out: Float64Array, outOffset: number) => void {
   const { splitFeature, splitThreshold, splitMissingLeft, leftSlot, rightSlot, clearMask, rootSlots } = tables;
-  const { leafBits, pathFeature, pathFactor, patchLeaf, patchPosition, patchFeature, patchTable, table } = tables;
+  const { pairCount, leafBits, pathFeature, pathFactor, patchLeaf, patchPosition, patchFeature, patchTable, table } = tables;
   const internalCount = splitFeature.length;
   const leafCount = leafBits.length;
   const masks = new Int32Array(internalCount + leafCount);
@@ -288,7 +307,27 @@ export function tableShap(
     }
     // Per leaf, each path feature gets −A(H) when cold and ((1 − z)/z) · A(H ∖ {feature}) when hot, written
     // without a branch on which (isHot is 0 or 1).
-    for (let l = 0, path = 0, base = 0; l < leafCount; l++) {
+    let path = 0;
+    let base = 0;
+    for (let l = 0; l < 2 * pairCount; l += 2) {
+      const bits = leafBits[l];
+      const full = (1 << bits) - 1;
+      const hot = masks[internalCount + l] & full;
+      const sibling = masks[internalCount + l + 1] & full;
+      const siblingBase = base + (1 << bits);
+      const siblingPath = path + bits;
+      const cold = table[base + hot];
+      const siblingCold = table[siblingBase + sibling];
+      for (let p = 0; p < bits; p++) {
+        const bit = 1 << p;
+        const own = ((hot >> p) & 1) * (cold + pathFactor[path + p] * table[base + (hot & ~bit)]);
+        const other = ((sibling >> p) & 1) * (siblingCold + pathFactor[siblingPath + p] * table[siblingBase + (sibling & ~bit)]);
+        out[outOffset + pathFeature[path + p]] += own + other - cold - siblingCold;
+      }
+      path += 2 * bits;
+      base += 2 << bits;
+    }
+    for (let l = 2 * pairCount; l < leafCount; l++) {
       const bits = leafBits[l];
       const hot = masks[internalCount + l] & ((1 << bits) - 1);
       const cold = table[base + hot];
