@@ -15,8 +15,20 @@ export const depConstraints = [
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
   { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:none'], bannedExternalImports: banned() },
-  { sourceTag: 'scope:transactions', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(...DUCKDB) },
-  { sourceTag: 'scope:features', onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions'], bannedExternalImports: banned(...DUCKDB) },
+  { sourceTag: 'scope:transactions', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
+  // Transaction files (Parquet, CSV through DuckDB) apart from the contract and the simulator, for the same reason.
+  {
+    sourceTag: 'scope:transactions-io',
+    onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions'],
+    bannedExternalImports: banned(...DUCKDB),
+  },
+  { sourceTag: 'scope:features', onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions'], bannedExternalImports: banned() },
+  // The embedded SQL engine apart from the spec and the online state, so the scoring app's closure has no DuckDB.
+  {
+    sourceTag: 'scope:features-sql',
+    onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions', 'scope:features'],
+    bannedExternalImports: banned(...DUCKDB),
+  },
   { sourceTag: 'scope:modeling', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(ONNX) },
   { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
   // The HTML report and its Vega charts apart from the metrics, so the scoring service's closure has no Vega.

@@ -7,15 +7,14 @@ import { join, resolve } from 'node:path';
 // Dockerfile installs: main.js, a package.json and lock of only the service's dependency closure, and the
 // workspace libraries it uses. These checks keep it slim and installable without the registry.
 const DIST = resolve(__dirname, '..', 'dist');
-/** Packages the service never loads and must not carry: the warehouse SQL driver, the chart renderer, Arrow. */
-const HEAVY = /(^|\/)node_modules\/(@databricks\/sql|vega|vega-lite|vega-[^/]+|apache-arrow)$/;
 /**
- * DuckDB (≈ 70 MB) is still in the closure: `@fraudops/features` and `@fraudops/transactions`, whose online
- * engine and contract the service uses, also hold the DuckDB engine and file IO (loaded lazily, never by the
- * service). Splitting them is open work; the size ceiling below is today's closure (≈ 188 MB installed), so
- * that nothing heavier gets in, and drops to the 150 MB target with that split.
+ * Packages the service never loads and must not carry: DuckDB (the embedded SQL engine and the transaction
+ * files live in @fraudops/features-sql and @fraudops/transactions-io), the warehouse SQL driver, the chart
+ * renderer, Arrow.
  */
-const DUCKDB = /(^|\/)node_modules\/(@duckdb\/[^/]+|duckdb)$/;
+const HEAVY = /(^|\/)node_modules\/(@duckdb\/[^/]+|duckdb|@databricks\/sql|vega|vega-lite|vega-[^/]+|apache-arrow)$/;
+/** The workspace libraries that hold them, which the service must not depend on either. */
+const HEAVY_LIBS = ['features-sql', 'transactions-io', 'databricks-sql', 'reports'].map((lib) => `@fraudops/${lib}`);
 const LIMIT_MB = 200;
 
 interface LockEntry {
@@ -37,13 +36,12 @@ describe('the pruned scoring-api build', () => {
   const lock = JSON.parse(readFileSync(join(DIST, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const registryPackages = Object.entries(lock.packages).filter(([path, entry]) => path.includes('node_modules/') && !entry.link);
 
-  it('has no @databricks/sql, vega or Arrow in its dependency closure, and DuckDB only through features/transactions', () => {
+  it('has no DuckDB, @databricks/sql, vega or Arrow in its dependency closure, nor the libraries that hold them', () => {
     expect(registryPackages.length).toBeGreaterThan(50);
     expect(registryPackages.map(([path]) => path).filter((path) => HEAVY.test(path))).toEqual([]);
-    const duckdbUsers = Object.entries(lock.packages)
-      .filter(([path, entry]) => path.startsWith('workspace_modules/') && Object.keys(entry.dependencies ?? {}).some((d) => DUCKDB.test(`node_modules/${d}`)))
-      .map(([path]) => path);
-    expect(duckdbUsers.sort()).toEqual(['workspace_modules/@fraudops/features', 'workspace_modules/@fraudops/transactions']);
+    const workspaceLibs = Object.keys(lock.packages).filter((path) => path.startsWith('workspace_modules/'));
+    expect(workspaceLibs).toEqual(expect.arrayContaining(['workspace_modules/@fraudops/features', 'workspace_modules/@fraudops/transactions']));
+    expect(workspaceLibs.filter((path) => HEAVY_LIBS.some((lib) => path === `workspace_modules/${lib}`))).toEqual([]);
     expect(Object.keys(lock.packages)).toEqual(expect.arrayContaining(['node_modules/express', 'node_modules/onnxruntime-node']));
   });
 

@@ -1,4 +1,5 @@
-// The public face of @fraudops/features. DuckDB is loaded only when a DuckDbSqlEngine is opened.
+// The public face of @fraudops/features: the spec, its SQL compilation and the online state, without any native
+// package. The embedded engine that runs the SQL (DuckDB) is @fraudops/features-sql.
 export { FeaturesError, type FeaturesErrorCode } from './errors.js';
 export {
   validateFeatureSpec,
@@ -22,13 +23,6 @@ export { utcWeekday, utcHour, toEpochUs, DAY_US } from './calendar.js';
 export { SQL_DIALECTS, DIALECT_RULES, type SqlDialect, type DialectRules } from './sql-dialect.js';
 export { compileFeatureSql, type CompileFeatureSqlOptions } from './sql-compiler.js';
 export type { SqlEngine, SqlQueryResult, SqlValue } from './sql-engine.js';
-export {
-  DuckDbSqlEngine,
-  fileFormatOf,
-  type DuckDbEngineOptions,
-  type RegisteredSource,
-  type FileFormat,
-} from './duckdb-engine.js';
 export {
   computeFeatures,
   type ComputeFeaturesOptions,

@@ -38,6 +38,7 @@ export interface FieldRule {
   problem: (value: number) => string | undefined;
 }
 
+/** How a broken value is described in messages ("row 2, column tx_amount: must be …"), one wording per rule. */
 export const PROBLEMS = {
   id: 'must be a non-negative integer (or a non-empty string id)',
   datetime: 'must be an ISO 8601 datetime or epoch seconds',
@@ -60,6 +61,7 @@ export const scenarioProblem = (v: number) => (isInteger(v) && v >= 0 && v <= 3 
 const secondsProblem = (v: number) => (isFinite(v) && v >= 0 ? undefined : PROBLEMS.seconds);
 const daysProblem = (v: number) => (isSafeInteger(v) && v >= 0 ? undefined : PROBLEMS.days);
 
+/** The contract's fields with their columns and rules, in file order (files, fingerprints and readers walk it). */
 export const FIELD_RULES: readonly FieldRule[] = [
   {
     field: 'transaction_id',

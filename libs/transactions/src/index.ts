@@ -17,25 +17,17 @@ export {
   toTransactionColumns,
   findInvalidValues,
   describeInvalidValue,
+  FIELD_RULES,
+  PROBLEMS,
   idFromString,
   parseDatetime,
   type Transaction,
   type TransactionField,
   type DatasetField,
   type InvalidValue,
+  type FieldRule,
 } from './contract.js';
 export { isPlainContractTransaction } from './contract-fast-check.js';
-export {
-  readTransactions,
-  writeTransactions,
-  datasetFormatOf,
-  type DatasetFormat,
-  type OnInvalid,
-  type ReadOptions,
-  type ReadReport,
-  type ReadTransactions,
-  type WriteResult,
-} from './dataset-io.js';
 export {
   timeSplit,
   baselineSplit,

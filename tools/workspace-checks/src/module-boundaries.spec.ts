@@ -48,6 +48,13 @@ describe('module boundaries (lint fixtures)', () => {
     expect(duck.map((m) => m.message).join('\n')).toContain('@duckdb/node-api');
   });
 
+  it('fails DuckDB anywhere but the features-sql and transactions-io libs (the spec, the contract and the scoring app included)', () => {
+    for (const path of ['libs/features/src/fixture.ts', 'libs/transactions/src/fixture.ts', 'apps/scoring-api/src/fixture.ts']) {
+      const messages = lintAs(path, "import '@duckdb/node-api';\nexport {};\n");
+      expect({ path, messages: messages.map((m) => m.message).join('\n') }).toEqual({ path, messages: expect.stringContaining('@duckdb/node-api') });
+    }
+  });
+
   it('fails the SQL driver anywhere but the databricks-sql lib (the REST client included)', () => {
     expect(lintAs('libs/registry/src/fixture.ts', "import '@databricks/sql';\nexport {};\n")).not.toHaveLength(0);
     expect(lintAs('libs/databricks/src/fixture.ts', "import '@databricks/sql';\nexport {};\n")).not.toHaveLength(0);
@@ -55,7 +62,9 @@ describe('module boundaries (lint fixtures)', () => {
   });
 
   it('allows the edges the architecture allows', () => {
-    expect(lintAs('libs/features/src/fixture.ts', "import '@fraudops/transactions';\nimport '@duckdb/node-api';\nexport {};\n")).toEqual([]);
+    expect(lintAs('libs/features/src/fixture.ts', "import '@fraudops/transactions';\nexport {};\n")).toEqual([]);
+    expect(lintAs('libs/features-sql/src/fixture.ts', "import '@fraudops/features';\nimport '@duckdb/node-api';\nexport {};\n")).toEqual([]);
+    expect(lintAs('libs/transactions-io/src/fixture.ts', "import '@fraudops/transactions';\nimport '@duckdb/node-api';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/registry/src/fixture.ts', "import '@fraudops/databricks';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/modeling/src/fixture.ts', "import 'onnxruntime-node';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/evaluation/src/fixture.ts', "import '@fraudops/core';\nexport {};\n")).toEqual([]);
@@ -79,6 +88,7 @@ describe('project graph', () => {
         'databricks-sql',
         'evaluation',
         'features',
+        'features-sql',
         'modeling',
         'registry',
         'reports',
@@ -86,6 +96,7 @@ describe('project graph', () => {
         'sync-cli',
         'trainer',
         'transactions',
+        'transactions-io',
         'workspace-checks',
       ].sort(),
     );

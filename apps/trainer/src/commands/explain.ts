@@ -1,6 +1,6 @@
 import { access, open, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { DuckDbSqlEngine, fileFormatOf } from '@fraudops/features';
+import { DuckDbSqlEngine, fileFormatOf } from '@fraudops/features-sql';
 import {
   classifierFromOnnx,
   explainModel,

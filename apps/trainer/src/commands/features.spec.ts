@@ -2,8 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Capture } from '../testing/capture.js';
-import { DuckDbSqlEngine, baselineFeatureSpec, featureSpecHash } from '@fraudops/features';
-import { simulateTransactions, writeTransactions } from '@fraudops/transactions';
+import { baselineFeatureSpec, featureSpecHash } from '@fraudops/features';
+import { DuckDbSqlEngine } from '@fraudops/features-sql';
+import { simulateTransactions } from '@fraudops/transactions';
+import { writeTransactions } from '@fraudops/transactions-io';
 import { CliError, ExitCode, createOutput } from '@fraudops/cli';
 import { runFeatures, type DescribeResult, type FeaturesOptions, type FeaturesResult } from './features.js';
 

@@ -1,18 +1,17 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
-  DuckDbSqlEngine,
   FeaturesError,
   SQL_DIALECTS,
   builtInFeatureSpec,
   compileFeatureSql,
   describeFeature,
-  fileFormatOf,
   planFeatures,
   validateFeatureSpec,
   type FeatureSpec,
   type SqlDialect,
 } from '@fraudops/features';
+import { DuckDbSqlEngine, fileFormatOf } from '@fraudops/features-sql';
 import { CliError, ExitCode, toCliError, type CliContext, type Output } from '@fraudops/cli';
 import { TRAINER_ERROR_ROOTS } from '../cli/error-roots.js';
 

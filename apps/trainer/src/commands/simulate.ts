@@ -6,9 +6,9 @@ import {
   fingerprintTransactions,
   simulateTransactions,
   summarizeTransactions,
-  writeTransactions,
   type SimulationParams,
 } from '@fraudops/transactions';
+import { writeTransactions } from '@fraudops/transactions-io';
 import { CliError, ExitCode, type CliContext, type Output, type Progress } from '@fraudops/cli';
 
 export interface SimulateOptions {

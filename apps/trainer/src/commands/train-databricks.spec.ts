@@ -8,7 +8,8 @@ import { DatabricksSqlEngine } from '@fraudops/databricks-sql';
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
 import { bundleTrainerCli } from '../testing/cli-bundle.js';
-import { resolveSimulationParams, simulateTransactions, timeSplit, writeTransactions, type TransactionColumns } from '@fraudops/transactions';
+import { resolveSimulationParams, simulateTransactions, timeSplit, type TransactionColumns } from '@fraudops/transactions';
+import { writeTransactions } from '@fraudops/transactions-io';
 
 // End to end against the workspace emulator (its own process, built by `nx test trainer`'s dependency on
 // databricks-emulator:build) with the real CLI in its own processes (src/main.ts bundled here by esbuild, so a

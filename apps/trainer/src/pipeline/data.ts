@@ -2,15 +2,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  readTransactions,
   resolveSimulationParams,
   simulateTransactions,
-  writeTransactions,
   type DatasetField,
-  type OnInvalid,
   type SimulationParams,
   type TransactionColumns,
 } from '@fraudops/transactions';
+import { readTransactions, writeTransactions, type OnInvalid } from '@fraudops/transactions-io';
 import type { Progress } from '@fraudops/cli';
 
 /** Transactions ready for the feature pipeline: in memory, and as a canonical Parquet file DuckDB reads. */

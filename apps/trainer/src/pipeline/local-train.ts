@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import type { GateRule } from '@fraudops/evaluation';
-import { builtInFeatureSpec, computeFeatures, DuckDbSqlEngine, featureSpecHash, planFeatures, type FeatureSpec, type FeatureTable } from '@fraudops/features';
+import { builtInFeatureSpec, computeFeatures, featureSpecHash, planFeatures, type FeatureSpec, type FeatureTable } from '@fraudops/features';
+import { DuckDbSqlEngine } from '@fraudops/features-sql';
 import { openRegistry, type ModelRegistry } from '@fraudops/registry';
-import { fingerprintTransactions, type DatasetField, type OnInvalid, type SimulationParams } from '@fraudops/transactions';
+import { fingerprintTransactions, type DatasetField, type SimulationParams } from '@fraudops/transactions';
+import type { OnInvalid } from '@fraudops/transactions-io';
 import type { Output } from '@fraudops/cli';
 import { prepareData, type PreparedData } from './data.js';
 import { exportAndCheck, trainModel, type ModelOptions } from './model.js';

@@ -4,7 +4,8 @@
  *
  *   node features-worker.js <transactions.parquet|.csv>
  */
-import { DuckDbSqlEngine, baselineFeatureSpec, computeFeatures } from '@fraudops/features';
+import { baselineFeatureSpec, computeFeatures } from '@fraudops/features';
+import { DuckDbSqlEngine } from '@fraudops/features-sql';
 import { errorMessage } from '@fraudops/core';
 
 const KIB_PER_MIB = 1024; // resourceUsage().maxRSS is in KiB

@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import {
-  DuckDbSqlEngine,
   OnlineFeatureState,
   baselineFeatureSpec,
   compareFeatureRows,
@@ -16,8 +15,10 @@ import {
   replayWithDelayedLabels,
   type ParityReport,
 } from '@fraudops/features';
+import { DuckDbSqlEngine } from '@fraudops/features-sql';
 import { runPandasReference } from '@fraudops/features/testing';
-import { simulateTransactions, writeTransactions, type TransactionColumns } from '@fraudops/transactions';
+import { simulateTransactions, type TransactionColumns } from '@fraudops/transactions';
+import { writeTransactions } from '@fraudops/transactions-io';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
 import { parseSuiteOptions, type OptionRule } from '../suite-options.js';
 

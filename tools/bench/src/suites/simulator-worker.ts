@@ -7,13 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  fingerprintTransactions,
-  readTransactions,
-  simulateTransactions,
-  writeTransactions,
-  type SimulationParams,
-} from '@fraudops/transactions';
+import { fingerprintTransactions, simulateTransactions, type SimulationParams } from '@fraudops/transactions';
+import { readTransactions, writeTransactions } from '@fraudops/transactions-io';
 import { errorMessage } from '@fraudops/core';
 
 const MIB = 1024; // resourceUsage().maxRSS is in KiB

@@ -1,12 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baselineFeatureSpec } from './baseline.js';
+import { baselineFeatureSpec, computeFeatures, featureTableRows, FeaturesError } from '@fraudops/features';
+import { HAND_EXPECTED, HAND_ROWS, T0 } from '@fraudops/features/testing';
 import { DuckDbSqlEngine } from './duckdb-engine.js';
-import { FeaturesError } from './errors.js';
-import { computeFeatures } from './offline.js';
-import { featureTableRows } from './parity.js';
-import { HAND_EXPECTED, HAND_ROWS, T0 } from './testing/transactions.js';
 
 const iso = (seconds: number) => new Date((T0 + seconds) * 1000).toISOString();
 

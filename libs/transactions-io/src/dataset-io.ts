@@ -1,20 +1,20 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
-import type { TransactionColumns } from './columns.js';
 import {
   FIELD_RULES,
   PROBLEMS,
+  TransactionsError,
   describeInvalidValue,
   findInvalidValues,
   idFromString,
   type DatasetField,
   type FieldRule,
   type InvalidValue,
-} from './contract.js';
-import { sqlIdentifier, sqlString, withDuckDb } from './duckdb.js';
-import { TransactionsError } from './errors.js';
+  type TransactionColumns,
+} from '@fraudops/transactions';
 import { errorMessage } from '@fraudops/core';
+import { sqlIdentifier, sqlString, withDuckDb } from './duckdb.js';
 
 export type DatasetFormat = 'parquet' | 'csv';
 

@@ -2,15 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulateTransactions, type SimulatedTransactions } from '@fraudops/transactions';
-import { baselineFeatureSpec, v2FeatureSpec } from './baseline.js';
-import { featureNames } from './feature-spec.js';
+import {
+  baselineFeatureSpec,
+  compareFeatureRows,
+  computeFeatures,
+  featureNames,
+  featureTableRows,
+  OnlineFeatureState,
+  replayWithDelayedLabels,
+  v2FeatureSpec,
+} from '@fraudops/features';
+import { dayRange, runPandasReference } from '@fraudops/features/testing';
 import { DuckDbSqlEngine, sqlString } from './duckdb-engine.js';
-import { computeFeatures } from './offline.js';
-import { OnlineFeatureState } from './online.js';
-import { runPandasReference } from './pandas-reference.js';
-import { compareFeatureRows, featureTableRows } from './parity.js';
-import { replayWithDelayedLabels } from './replay.js';
-import { dayRange } from './testing/transactions.js';
 
 // The setup simulates the handbook's dataset and each case computes features for hundreds of thousands of rows:
 // seconds on an idle machine, minutes on a loaded one, so each gets a 10-minute deadline rather than Jest's default.

@@ -1,13 +1,18 @@
-import { baselineFeatureSpec, v2FeatureSpec } from './baseline.js';
+import {
+  baselineFeatureSpec,
+  compareFeatureRows,
+  compileFeatureSql,
+  computeFeatures,
+  featureTableRows,
+  FeaturesError,
+  OnlineFeatureState,
+  replayWithDelayedLabels,
+  v2FeatureSpec,
+  validateFeatureSpec,
+  type FeatureSpec,
+} from '@fraudops/features';
+import { columnsFrom, gridTransactions, HAND_EXPECTED, HAND_ROWS } from '@fraudops/features/testing';
 import { DuckDbSqlEngine } from './duckdb-engine.js';
-import { FeaturesError } from './errors.js';
-import { validateFeatureSpec, type FeatureSpec } from './feature-spec.js';
-import { computeFeatures } from './offline.js';
-import { OnlineFeatureState } from './online.js';
-import { replayWithDelayedLabels } from './replay.js';
-import { compileFeatureSql } from './sql-compiler.js';
-import { columnsFrom, gridTransactions, HAND_EXPECTED, HAND_ROWS } from './testing/transactions.js';
-import { compareFeatureRows, featureTableRows } from './parity.js';
 
 /** The baseline plus one of every other kind of entry: a 3-day window, sum, max, a delayed customer ratio. */
 const extendedSpec: FeatureSpec = validateFeatureSpec({

@@ -2,11 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { idFromString, simulateTransactions, TransactionsError, type TransactionColumns } from '@fraudops/transactions';
 import { readTransactions, writeTransactions } from './dataset-io.js';
-import { idFromString } from './contract.js';
-import { simulateTransactions } from './simulator.js';
-import { TransactionsError } from './errors.js';
-import type { TransactionColumns } from './columns.js';
 
 const COLUMN_KEYS = [
   'transactionId',

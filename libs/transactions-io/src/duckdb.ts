@@ -5,8 +5,9 @@ type DuckDbModule = typeof import('@duckdb/node-api');
 let loaded: Promise<DuckDbModule> | undefined;
 
 /**
- * The only place that loads DuckDB. It is native and large, so it is imported on first use: code that
- * needs only the contract or the simulator (the scoring API) never loads it.
+ * The only place in this library that loads DuckDB. It is native and large, so it is imported on first use,
+ * and it lives apart from the contract and the simulator of @fraudops/transactions, so that what needs only
+ * those (the scoring API) does not even install it.
  */
 export function loadDuckDb(): Promise<DuckDbModule> {
   loaded ??= import('@duckdb/node-api').then((module) => {

@@ -1,15 +1,13 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { FeaturesError, toEpochUs, type SqlEngine, type SqlQueryResult, type SqlValue } from '@fraudops/features';
 import type { TransactionColumns } from '@fraudops/transactions';
-import { toEpochUs } from './calendar.js';
-import { FeaturesError } from './errors.js';
-import type { SqlEngine, SqlQueryResult, SqlValue } from './sql-engine.js';
 import { errorMessage } from '@fraudops/core';
 
 type DuckDbModule = typeof import('@duckdb/node-api');
 
-/** DuckDB is native and large: only the first engine opened loads it (the scoring API never does). */
+/** DuckDB is native and large: only the first engine opened loads it (and only this library depends on it). */
 async function loadDuckDb(): Promise<DuckDbModule> {
   const module = (await import('@duckdb/node-api')) as DuckDbModule & { default?: DuckDbModule };
   return module.DuckDBInstance ? module : (module.default);
