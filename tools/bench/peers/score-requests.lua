@@ -4,7 +4,8 @@
 --
 -- Settings (environment): BENCH_PATH (/v1/score), BENCH_BATCH (transactions per request, 1),
 -- BENCH_ID_BASE (first id − 1), BENCH_TIME_BASE (epoch seconds of the first transaction),
--- BENCH_AUTH (a bearer key, optional), BENCH_EXPLAIN (1: every body asks "explain": true).
+-- BENCH_AUTH (a bearer key, optional), BENCH_EXPLAIN (1: every body asks "explain": true),
+-- BENCH_CUSTOMERS / BENCH_TERMINALS (ids drawn from 0 … n − 1; 5,000 and 10,000, the handbook's world).
 
 local path = os.getenv("BENCH_PATH") or "/v1/score"
 local batch = tonumber(os.getenv("BENCH_BATCH") or "1")
@@ -12,6 +13,8 @@ local id_base = tonumber(os.getenv("BENCH_ID_BASE") or "0")
 local time_base = tonumber(os.getenv("BENCH_TIME_BASE") or "1538352000")
 local auth = os.getenv("BENCH_AUTH")
 local explain = os.getenv("BENCH_EXPLAIN") == "1" and ',"explain":true' or ''
+local customers = tonumber(os.getenv("BENCH_CUSTOMERS") or "5000")
+local terminals = tonumber(os.getenv("BENCH_TERMINALS") or "10000")
 
 local threads = {}
 local thread_count = 0
@@ -35,10 +38,10 @@ end
 
 local function transaction(n)
   local id = first_id + n
-  -- About 20 transactions a second across 5,000 customers and 10,000 terminals.
+  -- About 20 transactions a second across the customers and terminals (5,000 and 10,000 by default).
   return string.format(
     '{"transaction_id":%d,"tx_datetime":%d,"customer_id":%d,"terminal_id":%d,"tx_amount":%.2f}',
-    id, time_base + math.floor(n / 20), (n * 7919) % 5000, (n * 104729) % 10000, ((n * 31) % 20000) / 100)
+    id, time_base + math.floor(n / 20), (n * 7919) % customers, (n * 104729) % terminals, ((n * 31) % 20000) / 100)
 end
 
 function request()

@@ -16,7 +16,6 @@ const DAY = 86_400;
 export interface ScoringHelpers {
   service: string;
   peers: string;
-  firstTime: number;
   /** Trains and registers the suite's model as `@champion` in `<work>/registry`. */
   prepareModel(work: string, python: string): Promise<{ uri: string }>;
   start(command: string, args: string[], env: Record<string, string>): ChildProcess;
@@ -29,6 +28,10 @@ interface Run {
   p50Ms: number;
   p99Ms: number;
   cpuS: number;
+  /** Of `cpuS`, redis-server's share (Redis subjects). */
+  redisCpuS: number;
+  /** Redis's own time in the scripts (apply, answers) over the run, µs (INFO commandstats, EVALSHA usec; Redis subjects). */
+  scriptUs: number;
   errors: number;
 }
 
@@ -37,11 +40,12 @@ const PORTS = { memory: 18742, redisA: 18743, redisB: 18744 };
 
 /**
  * `npm run bench -- scoring --state redis`: single transactions at c=10 on one in-memory replica, one replica
- * on Redis and two replicas on one Redis (two wrk processes, c=5 each), in one run; CPU per request counts
- * the replicas and redis-server. Then the Redis memory a card and a terminal take after a warm-up with the
- * last 37 days of the handbook's simulated world (5,000 customers, 10,000 terminals).
+ * on Redis and two replicas on one Redis (two wrk processes, c=5 each), in one run, serving a v2 model; CPU
+ * per request counts the replicas and redis-server. The requests continue the warm-up history (the last 37
+ * days of the handbook's simulated world, scaled to `--cards`) on its cards and terminals, so every call
+ * aggregates real windows. Then the Redis memory a card and a terminal take after the warm-up.
  */
-export async function runStateComparison(context: BenchContext, settings: { duration: number; warmup: number; cards: number }, helpers: ScoringHelpers): Promise<BenchResult> {
+export async function runStateComparison(context: BenchContext, settings: { duration: number; warmup: number; cards: number; trees: number }, helpers: ScoringHelpers): Promise<BenchResult> {
   const log = context.log;
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
   // the model comes from Debian's XGBoost; no FastAPI peer here
@@ -60,7 +64,7 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     log(`model ${model.uri}`);
     log(`writing the history (handbook simulator, ${settings.cards} cards / ${2 * settings.cards} terminals, last 37 of 45 days) for the warm-up…`);
     const history = join(work, 'history.ndjson');
-    const historyRows = await writeHistory(history, settings.cards);
+    const { rows: historyRows, lastTime } = await writeHistory(history, settings.cards);
 
     const redis = spawn('redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work], { stdio: 'ignore' });
     children.push(redis);
@@ -82,13 +86,23 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     const footprint = await redisFootprint(memoryBefore);
 
     let runIndex = 0;
-    const wrk = async (port: number, connections: number, seconds: number): Promise<Omit<Run, 'cpuS'>> => {
+    const wrk = async (port: number, connections: number, seconds: number): Promise<Omit<Run, 'cpuS' | 'redisCpuS' | 'scriptUs'>> => {
       runIndex++;
       const { stdout } = await run(
         'wrk',
         ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(helpers.peers, 'score-requests.lua'), `http://127.0.0.1:${port}`],
         {
-          env: { ...process.env, BENCH_PATH: '/v1/score', BENCH_BATCH: '1', BENCH_ID_BASE: String(runIndex * 100_000_000), BENCH_TIME_BASE: String(helpers.firstTime + 60 * DAY + Math.floor(runIndex / 2) * DAY) },
+          env: {
+            ...process.env,
+            BENCH_PATH: '/v1/score',
+            BENCH_BATCH: '1',
+            BENCH_ID_BASE: String(runIndex * 100_000_000),
+            // the history's cards and terminals, right after it: every request meets a card's and a terminal's
+            // 37 days of windows (as in production), not empty ones; each run 10 minutes after the previous
+            BENCH_CUSTOMERS: String(settings.cards),
+            BENCH_TERMINALS: String(2 * settings.cards),
+            BENCH_TIME_BASE: String(lastTime + 60 + runIndex * 600),
+          },
           maxBuffer: 1 << 20,
         },
       );
@@ -100,12 +114,18 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     };
     const cpuOf = async (pids: Array<number | undefined>) => (await Promise.all(pids.map((p) => helpers.cpuSeconds(p)))).reduce((a, b) => a + b, 0);
     /** One measured run over `ports` (one wrk each, in parallel), CPU of `pids` (replicas and Redis). */
-    const measure = async (ports: number[], connections: number, pids: Array<number | undefined>): Promise<Run> => {
+    const measure = async (ports: number[], connections: number, pids: Array<number | undefined>, redisPid?: number): Promise<Run> => {
       if (settings.warmup > 0) await Promise.all(ports.map((p) => wrk(p, connections, settings.warmup)));
       const before = await cpuOf(pids);
+      const redisBefore = await cpuOf([redisPid]);
+      if (redisPid !== undefined) await redisCommand('CONFIG', 'RESETSTAT');
       const runs = await Promise.all(ports.map((p) => wrk(p, connections, settings.duration)));
       const cpuS = (await cpuOf(pids)) - before;
+      const redisCpuS = redisPid === undefined ? 0 : (await cpuOf([redisPid])) - redisBefore;
+      const scriptUs = redisPid === undefined ? 0 : await evalshaMicroseconds();
       return {
+        redisCpuS,
+        scriptUs,
         requests: runs.reduce((a, r) => a + r.requests, 0),
         seconds: Math.max(...runs.map((r) => r.seconds)),
         // the slower replica's percentiles (wrk reports per process)
@@ -118,8 +138,8 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     const subjects: Array<[string, Run]> = [];
     log(`single_c10: wrk -t1 -c10 -d${settings.duration}s (two replicas: two wrk at c=5)`);
     subjects.push(['memory_1_replica', await measure([PORTS.memory], 10, [memory.pid])]);
-    subjects.push(['redis_1_replica', await measure([PORTS.redisA], 10, [replicaA.pid, redis.pid])]);
-    subjects.push(['redis_2_replicas', await measure([PORTS.redisA, PORTS.redisB], 5, [replicaA.pid, replicaB.pid, redis.pid])]);
+    subjects.push(['redis_1_replica', await measure([PORTS.redisA], 10, [replicaA.pid, redis.pid], redis.pid)]);
+    subjects.push(['redis_2_replicas', await measure([PORTS.redisA, PORTS.redisB], 5, [replicaA.pid, replicaB.pid, redis.pid], redis.pid)]);
     load.push(loadavg()[0]);
 
     const measurements: Measurement[] = [];
@@ -130,7 +150,12 @@ export async function runStateComparison(context: BenchContext, settings: { dura
       add('p99_ms', round(r.p99Ms, 3), 'ms');
       add('cpu_ms_per_request', round((1000 * r.cpuS) / r.requests, 4), 'cpu-ms');
       add('errors', r.errors, 'requests');
-      log(`  ${subject.padEnd(18)} ${(r.requests / r.seconds).toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  ${((1000 * r.cpuS) / r.requests).toFixed(3)} cpu-ms/req  errors ${r.errors}`);
+      if (r.scriptUs > 0) {
+        add('redis_cpu_ms_per_request', round((1000 * r.redisCpuS) / r.requests, 4), 'cpu-ms');
+        add('redis_script_us_per_request', round(r.scriptUs / r.requests, 1), 'us');
+      }
+      const redisPart = r.scriptUs > 0 ? ` (redis-server ${((1000 * r.redisCpuS) / r.requests).toFixed(3)}; scripts ${(r.scriptUs / r.requests).toFixed(0)} µs/req)` : '';
+      log(`  ${subject.padEnd(18)} ${(r.requests / r.seconds).toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  ${((1000 * r.cpuS) / r.requests).toFixed(3)} cpu-ms/req${redisPart}  errors ${r.errors}`);
     }
     for (const [name, value] of Object.entries(footprint)) measurements.push({ name, subject: 'redis', value, unit: name.endsWith('count') ? 'keys' : 'bytes' });
     const by = Object.fromEntries(subjects);
@@ -148,7 +173,8 @@ export async function runStateComparison(context: BenchContext, settings: { dura
       notes: [
         `load: wrk 4.1 -t1, single transactions, c=10 (two replicas: one wrk per replica at c=5, run together); ${settings.duration} s per run after ${settings.warmup} s of warm-up`,
         'cpu per request: CPU time of the replicas plus redis-server (the Redis subjects) over the requests answered',
-        `redis: redis-server ${REDIS_PORT} without persistence; replicas warmed once from ${historyRows} history rows of ${settings.cards} cards and ${2 * settings.cards} terminals (HISTORY, warm-up under the lock)`,
+        `model: XGBoost (${settings.trees} trees) on the v2 spec, the one npm start serves (windows, amount to mean, z-scores, hours since the previous transaction)`,
+        `redis: redis-server ${REDIS_PORT} without persistence; replicas warmed once from ${historyRows} history rows of ${settings.cards} cards and ${2 * settings.cards} terminals (HISTORY, warm-up under the lock); requests continue the history on its cards and terminals`,
         `memory: MEMORY USAGE summed over every key of a class after the warm-up, divided by the cards / terminals / transactions held`,
         `machine: ${cpus().length} cores shared by Redis, the three replicas and the load generator (and other users), load average ${load.map((l) => l.toFixed(1)).join(' → ')}`,
       ],
@@ -174,7 +200,7 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
  * The handbook's simulator scaled down (by default a fifth: 1,000 customers, 2,000 terminals; the same
  * transactions per card and per terminal and day), 45 days, the last 37 as NDJSON with labels.
  */
-async function writeHistory(path: string, cards: number): Promise<number> {
+async function writeHistory(path: string, cards: number): Promise<{ rows: number; lastTime: number }> {
   const data = simulateTransactions({ customers: cards, terminals: 2 * cards, days: 45 });
   const from = data.txDatetime[data.length - 1] - 37 * DAY;
   const out = createWriteStream(path);
@@ -187,7 +213,7 @@ async function writeHistory(path: string, cards: number): Promise<number> {
   }
   out.end();
   await once(out, 'finish');
-  return rows;
+  return { rows, lastTime: data.txDatetime[data.length - 1] };
 }
 
 /** Sends raw RESP commands, returns the replies' text (small replies only). */
@@ -213,6 +239,12 @@ async function waitForPing(port: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Redis's time (µs) in EVALSHA — the apply and answers scripts — since the last RESETSTAT (INFO commandstats). */
+async function evalshaMicroseconds(): Promise<number> {
+  const stats = await redisCommand('INFO', 'commandstats');
+  return Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(stats)?.[1] ?? NaN);
 }
 
 async function redisInfo(field: string): Promise<number> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { aucRoc, averagePrecision, baselineProfile } from '@fraudops/evaluation';
-import { OnlineFeatureState, baselineFeatureSpec, featureNames, replayWithDelayedLabels } from '@fraudops/features';
+import { OnlineFeatureState, baselineFeatureSpec, featureNames, replayWithDelayedLabels, v2FeatureSpec, type FeatureSpec } from '@fraudops/features';
 import { GBDT_DEFAULTS, OnnxScorer, TreeExplainer, exportOnnx, importXgboostJson, predictProbability, topContributions, type TreeEnsemble } from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
 import { simulateTransactions } from '@fraudops/transactions';
@@ -115,8 +115,8 @@ export const scoringSuite: BenchSuite = {
       return runStateComparison(context, settings, {
         service: SERVICE,
         peers: PEERS,
-        firstTime: FIRST_TIME,
-        prepareModel: (work, python) => prepareModel(work, settings, python),
+        // the spec `npm start` trains and serves: what a deployment on Redis runs
+        prepareModel: (work, python) => prepareModel(work, settings, python, v2FeatureSpec),
         start,
         cpuSeconds,
       });
@@ -363,9 +363,9 @@ interface PreparedModel {
  * Simulated transactions → the online features (labels with their delay) → XGBoost (Debian's, in Python)
  * → booster JSON for the peer, and its ONNX conversion registered as `@champion` for fraudops.
  */
-async function prepareModel(work: string, settings: Settings, python: string): Promise<PreparedModel> {
+async function prepareModel(work: string, settings: Settings, python: string, spec: FeatureSpec = baselineFeatureSpec): Promise<PreparedModel> {
   const simulated = simulateTransactions({ customers: 1000, terminals: 2000, days: 70, seed: 3 });
-  const state = new OnlineFeatureState(baselineFeatureSpec);
+  const state = new OnlineFeatureState(spec);
   const vectors = Float32Array.from(replayWithDelayedLabels(state, simulated));
   const width = state.width;
   // Skip the first 30 days (windows filling up).
@@ -390,7 +390,7 @@ async function prepareModel(work: string, settings: Settings, python: string): P
   const trained = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { xgboost: string };
 
   const imported = importXgboostJson(await readFile(join(work, 'model.json'), 'utf8'));
-  const names = featureNames(baselineFeatureSpec);
+  const names = featureNames(spec);
   const onnx = exportOnnx(imported.model, { featureNames: names, featureSpecHash: state.specHash });
   const scores = predictProbability(imported.model, { rows, cols: width, values: features });
   const threshold = Float32Array.from(scores).sort()[Math.floor(rows * 0.99)];
@@ -403,7 +403,7 @@ async function prepareModel(work: string, settings: Settings, python: string): P
     card: {
       model: { algorithm: 'xgboost', producer: `xgboost ${trained.xgboost}` },
       gitSha: null,
-      featureSpec: { name: baselineFeatureSpec.name, hash: state.specHash, features: names },
+      featureSpec: { name: spec.name, hash: state.specHash, features: names },
       trainingData: {
         fingerprint: 'simulator:customers=1000,terminals=2000,days=70,seed=3',
         train: { start: day(simulated.txDatetime[first]), end: day(simulated.txDatetime[simulated.length - 1]), rows },
