@@ -8,6 +8,10 @@ import { TestRedisServer } from '../testing/redis-server.js';
 import { transactionStream, type WireTransaction } from '../testing/transactions.js';
 import { RedisStateStore } from './redis-state-store.js';
 import { exportRedisSnapshot, importRedisSnapshot } from './redis-snapshot.js';
+import { warmUpShared } from './redis-warm-up.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { startScoringServer, type ScoringServer } from '../start.js';
 
 const API_KEY = 'replicas-key-0123456789abc';
 const auth = { authorization: `Bearer ${API_KEY}` };
@@ -205,6 +209,55 @@ describe('replicas sharing one Redis', () => {
         expect(Math.abs(actual.probability - expected.probability)).toBeLessThanOrEqual(PROBABILITY_TOLERANCE);
       }
     } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('a replica that finds the warm-up lock taken waits, reporting not ready, until the holder marks the store warm', async () => {
+    const fresh = await TestRedisServer.start();
+    const holder = await RedisStateStore.open({ url: fresh.url, spec: baselineFeatureSpec, deadlineMs: 20_000 });
+    let waiting: ScoringServer | undefined;
+    try {
+      // another replica's warm-up in progress: it holds the lock
+      const lock = `${holder.prefix}warm:lock`;
+      expect(await holder.client.set(lock, 'another-replica', 'PX', 600_000, 'NX')).toBe('OK');
+      const config = loadConfig({ PORT: '0', REGISTRY: registry, API_KEYS: API_KEY, STATE_STORE: fresh.url, STATE_DEADLINE_MS: '20000' });
+      waiting = await startScoringServer(config, { logger: createLogger('fatal'), defaultMetrics: false });
+      const url = waiting.url;
+      // serving HTTP, but not ready while the lock is held (the lock lives ten minutes: this cannot race)
+      const readiness = await call(url, 'GET', '/readyz');
+      expect(readiness.status).toBe(503);
+      expect(readiness.body.reasons).toEqual(['online feature state warming up']);
+      // the holder finishes: marks the store warm and frees the lock; the waiting replica follows without loading
+      await holder.client.set(`${holder.prefix}warm`, 'done');
+      await holder.client.del(lock);
+      expect(await waiting.warmedUp).toEqual({ source: 'shared', transactions: 0, labels: 0 });
+      expect((await call(url, 'GET', '/readyz')).status).toBe(200);
+    } finally {
+      await waiting?.shutdown();
+      await holder.close();
+      await fresh.stop();
+    }
+  });
+
+  it('a warm-up whose loader died takes over once its lock expires; the transactions it had taken count once', async () => {
+    const fresh = await TestRedisServer.start();
+    const store = await RedisStateStore.open({ url: fresh.url, spec: baselineFeatureSpec, deadlineMs: 20_000 });
+    try {
+      const rows = transactionStream({ firstId: 400_000, count: 200, startTime: NOW - 10 * 86_400, spacing: 1800 }).map((t, i) => ({
+        transaction: { transactionId: t.transaction_id, txDatetime: t.tx_datetime, customerId: t.customer_id, terminalId: t.terminal_id, txAmount: t.tx_amount },
+        fraud: i % 9 === 0,
+      }));
+      // the dead loader took the first 80 and left its lock, which nobody refreshes any more (2 s to live)
+      await store.apply(rows.slice(0, 80).map((r) => r.transaction));
+      expect(await store.client.set(`${store.prefix}warm:lock`, 'dead-loader', 'PX', 2000, 'NX')).toBe('OK');
+      const result = await warmUpShared({ store, history: () => Promise.resolve(rows), logger: createLogger('fatal'), pollMs: 50 });
+      expect(result).toEqual({ source: 'history', transactions: rows.length, labels: rows.length });
+      expect(await store.consumed()).toBe(rows.length);
+      expect(await store.client.get(`${store.prefix}warm`)).toBe('done');
+      expect(await store.client.exists(`${store.prefix}warm:lock`)).toBe(0);
+    } finally {
+      await store.close();
       await fresh.stop();
     }
   });
