@@ -33,6 +33,7 @@ export const DEFAULT_CANDIDATES = [
   'baseline:xgboost:default',
   'v2:gbdt:default',
   'v2:gbdt:params/tuned.json',
+  'v2:gbdt:params/tuned-ap-se.json',
   'v2:xgboost:default',
   'v2:xgboost:params/tuned.json',
   'v2:logreg:params/logreg-v2.json',

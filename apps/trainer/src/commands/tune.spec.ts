@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli/program.js';
 import { Capture } from '../testing/capture.js';
-import { sampleTrial, tuningFolds, type TrialParams } from '../pipeline/tune.js';
+import { sampleTrial, selectTrial, standardError, tuningFolds, type Trial, type TrialParams } from '../pipeline/tune.js';
 import type { ParameterSet } from '../pipeline/parameter-set.js';
 
 /** A small simulated world (fast): training starts on day 40, so two folds reach back to day 19. */
@@ -70,6 +70,32 @@ describe('sampleTrial', () => {
   });
 });
 
+describe('selectTrial', () => {
+  const params: TrialParams = { model: 'gbdt', gbdt: {}, logreg: { l2: 1, scalePosWeight: 1 } };
+  const trial = (i: number, aps: number[], cp: number): Trial => ({
+    trial: i,
+    params,
+    folds: aps.map((ap, fold) => ({ fold, average_precision: ap, card_precision_at_k: cp, rounds: 10 })),
+    mean: { average_precision: aps.reduce((a, b) => a + b, 0) / aps.length, card_precision_at_k: cp },
+    seconds: 1,
+  });
+  // best AP: trial 0 (mean 0.70, fold APs 0.68/0.72/0.70: standard error 0.02/√3 ≈ 0.01155)
+  const trials = [trial(0, [0.68, 0.72, 0.7], 0.27), trial(1, [0.69, 0.7, 0.69], 0.28), trial(2, [0.68, 0.69, 0.68], 0.3), trial(3, [0.69, 0.71, 0.69], 0.28)];
+
+  it('ap: the best mean AP', () => {
+    expect(selectTrial(trials, 'ap').trial).toBe(0);
+  });
+
+  it('ap-se: the best card precision among mean APs within one standard error of the best, then AP', () => {
+    expect(standardError(trials[0])).toBeCloseTo(0.02 / Math.sqrt(3), 12);
+    // trial 2 (0.6833) is more than one standard error below 0.70; trials 1 (0.6933) and 3 (0.6967) are within
+    // it, tied on card precision: the better AP wins
+    expect(selectTrial(trials, 'ap-se').trial).toBe(3);
+    // with one fold the standard error is 0: the same as ap
+    expect(selectTrial([trial(0, [0.7], 0.2), trial(1, [0.69], 0.3)], 'ap-se').trial).toBe(0);
+  });
+});
+
 describe('fraudops-train tune', () => {
   it('writes the winner as a parameter set, the same for the same seed, and train --params trains with it', async () => {
     const cacheDir = join(dir, 'data');
@@ -78,12 +104,13 @@ describe('fraudops-train tune', () => {
     const first = await cli(args);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    const result = JSON.parse(first.stdout) as { parameterSet: ParameterSet; trials: Array<{ trial: number; mean: { average_precision: number } }> };
+    const result = JSON.parse(first.stdout) as { parameterSet: ParameterSet; trials: Trial[] };
     expect(result.trials.map((t) => t.trial)).toEqual([0, 1, 2]);
     const set = JSON.parse(await readFile(out, 'utf8')) as ParameterSet;
     expect(set).toEqual(result.parameterSet);
-    const bestAp = Math.max(...result.trials.map((t) => t.mean.average_precision));
-    expect(set.selection?.meanAveragePrecision).toBe(bestAp);
+    // the default rule, ap (the best mean AP), recorded in the set
+    expect(set.selection?.rule).toBe('ap');
+    expect(set.selection?.meanAveragePrecision).toBe(Math.max(...result.trials.map((t) => t.mean.average_precision)));
     // main split: train 05-11…05-17, delay from 05-18; the folds test on the training window's days and before
     expect(set.selection?.folds.map((f) => f.test)).toEqual([
       ['2018-05-11', '2018-05-17'],

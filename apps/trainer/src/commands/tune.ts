@@ -1,11 +1,11 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { builtInFeatureSpec } from '@fraudops/features';
 import { CliError, ExitCode, type CliContext, type Output } from '@fraudops/cli';
 import { prepareData } from '../pipeline/data.js';
 import { features, splitDays } from '../pipeline/local-train.js';
 import { writeParameterSet, type ParameterSet } from '../pipeline/parameter-set.js';
 import { StageRunner } from '../pipeline/stages.js';
-import { tuneHyperparameters, tuningFolds, type Trial, type TrialParams, type TuneResult } from '../pipeline/tune.js';
+import { SELECTION_RULES, tuneHyperparameters, tuningFolds, type SelectionRule, type Trial, type TrialParams, type TuneResult } from '../pipeline/tune.js';
 import { localTrainOptions } from './train.js';
 import { addTrainingFlags, applyParameterSet, numberFlag, type TrainingFlags } from './train-options.js';
 
@@ -15,6 +15,7 @@ interface TuneFlags extends TrainingFlags {
   folds: number;
   out: string;
   setName: string;
+  selection: SelectionRule;
 }
 
 const EXAMPLES = `
@@ -35,8 +36,9 @@ Examples:
 Fold k tests on the --test-days days that end k test lengths before the last training day and trains on
 --train-days days ending --delay-days before them: the main split's delay period and test window are never
 read. Trial 0 is the flags' own parameters; the others are drawn from the search space with --seed, so the
-same seed gives the same trials. The winner has the best mean average precision over the folds (card
-precision@k breaks ties).`;
+same seed gives the same trials. --selection ap (the default): the best mean average precision over the
+folds wins (card precision@k breaks exact ties); --selection ap-se: mean average precisions within one
+standard error of the best one's are taken as tied, and the best mean card precision@k among them wins.`;
 
 function dayToDate(startDate: string, day: number): string {
   return new Date(Date.parse(`${startDate}T00:00:00Z`) + day * 86_400_000).toISOString().slice(0, 10);
@@ -59,6 +61,36 @@ function printTable(result: TuneResult, k: number, output: Output): void {
   output.line(`  trial  AP      CP@${k}  AP per fold${' '.repeat(Math.max(0, 6 * result.folds.length - 11))}  time     parameters`);
   const sorted = [...result.trials].sort((a, b) => b.mean.average_precision - a.mean.average_precision || a.trial - b.trial);
   for (const trial of sorted) output.line(trialRow(trial, k, trial === result.best));
+}
+
+/** The winner as a parameter set, with how it was chosen. */
+function parameterSetOf(flags: TuneFlags, specName: string, earlyStoppingRounds: number, result: TuneResult, startDate: string): ParameterSet {
+  const best = result.best;
+  return {
+    format: 'fraudops-parameter-set/1',
+    name: flags.setName,
+    featureSpec: specName,
+    model: best.params.model,
+    gbdt: best.params.gbdt,
+    logreg: best.params.logreg,
+    earlyStoppingRounds,
+    selection: {
+      created: new Date().toISOString(),
+      rule: flags.selection,
+      seed: flags.seed,
+      trials: result.trials.length,
+      k: flags.k,
+      meanAveragePrecision: best.mean.average_precision,
+      meanCardPrecisionAtK: best.mean.card_precision_at_k,
+      folds: best.folds.map((f, i) => ({
+        fold: f.fold,
+        trainStart: dayToDate(startDate, result.folds[i].trainStart),
+        test: [dayToDate(startDate, result.folds[i].testDays[0]), dayToDate(startDate, result.folds[i].testDays[1])],
+        average_precision: f.average_precision,
+        card_precision_at_k: f.card_precision_at_k,
+      })),
+    },
+  };
 }
 
 export async function runTune(flags: TuneFlags, output: Output): Promise<{ set: ParameterSet; result: TuneResult; out: string }> {
@@ -94,6 +126,7 @@ export async function runTune(flags: TuneFlags, output: Output): Promise<{ set: 
         timeBudgetSeconds: flags.timeBudget,
         seed: flags.seed,
         k: flags.k,
+        selection: flags.selection,
         defaults,
         earlyStoppingRounds: options.model.earlyStoppingRounds,
         onTrial: (trial, best) => {
@@ -105,31 +138,7 @@ export async function runTune(flags: TuneFlags, output: Output): Promise<{ set: 
       bar.stop();
     }
   });
-  const best = result.best;
-  const set: ParameterSet = {
-    format: 'fraudops-parameter-set/1',
-    name: flags.setName,
-    featureSpec: spec.name,
-    model: best.params.model,
-    gbdt: best.params.gbdt,
-    logreg: best.params.logreg,
-    earlyStoppingRounds: options.model.earlyStoppingRounds,
-    selection: {
-      created: new Date().toISOString(),
-      seed: flags.seed,
-      trials: result.trials.length,
-      k: flags.k,
-      meanAveragePrecision: best.mean.average_precision,
-      meanCardPrecisionAtK: best.mean.card_precision_at_k,
-      folds: best.folds.map((f, i) => ({
-        fold: f.fold,
-        trainStart: dayToDate(data.startDate, result.folds[i].trainStart),
-        test: [dayToDate(data.startDate, result.folds[i].testDays[0]), dayToDate(data.startDate, result.folds[i].testDays[1])],
-        average_precision: f.average_precision,
-        card_precision_at_k: f.card_precision_at_k,
-      })),
-    },
-  };
+  const set = parameterSetOf(flags, spec.name, options.model.earlyStoppingRounds, result, data.startDate);
   writeParameterSet(flags.out, set);
   return { set, result, out: flags.out };
 }
@@ -144,6 +153,7 @@ export function registerTune(program: Command, context: CliContext): void {
     .option('--folds <n>', 'prequential folds, each one test length earlier', numberFlag('--folds', { integer: true, min: 1, max: 12 }), 3)
     .option('--out <file>', 'where the winning parameter set is written', 'params/tuned.json')
     .option('--set-name <name>', 'name recorded in the parameter set', 'tuned')
+    .addOption(new Option('--selection <rule>', 'ap: best mean AP (card precision@k breaks ties); ap-se: best card precision@k among mean APs within one standard error of the best').choices([...SELECTION_RULES]).default('ap'))
     .addHelpText('after', EXAMPLES)
     .action(async (raw: TuneFlags) => {
       const flags = applyParameterSet(raw, command);
@@ -152,7 +162,7 @@ export function registerTune(program: Command, context: CliContext): void {
       output.line('');
       printTable(result, flags.k, output);
       output.line('');
-      output.line(`${result.trials.length} trials${result.stopped === 'time-budget' ? ` (time budget of ${flags.timeBudget}s reached)` : ''}; winner trial ${result.best.trial}: mean AP ${result.best.mean.average_precision.toFixed(4)}, mean CP@${flags.k} ${result.best.mean.card_precision_at_k.toFixed(3)}`);
+      output.line(`${result.trials.length} trials${result.stopped === 'time-budget' ? ` (time budget of ${flags.timeBudget}s reached)` : ''}; winner trial ${result.best.trial} (--selection ${flags.selection}): mean AP ${result.best.mean.average_precision.toFixed(4)}, mean CP@${flags.k} ${result.best.mean.card_precision_at_k.toFixed(3)}`);
       output.line(`parameter set "${set.name}" written to ${out}; train with it: fraudops-train train --params ${out}`);
       output.result({ parameterSet: set, out, stopped: result.stopped, trials: result.trials });
     });

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TrainerError } from './errors.js';
-import type { TrialParams } from './tune.js';
+import type { SelectionRule, TrialParams } from './tune.js';
 
 /**
  * A named parameter set: what `tune` writes and `train --params` / `npm start` read. It carries the model
@@ -17,6 +17,8 @@ export interface ParameterSet {
   earlyStoppingRounds: number;
   selection?: {
     created: string;
+    /** How the winner was chosen (`tune --selection`; sets written before it existed chose by `ap`). */
+    rule?: SelectionRule;
     seed: number;
     trials: number;
     folds: Array<{ fold: number; trainStart: string; test: [string, string]; average_precision: number; card_precision_at_k: number }>;

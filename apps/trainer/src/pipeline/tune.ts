@@ -117,6 +117,8 @@ export interface TuneOptions {
   k: number;
   defaults: TrialParams;
   earlyStoppingRounds: number;
+  /** How the winner is chosen. @defaultValue 'ap' */
+  selection?: SelectionRule;
   onTrial?: (trial: Trial, best: Trial) => void;
   /** Clock in seconds (tests can pass their own). */
   now?: () => number;
@@ -146,6 +148,35 @@ export function meanOfFolds(scores: FoldScore[]): Trial['mean'] {
 export function better(a: Trial, b: Trial): boolean {
   if (a.mean.average_precision !== b.mean.average_precision) return a.mean.average_precision > b.mean.average_precision;
   return a.mean.card_precision_at_k > b.mean.card_precision_at_k;
+}
+
+/**
+ * How the winner is chosen from the trials' fold scores:
+ * - `ap`: the best mean AP over the folds; mean card precision@k breaks exact ties.
+ * - `ap-se`: mean APs within one standard error of the best one's (its fold APs' sample standard deviation
+ *   over √folds) count as tied — the folds cannot tell them apart — and among those the best mean card
+ *   precision@k wins (then AP, then the earlier trial). With one fold it is `ap`.
+ */
+export type SelectionRule = 'ap' | 'ap-se';
+export const SELECTION_RULES: readonly SelectionRule[] = ['ap', 'ap-se'];
+
+/** Standard error of a trial's mean fold AP (0 with one fold). */
+export function standardError(trial: Trial): number {
+  const values = trial.folds.map((f) => f.average_precision);
+  if (values.length < 2) return 0;
+  const m = mean(values);
+  return Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1) / values.length);
+}
+
+/** The winner of `trials` (at least one) under `rule`. */
+export function selectTrial(trials: readonly Trial[], rule: SelectionRule): Trial {
+  const byAp = trials.reduce((best, trial) => (better(trial, best) ? trial : best));
+  if (rule === 'ap') return byAp;
+  const floor = byAp.mean.average_precision - standardError(byAp);
+  const tied = trials.filter((t) => t.mean.average_precision >= floor);
+  return tied.reduce((best, t) =>
+    t.mean.card_precision_at_k > best.mean.card_precision_at_k || (t.mean.card_precision_at_k === best.mean.card_precision_at_k && better(t, best)) ? t : best,
+  );
 }
 
 /** A fold's score: AP and card precision@k of a model's predictions on the fold's test days. */
@@ -209,7 +240,7 @@ export async function tuneHyperparameters(
       seconds: now() - trialStart,
     };
     trials.push(trial);
-    if (!best || better(trial, best)) best = trial;
+    best = selectTrial(trials, options.selection ?? 'ap');
     options.onTrial?.(trial, best);
   }
   if (!best) throw new TrainerError('INVALID_OPTION', 'no trial ran: --trials must be at least 1');
