@@ -75,6 +75,11 @@ export interface ScoringConfig {
    * or `score` (empty history, `"degraded": true`). @defaultValue `refuse`
    */
   degradedPolicy: 'refuse' | 'score';
+  /**
+   * Warm the online state (the shared store, or the snapshot of the in-process one), then shut down and exit 0:
+   * the warm-up job of a deployment with several replicas. @defaultValue false
+   */
+  warmUpOnly: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
 }
@@ -159,6 +164,7 @@ const envSchema = z
       .pipe(z.string().regex(/^(memory|rediss?:\/\/[^\s]+)$/, 'must be memory or a redis://host:port/db URL')),
     STATE_DEADLINE_MS: integer(1, 60_000, 250),
     DEGRADED_POLICY: optionalText.transform((v) => v ?? 'refuse').pipe(z.enum(['refuse', 'score'], 'must be refuse or score')),
+    WARM_UP_ONLY: optionalText.transform((v) => v ?? 'false').pipe(z.enum(['true', 'false'], 'must be true or false')),
     LOG_LEVEL: optionalText
       .transform((v) => v ?? 'info')
       .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'must be one of fatal, error, warn, info, debug, trace, silent')),
@@ -203,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stateStore: e.STATE_STORE,
     stateDeadlineMs: e.STATE_DEADLINE_MS,
     degradedPolicy: e.DEGRADED_POLICY,
+    warmUpOnly: e.WARM_UP_ONLY === 'true',
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
   };

@@ -1,9 +1,9 @@
 import { loadConfig, type ScoringConfig } from './config.js';
 import { errorMessage } from '@fraudops/core';
 import { ScoringError } from './errors.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { announceWhenReady } from './usage.js';
-import { startScoringServer } from './start.js';
+import { startScoringServer, type ScoringServer } from './start.js';
 
 /** The service process: configuration, start, and the signals an orchestrator sends. */
 async function main(): Promise<number> {
@@ -25,6 +25,7 @@ async function main(): Promise<number> {
   }
   const model = server.service.champion.model;
   logger.info({ url: server.url, model: model && { name: model.name, version: model.version, uri: model.uri } }, 'listening');
+  if (config.warmUpOnly) return warmUpAndLeave(server, logger);
   announceWhenReady(server, config.apiKeys.length > 0, (text) => process.stderr.write(text)).catch(() => undefined);
 
   process.on('SIGHUP', () => {
@@ -47,6 +48,24 @@ async function main(): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+}
+
+/**
+ * `WARM_UP_ONLY=true`: the deployment's warm-up job. Waits for the warm-up (with `STATE_STORE=redis://…` the
+ * shared store's, once under its lock), shuts down (writing `STATE_SNAPSHOT` when set) and exits 0; 1 when the
+ * warm-up failed.
+ */
+async function warmUpAndLeave(server: ScoringServer, logger: Logger): Promise<number> {
+  let code = 0;
+  try {
+    logger.info({ ...(await server.warmedUp) }, 'warm-up only: the online state is warm');
+  } catch (error) {
+    logger.fatal({ code: 'STARTUP_FAILED', reason: errorMessage(error) }, 'warm-up only: the warm-up failed');
+    process.stderr.write(`scoring-api: warm-up failed: ${errorMessage(error)}\n`);
+    code = 1;
+  }
+  await server.shutdown().catch((error: unknown) => logger.error({ reason: errorMessage(error) }, 'shutdown failed'));
+  return code;
 }
 
 void main().then((code) => {

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { baselineFeatureSpec, featureNames, v2FeatureSpec } from '@fraudops/features';
 import { seedChampion } from '../smoke/seed-champion.js';
 import { call, startTestServer, type TestServer } from '../testing/harness.js';
@@ -42,6 +44,8 @@ async function feedback(server: TestServer, labels: Array<{ transaction_id: numb
 }
 
 const v2Names = featureNames(v2FeatureSpec);
+/** The built service (`nx test` builds it first). */
+const MAIN = resolve(__dirname, '..', '..', 'dist', 'main.js');
 /** A key's time to live at most: the spec's horizon (37 days) plus a day. */
 const HORIZON_MS = 38 * 86_400_000;
 
@@ -258,6 +262,34 @@ describe('replicas sharing one Redis', () => {
       expect(await store.client.exists(`${store.prefix}warm:lock`)).toBe(0);
     } finally {
       await store.close();
+      await fresh.stop();
+    }
+  });
+
+  it('WARM_UP_ONLY=true (the warm-up job) loads HISTORY into an empty Redis under the lock, then exits 0', async () => {
+    const fresh = await TestRedisServer.start();
+    const history = transactionStream({ firstId: 500_000, count: 300, startTime: NOW - 20 * 86_400, spacing: 3000 });
+    const file = join(dir, 'job-history.ndjson');
+    writeFileSync(file, history.map((t, i) => JSON.stringify({ ...t, tx_fraud: i % 13 === 0 ? 1 : 0 })).join('\n'));
+    try {
+      // the built service, as the image runs it (the test target builds it first)
+      const child = spawn(process.execPath, [MAIN], {
+        env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', REGISTRY: registry, STATE_STORE: fresh.url, HISTORY: file, WARM_UP_ONLY: 'true', LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect({ code, stderr }).toMatchObject({ code: 0 });
+      const store = await RedisStateStore.open({ url: fresh.url, spec: baselineFeatureSpec, deadlineMs: 20_000 });
+      try {
+        expect(await store.consumed()).toBe(history.length);
+        expect(await store.client.get(`${store.prefix}warm`)).toBe('done');
+        expect(await store.client.exists(`${store.prefix}warm:lock`)).toBe(0);
+      } finally {
+        await store.close();
+      }
+    } finally {
       await fresh.stop();
     }
   });
