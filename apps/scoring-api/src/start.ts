@@ -34,6 +34,7 @@ export interface StartOptions {
  * Starts the service: loads the champion (and challenger), listens, then warms the online state up in the
  * background — `/healthz` answers at once, `/readyz` once the state is warm.
  */
+// eslint-disable-next-line max-lines-per-function -- the service's start-up wiring: metrics, registry, state, model lifecycle and HTTP server share these objects
 export async function startScoringServer(config: ScoringConfig, options: StartOptions): Promise<ScoringServer> {
   const { logger } = options;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });

@@ -51,6 +51,7 @@ export function findWorkspaceRoot(from: string = process.cwd()): string {
  * Runs the pandas reference implementation of the 15 baseline features (libs/features/reference) on a CSV.
  * A missing interpreter or pandas is an error (REFERENCE_FAILED), never a silent skip.
  */
+// eslint-disable-next-line max-lines-per-function -- spawns the reference, writes its input and reads its output; each failure names what was missing
 export async function runPandasReference(options: PandasReferenceOptions): Promise<PandasReferenceResult> {
   const python = options.python ?? process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
   const script = options.script ?? join(findWorkspaceRoot(), PANDAS_REFERENCE_SCRIPT);

@@ -47,6 +47,7 @@ const INDENT = '    ';
  *   current one, `PARTITION BY entity, time ORDER BY transaction_id ROWS UNBOUNDED PRECEDING … CURRENT ROW`.
  * Empty windows give 0 (COALESCE / CASE), as the online state does.
  */
+// eslint-disable-next-line max-lines-per-function -- the SELECT's parts in SQL order (windows, aggregates, joins, COALESCE), one dialect switch each
 export function compileFeatureSql(
   spec: FeatureSpec | FeaturePlan,
   dialect: SqlDialect,

@@ -231,6 +231,7 @@ export async function trainGbdt(
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- the boosting loop: gradients, sampling, tree growth and early stopping share the loop's buffers (hot path)
 function trainLoop(
   features: FeatureMatrix,
   params: ResolvedGbdtParams,

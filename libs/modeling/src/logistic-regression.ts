@@ -60,6 +60,7 @@ export function predictLogisticMargin(model: LogisticRegressionModel, matrix: Fe
 }
 
 /** Trains by Newton's method with a backtracking line search (F is small, so the (F+1)² Hessian is cheap). */
+// eslint-disable-next-line max-lines-per-function -- Newton's method with its line search and convergence checks in one loop over shared buffers
 export function trainLogisticRegression(
   features: FeatureMatrix,
   labels: Uint8Array,

@@ -147,6 +147,7 @@ const sigmoidNodes: onnxProto.onnx.INodeProto[] = [
  * A tree ensemble as `TreeEnsembleRegressor` (ai.onnx.ml 3, SUM, `base_values = [F0]`, no post-transform:
  * onnxruntime ignores LOGISTIC there) followed by a `Sigmoid`.
  */
+// eslint-disable-next-line max-lines-per-function -- the ONNX node's attributes in the order the operator defines them
 export function treeEnsembleToOnnx(ensemble: TreeEnsemble, options: OnnxExportOptions): Uint8Array {
   checkTreeEnsemble(ensemble);
   checkOptions(ensemble.featureCount, options);

@@ -47,6 +47,7 @@ export function classifierFromOnnx(bytes: Uint8Array, source = 'the model'): Onn
   );
 }
 
+// eslint-disable-next-line max-lines-per-function -- reads the ONNX operator's attributes and checks each, naming the attribute
 function treeEnsembleFromNode(attributes: Attribute[], featureCount: number, source: string): TreeEnsemble {
   const byName = new Map(attributes.map((a) => [a.name ?? '', a]));
   const ints = (name: string): number[] => (byName.get(name)?.ints ?? []).map(toNumber);

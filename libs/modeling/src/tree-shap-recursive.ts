@@ -28,6 +28,7 @@ export interface CompiledForest {
   bias: number;
 }
 
+// eslint-disable-next-line max-lines-per-function -- flattens every tree into typed arrays in one pass (the recursion's layout, kept as the tables' oracle and fallback)
 export function compileForest(ensemble: TreeEnsemble): CompiledForest {
   let total = 0;
   ensemble.trees.forEach((tree, t) => {
@@ -101,6 +102,7 @@ export function compileForest(ensemble: TreeEnsemble): CompiledForest {
  * when the row's value leads here, else 0: the row is known exactly) and the permutation weight of each
  * coalition size.
  */
+// eslint-disable-next-line max-lines-per-function -- the recursive TreeSHAP walk with its path arrays (hot path; the algorithm's extend/unwind steps read together)
 export function pathDependentShap(
   forest: CompiledForest,
   lessOrEqual: boolean,
@@ -176,6 +178,7 @@ export function pathDependentShap(
    * Enters `node` with its parent's path (`parentLength` entries at `parentStart`) extended by the split
    * feature that led here with its zero and one fractions.
    */
+  // eslint-disable-next-line max-lines-per-function -- the recursive TreeSHAP walk with its path arrays (hot path; the algorithm's extend/unwind steps read together)
   const visit = (node: number, parentStart: number, parentLength: number, zero: number, one: number, splitFeature: number): void => {
     const start = parentStart + parentLength;
     for (let i = 0; i < parentLength; i++) {

@@ -52,6 +52,7 @@ export interface WriteResult {
  * timestamps (`YYYY-MM-DD HH:MM:SS` in CSV). Refuses columns that break the contract (`INVALID_ROW`).
  * The file appears atomically (written beside it, then renamed).
  */
+// eslint-disable-next-line max-lines-per-function -- DuckDB appender, column checks and the atomic rename share one connection
 export async function writeTransactions(
   path: string,
   columns: TransactionColumns,

@@ -45,6 +45,7 @@ const DAY = 86_400;
  * state (labels fed with their delay), our GBDT, ONNX export, evaluation, a drift baseline — and registers
  * it. For the smoke check and the tests: nothing here is a stand-in for the training pipeline's output format.
  */
+// eslint-disable-next-line max-lines-per-function -- the seeded model's steps in order (simulate, features, train, export, register); a test helper's recipe
 export async function seedChampion(options: SeedOptions): Promise<SeededModel> {
   const name = options.name ?? 'fraud-detector';
   const days = options.days ?? 45;

@@ -33,6 +33,7 @@ export class SmokeFailure extends Error {
  * readiness, model info, scoring (and a retry), feedback, the Open Inference Protocol, bad input, a hot
  * reload to a newly registered version, metrics. Throws {@link SmokeFailure} at the first surprise.
  */
+// eslint-disable-next-line max-lines-per-function -- the smoke check's script: one request after another in the order a deployment is checked
 export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number }> {
   const base = options.url.replace(/\/$/, '');
   const name = options.modelName ?? 'fraud-detector';

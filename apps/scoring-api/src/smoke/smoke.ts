@@ -79,6 +79,7 @@ function usageError(message: string): number {
 }
 
 /** Install the pruned build like a container would, start it, drive it, stop it. */
+// eslint-disable-next-line max-lines-per-function -- install, start, drive, stop in order, each failure naming its step
 async function runSmoke(dist: string, sourceRegistry: string): Promise<number> {
   for (const file of ['main.js', 'package.json', 'package-lock.json']) {
     if (!existsSync(join(dist, file))) {

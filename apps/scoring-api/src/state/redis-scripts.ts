@@ -95,6 +95,7 @@ function rangesLiteral(plan: FeaturePlan, layout: AggregateLayout): string {
  * `reject`, refused. Returns per transaction {fresh 1|0, aggregates, first answer or '', late 1|0}; nothing is
  * written when a transaction is refused (error `FRAUDOPS_LATE <index>` or `FRAUDOPS_CONFLICT <index>`).
  */
+// eslint-disable-next-line max-lines-per-function -- the body is the Lua script's text, one template literal
 export function applyScript(plan: FeaturePlan, layout: AggregateLayout): string {
   return `
 local KINDS = ${rangesLiteral(plan, layout)}

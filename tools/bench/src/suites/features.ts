@@ -109,6 +109,7 @@ function parityNote(label: string, report: ParityReport): string {
   );
 }
 
+// eslint-disable-next-line max-lines-per-function -- the suite's measurements in order, each peer timed around the same steps as ours
 async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
   const settings = parseSuiteOptions('features', args, DEFAULTS, OPTIONS);
   const gc = collector();

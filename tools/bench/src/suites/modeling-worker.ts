@@ -67,6 +67,7 @@ async function throughput(features: FeatureMatrix, batchRows: number, repeats: n
   return features.rows / best;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the worker's one job: read its inputs, train or score, write its outputs and timings
 async function main(): Promise<void> {
   const dir = process.argv[2];
   const withOnnx = process.argv.includes('--onnx');

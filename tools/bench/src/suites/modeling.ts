@@ -157,6 +157,7 @@ async function readProbabilities(path: string): Promise<Float32Array> {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 
+// eslint-disable-next-line max-lines-per-function -- the suite's measurements in order, each peer timed around the same steps as ours
 async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
   const settings = parseSuiteOptions('modeling', args, DEFAULTS, OPTIONS);
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';

@@ -45,6 +45,7 @@ const PORTS = { memory: 18742, redisA: 18743, redisB: 18744 };
  * days of the handbook's simulated world, scaled to `--cards`) on its cards and terminals, so every call
  * aggregates real windows. Then the Redis memory a card and a terminal take after the warm-up.
  */
+// eslint-disable-next-line max-lines-per-function -- the suite's measurements in order, each replica set timed around the same steps
 export async function runStateComparison(context: BenchContext, settings: { duration: number; warmup: number; cards: number; trees: number }, helpers: ScoringHelpers): Promise<BenchResult> {
   const log = context.log;
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';

@@ -109,6 +109,7 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
 export const scoringSuite: BenchSuite = {
   name: 'scoring',
   description: 'POST /v1/score (c=10, c=100, 1,000-tx batches) vs Express hello-world, in-process ONNX, FastAPI',
+  // eslint-disable-next-line max-lines-per-function -- the suite's measurements in order, each peer timed around the same steps as ours
   async run(context: BenchContext): Promise<BenchResult> {
     const settings = parseSuiteOptions('scoring', context.args, DEFAULTS, OPTIONS);
     if (settings.state === 'redis') {
@@ -363,6 +364,7 @@ interface PreparedModel {
  * Simulated transactions → the online features (labels with their delay) → XGBoost (Debian's, in Python)
  * → booster JSON for the peer, and its ONNX conversion registered as `@champion` for fraudops.
  */
+// eslint-disable-next-line max-lines-per-function -- the benchmark model's recipe in order (simulate, features, train the peer, convert, register)
 async function prepareModel(work: string, settings: Settings, python: string, spec: FeatureSpec = baselineFeatureSpec): Promise<PreparedModel> {
   const simulated = simulateTransactions({ customers: 1000, terminals: 2000, days: 70, seed: 3 });
   const state = new OnlineFeatureState(spec);

@@ -56,6 +56,7 @@ async function runOurs(settings: Settings, io: boolean): Promise<OursRun> {
   return JSON.parse(stdout) as OursRun;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the suite's measurements in order, each peer timed around the same steps as ours
 async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
   const settings = parseSuiteOptions('simulator', args, DEFAULTS, OPTIONS);
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
