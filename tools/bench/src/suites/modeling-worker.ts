@@ -8,6 +8,7 @@
  *
  * --threads overrides job.json's thread count.
  */
+import { parseArgs } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -46,7 +47,12 @@ export interface ModelingJob {
   batch_rows: number;
 }
 
-async function matrix(dir: string, name: string, rows: number, cols: number): Promise<{ features: FeatureMatrix; labels: Uint8Array }> {
+async function matrix(
+  dir: string,
+  name: string,
+  rows: number,
+  cols: number,
+): Promise<{ features: FeatureMatrix; labels: Uint8Array }> {
   const bytes = await readFile(join(dir, `${name}.f32`));
   const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
   const labels = new Uint8Array(await readFile(join(dir, `${name}.u8`)));
@@ -54,13 +60,22 @@ async function matrix(dir: string, name: string, rows: number, cols: number): Pr
 }
 
 /** Rows per second of `score` over the matrix in batches, best of `repeats` passes. */
-async function throughput(features: FeatureMatrix, batchRows: number, repeats: number, score: (batch: FeatureMatrix) => unknown): Promise<number> {
+async function throughput(
+  features: FeatureMatrix,
+  batchRows: number,
+  repeats: number,
+  score: (batch: FeatureMatrix) => unknown,
+): Promise<number> {
   let best = Infinity;
   for (let pass = 0; pass < repeats; pass++) {
     const started = performance.now();
     for (let start = 0; start < features.rows; start += batchRows) {
       const rows = Math.min(batchRows, features.rows - start);
-      await score({ rows, cols: features.cols, values: features.values.subarray(start * features.cols, (start + rows) * features.cols) });
+      await score({
+        rows,
+        cols: features.cols,
+        values: features.values.subarray(start * features.cols, (start + rows) * features.cols),
+      });
     }
     best = Math.min(best, (performance.now() - started) / 1000);
   }
@@ -69,11 +84,15 @@ async function throughput(features: FeatureMatrix, batchRows: number, repeats: n
 
 // eslint-disable-next-line max-lines-per-function -- the worker's one job: read its inputs, train or score, write its outputs and timings
 async function main(): Promise<void> {
-  const dir = process.argv[2];
-  const withOnnx = process.argv.includes('--onnx');
+  const { positionals, values: flags } = parseArgs({
+    allowPositionals: true,
+    options: { onnx: { type: 'boolean' }, threads: { type: 'string' }, 'no-predictions': { type: 'boolean' } },
+  });
+  const dir = positionals[0];
+  if (!dir) throw new Error('usage: modeling-worker.js <job directory> [--onnx] [--threads N] [--no-predictions]');
+  const withOnnx = flags.onnx === true;
   const job = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as ModelingJob;
-  const threadsFlag = process.argv.indexOf('--threads');
-  if (threadsFlag > 0) job.threads = Number(process.argv[threadsFlag + 1]);
+  if (flags.threads !== undefined) job.threads = Number(flags.threads);
   const train = await matrix(dir, 'train', job.train_rows, job.cols);
   const test = await matrix(dir, 'test', job.test_rows, job.cols);
 
@@ -85,7 +104,7 @@ async function main(): Promise<void> {
   const peakRss = await peakRssMib();
 
   const probability = predictProbability(model, test.features);
-  if (!process.argv.includes('--no-predictions')) await writeFile(join(dir, 'ours-test.f32'), probability);
+  if (flags['no-predictions'] !== true) await writeFile(join(dir, 'ours-test.f32'), probability);
   const result: Record<string, unknown> = {
     train_wall_s: trainSeconds,
     train_cpu_s: (cpu.user + cpu.system) / 1e6,
@@ -94,9 +113,15 @@ async function main(): Promise<void> {
     nodes: model.trees.reduce((n, t) => n + t.feature.length, 0),
   };
   if (withOnnx) {
-    const bytes = treeEnsembleToOnnx(model, { featureNames: job.feature_names, featureSpecHash: job.feature_spec_hash });
+    const bytes = treeEnsembleToOnnx(model, {
+      featureNames: job.feature_names,
+      featureSpecHash: job.feature_spec_hash,
+    });
     await writeFile(join(dir, 'model.onnx'), bytes);
-    const scorer = await OnnxScorer.load(join(dir, 'model.onnx'), { featureSpecHash: job.feature_spec_hash, featureCount: job.cols });
+    const scorer = await OnnxScorer.load(join(dir, 'model.onnx'), {
+      featureSpecHash: job.feature_spec_hash,
+      featureCount: job.cols,
+    });
     const onnx = await scorer.score(test.features.values);
     let mismatches = 0;
     let maxGap = 0;
@@ -129,8 +154,12 @@ async function main(): Promise<void> {
     result['parity_mismatched_rows'] = mismatches;
     result['parity_thresholds_checked'] = thresholds.length;
     result['parity_decision_differences'] = decisionDifferences;
-    result['onnx_rows_per_s'] = await throughput(test.features, job.batch_rows, 3, (batch) => scorer.score(batch.values));
-    result['ts_rows_per_s'] = await throughput(test.features, job.batch_rows, 3, (batch) => predictProbability(model, batch));
+    result['onnx_rows_per_s'] = await throughput(test.features, job.batch_rows, 3, (batch) =>
+      scorer.score(batch.values),
+    );
+    result['ts_rows_per_s'] = await throughput(test.features, job.batch_rows, 3, (batch) =>
+      predictProbability(model, batch),
+    );
     await scorer.release();
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -4,6 +4,7 @@
  *
  *   node simulator-worker.js '{"customers":5000,...}' [--io <dir>]
  */
+import { parseArgs } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,9 @@ const MIB = 1024; // resourceUsage().maxRSS is in KiB
 const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
 
 async function main(): Promise<void> {
-  const params = JSON.parse(process.argv[2] ?? '{}') as Partial<SimulationParams>;
-  const withIo = process.argv.includes('--io');
+  const { positionals, values: flags } = parseArgs({ allowPositionals: true, options: { io: { type: 'boolean' } } });
+  const params = JSON.parse(positionals[0] ?? '{}') as Partial<SimulationParams>;
+  const withIo = flags.io === true;
   const started = performance.now();
   const startedCpu = process.cpuUsage();
   const tx = simulateTransactions(params);

@@ -8,16 +8,18 @@
  * The timer covers what XGBoost's predict call does: compiling the explainer (XGBoost computes its node
  * means per call) and explaining every row into a fresh output array.
  */
+import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TreeExplainer, importXgboostJson } from '@fraudops/modeling';
 import type { ModelingJob } from './modeling-worker.js';
 
 async function main(): Promise<void> {
-  const dir = process.argv[2];
-  const rowsFlag = process.argv.indexOf('--rows');
+  const { positionals, values: flags } = parseArgs({ allowPositionals: true, options: { rows: { type: 'string' } } });
+  const dir = positionals[0];
+  if (!dir) throw new Error('usage: treeshap-worker.js <job directory> [--rows N]');
   const job = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as ModelingJob;
-  const rows = Math.min(job.test_rows, Number(process.argv[rowsFlag + 1]));
+  const rows = Math.min(job.test_rows, Number(flags.rows ?? job.test_rows));
   const cols = job.cols;
   const { model } = importXgboostJson(await readFile(join(dir, 'xgboost-model.json'), 'utf8'));
   const bytes = await readFile(join(dir, 'test.f32'));
