@@ -6,8 +6,7 @@ const ONNX = 'onnxruntime-node';
 const SQL_DRIVER = '@databricks/sql';
 const DUCKDB = ['@duckdb/node-api', '@duckdb/node-bindings', 'duckdb'];
 const VEGA = ['vega', 'vega-lite'];
-const banned = (...allowed) =>
-  [ONNX, SQL_DRIVER, ...DUCKDB, ...VEGA].filter((name) => !allowed.includes(name));
+const banned = (...allowed) => [ONNX, SQL_DRIVER, ...DUCKDB, ...VEGA].filter((name) => !allowed.includes(name));
 
 /** The architecture's dependency rules, one constraint per tag. */
 export const depConstraints = [
@@ -22,7 +21,11 @@ export const depConstraints = [
     onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions'],
     bannedExternalImports: banned(...DUCKDB),
   },
-  { sourceTag: 'scope:features', onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions'], bannedExternalImports: banned() },
+  {
+    sourceTag: 'scope:features',
+    onlyDependOnLibsWithTags: ['scope:core', 'scope:transactions'],
+    bannedExternalImports: banned(),
+  },
   // The embedded SQL engine apart from the spec and the online state, so the scoring app's closure has no DuckDB.
   {
     sourceTag: 'scope:features-sql',
@@ -32,7 +35,11 @@ export const depConstraints = [
   { sourceTag: 'scope:modeling', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned(ONNX) },
   { sourceTag: 'scope:evaluation', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
   // The HTML report and its Vega charts apart from the metrics, so the scoring service's closure has no Vega.
-  { sourceTag: 'scope:reports', onlyDependOnLibsWithTags: ['scope:core', 'scope:evaluation'], bannedExternalImports: banned(...VEGA) },
+  {
+    sourceTag: 'scope:reports',
+    onlyDependOnLibsWithTags: ['scope:core', 'scope:evaluation'],
+    bannedExternalImports: banned(...VEGA),
+  },
   { sourceTag: 'scope:databricks', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: banned() },
   // The SQL warehouse engine apart from the REST client, so the scoring app's closure has no @databricks/sql.
   {
@@ -40,7 +47,11 @@ export const depConstraints = [
     onlyDependOnLibsWithTags: ['scope:core', 'scope:databricks'],
     bannedExternalImports: banned(SQL_DRIVER),
   },
-  { sourceTag: 'scope:registry', onlyDependOnLibsWithTags: ['scope:core', 'scope:databricks'], bannedExternalImports: banned() },
+  {
+    sourceTag: 'scope:registry',
+    onlyDependOnLibsWithTags: ['scope:core', 'scope:databricks'],
+    bannedExternalImports: banned(),
+  },
   // The CLI kit maps every library's error root to an exit code: it imports the closed code unions as types
   // (erased at build time) and receives the classes from the app, so at run time it loads no workspace lib.
   {

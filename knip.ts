@@ -22,8 +22,6 @@ const config: KnipConfig = {
         // @nx/jest's preset (which jest.preset.js spreads) transforms .mjs/.mts/.cts/.cjs/.html with ts-jest, and Jest
         // loads every configured transformer when it starts, whether a file needs it or not.
         'ts-jest',
-        // The formatter `prettier --check` will run in `npm test`.
-        'prettier',
       ],
     },
   },

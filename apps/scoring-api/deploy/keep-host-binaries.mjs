@@ -24,13 +24,17 @@ const removed = [];
 for (const { name, dir } of NATIVE) {
   const root = join(app, 'node_modules', name, dir);
   if (!existsSync(root)) {
-    process.stderr.write(`keep-host-binaries: ${root} is missing: run it in an installed app directory (after npm ci)\n`);
+    process.stderr.write(
+      `keep-host-binaries: ${root} is missing: run it in an installed app directory (after npm ci)\n`,
+    );
     process.exit(1);
   }
   for (const abi of readdirSync(root)) {
     const host = join(root, abi, process.platform, process.arch);
     if (!existsSync(host)) {
-      process.stderr.write(`keep-host-binaries: ${name} has no ${process.platform}/${process.arch} binary in ${join(root, abi)}\n`);
+      process.stderr.write(
+        `keep-host-binaries: ${name} has no ${process.platform}/${process.arch} binary in ${join(root, abi)}\n`,
+      );
       process.exit(1);
     }
     for (const platform of readdirSync(join(root, abi))) {
@@ -45,4 +49,6 @@ for (const { name, dir } of NATIVE) {
     }
   }
 }
-process.stdout.write(`keep-host-binaries: kept ${process.platform}/${process.arch}; removed ${(removedBytes / 1e6).toFixed(0)} MB (${removed.join(', ') || 'nothing'})\n`);
+process.stdout.write(
+  `keep-host-binaries: kept ${process.platform}/${process.arch}; removed ${(removedBytes / 1e6).toFixed(0)} MB (${removed.join(', ') || 'nothing'})\n`,
+);

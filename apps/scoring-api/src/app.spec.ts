@@ -24,7 +24,15 @@ class Reference {
 
   vector(tx: WireTransaction): Float32Array {
     const t = typeof tx.tx_datetime === 'number' ? tx.tx_datetime : Date.parse(tx.tx_datetime) / 1000;
-    return Float32Array.from(this.state.process({ transactionId: Number(tx.transaction_id), txDatetime: t, customerId: tx.customer_id, terminalId: tx.terminal_id, txAmount: tx.tx_amount }));
+    return Float32Array.from(
+      this.state.process({
+        transactionId: Number(tx.transaction_id),
+        txDatetime: t,
+        customerId: tx.customer_id,
+        terminalId: tx.terminal_id,
+        txAmount: tx.tx_amount,
+      }),
+    );
   }
 
   async probability(vector: Float32Array): Promise<number> {
@@ -38,7 +46,8 @@ describe('scoring-api over HTTP', () => {
   let server: TestServer;
   let base: string;
   let reference: Reference;
-  const post = (path: string, body: unknown, headers: Record<string, string> = auth) => call(base, 'POST', path, body, headers);
+  const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
+    call(base, 'POST', path, body, headers);
   const get = (path: string, headers: Record<string, string> = auth) => call(base, 'GET', path, undefined, headers);
 
   beforeAll(async () => {
@@ -81,7 +90,11 @@ describe('scoring-api over HTTP', () => {
         created: card.created,
         threshold: { value: card.threshold.value, rule: 'top:1%' },
         metrics: { auc_roc: { value: card.metrics.auc_roc.value } },
-        feature_spec: { name: 'baseline', hash: server.service.features.spec.hash, features: featureNames(baselineFeatureSpec) },
+        feature_spec: {
+          name: 'baseline',
+          hash: server.service.features.spec.hash,
+          features: featureNames(baselineFeatureSpec),
+        },
         challenger: null,
       });
     });
@@ -118,8 +131,12 @@ describe('scoring-api over HTTP', () => {
       const again = await post('/v1/score', { transactions: [stream[10], stream[10]] });
       expect(again.body.results).toEqual([before.body.results[0], before.body.results[0]]);
       const metricsAfter = await get('/metrics', {});
-      expect(counter(metricsAfter.body, 'scoring_transactions_total')).toBe(counter(metricsBefore.body, 'scoring_transactions_total'));
-      expect(counter(metricsAfter.body, 'scoring_repeated_transactions_total')).toBe(counter(metricsBefore.body, 'scoring_repeated_transactions_total') + 2);
+      expect(counter(metricsAfter.body, 'scoring_transactions_total')).toBe(
+        counter(metricsBefore.body, 'scoring_transactions_total'),
+      );
+      expect(counter(metricsAfter.body, 'scoring_repeated_transactions_total')).toBe(
+        counter(metricsBefore.body, 'scoring_repeated_transactions_total') + 2,
+      );
       // The next transaction of that customer sees it once, as the reference state does.
       const next = { ...stream[10], transaction_id: 5_000, tx_datetime: START + stream.length * 600 };
       const reply = await post('/v1/score', { transactions: [next] });
@@ -133,12 +150,20 @@ describe('scoring-api over HTTP', () => {
       for (const tx of batch) expected.set(tx.transaction_id, await reference.probability(reference.vector(tx)));
       const reply = await post('/v1/score', { transactions: reversed });
       expect(reply.status).toBe(200);
-      expect(reply.body.results.map((r: { transaction_id: number }) => r.transaction_id)).toEqual(reversed.map((t) => t.transaction_id));
+      expect(reply.body.results.map((r: { transaction_id: number }) => r.transaction_id)).toEqual(
+        reversed.map((t) => t.transaction_id),
+      );
       for (const r of reply.body.results) expect(r.probability).toBe(expected.get(r.transaction_id));
     });
 
     it('accepts string ids and ISO datetimes (the contract), echoing the id as sent', async () => {
-      const tx = { transaction_id: 'card-auth-0001', tx_datetime: new Date((START + 70 * 600) * 1000).toISOString(), customer_id: 3, terminal_id: 5, tx_amount: 12.5 };
+      const tx = {
+        transaction_id: 'card-auth-0001',
+        tx_datetime: new Date((START + 70 * 600) * 1000).toISOString(),
+        customer_id: 3,
+        terminal_id: 5,
+        tx_amount: 12.5,
+      };
       const reply = await post('/v1/score', { transactions: [tx] });
       expect(reply.status).toBe(200);
       expect(reply.body.results[0].transaction_id).toBe('card-auth-0001');
@@ -149,37 +174,76 @@ describe('scoring-api over HTTP', () => {
 
     it('refuses a reused id with other fields, recording nothing', async () => {
       const conflicting = { ...stream[0], tx_amount: stream[0].tx_amount + 1 };
-      const fresh = { transaction_id: 7_002, tx_datetime: START + 72 * 600, customer_id: 2, terminal_id: 2, tx_amount: 10 };
+      const fresh = {
+        transaction_id: 7_002,
+        tx_datetime: START + 72 * 600,
+        customer_id: 2,
+        terminal_id: 2,
+        tx_amount: 10,
+      };
       const conflict = await post('/v1/score', { transactions: [fresh, conflicting] });
       expect(conflict.status).toBe(409);
-      expect(conflict.body.error).toMatchObject({ code: 'CONFLICTING_TRANSACTION', details: [{ path: 'transactions[1].transaction_id' }] });
+      expect(conflict.body.error).toMatchObject({
+        code: 'CONFLICTING_TRANSACTION',
+        details: [{ path: 'transactions[1].transaction_id' }],
+      });
       // Neither batch recorded `fresh`: the reference (which never saw it) still agrees.
       const reply = await post('/v1/score', { transactions: [fresh] });
       expect(reply.body.results[0].probability).toBe(await reference.probability(reference.vector(fresh)));
     });
 
     it('takes a slightly late transaction at the newest time', async () => {
-      const newest = { transaction_id: 7_100, tx_datetime: START + 80 * 600, customer_id: 4, terminal_id: 4, tx_amount: 20 };
-      const slightlyLate = { transaction_id: 7_101, tx_datetime: START + 80 * 600 - 120, customer_id: 4, terminal_id: 4, tx_amount: 30 };
+      const newest = {
+        transaction_id: 7_100,
+        tx_datetime: START + 80 * 600,
+        customer_id: 4,
+        terminal_id: 4,
+        tx_amount: 20,
+      };
+      const slightlyLate = {
+        transaction_id: 7_101,
+        tx_datetime: START + 80 * 600 - 120,
+        customer_id: 4,
+        terminal_id: 4,
+        tx_amount: 30,
+      };
       await reference.probability(reference.vector(newest));
       expect((await post('/v1/score', { transactions: [newest] })).status).toBe(200);
       const reply = await post('/v1/score', { transactions: [slightlyLate] });
       expect(reply.status).toBe(200);
-      expect(reply.body.results[0].probability).toBe(await reference.probability(reference.vector({ ...slightlyLate, tx_datetime: newest.tx_datetime })));
+      expect(reply.body.results[0].probability).toBe(
+        await reference.probability(reference.vector({ ...slightlyLate, tx_datetime: newest.tx_datetime })),
+      );
     });
   });
 
   describe('LATE_POLICY=reject', () => {
     it('keeps the 422 OUT_OF_ORDER for a transaction beyond LATE_TOLERANCE_S, recording nothing', async () => {
-      const strict = await startTestServer({ REGISTRY: seeded.registry, API_KEYS: API_KEY, LATE_POLICY: 'reject', LATE_TOLERANCE_S: '300' });
+      const strict = await startTestServer({
+        REGISTRY: seeded.registry,
+        API_KEYS: API_KEY,
+        LATE_POLICY: 'reject',
+        LATE_TOLERANCE_S: '300',
+      });
       try {
         const newest = { transaction_id: 1, tx_datetime: START + 3600, customer_id: 1, terminal_id: 1, tx_amount: 10 };
-        const slightlyLate = { transaction_id: 2, tx_datetime: START + 3600 - 300, customer_id: 1, terminal_id: 1, tx_amount: 10 };
+        const slightlyLate = {
+          transaction_id: 2,
+          tx_datetime: START + 3600 - 300,
+          customer_id: 1,
+          terminal_id: 1,
+          tx_amount: 10,
+        };
         const late = { transaction_id: 3, tx_datetime: START, customer_id: 1, terminal_id: 1, tx_amount: 10 };
-        expect((await call(strict.url, 'POST', '/v1/score', { transactions: [newest, slightlyLate] }, auth)).status).toBe(200);
+        expect(
+          (await call(strict.url, 'POST', '/v1/score', { transactions: [newest, slightlyLate] }, auth)).status,
+        ).toBe(200);
         const refused = await call(strict.url, 'POST', '/v1/score', { transactions: [late] }, auth);
         expect(refused.status).toBe(422);
-        expect(refused.body.error).toMatchObject({ code: 'OUT_OF_ORDER', details: [{ path: 'transactions[0].tx_datetime' }] });
+        expect(refused.body.error).toMatchObject({
+          code: 'OUT_OF_ORDER',
+          details: [{ path: 'transactions[0].tx_datetime' }],
+        });
         expect(strict.service.features.size).toBe(2);
       } finally {
         await strict.shutdown();
@@ -207,7 +271,13 @@ describe('scoring-api over HTTP', () => {
       // A fraud on terminal 900 7.5 days before is inside the next transaction's window (t − 8 d, t − 7 d].
       const t0 = START + 100 * 600;
       const past = { transaction_id: 8_000, tx_datetime: t0, customer_id: 90, terminal_id: 900, tx_amount: 50 };
-      const later = { transaction_id: 8_001, tx_datetime: t0 + 7.5 * 86_400, customer_id: 91, terminal_id: 900, tx_amount: 50 };
+      const later = {
+        transaction_id: 8_001,
+        tx_datetime: t0 + 7.5 * 86_400,
+        customer_id: 91,
+        terminal_id: 900,
+        tx_amount: 50,
+      };
       await post('/v1/score', { transactions: [past] });
       reference.vector(past);
       await post('/v1/feedback', { labels: [{ transaction_id: 8_000, is_fraud: true }] });
@@ -240,25 +310,41 @@ describe('scoring-api over HTTP', () => {
       const rows = 5;
       const flat = Array.from(seeded.testFeatures.subarray(0, rows * 15));
       const expected = (await reference.scorer.score(seeded.testFeatures.subarray(0, rows * 15))).probability;
-      const reply = await post('/v2/models/fraud-detector/infer', { id: 'req-1', inputs: [{ name: 'features', shape: [rows, 15], datatype: 'FP32', data: flat }] });
+      const reply = await post('/v2/models/fraud-detector/infer', {
+        id: 'req-1',
+        inputs: [{ name: 'features', shape: [rows, 15], datatype: 'FP32', data: flat }],
+      });
       expect(reply.status).toBe(200);
-      expect(reply.body).toMatchObject({ model_name: 'fraud-detector', model_version: String(seeded.version), id: 'req-1' });
+      expect(reply.body).toMatchObject({
+        model_name: 'fraud-detector',
+        model_version: String(seeded.version),
+        id: 'req-1',
+      });
       expect(reply.body.outputs[0]).toMatchObject({ name: 'probability', datatype: 'FP32', shape: [rows, 1] });
       expect(reply.body.outputs[0].data).toEqual(Array.from(expected));
       const nested = Array.from({ length: rows }, (_, r) => flat.slice(r * 15, (r + 1) * 15));
-      const again = await post('/v2/models/fraud-detector/infer', { inputs: [{ name: 'features', shape: [rows, 15], datatype: 'FP32', data: nested }] });
+      const again = await post('/v2/models/fraud-detector/infer', {
+        inputs: [{ name: 'features', shape: [rows, 15], datatype: 'FP32', data: nested }],
+      });
       expect(again.body.outputs[0].data).toEqual(Array.from(expected));
     });
 
     it('names what is wrong with a bad tensor', async () => {
-      const reply = await post('/v2/models/fraud-detector/infer', { inputs: [{ name: 'x', shape: [2, 14], datatype: 'FP32', data: [1, 2, 3] }] });
+      const reply = await post('/v2/models/fraud-detector/infer', {
+        inputs: [{ name: 'x', shape: [2, 14], datatype: 'FP32', data: [1, 2, 3] }],
+      });
       expect(reply.status).toBe(400);
       expect(reply.body.error.details).toEqual([
         { path: 'inputs[0].name', problem: 'must be "features"' },
         { path: 'inputs[0].shape[1]', problem: "must be 15 (the model's feature count)" },
       ]);
-      const wrongType = await post('/v2/models/fraud-detector/infer', { inputs: [{ name: 'features', shape: [1, 15], datatype: 'INT64', data: [1] }] });
-      expect(wrongType.body.error.details).toContainEqual({ path: 'inputs[0].datatype', problem: 'must be one of "FP32"' });
+      const wrongType = await post('/v2/models/fraud-detector/infer', {
+        inputs: [{ name: 'features', shape: [1, 15], datatype: 'INT64', data: [1] }],
+      });
+      expect(wrongType.body.error.details).toContainEqual({
+        path: 'inputs[0].datatype',
+        problem: 'must be one of "FP32"',
+      });
     });
   });
 
@@ -275,7 +361,9 @@ describe('scoring-api over HTTP', () => {
 
     it('maps body problems to 400, 413 and 415 without echoing values', async () => {
       const secret = 'CARD-4929-1234-5678-9012';
-      const invalid = await post('/v1/score', { transactions: [{ transaction_id: 1, tx_datetime: secret, customer_id: -1, terminal_id: 2, tx_amount: secret }] });
+      const invalid = await post('/v1/score', {
+        transactions: [{ transaction_id: 1, tx_datetime: secret, customer_id: -1, terminal_id: 2, tx_amount: secret }],
+      });
       expect(invalid.status).toBe(400);
       expect(invalid.body.error.code).toBe('INVALID_REQUEST');
       expect(invalid.body.error.details).toEqual([
@@ -286,10 +374,19 @@ describe('scoring-api over HTTP', () => {
       expect(JSON.stringify(invalid.body)).not.toContain('CARD-4929');
       expect(invalid.body.error.request_id).toBe(invalid.headers.get('x-request-id'));
 
-      const missing = await post('/v1/score', { transactions: [{ transaction_id: 1, tx_datetime: START, customer_id: 1, terminal_id: 2 }] });
-      expect(missing.body.error.details).toEqual([{ path: 'transactions[0].tx_amount', problem: 'is required (number)' }]);
-      expect((await post('/v1/score', { transactions: [] })).body.error.details).toEqual([{ path: 'transactions', problem: 'must have at least 1 item' }]);
-      expect((await post('/v1/score', { transaction: [] })).body.error.details).toContainEqual({ path: '(body)', problem: 'has unknown field "transaction"' });
+      const missing = await post('/v1/score', {
+        transactions: [{ transaction_id: 1, tx_datetime: START, customer_id: 1, terminal_id: 2 }],
+      });
+      expect(missing.body.error.details).toEqual([
+        { path: 'transactions[0].tx_amount', problem: 'is required (number)' },
+      ]);
+      expect((await post('/v1/score', { transactions: [] })).body.error.details).toEqual([
+        { path: 'transactions', problem: 'must have at least 1 item' },
+      ]);
+      expect((await post('/v1/score', { transaction: [] })).body.error.details).toContainEqual({
+        path: '(body)',
+        problem: 'has unknown field "transaction"',
+      });
 
       const malformed = await call(base, 'POST', '/v1/score', '{"transactions": [', auth);
       expect(malformed).toMatchObject({ status: 400, body: { error: { code: 'MALFORMED_JSON' } } });
@@ -297,7 +394,13 @@ describe('scoring-api over HTTP', () => {
       expect(text).toMatchObject({ status: 415, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE' } } });
       const empty = await call(base, 'POST', '/v1/score', '', { ...auth, 'content-type': 'application/json' });
       expect(empty).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
-      const huge = await call(base, 'POST', '/v1/score', JSON.stringify({ transactions: [{ pad: 'x'.repeat(4 * 1024 * 1024) }] }), auth);
+      const huge = await call(
+        base,
+        'POST',
+        '/v1/score',
+        JSON.stringify({ transactions: [{ pad: 'x'.repeat(4 * 1024 * 1024) }] }),
+        auth,
+      );
       expect(huge).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
       const tooMany = await post('/v1/score', { transactions: new Array(10_001).fill(0) });
       expect(tooMany.body.error.details).toEqual([{ path: 'transactions', problem: 'must have at most 10000 items' }]);
@@ -311,7 +414,10 @@ describe('scoring-api over HTTP', () => {
     });
 
     it('keeps secrets out of the logs and stamps lines with the request id', async () => {
-      await call(base, 'GET', '/v1/model', undefined, { authorization: 'Bearer leaked-guess-0123456789', 'x-request-id': 'trace-abc-123' });
+      await call(base, 'GET', '/v1/model', undefined, {
+        authorization: 'Bearer leaked-guess-0123456789',
+        'x-request-id': 'trace-abc-123',
+      });
       const text = server.logs.join('');
       expect(text).not.toContain(API_KEY);
       expect(text).not.toContain(ADMIN_TOKEN);
@@ -321,7 +427,14 @@ describe('scoring-api over HTTP', () => {
     });
 
     it('keeps /healthz answering while a 10,000-transaction batch is scored', async () => {
-      const big = transactionStream({ firstId: 100_000, count: 10_000, startTime: START + 30 * 86_400, spacing: 1, customers: 500, terminals: 800 });
+      const big = transactionStream({
+        firstId: 100_000,
+        count: 10_000,
+        startTime: START + 30 * 86_400,
+        spacing: 1,
+        customers: 500,
+        terminals: 800,
+      });
       let batchDone = false;
       const batch = post('/v1/score', { transactions: big }).then((reply) => {
         batchDone = true;
@@ -347,7 +460,9 @@ describe('scoring-api over HTTP', () => {
       expect(reply.body.window.rows).toBeGreaterThanOrEqual(100);
       expect(reply.body.score_drift.psi).toBeGreaterThanOrEqual(0);
       expect(['stable', 'moderate', 'major']).toContain(reply.body.score_drift.level);
-      expect(reply.body.feature_drift.map((f: { feature: string }) => f.feature)).toEqual(featureNames(baselineFeatureSpec));
+      expect(reply.body.feature_drift.map((f: { feature: string }) => f.feature)).toEqual(
+        featureNames(baselineFeatureSpec),
+      );
       expect(reply.body.alert_rate).toBeGreaterThanOrEqual(0);
       expect(reply.body.challenger).toBeNull();
     });
@@ -366,14 +481,22 @@ describe('scoring-api over HTTP', () => {
     it('counts the rows each predictor served: small batches in process, larger ones by onnxruntime', async () => {
       const rowsByPath = async () => {
         const text = (await get('/metrics', {})).body as string;
-        const read = (path: string) => Number(new RegExp(`scoring_inference_rows_total\\{path="${path}"\\} (\\d+)`).exec(text)?.[1]);
+        const read = (path: string) =>
+          Number(new RegExp(`scoring_inference_rows_total\\{path="${path}"\\} (\\d+)`).exec(text)?.[1]);
         return { typescript: read('typescript'), onnxruntime: read('onnxruntime') };
       };
       const before = await rowsByPath();
-      const fresh = transactionStream({ firstId: 200_000, count: IN_PROCESS_MAX_ROWS + 5, startTime: Math.ceil(server.service.features.newestTime) + 1 });
+      const fresh = transactionStream({
+        firstId: 200_000,
+        count: IN_PROCESS_MAX_ROWS + 5,
+        startTime: Math.ceil(server.service.features.newestTime) + 1,
+      });
       expect((await post('/v1/score', { transactions: [fresh[0]] })).status).toBe(200);
       expect((await post('/v1/score', { transactions: fresh.slice(1) })).status).toBe(200);
-      expect(await rowsByPath()).toEqual({ typescript: before.typescript + 1, onnxruntime: before.onnxruntime + IN_PROCESS_MAX_ROWS + 4 });
+      expect(await rowsByPath()).toEqual({
+        typescript: before.typescript + 1,
+        onnxruntime: before.onnxruntime + IN_PROCESS_MAX_ROWS + 4,
+      });
     });
   });
 
@@ -382,7 +505,9 @@ describe('scoring-api over HTTP', () => {
       expect((await call(base, 'POST', '/admin/reload')).status).toBe(403);
       expect((await call(base, 'POST', '/admin/reload', undefined, auth)).status).toBe(403);
       const reply = await call(base, 'POST', '/admin/reload', undefined, { authorization: `Bearer ${ADMIN_TOKEN}` });
-      expect(reply.body).toEqual({ steps: [{ role: 'champion', status: 'unchanged', model: { name: 'fraud-detector', version: seeded.version } }] });
+      expect(reply.body).toEqual({
+        steps: [{ role: 'champion', status: 'unchanged', model: { name: 'fraud-detector', version: seeded.version } }],
+      });
     });
   });
 });

@@ -52,7 +52,11 @@ export function createApp<T>(deps: AppDeps<T>): Express {
   // Draining refuses scoring requests that arrive from now on; one already received (its body may still be
   // uploading) is in flight and finishes, which is what a graceful shutdown promises.
   const refuseWhileDraining: RequestHandler = (_req, _res, next) => {
-    next(service.isDraining ? new ScoringError('SHUTTING_DOWN', 'The service is shutting down; retry on another instance.') : undefined);
+    next(
+      service.isDraining
+        ? new ScoringError('SHUTTING_DOWN', 'The service is shutting down; retry on another instance.')
+        : undefined,
+    );
   };
   const authenticated = requireApiKey(config.apiKeys);
   const scoring = scoreRoutes({
@@ -67,7 +71,8 @@ export function createApp<T>(deps: AppDeps<T>): Express {
   // The hot path first: POST /v1/score matches no other route, and each router it passed would cost a path match.
   app.post('/v1/score', refuseWhileDraining, authenticated, ...scoring.score);
 
-  const report = () => monitoringReport(service.recent, service.labelled, service.champion.model, service.challenger.model, deps.drift);
+  const report = () =>
+    monitoringReport(service.recent, service.labelled, service.champion.model, service.challenger.model, deps.drift);
   app.use(healthRoutes(service));
   app.use(metricsRoutes(metrics, () => publishMonitoring(report(), metrics)));
   app.use(adminRoutes(service, config.adminToken));
@@ -79,7 +84,8 @@ export function createApp<T>(deps: AppDeps<T>): Express {
   app.use(monitoringRoutes(report));
   app.use(openInferenceRoutes(service, { bodyLimitBytes: config.bodyLimitBytes, maxBatch: config.maxBatch }));
 
-  for (const path of ['/v1/score', '/v1/feedback', '/v2/models/:name/infer', '/admin/reload']) app.all(path, methodNotAllowed('POST'));
+  for (const path of ['/v1/score', '/v1/feedback', '/v2/models/:name/infer', '/admin/reload'])
+    app.all(path, methodNotAllowed('POST'));
   for (const path of ['/v1/model', '/v1/monitoring', '/healthz', '/readyz', '/metrics', '/v2', '/v2/models/:name']) {
     app.all(path, methodNotAllowed('GET'));
   }

@@ -80,7 +80,10 @@ describe('loadConfig', () => {
     [{ BODY_LIMIT: 'lots' }, 'BODY_LIMIT must be a size'],
     [{ MAX_BATCH: '0' }, 'MAX_BATCH must be an integer from 1'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
-    [{ EXPLAIN_ALERTS: 'top0' }, 'EXPLAIN_ALERTS must be off or top<k> with k from 1 to 999 reasons per alert, e.g. top3'],
+    [
+      { EXPLAIN_ALERTS: 'top0' },
+      'EXPLAIN_ALERTS must be off or top<k> with k from 1 to 999 reasons per alert, e.g. top3',
+    ],
     [{ EXPLAIN_ALERTS: 'all' }, 'EXPLAIN_ALERTS must be off or top<k>'],
     [{ NODE_ENV: 'production' }, 'API_KEYS is required when NODE_ENV=production'],
   ])('names the bad setting: %j', (env, message) => {

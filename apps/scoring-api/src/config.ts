@@ -113,7 +113,12 @@ const optionalText = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 const modelUri = (what: string) =>
-  z.string().regex(/^models:\/[a-z0-9][a-z0-9_-]*(@[a-z][a-z0-9_]*|\/[1-9]\d*|\/latest)$/, `${what} must look like models:/<name>@<alias> or models:/<name>/<version>`);
+  z
+    .string()
+    .regex(
+      /^models:\/[a-z0-9][a-z0-9_-]*(@[a-z][a-z0-9_]*|\/[1-9]\d*|\/latest)$/,
+      `${what} must look like models:/<name>@<alias> or models:/<name>/<version>`,
+    );
 
 const secret = (what: string) =>
   z
@@ -128,7 +133,16 @@ const envSchema = z
     MODEL_URI: optionalText.transform((v) => v ?? 'models:/fraud-detector@champion').pipe(modelUri('MODEL_URI')),
     REGISTRY: optionalText.transform((v) => v ?? 'models'),
     CHALLENGER_URI: optionalText.pipe(modelUri('CHALLENGER_URI').optional()),
-    API_KEYS: optionalText.transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : [])).pipe(z.array(secret('API key'))),
+    API_KEYS: optionalText
+      .transform((v) =>
+        v
+          ? v
+              .split(',')
+              .map((k) => k.trim())
+              .filter(Boolean)
+          : [],
+      )
+      .pipe(z.array(secret('API key'))),
     ADMIN_TOKEN: optionalText.pipe(secret('admin token').optional()),
     HISTORY: optionalText,
     HISTORY_DAYS: integer(1, 3650, 37),
@@ -149,13 +163,18 @@ const envSchema = z
       if (v === undefined || v === 'off') return undefined;
       const match = /^top([1-9]\d{0,2})$/.exec(v);
       if (!match) {
-        ctx.addIssue({ code: 'custom', message: 'must be off or top<k> with k from 1 to 999 reasons per alert, e.g. top3' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be off or top<k> with k from 1 to 999 reasons per alert, e.g. top3',
+        });
         return z.NEVER;
       }
       return Number(match[1]);
     }),
     LATE_TOLERANCE_S: integer(0, 86_400 * 365, 300),
-    LATE_POLICY: optionalText.transform((v) => v ?? 'score').pipe(z.enum(['score', 'reject'], 'must be score or reject')),
+    LATE_POLICY: optionalText
+      .transform((v) => v ?? 'score')
+      .pipe(z.enum(['score', 'reject'], 'must be score or reject')),
     MAX_FUTURE_S: integer(0, 86_400 * 36_500, 86_400),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
     ONNX_THREADS: integer(1, 256, 1),
@@ -163,16 +182,27 @@ const envSchema = z
       .transform((v) => v ?? 'memory')
       .pipe(z.string().regex(/^(memory|rediss?:\/\/[^\s]+)$/, 'must be memory or a redis://host:port/db URL')),
     STATE_DEADLINE_MS: integer(1, 60_000, 250),
-    DEGRADED_POLICY: optionalText.transform((v) => v ?? 'refuse').pipe(z.enum(['refuse', 'score'], 'must be refuse or score')),
+    DEGRADED_POLICY: optionalText
+      .transform((v) => v ?? 'refuse')
+      .pipe(z.enum(['refuse', 'score'], 'must be refuse or score')),
     WARM_UP_ONLY: optionalText.transform((v) => v ?? 'false').pipe(z.enum(['true', 'false'], 'must be true or false')),
     LOG_LEVEL: optionalText
       .transform((v) => v ?? 'info')
-      .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'must be one of fatal, error, warn, info, debug, trace, silent')),
+      .pipe(
+        z.enum(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+          'must be one of fatal, error, warn, info, debug, trace, silent',
+        ),
+      ),
     NODE_ENV: optionalText,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.API_KEYS.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'is required when NODE_ENV=production (comma-separated bearer keys)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_KEYS'],
+        message: 'is required when NODE_ENV=production (comma-separated bearer keys)',
+      });
     }
   });
 

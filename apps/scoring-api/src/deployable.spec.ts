@@ -59,7 +59,9 @@ async function listeningUrl(child: ChildProcess & { stdout: Readable }, deadline
         const entry = JSON.parse(line) as { msg?: string; url?: string };
         if (entry.msg === 'listening' && entry.url) found(entry.url);
       });
-      child.once('exit', (code, signal) => failed(new Error(`the service exited (${code ?? signal}) before listening:\n${output}`)));
+      child.once('exit', (code, signal) =>
+        failed(new Error(`the service exited (${code ?? signal}) before listening:\n${output}`)),
+      );
     });
     return url;
   } finally {
@@ -68,20 +70,30 @@ async function listeningUrl(child: ChildProcess & { stdout: Readable }, deadline
 }
 
 describe('the pruned scoring-api build', () => {
-  const lock = JSON.parse(readFileSync(join(DIST, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
-  const registryPackages = Object.entries(lock.packages).filter(([path, entry]) => path.includes('node_modules/') && !entry.link);
+  const lock = JSON.parse(readFileSync(join(DIST, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const registryPackages = Object.entries(lock.packages).filter(
+    ([path, entry]) => path.includes('node_modules/') && !entry.link,
+  );
 
   it('has no DuckDB, @databricks/sql, vega or Arrow in its dependency closure, nor the libraries that hold them', () => {
     expect(registryPackages.length).toBeGreaterThan(50);
     expect(registryPackages.map(([path]) => path).filter((path) => HEAVY.test(path))).toEqual([]);
     const workspaceLibs = Object.keys(lock.packages).filter((path) => path.startsWith('workspace_modules/'));
-    expect(workspaceLibs).toEqual(expect.arrayContaining(['workspace_modules/@fraudops/features', 'workspace_modules/@fraudops/transactions']));
+    expect(workspaceLibs).toEqual(
+      expect.arrayContaining(['workspace_modules/@fraudops/features', 'workspace_modules/@fraudops/transactions']),
+    );
     expect(workspaceLibs.filter((path) => HEAVY_LIBS.some((lib) => path === `workspace_modules/${lib}`))).toEqual([]);
-    expect(Object.keys(lock.packages)).toEqual(expect.arrayContaining(['node_modules/express', 'node_modules/onnxruntime-node']));
+    expect(Object.keys(lock.packages)).toEqual(
+      expect.arrayContaining(['node_modules/express', 'node_modules/onnxruntime-node']),
+    );
   });
 
   it('names a download URL and an integrity for every package (npm ci can install from the cache alone)', () => {
-    const incomplete = registryPackages.filter(([, e]) => !e.resolved?.startsWith('https://') || !e.integrity?.startsWith('sha'));
+    const incomplete = registryPackages.filter(
+      ([, e]) => !e.resolved?.startsWith('https://') || !e.integrity?.startsWith('sha'),
+    );
     expect(incomplete.map(([path]) => path)).toEqual([]);
   });
 
@@ -91,13 +103,18 @@ describe('the pruned scoring-api build', () => {
 
     beforeAll(() => {
       app = mkdtempSync(join(tmpdir(), 'scoring-deployable-'));
-      for (const entry of ['main.js', 'package.json', 'package-lock.json', 'workspace_modules']) cpSync(join(DIST, entry), join(app, entry), { recursive: true });
+      for (const entry of ['main.js', 'package.json', 'package-lock.json', 'workspace_modules'])
+        cpSync(join(DIST, entry), join(app, entry), { recursive: true });
       // the workspace's own `npm ci` filled the cache; --offline fails rather than reach for the registry
-      const install = spawnSync('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
-        cwd: app,
-        env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-        encoding: 'utf8',
-      });
+      const install = spawnSync(
+        'npm',
+        ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'],
+        {
+          cwd: app,
+          env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+          encoding: 'utf8',
+        },
+      );
       expect({ status: install.status, stderr: install.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
       // the Dockerfile's runtime stage runs the same script after its npm ci
       keep = spawnSync(process.execPath, [KEEP_HOST_BINARIES, app], { encoding: 'utf8' });
@@ -109,13 +126,22 @@ describe('the pruned scoring-api build', () => {
       const binaries = join(app, 'node_modules/onnxruntime-node/bin/napi-v6');
       expect(readdirSync(binaries)).toEqual([process.platform]);
       expect(readdirSync(join(binaries, process.platform))).toEqual([process.arch]);
-      const megabytes = (sizeOf(join(app, 'node_modules')) + sizeOf(join(app, 'workspace_modules')) + sizeOf(join(app, 'main.js'))) / 1e6;
+      const megabytes =
+        (sizeOf(join(app, 'node_modules')) + sizeOf(join(app, 'workspace_modules')) + sizeOf(join(app, 'main.js'))) /
+        1e6;
       expect(megabytes).toBeLessThanOrEqual(LIMIT_MB);
     });
 
     it('stops with exit 2 on a bad setting, which ESM reaches only when every import of main.js resolved', () => {
-      const start = spawnSync(process.execPath, ['main.js'], { cwd: app, env: { PATH: process.env.PATH, PORT: 'not-a-port' }, encoding: 'utf8' });
-      expect({ status: start.status, stderr: start.stderr }).toEqual({ status: 2, stderr: expect.stringContaining('PORT') });
+      const start = spawnSync(process.execPath, ['main.js'], {
+        cwd: app,
+        env: { PATH: process.env.PATH, PORT: 'not-a-port' },
+        encoding: 'utf8',
+      });
+      expect({ status: start.status, stderr: start.stderr }).toEqual({
+        status: 2,
+        stderr: expect.stringContaining('PORT'),
+      });
     });
 
     it("starts as the image's CMD does and serves a champion: scores (onnxruntime), reloads, shuts down cleanly", async () => {
@@ -143,7 +169,14 @@ describe('the pruned scoring-api build', () => {
         const url = await listeningUrl(child, 120_000);
         const health = await fetch(`${url}/healthz`); // the image's HEALTHCHECK
         expect(health.status).toBe(200);
-        const { steps } = await driveSmoke({ url, registry, apiKey, adminToken, readyTimeoutMs: 120_000, log: () => undefined });
+        const { steps } = await driveSmoke({
+          url,
+          registry,
+          apiKey,
+          adminToken,
+          readyTimeoutMs: 120_000,
+          log: () => undefined,
+        });
         expect(steps).toBeGreaterThan(5);
         const exit = once(child, 'exit');
         child.kill('SIGTERM');

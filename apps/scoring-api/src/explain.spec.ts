@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OnlineFeatureState, baselineFeatureSpec, featureNames } from '@fraudops/features';
-import { OnnxScorer, TreeExplainer, classifierFromOnnx, exportOnnx, predictMargin, type TreeEnsemble } from '@fraudops/modeling';
+import {
+  OnnxScorer,
+  TreeExplainer,
+  classifierFromOnnx,
+  exportOnnx,
+  predictMargin,
+  type TreeEnsemble,
+} from '@fraudops/modeling';
 import { LocalRegistry, type ModelCardDraft } from '@fraudops/registry';
 import { seedChampion } from './smoke/seed-champion.js';
 import { call, startTestServer, type TestServer } from './testing/harness.js';
@@ -65,27 +72,51 @@ describe('reason codes on POST /v1/score (EXPLAIN_ALERTS=top2, a real GBDT champ
     const scorer = await OnnxScorer.load(stored.onnx, { featureSpecHash: stored.card.featureSpec.hash });
     try {
       for (const tx of stream) {
-        const vector = Float32Array.from(state.process({ transactionId: tx.transaction_id, txDatetime: tx.tx_datetime, customerId: tx.customer_id, terminalId: tx.terminal_id, txAmount: tx.tx_amount }));
+        const vector = Float32Array.from(
+          state.process({
+            transactionId: tx.transaction_id,
+            txDatetime: tx.tx_datetime,
+            customerId: tx.customer_id,
+            terminalId: tx.terminal_id,
+            txAmount: tx.tx_amount,
+          }),
+        );
         vectors.set(tx.transaction_id, vector);
         probabilities.set(tx.transaction_id, (await scorer.score(vector)).probability[0]);
       }
     } finally {
       await scorer.release();
     }
-    threshold = stream.slice(0, 40).map((tx) => probabilities.get(tx.transaction_id) as number).sort((a, b) => a - b)[20];
+    threshold = stream
+      .slice(0, 40)
+      .map((tx) => probabilities.get(tx.transaction_id) as number)
+      .sort((a, b) => a - b)[20];
 
     // v2: the seeded model with that threshold (champion); v3: the same trees without node covers, which
     // cannot be explained (a model registered before covers were kept).
     const { schemaVersion: _s, name: _n, version: _v, created: _c, artifacts: _a, ...draft } = stored.card;
-    const card: ModelCardDraft = { ...draft, threshold: { ...draft.threshold, value: threshold, rule: 'median', rationale: 'half of the test stream alerts' } };
+    const card: ModelCardDraft = {
+      ...draft,
+      threshold: { ...draft.threshold, value: threshold, rule: 'median', rationale: 'half of the test stream alerts' },
+    };
     const reports = { html: '<p>explain test</p>', markdown: '# explain test\n' };
     const v2 = await registry.register({ name: 'fraud-detector', onnx: stored.onnx, card, reports });
     await registry.setAlias('fraud-detector', 'champion', v2.version);
     const withoutCovers: TreeEnsemble = { ...model, trees: model.trees.map(({ cover: _cover, ...tree }) => tree) };
-    const v3 = await registry.register({ name: 'fraud-detector', onnx: exportOnnx(withoutCovers, { featureNames: NAMES, featureSpecHash: stored.card.featureSpec.hash }), card, reports });
+    const v3 = await registry.register({
+      name: 'fraud-detector',
+      onnx: exportOnnx(withoutCovers, { featureNames: NAMES, featureSpecHash: stored.card.featureSpec.hash }),
+      card,
+      reports,
+    });
     expect(v3.version).toBe(v2.version + 1);
 
-    server = await startTestServer({ REGISTRY: seeded.registry, API_KEYS: API_KEY, ADMIN_TOKEN, EXPLAIN_ALERTS: 'top2' });
+    server = await startTestServer({
+      REGISTRY: seeded.registry,
+      API_KEYS: API_KEY,
+      ADMIN_TOKEN,
+      EXPLAIN_ALERTS: 'top2',
+    });
   });
 
   afterAll(async () => {
@@ -107,7 +138,9 @@ describe('reason codes on POST /v1/score (EXPLAIN_ALERTS=top2, a real GBDT champ
   function expectReasons(result: Result, top: number): void {
     const expected = expectedReasons(result.transaction_id, top);
     expect(result.reasons?.map((r) => [r.feature, r.value])).toEqual(expected.map((r) => [r.feature, r.value]));
-    result.reasons?.forEach((r, k) => expect(Math.abs(r.contribution - expected[k].contribution)).toBeLessThanOrEqual(1e-12));
+    result.reasons?.forEach((r, k) =>
+      expect(Math.abs(r.contribution - expected[k].contribution)).toBeLessThanOrEqual(1e-12),
+    );
   }
 
   it('without "explain", every alert carries its 2 largest reasons (EXPLAIN_ALERTS=top2) and no pass carries any', async () => {
@@ -136,7 +169,11 @@ describe('reason codes on POST /v1/score (EXPLAIN_ALERTS=top2, a real GBDT champ
       for (const result of reply.body.results as Result[]) {
         expectReasons(result, 15);
         const sum = explainer.bias + (result.reasons ?? []).reduce((total, r) => total + r.contribution, 0);
-        const margin = predictMargin(model, { rows: 1, cols: NAMES.length, values: vectors.get(result.transaction_id) as Float32Array })[0];
+        const margin = predictMargin(model, {
+          rows: 1,
+          cols: NAMES.length,
+          values: vectors.get(result.transaction_id) as Float32Array,
+        })[0];
         expect(Math.abs(sum - margin)).toBeLessThanOrEqual(TOLERANCE);
         expect(Math.abs(sigmoid(sum) - result.probability)).toBeLessThanOrEqual(TOLERANCE);
       }
@@ -183,7 +220,9 @@ describe('reason codes on POST /v1/score (EXPLAIN_ALERTS=top2, a real GBDT champ
 
   it('a champion that cannot be explained still scores: "explain" is 422 EXPLANATION_UNAVAILABLE before anything is recorded, alerts come without reasons', async () => {
     await new LocalRegistry(join(dir, 'registry')).setAlias('fraud-detector', 'champion', 3);
-    const reload = await call(server.url, 'POST', '/admin/reload', undefined, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    const reload = await call(server.url, 'POST', '/admin/reload', undefined, {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+    });
     expect(reload.body.steps[0]).toMatchObject({ role: 'champion', status: 'swapped', to: { version: 3 } });
     expect(server.logs.some((line) => line.includes('the champion cannot be explained'))).toBe(true);
 
@@ -199,9 +238,13 @@ describe('reason codes on POST /v1/score (EXPLAIN_ALERTS=top2, a real GBDT champ
     expect(scored.status).toBe(200);
     const results = scored.body.results as Result[];
     // Alerts among them (by the reference), answered all the same, without reasons.
-    expect(batch.filter((tx) => (probabilities.get(tx.transaction_id) as number) >= threshold).length).toBeGreaterThan(0);
+    expect(batch.filter((tx) => (probabilities.get(tx.transaction_id) as number) >= threshold).length).toBeGreaterThan(
+      0,
+    );
     results.forEach((result, i) => {
-      expect(result.decision).toBe((probabilities.get(batch[i].transaction_id) as number) >= threshold ? 'alert' : 'pass');
+      expect(result.decision).toBe(
+        (probabilities.get(batch[i].transaction_id) as number) >= threshold ? 'alert' : 'pass',
+      );
       expect(result).not.toHaveProperty('reasons');
     });
     expect(server.service.features.size).toBe(size + batch.length);

@@ -38,18 +38,35 @@ describe('the served feature spec follows the champion', () => {
     const reply = await call(server.url, 'POST', '/v1/score', { transactions: stream }, auth);
     expect(reply.status).toBe(200);
     const reference = new OnlineFeatureState(v2FeatureSpec, { tieOrder: 'arrival' });
-    const scorer = await OnnxScorer.load((await new LocalRegistry(registryDir).loadModel(champion.uri)).onnx, { featureSpecHash: reference.specHash });
+    const scorer = await OnnxScorer.load((await new LocalRegistry(registryDir).loadModel(champion.uri)).onnx, {
+      featureSpecHash: reference.specHash,
+    });
     try {
       for (let i = 0; i < stream.length; i++) {
         const tx = stream[i];
         const vector = Float32Array.from(
-          reference.process({ transactionId: tx.transaction_id, txDatetime: tx.tx_datetime, customerId: tx.customer_id, terminalId: tx.terminal_id, txAmount: tx.tx_amount }),
+          reference.process({
+            transactionId: tx.transaction_id,
+            txDatetime: tx.tx_datetime,
+            customerId: tx.customer_id,
+            terminalId: tx.terminal_id,
+            txAmount: tx.tx_amount,
+          }),
         );
         // onnxruntime on the same float32 vector: same value to its float32 precision
-        expect((reply.body.results as Array<{ probability: number }>)[i].probability).toBeCloseTo((await scorer.score(vector)).probability[0], 6);
+        expect((reply.body.results as Array<{ probability: number }>)[i].probability).toBeCloseTo(
+          (await scorer.score(vector)).probability[0],
+          6,
+        );
       }
       // the v2-only features took real values: recencies below the cap, z-scores away from 0
-      const last = reference.process({ transactionId: 999, txDatetime: stream[59].tx_datetime + 60, customerId: stream[59].customer_id, terminalId: 1, txAmount: 5000 });
+      const last = reference.process({
+        transactionId: 999,
+        txDatetime: stream[59].tx_datetime + 60,
+        customerId: stream[59].customer_id,
+        terminalId: 1,
+        txAmount: 5000,
+      });
       expect(last[featureNames(v2FeatureSpec).indexOf('CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX')]).toBeLessThan(720);
       expect(last[featureNames(v2FeatureSpec).indexOf('CUSTOMER_ID_AMOUNT_ZSCORE_7DAY_WINDOW')]).toBeGreaterThan(1);
     } finally {
@@ -58,7 +75,11 @@ describe('the served feature spec follows the champion', () => {
   });
 
   it('refuses to start for a champion whose spec it does not know, naming both hashes', async () => {
-    const custom = validateFeatureSpec({ name: 'amount-only', version: 1, features: [{ name: 'TX_AMOUNT', kind: 'raw', column: 'tx_amount' }] });
+    const custom = validateFeatureSpec({
+      name: 'amount-only',
+      version: 1,
+      features: [{ name: 'TX_AMOUNT', kind: 'raw', column: 'tx_amount' }],
+    });
     const otherRegistry = join(dir, 'other');
     await seedChampion({ registry: otherRegistry, spec: custom, customers: 60, terminals: 120, trees: 2 });
     const registry = new LocalRegistry(otherRegistry);
@@ -66,6 +87,8 @@ describe('the served feature spec follows the champion', () => {
       /models:\/fraud-detector@champion was trained on feature spec "amount-only" \([0-9a-f]{64}\), which this service does not know; it computes "baseline" \([0-9a-f]{64}\), "v2" \([0-9a-f]{64}\)/,
     );
     // no champion yet: the baseline stands in, and loading the models reports the missing alias
-    expect((await servedFeatureSpec(new LocalRegistry(join(dir, 'empty')), 'models:/fraud-detector@champion')).name).toBe('baseline');
+    expect(
+      (await servedFeatureSpec(new LocalRegistry(join(dir, 'empty')), 'models:/fraud-detector@champion')).name,
+    ).toBe('baseline');
   }, 120_000);
 });

@@ -53,7 +53,9 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     newest = history.txDatetime[history.length - 1];
     const lines = ['transaction_id,tx_datetime,customer_id,terminal_id,tx_amount,tx_fraud'];
     for (let i = 0; i < history.length; i++) {
-      lines.push(`${history.transactionId[i]},${history.txDatetime[i]},${history.customerId[i]},${history.terminalId[i]},${history.txAmount[i]},${history.txFraud?.[i]}`);
+      lines.push(
+        `${history.transactionId[i]},${history.txDatetime[i]},${history.customerId[i]},${history.terminalId[i]},${history.txAmount[i]},${history.txFraud?.[i]}`,
+      );
     }
     writeFileSync(historyFile, `${lines.join('\n')}\n`);
 
@@ -61,9 +63,14 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     reference = new OnlineFeatureState(baselineFeatureSpec, { tieOrder: 'arrival' });
     const replayed = lastDays(history);
     replayWithDelayedLabels(reference, replayed);
-    for (let i = 0; i < replayed.length; i++) reference.recordLabel(replayed.transactionId[i], replayed.txFraud?.[i] ?? 0);
-    scorer = await OnnxScorer.load((await new LocalRegistry(registryDir).loadModel(champion.uri)).onnx, { featureSpecHash: reference.specHash });
-    challengerScorer = await OnnxScorer.load((await new LocalRegistry(registryDir).loadModel(challenger.uri)).onnx, { featureSpecHash: reference.specHash });
+    for (let i = 0; i < replayed.length; i++)
+      reference.recordLabel(replayed.transactionId[i], replayed.txFraud?.[i] ?? 0);
+    scorer = await OnnxScorer.load((await new LocalRegistry(registryDir).loadModel(champion.uri)).onnx, {
+      featureSpecHash: reference.specHash,
+    });
+    challengerScorer = await OnnxScorer.load((await new LocalRegistry(registryDir).loadModel(challenger.uri)).onnx, {
+      featureSpecHash: reference.specHash,
+    });
 
     server = await startTestServer({
       REGISTRY: registryDir,
@@ -82,9 +89,21 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const expectedProbability = async (tx: { transaction_id: number; tx_datetime: number; customer_id: number; terminal_id: number; tx_amount: number }) => {
+  const expectedProbability = async (tx: {
+    transaction_id: number;
+    tx_datetime: number;
+    customer_id: number;
+    terminal_id: number;
+    tx_amount: number;
+  }) => {
     const vector = Float32Array.from(
-      reference.process({ transactionId: tx.transaction_id, txDatetime: tx.tx_datetime, customerId: tx.customer_id, terminalId: tx.terminal_id, txAmount: tx.tx_amount }),
+      reference.process({
+        transactionId: tx.transaction_id,
+        txDatetime: tx.tx_datetime,
+        customerId: tx.customer_id,
+        terminalId: tx.terminal_id,
+        txAmount: tx.tx_amount,
+      }),
     );
     scoredVectors.push(vector);
     return (await scorer.score(vector)).probability[0];
@@ -92,21 +111,39 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
 
   it('replays the last HISTORY_DAYS of history, with labels, before reporting ready', async () => {
     const warmed = await server.warmedUp;
-    expect(warmed).toEqual({ source: 'history', transactions: lastDays(history).length, labels: lastDays(history).length });
+    expect(warmed).toEqual({
+      source: 'history',
+      transactions: lastDays(history).length,
+      labels: lastDays(history).length,
+    });
     expect((await call(server.url, 'GET', '/readyz')).status).toBe(200);
     // A customer and a terminal with history: the answer needs the replayed windows and labels.
-    const tx = { transaction_id: 50_000_000, tx_datetime: newest + 3600, customer_id: history.customerId[history.length - 1], terminal_id: history.terminalId[history.length - 1], tx_amount: 77.7 };
+    const tx = {
+      transaction_id: 50_000_000,
+      tx_datetime: newest + 3600,
+      customer_id: history.customerId[history.length - 1],
+      terminal_id: history.terminalId[history.length - 1],
+      tx_amount: 77.7,
+    };
     const reply = await call(server.url, 'POST', '/v1/score', { transactions: [tx] }, auth);
     expect(reply.status).toBe(200);
     expect(reply.body.results[0].probability).toBe(await expectedProbability(tx));
   });
 
   it('shadows the challenger on the same vectors and returns only the champion', async () => {
-    const stream = transactionStream({ firstId: 60_000_000, count: 150, startTime: newest + 7200, spacing: 60, customers: 150, terminals: 300 });
+    const stream = transactionStream({
+      firstId: 60_000_000,
+      count: 150,
+      startTime: newest + 7200,
+      spacing: 60,
+      customers: 150,
+      terminals: 300,
+    });
     const reply = await call(server.url, 'POST', '/v1/score', { transactions: stream }, auth);
     expect(reply.body.model).toEqual({ name: 'fraud-detector', version: champion.version });
     // onnxruntime scores a batch and the reference one row at a time: equal within 1e-6.
-    for (let i = 0; i < stream.length; i++) expect(reply.body.results[i].probability).toBeCloseTo(await expectedProbability(stream[i]), 6);
+    for (let i = 0; i < stream.length; i++)
+      expect(reply.body.results[i].probability).toBeCloseTo(await expectedProbability(stream[i]), 6);
     const info = await call(server.url, 'GET', '/v1/model', undefined, auth);
     expect(info.body.challenger).toMatchObject({ name: 'fraud-detector', version: challenger.version });
     // Shadow scoring runs after the answer: wait until the monitoring report has seen every shadowed row.
@@ -115,7 +152,11 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
       monitoring = await call(server.url, 'GET', '/v1/monitoring', undefined, auth);
       return monitoring.body.challenger.rows >= 151;
     });
-    expect(monitoring.body.challenger).toMatchObject({ name: 'fraud-detector', version: challenger.version, rows: 151 });
+    expect(monitoring.body.challenger).toMatchObject({
+      name: 'fraud-detector',
+      version: challenger.version,
+      rows: 151,
+    });
     // The challenger saw the champion's vectors: its probabilities are the challenger model's on the reference vectors.
     expect(scoredVectors).toHaveLength(151);
     const challengerScores = server.service.recent.challengerScores;
@@ -126,7 +167,9 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     expect(monitoring.body.challenger.agreement).toBeLessThanOrEqual(1);
     const metrics = (await call(server.url, 'GET', '/metrics')).body as string;
     expect(metrics).toContain('scoring_score_count{role="challenger"} 151');
-    expect(metrics).toContain(`scoring_model_info{role="challenger",name="fraud-detector",version="${challenger.version}"} 1`);
+    expect(metrics).toContain(
+      `scoring_model_info{role="challenger",name="fraud-detector",version="${challenger.version}"} 1`,
+    );
     expect(metrics).toMatch(/scoring_challenger_agreement_ratio [\d.]+/);
   });
 
@@ -148,7 +191,14 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
   });
 
   it('finishes in-flight requests on shutdown, refuses new ones, and writes the state snapshot', async () => {
-    const big = transactionStream({ firstId: 70_000_000, count: 5_000, startTime: newest + 20_000, spacing: 1, customers: 150, terminals: 300 });
+    const big = transactionStream({
+      firstId: 70_000_000,
+      count: 5_000,
+      startTime: newest + 20_000,
+      spacing: 1,
+      customers: 150,
+      terminals: 300,
+    });
     const inFlight = call(server.url, 'POST', '/v1/score', { transactions: big }, auth);
     const requestsInFlight = async () => (await server.metrics.inFlight.get()).values[0]?.value ?? 0;
     await waitUntil('the 5,000-row request to be received', async () => (await requestsInFlight()) >= 1);
@@ -160,17 +210,45 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     await stopping;
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     expect(existsSync(snapshot)).toBe(true);
-    for (const tx of big) reference.process({ transactionId: tx.transaction_id, txDatetime: tx.tx_datetime, customerId: tx.customer_id, terminalId: tx.terminal_id, txAmount: tx.tx_amount });
+    for (const tx of big)
+      reference.process({
+        transactionId: tx.transaction_id,
+        txDatetime: tx.tx_datetime,
+        customerId: tx.customer_id,
+        terminalId: tx.terminal_id,
+        txAmount: tx.tx_amount,
+      });
   });
 
   it('restores the snapshot on the next start: the state continues where it stopped', async () => {
-    server = await startTestServer({ REGISTRY: registryDir, API_KEYS: API_KEY, STATE_SNAPSHOT: snapshot, HISTORY: historyFile });
+    server = await startTestServer({
+      REGISTRY: registryDir,
+      API_KEYS: API_KEY,
+      STATE_SNAPSHOT: snapshot,
+      HISTORY: historyFile,
+    });
     expect(await server.warmedUp).toMatchObject({ source: 'snapshot' });
-    const tx = { transaction_id: 80_000_000, tx_datetime: newest + 30_000, customer_id: 7, terminal_id: 11, tx_amount: 15 };
+    const tx = {
+      transaction_id: 80_000_000,
+      tx_datetime: newest + 30_000,
+      customer_id: 7,
+      terminal_id: 11,
+      tx_amount: 15,
+    };
     const reply = await call(server.url, 'POST', '/v1/score', { transactions: [tx] }, auth);
     expect(reply.body.results[0].probability).toBe(await expectedProbability(tx));
     // A transaction scored before the restart is still known to the state: a retry counts nothing.
-    const retried = await call(server.url, 'POST', '/v1/score', { transactions: [{ transaction_id: 70_000_000, tx_datetime: newest + 20_000, customer_id: 0, terminal_id: 0, tx_amount: 4.99 }] }, auth);
+    const retried = await call(
+      server.url,
+      'POST',
+      '/v1/score',
+      {
+        transactions: [
+          { transaction_id: 70_000_000, tx_datetime: newest + 20_000, customer_id: 0, terminal_id: 0, tx_amount: 4.99 },
+        ],
+      },
+      auth,
+    );
     expect(retried.status).toBe(200);
     expect((await call(server.url, 'GET', '/metrics')).body).toContain('scoring_repeated_transactions_total 1');
     // The late transaction's retry after the restart: recognised (its lateness is in the snapshot), first answer.

@@ -19,12 +19,18 @@ async function main(): Promise<number> {
   try {
     server = await startScoringServer(config, { logger });
   } catch (error) {
-    logger.fatal({ code: error instanceof ScoringError ? error.code : 'STARTUP_FAILED', reason: errorMessage(error) }, 'scoring-api did not start');
+    logger.fatal(
+      { code: error instanceof ScoringError ? error.code : 'STARTUP_FAILED', reason: errorMessage(error) },
+      'scoring-api did not start',
+    );
     process.stderr.write(`scoring-api: ${errorMessage(error)}\n`);
     return 1;
   }
   const model = server.service.champion.model;
-  logger.info({ url: server.url, model: model && { name: model.name, version: model.version, uri: model.uri } }, 'listening');
+  logger.info(
+    { url: server.url, model: model && { name: model.name, version: model.version, uri: model.uri } },
+    'listening',
+  );
   if (config.warmUpOnly) return warmUpAndLeave(server, logger);
   announceWhenReady(server, config.apiKeys.length > 0, (text) => process.stderr.write(text)).catch(() => undefined);
 

@@ -44,7 +44,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    inFlight: new Gauge({ name: 'scoring_http_requests_in_flight', help: 'Requests being served right now.', registers }),
+    inFlight: new Gauge({
+      name: 'scoring_http_requests_in_flight',
+      help: 'Requests being served right now.',
+      registers,
+    }),
     batchSize: new Histogram({
       name: 'scoring_batch_size',
       help: 'Transactions (or tensor rows) per scoring request.',
@@ -59,7 +63,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99],
       registers,
     }),
-    transactions: new Counter({ name: 'scoring_transactions_total', help: 'Transactions scored (repeats excluded).', registers }),
+    transactions: new Counter({
+      name: 'scoring_transactions_total',
+      help: 'Transactions scored (repeats excluded).',
+      registers,
+    }),
     alerts: new Counter({ name: 'scoring_alerts_total', help: 'Transactions whose decision was "alert".', registers }),
     repeatedTransactions: new Counter({
       name: 'scoring_repeated_transactions_total',
@@ -89,7 +97,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       labelNames: ['role', 'name', 'version'],
       registers,
     }),
-    reloads: new Counter({ name: 'scoring_model_reloads_total', help: 'Model reload attempts by result.', labelNames: ['result'], registers }),
+    reloads: new Counter({
+      name: 'scoring_model_reloads_total',
+      help: 'Model reload attempts by result.',
+      labelNames: ['result'],
+      registers,
+    }),
     challengerAgreement: new Gauge({
       name: 'scoring_challenger_agreement_ratio',
       help: 'Share of recent transactions on which champion and challenger made the same decision.',

@@ -6,7 +6,14 @@ import { LocalRegistry } from '@fraudops/registry';
 import { seedChampion, type SeededModel } from './smoke/seed-champion.js';
 import { copyToChampion, draftOf } from './smoke/smoke-client.js';
 import { malformedRequests } from './testing/fuzz.js';
-import { call, closeRawConnections, rawRequest, startTestServer, waitUntil, type TestServer } from './testing/harness.js';
+import {
+  call,
+  closeRawConnections,
+  rawRequest,
+  startTestServer,
+  waitUntil,
+  type TestServer,
+} from './testing/harness.js';
 
 const API_KEY = 'reliability-key-0123456789';
 const ADMIN_TOKEN = 'reliability-admin-0123456789';
@@ -63,7 +70,15 @@ describe('reliability', () => {
     for (const status of [400, 413, 415]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
 
     expect((await call(server.url, 'GET', '/healthz')).status).toBe(200);
-    const valid = await call(server.url, 'POST', '/v1/score', { transactions: [{ transaction_id: 1, tx_datetime: NOW + 86_000, customer_id: 1, terminal_id: 1, tx_amount: 10 }] }, auth);
+    const valid = await call(
+      server.url,
+      'POST',
+      '/v1/score',
+      {
+        transactions: [{ transaction_id: 1, tx_datetime: NOW + 86_000, customer_id: 1, terminal_id: 1, tx_amount: 10 }],
+      },
+      auth,
+    );
     expect(valid.status).toBe(200);
   });
 
@@ -78,7 +93,13 @@ describe('reliability', () => {
     const scoreLoop = async () => {
       while (!stop) {
         const id = nextId++;
-        const tx = { transaction_id: id, tx_datetime: (time += 0.01), customer_id: id % 97, terminal_id: id % 89, tx_amount: (id % 500) + 0.5 };
+        const tx = {
+          transaction_id: id,
+          tx_datetime: (time += 0.01),
+          customer_id: id % 97,
+          terminal_id: id % 89,
+          tx_amount: (id % 500) + 0.5,
+        };
         try {
           const reply = await call(server.url, 'POST', '/v1/score', { transactions: [tx] }, auth);
           if (reply.status !== 200) failures.push(`score ${reply.status} ${JSON.stringify(reply.body)}`);
@@ -91,9 +112,22 @@ describe('reliability', () => {
     };
     const inferLoop = async () => {
       while (!stop) {
-        const reply = await call(server.url, 'POST', '/v2/models/fraud-detector/infer', { inputs: [{ name: 'features', shape: [4, 15], datatype: 'FP32', data: Array.from(first.testFeatures.subarray(0, 60)) }] }, auth).catch(
-          (error: Error) => ({ status: 0, body: error.message }),
-        );
+        const reply = await call(
+          server.url,
+          'POST',
+          '/v2/models/fraud-detector/infer',
+          {
+            inputs: [
+              {
+                name: 'features',
+                shape: [4, 15],
+                datatype: 'FP32',
+                data: Array.from(first.testFeatures.subarray(0, 60)),
+              },
+            ],
+          },
+          auth,
+        ).catch((error: Error) => ({ status: 0, body: error.message }));
         if (reply.status !== 200) failures.push(`infer ${reply.status} ${JSON.stringify(reply.body)}`);
         completed++;
       }
@@ -133,7 +167,23 @@ describe('reliability', () => {
       expect(reply.body.steps[0]).toMatchObject({ role: 'champion', status: 'rejected', kept: { version: serving } });
       const info = await call(server.url, 'GET', '/v1/model', undefined, auth);
       expect(info.body.version).toBe(serving);
-      const scored = await call(server.url, 'POST', '/v1/score', { transactions: [{ transaction_id: `after-${why.source}`, tx_datetime: NOW + 86_100, customer_id: 5, terminal_id: 5, tx_amount: 42 }] }, auth);
+      const scored = await call(
+        server.url,
+        'POST',
+        '/v1/score',
+        {
+          transactions: [
+            {
+              transaction_id: `after-${why.source}`,
+              tx_datetime: NOW + 86_100,
+              customer_id: 5,
+              terminal_id: 5,
+              tx_amount: 42,
+            },
+          ],
+        },
+        auth,
+      );
       expect(scored).toMatchObject({ status: 200, body: { model: { version: serving } } });
     };
 
@@ -153,7 +203,10 @@ describe('reliability', () => {
     const notAModel = Buffer.from('not a model'.repeat(100));
     writeFileSync(join(garbageDir, 'model.onnx'), notAModel);
     const garbageCard = JSON.parse(readFileSync(join(garbageDir, 'card.json'), 'utf8'));
-    garbageCard.artifacts['model.onnx'] = { sha256: createHash('sha256').update(notAModel).digest('hex'), bytes: notAModel.length };
+    garbageCard.artifacts['model.onnx'] = {
+      sha256: createHash('sha256').update(notAModel).digest('hex'),
+      bytes: notAModel.length,
+    };
     writeFileSync(join(garbageDir, 'card.json'), JSON.stringify(garbageCard));
     await registry.setAlias('fraud-detector', 'champion', garbage);
     await reloadRejected(/not a valid|onnx|parse|protobuf/i);

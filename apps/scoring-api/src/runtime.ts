@@ -1,6 +1,12 @@
 import { baselineFeatureSpec, builtInFeatureSpecs, featureSpecHash, type FeatureSpec } from '@fraudops/features';
 import type { ModelRegistry } from '@fraudops/registry';
-import { TransactionSchema, idFromString, isPlainContractTransaction, parseDatetime, type Transaction } from '@fraudops/transactions';
+import {
+  TransactionSchema,
+  idFromString,
+  isPlainContractTransaction,
+  parseDatetime,
+  type Transaction,
+} from '@fraudops/transactions';
 import type { z } from 'zod';
 import type { ScoringConfig } from './config.js';
 import { errorMessage } from '@fraudops/core';

@@ -120,11 +120,20 @@ export class ScoringService<T> {
       logger,
     });
     const challengerScores = metrics.scores.labels({ role: 'challenger' });
-    this.shadow = new ChallengerShadow(this.models.challenger, this.recent, (p) => challengerScores.observe(p), options.chunkRows, logger);
+    this.shadow = new ChallengerShadow(
+      this.models.challenger,
+      this.recent,
+      (p) => challengerScores.observe(p),
+      options.chunkRows,
+      logger,
+    );
     this.championScores = metrics.scores.labels({ role: 'champion' });
     this.scoreBatchSizes = metrics.batchSize.labels({ endpoint: 'score' });
     this.inferBatchSizes = metrics.batchSize.labels({ endpoint: 'infer' });
-    const inferenceRows = { typescript: metrics.inferenceRows.labels({ path: 'typescript' }), onnxruntime: metrics.inferenceRows.labels({ path: 'onnxruntime' }) };
+    const inferenceRows = {
+      typescript: metrics.inferenceRows.labels({ path: 'typescript' }),
+      onnxruntime: metrics.inferenceRows.labels({ path: 'onnxruntime' }),
+    };
     // Both paths appear in /metrics from the start, at 0.
     inferenceRows.typescript.inc(0);
     inferenceRows.onnxruntime.inc(0);
@@ -207,10 +216,19 @@ export class ScoringService<T> {
     try {
       const model = lease.model;
       if (explain?.results === 'all' && 'unavailable' in model.explainer) {
-        throw new ScoringError('EXPLANATION_UNAVAILABLE', `${model.uri} cannot be explained: ${model.explainer.unavailable}`);
+        throw new ScoringError(
+          'EXPLANATION_UNAVAILABLE',
+          `${model.uri} cannot be explained: ${model.explainer.unavailable}`,
+        );
       }
       const batch = await this.applyToState(transactions);
-      const probabilities = await scoreInChunks(model, batch.vectors, transactions.length, this.options.chunkRows, this.countInference);
+      const probabilities = await scoreInChunks(
+        model,
+        batch.vectors,
+        transactions.length,
+        this.options.chunkRows,
+        this.countInference,
+      );
       const results = this.answer(model, transactions, batch, probabilities, explain);
       if (this.options.shared) await this.options.shared.settle(batch, results, model.version);
       return { model: ref(model), results };
@@ -231,7 +249,13 @@ export class ScoringService<T> {
       this.checkBatch(transactions, keys, times);
       return this.options.shared.apply(transactions, keys, order);
     }
-    const batch: AppliedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array<RememberedAnswer | undefined>(n), fresh: new Uint8Array(n), late: new Uint8Array(n) };
+    const batch: AppliedBatch = {
+      keys,
+      vectors: new Float32Array(n * width),
+      earlier: new Array<RememberedAnswer | undefined>(n),
+      fresh: new Uint8Array(n),
+      late: new Uint8Array(n),
+    };
     await this.stateLock.runExclusive(async () => {
       this.checkBatch(transactions, keys, times);
       for (let k = 0; k < n; k++) {
@@ -246,7 +270,12 @@ export class ScoringService<T> {
           const outcome = this.vectorizeAt(i, transactions[i], batch.vectors);
           batch.fresh[i] = outcome & VECTOR_FRESH ? 1 : 0;
           batch.late[i] = outcome & VECTOR_LATE ? 1 : 0;
-          this.answers.remember(keys[i], transactions[i], batch.vectors.subarray(i * width, (i + 1) * width), batch.late[i] === 1);
+          this.answers.remember(
+            keys[i],
+            transactions[i],
+            batch.vectors.subarray(i * width, (i + 1) * width),
+            batch.late[i] === 1,
+          );
         }
       }
     });
@@ -254,12 +283,21 @@ export class ScoringService<T> {
   }
 
   /** The results in request order: earlier answers for repeats, new answers remembered, counted and monitored. */
-  private answer(model: ServedModel, transactions: readonly T[], batch: AppliedBatch, probabilities: Float32Array, explain?: ExplainRequest): ScoredTransaction[] {
+  // eslint-disable-next-line max-lines-per-function -- one pass over the batch (repeats, answers, reasons, counters, monitoring) on the hot path: no intermediate arrays
+  private answer(
+    model: ServedModel,
+    transactions: readonly T[],
+    batch: AppliedBatch,
+    probabilities: Float32Array,
+    explain?: ExplainRequest,
+  ): ScoredTransaction[] {
     const { features: pipeline, metrics } = this.options;
     const explainer = explain && !('unavailable' in model.explainer) ? model.explainer : undefined;
-    const explains = (decision: 'alert' | 'pass') => explain !== undefined && (explain.results === 'all' || decision === 'alert');
+    const explains = (decision: 'alert' | 'pass') =>
+      explain !== undefined && (explain.results === 'all' || decision === 'alert');
     const withReasons = (result: ScoredTransaction, explanation: RowExplanation | undefined) => {
-      if (explain && explanation && explains(result.decision)) result.reasons = topReasons(explanation, explain.top, model.featureSpec.features);
+      if (explain && explanation && explains(result.decision))
+        result.reasons = topReasons(explanation, explain.top, model.featureSpec.features);
     };
     const { keys, earlier, fresh, late } = batch;
     const n = transactions.length;
@@ -271,7 +309,13 @@ export class ScoringService<T> {
     for (let i = 0; i < n; i++) {
       const before = earlier[i] ?? this.answers.get(keys[i])?.answer;
       if (before) {
-        results[i] = scored(pipeline.idOf(transactions[i]), before.probability, before.decision, before.threshold, before.late);
+        results[i] = scored(
+          pipeline.idOf(transactions[i]),
+          before.probability,
+          before.decision,
+          before.threshold,
+          before.late,
+        );
         withReasons(results[i], before.explanation);
         continue;
       }
@@ -280,7 +324,14 @@ export class ScoringService<T> {
       results[i] = scored(pipeline.idOf(transactions[i]), probability, decision, threshold, late[i] === 1);
       const explanation = explainer && explains(decision) ? explainer.explain(batch.vectors, i) : undefined;
       withReasons(results[i], explanation);
-      this.answers.rememberAnswer(keys[i], { probability, decision, threshold, modelVersion: model.version, late: late[i] === 1, explanation });
+      this.answers.rememberAnswer(keys[i], {
+        probability,
+        decision,
+        threshold,
+        modelVersion: model.version,
+        late: late[i] === 1,
+        explanation,
+      });
       if (fresh[i]) {
         freshCount++;
         if (decision === 'alert') alerts++;
@@ -293,7 +344,8 @@ export class ScoringService<T> {
     if (alerts > 0) metrics.alerts.inc(alerts);
     if (lateCount > 0) metrics.lateTransactions.inc(lateCount);
     if (n > freshCount) metrics.repeatedTransactions.inc(n - freshCount);
-    if (freshCount > 0) this.observeFresh(fresh, freshCount, batch.vectors, probabilities, pipeline.spec.features.length);
+    if (freshCount > 0)
+      this.observeFresh(fresh, freshCount, batch.vectors, probabilities, pipeline.spec.features.length);
     return results;
   }
   /** `vectorize`, with the request path named when the transaction is refused. */
@@ -302,12 +354,16 @@ export class ScoringService<T> {
       return this.options.features.vectorize(transaction, vectors, index * this.options.features.spec.features.length);
     } catch (error) {
       if (error instanceof ScoringError && error.code === 'OUT_OF_ORDER') {
-        throw new ScoringError('OUT_OF_ORDER', `transactions[${index}]: ${error.message} The online state takes transactions in time order.`, [
-          { path: `transactions[${index}].tx_datetime`, problem: 'is too far behind the newest transaction scored' },
-        ]);
+        throw new ScoringError(
+          'OUT_OF_ORDER',
+          `transactions[${index}]: ${error.message} The online state takes transactions in time order.`,
+          [{ path: `transactions[${index}].tx_datetime`, problem: 'is too far behind the newest transaction scored' }],
+        );
       }
       if (error instanceof ScoringError && error.details.length === 0) {
-        throw new ScoringError(error.code, `transactions[${index}]: ${error.message}`, [{ path: `transactions[${index}]`, problem: error.message }]);
+        throw new ScoringError(error.code, `transactions[${index}]: ${error.message}`, [
+          { path: `transactions[${index}]`, problem: error.message },
+        ]);
       }
       throw error;
     }
@@ -323,20 +379,33 @@ export class ScoringService<T> {
     const latest = Date.now() / 1000 + this.options.maxFutureSeconds;
     for (let i = 0; i < times.length; i++) {
       if (!(times[i] >= 0 && times[i] <= latest)) {
-        throw new ScoringError('INVALID_REQUEST', `transactions[${i}].tx_datetime is before 1970 or more than ${this.options.maxFutureSeconds} s in the future.`, [
-          { path: `transactions[${i}].tx_datetime`, problem: `must be from 1970 to at most ${this.options.maxFutureSeconds} s ahead of the server clock` },
-        ]);
+        throw new ScoringError(
+          'INVALID_REQUEST',
+          `transactions[${i}].tx_datetime is before 1970 or more than ${this.options.maxFutureSeconds} s in the future.`,
+          [
+            {
+              path: `transactions[${i}].tx_datetime`,
+              problem: `must be from 1970 to at most ${this.options.maxFutureSeconds} s ahead of the server clock`,
+            },
+          ],
+        );
       }
     }
     const firstInBatch = new Map<number, number>();
     for (let i = 0; i < transactions.length; i++) {
       const earlierIndex = firstInBatch.get(keys[i]);
-      const reference = earlierIndex !== undefined ? transactions[earlierIndex] : this.answers.get(keys[i])?.transaction;
+      const reference =
+        earlierIndex !== undefined ? transactions[earlierIndex] : this.answers.get(keys[i])?.transaction;
       if (reference !== undefined && !pipeline.sameTransaction(reference, transactions[i])) {
         throw new ScoringError(
           'CONFLICTING_TRANSACTION',
           `transactions[${i}] reuses a transaction_id that was scored with different fields; ids must identify one transaction.`,
-          [{ path: `transactions[${i}].transaction_id`, problem: 'was already used for a transaction with other fields' }],
+          [
+            {
+              path: `transactions[${i}].transaction_id`,
+              problem: 'was already used for a transaction with other fields',
+            },
+          ],
         );
       }
       if (earlierIndex === undefined) firstInBatch.set(keys[i], i);
@@ -347,7 +416,13 @@ export class ScoringService<T> {
   async infer(vectors: Float32Array, rows: number): Promise<{ model: ServedModel; probabilities: Float32Array }> {
     const lease = this.leaseChampion();
     try {
-      const probabilities = await scoreInChunks(lease.model, vectors, rows, this.options.chunkRows, this.countInference);
+      const probabilities = await scoreInChunks(
+        lease.model,
+        vectors,
+        rows,
+        this.options.chunkRows,
+        this.countInference,
+      );
       this.inferBatchSizes.observe(rows);
       return { model: lease.model, probabilities };
     } finally {
@@ -356,9 +431,12 @@ export class ScoringService<T> {
   }
 
   /** Fraud labels for earlier transactions: fed to the online state and paired with the score they judge. */
-  async feedback(labels: ReadonlyArray<{ transaction_id: string | number; is_fraud: boolean }>): Promise<FeedbackResponse> {
+  async feedback(
+    labels: ReadonlyArray<{ transaction_id: string | number; is_fraud: boolean }>,
+  ): Promise<FeedbackResponse> {
     this.requireWarmState();
-    if (this.options.shared) return this.options.shared.feedback(labels, (id) => this.options.features.keyOfId(id), this.labelled);
+    if (this.options.shared)
+      return this.options.shared.feedback(labels, (id) => this.options.features.keyOfId(id), this.labelled);
     const outcome: FeedbackResponse = { applied: 0, repeated: 0, unknown: [] };
     await this.stateLock.runExclusive(async () => {
       for (let i = 0; i < labels.length; i++) {
@@ -384,7 +462,13 @@ export class ScoringService<T> {
   }
 
   /** Feeds newly scored rows to the drift window and, off the response path, to the challenger. */
-  private observeFresh(fresh: Uint8Array, count: number, vectors: Float32Array, probabilities: Float32Array, width: number): void {
+  private observeFresh(
+    fresh: Uint8Array,
+    count: number,
+    vectors: Float32Array,
+    probabilities: Float32Array,
+    width: number,
+  ): void {
     let rows = vectors;
     let scores = probabilities;
     if (count !== fresh.length) {
@@ -412,6 +496,14 @@ export class ScoringService<T> {
 }
 
 /** One result; `late` appears only when true, so on-time answers keep their shape. */
-function scored(id: string | number, probability: number, decision: 'alert' | 'pass', threshold: number, late: boolean): ScoredTransaction {
-  return late ? { transaction_id: id, probability, decision, threshold, late: true } : { transaction_id: id, probability, decision, threshold };
+function scored(
+  id: string | number,
+  probability: number,
+  decision: 'alert' | 'pass',
+  threshold: number,
+  late: boolean,
+): ScoredTransaction {
+  return late
+    ? { transaction_id: id, probability, decision, threshold, late: true }
+    : { transaction_id: id, probability, decision, threshold };
 }

@@ -39,7 +39,14 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
   const { logger } = options;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
   const runtime: Runtime = await createRuntime(config);
-  const shared = await openSharedState({ config, spec: runtime.featureSpec, toOnline: (t) => contractAdapter.toOnline(t), transactionSchema: TransactionSchema, metrics, logger });
+  const shared = await openSharedState({
+    config,
+    spec: runtime.featureSpec,
+    toOnline: (t) => contractAdapter.toOnline(t),
+    transactionSchema: TransactionSchema,
+    metrics,
+    logger,
+  });
   const service = new ScoringService<unknown>({
     models: runtime.models,
     features: runtime.features,
@@ -66,22 +73,26 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
   });
   const running: RunningServer = await listen(app, config.port, config.host);
 
-  const warmedUp: Promise<WarmUpResult | SharedWarmUpResult> = shared ? shared.warmUp().then((result) => {
-    service.markWarm();
-    return result;
-  }) : warmUp({
-    pipeline: runtime.features,
-    transactionSchema: runtime.transactionSchema,
-    snapshot: config.stateSnapshot,
-    history: config.history,
-    historyDays: config.historyDays,
-    logger,
-  }).then((result) => {
-    service.markWarm();
-    return result;
-  });
+  const warmedUp: Promise<WarmUpResult | SharedWarmUpResult> = shared
+    ? shared.warmUp().then((result) => {
+        service.markWarm();
+        return result;
+      })
+    : warmUp({
+        pipeline: runtime.features,
+        transactionSchema: runtime.transactionSchema,
+        snapshot: config.stateSnapshot,
+        history: config.history,
+        historyDays: config.historyDays,
+        logger,
+      }).then((result) => {
+        service.markWarm();
+        return result;
+      });
   // A failed warm-up leaves the service live but never ready; the log says why.
-  warmedUp.catch((error: unknown) => logger.fatal({ reason: errorMessage(error) }, 'warm-up failed; the service will not become ready'));
+  warmedUp.catch((error: unknown) =>
+    logger.fatal({ reason: errorMessage(error) }, 'warm-up failed; the service will not become ready'),
+  );
 
   let stopping: Promise<void> | undefined;
   return {
@@ -95,7 +106,8 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
       stopping ??= (async () => {
         service.startDraining();
         const { forced } = await running.close(config.shutdownTimeoutMs);
-        if (forced) logger.warn({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timeout: open connections were cut');
+        if (forced)
+          logger.warn({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timeout: open connections were cut');
         await warmedUp.catch(() => undefined);
         if (shared) {
           try {
@@ -106,9 +118,15 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
         } else if (config.stateSnapshot) {
           try {
             await service.saveSnapshot(config.stateSnapshot);
-            logger.info({ snapshot: config.stateSnapshot, transactions: runtime.features.size }, 'online state snapshot written');
+            logger.info(
+              { snapshot: config.stateSnapshot, transactions: runtime.features.size },
+              'online state snapshot written',
+            );
           } catch (error) {
-            logger.error({ reason: errorMessage(error), snapshot: config.stateSnapshot }, 'writing the state snapshot failed');
+            logger.error(
+              { reason: errorMessage(error), snapshot: config.stateSnapshot },
+              'writing the state snapshot failed',
+            );
           }
         }
         service.close();

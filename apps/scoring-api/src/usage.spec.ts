@@ -20,7 +20,8 @@ describe('announceWhenReady', () => {
     const seeded = await seedChampion({ registry: join(dir, 'registry') });
     const history = join(dir, 'history.csv');
     const rows = ['transaction_id,tx_datetime,customer_id,terminal_id,tx_amount'];
-    for (let i = 0; i < 5_000; i++) rows.push(`${1_000 + i},${1_538_352_000 + i * 30},${i % 97},${i % 131},${(i % 50) + 1}`);
+    for (let i = 0; i < 5_000; i++)
+      rows.push(`${1_000 + i},${1_538_352_000 + i * 30},${i % 97},${i % 131},${(i % 50) + 1}`);
     writeFileSync(history, `${rows.join('\n')}\n`);
     const config = loadConfig({ PORT: '0', REGISTRY: seeded.registry, HISTORY: history, LOG_LEVEL: 'silent' });
     server = await startScoringServer(config, { logger: createLogger('silent'), defaultMetrics: false });

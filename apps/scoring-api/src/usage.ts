@@ -20,9 +20,15 @@ export function curlExample(url: string, withApiKey: boolean): string {
  * (model loaded, online state warm): printed earlier, the first paste would get `503 NOT_READY`. Resolves
  * after the second message; a failed warm-up prints nothing more (start-up logs why).
  */
-export async function announceWhenReady(server: ScoringServer, withApiKey: boolean, write: (text: string) => void): Promise<void> {
+export async function announceWhenReady(
+  server: ScoringServer,
+  withApiKey: boolean,
+  write: (text: string) => void,
+): Promise<void> {
   const model = server.service.champion.model;
-  write(`\nscoring-api serving ${model?.name} v${model?.version} on ${server.url}; warming up the online feature state…\n`);
+  write(
+    `\nscoring-api serving ${model?.name} v${model?.version} on ${server.url}; warming up the online feature state…\n`,
+  );
   await server.warmedUp;
   write(`scoring-api ready on ${server.url}. Try:\n  ${curlExample(server.url, withApiKey)}\n\n`);
 }

@@ -28,9 +28,15 @@ describe('readHistory', () => {
   });
 
   it('names the line and the field of a bad row, and the line where an unterminated quote opens', async () => {
-    const bad = file('bad.csv', 'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount\n1,2018-04-01T00:00:31Z,596,3156,57.16\n\n2,2018-04-01T00:02:10Z,4961,3412,-5\n');
+    const bad = file(
+      'bad.csv',
+      'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount\n1,2018-04-01T00:00:31Z,596,3156,57.16\n\n2,2018-04-01T00:02:10Z,4961,3412,-5\n',
+    );
     await expect(readHistory(bad, TransactionSchema)).rejects.toThrow(/^HISTORY .*bad\.csv line 4: tx_amount /);
-    const open = file('open.csv', 'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount\n1,"2018-04-01T00:00:31Z,596,3156,57.16\n');
+    const open = file(
+      'open.csv',
+      'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount\n1,"2018-04-01T00:00:31Z,596,3156,57.16\n',
+    );
     await expect(readHistory(open, TransactionSchema)).rejects.toThrow(/open\.csv line 2: unterminated quoted field$/);
   });
 });

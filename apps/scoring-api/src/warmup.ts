@@ -67,7 +67,10 @@ export async function warmUp<T>(options: WarmUpOptions<T>): Promise<WarmUpResult
       labels++;
     }
   }
-  logger.info({ history: options.history, replayed: order.length, labels, days: options.historyDays }, 'online state warmed from history');
+  logger.info(
+    { history: options.history, replayed: order.length, labels, days: options.historyDays },
+    'online state warmed from history',
+  );
   return { source: 'history', transactions: order.length, labels };
 }
 
@@ -86,9 +89,15 @@ export async function readHistory<T>(path: string, schema: z.ZodType<T>): Promis
     const parsed = schema.safeParse(fields);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ScoringError('STARTUP_FAILED', `HISTORY ${path} line ${line}: ${formatPath(issue.path)} ${issue.message}`);
+      throw new ScoringError(
+        'STARTUP_FAILED',
+        `HISTORY ${path} line ${line}: ${formatPath(issue.path)} ${issue.message}`,
+      );
     }
-    rows.push({ transaction: parsed.data, fraud: fraud === undefined || fraud === null || fraud === '' ? undefined : Number(fraud) === 1 });
+    rows.push({
+      transaction: parsed.data,
+      fraud: fraud === undefined || fraud === null || fraud === '' ? undefined : Number(fraud) === 1,
+    });
   }
   return rows;
 }
@@ -116,10 +125,15 @@ async function* ndjsonRecords(path: string): AsyncGenerator<HistoryRecord> {
 
 /** CSV with a header row (RFC 4180, read by csv-parse); header names are matched case-insensitively. */
 async function* csvRecords(path: string): AsyncGenerator<HistoryRecord> {
-  const parser = createReadStream(path).pipe(parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true }));
+  const parser = createReadStream(path).pipe(
+    parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true }),
+  );
   let header: string[] | undefined;
   try {
-    for await (const { record: cells, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const { record: cells, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
       if (cells.length === 1 && cells[0].trim() === '') continue;
       if (!header) {
         header = cells.map((c) => c.trim().toLowerCase());

@@ -41,7 +41,13 @@ beforeAll(async () => {
   const git = (cwd: string, ...args: string[]) =>
     execFileSync('git', args, {
       cwd,
-      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@x',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@x',
+      },
       stdio: 'ignore',
     });
   git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
@@ -51,7 +57,12 @@ beforeAll(async () => {
   git(work, 'commit', '--quiet', '-m', 'auth');
   git(work, 'push', '--quiet', 'origin', 'HEAD:main');
 
-  emulator = await startConformanceEmulator({ root: ROOT, dir, project: 'sync-cli', extraArgs: ['--git-remote', `${GIT_URL}=${bare}`] });
+  emulator = await startConformanceEmulator({
+    root: ROOT,
+    dir,
+    project: 'sync-cli',
+    extraArgs: ['--git-remote', `${GIT_URL}=${bare}`],
+  });
   mkdirSync(join(dir, 'home'));
   const created = await sync(
     ['repo', FOLDER, '--branch', 'main', '--create', '--url', GIT_URL],

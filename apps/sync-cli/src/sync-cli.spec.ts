@@ -249,6 +249,8 @@ describe('fraudops-sync against the workspace emulator', () => {
     const help = await sync(['repo', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('$ fraudops-sync repo /Repos/ci/fraudops --branch main --create --url');
-    expect(help.stdout).toContain('Exit codes: 0 ok, 2 usage or configuration (no host, no credentials), 3 auth refused, 4 not found');
+    expect(help.stdout).toContain(
+      'Exit codes: 0 ok, 2 usage or configuration (no host, no credentials), 3 auth refused, 4 not found',
+    );
   });
 });

@@ -87,7 +87,9 @@ describe('fraudops-train with GitHub OIDC federation', () => {
   it('fails naming the subject when the policy does not trust the job (another branch)', async () => {
     const r = await train(['runs', 'list'], github('req-feature'), join(dir, 'home'));
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('The token subject repo:acme/fraudops:ref:refs/heads/feature does not match the federation policy');
+    expect(r.stderr).toContain(
+      'The token subject repo:acme/fraudops:ref:refs/heads/feature does not match the federation policy',
+    );
     expect(r.stderr).not.toContain('req-feature');
   });
 });

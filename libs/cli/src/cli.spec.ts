@@ -62,8 +62,12 @@ describe('mapError', () => {
       message: 'row 2, column tx_amount: must be ≥ 0',
       root: 'TransactionsError',
     });
-    expect(mapError(new TransactionsError('FILE_NOT_FOUND', 'x.csv: no such file'), ROOTS).exitCode).toBe(ExitCode.notFound);
-    expect(mapError(new FeaturesError('UNKNOWN_SPEC', 'unknown feature spec "nope"'), ROOTS).exitCode).toBe(ExitCode.usage);
+    expect(mapError(new TransactionsError('FILE_NOT_FOUND', 'x.csv: no such file'), ROOTS).exitCode).toBe(
+      ExitCode.notFound,
+    );
+    expect(mapError(new FeaturesError('UNKNOWN_SPEC', 'unknown feature spec "nope"'), ROOTS).exitCode).toBe(
+      ExitCode.usage,
+    );
     expect(mapError(new ModelingError('SINGLE_CLASS', 'one class'), ROOTS).exitCode).toBe(ExitCode.invalidData);
     expect(mapError(new EvaluationError('INVALID_ARGUMENT', 'k must be > 0'), ROOTS).exitCode).toBe(ExitCode.usage);
     expect(mapError(new RegistryError('ALIAS_NOT_FOUND', 'no @champion'), ROOTS).exitCode).toBe(ExitCode.notFound);
@@ -77,7 +81,9 @@ describe('mapError', () => {
     const backend = new RegistryError('BACKEND_FAILURE', 'disk: not found', { cause: new Error('EIO') });
     expect(mapError(backend, ROOTS).exitCode).toBe(ExitCode.unexpected);
     // a message that says "no such file" does not make a not-found
-    expect(mapError(new TransactionsError('FILE_ERROR', 'x.csv: no such file'), ROOTS).exitCode).toBe(ExitCode.invalidData);
+    expect(mapError(new TransactionsError('FILE_ERROR', 'x.csv: no such file'), ROOTS).exitCode).toBe(
+      ExitCode.invalidData,
+    );
   });
 
   it('treats an error of a root the app did not pass, or a plain error, as unexpected with its stack', () => {
@@ -156,7 +162,11 @@ describe('runProgram and the --json envelope', () => {
       o.line('rows 3');
       o.result({ rows: 3 });
     };
-    expect(await run(['go', '--json'], act)).toEqual({ code: 0, stdout: '{\n  "ok": true,\n  "rows": 3\n}\n', stderr: '' });
+    expect(await run(['go', '--json'], act)).toEqual({
+      code: 0,
+      stdout: '{\n  "ok": true,\n  "rows": 3\n}\n',
+      stderr: '',
+    });
     expect(await run(['go'], act)).toEqual({ code: 0, stdout: 'rows 3\n', stderr: 'working\n' });
   });
 
@@ -187,7 +197,9 @@ describe('runProgram and the --json envelope', () => {
   it('keeps its methods bound when handed on as functions', () => {
     const stdout = new Capture();
     // eslint-disable-next-line @typescript-eslint/unbound-method -- handing them on unbound is what this test checks
-    const { line, progress } = createContext('demo', { streams: { stdout, stderr: new Capture() }, env: {} }).output(false);
+    const { line, progress } = createContext('demo', { streams: { stdout, stderr: new Capture() }, env: {} }).output(
+      false,
+    );
     line('handed on');
     const bar = progress('rows', 10);
     bar.update(5);

@@ -214,7 +214,11 @@ export function describeUnexpected(error: unknown): string {
  * The one place where errors become exit codes: a `CliError` keeps its own, an error of a library in `roots`
  * gets the table's (by its stable `code`, never its message), anything else is unexpected (with its stack).
  */
-export function mapError(error: unknown, roots: ErrorRoots = {}, families: readonly AppErrorFamily[] = []): MappedError {
+export function mapError(
+  error: unknown,
+  roots: ErrorRoots = {},
+  families: readonly AppErrorFamily[] = [],
+): MappedError {
   if (error instanceof CliError) {
     const requestId = (error.cause as { requestId?: unknown } | undefined)?.requestId;
     return {
@@ -228,7 +232,12 @@ export function mapError(error: unknown, roots: ErrorRoots = {}, families: reado
   const family = families.find((f) => error instanceof f.root);
   if (family) {
     const coded = error as Error & { code: string };
-    return { exitCode: family.exitCodes[coded.code] ?? unexpected, code: coded.code, message: coded.message, root: coded.name };
+    return {
+      exitCode: family.exitCodes[coded.code] ?? unexpected,
+      code: coded.code,
+      message: coded.message,
+      root: coded.name,
+    };
   }
   const root = rootOf(error, roots);
   const exitCode = exitCodeOfLibraryError(error, roots);

@@ -100,7 +100,10 @@ export class Output {
   progress(label: string, total: number): Progress {
     if (this.json || !this.streams.stderr.isTTY) return silentProgress;
     const bar = new SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}`, stream: this.streams.stderr },
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}`,
+        stream: this.streams.stderr,
+      },
       Presets.shades_classic,
     );
     bar.start(total, 0);

@@ -76,7 +76,8 @@ export async function runProgram(program: Command, argv: string[], options: RunO
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      const done = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0;
+      const done =
+        error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0;
       return done ? ExitCode.ok : ExitCode.usage;
     }
     const mapped = mapError(error, options.roots, options.families);

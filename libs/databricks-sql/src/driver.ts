@@ -13,15 +13,15 @@ export function loadSqlDriver(): Promise<typeof DatabricksSql> {
     (module) => {
       // A CommonJS package: named exports arrive directly or under `default`, depending on the loader.
       const namespace = module as typeof DatabricksSql & { default?: typeof DatabricksSql };
-      return namespace.DBSQLClient ? namespace : (namespace.default);
+      return namespace.DBSQLClient ? namespace : namespace.default;
     },
     (error: unknown) => {
       driver = undefined;
       throw new DatabricksSqlError(
         SqlErrorCode.driverError,
-        `The SQL engine needs the @databricks/sql driver (a dependency of @fraudops/databricks-sql); it could not be loaded: ${
-          errorMessage(error)
-        }`,
+        `The SQL engine needs the @databricks/sql driver (a dependency of @fraudops/databricks-sql); it could not be loaded: ${errorMessage(
+          error,
+        )}`,
         { cause: error },
       );
     },

@@ -73,17 +73,27 @@ describe('sqlEngineOptionsFromConfig', () => {
   });
 
   it('reaches the same host as REST for a URL pasted from the browser', () => {
-    const config = resolved({ host: 'https://acme.cloud.databricks.com:443/login?o=12345', token: 't', warehouseId: 'w' });
+    const config = resolved({
+      host: 'https://acme.cloud.databricks.com:443/login?o=12345',
+      token: 't',
+      warehouseId: 'w',
+    });
     expect(config.host).toBe('https://acme.cloud.databricks.com');
     const sql = driverConnectionFor(sqlEngineOptionsFromConfig(config));
     expect([sql.host, sql.port, sql.path]).toEqual(['acme.cloud.databricks.com', 443, '/sql/1.0/warehouses/w']);
     // given to the engine directly, the pasted URL means the same warehouse
-    const direct = driverConnectionFor({ host: 'acme.cloud.databricks.com/login?o=12345', warehouseId: 'w', token: 't' });
+    const direct = driverConnectionFor({
+      host: 'acme.cloud.databricks.com/login?o=12345',
+      warehouseId: 'w',
+      token: 't',
+    });
     expect([direct.host, direct.port, direct.path]).toEqual([sql.host, sql.port, sql.path]);
   });
 
   it('uses an OAuth M2M credentials provider for a service principal', () => {
-    const options = sqlEngineOptionsFromConfig(resolved({ host: 'https://h.example', clientId: 'sp', clientSecret: 's' }));
+    const options = sqlEngineOptionsFromConfig(
+      resolved({ host: 'https://h.example', clientId: 'sp', clientSecret: 's' }),
+    );
     expect(options.token).toBeUndefined();
     expect(typeof options.credentials?.authorization).toBe('function');
     expect(() => driverConnectionFor(options)).toThrow(/no warehouse/);

@@ -1,4 +1,12 @@
-import { credentialsProvider, type CredentialsProvider, type ResolvedConfig, ClientErrorCode, DatabricksConfigError, parseWorkspaceHost, type WorkspaceHost } from '@fraudops/databricks';
+import {
+  credentialsProvider,
+  type CredentialsProvider,
+  type ResolvedConfig,
+  ClientErrorCode,
+  DatabricksConfigError,
+  parseWorkspaceHost,
+  type WorkspaceHost,
+} from '@fraudops/databricks';
 
 /** Where and how to reach a SQL warehouse. */
 export interface DatabricksSqlEngineOptions {

@@ -22,7 +22,7 @@ const { RetryErrorCode } = RetryErrorModule;
 /** A CommonJS `exports.default`: TypeScript (Node ESM rules) sees it one level deeper than Jest's CommonJS loader. */
 function commonJsDefault<M extends { default: { default: unknown } }>(module: M): M['default']['default'] {
   const outer = module.default as unknown as { default?: unknown };
-  return (outer.default ?? outer);
+  return outer.default ?? outer;
 }
 const context = { endpoint: 'adb-1.2.azuredatabricks.net:443/sql/1.0/warehouses/w', secrets: ['dapi-s3cr3t'] };
 const httpError = (statusCode: number) =>

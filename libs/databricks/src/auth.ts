@@ -63,6 +63,10 @@ export function credentialsProvider(
         ...(credentials.audience ? { audience: credentials.audience } : {}),
       });
     case 'databricks-cli':
-      return new DatabricksCliProvider({ host, cliPath: credentials.cliPath, ...(oauth.clock ? { clock: oauth.clock } : {}) });
+      return new DatabricksCliProvider({
+        host,
+        cliPath: credentials.cliPath,
+        ...(oauth.clock ? { clock: oauth.clock } : {}),
+      });
   }
 }

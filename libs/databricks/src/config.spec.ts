@@ -133,7 +133,9 @@ describe('resolveConfig: sources, settings and messages', () => {
     expect(c.credentials.kind === 'pat' && c.credentials.token.reveal()).toBe('dapi-explicit');
     expect(c.warehouseId).toBe('wh-file');
     expect(c.sources).toEqual({ profile: 'explicit', token: 'explicit', host: 'env', warehouseId: 'file' });
-    expect(c.debug).toBe('Config: host=https://env.example, token=***, warehouse_id=wh-file, profile=p. Env: DATABRICKS_HOST');
+    expect(c.debug).toBe(
+      'Config: host=https://env.example, token=***, warehouse_id=wh-file, profile=p. Env: DATABRICKS_HOST',
+    );
   });
 
   it('reads OAuth M2M, basic and github-oidc settings, and auth_type from the profile', () => {
@@ -144,7 +146,10 @@ describe('resolveConfig: sources, settings and messages', () => {
     expect(resolve({ profile: 'm2m' }).credentials).toMatchObject({ kind: 'oauth-m2m', clientId: 'sp' });
     const gh = resolve({
       profile: 'gh',
-      env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://gh.example/id?api-version=2.0', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req-secret' },
+      env: {
+        ACTIONS_ID_TOKEN_REQUEST_URL: 'https://gh.example/id?api-version=2.0',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req-secret',
+      },
     });
     expect(gh.credentials).toMatchObject({
       kind: 'github-oidc',
@@ -168,7 +173,9 @@ describe('resolveConfig: sources, settings and messages', () => {
   });
 
   it('says the GitHub variables are missing when auth_type is github-oidc outside a job with id-token: write', () => {
-    const e = errorOf({ env: { DATABRICKS_HOST: 'h', DATABRICKS_CLIENT_ID: 'sp', DATABRICKS_AUTH_TYPE: 'github-oidc' } });
+    const e = errorOf({
+      env: { DATABRICKS_HOST: 'h', DATABRICKS_CLIENT_ID: 'sp', DATABRICKS_AUTH_TYPE: 'github-oidc' },
+    });
     expect(e.message).toBe(
       'github-oidc auth: not configured: missing ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN. ' +
         'Config: host=https://h, client_id=sp, auth_type=github-oidc. Env: DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_AUTH_TYPE',

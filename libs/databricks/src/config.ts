@@ -367,7 +367,8 @@ export function resolveConfig(options: DatabricksConfigOptions = {}): ResolvedCo
 /** One line for logs and `--verbose` output: host, method and where the settings came from, no secret values. */
 export function describeConfig(config: ResolvedConfig): string {
   const who =
-    config.credentials.kind === 'oauth-m2m' || (config.credentials.kind === 'github-oidc' && config.credentials.clientId)
+    config.credentials.kind === 'oauth-m2m' ||
+    (config.credentials.kind === 'github-oidc' && config.credentials.clientId)
       ? ` (client ${config.credentials.clientId})`
       : config.credentials.kind === 'basic'
         ? ` (user ${config.credentials.username})`

@@ -90,7 +90,10 @@ export class DatabricksCliProvider {
     }
     const token = json['access_token'];
     if (typeof token !== 'string' || token === '') {
-      throw new Unauthenticated(ClientErrorCode.oauthFailed, `databricks-cli auth: \`${command}\` printed no access_token.`);
+      throw new Unauthenticated(
+        ClientErrorCode.oauthFailed,
+        `databricks-cli auth: \`${command}\` printed no access_token.`,
+      );
     }
     const expiry = typeof json['expiry'] === 'string' ? Date.parse(json['expiry']) : Number.NaN;
     const clock = this.#options.clock ?? systemClock;

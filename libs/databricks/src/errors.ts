@@ -207,7 +207,11 @@ function requestIdFromDetails(details: unknown[] | undefined): string | undefine
   for (const d of details ?? []) {
     if (d && typeof d === 'object') {
       const rec = d as Record<string, unknown>;
-      if (typeof rec['@type'] === 'string' && rec['@type'].endsWith('RequestInfo') && typeof rec['request_id'] === 'string') {
+      if (
+        typeof rec['@type'] === 'string' &&
+        rec['@type'].endsWith('RequestInfo') &&
+        typeof rec['request_id'] === 'string'
+      ) {
         return rec['request_id'];
       }
     }

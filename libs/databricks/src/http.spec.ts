@@ -128,7 +128,9 @@ describe('ApiClient retries (the official SDK policy)', () => {
     expect(get).toBeInstanceOf(DatabricksNetworkError);
     expect((get as Error).message).toContain('failed (ECONNREFUSED). (gave up after 5 attempts in 10 s)');
     expect(clock.sleeps).toEqual([1000, 2000, 3000, 4000]); // a 5 s step more would pass the 10 s deadline
-    const post = await api.json({ method: 'POST', path: '/api/2.2/jobs/run-now', json: { job_id: 1 } }).catch((e: unknown) => e);
+    const post = await api
+      .json({ method: 'POST', path: '/api/2.2/jobs/run-now', json: { job_id: 1 } })
+      .catch((e: unknown) => e);
     expect(post).toMatchObject({ code: 'NETWORK_ERROR', attempts: 1 });
     expect(clock.sleeps).toHaveLength(4);
   });

@@ -116,7 +116,11 @@ export class ModelsService {
   }
 
   /** The registered models of one schema (paginated lazily). */
-  list(catalog: string, schema: string, options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<RegisteredModelInfo> {
+  list(
+    catalog: string,
+    schema: string,
+    options: { pageSize?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<RegisteredModelInfo> {
     return paginate(async (token) => {
       const page = await this.api.json<{ registered_models?: RegisteredModelInfo[]; next_page_token?: string }>({
         method: 'GET',
@@ -195,7 +199,10 @@ export class ModelsService {
    * hands out the number and the version is `PENDING_REGISTRATION` until {@link finalizeVersion}. Upload its
    * files to {@link versionFilesPath} in between; readers see only `READY` versions.
    */
-  async createVersion(request: CreateModelVersionRequest, options: { signal?: AbortSignal } = {}): Promise<MlflowUcModelVersion> {
+  async createVersion(
+    request: CreateModelVersionRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<MlflowUcModelVersion> {
     const created = await this.api.json<{ model_version: MlflowUcModelVersion }>({
       method: 'POST',
       path: `${MLFLOW_UC_VERSIONS}/create`,
@@ -206,7 +213,11 @@ export class ModelsService {
   }
 
   /** Marks a pending version `READY` (`model-versions/finalize`); refused when its `MLmodel` has no full signature. */
-  async finalizeVersion(fullName: string, version: number | string, options: { signal?: AbortSignal } = {}): Promise<MlflowUcModelVersion> {
+  async finalizeVersion(
+    fullName: string,
+    version: number | string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<MlflowUcModelVersion> {
     const finalized = await this.api.json<{ model_version: MlflowUcModelVersion }>({
       method: 'POST',
       path: `${MLFLOW_UC_VERSIONS}/finalize`,
@@ -218,7 +229,11 @@ export class ModelsService {
   }
 
   /** A version as the MLflow registry sees it, with its tags (`model-versions/get`). */
-  async getMlflowVersion(fullName: string, version: number | string, options: { signal?: AbortSignal } = {}): Promise<MlflowUcModelVersion> {
+  async getMlflowVersion(
+    fullName: string,
+    version: number | string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<MlflowUcModelVersion> {
     const found = await this.api.json<{ model_version: MlflowUcModelVersion }>({
       method: 'GET',
       path: `${MLFLOW_UC_VERSIONS}/get`,

@@ -123,7 +123,9 @@ describe('token requests are retried like API calls', () => {
       env: {},
       retry: { clock, jitterMs: 0 },
     });
-    await expect(client.api.json({ method: 'GET', path: '/api/2.0/echo' })).resolves.toEqual({ auth: 'Bearer token-1' });
+    await expect(client.api.json({ method: 'GET', path: '/api/2.0/echo' })).resolves.toEqual({
+      auth: 'Bearer token-1',
+    });
     expect(clock.sleeps).toEqual([1000, 7000, 3000]);
   });
 
@@ -155,7 +157,12 @@ describe('token requests are retried like API calls', () => {
   it('does not retry a refusal of the client (401)', async () => {
     server = await startScriptedServer(oauthServer(3600));
     const clock = recordingClock();
-    const provider = new OAuthM2MProvider({ host: server.url, clientId: 'sp-1', clientSecret: 'wrong', retry: { clock } });
+    const provider = new OAuthM2MProvider({
+      host: server.url,
+      clientId: 'sp-1',
+      clientSecret: 'wrong',
+      retry: { clock },
+    });
     await expect(provider.authorization()).rejects.toThrow(/refused client sp-1/);
     expect(clock.sleeps).toEqual([]);
   });

@@ -80,7 +80,12 @@ class TokenEndpointClient {
       if (delay === undefined || elapsed + delay > this.policy.deadlineMs) {
         throw new Unauthenticated(
           ClientErrorCode.oauthFailed,
-          refused({ status: result.status, detail: result.detail, attempts: attempt, elapsedS: Math.round(elapsed / 1000) }),
+          refused({
+            status: result.status,
+            detail: result.detail,
+            attempts: attempt,
+            elapsedS: Math.round(elapsed / 1000),
+          }),
           { ...(result.status !== undefined ? { status: result.status } : {}), attempts: attempt, cause: result.cause },
         );
       }
@@ -102,7 +107,8 @@ class TokenEndpointClient {
     } catch (error) {
       if (signal?.aborted) throw abortError(signal);
       const code = timeout.aborted ? 'REQUEST_TIMEOUT' : networkErrorCode(error);
-      const detail = code === 'REQUEST_TIMEOUT' ? `timed out after ${this.#timeoutMs / 1000} s` : (code ?? String(error));
+      const detail =
+        code === 'REQUEST_TIMEOUT' ? `timed out after ${this.#timeoutMs / 1000} s` : (code ?? String(error));
       const cause = new DatabricksNetworkError(ClientErrorCode.network, `${url} failed (${detail}).`, { cause: error });
       return { ok: false, failure: { transient: isTransientNetworkCode(code), detail, cause } };
     }
@@ -121,17 +127,26 @@ class TokenEndpointClient {
     }
     try {
       const json: unknown = JSON.parse(text);
-      if (json && typeof json === 'object' && !Array.isArray(json)) return { ok: true, json: json as Record<string, unknown> };
+      if (json && typeof json === 'object' && !Array.isArray(json))
+        return { ok: true, json: json as Record<string, unknown> };
     } catch {
       // answered below
     }
-    return { ok: false, failure: { transient: false, status: response.status, detail: 'the answer is not a JSON object' } };
+    return {
+      ok: false,
+      failure: { transient: false, status: response.status, detail: 'the answer is not a JSON object' },
+    };
   }
 
   /** `{host}/oidc/.well-known/oauth-authorization-server` → `token_endpoint`. */
   async discover(host: string, what: string, signal?: AbortSignal): Promise<string> {
     const url = `${host}/oidc/.well-known/oauth-authorization-server`;
-    const metadata = await this.json(url, { method: 'GET' }, (f) => `${what}: token endpoint discovery at ${url} failed (${f.detail})${gaveUp(f)}.`, signal);
+    const metadata = await this.json(
+      url,
+      { method: 'GET' },
+      (f) => `${what}: token endpoint discovery at ${url} failed (${f.detail})${gaveUp(f)}.`,
+      signal,
+    );
     const endpoint = metadata['token_endpoint'];
     if (typeof endpoint !== 'string' || endpoint === '') {
       throw new Unauthenticated(
@@ -222,7 +237,10 @@ export interface GitHubOidcOptions extends OAuthRequestOptions {
 /** The claims of a JWT that help a user fix a federation policy (never the token itself). */
 function claimsOf(jwt: string): { sub?: string; iss?: string; aud?: string } {
   try {
-    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(' ') : undefined);
     return { sub: text(payload['sub']), iss: text(payload['iss']), aud: text(payload['aud']) };
   } catch {
@@ -259,7 +277,10 @@ export class GitHubOidcProvider {
     const shown = base.replace(/\?.*$/, '');
     const json = await this.#requests.json(
       url,
-      { method: 'GET', headers: { authorization: `Bearer ${this.#options.idTokenRequestToken}`, accept: 'application/json' } },
+      {
+        method: 'GET',
+        headers: { authorization: `Bearer ${this.#options.idTokenRequestToken}`, accept: 'application/json' },
+      },
       (f) =>
         `github-oidc: GitHub's ID-token endpoint ${shown} refused the request (${f.detail})${gaveUp(f)}. ` +
         'The job needs `permissions: id-token: write`.',
@@ -267,7 +288,10 @@ export class GitHubOidcProvider {
     );
     const value = json['value'];
     if (typeof value !== 'string' || value === '') {
-      throw new Unauthenticated(ClientErrorCode.oauthFailed, `github-oidc: ${shown} answered without an ID token ("value").`);
+      throw new Unauthenticated(
+        ClientErrorCode.oauthFailed,
+        `github-oidc: ${shown} answered without an ID token ("value").`,
+      );
     }
     return value;
   }

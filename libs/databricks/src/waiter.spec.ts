@@ -3,7 +3,14 @@ import { DatabricksAbortError, NotFound, WaitTimeoutError } from './errors.js';
 import { ApiClient } from './http.js';
 import { JobsService, type Run, type RunLifeCycleState } from './jobs.js';
 import { recordingClock, startScriptedServer, type ScriptedServer } from './testing/scripted-server.js';
-import { assertRunSucceeded, describeRunState, isTerminal, officialPollIntervalMs, runSucceeded, waitForRun } from './waiter.js';
+import {
+  assertRunSucceeded,
+  describeRunState,
+  isTerminal,
+  officialPollIntervalMs,
+  runSucceeded,
+  waitForRun,
+} from './waiter.js';
 
 function run(life: RunLifeCycleState, result?: Run['state']['result_state'], message?: string): string {
   return JSON.stringify({
@@ -93,15 +100,26 @@ describe('waitForRun', () => {
 describe('run state from status (API 2.2), state as the fallback', () => {
   const base = { run_id: 5 };
   it('decides by status when the answer has it, whatever the deprecated state says', () => {
-    const done: Run = { ...base, state: { life_cycle_state: 'RUNNING' }, status: { state: 'TERMINATED', termination_details: { code: 'SUCCESS', type: 'SUCCESS', message: '' } } };
+    const done: Run = {
+      ...base,
+      state: { life_cycle_state: 'RUNNING' },
+      status: { state: 'TERMINATED', termination_details: { code: 'SUCCESS', type: 'SUCCESS', message: '' } },
+    };
     expect([isTerminal(done), runSucceeded(done)]).toEqual([true, true]);
     const failed: Run = {
       ...base,
       state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' },
-      status: { state: 'TERMINATED', termination_details: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message: 'Workload failed' } },
+      status: {
+        state: 'TERMINATED',
+        termination_details: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message: 'Workload failed' },
+      },
     };
     expect([isTerminal(failed), runSucceeded(failed)]).toEqual([true, false]);
-    const queued: Run = { ...base, state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' }, status: { state: 'QUEUED' } };
+    const queued: Run = {
+      ...base,
+      state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' },
+      status: { state: 'QUEUED' },
+    };
     expect([isTerminal(queued), runSucceeded(queued)]).toEqual([false, false]);
   });
 
@@ -109,7 +127,13 @@ describe('run state from status (API 2.2), state as the fallback', () => {
     const legacy: Run = { ...base, state: { life_cycle_state: 'INTERNAL_ERROR', state_message: 'cluster died' } };
     expect([isTerminal(legacy), runSucceeded(legacy)]).toEqual([true, false]);
     expect(runSucceeded({ ...base, state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' } })).toBe(true);
-    const statusOnly = { ...base, status: { state: 'TERMINATED', termination_details: { code: 'USER_CANCELED', type: 'SUCCESS', message: 'The run was cancelled.' } } } as unknown as Run;
+    const statusOnly = {
+      ...base,
+      status: {
+        state: 'TERMINATED',
+        termination_details: { code: 'USER_CANCELED', type: 'SUCCESS', message: 'The run was cancelled.' },
+      },
+    } as unknown as Run;
     expect(describeRunState(statusOnly)).toBe('TERMINATED/USER_CANCELED: The run was cancelled.');
   });
 });

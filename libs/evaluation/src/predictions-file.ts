@@ -44,7 +44,12 @@ function readRecords(text: string, source: string): CsvRecord[] {
   let parsed: Array<{ record: string[]; info: { lines: number } }>;
   try {
     // With `info: true` each element is `{record, info}`; csv-parse's typings only describe plain records.
-    parsed = parse(text, { bom: true, info: true, relax_column_count: true, relax_quotes: true }) as unknown as typeof parsed;
+    parsed = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      relax_quotes: true,
+    }) as unknown as typeof parsed;
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     const line = typeof error.lines === 'number' ? error.lines : '?';

@@ -53,6 +53,8 @@ export function topAlertsTable(explanations: ReportExplanations): { header: stri
 }
 
 /** Whether a report carries explanations worth a section. */
-export function hasExplanations<R extends { explanations?: ReportExplanations }>(report: R): report is R & { explanations: ReportExplanations } {
+export function hasExplanations<R extends { explanations?: ReportExplanations }>(
+  report: R,
+): report is R & { explanations: ReportExplanations } {
   return report.explanations !== undefined && report.explanations.importance.length > 0;
 }

@@ -115,7 +115,14 @@ export function renderMarkdown(report: EvaluationReport): string {
 
   if (report.drift) out.push(`### Drift: ${report.drift.level}`, '', table(driftTable(report.drift)), '');
   if (hasExplanations(report)) {
-    out.push('### Global importance (mean |SHAP|)', '', `${report.explanations.method}, test window.`, '', table(importanceTable(report.explanations)), '');
+    out.push(
+      '### Global importance (mean |SHAP|)',
+      '',
+      `${report.explanations.method}, test window.`,
+      '',
+      table(importanceTable(report.explanations)),
+      '',
+    );
     if (report.explanations.topAlerts.length > 0) {
       out.push('### Top alerts and their reasons', '', table(topAlertsTable(report.explanations)), '');
     }

@@ -9,7 +9,12 @@ const iso = (seconds: number) => new Date((T0 + seconds) * 1000).toISOString();
 
 /** HAND_ROWS as CSV text, with the time column written by `time`. */
 function csv(header: string, time: (seconds: number) => string | number): string {
-  return [header, ...HAND_ROWS.map(([id, t, c, term, amount, fraud]) => `${id},${time(t)},${c},${term},${amount},${fraud}`)].join('\n') + '\n';
+  return (
+    [
+      header,
+      ...HAND_ROWS.map(([id, t, c, term, amount, fraud]) => `${id},${time(t)},${c},${term},${amount},${fraud}`),
+    ].join('\n') + '\n'
+  );
 }
 
 describe('DuckDbSqlEngine', () => {
@@ -25,7 +30,11 @@ describe('DuckDbSqlEngine', () => {
   });
 
   it.each([
-    ['handbook column names, timestamps', 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD', (t: number) => iso(t).replace('T', ' ').replace('.000Z', '')],
+    [
+      'handbook column names, timestamps',
+      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD',
+      (t: number) => iso(t).replace('T', ' ').replace('.000Z', ''),
+    ],
     ['ISO 8601 with a zone', 'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount,tx_fraud', iso],
     ['epoch seconds', 'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount,tx_fraud', (t: number) => T0 + t],
   ])('reads a CSV file (%s) and computes the hand-checked features', async (_label, header, time) => {
@@ -36,7 +45,9 @@ describe('DuckDbSqlEngine', () => {
     const table = await computeFeatures(engine, baselineFeatureSpec, { source: 'hand_file', exact: true });
     expect(Array.from(table.txDatetime)).toEqual(HAND_ROWS.map((r) => T0 + r[1]));
     const rows = featureTableRows(table);
-    expect(Array.from({ length: HAND_ROWS.length }, (_, r) => Array.from(rows.subarray(r * 15, r * 15 + 15)))).toEqual(HAND_EXPECTED);
+    expect(Array.from({ length: HAND_ROWS.length }, (_, r) => Array.from(rows.subarray(r * 15, r * 15 + 15)))).toEqual(
+      HAND_EXPECTED,
+    );
   });
 
   it('reads Parquet it wrote, and copies query results to Parquet and CSV in query order', async () => {
@@ -56,7 +67,10 @@ describe('DuckDbSqlEngine', () => {
   });
 
   it('returns numbers in Float64Arrays, and NULLs and text in plain arrays', async () => {
-    const result = await engine.query('SELECT 1.5::DOUBLE AS a, CAST(? AS BIGINT) AS b, NULL::DOUBLE AS c, ? AS d, 2.25 AS e', [7, 'x']);
+    const result = await engine.query(
+      'SELECT 1.5::DOUBLE AS a, CAST(? AS BIGINT) AS b, NULL::DOUBLE AS c, ? AS d, 2.25 AS e',
+      [7, 'x'],
+    );
     expect(result.columnNames).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(result.rowCount).toBe(1);
     expect(result.columns[0]).toBeInstanceOf(Float64Array);

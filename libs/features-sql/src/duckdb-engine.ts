@@ -10,7 +10,7 @@ type DuckDbModule = typeof import('@duckdb/node-api');
 /** DuckDB is native and large: only the first engine opened loads it (and only this library depends on it). */
 async function loadDuckDb(): Promise<DuckDbModule> {
   const module = (await import('@duckdb/node-api')) as DuckDbModule & { default?: DuckDbModule };
-  return module.DuckDBInstance ? module : (module.default);
+  return module.DuckDBInstance ? module : module.default;
 }
 
 export interface DuckDbEngineOptions {
@@ -40,10 +40,7 @@ export function fileFormatOf(path: string): FileFormat {
   const lower = path.toLowerCase();
   if (lower.endsWith('.parquet')) return 'parquet';
   if (lower.endsWith('.csv') || lower.endsWith('.csv.gz')) return 'csv';
-  throw new FeaturesError(
-    'INVALID_FILE',
-    `${path}: unsupported file type "${extname(path)}"; use .parquet or .csv`,
-  );
+  throw new FeaturesError('INVALID_FILE', `${path}: unsupported file type "${extname(path)}"; use .parquet or .csv`);
 }
 
 export function sqlString(value: string): string {

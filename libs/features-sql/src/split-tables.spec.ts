@@ -36,7 +36,13 @@ describe('the split tables on DuckDB', () => {
       const result = await engine.query(`SELECT transaction_id FROM ${view} ORDER BY transaction_id`);
       return Array.from(result.columns[0], Number);
     };
-    const split = timeSplit(columns, { trainStart: 20, trainDays: 14, delayDays: 7, testDays: 14, startDate: '2018-04-01' });
+    const split = timeSplit(columns, {
+      trainStart: 20,
+      trainDays: 14,
+      delayDays: 7,
+      testDays: 14,
+      startDate: '2018-04-01',
+    });
     const idsOf = (rows: ArrayLike<number>, keep: (day: number) => boolean) =>
       Array.from(rows)
         .filter((row) => keep(Math.floor((columns.txDatetime[row] * 1e6 - dayZeroUs) / DAY_US)))
@@ -45,7 +51,12 @@ describe('the split tables on DuckDB', () => {
     const validation = windows.validation as [number, number];
     const expectedTest = idsOf(split.test, () => true);
     expect(expectedTest.length).toBeGreaterThan(1000);
-    expect(expectedTest.length).toBeLessThan(idsOf(Array.from({ length: columns.length }, (_, i) => i), (d) => d >= 41 && d <= 54).length);
+    expect(expectedTest.length).toBeLessThan(
+      idsOf(
+        Array.from({ length: columns.length }, (_, i) => i),
+        (d) => d >= 41 && d <= 54,
+      ).length,
+    );
     expect(await ids('features_train')).toEqual(idsOf(split.train, (d) => d <= windows.train[1]));
     expect(await ids('features_validation')).toEqual(idsOf(split.train, (d) => d >= validation[0]));
     expect(await ids('features_test')).toEqual(expectedTest);

@@ -20,12 +20,54 @@ const extendedSpec: FeatureSpec = validateFeatureSpec({
   version: 1,
   features: [
     ...baselineFeatureSpec.features,
-    { name: 'CUSTOMER_ID_NB_TX_3DAY_WINDOW', kind: 'window', entity: 'customer', windowDays: 3, delayDays: 0, aggregate: 'count' },
-    { name: 'CUSTOMER_ID_SUM_AMOUNT_7DAY_WINDOW', kind: 'window', entity: 'customer', windowDays: 7, delayDays: 0, aggregate: 'sum' },
-    { name: 'CUSTOMER_ID_MAX_AMOUNT_7DAY_WINDOW', kind: 'window', entity: 'customer', windowDays: 7, delayDays: 0, aggregate: 'max' },
-    { name: 'CUSTOMER_ID_RISK_14DAY_WINDOW', kind: 'window', entity: 'customer', windowDays: 14, delayDays: 3, aggregate: 'fraud_ratio' },
-    { name: 'TERMINAL_ID_MAX_AMOUNT_2DAY_WINDOW', kind: 'window', entity: 'terminal', windowDays: 2, delayDays: 1, aggregate: 'max' },
-    { name: 'TERMINAL_ID_AVG_AMOUNT_2DAY_WINDOW', kind: 'window', entity: 'terminal', windowDays: 2, delayDays: 1, aggregate: 'mean' },
+    {
+      name: 'CUSTOMER_ID_NB_TX_3DAY_WINDOW',
+      kind: 'window',
+      entity: 'customer',
+      windowDays: 3,
+      delayDays: 0,
+      aggregate: 'count',
+    },
+    {
+      name: 'CUSTOMER_ID_SUM_AMOUNT_7DAY_WINDOW',
+      kind: 'window',
+      entity: 'customer',
+      windowDays: 7,
+      delayDays: 0,
+      aggregate: 'sum',
+    },
+    {
+      name: 'CUSTOMER_ID_MAX_AMOUNT_7DAY_WINDOW',
+      kind: 'window',
+      entity: 'customer',
+      windowDays: 7,
+      delayDays: 0,
+      aggregate: 'max',
+    },
+    {
+      name: 'CUSTOMER_ID_RISK_14DAY_WINDOW',
+      kind: 'window',
+      entity: 'customer',
+      windowDays: 14,
+      delayDays: 3,
+      aggregate: 'fraud_ratio',
+    },
+    {
+      name: 'TERMINAL_ID_MAX_AMOUNT_2DAY_WINDOW',
+      kind: 'window',
+      entity: 'terminal',
+      windowDays: 2,
+      delayDays: 1,
+      aggregate: 'max',
+    },
+    {
+      name: 'TERMINAL_ID_AVG_AMOUNT_2DAY_WINDOW',
+      kind: 'window',
+      entity: 'terminal',
+      windowDays: 2,
+      delayDays: 1,
+      aggregate: 'mean',
+    },
     { name: 'TX_DURING_LUNCH', kind: 'calendar', part: 'hour', min: 12, max: 13 },
   ],
 });
@@ -106,8 +148,12 @@ describe('SQL features on DuckDB', () => {
         compared += 2;
       }
       let previous = -1;
-      for (let j = i - 1; j >= 0 && previous < 0; j--) if (columns.customerId[j] === columns.customerId[i]) previous = j;
-      const hours = previous < 0 || t - columns.txDatetime[previous] >= 30 * 86400 ? 720 : (t - columns.txDatetime[previous]) / 3600;
+      for (let j = i - 1; j >= 0 && previous < 0; j--)
+        if (columns.customerId[j] === columns.customerId[i]) previous = j;
+      const hours =
+        previous < 0 || t - columns.txDatetime[previous] >= 30 * 86400
+          ? 720
+          : (t - columns.txDatetime[previous]) / 3600;
       expect(column('CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX')[i]).toBe(hours);
     }
     expect(compared).toBe(1500 * 6);
@@ -116,7 +162,9 @@ describe('SQL features on DuckDB', () => {
 
   it('refuses fraud-ratio features on unlabelled data, naming them', async () => {
     await engine.registerTransactions('unlabelled', columnsFrom(HAND_ROWS, false));
-    await expect(computeFeatures(engine, baselineFeatureSpec, { source: 'unlabelled', labelled: false })).rejects.toThrow(
+    await expect(
+      computeFeatures(engine, baselineFeatureSpec, { source: 'unlabelled', labelled: false }),
+    ).rejects.toThrow(
       /needs fraud labels \(tx_fraud\) for TERMINAL_ID_RISK_1DAY_WINDOW, TERMINAL_ID_RISK_7DAY_WINDOW, TERMINAL_ID_RISK_30DAY_WINDOW/,
     );
     const noRisk = validateFeatureSpec({
@@ -130,22 +178,27 @@ describe('SQL features on DuckDB', () => {
   });
 
   it('reports SQL failures as SQL_FAILED', async () => {
-    const failure = await computeFeatures(engine, baselineFeatureSpec, { source: 'no_such_table' }).catch((e: unknown) => e);
+    const failure = await computeFeatures(engine, baselineFeatureSpec, { source: 'no_such_table' }).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(FeaturesError);
     expect((failure as FeaturesError).code).toBe('SQL_FAILED');
     expect((failure as FeaturesError).message).toMatch(/no_such_table/);
   });
 
-  it.each([baselineFeatureSpec, v2FeatureSpec])('compiles the same plan for Spark SQL, differing only where the dialect table says ($name)', (spec) => {
-    const duck = compileFeatureSql(spec, 'duckdb');
-    const spark = compileFeatureSql(spec, 'spark');
-    const normalise = (sql: string) =>
-      sql
-        .replace(/epoch_us|unix_micros/g, 'EPOCH_US')
-        .replace(/make_timestamp|timestamp_micros/g, 'FROM_US')
-        .replace(/ \/\/ | DIV /g, ' IDIV ')
-        .replace(/["`]/g, '')
-        .replace(/dialect \w+/, 'dialect X');
-    expect(normalise(spark)).toBe(normalise(duck));
-  });
+  it.each([baselineFeatureSpec, v2FeatureSpec])(
+    'compiles the same plan for Spark SQL, differing only where the dialect table says ($name)',
+    (spec) => {
+      const duck = compileFeatureSql(spec, 'duckdb');
+      const spark = compileFeatureSql(spec, 'spark');
+      const normalise = (sql: string) =>
+        sql
+          .replace(/epoch_us|unix_micros/g, 'EPOCH_US')
+          .replace(/make_timestamp|timestamp_micros/g, 'FROM_US')
+          .replace(/ \/\/ | DIV /g, ' IDIV ')
+          .replace(/["`]/g, '')
+          .replace(/dialect \w+/, 'dialect X');
+      expect(normalise(spark)).toBe(normalise(duck));
+    },
+  );
 });

@@ -8,13 +8,41 @@ const TERMINAL_WINDOWS_DAYS = [1, 7, 30];
 const TERMINAL_DELAY_DAYS = 7;
 
 const customerFeatures: FeatureDefinition[] = CUSTOMER_WINDOWS_DAYS.flatMap((w): FeatureDefinition[] => [
-  { name: `CUSTOMER_ID_NB_TX_${w}DAY_WINDOW`, kind: 'window', entity: 'customer', windowDays: w, delayDays: 0, aggregate: 'count' },
-  { name: `CUSTOMER_ID_AVG_AMOUNT_${w}DAY_WINDOW`, kind: 'window', entity: 'customer', windowDays: w, delayDays: 0, aggregate: 'mean' },
+  {
+    name: `CUSTOMER_ID_NB_TX_${w}DAY_WINDOW`,
+    kind: 'window',
+    entity: 'customer',
+    windowDays: w,
+    delayDays: 0,
+    aggregate: 'count',
+  },
+  {
+    name: `CUSTOMER_ID_AVG_AMOUNT_${w}DAY_WINDOW`,
+    kind: 'window',
+    entity: 'customer',
+    windowDays: w,
+    delayDays: 0,
+    aggregate: 'mean',
+  },
 ]);
 
 const terminalFeatures: FeatureDefinition[] = TERMINAL_WINDOWS_DAYS.flatMap((w): FeatureDefinition[] => [
-  { name: `TERMINAL_ID_NB_TX_${w}DAY_WINDOW`, kind: 'window', entity: 'terminal', windowDays: w, delayDays: TERMINAL_DELAY_DAYS, aggregate: 'count' },
-  { name: `TERMINAL_ID_RISK_${w}DAY_WINDOW`, kind: 'window', entity: 'terminal', windowDays: w, delayDays: TERMINAL_DELAY_DAYS, aggregate: 'fraud_ratio' },
+  {
+    name: `TERMINAL_ID_NB_TX_${w}DAY_WINDOW`,
+    kind: 'window',
+    entity: 'terminal',
+    windowDays: w,
+    delayDays: TERMINAL_DELAY_DAYS,
+    aggregate: 'count',
+  },
+  {
+    name: `TERMINAL_ID_RISK_${w}DAY_WINDOW`,
+    kind: 'window',
+    entity: 'terminal',
+    windowDays: w,
+    delayDays: TERMINAL_DELAY_DAYS,
+    aggregate: 'fraud_ratio',
+  },
 ]);
 
 /**
@@ -42,19 +70,37 @@ export const baselineFeatureSpec: FeatureSpec = validateFeatureSpec({
 export const v2FeatureSpec: FeatureSpec = validateFeatureSpec({
   name: 'v2',
   version: 1,
-  description: 'The 15 baseline features, the amount relative to the card mean and spread over 1/7/30 days, and the hours since the card\'s previous transaction.',
+  description:
+    "The 15 baseline features, the amount relative to the card mean and spread over 1/7/30 days, and the hours since the card's previous transaction.",
   features: [
     ...baselineFeatureSpec.features,
     ...CUSTOMER_WINDOWS_DAYS.flatMap((w): FeatureDefinition[] => [
-      { name: `CUSTOMER_ID_AMOUNT_TO_MEAN_${w}DAY_WINDOW`, kind: 'window', entity: 'customer', windowDays: w, delayDays: 0, aggregate: 'amount_to_mean' },
-      { name: `CUSTOMER_ID_AMOUNT_ZSCORE_${w}DAY_WINDOW`, kind: 'window', entity: 'customer', windowDays: w, delayDays: 0, aggregate: 'amount_zscore' },
+      {
+        name: `CUSTOMER_ID_AMOUNT_TO_MEAN_${w}DAY_WINDOW`,
+        kind: 'window',
+        entity: 'customer',
+        windowDays: w,
+        delayDays: 0,
+        aggregate: 'amount_to_mean',
+      },
+      {
+        name: `CUSTOMER_ID_AMOUNT_ZSCORE_${w}DAY_WINDOW`,
+        kind: 'window',
+        entity: 'customer',
+        windowDays: w,
+        delayDays: 0,
+        aggregate: 'amount_zscore',
+      },
     ]),
     { name: 'CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX', kind: 'recency', entity: 'customer', capDays: 30 },
   ],
 });
 
 /** The specs selectable by name (`--spec baseline`, `--spec v2`). */
-export const builtInFeatureSpecs: Readonly<Record<string, FeatureSpec>> = { baseline: baselineFeatureSpec, v2: v2FeatureSpec };
+export const builtInFeatureSpecs: Readonly<Record<string, FeatureSpec>> = {
+  baseline: baselineFeatureSpec,
+  v2: v2FeatureSpec,
+};
 
 /** A built-in spec by name; `FeaturesError('UNKNOWN_SPEC')` lists the known names otherwise. */
 export function builtInFeatureSpec(name: string): FeatureSpec {

@@ -66,7 +66,7 @@ describe('feature spec', () => {
     const changed = (index: number, patch: object): string =>
       featureSpecHash({
         ...baselineFeatureSpec,
-        features: baselineFeatureSpec.features.map((f, i) => (i === index ? ({ ...f, ...patch }) : f)),
+        features: baselineFeatureSpec.features.map((f, i) => (i === index ? { ...f, ...patch } : f)),
       });
     expect(changed(3, { windowDays: 2 })).not.toBe(hash);
     expect(changed(10, { delayDays: 6 })).not.toBe(hash);
@@ -82,8 +82,22 @@ describe('feature spec', () => {
       name: 'extended',
       features: [
         ...baselineFeatureSpec.features,
-        { name: 'CUSTOMER_ID_NB_TX_3DAY_WINDOW', kind: 'window', entity: 'customer', windowDays: 3, delayDays: 0, aggregate: 'count' },
-        { name: 'CUSTOMER_ID_MAX_AMOUNT_7DAY_WINDOW', kind: 'window', entity: 'customer', windowDays: 7, delayDays: 0, aggregate: 'max' },
+        {
+          name: 'CUSTOMER_ID_NB_TX_3DAY_WINDOW',
+          kind: 'window',
+          entity: 'customer',
+          windowDays: 3,
+          delayDays: 0,
+          aggregate: 'count',
+        },
+        {
+          name: 'CUSTOMER_ID_MAX_AMOUNT_7DAY_WINDOW',
+          kind: 'window',
+          entity: 'customer',
+          windowDays: 7,
+          delayDays: 0,
+          aggregate: 'max',
+        },
       ],
     });
     const plan = planFeatures(extended);
@@ -98,27 +112,39 @@ describe('feature spec', () => {
     expect(codeOf(() => validateFeatureSpec({ ...base, features: [{ ...window, name: 'A', windowDays: 0 }] }))).toMatch(
       /^INVALID_SPEC: .*feature #1 \(A\) field windowDays/,
     );
-    expect(codeOf(() => validateFeatureSpec({ ...base, features: [{ ...window, name: 'B', windowDays: 1.5 }] }))).toMatch(
-      /feature #1 \(B\) field windowDays/,
-    );
+    expect(
+      codeOf(() => validateFeatureSpec({ ...base, features: [{ ...window, name: 'B', windowDays: 1.5 }] })),
+    ).toMatch(/feature #1 \(B\) field windowDays/);
     expect(
       codeOf(() => validateFeatureSpec({ ...base, features: [{ ...window, name: 'RISK', aggregate: 'fraud_ratio' }] })),
     ).toMatch(/RISK.*fraud_ratio needs delayDays ≥ 1/);
     expect(codeOf(() => validateFeatureSpec({ ...base, features: [{ ...window, name: 'bad name' }] }))).toMatch(
       /feature #1 \(bad name\) field name: must be a SQL-safe identifier/,
     );
-    expect(codeOf(() => validateFeatureSpec({ ...base, features: [{ ...window, name: 'X', entity: 'merchant' }] }))).toMatch(
-      /field entity/,
-    );
     expect(
-      codeOf(() => validateFeatureSpec({ ...base, features: [{ ...window, name: 'N' }, { ...window, name: 'n', windowDays: 2 }] })),
+      codeOf(() => validateFeatureSpec({ ...base, features: [{ ...window, name: 'X', entity: 'merchant' }] })),
+    ).toMatch(/field entity/);
+    expect(
+      codeOf(() =>
+        validateFeatureSpec({
+          ...base,
+          features: [
+            { ...window, name: 'N' },
+            { ...window, name: 'n', windowDays: 2 },
+          ],
+        }),
+      ),
     ).toMatch(/feature name n appears twice/);
     expect(codeOf(() => validateFeatureSpec({ ...base, features: [{ ...window, name: 'TX_FRAUD' }] }))).toMatch(
       /TX_FRAUD is a key column/,
     );
     expect(
-      codeOf(() => validateFeatureSpec({ ...base, features: [{ name: 'H', kind: 'calendar', part: 'hour', min: 20, max: 24 }] })),
+      codeOf(() =>
+        validateFeatureSpec({ ...base, features: [{ name: 'H', kind: 'calendar', part: 'hour', min: 20, max: 24 }] }),
+      ),
     ).toMatch(/feature #1 \(H\).*≤ 23 for hour/);
-    expect(codeOf(() => builtInFeatureSpec('nope'))).toMatch(/^UNKNOWN_SPEC: unknown feature spec "nope"; built-in specs: baseline/);
+    expect(codeOf(() => builtInFeatureSpec('nope'))).toMatch(
+      /^UNKNOWN_SPEC: unknown feature spec "nope"; built-in specs: baseline/,
+    );
   });
 });

@@ -23,7 +23,15 @@ export const ENTITY_KINDS: readonly EntityKind[] = ['customer', 'terminal'];
  * (the handbook's fillna(0)).
  */
 export type WindowAggregate = 'count' | 'sum' | 'mean' | 'max' | 'fraud_ratio' | 'amount_to_mean' | 'amount_zscore';
-export const WINDOW_AGGREGATES: readonly WindowAggregate[] = ['count', 'sum', 'mean', 'max', 'fraud_ratio', 'amount_to_mean', 'amount_zscore'];
+export const WINDOW_AGGREGATES: readonly WindowAggregate[] = [
+  'count',
+  'sum',
+  'mean',
+  'max',
+  'fraud_ratio',
+  'amount_to_mean',
+  'amount_zscore',
+];
 
 /** Below this share of mean², a window's variance counts as 0 (see `amount_zscore`). */
 export const ZSCORE_MIN_RELATIVE_VARIANCE = 1e-9;
@@ -124,7 +132,13 @@ const featureSchema = z.discriminatedUnion('kind', [
     .refine((f) => f.aggregate !== 'fraud_ratio' || f.delayDays >= 1, {
       message: 'fraud_ratio needs delayDays ≥ 1: labels are not known at transaction time',
     }),
-  z.strictObject({ name, kind: z.literal('recency'), entity: z.enum(ENTITY_KINDS as [EntityKind, ...EntityKind[]]), capDays: days(1), description }),
+  z.strictObject({
+    name,
+    kind: z.literal('recency'),
+    entity: z.enum(ENTITY_KINDS as [EntityKind, ...EntityKind[]]),
+    capDays: days(1),
+    description,
+  }),
 ]);
 
 const specSchema = z.strictObject({

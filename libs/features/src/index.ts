@@ -23,12 +23,7 @@ export { utcWeekday, utcHour, toEpochUs, DAY_US } from './calendar.js';
 export { SQL_DIALECTS, DIALECT_RULES, type SqlDialect, type DialectRules } from './sql-dialect.js';
 export { compileFeatureSql, type CompileFeatureSqlOptions } from './sql-compiler.js';
 export type { SqlEngine, SqlQueryResult, SqlValue } from './sql-engine.js';
-export {
-  computeFeatures,
-  type ComputeFeaturesOptions,
-  type FeatureTable,
-  type FeatureMatrix,
-} from './offline.js';
+export { computeFeatures, type ComputeFeaturesOptions, type FeatureTable, type FeatureMatrix } from './offline.js';
 export {
   OnlineFeatureState,
   type OnlineFeatureStateOptions,
@@ -40,12 +35,7 @@ export {
 export { amountToMean, amountZscore, hoursSincePrevious } from './online-steps.js';
 export { replayWithDelayedLabels, type ReplayOptions } from './replay.js';
 export { encodeOnlineSnapshot, decodeOnlineSnapshot, writeOnlineSnapshot, readOnlineSnapshot } from './snapshot.js';
-export {
-  compareFeatureRows,
-  featureTableRows,
-  PARITY_RELATIVE_TOLERANCE,
-  type ParityReport,
-} from './parity.js';
+export { compareFeatureRows, featureTableRows, PARITY_RELATIVE_TOLERANCE, type ParityReport } from './parity.js';
 export {
   checkTableName,
   compileSplitTablesSql,

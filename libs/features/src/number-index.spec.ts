@@ -10,7 +10,13 @@ describe('NumberIndex', () => {
       // small, clustered, huge and multiple-of-2^k keys collide in different ways
       const kind = Math.floor(random() * 4);
       const key =
-        kind === 0 ? Math.floor(random() * 500) : kind === 1 ? Math.floor(random() * 64) * 1024 : kind === 2 ? 2 ** 40 + Math.floor(random() * 300) : -Math.floor(random() * 50);
+        kind === 0
+          ? Math.floor(random() * 500)
+          : kind === 1
+            ? Math.floor(random() * 64) * 1024
+            : kind === 2
+              ? 2 ** 40 + Math.floor(random() * 300)
+              : -Math.floor(random() * 50);
       if (random() < 0.35) {
         expect(index.delete(key)).toBe(reference.delete(key));
       } else {

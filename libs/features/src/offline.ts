@@ -57,7 +57,10 @@ export async function computeFeatures(
 function column(result: SqlQueryResult, name: string): ArrayLike<SqlValue> {
   const index = result.columnNames.findIndex((n) => n.toLowerCase() === name.toLowerCase());
   if (index < 0) {
-    throw new FeaturesError('SQL_FAILED', `the feature query result has no column ${name} (got ${result.columnNames.join(', ')})`);
+    throw new FeaturesError(
+      'SQL_FAILED',
+      `the feature query result has no column ${name} (got ${result.columnNames.join(', ')})`,
+    );
   }
   return result.columns[index];
 }
@@ -74,7 +77,12 @@ function toFloat64(values: ArrayLike<SqlValue>, name: string, scale = 1): Float6
   return out;
 }
 
-function featureTableFromResult(plan: FeaturePlan, result: SqlQueryResult, labelled: boolean, exact: boolean): FeatureTable {
+function featureTableFromResult(
+  plan: FeaturePlan,
+  result: SqlQueryResult,
+  labelled: boolean,
+  exact: boolean,
+): FeatureTable {
   const rows = result.rowCount;
   const cols = plan.names.length;
   const values = new Float32Array(rows * cols);

@@ -26,7 +26,13 @@ export interface OnlineStateImage {
 type RingArray = Float64Array | Int32Array;
 
 /** Copies seqs head … head+count−1 of a ring (`width` numbers per position) into a new array, in seq order. */
-export function ringToLinear<T extends RingArray>(array: T, width: number, head: number, count: number, mask: number): T {
+export function ringToLinear<T extends RingArray>(
+  array: T,
+  width: number,
+  head: number,
+  count: number,
+  mask: number,
+): T {
   const out = new (array.constructor as new (n: number) => T)(count * width);
   for (let i = 0; i < count; i++) {
     const pos = (head + i) & mask;

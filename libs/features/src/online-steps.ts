@@ -142,7 +142,15 @@ export function runSteps(
         const table = tables[steps[at + STEP_TABLE]];
         const base = slots[steps[at + STEP_TABLE]] * table.stride;
         const rangeAt = base + steps[at + STEP_RANGE];
-        out[i] = windowAggregate(table, rangeAt, base + steps[at + STEP_GROUP], steps[at + STEP_AGGREGATE], log, mask, amount);
+        out[i] = windowAggregate(
+          table,
+          rangeAt,
+          base + steps[at + STEP_GROUP],
+          steps[at + STEP_AGGREGATE],
+          log,
+          mask,
+          amount,
+        );
       }
     }
   }
@@ -171,7 +179,12 @@ function windowAggregate(
     case AGG_AMOUNT_TO_MEAN:
       return amountToMean(count, s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO], amount);
     case AGG_AMOUNT_ZSCORE:
-      return amountZscore(count, s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO], s[rangeAt + SQUARES_HI] + s[rangeAt + SQUARES_LO], amount);
+      return amountZscore(
+        count,
+        s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO],
+        s[rangeAt + SQUARES_HI] + s[rangeAt + SQUARES_LO],
+        amount,
+      );
     default:
       return count === 0 ? 0 : s[rangeAt + FRAUDS] / count;
   }

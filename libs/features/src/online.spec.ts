@@ -10,7 +10,9 @@ import { decodeOnlineSnapshot, encodeOnlineSnapshot, readOnlineSnapshot, writeOn
 import { columnsFrom, DAY, gridTransactions, HAND_EXPECTED, HAND_ROWS, T0 } from './testing/transactions.js';
 
 function rowsOf(values: Float64Array, width: number): number[][] {
-  return Array.from({ length: values.length / width }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width)));
+  return Array.from({ length: values.length / width }, (_, i) =>
+    Array.from(values.subarray(i * width, (i + 1) * width)),
+  );
 }
 
 function errorOf(action: () => unknown): FeaturesError {
@@ -35,9 +37,17 @@ describe('OnlineFeatureState', () => {
   it('computes the v2 features as hand-computed: amount to the card mean, z-score, hours since the previous transaction', () => {
     const state = new OnlineFeatureState(v2FeatureSpec);
     const names = featureNames(v2FeatureSpec);
-    const pick = (vector: Float64Array, ...columns: string[]) => columns.map((c) => vector[names.indexOf(`CUSTOMER_ID_${c}`)]);
+    const pick = (vector: Float64Array, ...columns: string[]) =>
+      columns.map((c) => vector[names.indexOf(`CUSTOMER_ID_${c}`)]);
     const v2 = (vector: Float64Array) =>
-      pick(vector, 'AMOUNT_TO_MEAN_1DAY_WINDOW', 'AMOUNT_ZSCORE_1DAY_WINDOW', 'AMOUNT_TO_MEAN_7DAY_WINDOW', 'AMOUNT_ZSCORE_7DAY_WINDOW', 'HOURS_SINCE_PREVIOUS_TX');
+      pick(
+        vector,
+        'AMOUNT_TO_MEAN_1DAY_WINDOW',
+        'AMOUNT_ZSCORE_1DAY_WINDOW',
+        'AMOUNT_TO_MEAN_7DAY_WINDOW',
+        'AMOUNT_ZSCORE_7DAY_WINDOW',
+        'HOURS_SINCE_PREVIOUS_TX',
+      );
     // first transaction: its own mean, no spread, no previous one (the 30-day cap, in hours)
     expect(v2(state.process(tx(1, 0, 1, 1, 10)))).toEqual([1, 0, 1, 0, 720]);
     // 10 and 30: mean 20, population spread 10, so 30 is 1.5× the mean and one spread above it; an hour later
@@ -145,7 +155,8 @@ describe('OnlineFeatureState', () => {
     // 200 days, 50 transactions a day, each day on new customers and terminals.
     let id = 0;
     for (let day = 0; day < 200; day++) {
-      for (let k = 0; k < 50; k++) state.process(tx(id++, day * DAY + k * 60, day * 100 + (k % 10), day * 100 + (k % 5)));
+      for (let k = 0; k < 50; k++)
+        state.process(tx(id++, day * DAY + k * 60, day * 100 + (k % 10), day * 100 + (k % 5)));
       if (day === 60) expect(state.stats().transactions).toBe(37 * 50);
     }
     const stats = state.stats();
@@ -185,50 +196,80 @@ describe('OnlineFeatureState', () => {
   });
 
   // v2's customer ranges also keep the sum of squared amounts: its slot layout differs from the baseline's
-  it.each([baselineFeatureSpec, v2FeatureSpec])('snapshots to a file and restores to a state that continues identically ($name)', async (spec) => {
-    const columns = gridTransactions(2000, 11, { days: 60 });
-    const half = 1200;
-    const head = { ...columns, length: half };
-    const reference = new OnlineFeatureState(spec);
-    const expected = replayWithDelayedLabels(reference, columns);
+  it.each([baselineFeatureSpec, v2FeatureSpec])(
+    'snapshots to a file and restores to a state that continues identically ($name)',
+    async (spec) => {
+      const columns = gridTransactions(2000, 11, { days: 60 });
+      const half = 1200;
+      const head = { ...columns, length: half };
+      const reference = new OnlineFeatureState(spec);
+      const expected = replayWithDelayedLabels(reference, columns);
 
-    const state = new OnlineFeatureState(spec);
-    replayWithDelayedLabels(state, head);
-    const dir = mkdtempSync(join(tmpdir(), 'features-snapshot-'));
-    try {
-      const path = join(dir, 'state.bin');
-      const bytes = await writeOnlineSnapshot(state, path);
-      expect(bytes).toBeGreaterThan(1000);
-      const restored = await readOnlineSnapshot(spec, path);
-      expect(restored.stats()).toEqual(state.stats());
-      // continue both: the restored state must give the reference's vectors, bit for bit
-      const out = new Float64Array(restored.width);
-      const labels = columns.txFraud as Uint8Array;
-      let labelled = 0;
-      // the labels replay recorded before the snapshot: those due by the last transaction consumed
-      for (let i = 0; i < half - 1; i++) if (columns.txDatetime[i] + 7 * DAY <= columns.txDatetime[half - 1]) labelled = i + 1;
-      for (let i = half; i < columns.length; i++) {
-        while (labelled < i && columns.txDatetime[labelled] + 7 * DAY <= columns.txDatetime[i]) {
-          restored.recordLabel(columns.transactionId[labelled], labels[labelled]);
-          labelled++;
+      const state = new OnlineFeatureState(spec);
+      replayWithDelayedLabels(state, head);
+      const dir = mkdtempSync(join(tmpdir(), 'features-snapshot-'));
+      try {
+        const path = join(dir, 'state.bin');
+        const bytes = await writeOnlineSnapshot(state, path);
+        expect(bytes).toBeGreaterThan(1000);
+        const restored = await readOnlineSnapshot(spec, path);
+        expect(restored.stats()).toEqual(state.stats());
+        // continue both: the restored state must give the reference's vectors, bit for bit
+        const out = new Float64Array(restored.width);
+        const labels = columns.txFraud as Uint8Array;
+        let labelled = 0;
+        // the labels replay recorded before the snapshot: those due by the last transaction consumed
+        for (let i = 0; i < half - 1; i++)
+          if (columns.txDatetime[i] + 7 * DAY <= columns.txDatetime[half - 1]) labelled = i + 1;
+        for (let i = half; i < columns.length; i++) {
+          while (labelled < i && columns.txDatetime[labelled] + 7 * DAY <= columns.txDatetime[i]) {
+            restored.recordLabel(columns.transactionId[labelled], labels[labelled]);
+            labelled++;
+          }
+          restored.processInto(
+            columns.transactionId[i],
+            columns.txDatetime[i],
+            columns.customerId[i],
+            columns.terminalId[i],
+            columns.txAmount[i],
+            out,
+          );
+          expect(Array.from(out)).toEqual(Array.from(expected.subarray(i * out.length, (i + 1) * out.length)));
         }
-        restored.processInto(columns.transactionId[i], columns.txDatetime[i], columns.customerId[i], columns.terminalId[i], columns.txAmount[i], out);
-        expect(Array.from(out)).toEqual(Array.from(expected.subarray(i * out.length, (i + 1) * out.length)));
+        // and a repeated id from before the snapshot is still recognised
+        expect(
+          restored.processInto(
+            columns.transactionId[half - 1],
+            columns.txDatetime[half - 1],
+            columns.customerId[half - 1],
+            columns.terminalId[half - 1],
+            columns.txAmount[half - 1],
+            out,
+          ),
+        ).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      // and a repeated id from before the snapshot is still recognised
-      expect(restored.processInto(columns.transactionId[half - 1], columns.txDatetime[half - 1], columns.customerId[half - 1], columns.terminalId[half - 1], columns.txAmount[half - 1], out)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   it('refuses a snapshot of another spec, or a damaged one', () => {
     const state = new OnlineFeatureState(baselineFeatureSpec);
     state.process(tx(1, 10));
     const bytes = encodeOnlineSnapshot(state);
-    const other = validateFeatureSpec({ name: 'amount', version: 1, features: [{ name: 'A', kind: 'raw', column: 'tx_amount' }] });
-    expect(errorOf(() => decodeOnlineSnapshot(other, bytes)).message).toMatch(/snapshot was taken for feature spec hash/);
-    expect(errorOf(() => decodeOnlineSnapshot(baselineFeatureSpec, bytes.subarray(0, bytes.length - 16))).code).toBe('INVALID_SNAPSHOT');
-    expect(errorOf(() => decodeOnlineSnapshot(baselineFeatureSpec, new Uint8Array(64))).message).toMatch(/missing the FOFSTATE header/);
+    const other = validateFeatureSpec({
+      name: 'amount',
+      version: 1,
+      features: [{ name: 'A', kind: 'raw', column: 'tx_amount' }],
+    });
+    expect(errorOf(() => decodeOnlineSnapshot(other, bytes)).message).toMatch(
+      /snapshot was taken for feature spec hash/,
+    );
+    expect(errorOf(() => decodeOnlineSnapshot(baselineFeatureSpec, bytes.subarray(0, bytes.length - 16))).code).toBe(
+      'INVALID_SNAPSHOT',
+    );
+    expect(errorOf(() => decodeOnlineSnapshot(baselineFeatureSpec, new Uint8Array(64))).message).toMatch(
+      /missing the FOFSTATE header/,
+    );
   });
 });

@@ -203,7 +203,8 @@ export class OnlineFeatureState {
     this.lastId = transactionId;
 
     const cutoff = timeUs - this.retentionUs;
-    while (this.head < this.tail && this.log[(this.head & this.mask) * LOG_STRIDE + L_TIME] <= cutoff) this.evictOldest();
+    while (this.head < this.tail && this.log[(this.head & this.mask) * LOG_STRIDE + L_TIME] <= cutoff)
+      this.evictOldest();
     if (this.tail - this.head === this.capacity) this.resize(this.capacity * 2);
 
     const seq = this.tail++;
@@ -422,7 +423,14 @@ export class OnlineFeatureState {
       const hi = this.slideGroupEnd(table, base, g, seq, timeUs);
       if (hi !== NONE && hi < minBoundary) minBoundary = hi;
       for (let r = table.groupFirst[g]; r < table.groupLast[g]; r++) {
-        const lo = this.slideRangeStart(table, base + table.rangeOffset[r], hi, seq, timeUs, timeUs - table.rangeStartUs[r]);
+        const lo = this.slideRangeStart(
+          table,
+          base + table.rangeOffset[r],
+          hi,
+          seq,
+          timeUs,
+          timeUs - table.rangeStartUs[r],
+        );
         if (lo !== NONE && lo < minBoundary) minBoundary = lo;
       }
     }
@@ -491,7 +499,14 @@ export class OnlineFeatureState {
    * Moves the start of the range at `at` (whose group ends at `hi`) past the entries at or before
    * `startLimit`; an empty range starts at `seq`. Returns the range's new first seq.
    */
-  private slideRangeStart(table: EntityTable, at: number, hi: number, seq: number, timeUs: number, startLimit: number): number {
+  private slideRangeStart(
+    table: EntityTable,
+    at: number,
+    hi: number,
+    seq: number,
+    timeUs: number,
+    startLimit: number,
+  ): number {
     const s = table.slab;
     let lo = s[at + LO];
     let loTime = s[at + LO_TIME];

@@ -43,7 +43,8 @@ export interface PandasReferenceResult {
 export function findWorkspaceRoot(from: string = process.cwd()): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'nx.json'))) return dir;
-    if (dirname(dir) === dir) throw new FeaturesError('REFERENCE_FAILED', `no nx.json above ${from}: not inside the workspace`);
+    if (dirname(dir) === dir)
+      throw new FeaturesError('REFERENCE_FAILED', `no nx.json above ${from}: not inside the workspace`);
   }
 }
 
@@ -60,20 +61,25 @@ export async function runPandasReference(options: PandasReferenceOptions): Promi
   try {
     const started = performance.now();
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(python, [script, '--input', options.input, '--output', output], { maxBuffer: 1 << 20 }, (error, out, err) => {
-        if (error) {
-          reject(
-            new FeaturesError(
-              'REFERENCE_FAILED',
-              `pandas reference failed (${python} ${script}; set FRAUDOPS_PYTHON to an interpreter with pandas): ` +
-                `${(err || error.message).trim().split('\n').slice(-3).join(' | ')}`,
-              { cause: error },
-            ),
-          );
-        } else {
-          resolve(out);
-        }
-      });
+      execFile(
+        python,
+        [script, '--input', options.input, '--output', output],
+        { maxBuffer: 1 << 20 },
+        (error, out, err) => {
+          if (error) {
+            reject(
+              new FeaturesError(
+                'REFERENCE_FAILED',
+                `pandas reference failed (${python} ${script}; set FRAUDOPS_PYTHON to an interpreter with pandas): ` +
+                  `${(err || error.message).trim().split('\n').slice(-3).join(' | ')}`,
+                { cause: error },
+              ),
+            );
+          } else {
+            resolve(out);
+          }
+        },
+      );
     });
     const wallSeconds = (performance.now() - started) / 1000;
     const summary = JSON.parse(stdout) as {
@@ -93,7 +99,10 @@ export async function runPandasReference(options: PandasReferenceOptions): Promi
     const width = summary.names.length;
     const rows = summary.rows;
     if (matrix.length !== rows * (width + 1)) {
-      throw new FeaturesError('REFERENCE_FAILED', `pandas reference wrote ${matrix.length} values, expected ${rows * (width + 1)}`);
+      throw new FeaturesError(
+        'REFERENCE_FAILED',
+        `pandas reference wrote ${matrix.length} values, expected ${rows * (width + 1)}`,
+      );
     }
     const transactionId = new Float64Array(rows);
     const values = new Float64Array(rows * width);

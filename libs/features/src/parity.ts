@@ -67,7 +67,8 @@ export function compareFeatureRows(
 /** A feature table's exact values as one row-major matrix (the table must come from `exact: true`). */
 export function featureTableRows(table: FeatureTable): Float64Array {
   const columns = table.columns;
-  if (!columns) throw new FeaturesError('SQL_FAILED', 'the feature table has no exact columns: compute it with exact: true');
+  if (!columns)
+    throw new FeaturesError('SQL_FAILED', 'the feature table has no exact columns: compute it with exact: true');
   const width = columns.length;
   const rows = new Float64Array(table.rowCount * width);
   columns.forEach((column, f) => {

@@ -60,7 +60,8 @@ export function planFeatures(spec: FeatureSpec): FeaturePlan {
         return { kind: 'calendar', part: feature.part, min: feature.min, max: feature.max };
       case 'window': {
         let index = ranges.findIndex(
-          (r) => r.entity === feature.entity && r.windowDays === feature.windowDays && r.delayDays === feature.delayDays,
+          (r) =>
+            r.entity === feature.entity && r.windowDays === feature.windowDays && r.delayDays === feature.delayDays,
         );
         if (index < 0) {
           index = ranges.length;
@@ -95,7 +96,8 @@ export function planFeatures(spec: FeatureSpec): FeaturePlan {
     features,
     ranges,
     entities: ENTITY_KINDS.filter(
-      (entity) => ranges.some((r) => r.entity === entity) || features.some((f) => f.kind === 'recency' && f.entity === entity),
+      (entity) =>
+        ranges.some((r) => r.entity === entity) || features.some((f) => f.kind === 'recency' && f.entity === entity),
     ),
     usesLabels: labelDelays.length > 0,
     labelDelayDays: labelDelays.length > 0 ? Math.min(...labelDelays) : undefined,

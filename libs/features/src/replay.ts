@@ -30,7 +30,10 @@ export function replayWithDelayedLabels(
   const values = new Float64Array(n * width);
   const labels = columns.txFraud;
   if (state.plan.usesLabels && !labels) {
-    throw new FeaturesError('LABELS_REQUIRED', `feature spec "${state.plan.spec.name}" needs tx_fraud labels to replay`);
+    throw new FeaturesError(
+      'LABELS_REQUIRED',
+      `feature spec "${state.plan.spec.name}" needs tx_fraud labels to replay`,
+    );
   }
   const delayUs = (options.labelDelayDays ?? state.plan.labelDelayDays ?? 0) * DAY_US;
   const every = options.progressEvery ?? 100_000;
@@ -45,14 +48,7 @@ export function replayWithDelayedLabels(
         labelled++;
       }
     }
-    state.processInto(
-      transactionId[i],
-      txDatetime[i],
-      customerId[i],
-      terminalId[i],
-      txAmount[i],
-      out,
-    );
+    state.processInto(transactionId[i], txDatetime[i], customerId[i], terminalId[i], txAmount[i], out);
     values.set(out, i * width);
     if (options.onProgress && (i + 1) % every === 0) options.onProgress(i + 1);
   }

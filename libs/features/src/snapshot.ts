@@ -53,7 +53,8 @@ function typeOf(array: AnyArray): ArrayType {
 const pad8 = (n: number) => (n + 7) & ~7;
 
 function assertLittleEndian(): void {
-  if (endianness() !== 'LE') throw new FeaturesError('INVALID_SNAPSHOT', 'snapshots are little-endian; this machine is not');
+  if (endianness() !== 'LE')
+    throw new FeaturesError('INVALID_SNAPSHOT', 'snapshots are little-endian; this machine is not');
 }
 
 /** Serialises the state to bytes (see the file layout above). */
@@ -108,11 +109,14 @@ export function decodeOnlineSnapshot(spec: FeatureSpec | FeaturePlan, bytes: Uin
   if (MAGIC.length + 4 + headerLength > bytes.length) throw invalid('truncated header');
   let header: SnapshotHeader;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength))) as SnapshotHeader;
+    header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)),
+    ) as SnapshotHeader;
   } catch {
     throw invalid('unreadable header');
   }
-  if (!READABLE_FORMATS.includes(header.format)) throw invalid(`format ${header.format}, this build reads ${READABLE_FORMATS.join(' and ')}`);
+  if (!READABLE_FORMATS.includes(header.format))
+    throw invalid(`format ${header.format}, this build reads ${READABLE_FORMATS.join(' and ')}`);
   // Copy into an aligned buffer so that every section can be viewed in place.
   const aligned = new Uint8Array(bytes.length);
   aligned.set(bytes);
@@ -146,7 +150,10 @@ export function decodeOnlineSnapshot(spec: FeatureSpec | FeaturePlan, bytes: Uin
       vectors: get('log.vectors'),
       entitySlot: Array.from({ length: entityCount }, (_, e) => get<Int32Array>(`log.entitySlot.${e}`)),
     },
-    entities: header.entitySlotCounts.map((slotCount, e) => ({ slab: get<Float64Array>(`entities.${e}.slab`), slotCount })),
+    entities: header.entitySlotCounts.map((slotCount, e) => ({
+      slab: get<Float64Array>(`entities.${e}.slab`),
+      slotCount,
+    })),
     late: header.format >= 4 ? get<Float64Array>('late') : undefined,
   };
   return OnlineFeatureState.fromImage(spec, image);
@@ -167,7 +174,9 @@ export async function readOnlineSnapshot(spec: FeatureSpec | FeaturePlan, path: 
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new FeaturesError('INVALID_SNAPSHOT', `cannot read snapshot ${path}: ${(error as Error).message}`, { cause: error });
+    throw new FeaturesError('INVALID_SNAPSHOT', `cannot read snapshot ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return decodeOnlineSnapshot(spec, bytes);
 }

@@ -49,13 +49,17 @@ describe('compileSplitTablesSql golden files', () => {
     ]);
     expect(statements[1]).toContain('WHERE t.day BETWEEN 115 AND 120');
     expect(statements[3]).toContain('WHERE tx_fraud = 1 AND day BETWEEN 115 AND 135 GROUP BY customer_id');
-    expect(statements[3]).toContain('WHERE t.day BETWEEN 129 AND 135 AND (k.first_fraud_day IS NULL OR k.first_fraud_day > t.day - 8)');
+    expect(statements[3]).toContain(
+      'WHERE t.day BETWEEN 129 AND 135 AND (k.first_fraud_day IS NULL OR k.first_fraud_day > t.day - 8)',
+    );
     expect(statements[3]).toContain('t.`amount`, t.`day`, t.`tx_fraud`, t.`TX_AMOUNT`');
   });
 
   it('splices only plain table names into SQL', () => {
     expect(checkTableName('main.fraud.transactions', '--source-table')).toBe('main.fraud.transactions');
     expect(() => checkTableName('x; DROP TABLE y', '--source-table')).toThrow('--source-table must be a table name');
-    expect(() => checkTableName('a.b.c.d', '--feature-table')).toThrow(expect.objectContaining({ code: 'INVALID_TABLE_NAME' }));
+    expect(() => checkTableName('a.b.c.d', '--feature-table')).toThrow(
+      expect.objectContaining({ code: 'INVALID_TABLE_NAME' }),
+    );
   });
 });

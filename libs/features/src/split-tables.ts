@@ -18,7 +18,12 @@ export interface SplitTableNames {
 }
 
 export function splitTableNames(table: string, withValidation: boolean): SplitTableNames {
-  return { table, train: `${table}_train`, ...(withValidation ? { validation: `${table}_validation` } : {}), test: `${table}_test` };
+  return {
+    table,
+    train: `${table}_train`,
+    ...(withValidation ? { validation: `${table}_validation` } : {}),
+    test: `${table}_test`,
+  };
 }
 
 const PART = /^(?:[A-Za-z_][A-Za-z0-9_]*|`[^`]+`)$/;
@@ -30,13 +35,25 @@ const PART = /^(?:[A-Za-z_][A-Za-z0-9_]*|`[^`]+`)$/;
 export function checkTableName(name: string, label: string): string {
   const parts = name.split('.');
   if (parts.length > 3 || !parts.every((p) => PART.test(p))) {
-    throw new FeaturesError('INVALID_TABLE_NAME', `${label} must be a table name like main.fraud.transactions (letters, digits, _), got "${name}"`);
+    throw new FeaturesError(
+      'INVALID_TABLE_NAME',
+      `${label} must be a table name like main.fraud.transactions (letters, digits, _), got "${name}"`,
+    );
   }
   return name;
 }
 
 /** The key columns every view carries, then the features in spec order. */
-export const SPLIT_KEY_COLUMNS = ['transaction_id', 'tx_time_us', 'tx_datetime', 'customer_id', 'terminal_id', 'amount', 'day', 'tx_fraud'] as const;
+export const SPLIT_KEY_COLUMNS = [
+  'transaction_id',
+  'tx_time_us',
+  'tx_datetime',
+  'customer_id',
+  'terminal_id',
+  'amount',
+  'day',
+  'tx_fraud',
+] as const;
 
 export interface CompileSplitTablesOptions {
   /** The transactions relation (a table name); it needs the columns of `compileFeatureSql`'s source and tx_fraud. */
@@ -54,7 +71,11 @@ export interface CompileSplitTablesOptions {
  * The statements that build the feature table over [fromUs, toUs) and the split's views, in `dialect`:
  * `CREATE OR REPLACE TABLE` then one `CREATE OR REPLACE VIEW` per window. Run them in order.
  */
-export function compileSplitTablesSql(plan: FeaturePlan, dialect: SqlDialect, options: CompileSplitTablesOptions): string[] {
+export function compileSplitTablesSql(
+  plan: FeaturePlan,
+  dialect: SqlDialect,
+  options: CompileSplitTablesOptions,
+): string[] {
   const rules = DIALECT_RULES[dialect];
   const { tables, windows } = options;
   const time = rules.epochMicros('CAST(tx_datetime AS TIMESTAMP)');

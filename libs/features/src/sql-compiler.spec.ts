@@ -12,7 +12,9 @@ import { SQL_DIALECTS } from './sql-dialect.js';
 const goldenDir = join(__dirname, '..', 'golden');
 
 describe('compileFeatureSql golden files', () => {
-  const cases = [baselineFeatureSpec, v2FeatureSpec].flatMap((spec) => SQL_DIALECTS.map((dialect) => [spec.name, dialect, spec] as const));
+  const cases = [baselineFeatureSpec, v2FeatureSpec].flatMap((spec) =>
+    SQL_DIALECTS.map((dialect) => [spec.name, dialect, spec] as const),
+  );
   it.each(cases)('the %s spec compiles to the committed %s golden file', (name, dialect, spec) => {
     const path = join(goldenDir, `${name}.${dialect}.sql`);
     const sql = compileFeatureSql(spec, dialect);

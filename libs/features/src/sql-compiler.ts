@@ -167,9 +167,12 @@ function sameInstantAggregates(entity: EntityKind, ranges: WindowRange[], out: s
     max: `${entity}_same_instant_max`,
     frauds: `${entity}_same_instant_frauds`,
   };
-  out.push(`${INDENT}-- ${entity}, x.t = t and x.transaction_id <= transaction_id\n${INDENT}COUNT(*) ${over} AS ${columns.count}`);
+  out.push(
+    `${INDENT}-- ${entity}, x.t = t and x.transaction_id <= transaction_id\n${INDENT}COUNT(*) ${over} AS ${columns.count}`,
+  );
   if (ranges.some((r) => r.needsSum)) out.push(`${INDENT}SUM(tx_amount) ${over} AS ${columns.sum}`);
-  if (ranges.some((r) => r.needsSumSquares)) out.push(`${INDENT}SUM(tx_amount * tx_amount) ${over} AS ${columns.sumSquares}`);
+  if (ranges.some((r) => r.needsSumSquares))
+    out.push(`${INDENT}SUM(tx_amount * tx_amount) ${over} AS ${columns.sumSquares}`);
   if (ranges.some((r) => r.needsMax)) out.push(`${INDENT}MAX(tx_amount) ${over} AS ${columns.max}`);
   return columns;
 }
@@ -228,7 +231,9 @@ function featureExpression(
         case 'amount_to_mean':
           return `CAST(CASE WHEN ${count} = 0 OR ${sum} = 0 THEN 0 ELSE tx_amount / ${mean} END AS DOUBLE)`;
         case 'amount_zscore': {
-          const squares = tie ? `(COALESCE(${own.sumSquares}, 0) + ${tie.sumSquares})` : `COALESCE(${own.sumSquares}, 0)`;
+          const squares = tie
+            ? `(COALESCE(${own.sumSquares}, 0) + ${tie.sumSquares})`
+            : `COALESCE(${own.sumSquares}, 0)`;
           const variance = `(${squares} / ${count} - ${mean} * ${mean})`;
           return `CAST(CASE WHEN ${count} < 2 THEN 0 WHEN ${variance} <= ${ZSCORE_MIN_RELATIVE_VARIANCE} * ${mean} * ${mean} THEN 0 ELSE (tx_amount - ${mean}) / SQRT(${variance}) END AS DOUBLE)`;
         }

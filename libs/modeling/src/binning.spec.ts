@@ -36,7 +36,8 @@ describe('quantile binning', () => {
     // Bounds that share key buckets (1 and its float32 neighbours) and bounds far apart.
     const bounds = Float32Array.of(-1e30, -3, -1e-40, 0, 1e-41, 1, next(1, 1), next(1, 3), 5, 1e30, Infinity);
     const values: number[] = [-Infinity, Infinity, -0, 0, NaN, 3.4e38, -3.4e38, 1e-45, -1e-45];
-    for (const bound of bounds.subarray(0, bounds.length - 1)) values.push(bound, next(bound, 1), next(bound, -1), next(bound, 2000), next(bound, -2000));
+    for (const bound of bounds.subarray(0, bounds.length - 1))
+      values.push(bound, next(bound, 1), next(bound, -1), next(bound, 2000), next(bound, -2000));
     const matrix = { rows: values.length, cols: 1, values: Float32Array.from(values) };
     const binned = binFeatureMatrix(matrix, { upperBounds: [bounds] });
     matrix.values.forEach((x, r) => {

@@ -49,8 +49,7 @@ export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = 
     throw new ModelingError('INVALID_PARAMETER', `sampleRows must be a positive integer, got ${sampleRows}`);
   }
   const { rows, cols, values } = matrix;
-  const sample =
-    rows > sampleRows ? new SeededRandom(options.seed ?? 0).sampleIndices(rows, sampleRows) : null;
+  const sample = rows > sampleRows ? new SeededRandom(options.seed ?? 0).sampleIndices(rows, sampleRows) : null;
   const n = sample ? sample.length : rows;
   // One pass over the sampled rows fills every column (row-major reads), then each column is sorted.
   const columns = Array.from({ length: cols }, () => new Float32Array(n));
@@ -63,7 +62,9 @@ export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = 
     }
   }
   const scratch = new Uint32Array(n * 2);
-  const upperBounds = columns.map((column, f) => quantileBounds(sortFloat32(column.subarray(0, present[f]), scratch), maxBins));
+  const upperBounds = columns.map((column, f) =>
+    quantileBounds(sortFloat32(column.subarray(0, present[f]), scratch), maxBins),
+  );
   return { upperBounds };
 }
 
@@ -79,7 +80,10 @@ function sortFloat32(values: Float32Array, scratch: Uint32Array): Float32Array {
   const other = scratch.subarray(n, 2 * n);
   for (let i = 0; i < n; i++) keys[i] = orderedKey(bits[i]);
   const counts = new Int32Array(BUCKETS);
-  for (const [from, to, shift] of [[keys, other, 0], [other, keys, BUCKET_SHIFT]] as const) {
+  for (const [from, to, shift] of [
+    [keys, other, 0],
+    [other, keys, BUCKET_SHIFT],
+  ] as const) {
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[(from[i] >>> shift) & (BUCKETS - 1)]++;
     for (let d = 0, at = 0; d < BUCKETS; d++) {

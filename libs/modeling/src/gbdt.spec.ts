@@ -37,7 +37,13 @@ describe('trainGbdt', () => {
     expect(b.model).toEqual(a.model);
     expect(c.model).not.toEqual(a.model);
     // Leaf-wise growth with counted rows takes the other code paths of the worker threads.
-    const leafwise = { nEstimators: 6, growPolicy: 'lossguide' as const, numLeaves: 12, maxDepth: 0, minDataInLeaf: 20 };
+    const leafwise = {
+      nEstimators: 6,
+      growPolicy: 'lossguide' as const,
+      numLeaves: 12,
+      maxDepth: 0,
+      minDataInLeaf: 20,
+    };
     const d = await trainGbdt(train.features, train.labels, leafwise, { threads: 1 });
     const e = await trainGbdt(train.features, train.labels, leafwise, { threads: 3 });
     expect(e.model).toEqual(d.model);
@@ -69,7 +75,12 @@ describe('trainGbdt', () => {
   });
 
   it('keeps at least minDataInLeaf training rows in every leaf', async () => {
-    const { model } = await trainGbdt(train.features, train.labels, { nEstimators: 5, maxDepth: 8, minDataInLeaf: 400, minChildWeight: 0 });
+    const { model } = await trainGbdt(train.features, train.labels, {
+      nEstimators: 5,
+      maxDepth: 8,
+      minDataInLeaf: 400,
+      minChildWeight: 0,
+    });
     const { rows, cols, values } = train.features;
     for (const tree of model.trees) {
       const perLeaf = new Map<number, number>();
@@ -116,8 +127,13 @@ describe('trainGbdt', () => {
 
   it('weights positives with scalePosWeight (higher mean probability)', async () => {
     const plain = await trainGbdt(train.features, train.labels, { nEstimators: 20, baseScore: 0.5 });
-    const weighted = await trainGbdt(train.features, train.labels, { nEstimators: 20, baseScore: 0.5, scalePosWeight: 10 });
-    const mean = (m: TreeEnsemble) => predictProbability(m, test.features).reduce((a, b) => a + b, 0) / test.features.rows;
+    const weighted = await trainGbdt(train.features, train.labels, {
+      nEstimators: 20,
+      baseScore: 0.5,
+      scalePosWeight: 10,
+    });
+    const mean = (m: TreeEnsemble) =>
+      predictProbability(m, test.features).reduce((a, b) => a + b, 0) / test.features.rows;
     expect(mean(weighted.model)).toBeGreaterThan(2 * mean(plain.model));
   });
 

@@ -172,6 +172,7 @@ export function defaultTrainingThreads(rows: number, cols: number, cores: number
  * Trains a gradient-boosted tree ensemble for binary classification (log loss) with histograms over
  * quantile bins. Deterministic for a given seed, whatever the thread count.
  */
+// eslint-disable-next-line max-lines-per-function -- checks the inputs and parameters, bins, then hands over to the training loop; each step named by a call
 export async function trainGbdt(
   features: FeatureMatrix,
   labels: Uint8Array,
@@ -191,7 +192,8 @@ export async function trainGbdt(
       );
     }
     checkBinaryLabels(early.labels, early.validation.rows, 'earlyStopping.labels');
-    if (!Number.isInteger(early.rounds) || early.rounds < 1) invalid('earlyStopping.rounds', early.rounds, 'a positive integer');
+    if (!Number.isInteger(early.rounds) || early.rounds < 1)
+      invalid('earlyStopping.rounds', early.rounds, 'a positive integer');
     const metric = early.metric ?? 'average_precision';
     if (metric !== 'average_precision' && metric !== 'logloss') {
       invalid('earlyStopping.metric', metric, `'average_precision' or 'logloss'`);
@@ -201,7 +203,10 @@ export async function trainGbdt(
   if (threadOption !== 'auto' && !(Number.isInteger(threadOption) && threadOption >= 1)) {
     invalid('threads', threadOption, `a positive integer or 'auto'`);
   }
-  const threads = threadOption === 'auto' ? defaultTrainingThreads(features.rows, features.cols, availableParallelism()) : threadOption;
+  const threads =
+    threadOption === 'auto'
+      ? defaultTrainingThreads(features.rows, features.cols, availableParallelism())
+      : threadOption;
 
   const { rows, cols } = features;
   const shared = threads > 1;
@@ -326,7 +331,12 @@ function sampleRows(
 }
 
 /** Rows left out of the tree's sample still get its prediction, found by walking the tree on bin codes. */
-function updateUnsampledMargins(tree: GrownTree, binned: BinnedMatrix, inSample: Uint8Array, margins: Float64Array): void {
+function updateUnsampledMargins(
+  tree: GrownTree,
+  binned: BinnedMatrix,
+  inSample: Uint8Array,
+  margins: Float64Array,
+): void {
   const { codes, rows, bins } = binned;
   for (let r = 0; r < rows; r++) {
     if (inSample[r] === 1) continue;

@@ -38,7 +38,12 @@ describe('logistic regression contributions', () => {
 });
 
 describe('reasons and global importance', () => {
-  const contributions = { rows: 2, featureCount: 4, bias: 0.5, values: Float64Array.of(0.1, -2, 0, 0.3, -0.1, 0.1, 0.1, 0) };
+  const contributions = {
+    rows: 2,
+    featureCount: 4,
+    bias: 0.5,
+    values: Float64Array.of(0.1, -2, 0, 0.3, -0.1, 0.1, 0.1, 0),
+  };
 
   it('ranks a row by |contribution|, skips zeros, keeps feature order on ties', () => {
     expect(topContributions(contributions, 0, 3)).toEqual([

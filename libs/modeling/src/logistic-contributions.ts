@@ -17,7 +17,11 @@ export function logisticContributions(model: LogisticRegressionModel, matrix: Fe
   for (let r = 0, o = 0; r < rows; r++, o += cols) {
     for (let f = 0; f < cols; f++) {
       const x = values[o + f];
-      if (x !== x) throw new ModelingError('INVALID_INPUT', `row ${r} column ${f} is NaN; logistic regression needs every feature`);
+      if (x !== x)
+        throw new ModelingError(
+          'INVALID_INPUT',
+          `row ${r} column ${f} is NaN; logistic regression needs every feature`,
+        );
       out[o + f] = (weights[f] * (x - mean[f])) / scale[f];
     }
   }

@@ -215,7 +215,8 @@ function solveSymmetric(a: Float64Array, b: Float64Array, n: number): Float64Arr
       }
     }
     if (!ok) {
-      if (ridge > 1) throw new ModelingError('INVALID_INPUT', 'the Hessian is not positive definite: check for degenerate features');
+      if (ridge > 1)
+        throw new ModelingError('INVALID_INPUT', 'the Hessian is not positive definite: check for degenerate features');
       continue;
     }
     const y = new Float64Array(n);

@@ -35,7 +35,11 @@ function onnxCheck(bytes: Uint8Array): string {
 describe('ONNX export', () => {
   it('exports a trained GBDT whose onnxruntime margins and probabilities equal the in-TypeScript ones bit for bit', async () => {
     const { model } = await trainGbdt(train.features, train.labels, { nEstimators: 80, maxDepth: 5 });
-    const bytes = treeEnsembleToOnnx(model, { featureNames: names, featureSpecHash: hash, metadata: { model_name: 'fraud' } });
+    const bytes = treeEnsembleToOnnx(model, {
+      featureNames: names,
+      featureSpecHash: hash,
+      metadata: { model_name: 'fraud' },
+    });
     expect(onnxCheck(bytes)).toBe(`ai.onnx:17,ai.onnx.ml:3 ['TreeEnsembleRegressor', 'Cast', 'Sigmoid', 'Cast']`);
 
     const scorer = await OnnxScorer.load(bytes, { featureSpecHash: hash, featureCount: SYNTHETIC_FEATURES });

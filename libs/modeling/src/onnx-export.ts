@@ -39,7 +39,17 @@ export type ClassifierModel = TreeEnsemble | LogisticRegressionModel;
 
 const text = new TextEncoder();
 
-function attribute(name: string, value: { f?: number; i?: number; s?: string; floats?: ArrayLike<number>; ints?: ArrayLike<number>; strings?: string[] }): onnxProto.onnx.IAttributeProto {
+function attribute(
+  name: string,
+  value: {
+    f?: number;
+    i?: number;
+    s?: string;
+    floats?: ArrayLike<number>;
+    ints?: ArrayLike<number>;
+    strings?: string[];
+  },
+): onnxProto.onnx.IAttributeProto {
   const A = onnx.AttributeProto.AttributeType;
   if (value.f !== undefined) return { name, type: A.FLOAT, f: value.f };
   if (value.i !== undefined) return { name, type: A.INT, i: value.i };
@@ -76,7 +86,9 @@ function checkOptions(featureCount: number, options: OnnxExportOptions): void {
     throw new ModelingError('INVALID_PARAMETER', 'featureSpecHash must be a non-empty string');
   }
   for (const key of Object.keys(options.metadata ?? {})) {
-    if ([METADATA_FEATURE_SPEC_HASH, METADATA_FEATURE_NAMES, METADATA_MODEL_KIND, METADATA_STANDARDISATION].includes(key)) {
+    if (
+      [METADATA_FEATURE_SPEC_HASH, METADATA_FEATURE_NAMES, METADATA_MODEL_KIND, METADATA_STANDARDISATION].includes(key)
+    ) {
       throw new ModelingError('INVALID_PARAMETER', `metadata key "${key}" is reserved`);
     }
   }

@@ -31,7 +31,9 @@ describe('classifierFromOnnx', () => {
   it('reads an imported XGBoost model back with its BRANCH_LT splits and sum_hessian covers', () => {
     const fixture = readFileSync(join(__dirname, '..', 'fixtures', 'xgboost', 'model.json'), 'utf8');
     const { model } = importXgboostJson(fixture);
-    const read = classifierFromOnnx(treeEnsembleToOnnx(model, { featureNames: Array.from({ length: 15 }, (_, f) => `x${f}`), featureSpecHash: 'h' }));
+    const read = classifierFromOnnx(
+      treeEnsembleToOnnx(model, { featureNames: Array.from({ length: 15 }, (_, f) => `x${f}`), featureSpecHash: 'h' }),
+    );
     expect(read.model).toEqual(model);
   });
 

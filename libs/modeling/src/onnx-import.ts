@@ -63,12 +63,23 @@ function treeEnsembleFromNode(attributes: Attribute[], featureCount: number, sou
   const missingTrue = ints('nodes_missing_value_tracks_true');
   const hitRates = floats('nodes_hitrates');
   const n = treeIds.length;
-  for (const [name, list] of [['nodes_nodeids', nodeIds], ['nodes_featureids', featureIds], ['nodes_modes', modes], ['nodes_values', values], ['nodes_truenodeids', trueIds], ['nodes_falsenodeids', falseIds]] as const) {
-    if (list.length !== n) throw new ModelingError('INVALID_MODEL', `${source}: ${name} has ${list.length} entries, nodes_treeids has ${n}`);
+  for (const [name, list] of [
+    ['nodes_nodeids', nodeIds],
+    ['nodes_featureids', featureIds],
+    ['nodes_modes', modes],
+    ['nodes_values', values],
+    ['nodes_truenodeids', trueIds],
+    ['nodes_falsenodeids', falseIds],
+  ] as const) {
+    if (list.length !== n)
+      throw new ModelingError('INVALID_MODEL', `${source}: ${name} has ${list.length} entries, nodes_treeids has ${n}`);
   }
   const splitModes = new Set(modes.filter((m) => m !== 'LEAF'));
   if (splitModes.size > 1 || [...splitModes].some((m) => m !== 'BRANCH_LEQ' && m !== 'BRANCH_LT')) {
-    throw new ModelingError('UNSUPPORTED_MODEL', `${source}: split modes ${[...splitModes].join(', ')}; one of BRANCH_LEQ or BRANCH_LT expected`);
+    throw new ModelingError(
+      'UNSUPPORTED_MODEL',
+      `${source}: split modes ${[...splitModes].join(', ')}; one of BRANCH_LEQ or BRANCH_LT expected`,
+    );
   }
   const treeCount = n === 0 ? 0 : Math.max(...treeIds) + 1;
   const sizes = new Array<number>(treeCount).fill(0);
@@ -85,7 +96,11 @@ function treeEnsembleFromNode(attributes: Attribute[], featureCount: number, sou
   for (let i = 0; i < n; i++) {
     const tree = nodes[treeIds[i]];
     const id = nodeIds[i];
-    if (!(id >= 0 && id < tree.feature.length)) throw new ModelingError('INVALID_MODEL', `${source}: tree ${treeIds[i]} has node id ${id} of ${tree.feature.length}`);
+    if (!(id >= 0 && id < tree.feature.length))
+      throw new ModelingError(
+        'INVALID_MODEL',
+        `${source}: tree ${treeIds[i]} has node id ${id} of ${tree.feature.length}`,
+      );
     if (hitRates.length === n) tree.cover[id] = hitRates[i];
     if (modes[i] === 'LEAF') continue;
     tree.feature[id] = featureIds[i];
@@ -100,7 +115,9 @@ function treeEnsembleFromNode(attributes: Attribute[], featureCount: number, sou
   targetTrees.forEach((t, i) => {
     nodes[t].leafValue[targetNodes[i]] += weights[i];
   });
-  const trees: DecisionTree[] = nodes.map(({ cover, ...tree }) => decisionTreeFromNodes({ ...tree, cover: hitRates.length === n ? cover : undefined }));
+  const trees: DecisionTree[] = nodes.map(({ cover, ...tree }) =>
+    decisionTreeFromNodes({ ...tree, cover: hitRates.length === n ? cover : undefined }),
+  );
   const ensemble: TreeEnsemble = {
     kind: 'tree_ensemble',
     featureCount,
@@ -113,7 +130,11 @@ function treeEnsembleFromNode(attributes: Attribute[], featureCount: number, sou
 }
 
 function logisticRegressionFromMetadata(text: string, featureCount: number, source: string): ClassifierModel {
-  const bad = () => new ModelingError('INVALID_MODEL', `${source}: metadata "${METADATA_STANDARDISATION}" is not {intercept, weights, mean, scale} with ${featureCount} entries each`);
+  const bad = () =>
+    new ModelingError(
+      'INVALID_MODEL',
+      `${source}: metadata "${METADATA_STANDARDISATION}" is not {intercept, weights, mean, scale} with ${featureCount} entries each`,
+    );
   let parsed: { intercept?: unknown; weights?: unknown; mean?: unknown; scale?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;
@@ -121,7 +142,8 @@ function logisticRegressionFromMetadata(text: string, featureCount: number, sour
     throw bad();
   }
   const list = (value: unknown): Float64Array => {
-    if (!Array.isArray(value) || value.length !== featureCount || !value.every((v) => typeof v === 'number')) throw bad();
+    if (!Array.isArray(value) || value.length !== featureCount || !value.every((v) => typeof v === 'number'))
+      throw bad();
     return Float64Array.from(value);
   };
   if (typeof parsed.intercept !== 'number') throw bad();

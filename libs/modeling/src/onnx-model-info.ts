@@ -53,7 +53,10 @@ export function readOnnxModelInfo(bytes: Uint8Array, source = 'the model'): Onnx
   }
   const graph = model.graph;
   if (!graph || !graph.node || graph.node.length === 0 || !graph.input || graph.input.length === 0) {
-    throw new ModelingError('INVALID_MODEL', `${source} is not an ONNX model: it has no graph, nodes or inputs (${bytes.length} bytes)`);
+    throw new ModelingError(
+      'INVALID_MODEL',
+      `${source} is not an ONNX model: it has no graph, nodes or inputs (${bytes.length} bytes)`,
+    );
   }
   const metadata: Record<string, string> = {};
   for (const prop of model.metadataProps ?? []) if (prop.key) metadata[prop.key] = prop.value ?? '';
@@ -66,7 +69,10 @@ export function readOnnxModelInfo(bytes: Uint8Array, source = 'the model'): Onnx
       featureNames = null;
     }
     if (featureNames === null) {
-      throw new ModelingError('INVALID_MODEL', `${source}: metadata "${METADATA_FEATURE_NAMES}" is not a JSON array of strings`);
+      throw new ModelingError(
+        'INVALID_MODEL',
+        `${source}: metadata "${METADATA_FEATURE_NAMES}" is not a JSON array of strings`,
+      );
     }
   }
   // Initializers may be listed as graph inputs in older files; they are not fed by the caller.

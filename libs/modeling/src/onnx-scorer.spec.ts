@@ -57,9 +57,10 @@ describe('OnnxScorer', () => {
     });
     const unhashed = editableStump();
     unhashed.model.metadataProps = unhashed.model.metadataProps.filter((p) => p.key !== 'feature_spec_hash');
-    await expect(
-      OnnxScorer.load(unhashed.encode(), { featureSpecHash: hash }),
-    ).rejects.toMatchObject({ code: 'FEATURE_SPEC_MISMATCH', message: expect.stringContaining('no feature_spec_hash') });
+    await expect(OnnxScorer.load(unhashed.encode(), { featureSpecHash: hash })).rejects.toMatchObject({
+      code: 'FEATURE_SPEC_MISMATCH',
+      message: expect.stringContaining('no feature_spec_hash'),
+    });
   });
 
   it('checks the input name and width against the caller', async () => {
@@ -70,9 +71,10 @@ describe('OnnxScorer', () => {
     const renamed = editableStump();
     renamed.graph.input[0].name = 'x';
     renamed.graph.node[0].input = ['x'];
-    await expect(
-      OnnxScorer.load(renamed.encode(), { featureSpecHash: hash }),
-    ).rejects.toMatchObject({ code: 'INPUT_MISMATCH', message: expect.stringContaining('"x"') });
+    await expect(OnnxScorer.load(renamed.encode(), { featureSpecHash: hash })).rejects.toMatchObject({
+      code: 'INPUT_MISMATCH',
+      message: expect.stringContaining('"x"'),
+    });
     const scorer = await OnnxScorer.load(bytes, { featureSpecHash: hash });
     await expect(scorer.score(new Float32Array(4))).rejects.toMatchObject({ code: 'INPUT_MISMATCH' });
     await scorer.release();
@@ -100,8 +102,9 @@ describe('OnnxScorer', () => {
   it('reports an onnxruntime rejection of a structurally broken graph as INVALID_MODEL', async () => {
     const broken = editableStump();
     broken.graph.node[0].opType = 'NoSuchOperator';
-    await expect(
-      OnnxScorer.load(broken.encode(), { featureSpecHash: hash }),
-    ).rejects.toMatchObject({ code: 'INVALID_MODEL', message: expect.stringContaining('onnxruntime rejected') });
+    await expect(OnnxScorer.load(broken.encode(), { featureSpecHash: hash })).rejects.toMatchObject({
+      code: 'INVALID_MODEL',
+      message: expect.stringContaining('onnxruntime rejected'),
+    });
   });
 });

@@ -11,7 +11,7 @@ let runtime: Promise<OnnxRuntime> | null = null;
 /** The one place onnxruntime-node is loaded: on first use, so apps that never score do not load it. */
 function loadRuntime(): Promise<OnnxRuntime> {
   runtime ??= import('onnxruntime-node').then(
-    (module) => ((module as { default?: OnnxRuntime }).default ?? module),
+    (module) => (module as { default?: OnnxRuntime }).default ?? module,
     (error: unknown) => {
       runtime = null;
       throw new ModelingError('RUNTIME_ERROR', `onnxruntime-node could not be loaded: ${(error as Error).message}`, {
@@ -135,12 +135,16 @@ export class OnnxScorer {
     try {
       outputs = await session.run({ [ONNX_INPUT_NAME]: input });
     } catch (error) {
-      throw new ModelingError('RUNTIME_ERROR', `onnxruntime failed to score ${rows} rows: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ModelingError(
+        'RUNTIME_ERROR',
+        `onnxruntime failed to score ${rows} rows: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
-    const probability = (outputs[ONNX_PROBABILITY_OUTPUT]).data as Float32Array;
-    const margin = (outputs[ONNX_MARGIN_OUTPUT]).data as Float32Array;
+    const probability = outputs[ONNX_PROBABILITY_OUTPUT].data as Float32Array;
+    const margin = outputs[ONNX_MARGIN_OUTPUT].data as Float32Array;
     return { probability, margin };
   }
 
@@ -178,7 +182,10 @@ function checkInterface(info: OnnxModelInfo, label: string, options: OnnxScorerO
   for (const name of [ONNX_MARGIN_OUTPUT, ONNX_PROBABILITY_OUTPUT]) {
     const output = info.outputs.find((o) => o.name === name);
     if (!output || output.elementType !== 'FLOAT') {
-      throw new ModelingError('INPUT_MISMATCH', `${label} has no float32 "${name}" output (fraudops models output margin and probability)`);
+      throw new ModelingError(
+        'INPUT_MISMATCH',
+        `${label} has no float32 "${name}" output (fraudops models output margin and probability)`,
+      );
     }
   }
   if (info.featureSpecHash !== options.featureSpecHash) {

@@ -116,7 +116,9 @@ function featureGroups(features: Int32Array, groups: number): Int32Array[] {
 
 /** Deals tasks to threads, largest first to the least-loaded thread (rows are the cost). */
 function dealBySize<T extends { begin: number; end: number }>(items: readonly T[], threads: number): number[][] {
-  const order = items.map((_, i) => i).sort((a, b) => items[b].end - items[b].begin - (items[a].end - items[a].begin) || a - b);
+  const order = items
+    .map((_, i) => i)
+    .sort((a, b) => items[b].end - items[b].begin - (items[a].end - items[a].begin) || a - b);
   const load = new Array<number>(threads).fill(0);
   const dealt: number[][] = Array.from({ length: threads }, () => []);
   for (const i of order) {
@@ -167,6 +169,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     }
   }
 
+  // eslint-disable-next-line max-lines-per-function -- hands the chunks of a partition to the worker threads and places them back in order (shared scratch buffers)
   partition(tasks: readonly PartitionTask[]): Int32Array {
     const leftRows = new Int32Array(tasks.length);
     const threads = this.threads;
@@ -190,13 +193,26 @@ class ParallelTrainingExecutor implements TrainingExecutor {
           whole.push(i);
         }
       });
-      const record = (op: number, t: PartitionTask, begin: number, end: number, result: number) =>
-        [op, begin, end, t.feature, t.bin, t.missingCode, t.missingLeft ? 1 : 0, result];
-      const perThread = dealBySize(whole.map((i) => round[i]), threads).map((indices) =>
+      const record = (op: number, t: PartitionTask, begin: number, end: number, result: number) => [
+        op,
+        begin,
+        end,
+        t.feature,
+        t.bin,
+        t.missingCode,
+        t.missingLeft ? 1 : 0,
+        result,
+      ];
+      const perThread = dealBySize(
+        whole.map((i) => round[i]),
+        threads,
+      ).map((indices) =>
         indices.map((k) => record(OP_PARTITION, round[whole[k]], round[whole[k]].begin, round[whole[k]].end, whole[k])),
       );
       for (const { task, chunks } of chunked) {
-        chunks.forEach((c, thread) => perThread[thread].push(record(OP_PARTITION_CHUNK, round[task], c.begin, c.end, c.result)));
+        chunks.forEach((c, thread) =>
+          perThread[thread].push(record(OP_PARTITION_CHUNK, round[task], c.begin, c.end, c.result)),
+        );
       }
       this.run(perThread);
       for (const i of whole) leftRows[start + i] = this.results[i];
@@ -224,7 +240,11 @@ class ParallelTrainingExecutor implements TrainingExecutor {
   addLeafValues(tasks: readonly LeafTask[]): void {
     for (let start = 0; start < tasks.length; start += MAX_TASKS) {
       const round = tasks.slice(start, start + MAX_TASKS);
-      this.run(dealBySize(round, this.threads).map((indices) => indices.map((i) => [OP_LEAF, round[i].begin, round[i].end, round[i].value])));
+      this.run(
+        dealBySize(round, this.threads).map((indices) =>
+          indices.map((i) => [OP_LEAF, round[i].begin, round[i].end, round[i].value]),
+        ),
+      );
     }
   }
 
@@ -235,7 +255,17 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         dealBySize(round, this.threads).map((indices) =>
           indices.map((i) => {
             const t = round[i];
-            return [OP_SPLIT_LEAVES, t.begin, t.end, t.feature, t.bin, t.missingCode, t.missingLeft ? 1 : 0, t.leftValue, t.rightValue];
+            return [
+              OP_SPLIT_LEAVES,
+              t.begin,
+              t.end,
+              t.feature,
+              t.bin,
+              t.missingCode,
+              t.missingLeft ? 1 : 0,
+              t.leftValue,
+              t.rightValue,
+            ];
           }),
         ),
       );
@@ -246,7 +276,12 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     const rows = this.buffers.rows;
     this.run(
       Array.from({ length: this.threads }, (_, t) => [
-        [OP_GRADIENTS, Math.floor((t * rows) / this.threads), Math.floor(((t + 1) * rows) / this.threads), scalePosWeight],
+        [
+          OP_GRADIENTS,
+          Math.floor((t * rows) / this.threads),
+          Math.floor(((t + 1) * rows) / this.threads),
+          scalePosWeight,
+        ],
       ]),
     );
   }
@@ -266,7 +301,8 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     for (let done = Atomics.load(control, DONE); done < this.workers.length; done = Atomics.load(control, DONE)) {
       Atomics.wait(control, DONE, done);
     }
-    if (Atomics.load(control, FAILED) === 1) throw new ModelingError('RUNTIME_ERROR', 'a training worker thread failed');
+    if (Atomics.load(control, FAILED) === 1)
+      throw new ModelingError('RUNTIME_ERROR', 'a training worker thread failed');
   }
 
   private runOwnShare(list: number[][]): void {

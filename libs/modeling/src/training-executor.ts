@@ -122,7 +122,17 @@ export class LocalTrainingExecutor implements TrainingExecutor {
   partition(tasks: readonly PartitionTask[]): Int32Array {
     const { codes, rowIndex, scratch, rows } = this.buffers;
     return Int32Array.from(tasks, (t) =>
-      partitionRange(codes, rowIndex, scratch, t.begin, t.end, t.feature * rows, t.bin, t.missingCode, t.missingLeft ? 1 : 0),
+      partitionRange(
+        codes,
+        rowIndex,
+        scratch,
+        t.begin,
+        t.end,
+        t.feature * rows,
+        t.bin,
+        t.missingCode,
+        t.missingLeft ? 1 : 0,
+      ),
     );
   }
 
@@ -134,7 +144,19 @@ export class LocalTrainingExecutor implements TrainingExecutor {
   addSplitLeafValues(tasks: readonly SplitLeavesTask[]): void {
     const { codes, rowIndex, margins, rows } = this.buffers;
     for (const t of tasks) {
-      addSplitLeafValuesRange(codes, rowIndex, margins, t.begin, t.end, t.feature * rows, t.bin, t.missingCode, t.missingLeft ? 1 : 0, t.leftValue, t.rightValue);
+      addSplitLeafValuesRange(
+        codes,
+        rowIndex,
+        margins,
+        t.begin,
+        t.end,
+        t.feature * rows,
+        t.bin,
+        t.missingCode,
+        t.missingLeft ? 1 : 0,
+        t.leftValue,
+        t.rightValue,
+      );
     }
   }
 

@@ -43,7 +43,10 @@ export function computeGradientsRange(
       const n = nd | 0;
       const rest = x - nd * stepHi - nd * stepLo;
       const j = n & 63;
-      e = pow2[1024 + (n >> 6)] * table[j] * (1 + rest * (1 + rest * (0.5 + rest * (1 / 6 + rest * (1 / 24 + rest / 120)))));
+      e =
+        pow2[1024 + (n >> 6)] *
+        table[j] *
+        (1 + rest * (1 + rest * (0.5 + rest * (1 / 6 + rest * (1 / 24 + rest / 120)))));
     } else {
       e = Math.exp(x);
     }

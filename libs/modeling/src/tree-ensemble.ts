@@ -138,7 +138,10 @@ export function checkTreeEnsemble(ensemble: TreeEnsemble): void {
       const f = tree.feature[i];
       if (f < 0) continue;
       if (f >= ensemble.featureCount) {
-        throw new ModelingError('INVALID_MODEL', `tree ${t} node ${i} splits on feature ${f} of ${ensemble.featureCount}`);
+        throw new ModelingError(
+          'INVALID_MODEL',
+          `tree ${t} node ${i} splits on feature ${f} of ${ensemble.featureCount}`,
+        );
       }
       for (const child of [tree.left[i], tree.right[i]]) {
         // Children after their parent keeps traversal finite (no cycles).

@@ -172,7 +172,12 @@ class TreeBuilder {
    * Gives children that can split a histogram: the smaller child's is built from its rows (queued in
    * `jobs`), the larger's is the parent's minus the smaller's once the jobs ran (queued in `subtractions`).
    */
-  planHistograms(parent: OpenNode, children: [OpenNode, OpenNode], jobs: HistogramJob[], subtractions: Subtraction[]): void {
+  planHistograms(
+    parent: OpenNode,
+    children: [OpenNode, OpenNode],
+    jobs: HistogramJob[],
+    subtractions: Subtraction[],
+  ): void {
     const pool = this.context.executor.pool;
     const [a, b] = children;
     const [small, large] = a.stats.count <= b.stats.count ? [a, b] : [b, a];
@@ -195,7 +200,12 @@ class TreeBuilder {
   }
 
   /** Builds the queued histograms, derives the siblings, and frees what no open node needs any more. */
-  growHistograms(parents: OpenNode[], children: OpenNode[], jobs: HistogramJob[], subtractions: Subtraction[]): OpenNode[] {
+  growHistograms(
+    parents: OpenNode[],
+    children: OpenNode[],
+    jobs: HistogramJob[],
+    subtractions: Subtraction[],
+  ): OpenNode[] {
     const { executor } = this.context;
     executor.buildHistograms(jobs);
     this.finishHistograms(subtractions);

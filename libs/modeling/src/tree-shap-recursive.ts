@@ -65,7 +65,10 @@ export function compileForest(ensemble: TreeEnsemble): CompiledForest {
       forest.leafValue[at] = tree.leafValue[i];
       if (tree.feature[i] < 0) continue;
       if (!(cover[i] > 0) || !Number.isFinite(cover[i])) {
-        throw new ModelingError('INVALID_MODEL', `tree ${t} node ${i} has cover ${cover[i]}; an internal node needs a positive cover`);
+        throw new ModelingError(
+          'INVALID_MODEL',
+          `tree ${t} node ${i} has cover ${cover[i]}; an internal node needs a positive cover`,
+        );
       }
       const l = tree.left[i];
       const r = tree.right[i];
@@ -108,7 +111,8 @@ export function pathDependentShap(
   lessOrEqual: boolean,
   trees: Int32Array,
 ): (values: Float32Array, offset: number, out: Float64Array, outOffset: number) => void {
-  const { roots, feature, threshold, left, right, missingLeft, leafValue, leftFraction, rightFraction, maxDepth } = forest;
+  const { roots, feature, threshold, left, right, missingLeft, leafValue, leftFraction, rightFraction, maxDepth } =
+    forest;
   // A path holds the root's placeholder plus at most one entry per level; segment d has room for d + 1.
   const pathSize = ((maxDepth + 1) * (maxDepth + 2)) / 2;
   const pathFeature = new Int32Array(pathSize);
@@ -179,7 +183,14 @@ export function pathDependentShap(
    * feature that led here with its zero and one fractions.
    */
   // eslint-disable-next-line max-lines-per-function -- the recursive TreeSHAP walk with its path arrays (hot path; the algorithm's extend/unwind steps read together)
-  const visit = (node: number, parentStart: number, parentLength: number, zero: number, one: number, splitFeature: number): void => {
+  const visit = (
+    node: number,
+    parentStart: number,
+    parentLength: number,
+    zero: number,
+    one: number,
+    splitFeature: number,
+  ): void => {
     const start = parentStart + parentLength;
     for (let i = 0; i < parentLength; i++) {
       pathFeature[start + i] = pathFeature[parentStart + i];

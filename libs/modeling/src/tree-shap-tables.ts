@@ -84,7 +84,11 @@ function walkTree(forest: CompiledForest, root: number): WalkedTree {
     const position = known < 0 ? features.length : known;
     walked.internal.push({ node, position, left: 0, right: 0 });
     const child = (fraction: number): [number[], number[]] => {
-      if (known < 0) return [[...features, f], [...zeros, fraction]];
+      if (known < 0)
+        return [
+          [...features, f],
+          [...zeros, fraction],
+        ];
       const z = zeros.slice();
       z[known] *= fraction;
       return [features, z];
@@ -131,7 +135,8 @@ function fillTable(table: Float64Array, offset: number, value: number, zeros: nu
   }
   const skipBit = skip < 0 ? 0 : 1 << skip;
   for (let mask = 0; mask <= full; mask++) {
-    table[offset + mask] = mask === full || (mask & skipBit) !== 0 ? 0 : weights[popcount(mask)] * product[full ^ mask ^ skipBit];
+    table[offset + mask] =
+      mask === full || (mask & skipBit) !== 0 ? 0 : weights[popcount(mask)] * product[full ^ mask ^ skipBit];
   }
   // Subset sums: after bit b, entry K holds the sum over the subsets of K that differ from it in bits ≤ b.
   for (let bit = 1; bit <= full; bit <<= 1) {
@@ -151,7 +156,10 @@ interface PlacedLeaf {
  * Picks the trees to tabulate: each in order if its tables still fit in `maxEntries` (single-leaf trees add
  * nothing and are left out); the others go to the recursion.
  */
-function selectTrees(forest: CompiledForest, maxEntries: number): { walked: WalkedTree[]; recursive: number[]; entries: number } {
+function selectTrees(
+  forest: CompiledForest,
+  maxEntries: number,
+): { walked: WalkedTree[]; recursive: number[]; entries: number } {
   const walked: WalkedTree[] = [];
   const recursive: number[] = [];
   let entries = 0;
@@ -171,7 +179,12 @@ function selectTrees(forest: CompiledForest, maxEntries: number): { walked: Walk
 }
 
 /** Fills the internal-node arrays, tree after tree (preorder keeps parents before children). */
-function placeInternalNodes(forest: CompiledForest, walked: WalkedTree[], leafSlots: Int32Array[], tables: LeafTables): void {
+function placeInternalNodes(
+  forest: CompiledForest,
+  walked: WalkedTree[],
+  leafSlots: Int32Array[],
+  tables: LeafTables,
+): void {
   let internalBase = 0;
   walked.forEach((tree, t) => {
     const slot = (ref: number) => (ref >= 0 ? internalBase + ref : leafSlots[t][-1 - ref]);
@@ -226,7 +239,10 @@ function placeLeaves(forest: CompiledForest, leaves: PlacedLeaf[], tables: LeafT
  * Compiles the trees whose tables fit in `maxEntries` float64 numbers. Returns the tables and the trees
  * left to the recursion.
  */
-export function compileLeafTables(forest: CompiledForest, maxEntries: number): { tables: LeafTables; recursive: Int32Array } {
+export function compileLeafTables(
+  forest: CompiledForest,
+  maxEntries: number,
+): { tables: LeafTables; recursive: Int32Array } {
   const { walked, recursive, entries } = selectTrees(forest, maxEntries);
   const internalCount = walked.reduce((n, tree) => n + tree.internal.length, 0);
   // Sibling leaves first, pair by pair (they share their path's features, so the per-row loop reads each
@@ -241,7 +257,10 @@ export function compileLeafTables(forest: CompiledForest, maxEntries: number): {
       if (left >= 0 || right >= 0) continue;
       const [l, r] = [-1 - left, -1 - right];
       paired[l] = paired[r] = 1;
-      pairs.push([{ tree: t, index: l, leaf: tree.leaves[l] }, { tree: t, index: r, leaf: tree.leaves[r] }]);
+      pairs.push([
+        { tree: t, index: l, leaf: tree.leaves[l] },
+        { tree: t, index: r, leaf: tree.leaves[r] },
+      ]);
     }
     tree.leaves.forEach((leaf, index) => {
       if (paired[index] === 0) singles.push({ tree: t, index, leaf });
@@ -281,12 +300,14 @@ export function compileLeafTables(forest: CompiledForest, maxEntries: number): {
  * The per-row pass over compiled leaf tables, as a closure over their arrays. Returns the entry point, which
  * adds each feature's contribution to `out[outOffset + feature]`. Not thread-safe (one mask buffer).
  */
+// eslint-disable-next-line max-lines-per-function -- the per-row kernel over the leaf tables (hot path: no calls, no allocation per leaf)
 export function tableShap(
   tables: LeafTables,
   lessOrEqual: boolean,
 ): (values: Float32Array, offset: number, out: Float64Array, outOffset: number) => void {
   const { splitFeature, splitThreshold, splitMissingLeft, leftSlot, rightSlot, clearMask, rootSlots } = tables;
-  const { pairCount, leafBits, pathFeature, pathFactor, patchLeaf, patchPosition, patchFeature, patchTable, table } = tables;
+  const { pairCount, leafBits, pathFeature, pathFactor, patchLeaf, patchPosition, patchFeature, patchTable, table } =
+    tables;
   const internalCount = splitFeature.length;
   const leafCount = leafBits.length;
   const masks = new Int32Array(internalCount + leafCount);
@@ -321,7 +342,8 @@ export function tableShap(
       for (let p = 0; p < bits; p++) {
         const bit = 1 << p;
         const own = ((hot >> p) & 1) * (cold + pathFactor[path + p] * table[base + (hot & ~bit)]);
-        const other = ((sibling >> p) & 1) * (siblingCold + pathFactor[siblingPath + p] * table[siblingBase + (sibling & ~bit)]);
+        const other =
+          ((sibling >> p) & 1) * (siblingCold + pathFactor[siblingPath + p] * table[siblingBase + (sibling & ~bit)]);
         out[outOffset + pathFeature[path + p]] += own + other - cold - siblingCold;
       }
       path += 2 * bits;
@@ -333,7 +355,8 @@ export function tableShap(
       const cold = table[base + hot];
       for (let p = 0; p < bits; p++) {
         const isHot = (hot >> p) & 1;
-        out[outOffset + pathFeature[path + p]] += isHot * (cold + pathFactor[path + p] * table[base + (hot & ~(1 << p))]) - cold;
+        out[outOffset + pathFeature[path + p]] +=
+          isHot * (cold + pathFactor[path + p] * table[base + (hot & ~(1 << p))]) - cold;
       }
       path += bits;
       base += 1 << bits;

@@ -6,7 +6,13 @@ import { trainGbdt } from './gbdt.js';
 import { SeededRandom } from '@fraudops/core';
 import { runPython } from './testing/python.js';
 import { sliceRows, syntheticFraudData } from './testing/synthetic.js';
-import { addTreeMargins, decisionTreeFromNodes, type DecisionTree, type SplitComparison, type TreeEnsemble } from './tree-ensemble.js';
+import {
+  addTreeMargins,
+  decisionTreeFromNodes,
+  type DecisionTree,
+  type SplitComparison,
+  type TreeEnsemble,
+} from './tree-ensemble.js';
 import { TreeExplainer, treeShap } from './tree-shap.js';
 import { importXgboostJson } from './xgboost-import.js';
 
@@ -77,7 +83,15 @@ function bruteForceShapley(model: TreeEnsemble, row: Float32Array): { phi: Float
  * fraction on their path; their siblings keep every parent's cover positive).
  */
 function randomTree(random: SeededRandom, featureCount: number, maxDepth: number, emptyLeaves = false): DecisionTree {
-  const nodes = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], missingGoesLeft: [] as number[], leafValue: [] as number[], cover: [] as number[] };
+  const nodes = {
+    feature: [] as number[],
+    threshold: [] as number[],
+    left: [] as number[],
+    right: [] as number[],
+    missingGoesLeft: [] as number[],
+    leafValue: [] as number[],
+    cover: [] as number[],
+  };
   const grow = (depth: number, isLeft: boolean): number => {
     const id = nodes.feature.length;
     const leaf = depth === maxDepth || (depth > 0 && random.nextFloat() < 0.25);
@@ -125,31 +139,36 @@ describe('TreeSHAP', () => {
     ['tables', 'lt', 4, true],
     ['recursion', 'leq', 1, false],
     ['recursion', 'lt', 4, true],
-  ])('%s: equal brute-force Shapley values on small random trees (%s, seed %d, leaves without cover: %s)', (algorithm, comparison, seed, emptyLeaves) => {
-    const random = new SeededRandom(seed);
-    const featureCount = 5;
-    const model: TreeEnsemble = {
-      kind: 'tree_ensemble',
-      featureCount,
-      comparison,
-      baseMargin: -1.5,
-      trees: Array.from({ length: 4 }, () => randomTree(random, featureCount, 5, emptyLeaves)),
-    };
-    const matrix = randomRows(random, 40, featureCount);
-    const explainer = new TreeExplainer(model, algorithm === 'tables' ? {} : RECURSION_ONLY);
-    expect(explainer.tabulated.trees).toBe(algorithm === 'tables' ? model.trees.filter((t) => t.feature[0] >= 0).length : 0);
-    const contributions = explainer.explain(matrix);
-    let gap = 0;
-    for (let r = 0; r < matrix.rows; r++) {
-      const reference = bruteForceShapley(model, matrix.values.subarray(r * featureCount, (r + 1) * featureCount));
-      expect(contributions.bias).toBeCloseTo(reference.bias, 12);
-      for (let f = 0; f < featureCount; f++) {
-        gap = Math.max(gap, Math.abs(contributions.values[r * featureCount + f] - reference.phi[f]));
+  ])(
+    '%s: equal brute-force Shapley values on small random trees (%s, seed %d, leaves without cover: %s)',
+    (algorithm, comparison, seed, emptyLeaves) => {
+      const random = new SeededRandom(seed);
+      const featureCount = 5;
+      const model: TreeEnsemble = {
+        kind: 'tree_ensemble',
+        featureCount,
+        comparison,
+        baseMargin: -1.5,
+        trees: Array.from({ length: 4 }, () => randomTree(random, featureCount, 5, emptyLeaves)),
+      };
+      const matrix = randomRows(random, 40, featureCount);
+      const explainer = new TreeExplainer(model, algorithm === 'tables' ? {} : RECURSION_ONLY);
+      expect(explainer.tabulated.trees).toBe(
+        algorithm === 'tables' ? model.trees.filter((t) => t.feature[0] >= 0).length : 0,
+      );
+      const contributions = explainer.explain(matrix);
+      let gap = 0;
+      for (let r = 0; r < matrix.rows; r++) {
+        const reference = bruteForceShapley(model, matrix.values.subarray(r * featureCount, (r + 1) * featureCount));
+        expect(contributions.bias).toBeCloseTo(reference.bias, 12);
+        for (let f = 0; f < featureCount; f++) {
+          gap = Math.max(gap, Math.abs(contributions.values[r * featureCount + f] - reference.phi[f]));
+        }
       }
-    }
-    expect(gap).toBeLessThanOrEqual(1e-10);
-    expect(efficiencyGap(contributions, exactMargins(model, matrix))).toBeLessThanOrEqual(1e-10);
-  });
+      expect(gap).toBeLessThanOrEqual(1e-10);
+      expect(efficiencyGap(contributions, exactMargins(model, matrix))).toBeLessThanOrEqual(1e-10);
+    },
+  );
 
   it('tables equal the recursion on deep trees, and trees beyond the table budget fall back to it', () => {
     const random = new SeededRandom(7);
@@ -205,7 +224,12 @@ describe('TreeSHAP', () => {
     const features = sliceRows(data.features, 0, 4000);
     const labels = data.labels.slice(0, 4000);
     const test = sliceRows(data.features, 4000, 6000);
-    const trained = trainGbdt(features, labels, { nEstimators: 30, maxDepth: 5, subsample: 0.8, seed: 5 }, { threads: 1 });
+    const trained = trainGbdt(
+      features,
+      labels,
+      { nEstimators: 30, maxDepth: 5, subsample: 0.8, seed: 5 },
+      { threads: 1 },
+    );
 
     it('records covers: the first root holds every sampled hessian, parents hold their children', async () => {
       const { model } = await trained;
@@ -228,7 +252,9 @@ describe('TreeSHAP', () => {
       const { model } = await trained;
       const contributions = treeShap(model, test);
       expect(efficiencyGap(contributions, exactMargins(model, test))).toBeLessThanOrEqual(1e-6);
-      expect(largestGap(contributions, new TreeExplainer(model, RECURSION_ONLY).explain(test))).toBeLessThanOrEqual(1e-9);
+      expect(largestGap(contributions, new TreeExplainer(model, RECURSION_ONLY).explain(test))).toBeLessThanOrEqual(
+        1e-9,
+      );
       for (let r = 0; r < 5; r++) {
         const cols = test.cols;
         const reference = bruteForceShapley(model, test.values.subarray(r * cols, (r + 1) * cols));
@@ -240,7 +266,9 @@ describe('TreeSHAP', () => {
   describe('on the XGBoost 1.7.4 fixture', () => {
     const fixtures = join(__dirname, '..', 'fixtures', 'xgboost');
     const modelJson = readFileSync(join(fixtures, 'model.json'), 'utf8');
-    const cases = JSON.parse(readFileSync(join(fixtures, 'cases.json'), 'utf8')) as { features: Array<Array<number | null>> };
+    const cases = JSON.parse(readFileSync(join(fixtures, 'cases.json'), 'utf8')) as {
+      features: Array<Array<number | null>>;
+    };
     const matrix: FeatureMatrix = {
       rows: cases.features.length,
       cols: cases.features[0].length,
@@ -281,7 +309,10 @@ describe('TreeSHAP', () => {
       const { model } = importXgboostJson(modelJson);
       const bare = { ...model, trees: model.trees.map(({ cover: _cover, ...tree }) => tree) };
       expect(() => new TreeExplainer(bare)).toThrow(
-        expect.objectContaining({ code: 'UNSUPPORTED_MODEL', message: expect.stringContaining('tree 0 has no node covers') }),
+        expect.objectContaining({
+          code: 'UNSUPPORTED_MODEL',
+          message: expect.stringContaining('tree 0 has no node covers'),
+        }),
       );
     });
   });

@@ -49,7 +49,9 @@ describe('XGBoost JSON import', () => {
     expect(imported.model.comparison).toBe('lt');
     expect(imported.model.trees).toHaveLength(25);
     expect(imported.model.featureCount).toBe(15);
-    const defaults = imported.model.trees.flatMap((t) => Array.from(t.missingGoesLeft).filter((_, i) => t.feature[i] >= 0));
+    const defaults = imported.model.trees.flatMap((t) =>
+      Array.from(t.missingGoesLeft).filter((_, i) => t.feature[i] >= 0),
+    );
     expect(new Set(defaults)).toEqual(new Set([0, 1])); // both learned missing directions occur
     // Covers (sum_hessian) come along for explanations: the fixture's first root covers 629.44 (its JSON).
     expect((imported.model.trees[0].cover as Float32Array)[0]).toBeCloseTo(629.44006, 3);
@@ -95,7 +97,10 @@ describe('XGBoost JSON import', () => {
 
   it('says what is wrong with a corrupt file', () => {
     expect(() => importXgboostJson(modelJson.slice(0, 5000))).toThrow(
-      expect.objectContaining({ code: 'INVALID_MODEL', message: expect.stringContaining('not a readable XGBoost JSON model') }),
+      expect.objectContaining({
+        code: 'INVALID_MODEL',
+        message: expect.stringContaining('not a readable XGBoost JSON model'),
+      }),
     );
     const m = JSON.parse(modelJson) as XgboostJson;
     m.learner.gradient_booster.model.trees[0].left_children[0] = 9999;

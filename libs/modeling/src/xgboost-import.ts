@@ -57,11 +57,21 @@ function convertTree(tree: Json, t: number, featureCount: number): DecisionTree 
   const condition = numbers(tree['split_conditions'], `trees[${t}].split_conditions`, n);
   const defaultLeft = numbers(tree['default_left'], `trees[${t}].default_left`, n);
   // Covers are optional for prediction; a file without them converts, but cannot be explained.
-  const sumHessian = tree['sum_hessian'] === undefined ? null : numbers(tree['sum_hessian'], `trees[${t}].sum_hessian`, n);
+  const sumHessian =
+    tree['sum_hessian'] === undefined ? null : numbers(tree['sum_hessian'], `trees[${t}].sum_hessian`, n);
   const splitType = tree['split_type'] === undefined ? null : numbers(tree['split_type'], `trees[${t}].split_type`, n);
-  const out = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], missingGoesLeft: [] as number[], leafValue: [] as number[], cover: [] as number[] };
+  const out = {
+    feature: [] as number[],
+    threshold: [] as number[],
+    left: [] as number[],
+    right: [] as number[],
+    missingGoesLeft: [] as number[],
+    leafValue: [] as number[],
+    cover: [] as number[],
+  };
   const visit = (node: number, depth: number): number => {
-    if (!(Number.isInteger(node) && node >= 0 && node < n) || depth > 64) fail(`trees[${t}] has a bad child reference ${node}`);
+    if (!(Number.isInteger(node) && node >= 0 && node < n) || depth > 64)
+      fail(`trees[${t}] has a bad child reference ${node}`);
     const id = out.feature.length;
     const leaf = left[node] === -1;
     out.feature.push(leaf ? -1 : feature[node]);
@@ -117,13 +127,17 @@ export function importXgboostJson(source: string | object): XgboostImport {
   const learner = object(root['learner'], 'learner');
   const objective = object(learner['objective'], 'learner.objective');
   if (objective['name'] !== 'binary:logistic') {
-    unsupported(`objective "${String(objective['name'])}" is not supported; only binary:logistic converts to a fraud probability`);
+    unsupported(
+      `objective "${String(objective['name'])}" is not supported; only binary:logistic converts to a fraud probability`,
+    );
   }
   const modelParam = object(learner['learner_model_param'], 'learner.learner_model_param');
   const featureCount = parameterNumber(modelParam['num_feature'], 'learner_model_param.num_feature');
   const numClass = modelParam['num_class'] === undefined ? 0 : parameterNumber(modelParam['num_class'], 'num_class');
-  const numTarget = modelParam['num_target'] === undefined ? 1 : parameterNumber(modelParam['num_target'], 'num_target');
-  if (numClass > 1 || numTarget !== 1) unsupported(`a model with ${numClass} classes and ${numTarget} targets is not binary`);
+  const numTarget =
+    modelParam['num_target'] === undefined ? 1 : parameterNumber(modelParam['num_target'], 'num_target');
+  if (numClass > 1 || numTarget !== 1)
+    unsupported(`a model with ${numClass} classes and ${numTarget} targets is not binary`);
   const baseScore = parameterNumber(modelParam['base_score'], 'learner_model_param.base_score');
   if (!(baseScore > 0 && baseScore < 1)) fail(`base_score ${baseScore} is not a probability in (0, 1)`);
   const booster = object(learner['gradient_booster'], 'learner.gradient_booster');
@@ -137,9 +151,7 @@ export function importXgboostJson(source: string | object): XgboostImport {
   if (Array.isArray(treeInfo) && treeInfo.some((group) => group !== 0)) unsupported('trees of several output groups');
   const names = learner['feature_names'];
   const featureNames =
-    Array.isArray(names) && names.length === featureCount && names.every((n) => typeof n === 'string')
-      ? (names)
-      : null;
+    Array.isArray(names) && names.length === featureCount && names.every((n) => typeof n === 'string') ? names : null;
 
   const ensemble: TreeEnsemble = {
     kind: 'tree_ensemble',

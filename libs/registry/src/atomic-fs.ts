@@ -6,7 +6,7 @@ import { RegistryError, RegistryErrorCode } from './errors.js';
 
 /** A Node file-system error code (`ENOENT`, `EEXIST`, …), or undefined for anything else. */
 export function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
 /** A name no other process or call will pick: pid plus random bytes. */
@@ -87,7 +87,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * process on any host sharing the directory can hold it). Waits with jittered back-off; throws `CONFLICT`
  * after `timeoutMs`.
  */
-export async function withLockFile<T>(lockPath: string, critical: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withLockFile<T>(
+  lockPath: string,
+  critical: () => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;

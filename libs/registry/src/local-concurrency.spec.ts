@@ -96,7 +96,12 @@ describe('LocalRegistry across processes', () => {
     // Only the very first change found the alias unset: every later one saw the previous change.
     expect(history.map((e) => e.previous)).toEqual([null, ...Array(49).fill(1)]);
     expect(await registry.aliases('fraud-detector')).toEqual({ challenger: 1 });
-    expect((await readdir(join(root, 'fraud-detector'))).sort()).toEqual(['.claims', '.staging', 'aliases.json', 'versions']);
+    expect((await readdir(join(root, 'fraud-detector'))).sort()).toEqual([
+      '.claims',
+      '.staging',
+      'aliases.json',
+      'versions',
+    ]);
   });
 
   it('a writer killed mid-registration leaves no version behind', async () => {

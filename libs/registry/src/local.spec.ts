@@ -42,11 +42,25 @@ describe('LocalRegistry', () => {
     expect(first).toMatchObject({ name: 'fraud-detector', version: 1, uri: 'models:/fraud-detector/1', aliases: [] });
 
     const dir = join(root, 'models/fraud-detector/versions/1');
-    expect((await readdir(dir)).sort()).toEqual(['MLmodel', 'card.json', 'conda.yaml', 'model.onnx', 'python_env.yaml', 'report.html', 'report.md', 'requirements.txt']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'MLmodel',
+      'card.json',
+      'conda.yaml',
+      'model.onnx',
+      'python_env.yaml',
+      'report.html',
+      'report.md',
+      'requirements.txt',
+    ]);
     expect(base64(new Uint8Array(await readFile(join(dir, 'model.onnx'))))).toBe(base64(fakeOnnx('a')));
     expect(await readFile(join(dir, 'report.md'), 'utf8')).toBe('# models:/fraud-detector/1\n');
     const card = JSON.parse(await readFile(join(dir, 'card.json'), 'utf8'));
-    expect(card).toMatchObject({ schemaVersion: 1, name: 'fraud-detector', version: 1, created: '2026-11-26T21:40:00.000+01:00' });
+    expect(card).toMatchObject({
+      schemaVersion: 1,
+      name: 'fraud-detector',
+      version: 1,
+      created: '2026-11-26T21:40:00.000+01:00',
+    });
     expect(card.artifacts['model.onnx']).toEqual({
       sha256: createHash('sha256').update(fakeOnnx('a')).digest('hex'),
       bytes: 1024,
@@ -67,7 +81,13 @@ describe('LocalRegistry', () => {
     await registry.setAlias('fraud-detector', 'champion', 1);
     await registry.setAlias('fraud-detector', 'challenger', 3, { reason: 'gate failed: average_precision -0.02' });
     const promoted = await registry.setAlias('fraud-detector', 'champion', 2, { reason: 'gate passed' });
-    expect(promoted).toMatchObject({ alias: 'champion', action: 'set', version: 2, previous: 1, reason: 'gate passed' });
+    expect(promoted).toMatchObject({
+      alias: 'champion',
+      action: 'set',
+      version: 2,
+      previous: 1,
+      reason: 'gate passed',
+    });
 
     expect(await registry.aliases('fraud-detector')).toEqual({ champion: 2, challenger: 3 });
     expect(await registry.listModels()).toEqual([
@@ -86,7 +106,9 @@ describe('LocalRegistry', () => {
     expect(champion.card.description).toBe('b');
     expect(base64(champion.onnx)).toBe(base64(fakeOnnx('b')));
     expect((await registry.resolve('models:/fraud-detector/latest')).version).toBe(3);
-    expect((await registry.resolve({ kind: 'version', name: 'fraud-detector', version: 1 })).card.description).toBe('a');
+    expect((await registry.resolve({ kind: 'version', name: 'fraud-detector', version: 1 })).card.description).toBe(
+      'a',
+    );
     expect(new TextDecoder().decode(await registry.readArtifact('fraud-detector', 3, 'report.html'))).toBe('<p>c</p>');
 
     const removed = await registry.deleteAlias('fraud-detector', 'challenger', { reason: 'superseded' });
@@ -142,7 +164,9 @@ describe('LocalRegistry', () => {
     expect(card.message).toContain(`${join(dir(3), 'card.json')} is not valid JSON`);
 
     await rm(join(dir(3), 'card.json'));
-    expect((await rejection(registry.getVersion('fraud-detector', 3))).message).toContain(`${join(dir(3), 'card.json')} is missing`);
+    expect((await rejection(registry.getVersion('fraud-detector', 3))).message).toContain(
+      `${join(dir(3), 'card.json')} is missing`,
+    );
 
     // A version directory copied under another number is caught by the card's own name and version.
     await cp(dir(2), dir(9), { recursive: true });
@@ -153,7 +177,9 @@ describe('LocalRegistry', () => {
     await writeFile(aliasesFile, '{"aliases": {"champion": "two"}, "history": []}');
     const aliases = await rejection(registry.getAlias('fraud-detector', 'champion'));
     expect(aliases.code).toBe('ARTIFACT_CORRUPT');
-    expect(aliases.message).toBe(`${aliasesFile} is not a valid aliases file: aliases.champion: Invalid input: expected number, received string`);
+    expect(aliases.message).toBe(
+      `${aliasesFile} is not a valid aliases file: aliases.champion: Invalid input: expected number, received string`,
+    );
   });
 
   it('writes nothing for an invalid card or a failing report renderer', async () => {
@@ -208,13 +234,20 @@ describe('LocalRegistry', () => {
     await utimes(lock, old, old);
     await registry.setAlias('fraud-detector', 'champion', 1);
     expect(await registry.getAlias('fraud-detector', 'champion')).toBe(1);
-    expect((await readdir(join(root, 'models/fraud-detector'))).sort()).toEqual(['.claims', '.staging', 'aliases.json', 'versions']);
+    expect((await readdir(join(root, 'models/fraud-detector'))).sort()).toEqual([
+      '.claims',
+      '.staging',
+      'aliases.json',
+      'versions',
+    ]);
 
     await writeFile(lock, '{"pid": 12345, "host": "builder"}');
     const impatient = new LocalRegistry(join(root, 'models'), { lock: { timeoutMs: 200 } });
     const conflict = await rejection(impatient.setAlias('fraud-detector', 'challenger', 1));
     expect(conflict.code).toBe('CONFLICT');
-    expect(conflict.message).toContain(`could not lock ${lock} within 200 ms: held by {"pid": 12345, "host": "builder"}`);
+    expect(conflict.message).toContain(
+      `could not lock ${lock} within 200 ms: held by {"pid": 12345, "host": "builder"}`,
+    );
     expect(await registry.aliases('fraud-detector')).toEqual({ champion: 1 });
   });
 });

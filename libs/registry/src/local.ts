@@ -3,12 +3,25 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { aliasEventSchema } from './alias-event.js';
-import { errnoCode, syncDirectory, withLockFile, writeDurably, writeFileAtomic, type LockOptions } from './atomic-fs.js';
+import {
+  errnoCode,
+  syncDirectory,
+  withLockFile,
+  writeDurably,
+  writeFileAtomic,
+  type LockOptions,
+} from './atomic-fs.js';
 import { RegistryError, RegistryErrorCode } from './errors.js';
 import { assertAlias, assertModelName, assertVersion, versionUri } from './model-uri.js';
 import { assignedVersion, prepareRegistration, versionFiles } from './registration.js';
 import { aliasEvent, ModelRegistryBase } from './registry-base.js';
-import type { AliasEvent, ModelVersion, RegisteredModelSummary, RegisterModelInput, SetAliasOptions } from './registry.js';
+import type {
+  AliasEvent,
+  ModelVersion,
+  RegisteredModelSummary,
+  RegisterModelInput,
+  SetAliasOptions,
+} from './registry.js';
 import { parseStoredJson } from './stored-json.js';
 
 /** The default directory of the local registry, relative to the working directory. */
@@ -84,7 +97,9 @@ export class LocalRegistry extends ModelRegistryBase {
     });
     await removeAbandonedStaging(stagingRoot);
 
-    const staging = await this.fs('create a staging directory', stagingRoot, () => mkdtemp(join(stagingRoot, `${process.pid}-`)));
+    const staging = await this.fs('create a staging directory', stagingRoot, () =>
+      mkdtemp(join(stagingRoot, `${process.pid}-`)),
+    );
     let claimed: string | undefined;
     try {
       await this.fs('write model.onnx', staging, () => writeDurably(join(staging, 'model.onnx'), prepared.onnx));
@@ -107,7 +122,11 @@ export class LocalRegistry extends ModelRegistryBase {
           await rename(staging, target);
         } catch (error) {
           // The claim is an optimisation; the rename is the guarantee: it fails onto a non-empty directory.
-          if (['ENOTEMPTY', 'EEXIST', 'EPERM', 'EACCES'].includes(errnoCode(error) ?? '') && (await isDirectory(target))) continue;
+          if (
+            ['ENOTEMPTY', 'EEXIST', 'EPERM', 'EACCES'].includes(errnoCode(error) ?? '') &&
+            (await isDirectory(target))
+          )
+            continue;
           throw this.failure(`move the staged version to ${target}`, target, error);
         }
         await syncDirectory(versionsDir);
@@ -136,7 +155,11 @@ export class LocalRegistry extends ModelRegistryBase {
     const models: RegisteredModelSummary[] = [];
     for (const entry of entries.sort()) {
       if (entry.startsWith('.') || !(await isDirectory(join(this.root, entry, 'versions')))) continue;
-      models.push({ name: entry, latestVersion: await this.latestVersion(entry), aliases: (await this.readAliases(entry)).aliases });
+      models.push({
+        name: entry,
+        latestVersion: await this.latestVersion(entry),
+        aliases: (await this.readAliases(entry)).aliases,
+      });
     }
     return models;
   }
@@ -181,7 +204,10 @@ export class LocalRegistry extends ModelRegistryBase {
   protected async versionNumbers(name: string): Promise<number[]> {
     const versionsDir = await this.requireModel(name);
     const entries = await this.fs('list versions', versionsDir, () => readdir(versionsDir));
-    return entries.filter((e) => VERSION_DIR.test(e)).map(Number).sort((a, b) => a - b);
+    return entries
+      .filter((e) => VERSION_DIR.test(e))
+      .map(Number)
+      .sort((a, b) => a - b);
   }
 
   /** The model's `versions` directory; throws MODEL_NOT_FOUND when it does not exist. */
@@ -189,7 +215,9 @@ export class LocalRegistry extends ModelRegistryBase {
     assertModelName(name);
     const versionsDir = join(this.root, name, 'versions');
     if (!(await isDirectory(versionsDir))) {
-      throw new RegistryError(RegistryErrorCode.modelNotFound, `model ${name} is not registered in ${this.root}`, { path: versionsDir });
+      throw new RegistryError(RegistryErrorCode.modelNotFound, `model ${name} is not registered in ${this.root}`, {
+        path: versionsDir,
+      });
     }
     return versionsDir;
   }
@@ -199,7 +227,11 @@ export class LocalRegistry extends ModelRegistryBase {
     await this.requireModel(name);
     const dir = this.versionDirectory(name, version);
     if (!(await isDirectory(dir))) {
-      throw new RegistryError(RegistryErrorCode.versionNotFound, `model ${name} has no version ${version} (${dir} does not exist)`, { path: dir });
+      throw new RegistryError(
+        RegistryErrorCode.versionNotFound,
+        `model ${name} has no version ${version} (${dir} does not exist)`,
+        { path: dir },
+      );
     }
     const aliases = (await this.readAliases(name)).aliases;
     return Object.keys(aliases)
@@ -217,10 +249,14 @@ export class LocalRegistry extends ModelRegistryBase {
       return new Uint8Array(await readFile(path));
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') {
-        throw new RegistryError(RegistryErrorCode.artifactMissing, `${path} is missing: ${versionUri(name, version)} is incomplete`, {
-          path,
-          cause: error,
-        });
+        throw new RegistryError(
+          RegistryErrorCode.artifactMissing,
+          `${path} is missing: ${versionUri(name, version)} is incomplete`,
+          {
+            path,
+            cause: error,
+          },
+        );
       }
       throw this.failure(`read ${file}`, path, error);
     }
@@ -239,7 +275,10 @@ export class LocalRegistry extends ModelRegistryBase {
   }
 
   /** Read-modify-write of the aliases file under its lock; `change` returns the event to record, if any. */
-  private async updateAliases<E extends AliasEvent | undefined>(name: string, change: (aliases: AliasesFile) => E): Promise<E> {
+  private async updateAliases<E extends AliasEvent | undefined>(
+    name: string,
+    change: (aliases: AliasesFile) => E,
+  ): Promise<E> {
     await this.requireModel(name);
     const path = join(this.root, name, ALIASES_FILE);
     return withLockFile(
@@ -277,7 +316,11 @@ export class LocalRegistry extends ModelRegistryBase {
   }
 
   private failure(what: string, path: string, error: unknown): RegistryError {
-    return new RegistryError(RegistryErrorCode.backendFailure, `could not ${what} (${path}): ${(error as Error).message}`, { path, cause: error });
+    return new RegistryError(
+      RegistryErrorCode.backendFailure,
+      `could not ${what} (${path}): ${(error as Error).message}`,
+      { path, cause: error },
+    );
   }
 }
 

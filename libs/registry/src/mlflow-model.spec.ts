@@ -14,7 +14,12 @@ describe('versions are MLflow models', () => {
   let root: string;
   let registry: LocalRegistry;
   const register = (tag: string, onnx = fakeOnnx(tag)) =>
-    registry.register({ name: 'fraud-detector', onnx, card: cardDraft({ created: '2026-12-06T18:00:00.250Z' }), reports: { html: '<p/>', markdown: '#\n' } });
+    registry.register({
+      name: 'fraud-detector',
+      onnx,
+      card: cardDraft({ created: '2026-12-06T18:00:00.250Z' }),
+      reports: { html: '<p/>', markdown: '#\n' },
+    });
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'fraudops-mlflow-'));
@@ -26,15 +31,27 @@ describe('versions are MLflow models', () => {
     await register('a');
     const check = await checkMlflowFolder(registry.versionDirectory('fraud-detector', 1));
     expect(check.flavors).toEqual(['onnx', 'python_function']);
-    expect([check.loader, check.pyfuncData, check.virtualenv]).toEqual(['mlflow.onnx', 'model.onnx', 'python_env.yaml']);
+    expect([check.loader, check.pyfuncData, check.virtualenv]).toEqual([
+      'mlflow.onnx',
+      'model.onnx',
+      'python_env.yaml',
+    ]);
     // The signature is the graph's interface: the input the scorer feeds and every output.
     expect(signatureAsGraph(check)).toEqual(check.graph);
     expect(check.graph.inputs).toEqual([{ name: 'features', dtype: 'float32', shape: [-1, 4] }]);
     expect(check.signature.outputs.map((t) => t.type)).toEqual(['tensor']);
-    expect(check.requirements).toEqual([`mlflow==${MLFLOW_ENVIRONMENT.mlflow}`, `onnx==${MLFLOW_ENVIRONMENT.onnx}`, `onnxruntime==${MLFLOW_ENVIRONMENT.onnxruntime}`]);
+    expect(check.requirements).toEqual([
+      `mlflow==${MLFLOW_ENVIRONMENT.mlflow}`,
+      `onnx==${MLFLOW_ENVIRONMENT.onnx}`,
+      `onnxruntime==${MLFLOW_ENVIRONMENT.onnxruntime}`,
+    ]);
     expect(check.pythonEnv).toEqual({
       python: MLFLOW_ENVIRONMENT.python,
-      build_dependencies: [`pip==${MLFLOW_ENVIRONMENT.pip}`, `setuptools==${MLFLOW_ENVIRONMENT.setuptools}`, `wheel==${MLFLOW_ENVIRONMENT.wheel}`],
+      build_dependencies: [
+        `pip==${MLFLOW_ENVIRONMENT.pip}`,
+        `setuptools==${MLFLOW_ENVIRONMENT.setuptools}`,
+        `wheel==${MLFLOW_ENVIRONMENT.wheel}`,
+      ],
       dependencies: ['-r requirements.txt'],
     });
     const mlmodel = await readFile(join(registry.versionDirectory('fraud-detector', 1), 'MLmodel'), 'utf8');
@@ -43,7 +60,15 @@ describe('versions are MLflow models', () => {
 
   it('records the MLflow files in the card and reads the ONNX file MLmodel names', async () => {
     const { card } = await register('b');
-    expect(Object.keys(card.artifacts).sort()).toEqual(['MLmodel', 'conda.yaml', 'model.onnx', 'python_env.yaml', 'report.html', 'report.md', 'requirements.txt']);
+    expect(Object.keys(card.artifacts).sort()).toEqual([
+      'MLmodel',
+      'conda.yaml',
+      'model.onnx',
+      'python_env.yaml',
+      'report.html',
+      'report.md',
+      'requirements.txt',
+    ]);
     expect(base64((await registry.loadModel('models:/fraud-detector/1')).onnx)).toBe(base64(fakeOnnx('b')));
     const text = new TextDecoder().decode(await registry.readArtifact('fraud-detector', 1, 'MLmodel'));
     expect(parseMlmodel(text, 'MLmodel')).toEqual({ onnxData: 'model.onnx', signature: onnxSignature(fakeOnnx('b')) });
@@ -82,11 +107,16 @@ describe('versions are MLflow models', () => {
     const edited = (await readFile(join(dir, 'MLmodel'), 'utf8')).replace('[-1,4]', '[-1,7]');
     await writeFile(join(dir, 'MLmodel'), edited);
     const card = parseModelCard(await readFile(join(dir, 'card.json'), 'utf8'), 'card.json');
-    card.artifacts.MLmodel = { sha256: createHash('sha256').update(edited).digest('hex'), bytes: Buffer.byteLength(edited) };
+    card.artifacts.MLmodel = {
+      sha256: createHash('sha256').update(edited).digest('hex'),
+      bytes: Buffer.byteLength(edited),
+    };
     await writeFile(join(dir, 'card.json'), serializeModelCard(card));
     const error = await rejection(registry.loadModel('models:/fraud-detector/1'));
     expect(error.code).toBe('ARTIFACT_CORRUPT');
-    expect(error.message).toMatch(/MLmodel loads model\.onnx with input .*"shape":\[-1,7\].*one float32 input of 4 features/);
+    expect(error.message).toMatch(
+      /MLmodel loads model\.onnx with input .*"shape":\[-1,7\].*one float32 input of 4 features/,
+    );
   });
 
   it('quotes names safely in the YAML and never writes a signature without outputs', () => {
@@ -94,6 +124,8 @@ describe('versions are MLflow models', () => {
     const text = new TextDecoder().decode(files.files.MLmodel);
     expect(parseMlmodel(text, 'MLmodel').signature).toEqual(files.signature);
     expect(text).toContain(`model_uuid: ${'0'.repeat(32)}`);
-    expect(() => parseMlmodel(text.replace(/ {2}outputs: .*\n/, ''), 'x/MLmodel')).toThrow('x/MLmodel is not an ONNX MLflow model: signature.outputs is missing');
+    expect(() => parseMlmodel(text.replace(/ {2}outputs: .*\n/, ''), 'x/MLmodel')).toThrow(
+      'x/MLmodel is not an ONNX MLflow model: signature.outputs is missing',
+    );
   });
 });

@@ -35,7 +35,9 @@ export interface MlflowModel {
 
 /** MLflow's tensor-spec JSON for one side of a signature (a JSON *string* inside the YAML). */
 function tensorSpecJson(tensors: TensorSignature[]): string {
-  return JSON.stringify(tensors.map((t) => ({ type: 'tensor', 'tensor-spec': { dtype: t.dtype, shape: t.shape }, name: t.name })));
+  return JSON.stringify(
+    tensors.map((t) => ({ type: 'tensor', 'tensor-spec': { dtype: t.dtype, shape: t.shape }, name: t.name })),
+  );
 }
 
 /** A YAML single-quoted scalar (a quote is doubled; JSON text has no line breaks). */
@@ -44,7 +46,8 @@ const quoted = (value: string) => `'${value.replace(/'/g, "''")}'`;
 /** `2026-12-06T18:00:00.123Z` → `2026-12-06 18:00:00.123000`, as MLflow writes `utc_time_created`. */
 function mlflowTime(iso: string): string {
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) throw new RegistryError(RegistryErrorCode.invalidCard, `created "${iso}" is not a time`);
+  if (Number.isNaN(date.getTime()))
+    throw new RegistryError(RegistryErrorCode.invalidCard, `created "${iso}" is not a time`);
   return `${date.toISOString().slice(0, 19).replace('T', ' ')}.${String(date.getUTCMilliseconds()).padStart(3, '0')}000`;
 }
 
@@ -53,6 +56,7 @@ function mlflowTime(iso: string): string {
  * `requirements.txt`, `python_env.yaml` and `conda.yaml` with pinned versions. Throws `INVALID_CARD` when
  * the bytes are not an ONNX model with tensor inputs and outputs.
  */
+// eslint-disable-next-line max-lines-per-function -- the MLflow model directory's files (MLmodel, conda.yaml, python_env.yaml, requirements.txt) as MLflow writes them
 export function mlflowModelFiles(onnx: Uint8Array, options: { created: string; modelUuid?: string }): MlflowModel {
   const signature = onnxSignature(onnx);
   const env = MLFLOW_ENVIRONMENT;
@@ -107,7 +111,12 @@ export function mlflowModelFiles(onnx: Uint8Array, options: { created: string; m
   ].join('\n');
   const encode = (text: string) => new TextEncoder().encode(text);
   return {
-    files: { MLmodel: encode(mlmodel), 'requirements.txt': encode(requirements), 'python_env.yaml': encode(pythonEnv), 'conda.yaml': encode(conda) },
+    files: {
+      MLmodel: encode(mlmodel),
+      'requirements.txt': encode(requirements),
+      'python_env.yaml': encode(pythonEnv),
+      'conda.yaml': encode(conda),
+    },
     signature,
   };
 }
@@ -142,7 +151,11 @@ function parseBlockYaml(text: string): YamlValue {
   const block = (indent: number): YamlValue => {
     if (lines[index]?.body.startsWith('- ') || lines[index]?.body === '-') {
       const items: YamlValue[] = [];
-      while (index < lines.length && lines[index].indent === indent && (lines[index].body.startsWith('- ') || lines[index].body === '-')) {
+      while (
+        index < lines.length &&
+        lines[index].indent === indent &&
+        (lines[index].body.startsWith('- ') || lines[index].body === '-')
+      ) {
         items.push(scalar(lines[index].body.slice(1)));
         index++;
       }
@@ -157,7 +170,11 @@ function parseBlockYaml(text: string): YamlValue {
       const rest = body.slice(colon + 1).trim();
       index++;
       const next = lines[index];
-      if (rest === '' && next !== undefined && (next.indent > indent || (next.indent === indent && next.body.startsWith('-')))) {
+      if (
+        rest === '' &&
+        next !== undefined &&
+        (next.indent > indent || (next.indent === indent && next.body.startsWith('-')))
+      ) {
         map[key] = block(next.indent);
       } else {
         map[key] = scalar(rest);
@@ -172,7 +189,11 @@ function parseBlockYaml(text: string): YamlValue {
 
 function tensorSpecs(json: YamlValue | undefined, what: string): TensorSignature[] {
   if (typeof json !== 'string') throw new SyntaxError(`signature.${what} is missing`);
-  const parsed = JSON.parse(json) as Array<{ type?: string; name?: string; 'tensor-spec'?: { dtype?: string; shape?: number[] } }>;
+  const parsed = JSON.parse(json) as Array<{
+    type?: string;
+    name?: string;
+    'tensor-spec'?: { dtype?: string; shape?: number[] };
+  }>;
   if (!Array.isArray(parsed) || parsed.length === 0) throw new SyntaxError(`signature.${what} is empty`);
   return parsed.map((t, i) => {
     const spec = t['tensor-spec'];
@@ -190,14 +211,26 @@ export function parseMlmodel(text: string, source: string): MlmodelInfo {
     const flavors = root['flavors'] as { [key: string]: { [key: string]: YamlValue } } | undefined;
     const onnxData = flavors?.['onnx']?.['data'];
     if (typeof onnxData !== 'string' || onnxData === '') throw new SyntaxError('flavors.onnx.data is missing');
-    if (flavors?.['python_function']?.['loader_module'] !== 'mlflow.onnx') throw new SyntaxError('flavors.python_function.loader_module is not mlflow.onnx');
-    if (onnxData.includes('..') || onnxData.startsWith('/')) throw new SyntaxError(`flavors.onnx.data "${onnxData}" leaves the version`);
+    if (flavors?.['python_function']?.['loader_module'] !== 'mlflow.onnx')
+      throw new SyntaxError('flavors.python_function.loader_module is not mlflow.onnx');
+    if (onnxData.includes('..') || onnxData.startsWith('/'))
+      throw new SyntaxError(`flavors.onnx.data "${onnxData}" leaves the version`);
     const signature = root['signature'] as { [key: string]: YamlValue } | undefined;
-    return { onnxData, signature: { inputs: tensorSpecs(signature?.['inputs'], 'inputs'), outputs: tensorSpecs(signature?.['outputs'], 'outputs') } };
+    return {
+      onnxData,
+      signature: {
+        inputs: tensorSpecs(signature?.['inputs'], 'inputs'),
+        outputs: tensorSpecs(signature?.['outputs'], 'outputs'),
+      },
+    };
   } catch (error) {
-    throw new RegistryError(RegistryErrorCode.artifactCorrupt, `${source} is not an ONNX MLflow model: ${(error as Error).message}`, {
-      path: source,
-      cause: error,
-    });
+    throw new RegistryError(
+      RegistryErrorCode.artifactCorrupt,
+      `${source} is not an ONNX MLflow model: ${(error as Error).message}`,
+      {
+        path: source,
+        cause: error,
+      },
+    );
   }
 }

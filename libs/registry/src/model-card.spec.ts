@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { errorOf } from './fixtures/errors.js';
 import { cardDraft, fakeOnnx } from './fixtures/card-draft.js';
 import { LocalRegistry } from './local.js';
-import { modelCardSchema, parseModelCard, parseModelCardDraft, serializeModelCard, type ModelCardDraft } from './model-card.js';
+import {
+  modelCardSchema,
+  parseModelCard,
+  parseModelCardDraft,
+  serializeModelCard,
+  type ModelCardDraft,
+} from './model-card.js';
 
 const digest = { sha256: 'a'.repeat(64), bytes: 10 };
 const { created: _created, ...draftFields } = cardDraft();
@@ -20,7 +26,10 @@ const completeCard = {
 describe('model card schema', () => {
   it('accepts a complete card with an evaluation-library drift profile', () => {
     const card = parseModelCard(JSON.stringify(completeCard), '/tmp/card.json');
-    expect(card.metrics['average_precision']).toEqual({ value: 0.6352, ci: { lower: 0.601, upper: 0.668, level: 0.95 } });
+    expect(card.metrics['average_precision']).toEqual({
+      value: 0.6352,
+      ci: { lower: 0.601, upper: 0.668, level: 0.95 },
+    });
     expect(card.driftBaseline.features['tx_amount'].quantiles).toEqual([0.12, 10, 50, 100, 2146.9]);
     expect(card.driftBaseline.features['tx_during_weekend']).toEqual({ edges: [], proportions: [1], rows: 58019 });
     expect(card.driftBaseline).toMatchObject({ version: 1, bins: 10, rows: 58019 });
@@ -29,7 +38,11 @@ describe('model card schema', () => {
 
   it('accepts proportions that match the edges as bin boundaries, and drops unknown profile fields', () => {
     const draft = cardDraft();
-    draft.driftBaseline.score = { edges: [0, 0.5, 1], proportions: [0.75, 0.25], sketch: 'kll-v2' } as typeof draft.driftBaseline.score;
+    draft.driftBaseline.score = {
+      edges: [0, 0.5, 1],
+      proportions: [0.75, 0.25],
+      sketch: 'kll-v2',
+    } as typeof draft.driftBaseline.score;
     expect(parseModelCardDraft(draft).driftBaseline.score).toEqual({ edges: [0, 0.5, 1], proportions: [0.75, 0.25] });
   });
 
@@ -53,8 +66,23 @@ describe('model card schema', () => {
       score: VariableProfile;
       features: Record<string, VariableProfile>;
     }
-    const variable: VariableProfile = { edges: [1], proportions: [0.5, 0.5], rows: 2, mean: 1, std: 1, min: 0, max: 2, quantiles: [0, 2] };
-    const profile: BaselineProfile = { version: 1, rows: 2, bins: 2, score: variable, features: { tx_amount: variable } };
+    const variable: VariableProfile = {
+      edges: [1],
+      proportions: [0.5, 0.5],
+      rows: 2,
+      mean: 1,
+      std: 1,
+      min: 0,
+      max: 2,
+      quantiles: [0, 2],
+    };
+    const profile: BaselineProfile = {
+      version: 1,
+      rows: 2,
+      bins: 2,
+      score: variable,
+      features: { tx_amount: variable },
+    };
     const draft: ModelCardDraft = { ...cardDraft(), driftBaseline: profile };
     expect(parseModelCardDraft(draft).driftBaseline).toEqual(profile);
   });
@@ -92,7 +120,9 @@ describe('model card schema', () => {
     expect(error.message).toContain('driftBaseline.score.edges.1: edges must be in ascending order');
     expect(error.message).toContain('driftBaseline.score.proportions: proportions sum to 0.6');
     expect(error.message).toContain('driftBaseline.features.tx_amount.proportions: 2 proportions do not fit 4 edges');
-    expect(error.message).toContain('driftBaseline.features.merchant_risk: baseline for "merchant_risk", which is not in featureSpec.features');
+    expect(error.message).toContain(
+      'driftBaseline.features.merchant_risk: baseline for "merchant_risk", which is not in featureSpec.features',
+    );
   });
 
   it('rejects unknown fields, duplicate features, empty metrics and reversed periods', () => {
@@ -162,9 +192,13 @@ describe('model card schema', () => {
       // Refinements run on the parsed object, so fix the value zod rejects first and look at the rest.
       const fixed = cardDraft({ importance: { method: 'TreeSHAP', rows: 10, features: features.slice(0, 3) } });
       const second = errorOf(() => parseModelCardDraft(fixed));
-      expect(second.message).toContain('importance.features.1.meanAbsContribution: features must be listed largest mean |contribution| first');
+      expect(second.message).toContain(
+        'importance.features.1.meanAbsContribution: features must be listed largest mean |contribution| first',
+      );
       expect(second.message).toContain('importance.features.2.feature: "tx_amount" is listed twice');
-      expect(second.message).toContain('importance.features.1.feature: importance of "merchant_risk", which is not in featureSpec.features');
+      expect(second.message).toContain(
+        'importance.features.1.feature: importance of "merchant_risk", which is not in featureSpec.features',
+      );
     });
   });
 });

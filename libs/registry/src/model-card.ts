@@ -24,7 +24,15 @@ export type ArtifactFile = (typeof ARTIFACT_FILES)[number];
  * The files whose checksums the card records (it cannot record its own). The MLflow files are absent from
  * cards of versions registered before versions became MLflow models.
  */
-export const CHECKSUMMED_FILES = ['model.onnx', 'MLmodel', 'requirements.txt', 'python_env.yaml', 'conda.yaml', 'report.html', 'report.md'] as const;
+export const CHECKSUMMED_FILES = [
+  'model.onnx',
+  'MLmodel',
+  'requirements.txt',
+  'python_env.yaml',
+  'conda.yaml',
+  'report.html',
+  'report.md',
+] as const;
 export type ChecksummedFile = (typeof CHECKSUMMED_FILES)[number];
 
 /**
@@ -123,21 +131,34 @@ const globalImportance = z
     /** Test rows the means were taken over. */
     rows: z.number().int().positive(),
     features: z
-      .array(z.strictObject({ feature: z.string().min(1), meanAbsContribution: finite.refine((v) => v >= 0, 'must not be negative') }))
+      .array(
+        z.strictObject({
+          feature: z.string().min(1),
+          meanAbsContribution: finite.refine((v) => v >= 0, 'must not be negative'),
+        }),
+      )
       .min(1),
   })
   .superRefine((importance, ctx) => {
     const seen = new Set<string>();
     importance.features.forEach(({ feature, meanAbsContribution }, i) => {
-      if (seen.has(feature)) ctx.addIssue({ code: 'custom', message: `"${feature}" is listed twice`, path: ['features', i, 'feature'] });
+      if (seen.has(feature))
+        ctx.addIssue({ code: 'custom', message: `"${feature}" is listed twice`, path: ['features', i, 'feature'] });
       seen.add(feature);
       if (i > 0 && meanAbsContribution > importance.features[i - 1].meanAbsContribution) {
-        ctx.addIssue({ code: 'custom', message: 'features must be listed largest mean |contribution| first', path: ['features', i, 'meanAbsContribution'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'features must be listed largest mean |contribution| first',
+          path: ['features', i, 'meanAbsContribution'],
+        });
       }
     });
   });
 
-const digest = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'), bytes: count });
+const digest = z.strictObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+  bytes: count,
+});
 
 /** The fields a trainer provides; the registry adds name, version, created and artifact checksums. */
 const draftShape = {
@@ -149,7 +170,10 @@ const draftShape = {
     producer: z.string().min(1).optional(),
   }),
   /** The git commit the training code came from; null when it ran outside a git checkout. */
-  gitSha: z.string().regex(/^[0-9a-f]{7,64}$/, 'must be a lower-case hex commit id').nullable(),
+  gitSha: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}$/, 'must be a lower-case hex commit id')
+    .nullable(),
   /** The feature spec the model's input vector follows; a scorer refuses a different hash. */
   featureSpec: z.strictObject({
     name: z.string().min(1),
@@ -221,7 +245,11 @@ function checkFeatureReferences(card: DraftFields, ctx: z.RefinementCtx): void {
   }
   card.importance?.features.forEach(({ feature }, i) => {
     if (!known.has(feature)) {
-      ctx.addIssue({ code: 'custom', message: `importance of "${feature}", which is not in featureSpec.features`, path: ['importance', 'features', i, 'feature'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: `importance of "${feature}", which is not in featureSpec.features`,
+        path: ['importance', 'features', i, 'feature'],
+      });
     }
   });
 }
@@ -272,7 +300,10 @@ export function parseModelCard(content: string | unknown, source: string): Model
 export function parseModelCardDraft(draft: unknown): z.infer<typeof modelCardDraftSchema> {
   const result = modelCardDraftSchema.safeParse(draft);
   if (!result.success) {
-    throw new RegistryError(RegistryErrorCode.invalidCard, `the model card is invalid: ${describeIssues(result.error)}`);
+    throw new RegistryError(
+      RegistryErrorCode.invalidCard,
+      `the model card is invalid: ${describeIssues(result.error)}`,
+    );
   }
   return result.data;
 }

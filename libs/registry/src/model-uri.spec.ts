@@ -3,8 +3,16 @@ import { assertAlias, assertModelName, formatModelUri, parseModelUri } from './m
 
 describe('parseModelUri', () => {
   it('parses an alias, a version and latest', () => {
-    expect(parseModelUri('models:/fraud-detector@champion')).toEqual({ kind: 'alias', name: 'fraud-detector', alias: 'champion' });
-    expect(parseModelUri('models:/fraud-detector/12')).toEqual({ kind: 'version', name: 'fraud-detector', version: 12 });
+    expect(parseModelUri('models:/fraud-detector@champion')).toEqual({
+      kind: 'alias',
+      name: 'fraud-detector',
+      alias: 'champion',
+    });
+    expect(parseModelUri('models:/fraud-detector/12')).toEqual({
+      kind: 'version',
+      name: 'fraud-detector',
+      version: 12,
+    });
     expect(parseModelUri('models:/fraud_detector_v2/latest')).toEqual({ kind: 'latest', name: 'fraud_detector_v2' });
   });
 

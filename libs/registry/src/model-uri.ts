@@ -42,7 +42,10 @@ export function assertAlias(alias: string): void {
 /** Throws `INVALID_NAME` unless `version` is a positive safe integer. */
 export function assertVersion(version: number): void {
   if (!Number.isSafeInteger(version) || version < 1) {
-    throw new RegistryError(RegistryErrorCode.invalidName, `model version ${version} is invalid: versions are integers from 1`);
+    throw new RegistryError(
+      RegistryErrorCode.invalidName,
+      `model version ${version} is invalid: versions are integers from 1`,
+    );
   }
 }
 
@@ -80,7 +83,9 @@ export function parseModelUri(uri: string): ModelUri {
     const alias = rest.slice(at + 1);
     if (alias === '') return fail('the alias after "@" is missing');
     if (!ALIAS.test(alias) || RESERVED_ALIAS.test(alias)) {
-      return fail(`alias ${JSON.stringify(alias)} must be lower-case letters, digits and "_" ("latest" and "v<n>" are reserved)`);
+      return fail(
+        `alias ${JSON.stringify(alias)} must be lower-case letters, digits and "_" ("latest" and "v<n>" are reserved)`,
+      );
     }
     return { kind: 'alias', name, alias };
   }

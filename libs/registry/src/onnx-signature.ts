@@ -76,7 +76,8 @@ function fields(buffer: Uint8Array): Field[] {
   return out;
 }
 
-const messages = (list: Field[], number: number) => list.filter((f) => f.number === number && f.bytes).map((f) => f.bytes as Uint8Array);
+const messages = (list: Field[], number: number) =>
+  list.filter((f) => f.number === number && f.bytes).map((f) => f.bytes as Uint8Array);
 const text = (list: Field[], number: number) => {
   const found = messages(list, number)[0];
   return found === undefined ? '' : new TextDecoder().decode(found);
@@ -110,7 +111,10 @@ export function onnxSignature(onnx: Uint8Array, source = 'model.onnx'): OnnxSign
     signature = readSignature(onnx, source);
   } catch (error) {
     if (!(error instanceof Malformed)) throw error;
-    throw new RegistryError(RegistryErrorCode.invalidCard, `${source} is not an ONNX model (${error.message}): pass the bytes of an ONNX file`);
+    throw new RegistryError(
+      RegistryErrorCode.invalidCard,
+      `${source} is not an ONNX model (${error.message}): pass the bytes of an ONNX file`,
+    );
   }
   if (signature.inputs.length === 0 || signature.outputs.length === 0) {
     throw new RegistryError(

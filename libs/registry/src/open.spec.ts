@@ -23,8 +23,15 @@ describe('openRegistry', () => {
   });
 
   it('opens Unity Catalog with a given client', () => {
-    const client = DatabricksClient.fromEnvironment({ host: 'https://adb-1.azuredatabricks.net', token: 'dapi-x', env: {}, homeDir: home });
-    const registry = openRegistry('databricks-uc://main.fraud?volume=artifacts&prefix=registry', { databricks: client });
+    const client = DatabricksClient.fromEnvironment({
+      host: 'https://adb-1.azuredatabricks.net',
+      token: 'dapi-x',
+      env: {},
+      homeDir: home,
+    });
+    const registry = openRegistry('databricks-uc://main.fraud?volume=artifacts&prefix=registry', {
+      databricks: client,
+    });
     expect(registry).toBeInstanceOf(UnityCatalogRegistry);
     expect(registry.location).toBe('databricks-uc://main.fraud?volume=artifacts&prefix=registry');
     expect((registry as UnityCatalogRegistry).versionDirectory('fraud-detector', 4)).toBe(
@@ -35,8 +42,13 @@ describe('openRegistry', () => {
 
   it("builds a client from the URI's profile in the config file", async () => {
     const configFile = join(home, 'profiles.cfg');
-    await writeFile(configFile, '[DEFAULT]\nhost = https://default.example\ntoken = dapi-default\n\n[prod]\nhost = https://prod.example\ntoken = dapi-prod\n');
-    const registry = openRegistry('databricks-uc://main.fraud?profile=prod', { databricks: { configFile, env: {}, homeDir: home } });
+    await writeFile(
+      configFile,
+      '[DEFAULT]\nhost = https://default.example\ntoken = dapi-default\n\n[prod]\nhost = https://prod.example\ntoken = dapi-prod\n',
+    );
+    const registry = openRegistry('databricks-uc://main.fraud?profile=prod', {
+      databricks: { configFile, env: {}, homeDir: home },
+    });
     expect(registry.location).toBe('databricks-uc://main.fraud?volume=models&profile=prod');
     const client = (registry as unknown as { client: DatabricksClient }).client;
     expect(client.config.host).toBe('https://prod.example');

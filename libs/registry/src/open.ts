@@ -34,18 +34,16 @@ export function openRegistry(uri?: string, options: OpenRegistryOptions = {}): M
   if (given !== undefined && 'models' in given && 'files' in given) {
     client = given;
   } else {
-    const clientOptions = (given ?? {});
+    const clientOptions = given ?? {};
     try {
       client = DatabricksClient.fromEnvironment({
         ...clientOptions,
         ...(location.profile !== undefined ? { profile: location.profile } : {}),
       });
     } catch (error) {
-      throw new RegistryError(
-        RegistryErrorCode.backendFailure,
-        `cannot open ${uri}: ${errorMessage(error)}`,
-        { cause: error },
-      );
+      throw new RegistryError(RegistryErrorCode.backendFailure, `cannot open ${uri}: ${errorMessage(error)}`, {
+        cause: error,
+      });
     }
   }
   return new UnityCatalogRegistry(client, location);

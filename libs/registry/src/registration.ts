@@ -33,7 +33,10 @@ export function sha256Hex(bytes: Uint8Array): string {
 export function prepareRegistration(input: RegisterModelInput): PreparedRegistration {
   assertModelName(input.name);
   if (!(input.onnx instanceof Uint8Array) || input.onnx.byteLength === 0) {
-    throw new RegistryError(RegistryErrorCode.invalidCard, `model.onnx for ${input.name} is empty: pass the ONNX graph's bytes`);
+    throw new RegistryError(
+      RegistryErrorCode.invalidCard,
+      `model.onnx for ${input.name} is empty: pass the ONNX graph's bytes`,
+    );
   }
   const draft = parseModelCardDraft(input.card);
   const encoder = new TextEncoder();
@@ -49,7 +52,10 @@ export function prepareRegistration(input: RegisterModelInput): PreparedRegistra
     renderReports: async (assigned) => {
       const reports: ModelReports = typeof input.reports === 'function' ? await input.reports(assigned) : input.reports;
       if (typeof reports?.html !== 'string' || typeof reports?.markdown !== 'string') {
-        throw new RegistryError(RegistryErrorCode.invalidCard, `reports for ${assigned.uri} must have html and markdown strings`);
+        throw new RegistryError(
+          RegistryErrorCode.invalidCard,
+          `reports for ${assigned.uri} must have html and markdown strings`,
+        );
       }
       return { html: encoder.encode(reports.html), markdown: encoder.encode(reports.markdown) };
     },

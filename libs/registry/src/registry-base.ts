@@ -47,7 +47,11 @@ export abstract class ModelRegistryBase implements ModelRegistry {
   protected abstract versionAliases(name: string, version: number): Promise<string[]>;
 
   /** The stored bytes of one file of a version; ARTIFACT_MISSING naming the path when it is absent. */
-  protected abstract readVersionFile(name: string, version: number, file: ChecksummedFile | 'card.json'): Promise<Uint8Array>;
+  protected abstract readVersionFile(
+    name: string,
+    version: number,
+    file: ChecksummedFile | 'card.json',
+  ): Promise<Uint8Array>;
 
   /** The path of one file of a version, as messages name it. */
   protected versionFilePath(name: string, version: number, file: ChecksummedFile | 'card.json'): string {
@@ -57,7 +61,12 @@ export abstract class ModelRegistryBase implements ModelRegistry {
   async listVersions(name: string): Promise<ModelVersionSummary[]> {
     const numbers = await this.versionNumbers(name);
     const byVersion = invertAliases(await this.aliases(name));
-    return numbers.map((version) => ({ name, version, uri: versionUri(name, version), aliases: byVersion.get(version) ?? [] }));
+    return numbers.map((version) => ({
+      name,
+      version,
+      uri: versionUri(name, version),
+      aliases: byVersion.get(version) ?? [],
+    }));
   }
 
   async getVersion(name: string, version: number): Promise<ModelVersion> {
@@ -88,7 +97,12 @@ export abstract class ModelRegistryBase implements ModelRegistry {
     const mlmodel = parseMlmodel(new TextDecoder().decode(await this.readChecked(card, 'MLmodel')), path);
     const input = mlmodel.signature.inputs;
     const width = card.featureSpec.features.length;
-    if (mlmodel.onnxData !== ONNX_MODEL_FILE || input.length !== 1 || input[0].dtype !== 'float32' || input[0].shape.at(-1) !== width) {
+    if (
+      mlmodel.onnxData !== ONNX_MODEL_FILE ||
+      input.length !== 1 ||
+      input[0].dtype !== 'float32' ||
+      input[0].shape.at(-1) !== width
+    ) {
       throw new RegistryError(
         RegistryErrorCode.artifactCorrupt,
         `${path} loads ${mlmodel.onnxData} with input ${JSON.stringify(input)}, but the card says ${ONNX_MODEL_FILE} with one float32 input of ${width} features`,

@@ -25,7 +25,9 @@ describe('parseRegistryUri', () => {
       volume: 'models',
       prefix: '',
     });
-    expect(parseRegistryUri('databricks-uc://ml_prod.fraud-ops?volume=artifacts&prefix=/registry/v1/&profile=prod', cwd)).toEqual({
+    expect(
+      parseRegistryUri('databricks-uc://ml_prod.fraud-ops?volume=artifacts&prefix=/registry/v1/&profile=prod', cwd),
+    ).toEqual({
       kind: 'unity-catalog',
       catalog: 'ml_prod',
       schema: 'fraud-ops',

@@ -49,7 +49,10 @@ export function parseRegistryUri(uri: string | undefined, cwd: string = process.
     try {
       return { kind: 'local', root: fileURLToPath(text) };
     } catch (error) {
-      throw invalid(text, `not a valid file URL (${(error as Error).message}); use file:///absolute/path or file:relative/path`);
+      throw invalid(
+        text,
+        `not a valid file URL (${(error as Error).message}); use file:///absolute/path or file:relative/path`,
+      );
     }
   }
   if (text.startsWith('file:')) {
@@ -60,7 +63,10 @@ export function parseRegistryUri(uri: string | undefined, cwd: string = process.
   // Anything else with a scheme is a typo or an unsupported store; a one-letter "scheme" is a Windows drive.
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(text)?.[1];
   if (scheme !== undefined && !isAbsolute(text)) {
-    throw invalid(text, `unsupported scheme "${scheme}:" (use a directory, file:<dir>, or databricks-uc://<catalog>.<schema>?volume=<volume>)`);
+    throw invalid(
+      text,
+      `unsupported scheme "${scheme}:" (use a directory, file:<dir>, or databricks-uc://<catalog>.<schema>?volume=<volume>)`,
+    );
   }
   return { kind: 'local', root: resolve(cwd, text) };
 }
@@ -88,7 +94,8 @@ function parseUnityCatalog(text: string): RegistryLocation {
     ['catalog', catalog],
     ['schema', schema],
   ] as const) {
-    if (!UC_IDENTIFIER.test(value)) throw invalid(text, `${what} "${value}" may hold only letters, digits, "_" and "-"`);
+    if (!UC_IDENTIFIER.test(value))
+      throw invalid(text, `${what} "${value}" may hold only letters, digits, "_" and "-"`);
   }
   for (const key of query.keys()) {
     if (!['volume', 'prefix', 'profile'].includes(key)) {
@@ -107,5 +114,8 @@ function parseUnityCatalog(text: string): RegistryLocation {
 }
 
 function invalid(uri: string, problem: string): RegistryError {
-  return new RegistryError(RegistryErrorCode.invalidRegistryUri, `registry URI ${JSON.stringify(uri)} is invalid: ${problem}`);
+  return new RegistryError(
+    RegistryErrorCode.invalidRegistryUri,
+    `registry URI ${JSON.stringify(uri)} is invalid: ${problem}`,
+  );
 }

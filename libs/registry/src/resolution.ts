@@ -9,7 +9,10 @@ interface VersionLookup {
 }
 
 /** The version number a model URI names right now (aliases and `latest` move; numbers do not). */
-export async function resolveVersionNumber(uri: string | ModelUri, lookup: VersionLookup): Promise<{ name: string; version: number }> {
+export async function resolveVersionNumber(
+  uri: string | ModelUri,
+  lookup: VersionLookup,
+): Promise<{ name: string; version: number }> {
   const parsed = typeof uri === 'string' ? parseModelUri(uri) : uri;
   switch (parsed.kind) {
     case 'version':
@@ -27,7 +30,10 @@ export async function resolveVersionNumber(uri: string | ModelUri, lookup: Versi
     case 'latest': {
       const version = await lookup.latestVersion(parsed.name);
       if (version === 0) {
-        throw new RegistryError(RegistryErrorCode.versionNotFound, `${formatModelUri(parsed)} does not resolve: model ${parsed.name} has no versions`);
+        throw new RegistryError(
+          RegistryErrorCode.versionNotFound,
+          `${formatModelUri(parsed)} does not resolve: model ${parsed.name} has no versions`,
+        );
       }
       return { name: parsed.name, version };
     }

@@ -16,7 +16,13 @@ import type { ChecksummedFile } from './model-card.js';
 import { assertAlias, assertModelName, assertVersion, versionUri } from './model-uri.js';
 import { assignedVersion, prepareRegistration, versionFiles, type PreparedRegistration } from './registration.js';
 import { aliasEvent, ModelRegistryBase } from './registry-base.js';
-import type { AliasEvent, ModelVersion, RegisteredModelSummary, RegisterModelInput, SetAliasOptions } from './registry.js';
+import type {
+  AliasEvent,
+  ModelVersion,
+  RegisteredModelSummary,
+  RegisterModelInput,
+  SetAliasOptions,
+} from './registry.js';
 import { formatRegistryUri } from './registry-uri.js';
 import { parseStoredJson } from './stored-json.js';
 
@@ -129,7 +135,9 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
       const path = `${dir}/${file}`;
       await this.call(`upload ${path}`, () => this.client.files.upload(path, bytes, { overwrite: true }));
     }
-    await this.call(`finalize ${fullName} version ${version}`, () => this.client.models.finalizeVersion(fullName, version));
+    await this.call(`finalize ${fullName} version ${version}`, () =>
+      this.client.models.finalizeVersion(fullName, version),
+    );
     return { name: prepared.name, version, uri: versionUri(prepared.name, version), aliases: [], card };
   }
 
@@ -143,7 +151,9 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
     for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
       // Writers that collided wait a random while, so one of them goes first next time.
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 40 * Math.min(attempt, 10)));
-      const existing = await this.call(`list the versions of ${fullName}`, () => collect(this.client.models.listVersions(fullName)));
+      const existing = await this.call(`list the versions of ${fullName}`, () =>
+        collect(this.client.models.listVersions(fullName)),
+      );
       const predicted = existing.reduce((max, v) => Math.max(max, Number(v.version)), 0) + 1;
       const created = await this.call(`create a version of ${fullName}`, () =>
         this.client.models.createVersion({
@@ -155,7 +165,10 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
       );
       const version = Number(created?.version);
       if (!Number.isSafeInteger(version) || version < 1) {
-        throw new RegistryError(RegistryErrorCode.backendFailure, `Unity Catalog answered version ${JSON.stringify(created?.version)} for ${fullName}`);
+        throw new RegistryError(
+          RegistryErrorCode.backendFailure,
+          `Unity Catalog answered version ${JSON.stringify(created?.version)} for ${fullName}`,
+        );
       }
       if (version === predicted) return version;
     }
@@ -186,8 +199,13 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
     assertAlias(alias);
     await this.getVersion(name, version); // the version must be READY and its files intact
     const previous = await this.getAlias(name, alias);
-    await this.call(`set ${this.fullName(name)}@${alias}`, () => this.client.models.setAlias(this.fullName(name), alias, version));
-    return this.recordAliasEvent(name, aliasEvent({ alias, action: 'set', version, previous: previous ?? null }, options));
+    await this.call(`set ${this.fullName(name)}@${alias}`, () =>
+      this.client.models.setAlias(this.fullName(name), alias, version),
+    );
+    return this.recordAliasEvent(
+      name,
+      aliasEvent({ alias, action: 'set', version, previous: previous ?? null }, options),
+    );
   }
 
   async getAlias(name: string, alias: string): Promise<number | undefined> {
@@ -221,7 +239,10 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
       if (isNotFound(error)) return [];
       throw this.failure(`list ${dir}`, error, dir);
     }
-    const files = entries.filter((e) => !e.is_directory && e.name.endsWith('.json')).map((e) => e.name).sort();
+    const files = entries
+      .filter((e) => !e.is_directory && e.name.endsWith('.json'))
+      .map((e) => e.name)
+      .sort();
     const events: AliasEvent[] = [];
     for (const file of files) {
       const path = `${dir}/${file}`;
@@ -251,7 +272,11 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
     return (info.aliases ?? []).map((a) => a.alias_name).sort();
   }
 
-  protected async readVersionFile(name: string, version: number, file: ChecksummedFile | 'card.json'): Promise<Uint8Array> {
+  protected async readVersionFile(
+    name: string,
+    version: number,
+    file: ChecksummedFile | 'card.json',
+  ): Promise<Uint8Array> {
     return this.download(this.versionFilePath(name, version, file), name, version);
   }
 
@@ -272,7 +297,10 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
       });
     } catch (error) {
       // Another registration created it first: fine.
-      if (!(error instanceof ResourceConflict || (error instanceof DatabricksError && error.errorCode === 'RESOURCE_ALREADY_EXISTS'))) {
+      if (!(
+        error instanceof ResourceConflict ||
+        (error instanceof DatabricksError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')
+      )) {
         throw this.failure(`create ${fullName}`, error);
       }
     }
@@ -306,7 +334,10 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
       );
     }
     const ownStorage = versionFilesPath(fullName, version);
-    this.directories.set(`${name}/${version}`, info.source === ownStorage ? ownStorage : `${this.root}/${name}/versions/${version}`);
+    this.directories.set(
+      `${name}/${version}`,
+      info.source === ownStorage ? ownStorage : `${this.root}/${name}/versions/${version}`,
+    );
     return info;
   }
 
@@ -320,7 +351,10 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
     } catch (error) {
       if (isNotFound(error)) {
         const owner = version === undefined ? `model ${name}` : versionUri(name, version);
-        throw new RegistryError(RegistryErrorCode.artifactMissing, `${path} is missing: ${owner} is incomplete`, { path, cause: error });
+        throw new RegistryError(RegistryErrorCode.artifactMissing, `${path} is missing: ${owner} is incomplete`, {
+          path,
+          cause: error,
+        });
       }
       throw this.failure(`download ${path}`, error, path);
     }
@@ -329,7 +363,9 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
   private async recordAliasEvent(name: string, event: AliasEvent): Promise<AliasEvent> {
     // One file per change, never overwritten: concurrent writers cannot lose each other's events.
     const path = `${this.root}/${name}/${HISTORY_DIR}/${event.at.replace(/[-:.]/g, '')}-${event.alias}-${randomBytes(4).toString('hex')}.json`;
-    await this.call(`record the alias change in ${path}`, () => this.client.files.upload(path, `${JSON.stringify(event)}\n`, { overwrite: false }));
+    await this.call(`record the alias change in ${path}`, () =>
+      this.client.files.upload(path, `${JSON.stringify(event)}\n`, { overwrite: false }),
+    );
     return event;
   }
 
@@ -343,7 +379,10 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
   }
 
   private modelNotFound(name: string): RegistryError {
-    return new RegistryError(RegistryErrorCode.modelNotFound, `model ${this.fullName(name)} is not registered in Unity Catalog`);
+    return new RegistryError(
+      RegistryErrorCode.modelNotFound,
+      `model ${this.fullName(name)} is not registered in Unity Catalog`,
+    );
   }
 
   private failure(what: string, error: unknown, path?: string): RegistryError {
@@ -357,6 +396,7 @@ export class UnityCatalogRegistry extends ModelRegistryBase {
 
 function aliasMap(aliases: ModelAlias[] | undefined): Record<string, number> {
   const map: Record<string, number> = {};
-  for (const alias of [...(aliases ?? [])].sort((a, b) => a.alias_name.localeCompare(b.alias_name))) map[alias.alias_name] = Number(alias.version_num);
+  for (const alias of [...(aliases ?? [])].sort((a, b) => a.alias_name.localeCompare(b.alias_name)))
+    map[alias.alias_name] = Number(alias.version_num);
   return map;
 }

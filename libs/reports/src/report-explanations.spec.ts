@@ -29,14 +29,21 @@ const explanations: ReportExplanations = {
 };
 
 describe('explanations in the reports', () => {
-  const report = buildEvaluationReport(data, { title: 'Explained', bootstrap: false, explanations, generatedAt: new Date('2026-01-01T00:00:00Z') });
+  const report = buildEvaluationReport(data, {
+    title: 'Explained',
+    bootstrap: false,
+    explanations,
+    generatedAt: new Date('2026-01-01T00:00:00Z'),
+  });
 
   it('Markdown has the importance table in rank order and each top alert with its signed reasons', () => {
     const markdown = renderMarkdown(report);
     expect(markdown).toContain('### Global importance (mean |SHAP|)');
     expect(markdown).toContain('| 1 | terminal_id_risk_28day_window | 0.8123 |');
     expect(markdown).toContain('| 3 | tx_during_night | 0.01 |');
-    expect(markdown).toContain('| 1 | tx-17 | 0.97 | yes | terminal_id_risk_28day_window = 0.75 (+2.5); tx_amount = missing (−0.25) |');
+    expect(markdown).toContain(
+      '| 1 | tx-17 | 0.97 | yes | terminal_id_risk_28day_window = 0.75 (+2.5); tx_amount = missing (−0.25) |',
+    );
   });
 
   it('HTML draws the importance chart (one bar per feature) and lists the alerts', async () => {
@@ -50,16 +57,26 @@ describe('explanations in the reports', () => {
   });
 
   it('lists only rows that are alerts at the chosen threshold, and says how many were left out', () => {
-    const low = { id: 'tx-3', score: 0.001, label: 0, reasons: [{ feature: 'tx_amount', value: 12, contribution: -0.5 }] };
-    const both = buildEvaluationReport(data, { bootstrap: false, explanations: { ...explanations, topAlerts: [...explanations.topAlerts, low] } });
+    const low = {
+      id: 'tx-3',
+      score: 0.001,
+      label: 0,
+      reasons: [{ feature: 'tx_amount', value: 12, contribution: -0.5 }],
+    };
+    const both = buildEvaluationReport(data, {
+      bootstrap: false,
+      explanations: { ...explanations, topAlerts: [...explanations.topAlerts, low] },
+    });
     expect(both.threshold.threshold).toBeGreaterThan(low.score);
     expect(both.threshold.threshold).toBeLessThanOrEqual(0.97);
     expect(both.explanations?.topAlerts.map((a) => a.id)).toEqual(['tx-17']);
-    expect(both.notes).toContain(`Top alerts: 1 of the 2 highest scores explained reach the threshold ${Number(both.threshold.threshold.toPrecision(4))}; the others are not alerts.`);
+    expect(both.notes).toContain(
+      `Top alerts: 1 of the 2 highest scores explained reach the threshold ${Number(both.threshold.threshold.toPrecision(4))}; the others are not alerts.`,
+    );
     expect(renderMarkdown(both)).not.toContain('tx-3');
   });
 
-    it('a report without explanations has neither section', () => {
+  it('a report without explanations has neither section', () => {
     const plain = renderMarkdown(buildEvaluationReport(data, { bootstrap: false }));
     expect(plain).not.toContain('Global importance');
   });

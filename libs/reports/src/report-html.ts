@@ -115,7 +115,11 @@ export async function renderHtml(report: EvaluationReport): Promise<string> {
     sections.push(`<h2>Drift: ${escapeHtml(report.drift.level)}</h2>`, htmlTable(driftTable(report.drift)));
   }
   if (hasExplanations(report)) {
-    sections.push(`<h2>Global importance (mean |SHAP|)</h2>`, `<p>${escapeHtml(report.explanations.method)}, test window.</p>`, htmlTable(importanceTable(report.explanations)));
+    sections.push(
+      `<h2>Global importance (mean |SHAP|)</h2>`,
+      `<p>${escapeHtml(report.explanations.method)}, test window.</p>`,
+      htmlTable(importanceTable(report.explanations)),
+    );
     if (report.explanations.topAlerts.length > 0) {
       sections.push(`<h2>Top alerts and their reasons</h2>`, htmlTable(topAlertsTable(report.explanations)));
     }

@@ -41,10 +41,8 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
     }
   } catch (error) {
     const title = typeof spec.title === 'string' ? spec.title : 'a chart';
-    throw new EvaluationError(
-      EvaluationErrorCode.renderFailed,
-      `rendering ${title} failed: ${errorMessage(error)}`,
-      { cause: error },
-    );
+    throw new EvaluationError(EvaluationErrorCode.renderFailed, `rendering ${title} failed: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }

@@ -114,11 +114,7 @@ export async function writeTransactions(
   } catch (error) {
     await rm(partial, { force: true }).catch(() => undefined);
     if (error instanceof TransactionsError) throw error;
-    throw new TransactionsError(
-      'FILE_ERROR',
-      `cannot write ${path}: ${errorMessage(error)}`,
-      { cause: error },
-    );
+    throw new TransactionsError('FILE_ERROR', `cannot write ${path}: ${errorMessage(error)}`, { cause: error });
   }
   return { path, format, rows: columns.length, bytes: (await stat(path)).size };
 }
@@ -308,7 +304,9 @@ function readSelect(planned: PlannedField[]): { select: string; rawIndex: number
   planned.forEach((field, i) => {
     if (!sql[i].unparsable) return;
     rawIndex[i] = planned.length + rawColumns.length;
-    rawColumns.push(`CASE WHEN ${sql[i].unparsable} THEN CAST(${sqlIdentifier(field.source)} AS VARCHAR) END AS raw${i}`);
+    rawColumns.push(
+      `CASE WHEN ${sql[i].unparsable} THEN CAST(${sqlIdentifier(field.source)} AS VARCHAR) END AS raw${i}`,
+    );
   });
   // A NULL value is a missing one, unless its raw text is there: then the text did not parse.
   return { select: [...sql.map((s, i) => `${s.value} AS v${i}`), ...rawColumns].join(', '), rawIndex };
@@ -424,7 +422,10 @@ export async function readTransactions(path: string, options: ReadOptions = {}):
     const expected = await parquetRowCount(connection, relation, format);
     const result = await readingFile(path, () => connection.stream(`SELECT ${select} FROM ${relation}`));
     const hasTransactionId = planned.some((f) => f.rule.field === 'transaction_id');
-    const keys = planned.map((f) => ({ key: f.rule.key, bytes: f.rule.kind === 'label' || f.rule.kind === 'scenario' }));
+    const keys = planned.map((f) => ({
+      key: f.rule.key,
+      bytes: f.rule.kind === 'label' || f.rule.kind === 'scenario',
+    }));
     const state: ReadState = {
       path,
       planned,
@@ -489,11 +490,7 @@ async function describe(
       type: String(row['column_type'] as string),
     }));
   } catch (error) {
-    throw new TransactionsError(
-      'FILE_ERROR',
-      `cannot read ${path}: ${errorMessage(error)}`,
-      { cause: error },
-    );
+    throw new TransactionsError('FILE_ERROR', `cannot read ${path}: ${errorMessage(error)}`, { cause: error });
   }
 }
 

@@ -12,7 +12,7 @@ let loaded: Promise<DuckDbModule> | undefined;
 export function loadDuckDb(): Promise<DuckDbModule> {
   loaded ??= import('@duckdb/node-api').then((module) => {
     const withDefault = module as DuckDbModule & { default?: DuckDbModule };
-    return withDefault.DuckDBInstance ? withDefault : (withDefault.default);
+    return withDefault.DuckDBInstance ? withDefault : withDefault.default;
   });
   return loaded;
 }

@@ -4,13 +4,47 @@ import { isPlainContractTransaction } from './contract-fast-check.js';
 const plain = { transaction_id: 17, tx_datetime: 1_538_352_000, customer_id: 596, terminal_id: 3156, tx_amount: 57.16 };
 
 /** Values each field may take in the cases below: valid ones, edge ones and wrong types. */
-const VALUES: unknown[] = [0, -0, 1, 2, 3, 4, 1.5, -1, -0.01, 2 ** 53, 2 ** 53 - 1, Number.MAX_VALUE, NaN, Infinity, '', 'card-7', '2018-10-01T08:15:00Z', '2018-10-01', null, true, [], {}, undefined];
-const FIELDS = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_amount', 'tx_fraud', 'tx_fraud_scenario'] as const;
+const VALUES: unknown[] = [
+  0,
+  -0,
+  1,
+  2,
+  3,
+  4,
+  1.5,
+  -1,
+  -0.01,
+  2 ** 53,
+  2 ** 53 - 1,
+  Number.MAX_VALUE,
+  NaN,
+  Infinity,
+  '',
+  'card-7',
+  '2018-10-01T08:15:00Z',
+  '2018-10-01',
+  null,
+  true,
+  [],
+  {},
+  undefined,
+];
+const FIELDS = [
+  'transaction_id',
+  'tx_datetime',
+  'customer_id',
+  'terminal_id',
+  'tx_amount',
+  'tx_fraud',
+  'tx_fraud_scenario',
+] as const;
 
 describe('isPlainContractTransaction', () => {
   it('takes the everyday form: numeric ids and epoch seconds, string ids, labels and scenarios', () => {
     expect(isPlainContractTransaction(plain)).toBe(true);
-    expect(isPlainContractTransaction({ ...plain, transaction_id: 'tx-1', customer_id: 'card-7', terminal_id: 'pos-9' })).toBe(true);
+    expect(
+      isPlainContractTransaction({ ...plain, transaction_id: 'tx-1', customer_id: 'card-7', terminal_id: 'pos-9' }),
+    ).toBe(true);
     expect(isPlainContractTransaction({ ...plain, tx_fraud: 1, tx_fraud_scenario: 3 })).toBe(true);
   });
 

@@ -1,6 +1,14 @@
-import { amountProblem, datetimeProblem, idProblem, labelProblem, scenarioProblem, type Transaction } from './contract.js';
+import {
+  amountProblem,
+  datetimeProblem,
+  idProblem,
+  labelProblem,
+  scenarioProblem,
+  type Transaction,
+} from './contract.js';
 
-const isId = (v: unknown) => (typeof v === 'number' ? idProblem(v) === undefined : typeof v === 'string' && v.length > 0);
+const isId = (v: unknown) =>
+  typeof v === 'number' ? idProblem(v) === undefined : typeof v === 'string' && v.length > 0;
 
 /**
  * True when `value` is a transaction record in the contract's everyday form: a plain object with only contract

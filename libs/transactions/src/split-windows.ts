@@ -48,7 +48,10 @@ export function splitWindows(options: SplitWindowOptions, names: SplitParameterN
     return value;
   };
   if (!Number.isInteger(options.trainStart)) {
-    throw new TransactionsError('INVALID_PARAMETER', `${named(names, 'trainStart')} must be an integer day index, got ${options.trainStart}`);
+    throw new TransactionsError(
+      'INVALID_PARAMETER',
+      `${named(names, 'trainStart')} must be an integer day index, got ${options.trainStart}`,
+    );
   }
   const trainDays = integer('trainDays', options.trainDays, 1);
   const testDays = integer('testDays', options.testDays, 1);

@@ -9,7 +9,11 @@ function formatNumber(value: number): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -27,7 +31,13 @@ export function formatResult(result: BenchResult): string {
   }
   const ratios = Object.entries(result.ratios);
   if (ratios.length > 0) {
-    parts.push(table(['ratio', 'value'], ratios.map(([name, value]) => [name, formatNumber(value)])), '');
+    parts.push(
+      table(
+        ['ratio', 'value'],
+        ratios.map(([name, value]) => [name, formatNumber(value)]),
+      ),
+      '',
+    );
   }
   for (const note of result.notes) parts.push(`note: ${note}`);
   return parts.join('\n').trimEnd() + '\n';

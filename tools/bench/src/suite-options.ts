@@ -59,7 +59,12 @@ function expectation(rule: OptionRule): string {
  * options given. Unknown options, missing values and values breaking a rule throw an error naming the
  * suite, the option and what it accepts.
  */
-export function parseSuiteOptions<S extends { [K in keyof S]: number | string | boolean }>(suite: string, args: string[], defaults: S, rules: { [K in keyof S]: OptionRule }): S {
+export function parseSuiteOptions<S extends { [K in keyof S]: number | string | boolean }>(
+  suite: string,
+  args: string[],
+  defaults: S,
+  rules: { [K in keyof S]: OptionRule },
+): S {
   const usage = suiteUsage(rules);
   const fail = (problem: string): never => {
     throw new Error(`${suite} suite: ${problem} (options: ${usage})`);
@@ -71,7 +76,9 @@ export function parseSuiteOptions<S extends { [K in keyof S]: number | string | 
       args,
       strict: true,
       allowPositionals: false,
-      options: Object.fromEntries(entries.map(([name, rule]) => [flagOf(name, rule), { type: rule.type === 'switch' ? 'boolean' : 'string' }])),
+      options: Object.fromEntries(
+        entries.map(([name, rule]) => [flagOf(name, rule), { type: rule.type === 'switch' ? 'boolean' : 'string' }]),
+      ),
     }).values;
   } catch (error) {
     return fail(errorMessage(error));

@@ -123,7 +123,12 @@ export class EmulatorAuth {
     this.#issued.set(token, this.#now() + this.#lifetimeSeconds * 1000);
     return {
       status: 200,
-      json: { access_token: token, token_type: 'Bearer', expires_in: this.#lifetimeSeconds, scope: scope ?? 'all-apis' },
+      json: {
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: this.#lifetimeSeconds,
+        scope: scope ?? 'all-apis',
+      },
     };
   }
 }

@@ -294,13 +294,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         process.stderr.write(
           `databricks-emulator: ${method} ${path} failed: ${errorMessage(error, { stack: true })}\n`,
         );
-        reply = errorReply(
-          new ApiError(
-            500,
-            'INTERNAL_ERROR',
-            `The emulator failed: ${errorMessage(error)}`,
-          ),
-        );
+        reply = errorReply(new ApiError(500, 'INTERNAL_ERROR', `The emulator failed: ${errorMessage(error)}`));
       }
       if (!request.readableEnded) request.resume();
     }
@@ -382,7 +376,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     faults,
     requests,
-    localPath: (path) => (path.startsWith('/Models/') ? modelFilePath(ctx, path, 'directory', 'read') : localPathOf(roots, path)),
+    localPath: (path) =>
+      path.startsWith('/Models/') ? modelFilePath(ctx, path, 'directory', 'read') : localPathOf(roots, path),
     addGitRemote: (url, local) => gitRemotes.add(url, local),
     close: () => {
       closing ??= (async () => {

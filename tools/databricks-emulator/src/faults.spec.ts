@@ -141,7 +141,9 @@ describe('the client under injected faults (retries against the emulator)', () =
       message: 'Credential was not sent or was of an unsupported type for this API.',
     });
     // The service's exact answer to an unknown token carries a numeric error_code.
-    const raw = await fetch(`${emulator.url}/api/2.0/workspace/get-status?path=/`, { headers: { authorization: 'Bearer dapi-wrong' } });
+    const raw = await fetch(`${emulator.url}/api/2.0/workspace/get-status?path=/`, {
+      headers: { authorization: 'Bearer dapi-wrong' },
+    });
     expect(raw.status).toBe(403);
     expect(await raw.json()).toEqual({ error_code: 403, message: 'Invalid access token.' });
     const bad = DatabricksClient.fromEnvironment({ host: emulator.url, token: 'dapi-wrong', env: {} });

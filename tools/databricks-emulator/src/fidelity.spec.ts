@@ -55,7 +55,9 @@ describe('emulator fidelity', () => {
     await db.files.upload(`${root}/MLmodel`, SIGNED_MLMODEL);
     await db.files.upload(`${root}/model.onnx`, Buffer.from([8, 8, 18, 4]));
     // The same bytes are in the directory storage_location names.
-    expect(readFileSync(join(new URL(created.storage_location as string).pathname, 'MLmodel'), 'utf8')).toBe(SIGNED_MLMODEL);
+    expect(readFileSync(join(new URL(created.storage_location as string).pathname, 'MLmodel'), 'utf8')).toBe(
+      SIGNED_MLMODEL,
+    );
     expect((await collect(db.files.listDirectory(root))).map((e) => [e.name, e.path])).toEqual([
       ['MLmodel', `${root}/MLmodel`],
       ['model.onnx', `${root}/model.onnx`],
@@ -69,22 +71,29 @@ describe('emulator fidelity', () => {
     });
     await expect(db.files.delete(`${root}/MLmodel`)).rejects.toMatchObject({ errorCode: 'INVALID_STATE' });
     expect(await text((await db.files.download(`${root}/MLmodel`)).body)).toBe(SIGNED_MLMODEL);
-    await expect(db.files.upload('/Models/main/fraud/storage/99/MLmodel', SIGNED_MLMODEL)).rejects.toBeInstanceOf(NotFound);
+    await expect(db.files.upload('/Models/main/fraud/storage/99/MLmodel', SIGNED_MLMODEL)).rejects.toBeInstanceOf(
+      NotFound,
+    );
     await expect(db.files.upload('/Models/main/fraud/storage', 'x')).rejects.toBeInstanceOf(BadRequest);
   });
 
   it('refuses to finalize a version whose MLmodel lacks a signature with inputs and outputs', async () => {
     const attempt = async (mlmodel: string | undefined) => {
       const { version } = await db.models.createVersion({ name: 'main.fraud.storage', source: 'x' });
-      if (mlmodel !== undefined) await db.files.upload(`${versionFilesPath('main.fraud.storage', version)}/MLmodel`, mlmodel);
+      if (mlmodel !== undefined)
+        await db.files.upload(`${versionFilesPath('main.fraud.storage', version)}/MLmodel`, mlmodel);
       return db.models.finalizeVersion('main.fraud.storage', version).then(
         () => 'finalized',
         (error: Error) => error.message,
       );
     };
-    expect(await attempt(undefined)).toMatch(/cannot be finalized: its storage has no MLmodel file\. All models in the Unity Catalog must be logged with a model signature/);
+    expect(await attempt(undefined)).toMatch(
+      /cannot be finalized: its storage has no MLmodel file\. All models in the Unity Catalog must be logged with a model signature/,
+    );
     expect(await attempt('flavors:\n  onnx: {data: model.onnx}\n')).toMatch(/its MLmodel has no signature/);
-    expect(await attempt(SIGNED_MLMODEL.replace(/ {2}outputs: .*\n/, ''))).toMatch(/its MLmodel signature lacks inputs or outputs/);
+    expect(await attempt(SIGNED_MLMODEL.replace(/ {2}outputs: .*\n/, ''))).toMatch(
+      /its MLmodel signature lacks inputs or outputs/,
+    );
     expect(await attempt(SIGNED_MLMODEL.replace(/outputs: '.*'/, "outputs: '[]'"))).toMatch(/lacks inputs or outputs/);
     expect(await attempt('signature: [unclosed')).toMatch(/its MLmodel is not YAML/);
     expect(await attempt(SIGNED_MLMODEL)).toBe('finalized');
@@ -106,7 +115,9 @@ describe('emulator fidelity', () => {
       { key: 'git_commit', value: 'abc1234' },
       { key: 'metric.auc_roc', value: '0.87' },
     ]);
-    await expect(db.models.createVersion({ name: 'main.fraud.storage', source: 's', tags: [{ key: '', value: 'x' }] })).rejects.toBeInstanceOf(BadRequest);
+    await expect(
+      db.models.createVersion({ name: 'main.fraud.storage', source: 's', tags: [{ key: '', value: 'x' }] }),
+    ).rejects.toBeInstanceOf(BadRequest);
   });
 
   it('returns aliases of a model or version only when include_aliases=true', async () => {
@@ -119,12 +130,20 @@ describe('emulator fidelity', () => {
     expect(plain.body).not.toHaveProperty('aliases');
     const withAliases = await get('/api/2.1/unity-catalog/models/main.fraud.storage?include_aliases=true');
     expect(withAliases.body['aliases']).toEqual([{ alias_name: 'champion', version_num: Number(version) }]);
-    expect((await get(`/api/2.1/unity-catalog/models/main.fraud.storage/versions/${version}`)).body).not.toHaveProperty('aliases');
-    expect((await db.models.get('main.fraud.storage')).aliases).toEqual([{ alias_name: 'champion', version_num: Number(version) }]);
+    expect((await get(`/api/2.1/unity-catalog/models/main.fraud.storage/versions/${version}`)).body).not.toHaveProperty(
+      'aliases',
+    );
+    expect((await db.models.get('main.fraud.storage')).aliases).toEqual([
+      { alias_name: 'champion', version_num: Number(version) },
+    ]);
   });
 
   it('queues runs of jobs created through API 2.2 by default (2.1 skips them)', async () => {
-    const settings = { name: 'queued-by-default', max_concurrent_runs: 1, tasks: [python('slow', 'import time\ntime.sleep(0.3)\n')] };
+    const settings = {
+      name: 'queued-by-default',
+      max_concurrent_runs: 1,
+      tasks: [python('slow', 'import time\ntime.sleep(0.3)\n')],
+    };
     const v22 = await post('/api/2.2/jobs/create', settings);
     const v21 = await post('/api/2.1/jobs/create', { ...settings, name: 'skipped-by-default' });
     expect((await db.jobs.get(v22.body['job_id'] as number)).settings.queue).toEqual({ enabled: true });

@@ -37,7 +37,12 @@ function statOrUndefined(path: string): Stats | undefined {
  * `/Volumes/<catalog>/<schema>/<volume>/…` → the local path; files need at least one segment below the volume.
  * `/Models/<catalog>/<schema>/<model>/<version>/…` is a model version's own storage (written while it is pending).
  */
-function localOf(ctx: EmulatorContext, path: string, kind: 'file' | 'directory', access: 'read' | 'write' = 'read'): string {
+function localOf(
+  ctx: EmulatorContext,
+  path: string,
+  kind: 'file' | 'directory',
+  access: 'read' | 'write' = 'read',
+): string {
   const segments = path.split('/').filter(Boolean);
   if (segments[0] === 'Models') return modelFilePath(ctx, path, kind, access);
   if (segments[0] !== 'Volumes' || segments.length < (kind === 'file' ? 5 : 4)) {

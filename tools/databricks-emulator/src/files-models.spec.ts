@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { BadRequest, DatabricksClient, NotFound, ResourceConflict, collect, versionFilesPath } from '@fraudops/databricks';
+import {
+  BadRequest,
+  DatabricksClient,
+  NotFound,
+  ResourceConflict,
+  collect,
+  versionFilesPath,
+} from '@fraudops/databricks';
 import { startEmulator, type Emulator } from './index.js';
 import { SIGNED_MLMODEL } from './testing/mlmodel.js';
 

@@ -59,12 +59,16 @@ export class GitHubIssuerStandIn {
         id_token_signing_alg_values_supported: ['RS256'],
       },
     }));
-    router.add('GET', `${GITHUB_ISSUER_PATH}/.well-known/jwks`, () => ({ status: 200, json: { keys: [this.#publicJwk] } }));
+    router.add('GET', `${GITHUB_ISSUER_PATH}/.well-known/jwks`, () => ({
+      status: 200,
+      json: { keys: [this.#publicJwk] },
+    }));
     router.add('GET', `${GITHUB_ISSUER_PATH}/idtoken`, (ctx) => {
       const presented = /^Bearer\s+(\S+)$/i.exec(ctx.headers.authorization ?? '')?.[1];
       const job = this.#options.jobs.find((j) => j.requestToken === presented);
       if (!job) return { status: 401, json: { message: 'Bad credentials' } } satisfies Reply;
-      const audience = ctx.query.get('audience') ?? `https://github.com/${job.subject.split(':')[1]?.split('/')[0] ?? ''}`;
+      const audience =
+        ctx.query.get('audience') ?? `https://github.com/${job.subject.split(':')[1]?.split('/')[0] ?? ''}`;
       return { status: 200, json: { count: 1, value: this.sign(issuer(), job.subject, audience) } };
     });
   }

@@ -79,8 +79,12 @@ describe('github-oidc against the emulator', () => {
     expect(error).toBeInstanceOf(Unauthenticated);
     expect(error).toMatchObject({ code: 'OAUTH_FAILED', status: 400 });
     const message = (error as Error).message;
-    expect(message).toContain(`invalid_grant: The token subject ${FEATURE_BRANCH} does not match the federation policy`);
-    expect(message).toContain(`issuer ${emulator.github.issuer}, subject ${FEATURE_BRANCH}, audience ${emulator.url}/oidc/v1/token`);
+    expect(message).toContain(
+      `invalid_grant: The token subject ${FEATURE_BRANCH} does not match the federation policy`,
+    );
+    expect(message).toContain(
+      `issuer ${emulator.github.issuer}, subject ${FEATURE_BRANCH}, audience ${emulator.url}/oidc/v1/token`,
+    );
     expect(message).toContain(`service principal ${SP}`);
     expect(message).not.toContain('req-feature-job');
   });
@@ -89,7 +93,9 @@ describe('github-oidc against the emulator', () => {
     const error = await client(githubEnv('req-staging-job', { DATABRICKS_TOKEN_AUDIENCE: 'https://elsewhere.example' }))
       .workspace.getStatus('/Repos')
       .catch((e: unknown) => e);
-    expect((error as Error).message).toContain('The token audience https://elsewhere.example is not one the federation policy accepts');
+    expect((error as Error).message).toContain(
+      'The token audience https://elsewhere.example is not one the federation policy accepts',
+    );
   });
 
   it('renews the workspace token with a fresh ID token once it has expired', async () => {
@@ -105,7 +111,10 @@ describe('github-oidc against the emulator', () => {
     const second = await provider.authorization();
     expect(second).not.toBe(first);
     expect(await list(second)).toBe(200);
-    expect(calls(before).filter((c) => !c.includes('/api/'))).toEqual(['GET /__github/idtoken 200', 'POST /oidc/v1/token 200']);
+    expect(calls(before).filter((c) => !c.includes('/api/'))).toEqual([
+      'GET /__github/idtoken 200',
+      'POST /oidc/v1/token 200',
+    ]);
   });
 
   it('verifies the signature, the expiry and the issuer of the presented token', async () => {
@@ -144,7 +153,9 @@ describe('github-oidc against the emulator', () => {
 
     const foreignIssuer = [
       Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT' })).toString('base64url'),
-      Buffer.from(JSON.stringify({ iss: 'https://token.actions.githubusercontent.com', sub: STAGING })).toString('base64url'),
+      Buffer.from(JSON.stringify({ iss: 'https://token.actions.githubusercontent.com', sub: STAGING })).toString(
+        'base64url',
+      ),
       'c2ln',
     ].join('.');
     expect((await exchange(foreignIssuer)).body.error_description).toBe(
@@ -153,14 +164,20 @@ describe('github-oidc against the emulator', () => {
   });
 
   it("answers 401 to GitHub's ID-token endpoint without the job's request token", async () => {
-    const response = await fetch(`${emulator.github.idTokenRequestUrl}&audience=x`, { headers: { authorization: 'Bearer nope' } });
+    const response = await fetch(`${emulator.github.idTokenRequestUrl}&audience=x`, {
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(response.status).toBe(401);
   });
 });
 
 describe('basic auth against the emulator', () => {
   it('accepts the user and password, and refuses a wrong password', async () => {
-    const env = { DATABRICKS_HOST: emulator.url, DATABRICKS_USERNAME: 'ci-user', DATABRICKS_PASSWORD: 'ci-password-secret' };
+    const env = {
+      DATABRICKS_HOST: emulator.url,
+      DATABRICKS_USERNAME: 'ci-user',
+      DATABRICKS_PASSWORD: 'ci-password-secret',
+    };
     await expect(client(env).workspace.getStatus('/Repos')).resolves.toMatchObject({ object_type: 'DIRECTORY' });
     const wrong = await client({ ...env, DATABRICKS_PASSWORD: 'nope' })
       .workspace.getStatus('/Repos')

@@ -177,10 +177,15 @@ export function mergeSettings(current: JobSettings, update: JobSettings, remove:
     }
     const array = field.slice(0, slash);
     const key = MERGED_ARRAYS[array];
-    if (!key) throw invalidParameter(`fields_to_remove: ${field} is not a top-level field or an entry of tasks, job_clusters, environments or parameters.`);
+    if (!key)
+      throw invalidParameter(
+        `fields_to_remove: ${field} is not a top-level field or an entry of tasks, job_clusters, environments or parameters.`,
+      );
     const entries = merged[array];
     if (!Array.isArray(entries)) continue;
-    merged[array] = (entries as Array<Record<string, unknown>>).filter((entry) => entry[key] !== field.slice(slash + 1));
+    merged[array] = (entries as Array<Record<string, unknown>>).filter(
+      (entry) => entry[key] !== field.slice(slash + 1),
+    );
   }
   return merged;
 }
@@ -310,7 +315,11 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
       const body = await req.json();
       const job = findJob(body['job_id']);
       job.settings = validateSettings(
-        mergeSettings(job.settings, (body['new_settings'] as JobSettings | undefined) ?? {}, (body['fields_to_remove'] as string[] | undefined) ?? []),
+        mergeSettings(
+          job.settings,
+          (body['new_settings'] as JobSettings | undefined) ?? {},
+          (body['fields_to_remove'] as string[] | undefined) ?? [],
+        ),
       );
       ctx.state.changed();
       return ok({});

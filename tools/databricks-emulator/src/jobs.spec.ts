@@ -271,7 +271,12 @@ describe('Jobs API and the local job runner', () => {
 
   it('skips a run over the concurrency limit, or queues it when queueing is on', async () => {
     const slow = script('slow.py', 'import time\ntime.sleep(0.4)\n');
-    const skipJob = await db.jobs.create({ name: 'skip', tasks: [python('s', slow)], max_concurrent_runs: 1, queue: { enabled: false } });
+    const skipJob = await db.jobs.create({
+      name: 'skip',
+      tasks: [python('s', slow)],
+      max_concurrent_runs: 1,
+      queue: { enabled: false },
+    });
     const r1 = await db.jobs.runNow({ job_id: skipJob.job_id });
     const r2 = await db.jobs.runNow({ job_id: skipJob.job_id });
     const skipped = await wait(r2.run_id);

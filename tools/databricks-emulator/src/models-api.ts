@@ -31,8 +31,14 @@ function renderModel(model: ModelRecord, withAliases: boolean): RegisteredModelI
   return withAliases ? { ...model.info, aliases: aliasesOf(model) } : { ...model.info };
 }
 
-function renderVersion(model: ModelRecord, { tags: _tags, ...version }: ModelVersionRecord, withAliases: boolean): ModelVersionInfo {
-  return withAliases ? { ...version, aliases: aliasesOf(model).filter((a) => a.version_num === version.version) } : { ...version };
+function renderVersion(
+  model: ModelRecord,
+  { tags: _tags, ...version }: ModelVersionRecord,
+  withAliases: boolean,
+): ModelVersionInfo {
+  return withAliases
+    ? { ...version, aliases: aliasesOf(model).filter((a) => a.version_num === version.version) }
+    : { ...version };
 }
 
 function checkTags(raw: unknown): ModelVersionTag[] | undefined {
@@ -59,9 +65,18 @@ export function versionStorageDir(ctx: EmulatorContext, fullName: string, versio
  * must name an existing version; writing (`access: 'write'`) is only allowed while the version is
  * PENDING_REGISTRATION, as the MLflow client uploads between `create` and `finalize`.
  */
-export function modelFilePath(ctx: EmulatorContext, path: string, kind: 'file' | 'directory', access: 'read' | 'write'): string {
+export function modelFilePath(
+  ctx: EmulatorContext,
+  path: string,
+  kind: 'file' | 'directory',
+  access: 'read' | 'write',
+): string {
   const segments = path.split('/').filter(Boolean);
-  if (segments[0] !== 'Models' || segments.length < (kind === 'file' ? 6 : 5) || segments.some((s) => s === '.' || s === '..')) {
+  if (
+    segments[0] !== 'Models' ||
+    segments.length < (kind === 'file' ? 6 : 5) ||
+    segments.some((s) => s === '.' || s === '..')
+  ) {
     throw invalidParameter(
       `${path} is not a ${kind} path of a model version: use /Models/<catalog>/<schema>/<model>/<version>/${kind === 'file' ? '<file>' : '…'}.`,
     );
@@ -292,7 +307,9 @@ export function registerModelsApi(router: Router, ctx: EmulatorContext): void {
     if (version.status === 'PENDING_REGISTRATION') {
       const problem = signatureProblem(versionStorageDir(ctx, model.info.full_name, version.version));
       if (problem) {
-        throw invalidParameter(`Model Version ${version.version} of '${model.info.full_name}' cannot be finalized: ${problem}. ${SIGNATURE_REQUIRED}`);
+        throw invalidParameter(
+          `Model Version ${version.version} of '${model.info.full_name}' cannot be finalized: ${problem}. ${SIGNATURE_REQUIRED}`,
+        );
       }
     }
     version.status = 'READY';

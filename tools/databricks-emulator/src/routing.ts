@@ -114,6 +114,8 @@ export function requireId(value: unknown, field: string): number {
   if (value === undefined || value === null || value === '') throw invalidParameter(`Missing required field: ${field}`);
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isSafeInteger(n) || n < 0)
-    throw invalidParameter(`Invalid value for ${field}: "${typeof value === 'string' ? value : JSON.stringify(value)}" is not an id.`);
+    throw invalidParameter(
+      `Invalid value for ${field}: "${typeof value === 'string' ? value : JSON.stringify(value)}" is not an id.`,
+    );
   return n;
 }

@@ -42,7 +42,9 @@ export class FederationPolicies {
     let keys = this.#jwks.get(issuer);
     if (!keys) {
       keys = (async () => {
-        const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
+        const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
+          jwks_uri: string;
+        };
         const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: JsonWebKey[] };
         return jwks.keys;
       })();
@@ -62,7 +64,8 @@ export class FederationPolicies {
     const header = decodePart(headerPart);
     const claims = decodePart(payloadPart);
     if (!header || !claims || !signaturePart) return refuse('invalid_request', 'subject_token is not a JWT.');
-    if (header['alg'] !== 'RS256') return refuse('invalid_grant', `Unsupported signing algorithm ${String(header['alg'])}.`);
+    if (header['alg'] !== 'RS256')
+      return refuse('invalid_grant', `Unsupported signing algorithm ${String(header['alg'])}.`);
 
     const standIn = `${new URL(tokenEndpoint).origin}${GITHUB_ISSUER_PATH}`;
     const clientId = form.get('client_id') ?? undefined;
@@ -71,7 +74,10 @@ export class FederationPolicies {
       (p) => (p.issuer ?? standIn) === issuer && (clientId === undefined || p.clientId === clientId),
     );
     if (candidates.length === 0) {
-      return refuse('invalid_grant', `No federation policy${clientId ? ` of ${clientId}` : ''} trusts issuer ${issuer}.`);
+      return refuse(
+        'invalid_grant',
+        `No federation policy${clientId ? ` of ${clientId}` : ''} trusts issuer ${issuer}.`,
+      );
     }
 
     // The signature first: nothing else in an unsigned or forged token can be believed.
@@ -83,12 +89,16 @@ export class FederationPolicies {
     }
     const key = keys.find((k) => k['kid'] === header['kid']);
     const signed = Buffer.from(`${headerPart}.${payloadPart}`);
-    if (!key || !verify('RSA-SHA256', signed, createPublicKey({ key, format: 'jwk' }), Buffer.from(signaturePart, 'base64url'))) {
+    if (
+      !key ||
+      !verify('RSA-SHA256', signed, createPublicKey({ key, format: 'jwk' }), Buffer.from(signaturePart, 'base64url'))
+    ) {
       return refuse('invalid_grant', 'The token signature does not verify against the issuer JWKS.');
     }
 
     const nowSeconds = Math.floor(this.now() / 1000);
-    if (typeof claims['exp'] !== 'number' || claims['exp'] <= nowSeconds) return refuse('invalid_grant', 'The token has expired.');
+    if (typeof claims['exp'] !== 'number' || claims['exp'] <= nowSeconds)
+      return refuse('invalid_grant', 'The token has expired.');
     if (typeof claims['nbf'] === 'number' && claims['nbf'] > nowSeconds + 60) {
       return refuse('invalid_grant', 'The token is not valid yet.');
     }

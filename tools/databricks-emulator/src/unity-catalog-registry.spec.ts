@@ -9,7 +9,13 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { collect, DatabricksClient, PermissionDenied, versionFilesPath } from '@fraudops/databricks';
 import { logisticRegressionToOnnx } from '@fraudops/modeling';
-import { openRegistry, RegistryError, UnityCatalogRegistry, type ModelCardDraft, type RegisterModelInput } from '@fraudops/registry';
+import {
+  openRegistry,
+  RegistryError,
+  UnityCatalogRegistry,
+  type ModelCardDraft,
+  type RegisterModelInput,
+} from '@fraudops/registry';
 import { startEmulator, type Emulator } from './index.js';
 import { SIGNED_MLMODEL } from './testing/mlmodel.js';
 
@@ -23,14 +29,21 @@ function cardDraft(description: string): ModelCardDraft {
   return {
     model: { algorithm: 'xgboost', producer: 'xgboost 1.7.4' },
     gitSha: '0c974d42b946b0526245ecec5bdfccd7623559fd',
-    featureSpec: { name: 'handbook-baseline', hash: 'sha256:5d41402abc', features: ['tx_amount', 'customer_id_nb_tx_1day_window'] },
+    featureSpec: {
+      name: 'handbook-baseline',
+      hash: 'sha256:5d41402abc',
+      features: ['tx_amount', 'customer_id_nb_tx_1day_window'],
+    },
     trainingData: {
       fingerprint: 'sha256:0f343b09',
       train: { start: '2018-04-01', end: '2018-04-07' },
       test: { start: '2018-04-15', end: '2018-04-21' },
     },
     params: { max_depth: 6, eta: 0.1 },
-    metrics: { average_precision: { value: 0.61, ci: { lower: 0.58, upper: 0.64, level: 0.95 } }, card_precision_at_100: { value: 0.27 } },
+    metrics: {
+      average_precision: { value: 0.61, ci: { lower: 0.58, upper: 0.64, level: 0.95 } },
+      card_precision_at_100: { value: 0.27 },
+    },
     threshold: { value: 0.42, rule: 'budget:100', rationale: '100 alerts a day on the validation window' },
     driftBaseline: {
       version: 1,
@@ -46,8 +59,19 @@ function cardDraft(description: string): ModelCardDraft {
 /** A real two-feature ONNX graph; the tag changes its bytes (metadata) and its weights. */
 function onnxBytes(tag: string): Uint8Array {
   return logisticRegressionToOnnx(
-    { kind: 'logistic_regression', featureCount: 2, weights: Float64Array.of(0.5, tag.length / 10), intercept: -3, mean: Float64Array.of(0, 0), scale: Float64Array.of(1, 1) },
-    { featureNames: ['tx_amount', 'customer_id_nb_tx_1day_window'], featureSpecHash: 'sha256:5d41402abc', metadata: { tag } },
+    {
+      kind: 'logistic_regression',
+      featureCount: 2,
+      weights: Float64Array.of(0.5, tag.length / 10),
+      intercept: -3,
+      mean: Float64Array.of(0, 0),
+      scale: Float64Array.of(1, 1),
+    },
+    {
+      featureNames: ['tx_amount', 'customer_id_nb_tx_1day_window'],
+      featureSpecHash: 'sha256:5d41402abc',
+      metadata: { tag },
+    },
   );
 }
 
@@ -117,7 +141,16 @@ describe('registry: Unity Catalog backend against the emulator', () => {
     ]);
     const local = emulator.localPath(storage(2));
     expect(local).toBe(new URL(uc.storage_location as string).pathname);
-    expect((await readdir(local)).sort()).toEqual(['MLmodel', 'card.json', 'conda.yaml', 'model.onnx', 'python_env.yaml', 'report.html', 'report.md', 'requirements.txt']);
+    expect((await readdir(local)).sort()).toEqual([
+      'MLmodel',
+      'card.json',
+      'conda.yaml',
+      'model.onnx',
+      'python_env.yaml',
+      'report.html',
+      'report.md',
+      'requirements.txt',
+    ]);
     const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', READ_AS_MLFLOW, local]);
     const seen = JSON.parse(stdout) as { signature: unknown; graph: unknown };
     expect(seen.signature).toEqual(seen.graph);
@@ -134,10 +167,14 @@ describe('registry: Unity Catalog backend against the emulator', () => {
     const loaded = await registry.loadModel('models:/fraud-detector/latest');
     expect(loaded.version).toBe(2);
     expect(Buffer.from(loaded.onnx).equals(Buffer.from(onnxBytes('second')))).toBe(true);
-    expect(new TextDecoder().decode(await registry.readArtifact('fraud-detector', 1, 'report.html'))).toBe('<h1>models:/fraud-detector/1</h1>');
+    expect(new TextDecoder().decode(await registry.readArtifact('fraud-detector', 1, 'report.html'))).toBe(
+      '<h1>models:/fraud-detector/1</h1>',
+    );
     expect(await registry.listModels()).toEqual([{ name: 'fraud-detector', latestVersion: 2, aliases: {} }]);
     // A finalized version's storage is read-only.
-    await expect(client.files.upload(`${storage(2)}/model.onnx`, 'x', { overwrite: true })).rejects.toMatchObject({ errorCode: 'INVALID_STATE' });
+    await expect(client.files.upload(`${storage(2)}/model.onnx`, 'x', { overwrite: true })).rejects.toMatchObject({
+      errorCode: 'INVALID_STATE',
+    });
   });
 
   it('still loads a version registered before, with its files in the volume', async () => {
@@ -146,7 +183,11 @@ describe('registry: Unity Catalog backend against the emulator', () => {
     const { version } = await client.models.createVersion({ name: FULL_NAME, source: `${VOLUME_DIR}/fraud-detector` });
     const legacyCard = { ...current.card, version: 2, description: 'legacy' };
     const onnx = onnxBytes('legacy');
-    legacyCard.artifacts = { 'model.onnx': { sha256: createHash('sha256').update(onnx).digest('hex'), bytes: onnx.byteLength }, 'report.html': current.card.artifacts['report.html'], 'report.md': current.card.artifacts['report.md'] };
+    legacyCard.artifacts = {
+      'model.onnx': { sha256: createHash('sha256').update(onnx).digest('hex'), bytes: onnx.byteLength },
+      'report.html': current.card.artifacts['report.html'],
+      'report.md': current.card.artifacts['report.md'],
+    };
     const dir = `${VOLUME_DIR}/fraud-detector/versions/2`;
     await client.files.upload(`${dir}/model.onnx`, onnx);
     await client.files.upload(`${dir}/card.json`, JSON.stringify(legacyCard));
@@ -165,7 +206,13 @@ describe('registry: Unity Catalog backend against the emulator', () => {
     await registry.setAlias('fraud-detector', 'champion', 1);
     await registry.setAlias('fraud-detector', 'challenger', 3, { reason: 'gate failed' });
     const promoted = await registry.setAlias('fraud-detector', 'champion', 2, { reason: 'gate passed' });
-    expect(promoted).toMatchObject({ alias: 'champion', action: 'set', version: 2, previous: 1, reason: 'gate passed' });
+    expect(promoted).toMatchObject({
+      alias: 'champion',
+      action: 'set',
+      version: 2,
+      previous: 1,
+      reason: 'gate passed',
+    });
 
     // Unity Catalog itself holds the aliases: any MLflow or Databricks client sees them.
     const uc = await client.models.get('main.fraud.fraud-detector');
@@ -182,9 +229,15 @@ describe('registry: Unity Catalog backend against the emulator', () => {
       [3, ['challenger']],
     ]);
 
-    expect(await registry.deleteAlias('fraud-detector', 'challenger')).toMatchObject({ action: 'delete', previous: 3, version: null });
+    expect(await registry.deleteAlias('fraud-detector', 'challenger')).toMatchObject({
+      action: 'delete',
+      previous: 3,
+      version: null,
+    });
     expect(await registry.deleteAlias('fraud-detector', 'challenger')).toBeUndefined();
-    expect((await registry.aliasHistory('fraud-detector')).map((e) => [e.alias, e.action, e.previous, e.version])).toEqual([
+    expect(
+      (await registry.aliasHistory('fraud-detector')).map((e) => [e.alias, e.action, e.previous, e.version]),
+    ).toEqual([
       ['champion', 'set', null, 1],
       ['challenger', 'set', null, 3],
       ['champion', 'set', 1, 2],
@@ -201,11 +254,18 @@ describe('registry: Unity Catalog backend against the emulator', () => {
     // A registration whose predicted number was taken leaves that version pending (its source names another
     // version's storage) and tries the next: only the eight registered ones are READY, each with its own source.
     const all = await collect(client.models.listVersions(FULL_NAME));
-    expect(all.filter((v) => v.status === 'READY').map((v) => v.version).sort((a, b) => a - b)).toEqual(numbers);
+    expect(
+      all
+        .filter((v) => v.status === 'READY')
+        .map((v) => v.version)
+        .sort((a, b) => a - b),
+    ).toEqual(numbers);
     for (const v of all.filter((v) => v.status === 'READY')) expect(v.source).toBe(storage(v.version));
     expect((await registry.listVersions('fraud-detector')).map((v) => v.version)).toEqual(numbers);
     for (const result of results) {
-      expect((await registry.getVersion('fraud-detector', result.version)).card.description).toBe(result.card.description);
+      expect((await registry.getVersion('fraud-detector', result.version)).card.description).toBe(
+        result.card.description,
+      );
     }
   });
 

@@ -58,7 +58,10 @@ const aptCanFix = python === '/usr/bin/python3' && chromium === '/usr/bin/chromi
 if (!checkOnly && isRoot && hasApt && aptCanFix) {
   console.error(`system packages: installing ${packages.join(' ')} (used by the reference tests)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...packages]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', ...packages],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (result.status !== 0) {
       console.error(`system packages: \`apt-get ${args.join(' ')}\` failed (exit ${result.status}).`);
@@ -70,7 +73,9 @@ if (!checkOnly && isRoot && hasApt && aptCanFix) {
 }
 
 console.error('npm test needs system packages that this machine lacks:');
-for (const requirement of absent) console.error(`  - ${requirement.what} (Debian/Ubuntu package ${requirement.debian})`);
+for (const requirement of absent)
+  console.error(`  - ${requirement.what} (Debian/Ubuntu package ${requirement.debian})`);
 console.error(`Install them with:\n  ${isRoot ? '' : 'sudo '}${command}`);
-if (!aptCanFix) console.error('or point FRAUDOPS_PYTHON / FRAUDOPS_CHROMIUM at an interpreter or browser that has them.');
+if (!aptCanFix)
+  console.error('or point FRAUDOPS_PYTHON / FRAUDOPS_CHROMIUM at an interpreter or browser that has them.');
 process.exit(1);

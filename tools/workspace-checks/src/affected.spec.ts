@@ -6,8 +6,19 @@ import { workspaceRoot } from './workspace.js';
 function affectedBy(...files: string[]): string[] {
   const out = execFileSync(
     process.execPath,
-    [join(workspaceRoot, 'node_modules/nx/dist/bin/nx.js'), 'show', 'projects', '--affected', `--files=${files.join(',')}`, '--json'],
-    { cwd: workspaceRoot, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      join(workspaceRoot, 'node_modules/nx/dist/bin/nx.js'),
+      'show',
+      'projects',
+      '--affected',
+      `--files=${files.join(',')}`,
+      '--json',
+    ],
+    {
+      cwd: workspaceRoot,
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   return (JSON.parse(out.toString()) as string[]).sort();
 }

@@ -13,7 +13,9 @@ describe('build outputs of different targets never share a tsbuildinfo or a fold
   it('app bundles (esbuild) leave type checking to the typecheck target, so they write no tsbuildinfo', () => {
     // With a composite tsconfig, @nx/esbuild would type-check and write an empty out-tsc/app tsbuildinfo that
     // `tsc --build` (typecheck) then takes for an up-to-date project without declarations (TS6305).
-    const bundles = Object.keys(graph.nodes).filter((name) => targetsOf(name)['build']?.executor === '@nx/esbuild:esbuild');
+    const bundles = Object.keys(graph.nodes).filter(
+      (name) => targetsOf(name)['build']?.executor === '@nx/esbuild:esbuild',
+    );
     expect(bundles.sort()).toEqual(['scoring-api', 'sync-cli', 'trainer']);
     for (const name of bundles) {
       const { skipTypeCheck, declaration } = targetsOf(name)['build'].options ?? {};
@@ -34,8 +36,16 @@ describe('build outputs of different targets never share a tsbuildinfo or a fold
         for (const output of config.outputs ?? []) {
           const resolved = output.replace('{options.outputPath}', config.options?.outputPath ?? '?');
           const other = seen.get(resolved);
-          if (other && !/^(prune|prune-lockfile|copy-workspace-modules)$/.test(target) && !sharedByDesign(resolved, [other, target])) {
-            expect({ name, output: resolved, targets: [other, target] }).toEqual({ name, output: resolved, targets: [other] });
+          if (
+            other &&
+            !/^(prune|prune-lockfile|copy-workspace-modules)$/.test(target) &&
+            !sharedByDesign(resolved, [other, target])
+          ) {
+            expect({ name, output: resolved, targets: [other, target] }).toEqual({
+              name,
+              output: resolved,
+              targets: [other],
+            });
           }
           seen.set(resolved, target);
         }

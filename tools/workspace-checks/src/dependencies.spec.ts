@@ -16,6 +16,9 @@ describe('npm dependencies', () => {
       encoding: 'utf8',
       timeout: 280_000,
     });
-    expect({ status: result.status, output: `${result.stdout}${result.stderr}`.trim() }).toEqual({ status: 0, output: '' });
+    expect({ status: result.status, output: `${result.stdout}${result.stderr}`.trim() }).toEqual({
+      status: 0,
+      output: '',
+    });
   }, 300_000);
 });

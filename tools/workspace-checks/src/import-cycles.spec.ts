@@ -61,7 +61,8 @@ describe('import cycles', () => {
         return;
       }
       state.set(project, 'open');
-      for (const { target } of dependencies[project] ?? []) if (target in dependencies) visit(target, [...path, project]);
+      for (const { target } of dependencies[project] ?? [])
+        if (target in dependencies) visit(target, [...path, project]);
       state.set(project, 'done');
     };
     for (const project of projects) visit(project, []);

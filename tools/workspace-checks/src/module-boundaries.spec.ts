@@ -43,15 +43,24 @@ describe('module boundaries (lint fixtures)', () => {
   });
 
   it('fails modeling importing another workspace lib, and evaluation importing DuckDB', () => {
-    expect(lintAs('libs/modeling/src/fixture.ts', "import '@fraudops/transactions';\nexport {};\n")).not.toHaveLength(0);
+    expect(lintAs('libs/modeling/src/fixture.ts', "import '@fraudops/transactions';\nexport {};\n")).not.toHaveLength(
+      0,
+    );
     const duck = lintAs('libs/evaluation/src/fixture.ts', "import '@duckdb/node-api';\nexport {};\n");
     expect(duck.map((m) => m.message).join('\n')).toContain('@duckdb/node-api');
   });
 
   it('fails DuckDB anywhere but the features-sql and transactions-io libs (the spec, the contract and the scoring app included)', () => {
-    for (const path of ['libs/features/src/fixture.ts', 'libs/transactions/src/fixture.ts', 'apps/scoring-api/src/fixture.ts']) {
+    for (const path of [
+      'libs/features/src/fixture.ts',
+      'libs/transactions/src/fixture.ts',
+      'apps/scoring-api/src/fixture.ts',
+    ]) {
       const messages = lintAs(path, "import '@duckdb/node-api';\nexport {};\n");
-      expect({ path, messages: messages.map((m) => m.message).join('\n') }).toEqual({ path, messages: expect.stringContaining('@duckdb/node-api') });
+      expect({ path, messages: messages.map((m) => m.message).join('\n') }).toEqual({
+        path,
+        messages: expect.stringContaining('@duckdb/node-api'),
+      });
     }
   });
 
@@ -63,12 +72,27 @@ describe('module boundaries (lint fixtures)', () => {
 
   it('allows the edges the architecture allows', () => {
     expect(lintAs('libs/features/src/fixture.ts', "import '@fraudops/transactions';\nexport {};\n")).toEqual([]);
-    expect(lintAs('libs/features-sql/src/fixture.ts', "import '@fraudops/features';\nimport '@duckdb/node-api';\nexport {};\n")).toEqual([]);
-    expect(lintAs('libs/transactions-io/src/fixture.ts', "import '@fraudops/transactions';\nimport '@duckdb/node-api';\nexport {};\n")).toEqual([]);
+    expect(
+      lintAs(
+        'libs/features-sql/src/fixture.ts',
+        "import '@fraudops/features';\nimport '@duckdb/node-api';\nexport {};\n",
+      ),
+    ).toEqual([]);
+    expect(
+      lintAs(
+        'libs/transactions-io/src/fixture.ts',
+        "import '@fraudops/transactions';\nimport '@duckdb/node-api';\nexport {};\n",
+      ),
+    ).toEqual([]);
     expect(lintAs('libs/registry/src/fixture.ts', "import '@fraudops/databricks';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/modeling/src/fixture.ts', "import 'onnxruntime-node';\nexport {};\n")).toEqual([]);
     expect(lintAs('libs/evaluation/src/fixture.ts', "import '@fraudops/core';\nexport {};\n")).toEqual([]);
-    expect(lintAs('libs/databricks-sql/src/fixture.ts', "import '@databricks/sql';\nimport '@fraudops/databricks';\nexport {};\n")).toEqual([]);
+    expect(
+      lintAs(
+        'libs/databricks-sql/src/fixture.ts',
+        "import '@databricks/sql';\nimport '@fraudops/databricks';\nexport {};\n",
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -127,7 +151,11 @@ describe('project graph', () => {
       .sort();
     // trainer's `start` spawns the scoring API's build; both CLIs are tested against the workspace emulator.
     expect(implicit).toEqual(
-      expect.arrayContaining(['sync-cli -> databricks-emulator', 'trainer -> databricks-emulator', 'trainer -> scoring-api']),
+      expect.arrayContaining([
+        'sync-cli -> databricks-emulator',
+        'trainer -> databricks-emulator',
+        'trainer -> scoring-api',
+      ]),
     );
   });
 

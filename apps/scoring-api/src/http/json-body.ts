@@ -12,7 +12,9 @@ export function jsonBody(limitBytes: number): RequestHandler {
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
     if (!hasBody) return next(new ScoringError('INVALID_REQUEST', 'The request body is empty: send a JSON object.'));
     if (!req.is(['application/json', '+json'])) {
-      return next(new ScoringError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with "Content-Type: application/json".'));
+      return next(
+        new ScoringError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with "Content-Type: application/json".'),
+      );
     }
     parse(req, res, next);
   };
@@ -27,7 +29,10 @@ export function bodyParserError(error: unknown, limitBytes: number): ScoringErro
     case 'entity.parse.failed':
       return new ScoringError('MALFORMED_JSON', 'The request body is not valid JSON.');
     case 'encoding.unsupported':
-      return new ScoringError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Encoding: send the body uncompressed (identity).');
+      return new ScoringError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Unsupported Content-Encoding: send the body uncompressed (identity).',
+      );
     case 'charset.unsupported':
       return new ScoringError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported charset: send the body as UTF-8.');
     case 'request.aborted':
@@ -39,7 +44,10 @@ export function bodyParserError(error: unknown, limitBytes: number): ScoringErro
       const status = (error as { status?: unknown; expose?: unknown } | null)?.status;
       const exposed = (error as { expose?: unknown } | null)?.expose === true;
       if (exposed && typeof status === 'number' && status >= 400 && status < 500) {
-        return new ScoringError('INVALID_REQUEST', 'The request body could not be read (is its Content-Encoding right?).');
+        return new ScoringError(
+          'INVALID_REQUEST',
+          'The request body could not be read (is its Content-Encoding right?).',
+        );
       }
       return undefined;
     }

@@ -25,6 +25,7 @@ export function routeLabel(req: Request): string {
  * Gives each request an id (echoed as `x-request-id`), a child logger, an access-log line on completion,
  * and its share of the request metrics.
  */
+// eslint-disable-next-line max-lines-per-function -- the per-request hot path (ids, timing, metrics, access log) closes over label-bound metric children built once
 export function requestContext(logger: Logger, metrics: ServiceMetrics): RequestHandler {
   // Label-bound metric children, one per (route, method, status): no label hashing per request.
   const counters = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
@@ -44,10 +45,30 @@ export function requestContext(logger: Logger, metrics: ServiceMetrics): Request
     // Successes are the bulk of traffic and stay at debug (no line is even built at info); client mistakes are
     // worth an info line. A probe's 503 (not ready yet: warming up, or no model) is the probe's answer, not a failure.
     const probe = route === '/readyz' || route.startsWith('/v2/health');
-    const level = status >= 500 && !(probe && status === 503) ? 'error' : probe && status === 503 ? 'debug' : status >= 400 ? 'info' : 'debug';
+    const level =
+      status >= 500 && !(probe && status === 503)
+        ? 'error'
+        : probe && status === 503
+          ? 'debug'
+          : status >= 400
+            ? 'info'
+            : 'debug';
     if (!logger.isLevelEnabled(level)) return;
-    const line = { method: req.method, route, status, ms: Math.round(seconds * 1e6) / 1e3, aborted: !res.writableFinished };
-    const message = level === 'error' ? 'request failed' : level === 'info' ? 'request rejected' : status === 503 ? 'not ready' : 'request';
+    const line = {
+      method: req.method,
+      route,
+      status,
+      ms: Math.round(seconds * 1e6) / 1e3,
+      aborted: !res.writableFinished,
+    };
+    const message =
+      level === 'error'
+        ? 'request failed'
+        : level === 'info'
+          ? 'request rejected'
+          : status === 503
+            ? 'not ready'
+            : 'request';
     req.log[level](line, message);
   };
   let loggerInstalled: object | undefined;

@@ -3,7 +3,10 @@ import { ScoringError } from '../errors.js';
 import { formatPath, parseBody } from './validation.js';
 
 const schema = z.strictObject({
-  transactions: z.array(z.strictObject({ transaction_id: z.number().int(), tx_amount: z.number().min(0) })).min(1).max(3),
+  transactions: z
+    .array(z.strictObject({ transaction_id: z.number().int(), tx_amount: z.number().min(0) }))
+    .min(1)
+    .max(3),
 });
 
 function problems(body: unknown): ScoringError {
@@ -42,13 +45,23 @@ describe('request validation', () => {
   });
 
   it('reports array sizes and caps the number of details', () => {
-    expect(problems({ transactions: [] }).details).toEqual([{ path: 'transactions', problem: 'must have at least 1 item' }]);
-    expect(problems({ transactions: [{}, {}, {}, {}] }).details).toEqual([{ path: 'transactions', problem: 'must have at most 3 items' }]);
+    expect(problems({ transactions: [] }).details).toEqual([
+      { path: 'transactions', problem: 'must have at least 1 item' },
+    ]);
+    expect(problems({ transactions: [{}, {}, {}, {}] }).details).toEqual([
+      { path: 'transactions', problem: 'must have at most 3 items' },
+    ]);
     // 3 rows × (unknown field + 2 missing fields) + 12 rows × 2 missing fields = 33 issues.
     const rows = z.strictObject({ transactions: z.array(schema.shape.transactions.element) });
     let many: ScoringError | undefined;
     try {
-      parseBody(rows, { transactions: [...Array.from({ length: 3 }, () => ({ extra: 1 })), ...Array.from({ length: 12 }, () => ({}))] }, 'x');
+      parseBody(
+        rows,
+        {
+          transactions: [...Array.from({ length: 3 }, () => ({ extra: 1 })), ...Array.from({ length: 12 }, () => ({}))],
+        },
+        'x',
+      );
     } catch (error) {
       many = error as ScoringError;
     }

@@ -42,7 +42,10 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
           ? `must have at most ${String(issue.maximum)} characters`
           : `must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}`;
     case 'unrecognized_keys':
-      return `has unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.slice(0, 5).map((k) => JSON.stringify(shorten(k))).join(', ')}${issue.keys.length > 5 ? ', …' : ''}`;
+      return `has unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys
+        .slice(0, 5)
+        .map((k) => JSON.stringify(shorten(k)))
+        .join(', ')}${issue.keys.length > 5 ? ', …' : ''}`;
     case 'invalid_union':
       if (issue.input === undefined) return 'is required';
       return own ? issue.message : 'does not match any accepted form';
@@ -60,7 +63,9 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Zod issues as the API's `details`, at most {@link MAX_DETAILS} of them. */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
-  const problems = error.issues.slice(0, MAX_DETAILS).map((issue) => ({ path: formatPath(issue.path), problem: describeIssue(issue) }));
+  const problems = error.issues
+    .slice(0, MAX_DETAILS)
+    .map((issue) => ({ path: formatPath(issue.path), problem: describeIssue(issue) }));
   if (error.issues.length > MAX_DETAILS) {
     problems.push({ path: '(body)', problem: `${error.issues.length - MAX_DETAILS} more problems not shown` });
   }
@@ -74,5 +79,9 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: s
   if (parsed.success) return parsed.data;
   const details = fieldProblems(parsed.error);
   const first = details[0];
-  throw new ScoringError('INVALID_REQUEST', `Invalid ${what}: ${first.path} ${first.problem}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}.`, details);
+  throw new ScoringError(
+    'INVALID_REQUEST',
+    `Invalid ${what}: ${first.path} ${first.problem}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}.`,
+    details,
+  );
 }

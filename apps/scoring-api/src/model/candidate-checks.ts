@@ -25,13 +25,22 @@ export function smokeRows(model: ServedModel, width: number): { features: Float3
  * and names), and it scores sample rows into finite probabilities in [0, 1]. Throws an Error saying which
  * check failed.
  */
-export async function checkCandidate(model: ServedModel, spec: FeatureSpecIdentity, sample: Float32Array, rows: number): Promise<void> {
+export async function checkCandidate(
+  model: ServedModel,
+  spec: FeatureSpecIdentity,
+  sample: Float32Array,
+  rows: number,
+): Promise<void> {
   if (model.featureSpec.hash !== spec.hash) {
-    throw new Error(`its feature spec hash ${model.featureSpec.hash} differs from the service's ${spec.name} spec (${spec.hash})`);
+    throw new Error(
+      `its feature spec hash ${model.featureSpec.hash} differs from the service's ${spec.name} spec (${spec.hash})`,
+    );
   }
   const expected = spec.features.join(',');
   if (model.featureSpec.features.join(',') !== expected) {
-    throw new Error(`its feature order (${model.featureSpec.features.join(', ')}) differs from the spec's (${spec.features.join(', ')})`);
+    throw new Error(
+      `its feature order (${model.featureSpec.features.join(', ')}) differs from the spec's (${spec.features.join(', ')})`,
+    );
   }
   if (!(model.threshold.value >= 0 && model.threshold.value <= 1)) {
     throw new Error(`its threshold ${model.threshold.value} is not in [0, 1]`);

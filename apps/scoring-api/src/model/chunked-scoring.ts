@@ -14,7 +14,13 @@ export type InferenceCounter = (path: InferencePath, rows: number) => void;
  * `chunkRows` per call, yielding to the event loop between calls so that a large batch never holds other
  * requests back for long.
  */
-export async function scoreInChunks(model: ServedModel, vectors: Float32Array, rows: number, chunkRows: number, count?: InferenceCounter): Promise<Float32Array> {
+export async function scoreInChunks(
+  model: ServedModel,
+  vectors: Float32Array,
+  rows: number,
+  chunkRows: number,
+  count?: InferenceCounter,
+): Promise<Float32Array> {
   const width = model.featureSpec.features.length;
   if (rows <= IN_PROCESS_MAX_ROWS && model.predictInProcess) {
     const scores = checkedScores(model.predictInProcess(vectors.subarray(0, rows * width), rows), rows);
@@ -27,7 +33,10 @@ export async function scoreInChunks(model: ServedModel, vectors: Float32Array, r
   for (let start = 0; start < rows; start += chunkRows) {
     if (start > 0) await yieldToEventLoop();
     const end = Math.min(rows, start + chunkRows);
-    out.set(checkedScores(await model.score(vectors.subarray(start * width, end * width), end - start), end - start), start);
+    out.set(
+      checkedScores(await model.score(vectors.subarray(start * width, end * width), end - start), end - start),
+      start,
+    );
   }
   return out;
 }

@@ -24,8 +24,14 @@ describe('in-process tree predictor of a served model', () => {
   beforeAll(async () => {
     // Deeper and more trees than the default seed: a model like the ones served (missing values, many leaves).
     seeded = await seedChampion({ registry: join(dir, 'registry'), trees: 60, maxDepth: 6 });
-    const spec = { name: baselineFeatureSpec.name, hash: featureSpecHash(baselineFeatureSpec), features: featureNames(baselineFeatureSpec) };
-    model = await new RegistryModelSource({ registry: new LocalRegistry(seeded.registry), spec, onnxThreads: 1 }).load(seeded.uri);
+    const spec = {
+      name: baselineFeatureSpec.name,
+      hash: featureSpecHash(baselineFeatureSpec),
+      features: featureNames(baselineFeatureSpec),
+    };
+    model = await new RegistryModelSource({ registry: new LocalRegistry(seeded.registry), spec, onnxThreads: 1 }).load(
+      seeded.uri,
+    );
   });
 
   afterAll(async () => {

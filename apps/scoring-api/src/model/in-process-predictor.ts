@@ -16,8 +16,15 @@ export type InProcessPredictor = (features: Float32Array, rows: number) => Float
  * which its ONNX export is pinned bit-identical to (float32 sums tree by tree, the sigmoid rounded to float32).
  * Undefined for other kinds of model (and unreadable ones): onnxruntime alone scores those.
  */
-export function inProcessPredictor(classifier: ClassifierModel | { unavailable: string }): InProcessPredictor | undefined {
+export function inProcessPredictor(
+  classifier: ClassifierModel | { unavailable: string },
+): InProcessPredictor | undefined {
   if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble') return undefined;
   const cols = classifier.featureCount;
-  return (features, rows) => predictProbability(classifier, { rows, cols, values: features.length === rows * cols ? features : features.subarray(0, rows * cols) });
+  return (features, rows) =>
+    predictProbability(classifier, {
+      rows,
+      cols,
+      values: features.length === rows * cols ? features : features.subarray(0, rows * cols),
+    });
 }

@@ -82,12 +82,14 @@ export class ModelLifecycle {
    * and the step says why. Throws `RELOAD_IN_PROGRESS` when called during another reload.
    */
   async reload(options: { force?: boolean } = {}): Promise<ReloadStep[]> {
-    if (this.reloading) throw new ScoringError('RELOAD_IN_PROGRESS', 'A reload is already running; try again when it ends.');
+    if (this.reloading)
+      throw new ScoringError('RELOAD_IN_PROGRESS', 'A reload is already running; try again when it ends.');
     this.reloading = true;
     const force = options.force ?? false;
     try {
       const steps = [await this.reloadRole('champion', this.options.championUri, force)];
-      if (this.options.challengerUri) steps.push(await this.reloadRole('challenger', this.options.challengerUri, force));
+      if (this.options.challengerUri)
+        steps.push(await this.reloadRole('challenger', this.options.challengerUri, force));
       return steps;
     } finally {
       this.reloading = false;
@@ -119,7 +121,10 @@ export class ModelLifecycle {
     } catch (error) {
       const reason = errorMessage(error);
       metrics.reloads.inc({ result: 'rejected' });
-      logger.warn({ role, uri, reason, kept: current ? ref(current) : null }, 'reload rejected; previous model keeps serving');
+      logger.warn(
+        { role, uri, reason, kept: current ? ref(current) : null },
+        'reload rejected; previous model keeps serving',
+      );
       return { role, status: 'rejected', kept: current ? ref(current) : null, reason };
     }
   }
@@ -135,7 +140,10 @@ export class ModelLifecycle {
       return candidate;
     } catch (error) {
       await candidate.dispose().catch(() => undefined);
-      throw new ScoringError('RELOAD_REJECTED', `${role} candidate ${uri} (version ${candidate.version}) failed a check: ${errorMessage(error)}`);
+      throw new ScoringError(
+        'RELOAD_REJECTED',
+        `${role} candidate ${uri} (version ${candidate.version}) failed a check: ${errorMessage(error)}`,
+      );
     }
   }
 
@@ -145,7 +153,10 @@ export class ModelLifecycle {
     if (previous) info.remove({ role, name: previous.name, version: String(previous.version) });
     info.set({ role, name: model.name, version: String(model.version) }, 1);
     if (role === 'champion' && 'unavailable' in model.explainer) {
-      this.options.logger.warn({ model: ref(model), reason: model.explainer.unavailable }, 'the champion cannot be explained: answers carry no reasons');
+      this.options.logger.warn(
+        { model: ref(model), reason: model.explainer.unavailable },
+        'the champion cannot be explained: answers carry no reasons',
+      );
     }
   }
 

@@ -42,7 +42,13 @@ export class RegistryModelSource implements ModelSource {
   }
 }
 
-function servedModel(uri: string, card: ModelCard, scorer: OnnxScorer, explainer: ServedModel['explainer'], predictInProcess: ServedModel['predictInProcess']): ServedModel {
+function servedModel(
+  uri: string,
+  card: ModelCard,
+  scorer: OnnxScorer,
+  explainer: ServedModel['explainer'],
+  predictInProcess: ServedModel['predictInProcess'],
+): ServedModel {
   const rows = card.driftBaseline.rows;
   const withRows = (d: { edges: number[]; proportions: number[] }): BaselineDistribution & { rows?: number } => ({
     ...d,
@@ -62,7 +68,11 @@ function servedModel(uri: string, card: ModelCard, scorer: OnnxScorer, explainer
     },
     explainer,
     score: async (features, rowCount) => {
-      const { probability } = await scorer.score(features.length === rowCount * scorer.featureCount ? features : features.subarray(0, rowCount * scorer.featureCount));
+      const { probability } = await scorer.score(
+        features.length === rowCount * scorer.featureCount
+          ? features
+          : features.subarray(0, rowCount * scorer.featureCount),
+      );
       return probability;
     },
     ...(predictInProcess ? { predictInProcess } : {}),

@@ -1,5 +1,11 @@
 import { errorMessage } from '@fraudops/core';
-import { TreeExplainer, classifierFromOnnx, logisticContributions, topContributions, type ClassifierModel } from '@fraudops/modeling';
+import {
+  TreeExplainer,
+  classifierFromOnnx,
+  logisticContributions,
+  topContributions,
+  type ClassifierModel,
+} from '@fraudops/modeling';
 
 /** One reason of a scored transaction: a feature, the value it had (null when missing) and its share of the margin. */
 export interface Reason {
@@ -39,7 +45,9 @@ export function readClassifier(onnx: Uint8Array, source: string): ClassifierMode
  * The explainer of a model, or why there is none (e.g. a tree model registered before node covers were kept
  * in the ONNX file): such a model is still served, it just cannot give reasons.
  */
-export function rowExplainer(classifier: ClassifierModel | { unavailable: string }): RowExplainer | { unavailable: string } {
+export function rowExplainer(
+  classifier: ClassifierModel | { unavailable: string },
+): RowExplainer | { unavailable: string } {
   if ('unavailable' in classifier) return classifier;
   if (classifier.kind === 'tree_ensemble') {
     let trees: TreeExplainer;
@@ -72,9 +80,11 @@ export function rowExplainer(classifier: ClassifierModel | { unavailable: string
 /** The `top` largest reasons by |contribution|, largest first (features that moved nothing are never reasons). */
 export function topReasons(explanation: RowExplanation, top: number, names: readonly string[]): Reason[] {
   const { values, contributions } = explanation;
-  return topContributions({ rows: 1, featureCount: contributions.length, values: contributions, bias: 0 }, 0, top).map(({ feature, contribution }) => ({
-    feature: names[feature],
-    value: Number.isNaN(values[feature]) ? null : values[feature],
-    contribution,
-  }));
+  return topContributions({ rows: 1, featureCount: contributions.length, values: contributions, bias: 0 }, 0, top).map(
+    ({ feature, contribution }) => ({
+      feature: names[feature],
+      value: Number.isNaN(values[feature]) ? null : values[feature],
+      contribution,
+    }),
+  );
 }

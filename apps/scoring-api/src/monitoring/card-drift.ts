@@ -13,7 +13,8 @@ const DEFAULT_BASELINE_ROWS = 10_000;
 export function cardDrift(defaultRows = DEFAULT_BASELINE_ROWS): DriftMeasure {
   return {
     psi(baseline: BaselineDistribution & { rows?: number }, sample) {
-      const cutPoints = baseline.proportions.length === baseline.edges.length - 1 ? baseline.edges.slice(1, -1) : baseline.edges;
+      const cutPoints =
+        baseline.proportions.length === baseline.edges.length - 1 ? baseline.edges.slice(1, -1) : baseline.edges;
       const rows = typeof baseline.rows === 'number' && baseline.rows > 0 ? baseline.rows : defaultRows;
       const profile = { edges: cutPoints, proportions: baseline.proportions, rows } as VariableProfile;
       return psiFromCounts(profile, binCounts(cutPoints, sample)).psi;

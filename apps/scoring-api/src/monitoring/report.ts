@@ -27,7 +27,13 @@ export interface MonitoringReport {
     recall: number | null;
     confusion: { tp: number; fp: number; tn: number; fn: number };
   } | null;
-  challenger: { name: string; version: number; rows: number; agreement: number | null; mean_abs_difference: number | null } | null;
+  challenger: {
+    name: string;
+    version: number;
+    rows: number;
+    agreement: number | null;
+    mean_abs_difference: number | null;
+  } | null;
 }
 
 /** Below this many rows PSI over deciles says more about sampling noise than about drift. */
@@ -63,7 +69,10 @@ export function monitoringReport(
     window: { rows, capacity: recent.capacity },
     alert_rate: champion && rows > 0 ? alerts / rows : null,
     score_drift: figure(baseline?.score, () => scores),
-    feature_drift: names.map((feature, f) => ({ feature, ...figure(baseline?.features[feature], () => recent.featureColumn(f)) })),
+    feature_drift: names.map((feature, f) => ({
+      feature,
+      ...figure(baseline?.features[feature], () => recent.featureColumn(f)),
+    })),
     accuracy: accuracy(labelled),
     challenger: challenger && champion ? agreement(recent, champion, challenger) : null,
   };
@@ -83,7 +92,11 @@ function accuracy(labelled: LabelledWindow): MonitoringReport['accuracy'] {
   };
 }
 
-function agreement(recent: RecentWindow, champion: ServedModel, challenger: ServedModel): NonNullable<MonitoringReport['challenger']> {
+function agreement(
+  recent: RecentWindow,
+  champion: ServedModel,
+  challenger: ServedModel,
+): NonNullable<MonitoringReport['challenger']> {
   let both = 0;
   let same = 0;
   let difference = 0;

@@ -13,7 +13,9 @@ export function healthRoutes<T>(service: ScoringService<T>): Router {
   });
   router.get('/readyz', (_req: Request, res: Response) => {
     const readiness = service.readiness();
-    res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? 'ready' : 'not ready', reasons: readiness.reasons });
+    res
+      .status(readiness.ready ? 200 : 503)
+      .json({ status: readiness.ready ? 'ready' : 'not ready', reasons: readiness.reasons });
   });
   router.get('/v2/health/live', (_req: Request, res: Response) => {
     res.json({ live: true });

@@ -40,7 +40,11 @@ function modelMetadata(model: ServedModel) {
     platform: 'onnxruntime_onnx',
     inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [-1, model.featureSpec.features.length] }],
     outputs: [{ name: OUTPUT_NAME, datatype: 'FP32', shape: [-1, 1] }],
-    parameters: { feature_names: model.featureSpec.features, feature_spec_hash: model.featureSpec.hash, threshold: model.threshold.value },
+    parameters: {
+      feature_names: model.featureSpec.features,
+      feature_spec_hash: model.featureSpec.hash,
+      threshold: model.threshold.value,
+    },
   };
 }
 
@@ -48,13 +52,21 @@ function modelMetadata(model: ServedModel) {
  * The Open Inference Protocol v2 (KServe, Triton, Seldon) over the champion: stateless scoring of
  * precomputed FP32 [N, F] feature tensors, for clients that compute features themselves.
  */
-export function openInferenceRoutes<T>(service: ScoringService<T>, options: { bodyLimitBytes: number; maxBatch: number }): Router {
+// eslint-disable-next-line max-lines-per-function -- a route table: the Open Inference Protocol's endpoints on one router
+export function openInferenceRoutes<T>(
+  service: ScoringService<T>,
+  options: { bodyLimitBytes: number; maxBatch: number },
+): Router {
   const router = Router();
   const champion = (req: Request): ServedModel => {
     const model = service.champion.model;
     if (!model) throw new ScoringError('NOT_READY', 'No model is loaded yet.');
     const name = req.params.name;
-    if (name !== model.name) throw new ScoringError('NOT_FOUND', `No model named "${String(name).slice(0, 64)}"; this server serves "${model.name}".`);
+    if (name !== model.name)
+      throw new ScoringError(
+        'NOT_FOUND',
+        `No model named "${String(name).slice(0, 64)}"; this server serves "${model.name}".`,
+      );
     const version = req.params.version;
     if (version !== undefined && version !== String(model.version)) {
       throw new ScoringError('NOT_FOUND', `Model "${model.name}" is served at version ${model.version} only.`);
@@ -82,17 +94,28 @@ export function openInferenceRoutes<T>(service: ScoringService<T>, options: { bo
       const [rows, columns] = input.shape;
       const problems = [];
       if (input.name !== INPUT_NAME) problems.push({ path: 'inputs[0].name', problem: `must be "${INPUT_NAME}"` });
-      if (columns !== width) problems.push({ path: 'inputs[0].shape[1]', problem: `must be ${width} (the model's feature count)` });
-      if (rows < 1 || rows > options.maxBatch) problems.push({ path: 'inputs[0].shape[0]', problem: `must be from 1 to ${options.maxBatch}` });
+      if (columns !== width)
+        problems.push({ path: 'inputs[0].shape[1]', problem: `must be ${width} (the model's feature count)` });
+      if (rows < 1 || rows > options.maxBatch)
+        problems.push({ path: 'inputs[0].shape[0]', problem: `must be from 1 to ${options.maxBatch}` });
       const flat = flatten(input.data, width);
-      if (flat === undefined) problems.push({ path: 'inputs[0].data', problem: `rows must each hold ${width} numbers` });
+      if (flat === undefined)
+        problems.push({ path: 'inputs[0].data', problem: `rows must each hold ${width} numbers` });
       else if (problems.length === 0 && flat.length !== rows * columns) {
-        problems.push({ path: 'inputs[0].data', problem: `must hold ${rows * columns} numbers (shape ${rows}×${columns})` });
+        problems.push({
+          path: 'inputs[0].data',
+          problem: `must hold ${rows * columns} numbers (shape ${rows}×${columns})`,
+        });
       }
       const unknownOutput = request.outputs?.findIndex((o) => o.name !== OUTPUT_NAME) ?? -1;
-      if (unknownOutput >= 0) problems.push({ path: `outputs[${unknownOutput}].name`, problem: `must be "${OUTPUT_NAME}"` });
+      if (unknownOutput >= 0)
+        problems.push({ path: `outputs[${unknownOutput}].name`, problem: `must be "${OUTPUT_NAME}"` });
       if (problems.length > 0 || flat === undefined) {
-        throw new ScoringError('INVALID_REQUEST', `Invalid inference request: ${problems[0].path} ${problems[0].problem}.`, problems);
+        throw new ScoringError(
+          'INVALID_REQUEST',
+          `Invalid inference request: ${problems[0].path} ${problems[0].problem}.`,
+          problems,
+        );
       }
       const { model: used, probabilities } = await service.infer(flat, rows);
       res.json({

@@ -41,18 +41,36 @@ function sendJson(res: Response, body: unknown): void {
 }
 
 /** `POST /v1/score` and `POST /v1/feedback`. */
-export function scoreRoutes<T>({ service, transactionSchema, transactionIdSchema, bodyLimitBytes, maxBatch, explainAlerts, isPlainTransaction }: ScoreRouteOptions<T>): ScoreRoutes {
+// eslint-disable-next-line max-lines-per-function -- a route table: score and feedback handlers sharing the service and schemas
+export function scoreRoutes<T>({
+  service,
+  transactionSchema,
+  transactionIdSchema,
+  bodyLimitBytes,
+  maxBatch,
+  explainAlerts,
+  isPlainTransaction,
+}: ScoreRouteOptions<T>): ScoreRoutes {
   const featureCount = service.features.spec.features.length;
   const scoreRequest = z.strictObject({
     transactions: z.array(transactionSchema).min(1).max(maxBatch),
     /** `true` (3 reasons) or `{"top": k}` on every result; `false` or absent: the server's EXPLAIN_ALERTS policy. */
     explain: z
-      .union([z.boolean(), z.strictObject({ top: z.number().min(1).max(featureCount).refine(Number.isInteger, 'must be a whole number of reasons') })], {
-        error: `must be true, false or {"top": k} with k from 1 to ${featureCount}`,
-      })
+      .union(
+        [
+          z.boolean(),
+          z.strictObject({
+            top: z.number().min(1).max(featureCount).refine(Number.isInteger, 'must be a whole number of reasons'),
+          }),
+        ],
+        {
+          error: `must be true, false or {"top": k} with k from 1 to ${featureCount}`,
+        },
+      )
       .optional(),
   });
-  const alertPolicy: ExplainRequest | undefined = explainAlerts === undefined ? undefined : { top: Math.min(explainAlerts, featureCount), results: 'alerts' };
+  const alertPolicy: ExplainRequest | undefined =
+    explainAlerts === undefined ? undefined : { top: Math.min(explainAlerts, featureCount), results: 'alerts' };
   const feedbackRequest = z.strictObject({
     labels: z
       .array(
@@ -77,9 +95,15 @@ export function scoreRoutes<T>({ service, transactionSchema, transactionIdSchema
   };
   const body = jsonBody(bodyLimitBytes);
   const score: RequestHandler = async (req, res) => {
-    const { transactions, explain } = plainBody(req.body) ? req.body : parseBody(scoreRequest, req.body, 'score request');
+    const { transactions, explain } = plainBody(req.body)
+      ? req.body
+      : parseBody(scoreRequest, req.body, 'score request');
     const asked: ExplainRequest | undefined =
-      explain === true ? { top: DEFAULT_REASONS, results: 'all' } : typeof explain === 'object' ? { top: explain.top, results: 'all' } : undefined;
+      explain === true
+        ? { top: DEFAULT_REASONS, results: 'all' }
+        : typeof explain === 'object'
+          ? { top: explain.top, results: 'all' }
+          : undefined;
     sendJson(res, await service.score(transactions, asked ?? alertPolicy));
   };
 

@@ -10,11 +10,18 @@ export interface Reply {
  * One HTTP request: `body` objects go as JSON, strings as they are (with `Content-Type: application/json`
  * unless the headers say otherwise); JSON answers come back parsed, anything else (Prometheus text) as text.
  */
-export async function requestJson(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export async function requestJson(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
   }
   const response = await fetch(`${base}${path}`, init);
   const text = await response.text();

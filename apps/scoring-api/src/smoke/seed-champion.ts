@@ -1,5 +1,11 @@
 import { averagePrecision, aucRoc, baselineProfile } from '@fraudops/evaluation';
-import { OnlineFeatureState, baselineFeatureSpec, featureNames, replayWithDelayedLabels, type FeatureSpec } from '@fraudops/features';
+import {
+  OnlineFeatureState,
+  baselineFeatureSpec,
+  featureNames,
+  replayWithDelayedLabels,
+  type FeatureSpec,
+} from '@fraudops/features';
 import { exportOnnx, predictProbability, trainGbdt, type FeatureMatrix } from '@fraudops/modeling';
 import { LocalRegistry, type ModelCardDraft } from '@fraudops/registry';
 import { simulateTransactions } from '@fraudops/transactions';
@@ -94,7 +100,9 @@ export async function seedChampion(options: SeedOptions): Promise<SeededModel> {
   const threshold = sorted[Math.floor(sorted.length * 0.99)];
   const profile = baselineProfile({
     score: testScores,
-    features: Object.fromEntries(names.map((n, f) => [n, Float64Array.from(testRows, (_, k) => test.values[k * width + f])])),
+    features: Object.fromEntries(
+      names.map((n, f) => [n, Float64Array.from(testRows, (_, k) => test.values[k * width + f])]),
+    ),
   });
   const day = (epoch: number) => new Date(epoch * 1000).toISOString().slice(0, 10);
   const end = simulated.txDatetime[simulated.length - 1];
@@ -114,7 +122,11 @@ export async function seedChampion(options: SeedOptions): Promise<SeededModel> {
       average_precision: { value: averagePrecision(testScores, testLabels) },
       auc_roc: { value: aucRoc(testScores, testLabels) },
     },
-    threshold: { value: threshold, rule: 'top:1%', rationale: 'Alerts on the top 1% of test-week scores (a fixed review budget).' },
+    threshold: {
+      value: threshold,
+      rule: 'top:1%',
+      rationale: 'Alerts on the top 1% of test-week scores (a fixed review budget).',
+    },
     driftBaseline: { score: profile.score, features: profile.features, rows: profile.rows },
     description: 'Seeded by the scoring-api smoke check: a small simulated world, not a production model.',
   };
@@ -125,7 +137,9 @@ export async function seedChampion(options: SeedOptions): Promise<SeededModel> {
     card,
     reports: { html: '<!doctype html><title>seed</title><p>Seeded model.</p>', markdown: '# Seeded model\n' },
   });
-  await registry.setAlias(name, options.alias ?? 'champion', registered.version, { reason: 'seeded for the smoke check' });
+  await registry.setAlias(name, options.alias ?? 'champion', registered.version, {
+    reason: 'seeded for the smoke check',
+  });
   return {
     registry: registry.root,
     name,

@@ -27,7 +27,6 @@ export class SmokeFailure extends Error {
   }
 }
 
-
 /**
  * The deployment check: drives a running service the way a payment system and an operator would —
  * readiness, model info, scoring (and a retry), feedback, the Open Inference Protocol, bad input, a hot
@@ -62,7 +61,11 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
     for (;;) {
       const reply = await call('GET', '/readyz').catch(() => undefined);
       if (reply?.status === 200) return;
-      if (Date.now() > deadline) throw new SmokeFailure('ready', `/readyz not 200 in time (last: ${reply ? JSON.stringify(reply.body) : 'no answer'})`);
+      if (Date.now() > deadline)
+        throw new SmokeFailure(
+          'ready',
+          `/readyz not 200 in time (last: ${reply ? JSON.stringify(reply.body) : 'no answer'})`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   });
@@ -101,7 +104,11 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
       const p = result.probability as number;
       expect('score', result.transaction_id === transactions[i].transaction_id, 'results out of request order');
       expect('score', p >= 0 && p <= 1, `probability ${p} outside [0, 1]`);
-      expect('score', result.decision === (p >= threshold ? 'alert' : 'pass'), 'decision does not follow the threshold');
+      expect(
+        'score',
+        result.decision === (p >= threshold ? 'alert' : 'pass'),
+        'decision does not follow the threshold',
+      );
     }
     firstAnswer = reply.body.results[0];
   });
@@ -123,24 +130,57 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
     });
     expect('feedback', reply.status === 200, `answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     expect('feedback', reply.body.applied === 2, `applied ${reply.body.applied}, expected 2`);
-    expect('feedback', JSON.stringify(reply.body.unknown) === JSON.stringify([unknownId]), 'the unknown id was not reported');
+    expect(
+      'feedback',
+      JSON.stringify(reply.body.unknown) === JSON.stringify([unknownId]),
+      'the unknown id was not reported',
+    );
   });
 
   await step('open inference protocol', async () => {
     const reply = await call('POST', `/v2/models/${name}/infer`, {
-      inputs: [{ name: 'features', shape: [2, features.length], datatype: 'FP32', data: new Array(2 * features.length).fill(0) }],
+      inputs: [
+        {
+          name: 'features',
+          shape: [2, features.length],
+          datatype: 'FP32',
+          data: new Array(2 * features.length).fill(0),
+        },
+      ],
     });
     expect('infer', reply.status === 200, `answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     const output = reply.body.outputs?.[0];
-    expect('infer', JSON.stringify(output?.shape) === '[2,1]' && output.data.every((p: number) => p >= 0 && p <= 1), 'bad output tensor');
+    expect(
+      'infer',
+      JSON.stringify(output?.shape) === '[2,1]' && output.data.every((p: number) => p >= 0 && p <= 1),
+      'bad output tensor',
+    );
   });
 
   await step('bad input is refused with the right status', async () => {
     const cases: Array<[string, () => Promise<Reply>, number, string]> = [
       ['malformed JSON', () => call('POST', '/v1/score', '{"transactions": [', {}), 400, 'MALFORMED_JSON'],
-      ['missing field', () => call('POST', '/v1/score', { transactions: [{ ...transactions[0], transaction_id: undefined }] }), 400, 'INVALID_REQUEST'],
-      ['negative amount', () => call('POST', '/v1/score', { transactions: [{ ...transactions[0], transaction_id: firstId + 50, tx_amount: -1 }] }), 400, 'INVALID_REQUEST'],
-      ['wrong content type', () => call('POST', '/v1/score', 'transactions=1', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [
+        'missing field',
+        () => call('POST', '/v1/score', { transactions: [{ ...transactions[0], transaction_id: undefined }] }),
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        'negative amount',
+        () =>
+          call('POST', '/v1/score', {
+            transactions: [{ ...transactions[0], transaction_id: firstId + 50, tx_amount: -1 }],
+          }),
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        'wrong content type',
+        () => call('POST', '/v1/score', 'transactions=1', { 'content-type': 'text/plain' }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
       ['unknown model', () => call('GET', '/v2/models/no-such-model'), 404, 'NOT_FOUND'],
     ];
     if (options.apiKey) {
@@ -148,10 +188,18 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
     }
     for (const [what, send, status, code] of cases) {
       const reply = await send();
-      expect('bad input', reply.status === status && reply.body?.error?.code === code, `${what}: got ${reply.status} ${JSON.stringify(reply.body)}, expected ${status} ${code}`);
+      expect(
+        'bad input',
+        reply.status === status && reply.body?.error?.code === code,
+        `${what}: got ${reply.status} ${JSON.stringify(reply.body)}, expected ${status} ${code}`,
+      );
     }
     const missing = await call('POST', '/v1/score', { transactions: [{ ...transactions[0], tx_amount: undefined }] });
-    expect('bad input', missing.body.error.details?.[0]?.path === 'transactions[0].tx_amount', 'the error does not name the field');
+    expect(
+      'bad input',
+      missing.body.error.details?.[0]?.path === 'transactions[0].tx_amount',
+      'the error does not name the field',
+    );
   });
 
   let next = 0;
@@ -160,12 +208,22 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
       options.log('--  reload skipped: no admin token given');
       return;
     }
-    next = await copyToChampion(options.registry, options.registry, name, version, 'scoring-api smoke check: admin reload');
+    next = await copyToChampion(
+      options.registry,
+      options.registry,
+      name,
+      version,
+      'scoring-api smoke check: admin reload',
+    );
     const admin = { authorization: `Bearer ${options.adminToken}` };
     const reply = await call('POST', '/admin/reload', undefined, admin);
     expect('reload', reply.status === 200, `answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     const champion = reply.body.steps.find((s: { role: string }) => s.role === 'champion');
-    expect('reload', champion?.status === 'swapped' && champion.to.version === next, `expected a swap to version ${next}: ${JSON.stringify(champion)}`);
+    expect(
+      'reload',
+      champion?.status === 'swapped' && champion.to.version === next,
+      `expected a swap to version ${next}: ${JSON.stringify(champion)}`,
+    );
     const info = await call('GET', '/v1/model');
     expect('reload', info.body.version === next, `GET /v1/model still says version ${info.body.version}`);
     const again = await call('POST', '/admin/reload', undefined, admin);
@@ -175,7 +233,9 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
   });
 
   await step('score after reload', async () => {
-    const reply = await call('POST', '/v1/score', { transactions: [{ ...transactions[1], transaction_id: firstId + 10, tx_datetime: now + 10 }] });
+    const reply = await call('POST', '/v1/score', {
+      transactions: [{ ...transactions[1], transaction_id: firstId + 10, tx_datetime: now + 10 }],
+    });
     expect('score after reload', reply.status === 200, `answered ${reply.status}`);
     if (next > 0) expect('score after reload', reply.body.model.version === next, 'not scored by the new version');
   });
@@ -184,7 +244,12 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
     const reply = await call('GET', '/metrics');
     const text = String(reply.body);
     expect('metrics', reply.status === 200, `answered ${reply.status}`);
-    for (const metric of ['scoring_http_requests_total', 'scoring_model_info', 'scoring_transactions_total', 'scoring_http_request_duration_seconds']) {
+    for (const metric of [
+      'scoring_http_requests_total',
+      'scoring_model_info',
+      'scoring_transactions_total',
+      'scoring_http_request_duration_seconds',
+    ]) {
       expect('metrics', text.includes(metric), `${metric} missing`);
     }
   });
@@ -195,11 +260,18 @@ export async function driveSmoke(options: SmokeOptions): Promise<{ steps: number
  * Registers a copy of `version` from one registry as a new version in another (or the same) and points
  * `@champion` at it: a genuinely new version for a service to pick up. Returns the new version number.
  */
-export async function copyToChampion(from: string, to: string, name: string, version: number, reason: string): Promise<number> {
+export async function copyToChampion(
+  from: string,
+  to: string,
+  name: string,
+  version: number,
+  reason: string,
+): Promise<number> {
   const source = new LocalRegistry(from);
   const target = new LocalRegistry(to);
   const current = await source.loadModel(`models:/${name}/${version}`);
-  const text = async (file: 'report.html' | 'report.md') => new TextDecoder().decode(await source.readArtifact(name, version, file));
+  const text = async (file: 'report.html' | 'report.md') =>
+    new TextDecoder().decode(await source.readArtifact(name, version, file));
   const registered = await target.register({
     name,
     onnx: current.onnx,
@@ -212,6 +284,13 @@ export async function copyToChampion(from: string, to: string, name: string, ver
 
 /** What `register` takes back from a stored card: everything but what the registry fills in. */
 export function draftOf(card: ModelCard, description?: string): ModelCardDraft {
-  const { schemaVersion: _schema, name: _name, version: _version, created: _created, artifacts: _artifacts, ...draft } = card;
+  const {
+    schemaVersion: _schema,
+    name: _name,
+    version: _version,
+    created: _created,
+    artifacts: _artifacts,
+    ...draft
+  } = card;
   return { ...draft, ...(description ? { description } : {}) };
 }

@@ -62,7 +62,13 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'drive': {
       if (!values.url || !values.registry) return usageError('drive needs --url and --registry');
-      const { steps } = await driveSmoke({ url: values.url, registry: values.registry, apiKey: values['api-key'], adminToken: values['admin-token'], log });
+      const { steps } = await driveSmoke({
+        url: values.url,
+        registry: values.registry,
+        apiKey: values['api-key'],
+        adminToken: values['admin-token'],
+        log,
+      });
       log(`smoke check passed: ${steps} steps`);
       return 0;
     }
@@ -97,11 +103,15 @@ async function runSmoke(dist: string, sourceRegistry: string): Promise<number> {
       if (existsSync(join(dist, entry))) cpSync(join(dist, entry), join(app, entry), { recursive: true });
     }
     // --prefer-offline: tarballs and metadata from the npm cache when present, the registry otherwise.
-    const install = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: app,
-      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-      encoding: 'utf8',
-    });
+    const install = spawnSync(
+      'npm',
+      ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+      {
+        cwd: app,
+        env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+        encoding: 'utf8',
+      },
+    );
     if (install.status !== 0) {
       process.stderr.write(`npm ci in the pruned build failed:\n${install.stderr}\n`);
       return 1;
@@ -130,11 +140,21 @@ async function runSmoke(dist: string, sourceRegistry: string): Promise<number> {
 
     // An operator's other way to reload: SIGHUP to the process.
     const serving = await modelVersion(url, apiKey);
-    const promoted = await copyToChampion(registry, registry, 'fraud-detector', serving, 'scoring-api smoke check: SIGHUP');
+    const promoted = await copyToChampion(
+      registry,
+      registry,
+      'fraud-detector',
+      serving,
+      'scoring-api smoke check: SIGHUP',
+    );
     child.kill('SIGHUP');
     const deadline = Date.now() + 15_000;
     while ((await modelVersion(url, apiKey)) !== promoted) {
-      if (Date.now() > deadline) throw new SmokeFailure('SIGHUP reload', `still serving version ${serving} 15 s after SIGHUP (expected ${promoted})`);
+      if (Date.now() > deadline)
+        throw new SmokeFailure(
+          'SIGHUP reload',
+          `still serving version ${serving} 15 s after SIGHUP (expected ${promoted})`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
     log(`ok  SIGHUP reloaded version ${serving} → ${promoted}`);
@@ -144,7 +164,8 @@ async function runSmoke(dist: string, sourceRegistry: string): Promise<number> {
     const code = await exit;
     child = undefined;
     if (code !== 0) throw new SmokeFailure('shutdown', `the service exited with ${code} on SIGTERM`);
-    if (!existsSync(join(work, 'state.snapshot'))) throw new SmokeFailure('shutdown', 'no state snapshot was written on shutdown');
+    if (!existsSync(join(work, 'state.snapshot')))
+      throw new SmokeFailure('shutdown', 'no state snapshot was written on shutdown');
     log('ok  graceful shutdown wrote the state snapshot');
     log(`smoke check passed: ${steps + 2} steps`);
     return 0;
@@ -181,7 +202,10 @@ async function modelVersion(url: string, apiKey: string): Promise<number> {
 function listeningUrl(child: ChildProcess): Promise<string> {
   return new Promise((resolveUrl, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new SmokeFailure('start', `no "listening" line within 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new SmokeFailure('start', `no "listening" line within 60 s:\n${output}`)),
+      60_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       for (const line of output.split('\n')) {

@@ -20,11 +20,18 @@ describe('the shared state failing', () => {
   let redis: TestRedisServer;
   const servers: TestServer[] = [];
   const start = async (env: Record<string, string>) => {
-    const server = await startTestServer({ REGISTRY: registry, API_KEYS: API_KEY, LOG_LEVEL: 'fatal', STATE_DEADLINE_MS: '300', ...env });
+    const server = await startTestServer({
+      REGISTRY: registry,
+      API_KEYS: API_KEY,
+      LOG_LEVEL: 'fatal',
+      STATE_DEADLINE_MS: '300',
+      ...env,
+    });
     servers.push(server);
     return server;
   };
-  const score = (server: TestServer, transactions: WireTransaction[]) => call(server.url, 'POST', '/v1/score', { transactions }, auth);
+  const score = (server: TestServer, transactions: WireTransaction[]) =>
+    call(server.url, 'POST', '/v1/score', { transactions }, auth);
   const ready = async (server: TestServer) => (await call(server.url, 'GET', '/readyz')).status === 200;
   /**
    * Scores until a 200 (retries are idempotent): with Redis up, a loaded machine may still hold a call past
@@ -32,12 +39,16 @@ describe('the shared state failing', () => {
    */
   const scoredWhenUp = async (server: TestServer, transactions: WireTransaction[]) => {
     let reply = await score(server, transactions);
-    await waitUntil('a 200 with Redis up', async () => {
-      if (reply.status === 200) return true;
-      expect(reply).toMatchObject({ status: 503, body: { error: { code: 'STATE_UNAVAILABLE' } } });
-      reply = await score(server, transactions);
-      return reply.status === 200;
-    }, 120_000);
+    await waitUntil(
+      'a 200 with Redis up',
+      async () => {
+        if (reply.status === 200) return true;
+        expect(reply).toMatchObject({ status: 503, body: { error: { code: 'STATE_UNAVAILABLE' } } });
+        reply = await score(server, transactions);
+        return reply.status === 200;
+      },
+      120_000,
+    );
     return reply;
   };
 
@@ -88,7 +99,10 @@ describe('the shared state failing', () => {
       redis.resume();
     }
     // degraded answers are not stored: the same transaction is scored with its history once Redis answers
-    await waitUntil('a score with history again', async () => (await score(server, [tx])).body.results?.[0]?.degraded === undefined);
+    await waitUntil(
+      'a score with history again',
+      async () => (await score(server, [tx])).body.results?.[0]?.degraded === undefined,
+    );
   });
 
   it('redis-server killed and restarted under load: only 503 STATE_UNAVAILABLE, then every transaction counted exactly once', async () => {
@@ -124,7 +138,8 @@ describe('the shared state failing', () => {
           killed = true;
           // keep the load on while it is down: the answers must be the documented 503
           const down = await score(a, [stream[i + 1]]);
-          if (down.status !== 503 || down.body.error?.code !== 'STATE_UNAVAILABLE') unexpected.push(`while down: ${down.status}`);
+          if (down.status !== 503 || down.body.error?.code !== 'STATE_UNAVAILABLE')
+            unexpected.push(`while down: ${down.status}`);
           else unavailable++;
           await redis.start();
         }

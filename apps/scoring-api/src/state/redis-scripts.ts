@@ -43,7 +43,12 @@ export interface AggregateLayout {
    * Entity kinds of the plan, in plan order: whether its features read labels, whether a recency feature reads
    * its previous transaction's time, and its ranges (plan index; whether the range keeps a sum of squares).
    */
-  kinds: Array<{ kind: EntityKind; labelled: boolean; previous: boolean; ranges: Array<{ index: number; squares: boolean }> }>;
+  kinds: Array<{
+    kind: EntityKind;
+    labelled: boolean;
+    previous: boolean;
+    ranges: Array<{ index: number; squares: boolean }>;
+  }>;
   /** plan range index → position of its first aggregate (the count) in the record (after the time). */
   rangeAt: number[];
   /** plan range index → position of its sum of squared amounts in the record (−1: not kept). */
@@ -64,7 +69,9 @@ export function aggregateLayout(plan: FeaturePlan): AggregateLayout {
   const previousAt: AggregateLayout['previousAt'] = {};
   let at = 1;
   const kinds = plan.entities.map((kind) => {
-    const ranges = plan.ranges.flatMap((r, index) => (r.entity === kind ? [{ index, squares: r.needsSumSquares }] : []));
+    const ranges = plan.ranges.flatMap((r, index) =>
+      r.entity === kind ? [{ index, squares: r.needsSumSquares }] : [],
+    );
     for (const r of ranges) {
       rangeAt[r.index] = at;
       at += RANGE_AGGREGATES;
@@ -81,7 +88,9 @@ export function aggregateLayout(plan: FeaturePlan): AggregateLayout {
 /** The spec's ranges as a Lua table literal: per kind, per range {startExclusiveUs, endInclusiveUs, keeps squares}. */
 function rangesLiteral(plan: FeaturePlan, layout: AggregateLayout): string {
   const kinds = layout.kinds.map((k) => {
-    const ranges = k.ranges.map((r) => `{${plan.ranges[r.index].startExclusiveUs},${plan.ranges[r.index].endInclusiveUs},${r.squares}}`);
+    const ranges = k.ranges.map(
+      (r) => `{${plan.ranges[r.index].startExclusiveUs},${plan.ranges[r.index].endInclusiveUs},${r.squares}}`,
+    );
     return `{labelled=${k.labelled}, previous=${k.previous}, ranges={${ranges.join(',')}}}`;
   });
   return `{${kinds.join(',')}}`;

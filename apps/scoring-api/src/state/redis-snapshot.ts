@@ -39,7 +39,12 @@ export async function exportRedisSnapshot(store: RedisStateStore, path: string):
         const dump = replies[2 * i + 1][1] as Buffer | null;
         // expired meanwhile, or the warm-up lock (never part of a snapshot)
         if (ttl === -2 || !dump || keys[i].endsWith('warm:lock')) continue;
-        if (!out.write(`${JSON.stringify({ k: keys[i].slice(store.prefix.length), t: ttl > 0 ? ttl : 0, v: dump.toString('base64') })}\n`)) await once(out, 'drain');
+        if (
+          !out.write(
+            `${JSON.stringify({ k: keys[i].slice(store.prefix.length), t: ttl > 0 ? ttl : 0, v: dump.toString('base64') })}\n`,
+          )
+        )
+          await once(out, 'drain');
         written++;
       }
     } while (cursor !== '0');
@@ -67,7 +72,10 @@ export async function importRedisSnapshot(store: RedisStateStore, path: string):
     if (!header) {
       header = JSON.parse(line) as SnapshotHeader;
       if (header.format !== 'fraudops-redis-state' || header.specHash !== store.plan.hash) {
-        throw new ScoringError('STARTUP_FAILED', `STATE_SNAPSHOT ${path} is not a Redis state snapshot of this feature spec (${store.plan.spec.name}).`);
+        throw new ScoringError(
+          'STARTUP_FAILED',
+          `STATE_SNAPSHOT ${path} is not a Redis state snapshot of this feature spec (${store.plan.spec.name}).`,
+        );
       }
       continue;
     }

@@ -54,9 +54,17 @@ describe('RedisStateStore on a real redis-server', () => {
   let redis: TestRedisServer;
   let data: SimulatedTransactions;
   const open: RedisStateStore[] = [];
-  const replicas = async (n: number, keyPrefix: string, spec = baseline, lateToleranceSeconds = 300, latePolicy: 'score' | 'reject' = 'score') => {
+  const replicas = async (
+    n: number,
+    keyPrefix: string,
+    spec = baseline,
+    lateToleranceSeconds = 300,
+    latePolicy: 'score' | 'reject' = 'score',
+  ) => {
     const stores = await Promise.all(
-      Array.from({ length: n }, () => RedisStateStore.open({ url: redis.url, spec, keyPrefix, lateToleranceSeconds, latePolicy, deadlineMs: 20_000 })),
+      Array.from({ length: n }, () =>
+        RedisStateStore.open({ url: redis.url, spec, keyPrefix, lateToleranceSeconds, latePolicy, deadlineMs: 20_000 }),
+      ),
     );
     open.push(...stores);
     return stores;
@@ -76,51 +84,57 @@ describe('RedisStateStore on a real redis-server', () => {
   it.each([
     ['baseline', baseline],
     ['v2', v2],
-  ])('%s: three replicas fed round-robin compute the vectors of one in-memory engine fed the whole stream', async (name, plan) => {
-    const stores = await replicas(3, `rr-${name}:`, plan);
-    const reference = new OnlineFeatureState(plan, { tieOrder: 'arrival' });
-    const n = data.length;
-    const width = plan.features.length;
-    const expected = new Float64Array(n * width);
-    const actual = new Float64Array(n * width);
-    const out = new Float64Array(width);
-    const cursor = { next: 0 };
-    let frauds = 0;
-    for (let i = 0; i < n; i++) {
-      const tx = txAt(data, i);
-      const due = dueLabels(data, cursor, i, toEpochUs(tx.txDatetime));
-      if (due.length > 0) {
-        for (const j of due) reference.recordLabel(data.transactionId[j], labels[j]);
-        const results = await stores[(i + 1) % 3].label(due.map((j) => ({ key: data.transactionId[j], fraud: labels[j] === 1 })));
-        expect(results.map((r) => r.outcome)).toEqual(due.map(() => 'applied'));
-        frauds += due.filter((j) => labels[j] === 1).length;
+  ])(
+    '%s: three replicas fed round-robin compute the vectors of one in-memory engine fed the whole stream',
+    async (name, plan) => {
+      const stores = await replicas(3, `rr-${name}:`, plan);
+      const reference = new OnlineFeatureState(plan, { tieOrder: 'arrival' });
+      const n = data.length;
+      const width = plan.features.length;
+      const expected = new Float64Array(n * width);
+      const actual = new Float64Array(n * width);
+      const out = new Float64Array(width);
+      const cursor = { next: 0 };
+      let frauds = 0;
+      for (let i = 0; i < n; i++) {
+        const tx = txAt(data, i);
+        const due = dueLabels(data, cursor, i, toEpochUs(tx.txDatetime));
+        if (due.length > 0) {
+          for (const j of due) reference.recordLabel(data.transactionId[j], labels[j]);
+          const results = await stores[(i + 1) % 3].label(
+            due.map((j) => ({ key: data.transactionId[j], fraud: labels[j] === 1 })),
+          );
+          expect(results.map((r) => r.outcome)).toEqual(due.map(() => 'applied'));
+          frauds += due.filter((j) => labels[j] === 1).length;
+        }
+        reference.processInto(tx.transactionId, tx.txDatetime, tx.customerId, tx.terminalId, tx.txAmount, out);
+        expected.set(out, i * width);
+        const [applied] = await stores[i % 3].apply([tx]);
+        expect(applied.fresh).toBe(true);
+        actual.set(applied.vector, i * width);
       }
-      reference.processInto(tx.transactionId, tx.txDatetime, tx.customerId, tx.terminalId, tx.txAmount, out);
-      expected.set(out, i * width);
-      const [applied] = await stores[i % 3].apply([tx]);
-      expect(applied.fresh).toBe(true);
-      actual.set(applied.vector, i * width);
-    }
-    expect(n).toBeGreaterThan(3000);
-    expect(frauds).toBeGreaterThan(10);
-    // the label features saw frauds: some terminal risk is not zero
-    expect(column(plan, expected, 'TERMINAL_ID_RISK_30DAY_WINDOW').filter((v) => v > 0).length).toBeGreaterThan(10);
-    if (name === 'v2') {
-      // the v2 features are exercised: z-scores of both signs, recency below its 30-day cap (720 h) and at it
-      const z = column(plan, expected, 'CUSTOMER_ID_AMOUNT_ZSCORE_7DAY_WINDOW');
-      expect(z.filter((v) => v > 1).length).toBeGreaterThan(100);
-      expect(z.filter((v) => v < -0.5).length).toBeGreaterThan(100);
-      const hours = column(plan, expected, 'CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX');
-      expect(hours.filter((v) => v > 0 && v < 720).length).toBeGreaterThan(n / 2);
-      expect(hours.filter((v) => v === 720).length).toBeGreaterThan(0);
-    }
-    // counts and hours since exact; sums, means, ratios within 1e-9 relative; z-scores within 1e-9 of max(|z|, 1)
-    const report = compareFeatureRows(plan, expected, actual, data.transactionId);
-    expect(report.firstMismatch).toBeUndefined();
-    expect(report.mismatches).toBe(0);
-    expect(report.maxRelativeError).toBeLessThanOrEqual(1e-9);
-    expect(await stores[0].consumed()).toBe(n);
-  }, 300_000);
+      expect(n).toBeGreaterThan(3000);
+      expect(frauds).toBeGreaterThan(10);
+      // the label features saw frauds: some terminal risk is not zero
+      expect(column(plan, expected, 'TERMINAL_ID_RISK_30DAY_WINDOW').filter((v) => v > 0).length).toBeGreaterThan(10);
+      if (name === 'v2') {
+        // the v2 features are exercised: z-scores of both signs, recency below its 30-day cap (720 h) and at it
+        const z = column(plan, expected, 'CUSTOMER_ID_AMOUNT_ZSCORE_7DAY_WINDOW');
+        expect(z.filter((v) => v > 1).length).toBeGreaterThan(100);
+        expect(z.filter((v) => v < -0.5).length).toBeGreaterThan(100);
+        const hours = column(plan, expected, 'CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX');
+        expect(hours.filter((v) => v > 0 && v < 720).length).toBeGreaterThan(n / 2);
+        expect(hours.filter((v) => v === 720).length).toBeGreaterThan(0);
+      }
+      // counts and hours since exact; sums, means, ratios within 1e-9 relative; z-scores within 1e-9 of max(|z|, 1)
+      const report = compareFeatureRows(plan, expected, actual, data.transactionId);
+      expect(report.firstMismatch).toBeUndefined();
+      expect(report.mismatches).toBe(0);
+      expect(report.maxRelativeError).toBeLessThanOrEqual(1e-9);
+      expect(await stores[0].consumed()).toBe(n);
+    },
+    300_000,
+  );
 
   it('two replicas applying batches concurrently agree with one engine fed in the order Redis took them (v2)', async () => {
     const plan = v2;
@@ -145,7 +159,10 @@ describe('RedisStateStore on a real redis-server', () => {
       const indexes = Array.from({ length: end - start }, (_, k) => start + k);
       const even = indexes.filter((i) => i % 2 === 0);
       const odd = indexes.filter((i) => i % 2 === 1);
-      const [ra, rb] = await Promise.all([a.apply(even.map((i) => txAt(data, i))), b.apply(odd.map((i) => txAt(data, i)))]);
+      const [ra, rb] = await Promise.all([
+        a.apply(even.map((i) => txAt(data, i))),
+        b.apply(odd.map((i) => txAt(data, i))),
+      ]);
       even.forEach((i, k) => vectors.set(i, ra[k].vector));
       odd.forEach((i, k) => vectors.set(i, rb[k].vector));
       // the reference takes the round in the order Redis did, clamping late ones to the newest time as the store does
@@ -220,13 +237,23 @@ describe('RedisStateStore on a real redis-server', () => {
     const out = new Float64Array(width);
     const n = 600;
     // every 10th transaction an hour behind its stamp, every 10th + 5 a minute behind (within the 300 s tolerance)
-    const shifted = (i: number) => ({ ...txAt(data, i), txDatetime: data.txDatetime[i] - (i % 10 === 9 ? 3600 : i % 10 === 4 ? 60 : 0) });
+    const shifted = (i: number) => ({
+      ...txAt(data, i),
+      txDatetime: data.txDatetime[i] - (i % 10 === 9 ? 3600 : i % 10 === 4 ? 60 : 0),
+    });
     const vectors: Float64Array[] = [];
     let lateCount = 0;
     for (let i = 0; i < n; i++) {
       const tx = shifted(i);
       const [got] = await (i % 2 ? b : a).apply([tx]);
-      const fresh = reference.processLateInto(tx.transactionId, tx.txDatetime, tx.customerId, tx.terminalId, tx.txAmount, out);
+      const fresh = reference.processLateInto(
+        tx.transactionId,
+        tx.txDatetime,
+        tx.customerId,
+        tx.terminalId,
+        tx.txAmount,
+        out,
+      );
       expect(got.fresh).toBe(fresh);
       // late exactly where the memory engine counts it late (more than 300 s behind the newest time)
       expect(got.late).toBe(reference.lateBySeconds(tx.transactionId) > 300);

@@ -14,7 +14,14 @@ import {
 import { Redis } from 'ioredis';
 import { errorMessage as messageOf } from '@fraudops/core';
 import { ScoringError } from '../errors.js';
-import { REMEMBER_ANSWERS_SCRIPT, KIND_LETTER, aggregateLayout, applyScript, labelScript, type AggregateLayout } from './redis-scripts.js';
+import {
+  REMEMBER_ANSWERS_SCRIPT,
+  KIND_LETTER,
+  aggregateLayout,
+  applyScript,
+  labelScript,
+  type AggregateLayout,
+} from './redis-scripts.js';
 import type { LatePolicy } from '../features/feature-pipeline.js';
 import { writeVector } from './vector.js';
 import type { AppliedTransaction, OnlineStateStore, StoreLabelResult, StoredAnswer } from './state-store.js';
@@ -139,7 +146,10 @@ export class RedisStateStore implements OnlineStateStore {
     for (const tx of transactions) {
       const timeUs = toEpochUs(tx.txDatetime);
       if (!Number.isFinite(timeUs) || !Number.isFinite(tx.txAmount) || tx.txAmount < 0) {
-        throw new ScoringError('INVALID_REQUEST', 'A transaction has a datetime or amount the online state cannot take (non-finite or out of range).');
+        throw new ScoringError(
+          'INVALID_REQUEST',
+          'A transaction has a datetime or amount the online state cannot take (non-finite or out of range).',
+        );
       }
       keys.push(this.key('x', tx.transactionId));
       for (const { kind, labelled } of this.layout.kinds) {
@@ -147,7 +157,13 @@ export class RedisStateStore implements OnlineStateStore {
         keys.push(`${this.prefix}e:${KIND_LETTER[kind]}:${entity}`);
         if (labelled) keys.push(`${this.prefix}l:${KIND_LETTER[kind]}:${entity}`);
       }
-      args.push(String(tx.transactionId), String(timeUs), String(tx.customerId), String(tx.terminalId), String(tx.txAmount));
+      args.push(
+        String(tx.transactionId),
+        String(timeUs),
+        String(tx.customerId),
+        String(tx.terminalId),
+        String(tx.txAmount),
+      );
     }
     let reply: Array<[number, string, string, number]>;
     try {
@@ -278,11 +294,20 @@ export class RedisStateStore implements OnlineStateStore {
     const index = Number(match[2]);
     if (match[1] === 'LATE') {
       return Object.assign(
-        new ScoringError('OUT_OF_ORDER', `A transaction is more than ${this.toleranceUs / 1e6} s older than the newest transaction scored.`),
+        new ScoringError(
+          'OUT_OF_ORDER',
+          `A transaction is more than ${this.toleranceUs / 1e6} s older than the newest transaction scored.`,
+        ),
         { index },
       );
     }
-    return Object.assign(new ScoringError('CONFLICTING_TRANSACTION', 'A transaction_id was reused for a transaction with different fields.'), { index });
+    return Object.assign(
+      new ScoringError(
+        'CONFLICTING_TRANSACTION',
+        'A transaction_id was reused for a transaction with different fields.',
+      ),
+      { index },
+    );
   }
 }
 
@@ -302,5 +327,11 @@ export function encodeAnswer(answer: StoredAnswer): string {
 
 export function decodeAnswer(text: string): StoredAnswer {
   const [probability, decision, threshold, modelVersion, late] = text.split('|');
-  return { probability: Number(probability), decision: decision === 'alert' ? 'alert' : 'pass', threshold: Number(threshold), modelVersion: Number(modelVersion), late: late === '1' };
+  return {
+    probability: Number(probability),
+    decision: decision === 'alert' ? 'alert' : 'pass',
+    threshold: Number(threshold),
+    modelVersion: Number(modelVersion),
+    late: late === '1',
+  };
 }

@@ -51,7 +51,10 @@ export async function warmUpShared(options: SharedWarmUpOptions): Promise<Shared
     waited = true;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
   }
-  const refresh = setInterval(() => void client.pexpire(lockKey, lockMs).catch(() => undefined), Math.floor(lockMs / 3));
+  const refresh = setInterval(
+    () => void client.pexpire(lockKey, lockMs).catch(() => undefined),
+    Math.floor(lockMs / 3),
+  );
   try {
     if ((await client.get(doneKey)) === 'done') return { source: 'shared', transactions: 0, labels: 0 };
     let result: SharedWarmUpResult = { source: 'none', transactions: 0, labels: 0 };
@@ -68,7 +71,14 @@ export async function warmUpShared(options: SharedWarmUpOptions): Promise<Shared
   } finally {
     clearInterval(refresh);
     // release only our own lock (it may have expired and passed on)
-    await client.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, lockKey, token).catch(() => undefined);
+    await client
+      .eval(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        1,
+        lockKey,
+        token,
+      )
+      .catch(() => undefined);
   }
 }
 
@@ -84,10 +94,15 @@ async function loadHistory(
   const spanUs = Math.max(1, store.plan.labelDelayDays ?? 1) * DAY_US;
   const calls: Array<Promise<unknown>> = [];
   let labels = 0;
-  for (let start = 0; start < rows.length; ) {
+  for (let start = 0; start < rows.length;) {
     const firstUs = toEpochUs(rows[start].transaction.txDatetime);
     let end = start + 1;
-    while (end < rows.length && end - start < batchSize && toEpochUs(rows[end].transaction.txDatetime) - firstUs < spanUs) end++;
+    while (
+      end < rows.length &&
+      end - start < batchSize &&
+      toEpochUs(rows[end].transaction.txDatetime) - firstUs < spanUs
+    )
+      end++;
     const batch = rows.slice(start, end);
     // not awaited: one connection keeps the order, so the batches go out back to back (pipelined)
     calls.push(store.apply(batch.map((r) => r.transaction)));

@@ -76,7 +76,13 @@ describe('replicas sharing one Redis', () => {
   const servers: TestServer[] = [];
   const start = async (env: Record<string, string>) => {
     // parity, not deadlines (faults.spec.ts): a loaded machine may hold a Redis call far beyond the 250 ms default
-    const server = await startTestServer({ REGISTRY: registry, API_KEYS: API_KEY, LOG_LEVEL: 'warn', STATE_DEADLINE_MS: '20000', ...env });
+    const server = await startTestServer({
+      REGISTRY: registry,
+      API_KEYS: API_KEY,
+      LOG_LEVEL: 'warn',
+      STATE_DEADLINE_MS: '20000',
+      ...env,
+    });
     servers.push(server);
     return server;
   };
@@ -110,7 +116,10 @@ describe('replicas sharing one Redis', () => {
         label++;
       }
       // the two services are independent: both calls in flight at once (half the wall time on a loaded machine)
-      const [[expected], [actual]] = await Promise.all([score(memory, [stream[i]]), score(replicas[i % 3], [stream[i]])]);
+      const [[expected], [actual]] = await Promise.all([
+        score(memory, [stream[i]]),
+        score(replicas[i % 3], [stream[i]]),
+      ]);
       const error = Math.abs(actual.probability - expected.probability);
       largest = Math.max(largest, error);
       if (error === 0) exact++;
@@ -143,7 +152,12 @@ describe('replicas sharing one Redis', () => {
     const source = await RedisStateStore.open({ url: first.url, spec: v2FeatureSpec, deadlineMs: 20_000 });
     const target = await RedisStateStore.open({ url: second.url, spec: v2FeatureSpec, deadlineMs: 20_000 });
     try {
-      const stream = transactionStream({ firstId: 70_000, count: 300, startTime: NOW - 20 * 86_400, spacing: 3000 }).map((t) => ({
+      const stream = transactionStream({
+        firstId: 70_000,
+        count: 300,
+        startTime: NOW - 20 * 86_400,
+        spacing: 3000,
+      }).map((t) => ({
         transactionId: t.transaction_id,
         txDatetime: t.tx_datetime,
         customerId: t.customer_id,
@@ -152,14 +166,21 @@ describe('replicas sharing one Redis', () => {
       }));
       for (let i = 0; i < stream.length; i += 50) await source.apply(stream.slice(i, i + 50));
       const ids = stream.map((t) => t.transactionId);
-      await source.rememberAnswers(ids, ids.map((_, i) => ({ probability: i / 1000, decision: 'pass', threshold: 0.5, modelVersion: 1, late: false })));
+      await source.rememberAnswers(
+        ids,
+        ids.map((_, i) => ({ probability: i / 1000, decision: 'pass', threshold: 0.5, modelVersion: 1, late: false })),
+      );
       const labelled = stream.filter((_, i) => i % 5 === 0);
       await source.label(labelled.map((t, i) => ({ key: t.transactionId, fraud: i % 2 === 0 })));
 
       // one key per transaction record, card list, terminal list and terminal with labels, plus `newest` and `consumed`
       const distinct = (values: number[]) => new Set(values).size;
       const expected =
-        stream.length + distinct(stream.map((t) => t.customerId)) + distinct(stream.map((t) => t.terminalId)) + distinct(labelled.map((t) => t.terminalId)) + 2;
+        stream.length +
+        distinct(stream.map((t) => t.customerId)) +
+        distinct(stream.map((t) => t.terminalId)) +
+        distinct(labelled.map((t) => t.terminalId)) +
+        2;
       const keys = await exportRedisSnapshot(source, file);
       expect(keys).toBe(expected);
       expect(await importRedisSnapshot(target, file)).toBe(keys);
@@ -176,7 +197,11 @@ describe('replicas sharing one Redis', () => {
       expect(await target.consumed()).toBe(stream.length);
 
       // the next transaction of a known card gets the same vector from both; a retry its first answer; a label repeats
-      const next = { ...stream[stream.length - 25], transactionId: 80_000, txDatetime: stream[stream.length - 1].txDatetime + 600 };
+      const next = {
+        ...stream[stream.length - 25],
+        transactionId: 80_000,
+        txDatetime: stream[stream.length - 1].txDatetime + 600,
+      };
       const [a] = await source.apply([next]);
       const [b] = await target.apply([next]);
       expect(Array.from(b.vector)).toEqual(Array.from(a.vector));
@@ -206,7 +231,12 @@ describe('replicas sharing one Redis', () => {
       ]);
       const sources = [(await a.warmedUp).source, (await b.warmedUp).source].sort();
       expect(sources).toEqual(['history', 'shared']);
-      const next = transactionStream({ firstId: 200_000, count: 30, startTime: NOW - 29 * 86_400 + 600 * 4000, spacing: 1000 });
+      const next = transactionStream({
+        firstId: 200_000,
+        count: 30,
+        startTime: NOW - 29 * 86_400 + 600 * 4000,
+        spacing: 1000,
+      });
       for (let i = 0; i < next.length; i++) {
         const [expected] = await score(memory, [next[i]]);
         const [actual] = await score(i % 2 ? a : b, [next[i]]);
@@ -225,7 +255,13 @@ describe('replicas sharing one Redis', () => {
       // another replica's warm-up in progress: it holds the lock
       const lock = `${holder.prefix}warm:lock`;
       expect(await holder.client.set(lock, 'another-replica', 'PX', 600_000, 'NX')).toBe('OK');
-      const config = loadConfig({ PORT: '0', REGISTRY: registry, API_KEYS: API_KEY, STATE_STORE: fresh.url, STATE_DEADLINE_MS: '20000' });
+      const config = loadConfig({
+        PORT: '0',
+        REGISTRY: registry,
+        API_KEYS: API_KEY,
+        STATE_STORE: fresh.url,
+        STATE_DEADLINE_MS: '20000',
+      });
       waiting = await startScoringServer(config, { logger: createLogger('fatal'), defaultMetrics: false });
       const url = waiting.url;
       // serving HTTP, but not ready while the lock is held (the lock lives ten minutes: this cannot race)
@@ -248,14 +284,27 @@ describe('replicas sharing one Redis', () => {
     const fresh = await TestRedisServer.start();
     const store = await RedisStateStore.open({ url: fresh.url, spec: baselineFeatureSpec, deadlineMs: 20_000 });
     try {
-      const rows = transactionStream({ firstId: 400_000, count: 200, startTime: NOW - 10 * 86_400, spacing: 1800 }).map((t, i) => ({
-        transaction: { transactionId: t.transaction_id, txDatetime: t.tx_datetime, customerId: t.customer_id, terminalId: t.terminal_id, txAmount: t.tx_amount },
-        fraud: i % 9 === 0,
-      }));
+      const rows = transactionStream({ firstId: 400_000, count: 200, startTime: NOW - 10 * 86_400, spacing: 1800 }).map(
+        (t, i) => ({
+          transaction: {
+            transactionId: t.transaction_id,
+            txDatetime: t.tx_datetime,
+            customerId: t.customer_id,
+            terminalId: t.terminal_id,
+            txAmount: t.tx_amount,
+          },
+          fraud: i % 9 === 0,
+        }),
+      );
       // the dead loader took the first 80 and left its lock, which nobody refreshes any more (2 s to live)
       await store.apply(rows.slice(0, 80).map((r) => r.transaction));
       expect(await store.client.set(`${store.prefix}warm:lock`, 'dead-loader', 'PX', 2000, 'NX')).toBe('OK');
-      const result = await warmUpShared({ store, history: () => Promise.resolve(rows), logger: createLogger('fatal'), pollMs: 50 });
+      const result = await warmUpShared({
+        store,
+        history: () => Promise.resolve(rows),
+        logger: createLogger('fatal'),
+        pollMs: 50,
+      });
       expect(result).toEqual({ source: 'history', transactions: rows.length, labels: rows.length });
       expect(await store.consumed()).toBe(rows.length);
       expect(await store.client.get(`${store.prefix}warm`)).toBe('done');
@@ -274,7 +323,16 @@ describe('replicas sharing one Redis', () => {
     try {
       // the built service, as the image runs it (the test target builds it first)
       const child = spawn(process.execPath, [MAIN], {
-        env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', REGISTRY: registry, STATE_STORE: fresh.url, HISTORY: file, WARM_UP_ONLY: 'true', LOG_LEVEL: 'warn' },
+        env: {
+          PATH: process.env.PATH,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          REGISTRY: registry,
+          STATE_STORE: fresh.url,
+          HISTORY: file,
+          WARM_UP_ONLY: 'true',
+          LOG_LEVEL: 'warn',
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
@@ -330,9 +388,18 @@ describe('replicas sharing one Redis', () => {
       expect(restored).toContain('scoring_late_transactions_total 0');
       expect(restored).toContain('scoring_repeated_transactions_total 1');
       // a new transaction as late is refused under LATE_POLICY=reject, with nothing recorded
-      const refused = await call(strict.url, 'POST', '/v1/score', { transactions: [{ ...late, transaction_id: 390_001 }] }, auth);
+      const refused = await call(
+        strict.url,
+        'POST',
+        '/v1/score',
+        { transactions: [{ ...late, transaction_id: 390_001 }] },
+        auth,
+      );
       expect(refused.status).toBe(422);
-      expect(refused.body.error).toMatchObject({ code: 'OUT_OF_ORDER', details: [{ path: 'transactions[0].tx_datetime' }] });
+      expect(refused.body.error).toMatchObject({
+        code: 'OUT_OF_ORDER',
+        details: [{ path: 'transactions[0].tx_datetime' }],
+      });
       const store = await RedisStateStore.open({ url: second.url, spec: baselineFeatureSpec });
       try {
         expect(await store.takenAt([390_000, 390_001])).toEqual([expect.any(Number), 0]);

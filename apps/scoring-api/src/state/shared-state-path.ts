@@ -1,4 +1,10 @@
-import { planFeatures, toEpochUs, type FeaturePlan, type FeatureSpec, type OnlineTransaction } from '@fraudops/features';
+import {
+  planFeatures,
+  toEpochUs,
+  type FeaturePlan,
+  type FeatureSpec,
+  type OnlineTransaction,
+} from '@fraudops/features';
 import { Counter } from 'prom-client';
 import { ScoringError } from '../errors.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -74,7 +80,14 @@ export class SharedStatePath<T> {
     const n = transactions.length;
     const width = this.plan.features.length;
     const online = order.map((i) => this.options.toOnline(transactions[i]));
-    const batch: SharedBatch = { keys, vectors: new Float32Array(n * width), earlier: new Array<StoredAnswer | undefined>(n), fresh: new Uint8Array(n), late: new Uint8Array(n), degraded: false };
+    const batch: SharedBatch = {
+      keys,
+      vectors: new Float32Array(n * width),
+      earlier: new Array<StoredAnswer | undefined>(n),
+      fresh: new Uint8Array(n),
+      late: new Uint8Array(n),
+      degraded: false,
+    };
     let applied;
     try {
       applied = await this.store.apply(online);
@@ -139,7 +152,8 @@ export class SharedStatePath<T> {
       else if (result.outcome === 'unchanged') outcome.repeated++;
       else {
         outcome.applied++;
-        if (result.answer) labelled.push(result.answer.probability, labels[i].is_fraud ? 1 : 0, result.answer.threshold);
+        if (result.answer)
+          labelled.push(result.answer.probability, labels[i].is_fraud ? 1 : 0, result.answer.threshold);
       }
     });
     const m = this.options.metrics.feedbackLabels;
@@ -162,6 +176,11 @@ function named(error: unknown, order: readonly number[]): unknown {
   if (index === undefined) return error;
   const i = order[index];
   const field = error.code === 'OUT_OF_ORDER' ? 'tx_datetime' : 'transaction_id';
-  const problem = error.code === 'OUT_OF_ORDER' ? 'is too far behind the newest transaction scored' : 'was already used for a transaction with other fields';
-  return new ScoringError(error.code, `transactions[${i}]: ${error.message}`, [{ path: `transactions[${i}].${field}`, problem }]);
+  const problem =
+    error.code === 'OUT_OF_ORDER'
+      ? 'is too far behind the newest transaction scored'
+      : 'was already used for a transaction with other fields';
+  return new ScoringError(error.code, `transactions[${i}]: ${error.message}`, [
+    { path: `transactions[${i}].${field}`, problem },
+  ]);
 }

@@ -36,9 +36,20 @@ export async function openSharedState<T>(options: {
 }): Promise<SharedState<T> | undefined> {
   const { config, spec, logger } = options;
   if (config.stateStore === 'memory') return undefined;
-  const settings = { url: config.stateStore, spec, lateToleranceSeconds: config.lateToleranceSeconds, latePolicy: config.latePolicy };
+  const settings = {
+    url: config.stateStore,
+    spec,
+    lateToleranceSeconds: config.lateToleranceSeconds,
+    latePolicy: config.latePolicy,
+  };
   const store = await RedisStateStore.open({ ...settings, deadlineMs: config.stateDeadlineMs });
-  const path = new SharedStatePath<T>({ store, spec, toOnline: (t) => options.toOnline(t), policy: config.degradedPolicy, metrics: options.metrics });
+  const path = new SharedStatePath<T>({
+    store,
+    spec,
+    toOnline: (t) => options.toOnline(t),
+    policy: config.degradedPolicy,
+    metrics: options.metrics,
+  });
   const history = config.history;
   return {
     path,
@@ -49,7 +60,9 @@ export async function openSharedState<T>(options: {
         return await warmUpShared({
           store: bulk,
           snapshot: config.stateSnapshot,
-          history: history ? () => historyRows(history, config.historyDays, options.transactionSchema, (t) => options.toOnline(t)) : undefined,
+          history: history
+            ? () => historyRows(history, config.historyDays, options.transactionSchema, (t) => options.toOnline(t))
+            : undefined,
           logger,
         });
       } finally {

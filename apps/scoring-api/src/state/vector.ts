@@ -1,4 +1,11 @@
-import { hoursSincePrevious, utcHour, utcWeekday, type EntityKind, type FeaturePlan, type PlannedFeature } from '@fraudops/features';
+import {
+  hoursSincePrevious,
+  utcHour,
+  utcWeekday,
+  type EntityKind,
+  type FeaturePlan,
+  type PlannedFeature,
+} from '@fraudops/features';
 
 type WindowFeature = Extract<PlannedFeature, { kind: 'window' }>;
 

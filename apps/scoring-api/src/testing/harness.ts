@@ -31,14 +31,26 @@ const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
  * A raw request over a keep-alive agent (lighter than fetch for thousands of requests): the body is sent
  * byte for byte, whatever it is. Resolves with the status and the response text.
  */
-export function rawRequest(base: string, method: string, path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+export function rawRequest(
+  base: string,
+  method: string,
+  path: string,
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${base}${path}`, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: keepAlive }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
+    const request = httpRequest(
+      `${base}${path}`,
+      { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: keepAlive },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -53,7 +65,11 @@ export function closeRawConnections(): void {
  * Polls `condition` until it holds, or fails naming `what` after `timeoutMs`: tests synchronise on what the
  * service shows, never on a sleep whose length assumes how fast this machine is.
  */
-export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitUntil(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);

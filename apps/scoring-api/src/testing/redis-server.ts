@@ -37,15 +37,24 @@ export class TestRedisServer {
     const child = spawn(
       this.binary,
       [
-        '--port', String(this.port),
-        '--bind', '127.0.0.1',
-        '--dir', this.dir,
-        '--save', '',
-        '--appendonly', 'yes',
-        '--appendfsync', 'always',
-        '--protected-mode', 'no',
-        '--daemonize', 'no',
-        '--loglevel', 'warning',
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--protected-mode',
+        'no',
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -62,7 +71,8 @@ export class TestRedisServer {
     for (;;) {
       if (exited) throw new Error(exited);
       if (await answersPing(this.port)) return;
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer PING within ${deadlineMs} ms: ${this.output}`);
+      if (Date.now() > deadline)
+        throw new Error(`redis-server did not answer PING within ${deadlineMs} ms: ${this.output}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -73,7 +73,10 @@ const grouped = (option: Option) => option.helpGroup(GROUP);
 
 /** `--profile`: the workspace and credentials (else DATABRICKS_* variables, else [DEFAULT] of ~/.databrickscfg). */
 export function addProfileFlag(command: Command, group = true): Command {
-  const option = new Option('--profile <name>', 'profile of ~/.databrickscfg (default: DATABRICKS_HOST and DATABRICKS_TOKEN, or [DEFAULT])');
+  const option = new Option(
+    '--profile <name>',
+    'profile of ~/.databrickscfg (default: DATABRICKS_HOST and DATABRICKS_TOKEN, or [DEFAULT])',
+  );
   return command.addOption(group ? grouped(option) : option);
 }
 
@@ -82,7 +85,12 @@ export function addConnectionFlags(command: Command, group = true): Command {
   const add = (option: Option) => command.addOption(group ? grouped(option) : option);
   addProfileFlag(command, group);
   add(new Option('--warehouse-id <id>', 'SQL warehouse that computes the features (default: DATABRICKS_WAREHOUSE_ID)'));
-  add(new Option('--sql-host <url>', "the warehouse's https://host:port when it is not the workspace's (the local emulator)"));
+  add(
+    new Option(
+      '--sql-host <url>',
+      "the warehouse's https://host:port when it is not the workspace's (the local emulator)",
+    ),
+  );
   add(new Option('--sql-insecure', "do not verify the warehouse's TLS certificate (only for the local emulator)"));
   return command;
 }
@@ -90,16 +98,35 @@ export function addConnectionFlags(command: Command, group = true): Command {
 export function addJobFlags(command: Command, group = true): Command {
   const add = (option: Option) => command.addOption(group ? grouped(option) : option);
   add(new Option('--job-name <name>', 'the training job, found by name').default(DEFAULT_JOB_NAME));
-  add(new Option('--job-id <id>', 'the training job by id (instead of --job-name)').argParser(positiveInteger('--job-id')));
+  add(
+    new Option('--job-id <id>', 'the training job by id (instead of --job-name)').argParser(
+      positiveInteger('--job-id'),
+    ),
+  );
   return command;
 }
 
 export function addWaitFlags(command: Command, group = true): Command {
   const add = (option: Option) => command.addOption(group ? grouped(option) : option);
-  add(new Option('--timeout <duration>', 'stop waiting after this long (the run goes on; exit 6; re-attach with runs attach)').argParser(durationFlag('--timeout')).default(12 * 3_600_000, '12h'));
-  add(new Option('--poll-interval <duration>', 'time between status polls (default: 1 s, 2 s, … 10 s like the official SDKs)').argParser(durationFlag('--poll-interval')));
   add(
-    new Option('--on-interrupt <action>', 'Ctrl-C while waiting: ask (TTY: a y/N question; otherwise a second Ctrl-C cancels), cancel the run, or detach')
+    new Option(
+      '--timeout <duration>',
+      'stop waiting after this long (the run goes on; exit 6; re-attach with runs attach)',
+    )
+      .argParser(durationFlag('--timeout'))
+      .default(12 * 3_600_000, '12h'),
+  );
+  add(
+    new Option(
+      '--poll-interval <duration>',
+      'time between status polls (default: 1 s, 2 s, … 10 s like the official SDKs)',
+    ).argParser(durationFlag('--poll-interval')),
+  );
+  add(
+    new Option(
+      '--on-interrupt <action>',
+      'Ctrl-C while waiting: ask (TTY: a y/N question; otherwise a second Ctrl-C cancels), cancel the run, or detach',
+    )
       .choices(['ask', 'cancel', 'detach'])
       .default('ask'),
   );
@@ -114,7 +141,8 @@ function jsonObject(flag: string) {
     } catch (error) {
       throw new CliError(`${flag} must be a JSON object: ${(error as Error).message}`, ExitCode.usage);
     }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new CliError(`${flag} must be a JSON object, got ${text}`, ExitCode.usage);
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw new CliError(`${flag} must be a JSON object, got ${text}`, ExitCode.usage);
     return value as Record<string, unknown>;
   };
 }
@@ -122,17 +150,37 @@ function jsonObject(flag: string) {
 /** Registers the Databricks flags of `train` (they apply with --backend databricks only). */
 export function addDatabricksTrainingFlags(command: Command): Command {
   const add = (option: Option) => command.addOption(grouped(option));
-  add(new Option('--source-table <table>', 'transactions (Delta) table: transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud'));
-  add(new Option('--volume <path>', 'volume folder for run inputs and outputs, e.g. /Volumes/main/fraud/runs'));
-  add(new Option('--feature-table <table>', "feature table to write (views <table>_train, _validation, _test beside it); default: <source schema>.fraudops_features_<key of the inputs>"));
   add(
-    new Option('--input <mode>', "how the job reads the features: tables (Spark reads the views), files (CSV exported into the run's folder; no Spark needed), auto (files on the http:// emulator, else tables)")
+    new Option(
+      '--source-table <table>',
+      'transactions (Delta) table: transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud',
+    ),
+  );
+  add(new Option('--volume <path>', 'volume folder for run inputs and outputs, e.g. /Volumes/main/fraud/runs'));
+  add(
+    new Option(
+      '--feature-table <table>',
+      'feature table to write (views <table>_train, _validation, _test beside it); default: <source schema>.fraudops_features_<key of the inputs>',
+    ),
+  );
+  add(
+    new Option(
+      '--input <mode>',
+      "how the job reads the features: tables (Spark reads the views), files (CSV exported into the run's folder; no Spark needed), auto (files on the http:// emulator, else tables)",
+    )
       .choices(['auto', 'tables', 'files'])
       .default('auto'),
   );
   add(new Option('--no-wait', 'start the run, print its id and URL, and return (attach later with runs attach)'));
-  add(new Option('--idempotency-token <token>', 'same token → the same run, never a second one (≤ 64 chars; default: new per launch)'));
-  add(new Option('--git-commit <sha>', 'commit recorded for the run and the model card (default: HEAD of this checkout)'));
+  add(
+    new Option(
+      '--idempotency-token <token>',
+      'same token → the same run, never a second one (≤ 64 chars; default: new per launch)',
+    ),
+  );
+  add(
+    new Option('--git-commit <sha>', 'commit recorded for the run and the model card (default: HEAD of this checkout)'),
+  );
   add(
     new Option(
       '--pin-commit',
@@ -140,7 +188,11 @@ export function addDatabricksTrainingFlags(command: Command): Command {
     ),
   );
   add(new Option('--report-md <file>', 'also append the Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)'));
-  add(new Option('--xgb-params <json>', 'extra XGBoost parameters, e.g. {"max_bin":128}').argParser(jsonObject('--xgb-params')));
+  add(
+    new Option('--xgb-params <json>', 'extra XGBoost parameters, e.g. {"max_bin":128}').argParser(
+      jsonObject('--xgb-params'),
+    ),
+  );
   addConnectionFlags(command);
   addJobFlags(command);
   addWaitFlags(command);

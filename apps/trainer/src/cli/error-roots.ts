@@ -32,4 +32,6 @@ export const TRAINER_EXIT_CODES = {
   PEER_FAILED: ExitCode.runFailed,
 } as const satisfies Record<TrainerErrorCode, ExitCode>;
 
-export const TRAINER_ERROR_FAMILIES: readonly AppErrorFamily[] = [{ root: TrainerError, exitCodes: TRAINER_EXIT_CODES }];
+export const TRAINER_ERROR_FAMILIES: readonly AppErrorFamily[] = [
+  { root: TrainerError, exitCodes: TRAINER_EXIT_CODES },
+];

@@ -19,7 +19,9 @@ Examples:
 export function registerBundle(program: Command, context: CliContext): void {
   program
     .command('bundle')
-    .description('Write the training job as a Databricks Asset Bundle (databricks.yml, resources/; dev, staging, prod targets), generated from the definition deploy-job uses.')
+    .description(
+      'Write the training job as a Databricks Asset Bundle (databricks.yml, resources/; dev, staging, prod targets), generated from the definition deploy-job uses.',
+    )
     .option('--out <dir>', 'the bundle root (the repository root, where the files are committed)', '.')
     .option('--check', 'write nothing; exit 5 when the files there differ from the generated ones')
     .option('--json', 'print one JSON object on stdout')
@@ -40,7 +42,11 @@ export function registerBundle(program: Command, context: CliContext): void {
         output.line(`wrote       ${path}`);
       }
       output.result({ files: Object.keys(files).map((f) => join(flags.out, f)), stale });
-      if (stale.length > 0) throw new CliError(`the bundle differs from the job definition: ${stale.join(', ')} (regenerate with fraudops-train bundle --out ${flags.out})`, ExitCode.conflict);
+      if (stale.length > 0)
+        throw new CliError(
+          `the bundle differs from the job definition: ${stale.join(', ')} (regenerate with fraudops-train bundle --out ${flags.out})`,
+          ExitCode.conflict,
+        );
       if (flags.check) output.line('the bundle matches the job definition');
     });
 }

@@ -1,7 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { buildEvaluationReport, parsePredictionsCsv, parseThresholdPolicy, renderMarkdown, reportToJson, type EvaluationReport } from '@fraudops/evaluation';
+import {
+  buildEvaluationReport,
+  parsePredictionsCsv,
+  parseThresholdPolicy,
+  renderMarkdown,
+  reportToJson,
+  type EvaluationReport,
+} from '@fraudops/evaluation';
 import { renderHtml } from '@fraudops/reports';
 import { CliError, ExitCode, toCliError, type CliContext, type Output } from '@fraudops/cli';
 import { TRAINER_ERROR_ROOTS } from '../cli/error-roots.js';

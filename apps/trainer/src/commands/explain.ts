@@ -50,19 +50,32 @@ export interface ExplainResult {
   bias: number;
   out: string | null;
   /** With --top: each row's margin and largest reasons. */
-  top: Array<{ row: number; margin: number; reasons: Array<{ feature: string; value: number | null; contribution: number }> }> | null;
+  top: Array<{
+    row: number;
+    margin: number;
+    reasons: Array<{ feature: string; value: number | null; contribution: number }>;
+  }> | null;
 }
 
 /** `fraudops-train explain`: per-row feature contributions of a model on a feature file. */
 export function registerExplain(program: Command, context: CliContext): void {
   program
     .command('explain')
-    .description('Explain a model on a feature file: exact TreeSHAP contributions per row and feature (+ bias), or the top reasons.')
-    .requiredOption('--model <uri|file>', 'models:/<name>@<alias> or models:/<name>/<version>, or an XGBoost JSON model file')
+    .description(
+      'Explain a model on a feature file: exact TreeSHAP contributions per row and feature (+ bias), or the top reasons.',
+    )
+    .requiredOption(
+      '--model <uri|file>',
+      'models:/<name>@<alias> or models:/<name>/<version>, or an XGBoost JSON model file',
+    )
     .requiredOption('--features <file>', 'feature file (.csv, .csv.gz, .parquet) with a column per model feature')
     .option('--out <file>', 'CSV to write: one row per input row, a column per feature, then bias')
     .option('--top <k>', "print each row's k largest reasons by |contribution|")
-    .option('--registry <uri>', 'model registry for models:/ URIs: a directory or databricks-uc://<catalog>.<schema>?volume=<volume>', 'models')
+    .option(
+      '--registry <uri>',
+      'model registry for models:/ URIs: a directory or databricks-uc://<catalog>.<schema>?volume=<volume>',
+      'models',
+    )
     .option('--json', 'print the result as one JSON object on stdout', false)
     .addHelpText('after', HELP_AFTER)
     .action(async (options: ExplainOptions) => {
@@ -71,13 +84,20 @@ export function registerExplain(program: Command, context: CliContext): void {
 }
 
 /** Runs the command; separated from commander so tests call it with an output (and registry) of their own. */
-export async function runExplain(options: ExplainOptions, output: Output, registry?: ModelRegistry): Promise<ExplainResult> {
+export async function runExplain(
+  options: ExplainOptions,
+  output: Output,
+  registry?: ModelRegistry,
+): Promise<ExplainResult> {
   const top = options.top === undefined ? undefined : Number(options.top);
   if (top !== undefined && !(Number.isInteger(top) && top >= 1)) {
     throw new CliError(`--top must be an integer >= 1, got "${options.top}"`, ExitCode.usage);
   }
   if (options.out === undefined && top === undefined) {
-    throw new CliError('nothing to do: give --out <file> for the contributions, --top <k> for the reasons, or both', ExitCode.usage);
+    throw new CliError(
+      'nothing to do: give --out <file> for the contributions, --top <k> for the reasons, or both',
+      ExitCode.usage,
+    );
   }
   if (options.out !== undefined && !/\.csv$/i.test(options.out)) {
     throw new CliError(`--out ${options.out}: the contributions file is CSV (.csv)`, ExitCode.usage);
@@ -105,10 +125,16 @@ export async function runExplain(options: ExplainOptions, output: Output, regist
     top: top === undefined ? null : topReasons(contributions, read, names, top),
   };
   output.result(result);
-  output.line(`${options.model}: ${matrix.rows.toLocaleString('en-US')} rows explained, bias (expected margin) ${contributions.bias.toFixed(6)}`);
+  output.line(
+    `${options.model}: ${matrix.rows.toLocaleString('en-US')} rows explained, bias (expected margin) ${contributions.bias.toFixed(6)}`,
+  );
   for (const row of result.top ?? []) {
-    const reasons = row.reasons.map((r) => `${r.feature}=${r.value === null ? 'missing' : r.value} ${signed(r.contribution)}`);
-    output.line(`  row ${row.row}  margin ${row.margin.toFixed(4)}  ${reasons.join(', ') || '(no feature moves the margin)'}`);
+    const reasons = row.reasons.map(
+      (r) => `${r.feature}=${r.value === null ? 'missing' : r.value} ${signed(r.contribution)}`,
+    );
+    output.line(
+      `  row ${row.row}  margin ${row.margin.toFixed(4)}  ${reasons.join(', ') || '(no feature moves the margin)'}`,
+    );
   }
   if (options.out !== undefined) output.line(`wrote ${options.out}`);
   return result;
@@ -119,7 +145,10 @@ function signed(value: number): string {
 }
 
 /** The model and its feature names, in input-column order. */
-async function loadModel(source: string, registry: () => ModelRegistry): Promise<{ model: ClassifierModel; names: string[] }> {
+async function loadModel(
+  source: string,
+  registry: () => ModelRegistry,
+): Promise<{ model: ClassifierModel; names: string[] }> {
   if (source.startsWith('models:/')) {
     const loaded = await registry().loadModel(source);
     const { model, featureNames } = classifierFromOnnx(loaded.onnx, `${loaded.uri} (model.onnx)`);
@@ -130,7 +159,11 @@ async function loadModel(source: string, registry: () => ModelRegistry): Promise
     text = await readFile(source, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`--model ${source}: no such file (give a models:/ URI or an XGBoost JSON file)`, ExitCode.notFound);
+    if (code === 'ENOENT')
+      throw new CliError(
+        `--model ${source}: no such file (give a models:/ URI or an XGBoost JSON file)`,
+        ExitCode.notFound,
+      );
     throw new CliError(`--model ${source}: cannot read it (${code ?? String(error)})`, ExitCode.unexpected);
   }
   const imported = importXgboostJson(text);
@@ -147,7 +180,10 @@ function quoteIdentifier(name: string): string {
  * The named columns of a feature file as a float32 matrix in `names` order (what the model scores), and
  * the values as read (for printing); empty cells become NaN.
  */
-async function readFeatureMatrix(path: string, names: string[]): Promise<{ matrix: FeatureMatrix; read: Float64Array }> {
+async function readFeatureMatrix(
+  path: string,
+  names: string[],
+): Promise<{ matrix: FeatureMatrix; read: Float64Array }> {
   let format: ReturnType<typeof fileFormatOf>;
   try {
     format = fileFormatOf(path);
@@ -174,9 +210,14 @@ async function readFeatureMatrix(path: string, names: string[]): Promise<{ matri
     }
     let table;
     try {
-      table = await engine.query(`SELECT ${names.map((n) => `CAST(${quoteIdentifier(n)} AS DOUBLE)`).join(', ')} FROM ${reader}`);
+      table = await engine.query(
+        `SELECT ${names.map((n) => `CAST(${quoteIdentifier(n)} AS DOUBLE)`).join(', ')} FROM ${reader}`,
+      );
     } catch (error) {
-      throw new CliError(`--features ${path}: a feature column is not numeric (${(error as Error).message.split('\n')[0]})`, ExitCode.invalidData);
+      throw new CliError(
+        `--features ${path}: a feature column is not numeric (${(error as Error).message.split('\n')[0]})`,
+        ExitCode.invalidData,
+      );
     }
     const rows = table.rowCount;
     const cols = names.length;
@@ -199,7 +240,11 @@ function csvField(name: string): string {
 }
 
 /** Writes the contributions CSV in chunks: header = feature names + bias, numbers in shortest round-trip form. */
-async function writeContributionsCsv(path: string, names: string[], contributions: FeatureContributions): Promise<void> {
+async function writeContributionsCsv(
+  path: string,
+  names: string[],
+  contributions: FeatureContributions,
+): Promise<void> {
   const { rows, featureCount, values, bias } = contributions;
   const file = await open(path, 'w');
   try {
@@ -221,11 +266,17 @@ async function writeContributionsCsv(path: string, names: string[], contribution
   }
 }
 
-function topReasons(contributions: FeatureContributions, read: Float64Array, names: string[], k: number): NonNullable<ExplainResult['top']> {
+function topReasons(
+  contributions: FeatureContributions,
+  read: Float64Array,
+  names: string[],
+  k: number,
+): NonNullable<ExplainResult['top']> {
   const result: NonNullable<ExplainResult['top']> = [];
   for (let r = 0; r < contributions.rows; r++) {
     let margin = contributions.bias;
-    for (let f = 0; f < contributions.featureCount; f++) margin += contributions.values[r * contributions.featureCount + f];
+    for (let f = 0; f < contributions.featureCount; f++)
+      margin += contributions.values[r * contributions.featureCount + f];
     const reasons = topContributions(contributions, r, k).map(({ feature, contribution }) => {
       const value = read[r * contributions.featureCount + feature];
       return { feature: names[feature], value: Number.isNaN(value) ? null : value, contribution };

@@ -9,7 +9,6 @@ import { writeTransactions } from '@fraudops/transactions-io';
 import { CliError, ExitCode, createOutput } from '@fraudops/cli';
 import { runFeatures, type DescribeResult, type FeaturesOptions, type FeaturesResult } from './features.js';
 
-
 let dir: string;
 let data: string;
 let rows: number;
@@ -49,7 +48,12 @@ describe('fraudops-train features', () => {
     const out = join(dir, 'features.parquet');
     const { result, stdout, stderr } = await features({ data, out });
     const written = result as FeaturesResult;
-    expect(written).toMatchObject({ rows, frauds, format: 'parquet', spec: { name: 'baseline', hash: featureSpecHash(baselineFeatureSpec) } });
+    expect(written).toMatchObject({
+      rows,
+      frauds,
+      format: 'parquet',
+      spec: { name: 'baseline', hash: featureSpecHash(baselineFeatureSpec) },
+    });
     expect(stdout).toContain(`wrote ${out} (parquet,`);
     expect(stdout).toContain(`rows      ${rows.toLocaleString('en-US')}`);
     expect(stdout).toMatch(/dates {5}2018-04-01T\d\d:\d\d:\d\dZ → 2018-05-20T/);
@@ -86,7 +90,9 @@ describe('fraudops-train features', () => {
     const { stdout } = await features({ describe: true });
     expect(stdout).toContain('feature spec baseline v1: 15 features');
     expect(stdout).toContain(`hash   sha256 ${featureSpecHash(baselineFeatureSpec)}`);
-    expect(stdout).toMatch(/10 {2}TERMINAL_ID_RISK_1DAY_WINDOW +fraud ratio of the terminal's transactions in the 1d window ending 7d before this one/);
+    expect(stdout).toMatch(
+      /10 {2}TERMINAL_ID_RISK_1DAY_WINDOW +fraud ratio of the terminal's transactions in the 1d window ending 7d before this one/,
+    );
     const json = JSON.parse((await features({ describe: true, json: true })).stdout) as DescribeResult;
     expect(json.features[3]).toEqual({
       index: 3,
@@ -109,27 +115,68 @@ describe('fraudops-train features', () => {
         version: 2,
         features: [
           { name: 'AMOUNT', kind: 'raw', column: 'tx_amount' },
-          { name: 'CUSTOMER_MAX_3D', kind: 'window', entity: 'customer', windowDays: 3, delayDays: 0, aggregate: 'max' },
+          {
+            name: 'CUSTOMER_MAX_3D',
+            kind: 'window',
+            entity: 'customer',
+            windowDays: 3,
+            delayDays: 0,
+            aggregate: 'max',
+          },
         ],
       }),
     );
     const { stdout } = await features({ spec: path, sql: 'spark' });
     expect(stdout).toContain('spec "small" v2');
-    expect(stdout).toContain('MAX(tx_amount) OVER (PARTITION BY customer_id ORDER BY tx_time_us RANGE BETWEEN 259199999999 PRECEDING AND 1 PRECEDING)');
+    expect(stdout).toContain(
+      'MAX(tx_amount) OVER (PARTITION BY customer_id ORDER BY tx_time_us RANGE BETWEEN 259199999999 PRECEDING AND 1 PRECEDING)',
+    );
     expect(stdout).toContain('AS `CUSTOMER_MAX_3D`');
   });
 
   it('fails with messages that name the flag or the problem', async () => {
-    expect(await failure({ out: join(dir, 'x.parquet') })).toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/--data/) });
-    expect(await failure({ data, out: join(dir, 'x.json') })).toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/unsupported file type "\.json"/) });
-    expect(await failure({ data: join(dir, 'missing.parquet'), out: join(dir, 'x.parquet') })).toMatchObject({ exitCode: ExitCode.notFound });
-    expect(await failure({ spec: 'nope', describe: true })).toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/^--spec: unknown feature spec "nope"/) });
-    expect(await failure({ sql: 'mysql' })).toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/--sql must be one of duckdb, spark/) });
+    expect(await failure({ out: join(dir, 'x.parquet') })).toMatchObject({
+      exitCode: ExitCode.usage,
+      message: expect.stringMatching(/--data/),
+    });
+    expect(await failure({ data, out: join(dir, 'x.json') })).toMatchObject({
+      exitCode: ExitCode.usage,
+      message: expect.stringMatching(/unsupported file type "\.json"/),
+    });
+    expect(await failure({ data: join(dir, 'missing.parquet'), out: join(dir, 'x.parquet') })).toMatchObject({
+      exitCode: ExitCode.notFound,
+    });
+    expect(await failure({ spec: 'nope', describe: true })).toMatchObject({
+      exitCode: ExitCode.usage,
+      message: expect.stringMatching(/^--spec: unknown feature spec "nope"/),
+    });
+    expect(await failure({ sql: 'mysql' })).toMatchObject({
+      exitCode: ExitCode.usage,
+      message: expect.stringMatching(/--sql must be one of duckdb, spark/),
+    });
     const bad = join(dir, 'bad.json');
-    await writeFile(bad, JSON.stringify({ name: 'b', version: 1, features: [{ name: 'R', kind: 'window', entity: 'terminal', windowDays: 1, delayDays: 0, aggregate: 'fraud_ratio' }] }));
-    expect(await failure({ spec: bad, describe: true })).toMatchObject({ exitCode: ExitCode.invalidData, message: expect.stringMatching(/R.*fraud_ratio needs delayDays ≥ 1/) });
+    await writeFile(
+      bad,
+      JSON.stringify({
+        name: 'b',
+        version: 1,
+        features: [
+          { name: 'R', kind: 'window', entity: 'terminal', windowDays: 1, delayDays: 0, aggregate: 'fraud_ratio' },
+        ],
+      }),
+    );
+    expect(await failure({ spec: bad, describe: true })).toMatchObject({
+      exitCode: ExitCode.invalidData,
+      message: expect.stringMatching(/R.*fraud_ratio needs delayDays ≥ 1/),
+    });
     const unlabelled = join(dir, 'unlabelled.csv');
-    await writeFile(unlabelled, 'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount\n1,2018-04-01 10:00:00,1,2,10.5\n');
-    expect(await failure({ data: unlabelled, out: join(dir, 'y.csv') })).toMatchObject({ exitCode: ExitCode.invalidData, message: expect.stringMatching(/needs fraud labels/) });
+    await writeFile(
+      unlabelled,
+      'transaction_id,tx_datetime,customer_id,terminal_id,tx_amount\n1,2018-04-01 10:00:00,1,2,10.5\n',
+    );
+    expect(await failure({ data: unlabelled, out: join(dir, 'y.csv') })).toMatchObject({
+      exitCode: ExitCode.invalidData,
+      message: expect.stringMatching(/needs fraud labels/),
+    });
   });
 });

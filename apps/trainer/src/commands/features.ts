@@ -86,7 +86,10 @@ export function registerFeatures(program: Command, context: CliContext): void {
     .option('--out <file>', 'feature file to write: .parquet, .csv or .csv.gz')
     .option('--spec <name|file.json>', 'built-in spec name or a JSON spec file', 'baseline')
     .option('--describe', 'print the spec (names, windows, delays, hash) and exit', false)
-    .option('--sql <dialect>', `print the compiled SQL for ${SQL_DIALECTS.join(' or ')} (source table: transactions) and exit`)
+    .option(
+      '--sql <dialect>',
+      `print the compiled SQL for ${SQL_DIALECTS.join(' or ')} (source table: transactions) and exit`,
+    )
     .option('--json', 'print the result as one JSON object on stdout', false)
     .addHelpText('after', HELP_AFTER)
     .action(async (options: FeaturesOptions) => {
@@ -153,7 +156,12 @@ function describe(spec: FeatureSpec, output: Output): DescribeResult {
       name: feature.name,
       kind: feature.kind,
       ...(feature.kind === 'window'
-        ? { entity: feature.entity, windowDays: feature.windowDays, delayDays: feature.delayDays, aggregate: feature.aggregate }
+        ? {
+            entity: feature.entity,
+            windowDays: feature.windowDays,
+            delayDays: feature.delayDays,
+            aggregate: feature.aggregate,
+          }
         : {}),
       meaning: describeFeature(feature),
     })),
@@ -230,6 +238,8 @@ function printSummary(result: FeaturesResult, output: Output): void {
     output.line(`  frauds    ${n(result.frauds)}${rate}`);
   }
   output.line(`  dates     ${result.firstDatetime ?? '—'} → ${result.lastDatetime ?? '—'}`);
-  output.line(`  features  ${result.spec.features.length} (spec ${result.spec.name} v${result.spec.version}, sha256 ${result.spec.hash.slice(0, 12)}…)`);
+  output.line(
+    `  features  ${result.spec.features.length} (spec ${result.spec.name} v${result.spec.version}, sha256 ${result.spec.hash.slice(0, 12)}…)`,
+  );
   output.line(`  took      ${result.seconds.toFixed(1)} s`);
 }

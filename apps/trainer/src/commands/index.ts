@@ -15,4 +15,18 @@ import { registerPublishData } from './publish-data.js';
 import { registerBundle } from './bundle.js';
 
 /** Each command registers itself on the program; one line per command file. */
-export const commands: Array<(program: Command, context: CliContext) => void> = [registerStart, registerSimulate, registerEvaluate, registerTrain, registerFeatures, registerDeployJob, registerRuns, registerExplain, registerTune, registerQuality, registerModels, registerPublishData, registerBundle];
+export const commands: Array<(program: Command, context: CliContext) => void> = [
+  registerStart,
+  registerSimulate,
+  registerEvaluate,
+  registerTrain,
+  registerFeatures,
+  registerDeployJob,
+  registerRuns,
+  registerExplain,
+  registerTune,
+  registerQuality,
+  registerModels,
+  registerPublishData,
+  registerBundle,
+];

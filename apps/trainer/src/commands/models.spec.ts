@@ -14,7 +14,11 @@ function draft(description: string): ModelCardDraft {
     model: { algorithm: 'logreg' },
     gitSha: 'abc1234',
     featureSpec: { name: 'tiny', hash: 'sha256:tiny', features: FEATURES },
-    trainingData: { fingerprint: 'f', train: { start: '2018-04-01', end: '2018-04-07' }, test: { start: '2018-04-15', end: '2018-04-21' } },
+    trainingData: {
+      fingerprint: 'f',
+      train: { start: '2018-04-01', end: '2018-04-07' },
+      test: { start: '2018-04-15', end: '2018-04-21' },
+    },
     params: {},
     metrics: { auc_roc: { value: 0.81, ci: { lower: 0.78, upper: 0.84, level: 0.95 } } },
     threshold: { value: 0.5, rule: 'budget:10', rationale: 'ten alerts a day' },
@@ -34,7 +38,14 @@ const IMPORTANCE = {
 
 const onnx = (weight: number) =>
   logisticRegressionToOnnx(
-    { kind: 'logistic_regression', featureCount: 2, weights: Float64Array.of(weight, 0.1), intercept: -2, mean: Float64Array.of(0, 0), scale: Float64Array.of(1, 1) },
+    {
+      kind: 'logistic_regression',
+      featureCount: 2,
+      weights: Float64Array.of(weight, 0.1),
+      intercept: -2,
+      mean: Float64Array.of(0, 0),
+      scale: Float64Array.of(1, 1),
+    },
     { featureNames: FEATURES, featureSpecHash: 'sha256:tiny' },
   );
 
@@ -63,21 +74,37 @@ describe('fraudops-train models (local registry)', () => {
     registry = new LocalRegistry(join(dir, 'models'));
     for (const [i, tag] of ['one', 'two', 'three'].entries()) {
       const card = i === 0 ? { ...draft(tag), importance: IMPORTANCE } : draft(tag);
-      await registry.register({ name: 'fraud-detector', onnx: onnx(i + 1), card, reports: { html: '<p/>', markdown: '#\n' } });
+      await registry.register({
+        name: 'fraud-detector',
+        onnx: onnx(i + 1),
+        card,
+        reports: { html: '<p/>', markdown: '#\n' },
+      });
     }
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('sets aliases, rolls @champion back step by step with the reason recorded, and says when it cannot', async () => {
-    for (const version of ['1', '2', '3']) expect((await cli(['set-alias', 'fraud-detector', 'champion', version, '--reason', `release ${version}`])).code).toBe(0);
+    for (const version of ['1', '2', '3'])
+      expect(
+        (await cli(['set-alias', 'fraud-detector', 'champion', version, '--reason', `release ${version}`])).code,
+      ).toBe(0);
     const first = await cli(['rollback', 'fraud-detector', '--reason', 'precision dropped', '--json']);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout).event).toMatchObject({ alias: 'champion', version: 2, previous: 3, reason: 'rollback from v3 to v2: precision dropped' });
+    expect(JSON.parse(first.stdout).event).toMatchObject({
+      alias: 'champion',
+      version: 2,
+      previous: 3,
+      reason: 'rollback from v3 to v2: precision dropped',
+    });
     // A second rollback goes further back, not back to the version just rolled away from.
     const second = await cli(['rollback', 'fraud-detector']);
     expect([second.code, second.stdout]).toEqual([0, 'fraud-detector@champion: v2 → v1 (rollback from v2 to v1)\n']);
     const none = await cli(['rollback', 'fraud-detector']);
-    expect([none.code, none.stderr]).toEqual([4, 'error: fraud-detector@champion has had no other version before v1: nothing to roll back to (use models set-alias)\n']);
+    expect([none.code, none.stderr]).toEqual([
+      4,
+      'error: fraud-detector@champion has had no other version before v1: nothing to roll back to (use models set-alias)\n',
+    ]);
     expect(await registry.getAlias('fraud-detector', 'champion')).toBe(1);
     expect((await registry.aliasHistory('fraud-detector')).map((e) => e.version)).toEqual([1, 2, 3, 2, 1]);
   });
@@ -87,7 +114,11 @@ describe('fraudops-train models (local registry)', () => {
     expect(listed.models).toEqual([{ name: 'fraud-detector', latestVersion: 3, aliases: { champion: 1 } }]);
     const shown = await cli(['show', 'models:/fraud-detector@champion']);
     expect(shown.code).toBe(0);
-    expect(shown.stdout.split('\n').slice(0, 3)).toEqual(['models:/fraud-detector/1  @champion', `created     ${(await registry.getVersion('fraud-detector', 1)).card.created}`, 'model       logreg; commit abc1234']);
+    expect(shown.stdout.split('\n').slice(0, 3)).toEqual([
+      'models:/fraud-detector/1  @champion',
+      `created     ${(await registry.getVersion('fraud-detector', 1)).card.created}`,
+      'model       logreg; commit abc1234',
+    ]);
     expect(shown.stdout).toContain('  auc_roc                0.8100 [0.7800, 0.8400]');
     expect(shown.stdout).toContain(
       [
@@ -97,7 +128,10 @@ describe('fraudops-train models (local registry)', () => {
       ].join('\n'),
     );
     expect((await cli(['show', 'models:/fraud-detector/3'])).stdout).not.toContain('importance');
-    expect(JSON.parse((await cli(['show', 'models:/fraud-detector/latest', '--json'])).stdout)).toMatchObject({ version: 3, card: { description: 'three' } });
+    expect(JSON.parse((await cli(['show', 'models:/fraud-detector/latest', '--json'])).stdout)).toMatchObject({
+      version: 3,
+      card: { description: 'three' },
+    });
   });
 
   it('exits 4 for a missing version or model, 2 for a malformed URI or version', async () => {
@@ -106,12 +140,21 @@ describe('fraudops-train models (local registry)', () => {
     const bad = await cli(['show', 'fraud-detector@champion']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: .*models:\//);
-    expect((await cli(['set-alias', 'fraud-detector', 'champion', 'two'])).stderr).toContain('<version> must be an integer ≥ 1, got "two"');
+    expect((await cli(['set-alias', 'fraud-detector', 'champion', 'two'])).stderr).toContain(
+      '<version> must be an integer ≥ 1, got "two"',
+    );
   });
 });
 
 describe('rollbackTarget', () => {
-  const set = (version: number, previous: number | null, reason?: string) => ({ at: 't', alias: 'champion', action: 'set' as const, version, previous, ...(reason ? { reason } : {}) });
+  const set = (version: number, previous: number | null, reason?: string) => ({
+    at: 't',
+    alias: 'champion',
+    action: 'set' as const,
+    version,
+    previous,
+    ...(reason ? { reason } : {}),
+  });
   it('skips the current version and versions a rollback moved away from; ignores other aliases', () => {
     const history = [set(1, null), set(2, 1), { ...set(9, null), alias: 'challenger' }, set(3, 2)];
     expect(rollbackTarget(history, 'champion', 3)).toBe(2);

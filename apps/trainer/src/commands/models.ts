@@ -35,8 +35,15 @@ function registryOf(flags: RegistryFlags): ModelRegistry {
 
 function withRegistryFlags(command: Command): Command {
   return command
-    .option('--registry <uri>', 'model registry: a directory, or databricks-uc://<catalog>.<schema>[?volume=…]', 'models')
-    .option('--profile <name>', 'profile of ~/.databrickscfg for a databricks-uc:// registry (default: DATABRICKS_HOST and DATABRICKS_TOKEN, or [DEFAULT])')
+    .option(
+      '--registry <uri>',
+      'model registry: a directory, or databricks-uc://<catalog>.<schema>[?volume=…]',
+      'models',
+    )
+    .option(
+      '--profile <name>',
+      'profile of ~/.databrickscfg for a databricks-uc:// registry (default: DATABRICKS_HOST and DATABRICKS_TOKEN, or [DEFAULT])',
+    )
     .option('--json', 'print one JSON object on stdout');
 }
 
@@ -62,24 +69,30 @@ export function rollbackTarget(history: AliasEvent[], alias: string, current: nu
 }
 
 function registerList(models: Command, context: CliContext): void {
-  withRegistryFlags(models.command('list').description('Every registered model: latest version and aliases.')).action(async (flags: RegistryFlags) => {
-    const output = context.output(Boolean(flags.json));
-    const registry = registryOf(flags);
-    const list = await registry.listModels();
-    if (list.length === 0) output.line(`no models in ${registry.location}`);
-    for (const model of list) {
-      const aliases = Object.entries(model.aliases).map(([alias, version]) => `@${alias}=v${version}`).join(' ');
-      output.line(`${model.name.padEnd(24)} latest v${model.latestVersion}  ${aliases}`);
-    }
-    output.result({ registry: registry.location, models: list });
-  });
+  withRegistryFlags(models.command('list').description('Every registered model: latest version and aliases.')).action(
+    async (flags: RegistryFlags) => {
+      const output = context.output(Boolean(flags.json));
+      const registry = registryOf(flags);
+      const list = await registry.listModels();
+      if (list.length === 0) output.line(`no models in ${registry.location}`);
+      for (const model of list) {
+        const aliases = Object.entries(model.aliases)
+          .map(([alias, version]) => `@${alias}=v${version}`)
+          .join(' ');
+        output.line(`${model.name.padEnd(24)} latest v${model.latestVersion}  ${aliases}`);
+      }
+      output.result({ registry: registry.location, models: list });
+    },
+  );
 }
 
 function registerShow(models: Command, context: CliContext): void {
   withRegistryFlags(
     models
       .command('show')
-      .description('What a model URI resolves to now: version, aliases, commit, feature spec, metrics, threshold, global importance.')
+      .description(
+        'What a model URI resolves to now: version, aliases, commit, feature spec, metrics, threshold, global importance.',
+      )
       .argument('<uri>', 'models:/<name>@<alias>, models:/<name>/<version> or models:/<name>/latest'),
   ).action(async (uri: string, flags: RegistryFlags) => {
     const output = context.output(Boolean(flags.json));
@@ -88,7 +101,9 @@ function registerShow(models: Command, context: CliContext): void {
     const { card } = version;
     output.line(`${version.uri}${version.aliases.length ? `  ${version.aliases.map((a) => `@${a}`).join(' ')}` : ''}`);
     output.line(`created     ${card.created}`);
-    output.line(`model       ${card.model.algorithm}${card.model.producer ? ` (${card.model.producer})` : ''}; commit ${card.gitSha ?? 'unknown'}`);
+    output.line(
+      `model       ${card.model.algorithm}${card.model.producer ? ` (${card.model.producer})` : ''}; commit ${card.gitSha ?? 'unknown'}`,
+    );
     output.line(`features    ${card.featureSpec.name} (${card.featureSpec.features.length}, ${card.featureSpec.hash})`);
     output.line(`test        ${card.trainingData.test.start} … ${card.trainingData.test.end}`);
     for (const [name, metric] of Object.entries(card.metrics)) {
@@ -97,10 +112,21 @@ function registerShow(models: Command, context: CliContext): void {
     }
     output.line(`threshold   ${card.threshold.value} (${card.threshold.rule}): ${card.threshold.rationale}`);
     if (card.importance) {
-      output.line(`importance  mean |contribution| on ${card.importance.rows.toLocaleString('en-US')} test rows (${card.importance.method})`);
-      card.importance.features.forEach(({ feature, meanAbsContribution }, i) => output.line(`  ${String(i + 1).padStart(2)} ${feature.padEnd(36)} ${meanAbsContribution.toFixed(4)}`));
+      output.line(
+        `importance  mean |contribution| on ${card.importance.rows.toLocaleString('en-US')} test rows (${card.importance.method})`,
+      );
+      card.importance.features.forEach(({ feature, meanAbsContribution }, i) =>
+        output.line(`  ${String(i + 1).padStart(2)} ${feature.padEnd(36)} ${meanAbsContribution.toFixed(4)}`),
+      );
     }
-    output.result({ registry: registry.location, name: version.name, version: version.version, uri: version.uri, aliases: version.aliases, card });
+    output.result({
+      registry: registry.location,
+      name: version.name,
+      version: version.version,
+      uri: version.uri,
+      aliases: version.aliases,
+      card,
+    });
   });
 }
 
@@ -116,7 +142,12 @@ function registerSetAlias(models: Command, context: CliContext): void {
   ).action(async (name: string, alias: string, version: number, flags: RegistryFlags & { reason?: string }) => {
     const output = context.output(Boolean(flags.json));
     const registry = registryOf(flags);
-    const event = await registry.setAlias(name, alias, version, flags.reason !== undefined ? { reason: flags.reason } : {});
+    const event = await registry.setAlias(
+      name,
+      alias,
+      version,
+      flags.reason !== undefined ? { reason: flags.reason } : {},
+    );
     printEvent(event, name, output);
     output.result({ registry: registry.location, name, event });
   });
@@ -134,10 +165,14 @@ function registerRollback(models: Command, context: CliContext): void {
     const output = context.output(Boolean(flags.json));
     const registry = registryOf(flags);
     const current = await registry.getAlias(name, flags.alias);
-    if (current === undefined) throw new CliError(`${name}@${flags.alias} is not set: nothing to roll back`, ExitCode.notFound);
+    if (current === undefined)
+      throw new CliError(`${name}@${flags.alias} is not set: nothing to roll back`, ExitCode.notFound);
     const target = rollbackTarget(await registry.aliasHistory(name), flags.alias, current);
     if (target === undefined) {
-      throw new CliError(`${name}@${flags.alias} has had no other version before v${current}: nothing to roll back to (use models set-alias)`, ExitCode.notFound);
+      throw new CliError(
+        `${name}@${flags.alias} has had no other version before v${current}: nothing to roll back to (use models set-alias)`,
+        ExitCode.notFound,
+      );
     }
     const reason = `${ROLLBACK_PREFIX}${current} to v${target}${flags.reason ? `: ${flags.reason}` : ''}`;
     const event = await registry.setAlias(name, flags.alias, target, { reason });
@@ -150,7 +185,9 @@ function registerRollback(models: Command, context: CliContext): void {
 export function registerModels(program: Command, context: CliContext): void {
   const models = program
     .command('models')
-    .description('Registered models: list, show a URI, set an alias, roll @champion back (local directory or Unity Catalog).')
+    .description(
+      'Registered models: list, show a URI, set an alias, roll @champion back (local directory or Unity Catalog).',
+    )
     .addHelpText('after', EXAMPLES);
   registerList(models, context);
   registerShow(models, context);

@@ -6,7 +6,20 @@ import { Capture } from '../testing/capture.js';
 import type { QualityRow } from './quality.js';
 
 /** A small simulated world (fast): training starts on day 40, so two folds reach back to day 19. */
-const WORLD = ['--customers', '800', '--terminals', '1600', '--days', '70', '--train-start', '40', '--k', '20', '--seed', '7'];
+const WORLD = [
+  '--customers',
+  '800',
+  '--terminals',
+  '1600',
+  '--days',
+  '70',
+  '--train-start',
+  '40',
+  '--k',
+  '20',
+  '--seed',
+  '7',
+];
 const MODEL = ['--n-estimators', '40', '--max-depth', '4', '--early-stopping-rounds', '5', '--bootstrap', '50'];
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -34,7 +47,20 @@ afterAll(async () => {
 describe('fraudops-train quality', () => {
   it('scores our GBDT exactly as train does, and XGBoost (python3-xgboost via train.py) on the same windows', async () => {
     const cacheDir = join(dir, 'data');
-    const result = await cli(['quality', ...WORLD, ...MODEL, '--cache-dir', cacheDir, '--folds', '2', '--candidate', 'baseline:gbdt:default', '--candidate', 'baseline:xgboost:default', '--json']);
+    const result = await cli([
+      'quality',
+      ...WORLD,
+      ...MODEL,
+      '--cache-dir',
+      cacheDir,
+      '--folds',
+      '2',
+      '--candidate',
+      'baseline:gbdt:default',
+      '--candidate',
+      'baseline:xgboost:default',
+      '--json',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const { candidates } = JSON.parse(result.stdout) as { candidates: QualityRow[] };
@@ -45,14 +71,36 @@ describe('fraudops-train quality', () => {
     const [ours, xgboost] = candidates;
 
     // the same split, model and metric code as `train`: the same numbers, intervals included (our deterministic code)
-    const trained = await cli(['train', ...WORLD, ...MODEL, '--cache-dir', cacheDir, '--registry', join(dir, 'models'), '--dry-run', '--json']);
+    const trained = await cli([
+      'train',
+      ...WORLD,
+      ...MODEL,
+      '--cache-dir',
+      cacheDir,
+      '--registry',
+      join(dir, 'models'),
+      '--dry-run',
+      '--json',
+    ]);
     expect(trained.code).toBe(0);
-    const summary = JSON.parse(trained.stdout) as { model: { rounds: number }; metrics: Record<string, { value: number; ci: { lower: number; upper: number } }> };
+    const summary = JSON.parse(trained.stdout) as {
+      model: { rounds: number };
+      metrics: Record<string, { value: number; ci: { lower: number; upper: number } }>;
+    };
     expect(ours.test.rounds).toBe(summary.model.rounds);
-    expect(ours.test.average_precision).toEqual({ value: summary.metrics['average_precision'].value, ci: { lower: summary.metrics['average_precision'].ci.lower, upper: summary.metrics['average_precision'].ci.upper } });
+    expect(ours.test.average_precision).toEqual({
+      value: summary.metrics['average_precision'].value,
+      ci: {
+        lower: summary.metrics['average_precision'].ci.lower,
+        upper: summary.metrics['average_precision'].ci.upper,
+      },
+    });
     expect(ours.test.card_precision_at_k.value).toBe(summary.metrics['card_precision_at_20'].value);
     expect(ours.test.auc_roc.value).toBe(summary.metrics['auc_roc'].value);
-    expect(ours.foldMean.average_precision).toBeCloseTo((ours.folds[0].average_precision + ours.folds[1].average_precision) / 2, 12);
+    expect(ours.foldMean.average_precision).toBeCloseTo(
+      (ours.folds[0].average_precision + ours.folds[1].average_precision) / 2,
+      12,
+    );
 
     // XGBoost's predictions scored by our metric code agree with scikit-learn's AP of them (train.py's metrics.json)
     expect(xgboost.test.rounds).toBeGreaterThan(0);
@@ -69,8 +117,22 @@ describe('fraudops-train quality', () => {
   it('names a malformed candidate, and an interpreter that cannot run XGBoost', async () => {
     const malformed = await cli(['quality', '--candidate', 'v2:forest:default']);
     expect(malformed.code).toBe(2);
-    expect(malformed.stderr).toContain('--candidate "v2:forest:default": expected <spec>:<gbdt|logreg|xgboost>:<default|parameter set file>');
-    const noPython = await cli(['quality', ...WORLD, ...MODEL, '--cache-dir', join(dir, 'data'), '--folds', '1', '--candidate', 'baseline:xgboost:default', '--python', join(dir, 'no-python')]);
+    expect(malformed.stderr).toContain(
+      '--candidate "v2:forest:default": expected <spec>:<gbdt|logreg|xgboost>:<default|parameter set file>',
+    );
+    const noPython = await cli([
+      'quality',
+      ...WORLD,
+      ...MODEL,
+      '--cache-dir',
+      join(dir, 'data'),
+      '--folds',
+      '1',
+      '--candidate',
+      'baseline:xgboost:default',
+      '--python',
+      join(dir, 'no-python'),
+    ]);
     expect(noPython.code).toBe(7);
     expect(noPython.stderr).toContain('XGBoost (');
     expect(noPython.stderr).toContain('--python or FRAUDOPS_PYTHON');

@@ -62,14 +62,22 @@ function parseCandidate(text: string): Candidate {
   const [spec, engine, ...rest] = text.split(':');
   const params = rest.join(':');
   if (!spec || !params || !['gbdt', 'logreg', 'xgboost'].includes(engine)) {
-    throw new CliError(`--candidate "${text}": expected <spec>:<gbdt|logreg|xgboost>:<default|parameter set file>`, ExitCode.usage);
+    throw new CliError(
+      `--candidate "${text}": expected <spec>:<gbdt|logreg|xgboost>:<default|parameter set file>`,
+      ExitCode.usage,
+    );
   }
   return { spec, engine: engine as Engine, params };
 }
 
 function fitterOf(candidate: Candidate, raw: QualityFlags, command: Command): Fitter {
-  const withSet = candidate.params === 'default' ? raw : applyParameterSet({ ...raw, params: candidate.params }, command);
-  const flags: QualityFlags = { ...withSet, spec: candidate.spec, model: candidate.engine === 'logreg' ? 'logreg' : 'gbdt' };
+  const withSet =
+    candidate.params === 'default' ? raw : applyParameterSet({ ...raw, params: candidate.params }, command);
+  const flags: QualityFlags = {
+    ...withSet,
+    spec: candidate.spec,
+    model: candidate.engine === 'logreg' ? 'logreg' : 'gbdt',
+  };
   if (candidate.engine !== 'xgboost') return { engine: candidate.engine, model: localTrainOptions(flags).model };
   const xgboost = xgboostParameters({ ...flags, xgbParams: { nthread: 1 } });
   return { engine: 'xgboost', python: raw.python, xgboost };
@@ -101,35 +109,52 @@ export async function runQuality(raw: QualityFlags, command: Command, output: Ou
   const fitters = candidates.map((c) => fitterOf(c, raw, command));
   const options = localTrainOptions(raw);
   const stages = new StageRunner(output);
-  const data = await stages.run('data', options.dataPath ? `reading ${options.dataPath}` : 'preparing simulated transactions', () =>
-    prepareData({ ...options, progress: (label, total) => output.progress(label, total) }),
+  const data = await stages.run(
+    'data',
+    options.dataPath ? `reading ${options.dataPath}` : 'preparing simulated transactions',
+    () => prepareData({ ...options, progress: (label, total) => output.progress(label, total) }),
   );
   const [trainStartDay] = splitDays(options.split, data.startDate);
   const split = { ...options.split, trainStartDay };
   const earliest = tuningFolds(split, raw.folds).at(-1)?.trainStart ?? trainStartDay;
-  if (earliest < 0) throw new CliError(`--folds ${raw.folds}: the earliest fold would start before the data; use fewer folds or a later --train-start`, ExitCode.usage);
+  if (earliest < 0)
+    throw new CliError(
+      `--folds ${raw.folds}: the earliest fold would start before the data; use fewer folds or a later --train-start`,
+      ExitCode.usage,
+    );
   // from the earliest fold's first training day to the main split's last test day
-  const range = { ...options.split, trainStart: earliest, trainDays: trainStartDay + options.split.trainDays - earliest };
+  const range = {
+    ...options.split,
+    trainStart: earliest,
+    trainDays: trainStartDay + options.split.trainDays - earliest,
+  };
   const tables = new Map<string, FeatureTable>();
   const rows: QualityRow[] = [];
   for (const [i, candidate] of candidates.entries()) {
     let table = tables.get(candidate.spec);
     if (!table) {
       const spec = builtInFeatureSpec(candidate.spec);
-      table = await stages.run('features', `computing ${spec.features.length} ${spec.name} features with DuckDB`, () => features(data, spec, range));
+      table = await stages.run('features', `computing ${spec.features.length} ${spec.name} features with DuckDB`, () =>
+        features(data, spec, range),
+      );
       tables.set(candidate.spec, table);
     }
     const featureTable = table;
-    const result = await stages.run('candidate', `${candidate.spec} · ${ENGINE_NAMES[candidate.engine]} · ${candidate.params}: ${raw.folds} folds and the test window`, () =>
-      evaluateCandidate(
-        featureTable,
-        foldWindows(featureTable, data.columns, data.startDate, split, raw.folds),
-        prepareSplit(featureTable, data.columns, data.startDate, options.split),
-        fitters[i],
-        { k: raw.k, seed: raw.seed, bootstrapResamples: raw.bootstrap },
-      ),
+    const result = await stages.run(
+      'candidate',
+      `${candidate.spec} · ${ENGINE_NAMES[candidate.engine]} · ${candidate.params}: ${raw.folds} folds and the test window`,
+      () =>
+        evaluateCandidate(
+          featureTable,
+          foldWindows(featureTable, data.columns, data.startDate, split, raw.folds),
+          prepareSplit(featureTable, data.columns, data.startDate, options.split),
+          fitters[i],
+          { k: raw.k, seed: raw.seed, bootstrapResamples: raw.bootstrap },
+        ),
     );
-    output.status(`  mean fold AP ${result.foldMean.average_precision.toFixed(4)}; test AP ${result.test.average_precision.value.toFixed(4)}, CP@${raw.k} ${result.test.card_precision_at_k.value.toFixed(4)}, AUC ${result.test.auc_roc.value.toFixed(4)}`);
+    output.status(
+      `  mean fold AP ${result.foldMean.average_precision.toFixed(4)}; test AP ${result.test.average_precision.value.toFixed(4)}, CP@${raw.k} ${result.test.card_precision_at_k.value.toFixed(4)}, AUC ${result.test.auc_roc.value.toFixed(4)}`,
+    );
     rows.push({ ...candidate, ...result });
   }
   return rows;
@@ -138,11 +163,26 @@ export async function runQuality(raw: QualityFlags, command: Command, output: Ou
 export function registerQuality(program: Command, context: CliContext): void {
   const command = program
     .command('quality')
-    .description('Compare feature specs, parameter sets and models (ours, XGBoost, logistic regression) on the tuning folds and the test window.');
+    .description(
+      'Compare feature specs, parameter sets and models (ours, XGBoost, logistic regression) on the tuning folds and the test window.',
+    );
   addTrainingFlags(command)
-    .option('--candidate <spec:engine:params>', 'a row of the comparison (repeatable; default: the rows of docs/model-quality.md)', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
-    .option('--folds <n>', 'tuning folds, as `tune` uses them', numberFlag('--folds', { integer: true, min: 1, max: 12 }), 3)
-    .option('--python <path>', 'Python with python3-xgboost, pandas and sklearn, for xgboost candidates', context.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3')
+    .option(
+      '--candidate <spec:engine:params>',
+      'a row of the comparison (repeatable; default: the rows of docs/model-quality.md)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--folds <n>',
+      'tuning folds, as `tune` uses them',
+      numberFlag('--folds', { integer: true, min: 1, max: 12 }),
+      3,
+    )
+    .option(
+      '--python <path>',
+      'Python with python3-xgboost, pandas and sklearn, for xgboost candidates',
+      context.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3',
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (flags: QualityFlags) => {
       const output = context.output(Boolean(flags.json));

@@ -44,7 +44,6 @@ function when(ms: number | undefined): string {
   return ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '–';
 }
 
-
 function registerList(runs: Command, context: CliContext): void {
   const command = runs
     .command('list')
@@ -65,7 +64,9 @@ function registerList(runs: Command, context: CliContext): void {
     }
     if (list.length === 0) output.line(`no ${flags.active ? 'active ' : ''}runs of job ${jobId}`);
     for (const run of list) {
-      output.line(`${String(run.run_id).padEnd(10)} ${describeRunState(run).padEnd(28).slice(0, 60)} ${when(run.start_time)}  ${runOutputDir(run)}`);
+      output.line(
+        `${String(run.run_id).padEnd(10)} ${describeRunState(run).padEnd(28).slice(0, 60)} ${when(run.start_time)}  ${runOutputDir(run)}`,
+      );
     }
     output.result({
       jobId,
@@ -84,10 +85,12 @@ function registerList(runs: Command, context: CliContext): void {
 function registerAttach(runs: Command, context: CliContext): void {
   const command = runs
     .command('attach')
-    .description('Wait for a training run, then finish its launch: ONNX conversion and parity, evaluation, gate, registration.')
+    .description(
+      'Wait for a training run, then finish its launch: ONNX conversion and parity, evaluation, gate, registration.',
+    )
     .argument('<run-id>', 'the run id train printed', runIdArgument)
     .option('--registry <uri>', 'registry to use instead of the one the launch named')
-    .option('--name <model>', 'registered model name instead of the launch\'s')
+    .option('--name <model>', "registered model name instead of the launch's")
     .option('--dry-run', 'evaluate, register nothing')
     .option('--report-md <file>', 'also append the Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)')
     .option('--json', 'print one JSON summary on stdout');
@@ -112,7 +115,12 @@ function registerAttach(runs: Command, context: CliContext): void {
     const stages = new StageRunner(output);
     try {
       const done = await stages.run('run', `waiting for run ${runId}`, () =>
-        watchRun(client, runId, { output, timeout: flags.timeout, pollInterval: flags.pollInterval, onInterrupt: flags.onInterrupt }),
+        watchRun(client, runId, {
+          output,
+          timeout: flags.timeout,
+          pollInterval: flags.pollInterval,
+          onInterrupt: flags.onInterrupt,
+        }),
       );
       if (!runSucceeded(done)) await failRun(client, done, output);
       const summary = await finishLaunch(client, engine, done, manifest, stages);
@@ -131,33 +139,51 @@ function registerCancel(runs: Command, context: CliContext): void {
     .description('Cancel a run and wait until Databricks reports it stopped.')
     .argument('<run-id>', 'the run to cancel', runIdArgument)
     .option('--no-wait', 'only ask for the cancellation')
-    .addOption(new Option('--timeout <duration>', 'wait at most this long for the run to stop').argParser(durationFlag('--timeout')).default(600_000, '10m'))
-    .addOption(new Option('--poll-interval <duration>', 'time between status polls').argParser(durationFlag('--poll-interval')))
+    .addOption(
+      new Option('--timeout <duration>', 'wait at most this long for the run to stop')
+        .argParser(durationFlag('--timeout'))
+        .default(600_000, '10m'),
+    )
+    .addOption(
+      new Option('--poll-interval <duration>', 'time between status polls').argParser(durationFlag('--poll-interval')),
+    )
     .option('--json', 'print one JSON object on stdout');
   addProfileFlag(command, false);
-  command.action(async (runId: number, flags: { profile?: string; wait: boolean; timeout: number; pollInterval?: number; json?: boolean }) => {
-    const output = context.output(Boolean(flags.json));
-    const client = openWorkspace(flags);
-    const before = await client.jobs.getRun(runId);
-    if (isTerminal(before)) {
-      output.line(`run ${runId} had already ended: ${describeRunState(before)}`);
-      output.result({ runId, cancelled: false, state: before.state });
-      return;
-    }
-    if (!flags.wait) {
-      await client.jobs.cancelRun(runId);
-      output.line(`run ${runId}: cancellation requested`);
-      output.result({ runId, cancelled: true, state: before.state });
-      return;
-    }
-    const after = await cancelAndWait(client, runId, { timeout: flags.timeout, pollInterval: flags.pollInterval, output });
-    output.line(`run ${runId} cancelled: ${describeRunState(after)}`);
-    output.result({ runId, cancelled: true, state: after.state });
-  });
+  command.action(
+    async (
+      runId: number,
+      flags: { profile?: string; wait: boolean; timeout: number; pollInterval?: number; json?: boolean },
+    ) => {
+      const output = context.output(Boolean(flags.json));
+      const client = openWorkspace(flags);
+      const before = await client.jobs.getRun(runId);
+      if (isTerminal(before)) {
+        output.line(`run ${runId} had already ended: ${describeRunState(before)}`);
+        output.result({ runId, cancelled: false, state: before.state });
+        return;
+      }
+      if (!flags.wait) {
+        await client.jobs.cancelRun(runId);
+        output.line(`run ${runId}: cancellation requested`);
+        output.result({ runId, cancelled: true, state: before.state });
+        return;
+      }
+      const after = await cancelAndWait(client, runId, {
+        timeout: flags.timeout,
+        pollInterval: flags.pollInterval,
+        output,
+      });
+      output.line(`run ${runId} cancelled: ${describeRunState(after)}`);
+      output.result({ runId, cancelled: true, state: after.state });
+    },
+  );
 }
 
 export function registerRuns(program: Command, context: CliContext): void {
-  const runs = program.command('runs').description('Runs of the Databricks training job: list, attach (wait and finish), cancel.').addHelpText('after', EXAMPLES);
+  const runs = program
+    .command('runs')
+    .description('Runs of the Databricks training job: list, attach (wait and finish), cancel.')
+    .addHelpText('after', EXAMPLES);
   registerList(runs, context);
   registerAttach(runs, context);
   registerCancel(runs, context);

@@ -8,7 +8,6 @@ import { createOutput } from '@fraudops/cli';
 import { runCli } from '../cli/program.js';
 import { runSimulate, type SimulateOptions } from './simulate.js';
 
-
 const SMALL = { customers: '80', terminals: '200', days: '45', startDate: '2018-04-01', radius: '5', seed: '0' };
 
 let dir: string;

@@ -35,7 +35,10 @@ Examples:
  * The last `days` days of the data as a CSV history file for the scoring API's warm-up (its online state
  * then starts where the data ends); cached beside the data.
  */
-async function historyFile(flags: StartFlags, output: Output): Promise<{ path: string; last: { epoch: number; customerId: number; terminalId: number; amount: number } }> {
+async function historyFile(
+  flags: StartFlags,
+  output: Output,
+): Promise<{ path: string; last: { epoch: number; customerId: number; terminalId: number; amount: number } }> {
   const options = localTrainOptions(flags);
   const data = await prepareData({ ...options, progress: (label, total) => output.progress(label, total) });
   const { columns } = data;
@@ -46,7 +49,15 @@ async function historyFile(flags: StartFlags, output: Output): Promise<{ path: s
   const path = data.parquetPath.replace(/\.parquet$/, `.history-${flags.historyDays}d.ndjson`);
   if (!existsSync(path)) await writeHistory(path, columns, first);
   const i = columns.length - 1;
-  return { path, last: { epoch: newest, customerId: columns.customerId[i], terminalId: columns.terminalId[i], amount: columns.txAmount[i] } };
+  return {
+    path,
+    last: {
+      epoch: newest,
+      customerId: columns.customerId[i],
+      terminalId: columns.terminalId[i],
+      amount: columns.txAmount[i],
+    },
+  };
 }
 
 /** Rows from `first` on as JSON lines in the API's own request format (ISO 8601 UTC datetimes, labels included). */
@@ -72,7 +83,10 @@ async function writeHistory(path: string, columns: TransactionColumns, first: nu
 function scoringApiEntry(): string {
   const entry = fileURLToPath(new URL('../../scoring-api/dist/main.js', import.meta.url));
   if (!existsSync(entry)) {
-    throw new CliError(`the scoring API is not built (${entry} is missing): run \`npx nx build scoring-api\`, or \`npm start\`, which builds it`, ExitCode.notFound);
+    throw new CliError(
+      `the scoring API is not built (${entry} is missing): run \`npx nx build scoring-api\`, or \`npm start\`, which builds it`,
+      ExitCode.notFound,
+    );
   }
   return entry;
 }
@@ -80,7 +94,11 @@ function scoringApiEntry(): string {
 async function waitUntilReady(url: string, child: ReturnType<typeof spawn>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new CliError(`the scoring API exited with code ${child.exitCode} before it was ready (its log is above)`, ExitCode.runFailed);
+    if (child.exitCode !== null)
+      throw new CliError(
+        `the scoring API exited with code ${child.exitCode} before it was ready (its log is above)`,
+        ExitCode.runFailed,
+      );
     try {
       const response = await fetch(`${url}/readyz`);
       if (response.ok) return;
@@ -92,7 +110,10 @@ async function waitUntilReady(url: string, child: ReturnType<typeof spawn>, time
   throw new CliError(`the scoring API was not ready within ${timeoutMs / 1000} s (${url}/readyz)`, ExitCode.runFailed);
 }
 
-function curlExample(port: number, last: { epoch: number; customerId: number; terminalId: number; amount: number }): string {
+function curlExample(
+  port: number,
+  last: { epoch: number; customerId: number; terminalId: number; amount: number },
+): string {
   const body = JSON.stringify({
     transactions: [
       {
@@ -110,7 +131,9 @@ function curlExample(port: number, last: { epoch: number; customerId: number; te
 async function serve(flags: StartFlags, output: Output): Promise<number> {
   const entry = scoringApiEntry();
   const history = await historyFile(flags, output);
-  output.status(`▸ starting the scoring API on port ${flags.port} (warm-up: the last ${flags.historyDays} days of the data)…`);
+  output.status(
+    `▸ starting the scoring API on port ${flags.port} (warm-up: the last ${flags.historyDays} days of the data)…`,
+  );
   const child = spawn(process.execPath, [entry], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
@@ -149,7 +172,9 @@ export async function runStart(flags: StartFlags, output: Output): Promise<numbe
     current = await currentChampion(registry, flags.name);
   }
   if (current && registry.location.startsWith('file:')) {
-    output.line(`report      ${fileURLToPath(new URL(`${flags.name}/versions/${current.version}/report.html`, `${registry.location}/`))}`);
+    output.line(
+      `report      ${fileURLToPath(new URL(`${flags.name}/versions/${current.version}/report.html`, `${registry.location}/`))}`,
+    );
   }
   if (!flags.serve) return ExitCode.ok;
   return serve(flags, output);
@@ -158,12 +183,19 @@ export async function runStart(flags: StartFlags, output: Output): Promise<numbe
 export function registerStart(program: Command, context: CliContext): void {
   const command = program
     .command('start')
-    .description('The main job (what `npm start` runs): train a champion on the embedded defaults if there is none, then serve it.');
+    .description(
+      'The main job (what `npm start` runs): train a champion on the embedded defaults if there is none, then serve it.',
+    );
   addTrainingFlags(command)
     .option('--retrain', 'train even when a champion exists')
     .option('--no-serve', 'stop after training/registering')
     .option('--port <n>', 'scoring API port', numberFlag('--port', { integer: true, min: 1, max: 65535 }), 8080)
-    .option('--history-days <n>', 'days of history replayed into the online state before serving', numberFlag('--history-days', { integer: true, min: 1 }), 37)
+    .option(
+      '--history-days <n>',
+      'days of history replayed into the online state before serving',
+      numberFlag('--history-days', { integer: true, min: 1 }),
+      37,
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (raw: StartFlags) => {
       // The committed parameter set (chosen by `tune` on folds before the test window) unless --params names another.

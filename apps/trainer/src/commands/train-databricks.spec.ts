@@ -8,7 +8,12 @@ import { DatabricksSqlEngine } from '@fraudops/databricks-sql';
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
 import { bundleTrainerCli } from '../testing/cli-bundle.js';
-import { resolveSimulationParams, simulateTransactions, timeSplit, type TransactionColumns } from '@fraudops/transactions';
+import {
+  resolveSimulationParams,
+  simulateTransactions,
+  timeSplit,
+  type TransactionColumns,
+} from '@fraudops/transactions';
 import { writeTransactions } from '@fraudops/transactions-io';
 
 // End to end against the workspace emulator (its own process, built by `nx test trainer`'s dependency on
@@ -34,7 +39,18 @@ const VOLUME = '/Volumes/main/fraud/runs';
 const SOURCE = 'fraud.transactions';
 const REGISTRY = 'databricks-uc://main.fraud?volume=models';
 const SPLIT = ['--train-start', '20', '--train-days', '7', '--delay-days', '7', '--test-days', '7'];
-const FAST = ['--n-estimators', '30', '--bootstrap', '20', '--k', '20', '--threshold-policy', 'budget:20', '--poll-interval', '100ms'];
+const FAST = [
+  '--n-estimators',
+  '30',
+  '--bootstrap',
+  '20',
+  '--k',
+  '20',
+  '--threshold-policy',
+  'budget:20',
+  '--poll-interval',
+  '100ms',
+];
 
 interface Started {
   url: string;
@@ -49,8 +65,17 @@ interface CliResult {
   stderr: string;
 }
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@x',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@x',
+};
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] })
+    .toString()
+    .trim();
 
 let dir: string;
 let emulator: ChildProcess;
@@ -62,14 +87,28 @@ let columns: TransactionColumns;
 let firstLaunch: { runId: number; runDir: string };
 
 function env(): NodeJS.ProcessEnv {
-  const { DATABRICKS_CONFIG_PROFILE: _p, DATABRICKS_CLIENT_ID: _i, DATABRICKS_CLIENT_SECRET: _s, ...rest } = process.env;
-  return { ...rest, HOME: join(dir, 'home'), DATABRICKS_HOST: started.url, DATABRICKS_TOKEN: started.token, DATABRICKS_WAREHOUSE_ID: started.sql.warehouseId };
+  const {
+    DATABRICKS_CONFIG_PROFILE: _p,
+    DATABRICKS_CLIENT_ID: _i,
+    DATABRICKS_CLIENT_SECRET: _s,
+    ...rest
+  } = process.env;
+  return {
+    ...rest,
+    HOME: join(dir, 'home'),
+    DATABRICKS_HOST: started.url,
+    DATABRICKS_TOKEN: started.token,
+    DATABRICKS_WAREHOUSE_ID: started.sql.warehouseId,
+  };
 }
 
 const warehouse = () => ['--sql-host', `https://${started.sql.host}:${started.sql.port}`, '--sql-insecure'];
 
 /** Starts the CLI; `onStderrLine` sees its progress as it comes. */
-function spawnCli(args: string[], onStderrLine?: (line: string, child: ChildProcess) => void): { child: ChildProcess; done: Promise<CliResult> } {
+function spawnCli(
+  args: string[],
+  onStderrLine?: (line: string, child: ChildProcess) => void,
+): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -78,7 +117,9 @@ function spawnCli(args: string[], onStderrLine?: (line: string, child: ChildProc
     stderr += `${line}\n`;
     onStderrLine?.(line, child);
   });
-  const done = new Promise<CliResult>((resolveDone) => child.once('close', (code) => resolveDone({ code, stdout, stderr })));
+  const done = new Promise<CliResult>((resolveDone) =>
+    child.once('close', (code) => resolveDone({ code, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -88,7 +129,7 @@ function stepScript(workflow: string, name: string): string {
   const at = lines.findIndex((l) => l.trim() === `- name: ${name}`);
   const run = lines.findIndex((l, i) => i > at && /^\s+run: \|$/.test(l));
   if (at < 0 || run < 0) throw new Error(`no step "${name}" with a run: | script`);
-  const indent = (lines[run].length - lines[run].trimStart().length) + 2;
+  const indent = lines[run].length - lines[run].trimStart().length + 2;
   const body: string[] = [];
   for (const line of lines.slice(run + 1)) {
     if (line.trim() !== '' && line.length - line.trimStart().length < indent) break;
@@ -102,11 +143,28 @@ const json = <T = Record<string, unknown>>(r: CliResult): T => JSON.parse(r.stdo
 const localPath = (volumePath: string) => join(started.volumesRoot, volumePath.replace(/^\/Volumes\//, ''));
 
 function train(extra: string[]): Promise<CliResult> {
-  return cli(['train', '--backend', 'databricks', '--source-table', SOURCE, '--volume', VOLUME, ...warehouse(), '--registry', REGISTRY, '--git-commit', commit, ...SPLIT, ...FAST, ...extra]);
+  return cli([
+    'train',
+    '--backend',
+    'databricks',
+    '--source-table',
+    SOURCE,
+    '--volume',
+    VOLUME,
+    ...warehouse(),
+    '--registry',
+    REGISTRY,
+    '--git-commit',
+    commit,
+    ...SPLIT,
+    ...FAST,
+    ...extra,
+  ]);
 }
 
 beforeAll(async () => {
-  if (!existsSync(EMULATOR)) throw new Error(`${EMULATOR} is missing: run through Nx (nx test trainer builds the emulator first).`);
+  if (!existsSync(EMULATOR))
+    throw new Error(`${EMULATOR} is missing: run through Nx (nx test trainer builds the emulator first).`);
   await bundleTrainerCli(ROOT, CLI);
   dir = mkdtempSync(join(tmpdir(), 'trainer-databricks-'));
   mkdirSync(join(dir, 'home'));
@@ -122,9 +180,27 @@ beforeAll(async () => {
   git(work, 'push', '--quiet', 'origin', 'main');
   commit = git(work, 'rev-parse', 'HEAD');
 
-  emulator = spawn(process.execPath, [EMULATOR, '--port', '0', '--sql-port', '0', '--no-seed', '--json', '--tick-ms', '5', '--data-dir', join(dir, 'workspace'), '--git-remote', `${GIT_URL}=${bare}`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  emulator = spawn(
+    process.execPath,
+    [
+      EMULATOR,
+      '--port',
+      '0',
+      '--sql-port',
+      '0',
+      '--no-seed',
+      '--json',
+      '--tick-ms',
+      '5',
+      '--data-dir',
+      join(dir, 'workspace'),
+      '--git-remote',
+      `${GIT_URL}=${bare}`,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const firstLine = await new Promise<string>((resolveLine, reject) => {
     createInterface({ input: emulator.stdout as NodeJS.ReadableStream }).once('line', resolveLine);
     emulator.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
@@ -136,7 +212,12 @@ beforeAll(async () => {
   columns = simulateTransactions(resolveSimulationParams({ customers: 250, terminals: 500, days: 42 }));
   const parquet = join(dir, 'transactions.parquet');
   await writeTransactions(parquet, columns);
-  const engine = new DatabricksSqlEngine({ host: `https://${started.sql.host}:${started.sql.port}`, httpPath: started.sql.path, token: started.token, checkServerCertificate: false });
+  const engine = new DatabricksSqlEngine({
+    host: `https://${started.sql.host}:${started.sql.port}`,
+    httpPath: started.sql.path,
+    token: started.token,
+    checkServerCertificate: false,
+  });
   try {
     await engine.query('CREATE SCHEMA IF NOT EXISTS fraud');
     await engine.query(`CREATE TABLE ${SOURCE} AS SELECT * FROM read_parquet('${parquet}')`);
@@ -167,7 +248,10 @@ describe('fraudops-train deploy-job', () => {
 
     const job = await client.jobs.get(created.jobId);
     expect(job.settings.git_source).toEqual({ git_url: GIT_URL, git_provider: 'gitHub', git_commit: commit });
-    expect(job.settings.tasks?.[0].spark_python_task).toMatchObject({ python_file: 'apps/trainer/databricks/train.py', source: 'GIT' });
+    expect(job.settings.tasks?.[0].spark_python_task).toMatchObject({
+      python_file: 'apps/trainer/databricks/train.py',
+      source: 'GIT',
+    });
     expect(job.settings.tasks?.[0].environment_key).toBe('train');
     const names: string[] = [];
     for await (const j of client.jobs.list({ name: 'fraudops-train' })) names.push(String(j.job_id));
@@ -203,15 +287,22 @@ describe('fraudops-train train --backend databricks', () => {
     // exactly the rows the local split keeps, and the rows the run predicted.
     const local = timeSplit(columns, { trainStart: 20, trainDays: 7, delayDays: 7, testDays: 7 });
     const expectedIds = Array.from(local.test, (row) => columns.transactionId[row]).sort((a, b) => a - b);
-    const predictions = readFileSync(localPath(`${summary.databricks.runDir}/predictions.csv`), 'utf8').trim().split('\n');
+    const predictions = readFileSync(localPath(`${summary.databricks.runDir}/predictions.csv`), 'utf8')
+      .trim()
+      .split('\n');
     expect(predictions[0]).toBe('transaction_id,customer_id,tx_datetime,amount,label,score');
-    const predictedIds = predictions.slice(1).map((line) => Number(line.split(',')[0])).sort((a, b) => a - b);
+    const predictedIds = predictions
+      .slice(1)
+      .map((line) => Number(line.split(',')[0]))
+      .sort((a, b) => a - b);
     expect(predictedIds).toEqual(expectedIds);
     expect(summary.parity.rows).toBe(expectedIds.length);
     expect(summary.data.test.rows).toBe(expectedIds.length);
 
     // The run recorded the pinned commit; the model card names it; the scorer loads the champion.
-    const runMetrics = JSON.parse(readFileSync(localPath(`${summary.databricks.runDir}/metrics.json`), 'utf8')) as Record<string, unknown>;
+    const runMetrics = JSON.parse(
+      readFileSync(localPath(`${summary.databricks.runDir}/metrics.json`), 'utf8'),
+    ) as Record<string, unknown>;
     expect(runMetrics['git_commit']).toBe(commit);
     const registry = openRegistry(REGISTRY, { databricks: client });
     const champion = await registry.loadModel('models:/fraud-detector@champion');
@@ -219,7 +310,10 @@ describe('fraudops-train train --backend databricks', () => {
     expect(champion.card.gitSha).toBe(commit);
     expect(champion.card.model.algorithm).toBe('xgboost');
     expect(champion.card.featureSpec.features).toHaveLength(15);
-    const scorer = await OnnxScorer.load(champion.onnx, { featureSpecHash: champion.card.featureSpec.hash, featureCount: 15 });
+    const scorer = await OnnxScorer.load(champion.onnx, {
+      featureSpecHash: champion.card.featureSpec.hash,
+      featureCount: 15,
+    });
     try {
       const { probability } = await scorer.score(new Float32Array(15 * 2));
       expect(probability).toHaveLength(2);
@@ -230,7 +324,7 @@ describe('fraudops-train train --backend databricks', () => {
     }
   });
 
-  it('--no-wait returns the run; the same --idempotency-token finds it again; attach prints a failed task\'s error and traceback (exit 7)', async () => {
+  it("--no-wait returns the run; the same --idempotency-token finds it again; attach prints a failed task's error and traceback (exit 7)", async () => {
     const token = `failing-${process.pid}`;
     const failing = ['--no-wait', '--idempotency-token', token, '--xgb-params', '{"max_depth": -1}'];
     const launched = await train([...failing, '--json']);
@@ -245,7 +339,14 @@ describe('fraudops-train train --backend databricks', () => {
     expect(repeated.stderr).not.toContain('computing 15 features');
     expect(repeated.stdout).toContain(`run         ${databricks.runId} started`);
 
-    const attached = await cli(['runs', 'attach', String(databricks.runId), ...warehouse(), '--poll-interval', '100ms']);
+    const attached = await cli([
+      'runs',
+      'attach',
+      String(databricks.runId),
+      ...warehouse(),
+      '--poll-interval',
+      '100ms',
+    ]);
     expect(attached.code).toBe(7);
     expect(attached.stderr).toMatch(new RegExp(`run ${databricks.runId} ended TERMINATED/FAILED`));
     expect(attached.stderr).toContain('Traceback (most recent call last):');
@@ -260,10 +361,25 @@ describe('fraudops-train train --backend databricks', () => {
     expect(runId).toBeGreaterThan(0);
 
     const report = join(dir, 'step-summary.md');
-    const attached = await cli(['runs', 'attach', String(runId), ...warehouse(), '--poll-interval', '100ms', '--report-md', report, '--json']);
+    const attached = await cli([
+      'runs',
+      'attach',
+      String(runId),
+      ...warehouse(),
+      '--poll-interval',
+      '100ms',
+      '--report-md',
+      report,
+      '--json',
+    ]);
     expect(attached.stderr).toBe('');
     expect(attached.code).toBe(0);
-    const summary = json<{ model: { version: number }; alias: string; gate: { applied: boolean; rules: unknown[] }; databricks: { runId: number } }>(attached);
+    const summary = json<{
+      model: { version: number };
+      alias: string;
+      gate: { applied: boolean; rules: unknown[] };
+      databricks: { runId: number };
+    }>(attached);
     expect(summary.databricks.runId).toBe(runId);
     expect(summary.model.version).toBe(2);
     expect(summary.gate.applied).toBe(true);
@@ -280,29 +396,59 @@ describe('fraudops-train train --backend databricks', () => {
   it('cancels a run on a second Ctrl-C (no terminal), asks on a terminal, and runs cancel stops a run', async () => {
     // Runs of the job on the first launch's inputs, with so many rounds (no early stopping) that only a
     // cancellation ends them.
-    const manifest = JSON.parse(readFileSync(localPath(`${firstLaunch.runDir}/launch.json`), 'utf8')) as { parameters: Record<string, string> };
-    const long = { ...manifest.parameters, num_boost_round: '500000', early_stopping_rounds: '0', validation_table: '' };
+    const manifest = JSON.parse(readFileSync(localPath(`${firstLaunch.runDir}/launch.json`), 'utf8')) as {
+      parameters: Record<string, string>;
+    };
+    const long = {
+      ...manifest.parameters,
+      num_boost_round: '500000',
+      early_stopping_rounds: '0',
+      validation_table: '',
+    };
     const jobId = (await client.jobs.getRun(firstLaunch.runId)).job_id as number;
 
     // Ctrl-C twice while `runs attach` waits: the first says what the second does, the second cancels.
     const first = await client.jobs.runNow({ job_id: jobId, job_parameters: long });
     let interrupts = 0;
-    const attach = spawnCli(['runs', 'attach', String(first.run_id), ...warehouse(), '--poll-interval', '100ms'], (line, child) => {
-      if ((interrupts === 0 && line.includes(`run ${first.run_id}: http`)) || (interrupts === 1 && line.includes('Interrupt again'))) {
-        interrupts++;
-        child.kill('SIGINT');
-      }
-    });
+    const attach = spawnCli(
+      ['runs', 'attach', String(first.run_id), ...warehouse(), '--poll-interval', '100ms'],
+      (line, child) => {
+        if (
+          (interrupts === 0 && line.includes(`run ${first.run_id}: http`)) ||
+          (interrupts === 1 && line.includes('Interrupt again'))
+        ) {
+          interrupts++;
+          child.kill('SIGINT');
+        }
+      },
+    );
     const interrupted = await attach.done;
     expect(interrupted.stderr).toContain('Interrupt again to CANCEL it');
-    expect(interrupted.stderr).toMatch(new RegExp(`error: interrupted: run ${first.run_id} was cancelled \\(TERMINATED/CANCELED`));
+    expect(interrupted.stderr).toMatch(
+      new RegExp(`error: interrupted: run ${first.run_id} was cancelled \\(TERMINATED/CANCELED`),
+    );
     expect(interrupted.code).toBe(130);
     expect((await client.jobs.getRun(first.run_id)).state.result_state).toBe('CANCELED');
 
     // On a terminal (a pseudo-terminal from `script`), Ctrl-C asks; "n" stops waiting and leaves the run going.
     const second = await client.jobs.runNow({ job_id: jobId, job_parameters: long });
-    const quoted = [process.execPath, CLI, 'runs', 'attach', String(second.run_id), ...warehouse(), '--poll-interval', '100ms'].map((a) => `'${a}'`).join(' ');
-    const tty = spawn('script', ['-q', '-e', '-c', quoted, '/dev/null'], { cwd: dir, env: env(), stdio: ['pipe', 'pipe', 'inherit'] });
+    const quoted = [
+      process.execPath,
+      CLI,
+      'runs',
+      'attach',
+      String(second.run_id),
+      ...warehouse(),
+      '--poll-interval',
+      '100ms',
+    ]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const tty = spawn('script', ['-q', '-e', '-c', quoted, '/dev/null'], {
+      cwd: dir,
+      env: env(),
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let screen = '';
     let step = 0;
     tty.stdout?.on('data', (chunk: Buffer) => {
@@ -316,7 +462,9 @@ describe('fraudops-train train --backend databricks', () => {
       }
     });
     const ttyCode = await new Promise<number | null>((r) => tty.once('close', r));
-    expect(screen).toContain(`error: interrupted: stopped waiting; run ${second.run_id} goes on. re-attach with: fraudops-train runs attach ${second.run_id}`);
+    expect(screen).toContain(
+      `error: interrupted: stopped waiting; run ${second.run_id} goes on. re-attach with: fraudops-train runs attach ${second.run_id}`,
+    );
     expect(ttyCode).toBe(130);
     // "Goes on": not over — it may still be PENDING (its Git checkout) when the launcher detached this early.
     expect(['PENDING', 'RUNNING']).toContain((await client.jobs.getRun(second.run_id)).state.life_cycle_state);
@@ -324,12 +472,18 @@ describe('fraudops-train train --backend databricks', () => {
     // runs cancel stops it; attaching to it then reports the cancellation (exit 7).
     const cancelled = await cli(['runs', 'cancel', String(second.run_id), '--poll-interval', '100ms', '--json']);
     expect(cancelled.code).toBe(0);
-    expect(json(cancelled)).toMatchObject({ runId: second.run_id, cancelled: true, state: { result_state: 'CANCELED' } });
+    expect(json(cancelled)).toMatchObject({
+      runId: second.run_id,
+      cancelled: true,
+      state: { result_state: 'CANCELED' },
+    });
     const again = await cli(['runs', 'attach', String(second.run_id), ...warehouse()]);
     expect(again.code).toBe(7);
     expect(again.stderr).toContain(`run ${second.run_id} ended TERMINATED/CANCELED`);
 
-    const listed = json<{ runs: Array<{ runId: number; state: { result_state?: string } }> }>(await cli(['runs', 'list', '--json']));
+    const listed = json<{ runs: Array<{ runId: number; state: { result_state?: string } }> }>(
+      await cli(['runs', 'list', '--json']),
+    );
     expect(listed.runs.find((r) => r.runId === first.run_id)?.state.result_state).toBe('CANCELED');
     expect(listed.runs.find((r) => r.runId === second.run_id)?.state.result_state).toBe('CANCELED');
     expect(listed.runs.find((r) => r.runId === firstLaunch.runId)?.state.result_state).toBe('SUCCESS');
@@ -339,11 +493,30 @@ describe('fraudops-train train --backend databricks', () => {
     // The "Train" step of .github/workflows/train.yml as the runner runs it: its script in a file, `bash -eo
     // pipefail`, the step's environment. Only the CLI path (the test's bundle) and flags for this small world and an
     // endless run are changed.
-    const script = stepScript(readFileSync(join(ROOT, '.github/workflows/train.yml'), 'utf8'), 'Train, evaluate, gate and register');
+    const script = stepScript(
+      readFileSync(join(ROOT, '.github/workflows/train.yml'), 'utf8'),
+      'Train, evaluate, gate and register',
+    );
     expect(script).toContain('exec node apps/trainer/dist/main.js train --backend databricks');
-    const endless = ['--train-days', '7', '--delay-days', '7', '--test-days', '7', ...FAST, '--n-estimators', '500000', '--early-stopping-rounds', '500000', ...warehouse()];
+    const endless = [
+      '--train-days',
+      '7',
+      '--delay-days',
+      '7',
+      '--test-days',
+      '7',
+      ...FAST,
+      '--n-estimators',
+      '500000',
+      '--early-stopping-rounds',
+      '500000',
+      ...warehouse(),
+    ];
     const stepFile = join(dir, 'train-step.sh');
-    writeFileSync(stepFile, `${script.replace('node apps/trainer/dist/main.js', `node '${CLI}'`).trimEnd()} ${endless.map((a) => `'${a}'`).join(' ')}\n`);
+    writeFileSync(
+      stepFile,
+      `${script.replace('node apps/trainer/dist/main.js', `node '${CLI}'`).trimEnd()} ${endless.map((a) => `'${a}'`).join(' ')}\n`,
+    );
     const stepEnv = (attempt: number) => ({
       ...env(),
       GITHUB_RUN_ID: '4242',
@@ -359,7 +532,11 @@ describe('fraudops-train train --backend databricks', () => {
     });
     const steps: ChildProcess[] = [];
     const runStep = (attempt: number, onStderrLine?: (line: string, child: ChildProcess) => void) => {
-      const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', stepFile], { cwd: dir, env: stepEnv(attempt), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', stepFile], {
+        cwd: dir,
+        env: stepEnv(attempt),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       steps.push(child);
       let stderr = '';
       createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
@@ -388,7 +565,9 @@ describe('fraudops-train train --backend databricks', () => {
       expect(runId).toBeGreaterThan(0);
       expect(cancelled.stderr).toMatch(new RegExp(`interrupted: run ${runId} was cancelled`));
       expect(cancelled.code).toBe(130);
-      const seen = (await (await fetch(`${started.url}/__emulator/requests`, { headers: { authorization: `Bearer ${started.token}` } })).json()) as {
+      const seen = (await (
+        await fetch(`${started.url}/__emulator/requests`, { headers: { authorization: `Bearer ${started.token}` } })
+      ).json()) as {
         requests: Array<{ method: string; path: string; status: number }>;
       };
       expect(seen.requests).toContainEqual({ method: 'POST', path: '/api/2.2/jobs/runs/cancel', status: 200 });
@@ -408,7 +587,17 @@ describe('fraudops-train train --backend databricks', () => {
   }, 900_000);
 
   it('refuses local-only flags and a missing --source-table with exit 2', async () => {
-    const local = await cli(['train', '--backend', 'databricks', '--data', 'x.csv', '--source-table', SOURCE, '--volume', VOLUME]);
+    const local = await cli([
+      'train',
+      '--backend',
+      'databricks',
+      '--data',
+      'x.csv',
+      '--source-table',
+      SOURCE,
+      '--volume',
+      VOLUME,
+    ]);
     expect(local.code).toBe(2);
     expect(local.stderr).toContain('--data does not apply to --backend databricks');
     const missing = await cli(['train', '--backend', 'databricks', '--volume', VOLUME]);
@@ -438,7 +627,28 @@ describe('runs record the code they ran', () => {
     const launches = await Promise.all(
       (['A', 'B'] as const).map((label) =>
         // (each its own feature table: two CREATE OR REPLACE of one table at once conflict, here as on Delta)
-        cli(['train', '--backend', 'databricks', '--source-table', SOURCE, '--feature-table', `fraud.pinned_features_${label.toLowerCase()}`, '--volume', VOLUME, ...warehouse(), '--registry', REGISTRY, '--name', 'pinned-detector', '--git-commit', commits[label], '--pin-commit', ...SPLIT, ...FAST, '--json']),
+        cli([
+          'train',
+          '--backend',
+          'databricks',
+          '--source-table',
+          SOURCE,
+          '--feature-table',
+          `fraud.pinned_features_${label.toLowerCase()}`,
+          '--volume',
+          VOLUME,
+          ...warehouse(),
+          '--registry',
+          REGISTRY,
+          '--name',
+          'pinned-detector',
+          '--git-commit',
+          commits[label],
+          '--pin-commit',
+          ...SPLIT,
+          ...FAST,
+          '--json',
+        ]),
       ),
     );
     const registry = openRegistry(REGISTRY, { databricks: client });
@@ -446,32 +656,77 @@ describe('runs record the code they ran', () => {
       const result = launches[i];
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
-      const summary = json<{ model: { version: number }; databricks: { runId: number; jobId: number | null; runDir: string } }>(result);
+      const summary = json<{
+        model: { version: number };
+        databricks: { runId: number; jobId: number | null; runDir: string };
+      }>(result);
       expect(summary.databricks.jobId).toBeNull(); // a one-time run, not a run of the (shared) job
       const run = await client.jobs.getRun(summary.databricks.runId);
-      expect(run.git_source).toMatchObject({ git_url: GIT_URL, git_commit: commits[label], git_snapshot: { used_commit: commits[label] } });
+      expect(run.git_source).toMatchObject({
+        git_url: GIT_URL,
+        git_commit: commits[label],
+        git_snapshot: { used_commit: commits[label] },
+      });
       expect(readFileSync(localPath(`${summary.databricks.runDir}/code-marker.txt`), 'utf8')).toBe(label);
       const version = await registry.getVersion('pinned-detector', summary.model.version);
       expect(version.card.gitSha).toBe(commits[label]);
-      expect((await client.models.getMlflowVersion('main.fraud.pinned-detector', summary.model.version)).tags).toContainEqual({ key: 'git_commit', value: commits[label] });
+      expect(
+        (await client.models.getMlflowVersion('main.fraud.pinned-detector', summary.model.version)).tags,
+      ).toContainEqual({ key: 'git_commit', value: commits[label] });
     }
   }, 600_000);
 
   it('models set-alias and rollback move Unity Catalog aliases, with the reason in the history', async () => {
-    const versions = (await collect(client.models.listVersions('main.fraud.pinned-detector'))).filter((v) => v.status === 'READY').map((v) => v.version).sort((a, b) => a - b);
-    for (const v of versions) expect((await cli(['models', 'set-alias', 'pinned-detector', 'champion', String(v), '--registry', REGISTRY])).code).toBe(0);
-    const rolled = await cli(['models', 'rollback', 'pinned-detector', '--registry', REGISTRY, '--reason', 'rehearsal', '--json']);
+    const versions = (await collect(client.models.listVersions('main.fraud.pinned-detector')))
+      .filter((v) => v.status === 'READY')
+      .map((v) => v.version)
+      .sort((a, b) => a - b);
+    for (const v of versions)
+      expect(
+        (await cli(['models', 'set-alias', 'pinned-detector', 'champion', String(v), '--registry', REGISTRY])).code,
+      ).toBe(0);
+    const rolled = await cli([
+      'models',
+      'rollback',
+      'pinned-detector',
+      '--registry',
+      REGISTRY,
+      '--reason',
+      'rehearsal',
+      '--json',
+    ]);
     expect(rolled.code).toBe(0);
-    expect(json<{ event: { version: number; previous: number; reason: string } }>(rolled).event).toMatchObject({ version: versions[0], previous: versions[1] });
+    expect(json<{ event: { version: number; previous: number; reason: string } }>(rolled).event).toMatchObject({
+      version: versions[0],
+      previous: versions[1],
+    });
     expect((await client.models.getByAlias('main.fraud.pinned-detector', 'champion')).version).toBe(versions[0]);
-    const listed = json<{ models: Array<{ name: string; aliases: Record<string, number> }> }>(await cli(['models', 'list', '--registry', REGISTRY, '--json']));
+    const listed = json<{ models: Array<{ name: string; aliases: Record<string, number> }> }>(
+      await cli(['models', 'list', '--registry', REGISTRY, '--json']),
+    );
     expect(listed.models.find((m) => m.name === 'pinned-detector')?.aliases['champion']).toBe(versions[0]);
   });
 });
 
 describe('fraudops-train publish-data', () => {
   it('uploads simulated transactions to a volume and creates the table with read_files on the warehouse', async () => {
-    const result = await cli(['publish-data', '--table', 'fraud.published', '--volume', '/Volumes/main/fraud/landing', '--customers', '50', '--terminals', '100', '--days', '10', '--cache-dir', join(dir, 'publish-cache'), ...warehouse(), '--json']);
+    const result = await cli([
+      'publish-data',
+      '--table',
+      'fraud.published',
+      '--volume',
+      '/Volumes/main/fraud/landing',
+      '--customers',
+      '50',
+      '--terminals',
+      '100',
+      '--days',
+      '10',
+      '--cache-dir',
+      join(dir, 'publish-cache'),
+      ...warehouse(),
+      '--json',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const published = json<{ table: string; file: string; rows: number; frauds: number }>(result);
@@ -483,6 +738,9 @@ describe('fraudops-train publish-data', () => {
     for (let i = 0; i < expected.length; i++) frauds += expected.txFraud?.[i] ?? 0;
     expect(published.frauds).toBe(frauds);
     const refused = await cli(['publish-data', '--table', 'fraud.published', ...warehouse()]);
-    expect([refused.code, refused.stderr]).toEqual([2, 'error: --table fraud.published has no catalog: pass --volume /Volumes/<catalog>/<schema>/<volume>\n']);
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      'error: --table fraud.published has no catalog: pass --volume /Volumes/<catalog>/<schema>/<volume>\n',
+    ]);
   });
 });

@@ -34,8 +34,13 @@ const LOCAL_ONLY: Array<[key: keyof TrainingFlags, flag: string, why: string]> =
 ];
 
 /** The flags as XGBoost parameters (same meaning as the local GBDT's, XGBoost's names). */
-export function xgboostParameters(flags: TrainingFlags & Pick<DatabricksTrainFlags, 'xgbParams'>): { params: Record<string, unknown>; numBoostRound: number; earlyStoppingRounds: number } {
-  const lossguide = flags.growPolicy === 'lossguide' || (flags.growPolicy === undefined && flags.numLeaves !== undefined);
+export function xgboostParameters(flags: TrainingFlags & Pick<DatabricksTrainFlags, 'xgbParams'>): {
+  params: Record<string, unknown>;
+  numBoostRound: number;
+  earlyStoppingRounds: number;
+} {
+  const lossguide =
+    flags.growPolicy === 'lossguide' || (flags.growPolicy === undefined && flags.numLeaves !== undefined);
   return {
     params: {
       objective: 'binary:logistic',
@@ -85,20 +90,36 @@ export function inputMode(flag: DatabricksTrainFlags['input'], client: Databrick
 export function printDatabricksSummary(summary: DatabricksTrainSummary, output: Output): void {
   printTrainSummary({ ...summary, data: { ...summary.data } }, output);
   const d = summary.databricks;
-  output.line(`databricks  run ${d.runId} ${d.state ?? ''} (${d.input}, ${d.featureTable}); XGBoost ${d.xgboostVersion}; ONNX matches the run's ${summary.parity.rows} test predictions`);
+  output.line(
+    `databricks  run ${d.runId} ${d.state ?? ''} (${d.input}, ${d.featureTable}); XGBoost ${d.xgboostVersion}; ONNX matches the run's ${summary.parity.rows} test predictions`,
+  );
   if (d.url) output.line(`            ${d.url}`);
 }
 
 /** `train --backend databricks`: features on the warehouse, a job run, then evaluation and registration here. */
-export async function runDatabricksTrainingCommand(trainingFlags: TrainingFlags, command: Command, output: Output): Promise<void> {
+// eslint-disable-next-line max-lines-per-function -- the Databricks launch in order (configuration, features, run, watch, finish), each step a call with its own exit code
+export async function runDatabricksTrainingCommand(
+  trainingFlags: TrainingFlags,
+  command: Command,
+  output: Output,
+): Promise<void> {
   const flags = trainingFlags as TrainingFlags & DatabricksTrainFlags;
   for (const [key, flag, why] of LOCAL_ONLY) {
-    if (command.getOptionValueSource(key) === 'cli') throw new CliError(`${flag} does not apply to --backend databricks: ${why}`, ExitCode.usage);
+    if (command.getOptionValueSource(key) === 'cli')
+      throw new CliError(`${flag} does not apply to --backend databricks: ${why}`, ExitCode.usage);
   }
-  if (flags.model !== 'gbdt') throw new CliError('--model logreg does not apply to --backend databricks: the job trains XGBoost', ExitCode.usage);
-  if (!flags.sourceTable) throw new CliError('--backend databricks needs --source-table <catalog.schema.table> (the transactions on the warehouse)', ExitCode.usage);
+  if (flags.model !== 'gbdt')
+    throw new CliError('--model logreg does not apply to --backend databricks: the job trains XGBoost', ExitCode.usage);
+  if (!flags.sourceTable)
+    throw new CliError(
+      '--backend databricks needs --source-table <catalog.schema.table> (the transactions on the warehouse)',
+      ExitCode.usage,
+    );
   if (!flags.volume || !/^\/Volumes\/[^/]+\/[^/]+\/[^/]+/.test(flags.volume)) {
-    throw new CliError(`--backend databricks needs --volume /Volumes/<catalog>/<schema>/<volume>[/folder] for the run's inputs and outputs${flags.volume ? `, got "${flags.volume}"` : ''}`, ExitCode.usage);
+    throw new CliError(
+      `--backend databricks needs --volume /Volumes/<catalog>/<schema>/<volume>[/folder] for the run's inputs and outputs${flags.volume ? `, got "${flags.volume}"` : ''}`,
+      ExitCode.usage,
+    );
   }
   checkTableName(flags.sourceTable, '--source-table');
   if (flags.featureTable) checkTableName(flags.featureTable, '--feature-table');
@@ -119,7 +140,13 @@ export async function runDatabricksTrainingCommand(trainingFlags: TrainingFlags,
         volume: flags.volume,
         input,
         specName: flags.spec,
-        split: { trainStart: flags.trainStart, trainDays: flags.trainDays, delayDays: flags.delayDays, testDays: flags.testDays, validationDays: flags.validationDays },
+        split: {
+          trainStart: flags.trainStart,
+          trainDays: flags.trainDays,
+          delayDays: flags.delayDays,
+          testDays: flags.testDays,
+          validationDays: flags.validationDays,
+        },
         xgboost: xgboostParameters(flags),
         gitCommit: flags.gitCommit ?? gitCommit(),
         idempotencyToken: flags.idempotencyToken,
@@ -133,11 +160,20 @@ export async function runDatabricksTrainingCommand(trainingFlags: TrainingFlags,
     if (!flags.wait) {
       const run = await client.jobs.getRun(runId);
       const summary: DatabricksLaunchSummary = {
-        databricks: { runId, jobId, url: run.run_page_url ?? null, launchId: manifest.launchId, runDir: manifest.runDir, state: run.state.life_cycle_state },
+        databricks: {
+          runId,
+          jobId,
+          url: run.run_page_url ?? null,
+          launchId: manifest.launchId,
+          runDir: manifest.runDir,
+          state: run.state.life_cycle_state,
+        },
         attach: `fraudops-train runs attach ${runId}`,
         timings: stages.timings,
       };
-      output.line(`run         ${runId} started (${run.state.life_cycle_state}); inputs and outputs in ${manifest.runDir}`);
+      output.line(
+        `run         ${runId} started (${run.state.life_cycle_state}); inputs and outputs in ${manifest.runDir}`,
+      );
       if (run.run_page_url) output.line(`            ${run.run_page_url}`);
       output.line(`attach      ${summary.attach}   (waits, then evaluates and registers)`);
       output.result(summary);

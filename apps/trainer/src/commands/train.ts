@@ -26,7 +26,8 @@ The new version becomes @champion when it passes the promotion gate against the 
 
 export function localTrainOptions(flags: TrainingFlags): LocalTrainOptions {
   // said before any work starts
-  if (flags.data !== undefined && !existsSync(flags.data)) throw new CliError(`--data ${flags.data}: no such file`, ExitCode.notFound);
+  if (flags.data !== undefined && !existsSync(flags.data))
+    throw new CliError(`--data ${flags.data}: no such file`, ExitCode.notFound);
   try {
     parseThresholdPolicy(flags.thresholdPolicy);
   } catch (error) {
@@ -53,7 +54,11 @@ export function localTrainOptions(flags: TrainingFlags): LocalTrainOptions {
         learningRate: flags.learningRate,
         maxDepth: flags.maxDepth,
         ...(flags.numLeaves !== undefined ? { numLeaves: flags.numLeaves } : {}),
-        ...(flags.growPolicy !== undefined ? { growPolicy: flags.growPolicy } : flags.numLeaves !== undefined ? { growPolicy: 'lossguide' as const } : {}),
+        ...(flags.growPolicy !== undefined
+          ? { growPolicy: flags.growPolicy }
+          : flags.numLeaves !== undefined
+            ? { growPolicy: 'lossguide' as const }
+            : {}),
         lambda: flags.lambda,
         minChildWeight: flags.minChildWeight,
         minDataInLeaf: flags.minDataInLeaf,
@@ -80,7 +85,11 @@ export function registerTrain(program: Command, context: CliContext): void {
   const command = program
     .command('train')
     .description('Train, evaluate and register a fraud model (locally by default, or as a Databricks job run).')
-    .addOption(new Option('--backend <backend>', 'where features and training run').choices(['local', 'databricks']).default('local'));
+    .addOption(
+      new Option('--backend <backend>', 'where features and training run')
+        .choices(['local', 'databricks'])
+        .default('local'),
+    );
   addDatabricksTrainingFlags(addTrainingFlags(command))
     .addHelpText('after', EXAMPLES)
     .action(async (raw: TrainingFlags & { backend: 'local' | 'databricks' }) => {

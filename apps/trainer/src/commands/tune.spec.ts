@@ -3,18 +3,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli/program.js';
 import { Capture } from '../testing/capture.js';
-import { sampleTrial, selectTrial, standardError, tuningFolds, type Trial, type TrialParams } from '../pipeline/tune.js';
+import {
+  sampleTrial,
+  selectTrial,
+  standardError,
+  tuningFolds,
+  type Trial,
+  type TrialParams,
+} from '../pipeline/tune.js';
 import type { ParameterSet } from '../pipeline/parameter-set.js';
 
 /** A small simulated world (fast): training starts on day 40, so two folds reach back to day 19. */
-const WORLD = ['--customers', '800', '--terminals', '1600', '--days', '70', '--train-start', '40', '--k', '20', '--seed', '7'];
+const WORLD = [
+  '--customers',
+  '800',
+  '--terminals',
+  '1600',
+  '--days',
+  '70',
+  '--train-start',
+  '40',
+  '--k',
+  '20',
+  '--seed',
+  '7',
+];
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
   const writeOut = process.stdout.write.bind(process.stdout);
   // The commands write their --json result to process.stdout.
-  process.stdout.write = ((chunk: string | Uint8Array) => stdout.write(chunk));
+  process.stdout.write = (chunk: string | Uint8Array) => stdout.write(chunk);
   try {
     const code = await runCli(args, stderr);
     return { code, stdout: stdout.text, stderr: stderr.text };
@@ -34,7 +54,10 @@ afterAll(async () => {
 describe('tuning folds', () => {
   it('end on the last training day of the handbook split: the delay period and the test window stay unread', () => {
     // train 115–121, delay 122–128, test 129–135
-    const folds = tuningFolds({ trainStartDay: 115, trainStart: 115, trainDays: 7, delayDays: 7, testDays: 7, validationDays: 1 }, 3);
+    const folds = tuningFolds(
+      { trainStartDay: 115, trainStart: 115, trainDays: 7, delayDays: 7, testDays: 7, validationDays: 1 },
+      3,
+    );
     expect(folds).toEqual([
       { fold: 0, trainStart: 101, testDays: [115, 121] },
       { fold: 1, trainStart: 94, testDays: [108, 114] },
@@ -44,7 +67,11 @@ describe('tuning folds', () => {
 });
 
 describe('sampleTrial', () => {
-  const defaults: TrialParams = { model: 'gbdt', gbdt: { nEstimators: 300, learningRate: 0.1, maxDepth: 6 }, logreg: { l2: 1, scalePosWeight: 1 } };
+  const defaults: TrialParams = {
+    model: 'gbdt',
+    gbdt: { nEstimators: 300, learningRate: 0.1, maxDepth: 6 },
+    logreg: { l2: 1, scalePosWeight: 1 },
+  };
 
   it('keeps the defaults as trial 0 and draws the same trial from the same seed and index', () => {
     expect(sampleTrial(5, 0, defaults)).toBe(defaults);
@@ -80,7 +107,12 @@ describe('selectTrial', () => {
     seconds: 1,
   });
   // best AP: trial 0 (mean 0.70, fold APs 0.68/0.72/0.70: standard error 0.02/√3 ≈ 0.01155)
-  const trials = [trial(0, [0.68, 0.72, 0.7], 0.27), trial(1, [0.69, 0.7, 0.69], 0.28), trial(2, [0.68, 0.69, 0.68], 0.3), trial(3, [0.69, 0.71, 0.69], 0.28)];
+  const trials = [
+    trial(0, [0.68, 0.72, 0.7], 0.27),
+    trial(1, [0.69, 0.7, 0.69], 0.28),
+    trial(2, [0.68, 0.69, 0.68], 0.3),
+    trial(3, [0.69, 0.71, 0.69], 0.28),
+  ];
 
   it('ap: the best mean AP', () => {
     expect(selectTrial(trials, 'ap').trial).toBe(0);
@@ -100,7 +132,25 @@ describe('fraudops-train tune', () => {
   it('writes the winner as a parameter set, the same for the same seed, and train --params trains with it', async () => {
     const cacheDir = join(dir, 'data');
     const out = join(dir, 'params', 'tuned.json');
-    const args = ['tune', ...WORLD, '--cache-dir', cacheDir, '--trials', '3', '--folds', '2', '--n-estimators', '40', '--max-depth', '4', '--early-stopping-rounds', '5', '--out', out, '--json'];
+    const args = [
+      'tune',
+      ...WORLD,
+      '--cache-dir',
+      cacheDir,
+      '--trials',
+      '3',
+      '--folds',
+      '2',
+      '--n-estimators',
+      '40',
+      '--max-depth',
+      '4',
+      '--early-stopping-rounds',
+      '5',
+      '--out',
+      out,
+      '--json',
+    ];
     const first = await cli(args);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -121,7 +171,20 @@ describe('fraudops-train tune', () => {
     const repeated = JSON.parse(again.stdout) as typeof result;
     expect(repeated.trials).toEqual(result.trials.map((t) => ({ ...t, seconds: expect.any(Number) })));
 
-    const trained = await cli(['train', ...WORLD, '--cache-dir', cacheDir, '--registry', join(dir, 'models'), '--params', out, '--max-depth', '3', '--dry-run', '--json']);
+    const trained = await cli([
+      'train',
+      ...WORLD,
+      '--cache-dir',
+      cacheDir,
+      '--registry',
+      join(dir, 'models'),
+      '--params',
+      out,
+      '--max-depth',
+      '3',
+      '--dry-run',
+      '--json',
+    ]);
     expect(trained.code).toBe(0);
     const summary = JSON.parse(trained.stdout) as { params: Record<string, unknown> };
     // the set's learning rate and lambda, the command line's depth
@@ -133,7 +196,18 @@ describe('fraudops-train tune', () => {
 
   it('names the field of a bad parameter set, and a missing file', async () => {
     const bad = join(dir, 'bad.json');
-    await writeFile(bad, JSON.stringify({ format: 'fraudops-parameter-set/1', name: 'x', featureSpec: 'baseline', model: 'gbdt', gbdt: { learningRate: 'fast' }, logreg: { l2: 1 }, earlyStoppingRounds: 10 }));
+    await writeFile(
+      bad,
+      JSON.stringify({
+        format: 'fraudops-parameter-set/1',
+        name: 'x',
+        featureSpec: 'baseline',
+        model: 'gbdt',
+        gbdt: { learningRate: 'fast' },
+        logreg: { l2: 1 },
+        earlyStoppingRounds: 10,
+      }),
+    );
     const wrong = await cli(['train', '--params', bad, '--dry-run']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('gbdt.learningRate must be a number, got "fast"');

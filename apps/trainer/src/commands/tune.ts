@@ -5,7 +5,15 @@ import { prepareData } from '../pipeline/data.js';
 import { features, splitDays } from '../pipeline/local-train.js';
 import { writeParameterSet, type ParameterSet } from '../pipeline/parameter-set.js';
 import { StageRunner } from '../pipeline/stages.js';
-import { SELECTION_RULES, tuneHyperparameters, tuningFolds, type SelectionRule, type Trial, type TrialParams, type TuneResult } from '../pipeline/tune.js';
+import {
+  SELECTION_RULES,
+  tuneHyperparameters,
+  tuningFolds,
+  type SelectionRule,
+  type Trial,
+  type TrialParams,
+  type TuneResult,
+} from '../pipeline/tune.js';
 import { localTrainOptions } from './train.js';
 import { addTrainingFlags, applyParameterSet, numberFlag, type TrainingFlags } from './train-options.js';
 
@@ -58,13 +66,23 @@ function trialRow(trial: Trial, k: number, best: boolean): string {
 }
 
 function printTable(result: TuneResult, k: number, output: Output): void {
-  output.line(`  trial  AP      CP@${k}  AP per fold${' '.repeat(Math.max(0, 6 * result.folds.length - 11))}  time     parameters`);
-  const sorted = [...result.trials].sort((a, b) => b.mean.average_precision - a.mean.average_precision || a.trial - b.trial);
+  output.line(
+    `  trial  AP      CP@${k}  AP per fold${' '.repeat(Math.max(0, 6 * result.folds.length - 11))}  time     parameters`,
+  );
+  const sorted = [...result.trials].sort(
+    (a, b) => b.mean.average_precision - a.mean.average_precision || a.trial - b.trial,
+  );
   for (const trial of sorted) output.line(trialRow(trial, k, trial === result.best));
 }
 
 /** The winner as a parameter set, with how it was chosen. */
-function parameterSetOf(flags: TuneFlags, specName: string, earlyStoppingRounds: number, result: TuneResult, startDate: string): ParameterSet {
+function parameterSetOf(
+  flags: TuneFlags,
+  specName: string,
+  earlyStoppingRounds: number,
+  result: TuneResult,
+  startDate: string,
+): ParameterSet {
   const best = result.best;
   return {
     format: 'fraudops-parameter-set/1',
@@ -93,51 +111,80 @@ function parameterSetOf(flags: TuneFlags, specName: string, earlyStoppingRounds:
   };
 }
 
-export async function runTune(flags: TuneFlags, output: Output): Promise<{ set: ParameterSet; result: TuneResult; out: string }> {
+// eslint-disable-next-line max-lines-per-function -- one straight sequence (data, features, search, parameter set, summary) with progress and --json output
+export async function runTune(
+  flags: TuneFlags,
+  output: Output,
+): Promise<{ set: ParameterSet; result: TuneResult; out: string }> {
   const options = localTrainOptions(flags);
   const stages = new StageRunner(output);
   const spec = builtInFeatureSpec(options.specName);
-  const data = await stages.run('data', options.dataPath ? `reading ${options.dataPath}` : 'preparing simulated transactions', () =>
-    prepareData({ ...options, progress: (label, total) => output.progress(label, total) }),
+  const data = await stages.run(
+    'data',
+    options.dataPath ? `reading ${options.dataPath}` : 'preparing simulated transactions',
+    () => prepareData({ ...options, progress: (label, total) => output.progress(label, total) }),
   );
   const [trainStartDay] = splitDays(options.split, data.startDate);
   const split = { ...options.split, trainStartDay };
   const folds = tuningFolds(split, flags.folds);
   const earliest = folds[folds.length - 1].trainStart;
   if (earliest < 0) {
-    throw new CliError(`--folds ${flags.folds}: the earliest fold would start on day ${earliest}, before the data; use fewer folds or a later --train-start`, ExitCode.usage);
+    throw new CliError(
+      `--folds ${flags.folds}: the earliest fold would start on day ${earliest}, before the data; use fewer folds or a later --train-start`,
+      ExitCode.usage,
+    );
   }
   const lastTrainingDay = trainStartDay + options.split.trainDays - 1;
-  const range = { ...options.split, trainStart: earliest, trainDays: lastTrainingDay - earliest + 1, delayDays: 0, testDays: 0 };
-  const table = await stages.run('features', `computing ${spec.features.length} features with DuckDB (days ${dayToDate(data.startDate, earliest)}…${dayToDate(data.startDate, lastTrainingDay)}, nothing later)`, () =>
-    features(data, spec, range),
+  const range = {
+    ...options.split,
+    trainStart: earliest,
+    trainDays: lastTrainingDay - earliest + 1,
+    delayDays: 0,
+    testDays: 0,
+  };
+  const table = await stages.run(
+    'features',
+    `computing ${spec.features.length} features with DuckDB (days ${dayToDate(data.startDate, earliest)}…${dayToDate(data.startDate, lastTrainingDay)}, nothing later)`,
+    () => features(data, spec, range),
   );
   for (const fold of folds) {
-    output.status(`  fold ${fold.fold}: train from ${dayToDate(data.startDate, fold.trainStart)}, test ${dayToDate(data.startDate, fold.testDays[0])}…${dayToDate(data.startDate, fold.testDays[1])}`);
+    output.status(
+      `  fold ${fold.fold}: train from ${dayToDate(data.startDate, fold.trainStart)}, test ${dayToDate(data.startDate, fold.testDays[0])}…${dayToDate(data.startDate, fold.testDays[1])}`,
+    );
   }
-  const defaults: TrialParams = { model: options.model.kind, gbdt: options.model.gbdt, logreg: { l2: flags.l2, scalePosWeight: flags.scalePosWeight } };
+  const defaults: TrialParams = {
+    model: options.model.kind,
+    gbdt: options.model.gbdt,
+    logreg: { l2: flags.l2, scalePosWeight: flags.scalePosWeight },
+  };
   const bar = output.progress('trials', flags.trials);
-  const result = await stages.run('tune', `${flags.trials} trials of ${options.model.kind} on ${flags.folds} prequential folds`, async () => {
-    try {
-      return await tuneHyperparameters(table, data.columns, data.startDate, {
-        split,
-        folds: flags.folds,
-        trials: flags.trials,
-        timeBudgetSeconds: flags.timeBudget,
-        seed: flags.seed,
-        k: flags.k,
-        selection: flags.selection,
-        defaults,
-        earlyStoppingRounds: options.model.earlyStoppingRounds,
-        onTrial: (trial, best) => {
-          bar.update(trial.trial + 1);
-          output.status(`  trial ${trial.trial}: AP ${trial.mean.average_precision.toFixed(4)}, CP@${flags.k} ${trial.mean.card_precision_at_k.toFixed(3)} (best: trial ${best.trial}, AP ${best.mean.average_precision.toFixed(4)})`);
-        },
-      });
-    } finally {
-      bar.stop();
-    }
-  });
+  const result = await stages.run(
+    'tune',
+    `${flags.trials} trials of ${options.model.kind} on ${flags.folds} prequential folds`,
+    async () => {
+      try {
+        return await tuneHyperparameters(table, data.columns, data.startDate, {
+          split,
+          folds: flags.folds,
+          trials: flags.trials,
+          timeBudgetSeconds: flags.timeBudget,
+          seed: flags.seed,
+          k: flags.k,
+          selection: flags.selection,
+          defaults,
+          earlyStoppingRounds: options.model.earlyStoppingRounds,
+          onTrial: (trial, best) => {
+            bar.update(trial.trial + 1);
+            output.status(
+              `  trial ${trial.trial}: AP ${trial.mean.average_precision.toFixed(4)}, CP@${flags.k} ${trial.mean.card_precision_at_k.toFixed(3)} (best: trial ${best.trial}, AP ${best.mean.average_precision.toFixed(4)})`,
+            );
+          },
+        });
+      } finally {
+        bar.stop();
+      }
+    },
+  );
   const set = parameterSetOf(flags, spec.name, options.model.earlyStoppingRounds, result, data.startDate);
   writeParameterSet(flags.out, set);
   return { set, result, out: flags.out };
@@ -146,14 +193,38 @@ export async function runTune(flags: TuneFlags, output: Output): Promise<{ set: 
 export function registerTune(program: Command, context: CliContext): void {
   const command = program
     .command('tune')
-    .description('Search hyperparameters on prequential folds before the test window; write the winner as a parameter set.');
+    .description(
+      'Search hyperparameters on prequential folds before the test window; write the winner as a parameter set.',
+    );
   addTrainingFlags(command, { spec: 'v2' })
-    .option('--trials <n>', 'trials at most (trial 0 is the flags\' own parameters)', numberFlag('--trials', { integer: true, min: 1 }), 30)
-    .option('--time-budget <seconds>', 'start no new trial after this many seconds (0: no limit)', numberFlag('--time-budget', { min: 0 }), 0)
-    .option('--folds <n>', 'prequential folds, each one test length earlier', numberFlag('--folds', { integer: true, min: 1, max: 12 }), 3)
+    .option(
+      '--trials <n>',
+      "trials at most (trial 0 is the flags' own parameters)",
+      numberFlag('--trials', { integer: true, min: 1 }),
+      30,
+    )
+    .option(
+      '--time-budget <seconds>',
+      'start no new trial after this many seconds (0: no limit)',
+      numberFlag('--time-budget', { min: 0 }),
+      0,
+    )
+    .option(
+      '--folds <n>',
+      'prequential folds, each one test length earlier',
+      numberFlag('--folds', { integer: true, min: 1, max: 12 }),
+      3,
+    )
     .option('--out <file>', 'where the winning parameter set is written', 'params/tuned.json')
     .option('--set-name <name>', 'name recorded in the parameter set', 'tuned')
-    .addOption(new Option('--selection <rule>', 'ap: best mean AP (card precision@k breaks ties); ap-se: best card precision@k among mean APs within one standard error of the best').choices([...SELECTION_RULES]).default('ap'))
+    .addOption(
+      new Option(
+        '--selection <rule>',
+        'ap: best mean AP (card precision@k breaks ties); ap-se: best card precision@k among mean APs within one standard error of the best',
+      )
+        .choices([...SELECTION_RULES])
+        .default('ap'),
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (raw: TuneFlags) => {
       const flags = applyParameterSet(raw, command);
@@ -162,7 +233,9 @@ export function registerTune(program: Command, context: CliContext): void {
       output.line('');
       printTable(result, flags.k, output);
       output.line('');
-      output.line(`${result.trials.length} trials${result.stopped === 'time-budget' ? ` (time budget of ${flags.timeBudget}s reached)` : ''}; winner trial ${result.best.trial} (--selection ${flags.selection}): mean AP ${result.best.mean.average_precision.toFixed(4)}, mean CP@${flags.k} ${result.best.mean.card_precision_at_k.toFixed(3)}`);
+      output.line(
+        `${result.trials.length} trials${result.stopped === 'time-budget' ? ` (time budget of ${flags.timeBudget}s reached)` : ''}; winner trial ${result.best.trial} (--selection ${flags.selection}): mean AP ${result.best.mean.average_precision.toFixed(4)}, mean CP@${flags.k} ${result.best.mean.card_precision_at_k.toFixed(3)}`,
+      );
       output.line(`parameter set "${set.name}" written to ${out}; train with it: fraudops-train train --params ${out}`);
       output.result({ parameterSet: set, out, stopped: result.stopped, trials: result.trials });
     });

@@ -82,7 +82,11 @@ async function simulated(options: DataOptions): Promise<PreparedData> {
 async function fromFile(path: string, options: DataOptions): Promise<PreparedData> {
   const columns = await readTransactions(path, { columns: options.columns, onInvalid: options.onInvalid });
   const stat = readFileSync(path);
-  const key = digest({ file: createHash('sha256').update(stat).digest('hex'), columns: options.columns ?? {}, onInvalid: options.onInvalid ?? 'fail' });
+  const key = digest({
+    file: createHash('sha256').update(stat).digest('hex'),
+    columns: options.columns ?? {},
+    onInvalid: options.onInvalid ?? 'fail',
+  });
   const parquetPath = join(options.cacheDir, `file-${key}.parquet`);
   const cached = existsSync(parquetPath);
   if (!cached) {

@@ -46,7 +46,10 @@ function bundleRoot(): Record<string, unknown> {
     include: ['resources/*.yml'],
     variables: {
       alert_email: { description: 'who is told when a training run fails', default: 'fraudops-alerts@example.com' },
-      operators_group: { description: 'workspace group allowed to run and cancel the training job', default: 'fraudops-operators' },
+      operators_group: {
+        description: 'workspace group allowed to run and cancel the training job',
+        default: 'fraudops-operators',
+      },
       service_principal: { description: 'application id of the service principal staging and prod jobs run as' },
     },
     targets: {
@@ -74,7 +77,13 @@ function scalar(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return PLAIN.test(text) && !RESERVED.test(text) && !/[ ]$/.test(text) && !text.includes(': ') && !text.startsWith('${') ? text : JSON.stringify(text);
+  return PLAIN.test(text) &&
+    !RESERVED.test(text) &&
+    !/[ ]$/.test(text) &&
+    !text.includes(': ') &&
+    !text.startsWith('${')
+    ? text
+    : JSON.stringify(text);
 }
 
 /** Block-style YAML for plain data (objects, arrays, strings, numbers, booleans), keys in insertion order. */

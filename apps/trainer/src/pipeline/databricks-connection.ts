@@ -17,7 +17,10 @@ export function openWorkspace(flags: ConnectionFlags): DatabricksClient {
 export function openWarehouse(client: DatabricksClient, flags: ConnectionFlags): DatabricksSqlEngine {
   const warehouseId = flags.warehouseId ?? client.config.warehouseId;
   if (!warehouseId) {
-    throw new DatabricksConfigError('CONFIG_MISSING', 'no SQL warehouse: pass --warehouse-id, or set DATABRICKS_WAREHOUSE_ID (or warehouse_id in the profile)');
+    throw new DatabricksConfigError(
+      'CONFIG_MISSING',
+      'no SQL warehouse: pass --warehouse-id, or set DATABRICKS_WAREHOUSE_ID (or warehouse_id in the profile)',
+    );
   }
   const options = sqlEngineOptionsFromConfig(client.config, { warehouseId });
   return new DatabricksSqlEngine({

@@ -6,19 +6,28 @@ import { launchIdFor, predictionParity } from './databricks-train.js';
 // (src/commands/train-databricks.spec.ts), where its test rows are compared with the local split's.
 
 describe('the split on the warehouse', () => {
-  it('gives the local split\'s days: validation at the end of training, test after the delay', () => {
-    expect(splitDaysOf({ trainStart: 115, trainDays: 7, delayDays: 7, testDays: 7, validationDays: 1 }, '2018-04-01')).toEqual({
+  it("gives the local split's days: validation at the end of training, test after the delay", () => {
+    expect(
+      splitDaysOf({ trainStart: 115, trainDays: 7, delayDays: 7, testDays: 7, validationDays: 1 }, '2018-04-01'),
+    ).toEqual({
       train: [115, 120],
       validation: [121, 121],
       test: [129, 135],
       delayDays: 7,
     });
     // a date counts from the source's day 0
-    expect(splitDaysOf({ trainStart: '2018-07-25', trainDays: 7, delayDays: 7, testDays: 7, validationDays: 0 }, '2018-04-01')).toEqual({ train: [115, 121], test: [129, 135], delayDays: 7 });
+    expect(
+      splitDaysOf(
+        { trainStart: '2018-07-25', trainDays: 7, delayDays: 7, testDays: 7, validationDays: 0 },
+        '2018-04-01',
+      ),
+    ).toEqual({ train: [115, 121], test: [129, 135], delayDays: 7 });
   });
 
   it('refuses a validation window as long as the training window', () => {
-    expect(() => splitDaysOf({ trainStart: 0, trainDays: 3, delayDays: 0, testDays: 1, validationDays: 3 }, '2018-04-01')).toThrow('--validation-days must be an integer from 0 to 2');
+    expect(() =>
+      splitDaysOf({ trainStart: 0, trainDays: 3, delayDays: 0, testDays: 1, validationDays: 3 }, '2018-04-01'),
+    ).toThrow('--validation-days must be an integer from 0 to 2');
   });
 
   // The split tables' SQL and the table-name check live in @fraudops/features (src/split-tables.spec.ts).
@@ -43,14 +52,38 @@ describe('launch bookkeeping', () => {
   it('compares ONNX with the run on every test row, refusing a missing or extra prediction', () => {
     const ids = Float64Array.of(7, 3, 9);
     const onnx = Float32Array.of(0.25, 0.5, 0.75);
-    expect(predictionParity(ids, onnx, new Map([[3, 0.5], [7, 0.2500004], [9, 0.75]]))).toBeCloseTo(4e-7, 9);
-    expect(() => predictionParity(ids, onnx, new Map([[3, 0.5], [7, 0.25], [8, 0.75]]))).toThrow('the run has no prediction for test transaction 9');
-    expect(() => predictionParity(ids, onnx, new Map([[3, 0.5]]))).toThrow('the run predicted 1 test rows, but the test view has 3');
+    expect(
+      predictionParity(
+        ids,
+        onnx,
+        new Map([
+          [3, 0.5],
+          [7, 0.2500004],
+          [9, 0.75],
+        ]),
+      ),
+    ).toBeCloseTo(4e-7, 9);
+    expect(() =>
+      predictionParity(
+        ids,
+        onnx,
+        new Map([
+          [3, 0.5],
+          [7, 0.25],
+          [8, 0.75],
+        ]),
+      ),
+    ).toThrow('the run has no prediction for test transaction 9');
+    expect(() => predictionParity(ids, onnx, new Map([[3, 0.5]]))).toThrow(
+      'the run predicted 1 test rows, but the test view has 3',
+    );
   });
 
   it('reads durations with units', () => {
     const parse = durationFlag('--timeout');
-    expect([parse('90'), parse('90s'), parse('30m'), parse('2h'), parse('500ms'), parse('1.5h')]).toEqual([90_000, 90_000, 1_800_000, 7_200_000, 500, 5_400_000]);
+    expect([parse('90'), parse('90s'), parse('30m'), parse('2h'), parse('500ms'), parse('1.5h')]).toEqual([
+      90_000, 90_000, 1_800_000, 7_200_000, 500, 5_400_000,
+    ]);
     expect(() => parse('soon')).toThrow('--timeout must be a duration like 90s, 30m or 2h, got "soon"');
   });
 });

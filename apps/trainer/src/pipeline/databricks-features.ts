@@ -12,13 +12,17 @@ import { SPLIT_FLAGS, type SplitOptions } from './split.js';
 /** What the warehouse engine must do here (DatabricksSqlEngine matches it; so does any Spark-dialect engine). */
 export interface WarehouseEngine {
   readonly dialect: 'spark';
-  query(sql: string): Promise<{ columnNames: readonly string[]; columns: ReadonlyArray<ArrayLike<unknown>>; rowCount: number }>;
+  query(
+    sql: string,
+  ): Promise<{ columnNames: readonly string[]; columns: ReadonlyArray<ArrayLike<unknown>>; rowCount: number }>;
 }
 
 /** `--train-start` and the window lengths → day indices, by the split rules of @fraudops/transactions. */
 export function splitDaysOf(split: SplitOptions, dayZero: string): SplitWindows {
   const trainStart =
-    typeof split.trainStart === 'number' ? split.trainStart : Math.round((Date.parse(`${split.trainStart}T00:00:00Z`) - Date.parse(`${dayZero}T00:00:00Z`)) / 86_400_000);
+    typeof split.trainStart === 'number'
+      ? split.trainStart
+      : Math.round((Date.parse(`${split.trainStart}T00:00:00Z`) - Date.parse(`${dayZero}T00:00:00Z`)) / 86_400_000);
   return splitWindows({ ...split, trainStart }, SPLIT_FLAGS);
 }
 
@@ -38,7 +42,11 @@ export function defaultFeatureTable(sourceTable: string, key: unknown): string {
 
 const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
-function numberAt(result: { columnNames: readonly string[]; columns: ReadonlyArray<ArrayLike<unknown>> }, name: string, row = 0): number {
+function numberAt(
+  result: { columnNames: readonly string[]; columns: ReadonlyArray<ArrayLike<unknown>> },
+  name: string,
+  row = 0,
+): number {
   const index = result.columnNames.findIndex((n) => n.toLowerCase() === name);
   const value = index >= 0 ? result.columns[index][row] : undefined;
   if (value === null || value === undefined) return Number.NaN;
@@ -53,8 +61,14 @@ export interface SourceSummary {
   fingerprint: string;
 }
 
-export async function summariseSource(engine: WarehouseEngine, source: string, window?: { fromUs: number; toUs: number }): Promise<SourceSummary> {
-  const first = await engine.query(`SELECT unix_micros(MIN(CAST(tx_datetime AS TIMESTAMP))) AS first_us, COUNT(*) AS row_count FROM ${source}`);
+export async function summariseSource(
+  engine: WarehouseEngine,
+  source: string,
+  window?: { fromUs: number; toUs: number },
+): Promise<SourceSummary> {
+  const first = await engine.query(
+    `SELECT unix_micros(MIN(CAST(tx_datetime AS TIMESTAMP))) AS first_us, COUNT(*) AS row_count FROM ${source}`,
+  );
   const firstUs = numberAt(first, 'first_us');
   if (!(numberAt(first, 'row_count') > 0) || !Number.isFinite(firstUs)) {
     throw new TransactionsError('NO_TRANSACTIONS', `${source} has no transactions`);
@@ -83,7 +97,12 @@ export async function summariseSource(engine: WarehouseEngine, source: string, w
 }
 
 /** Rows and frauds of each view; a window without both classes stops the launch (as the local split does). */
-export async function countWindows(engine: WarehouseEngine, tables: SplitTableNames, days: SplitWindows, dayZero: string): Promise<Record<'train' | 'validation' | 'test', PeriodSummary | undefined>> {
+export async function countWindows(
+  engine: WarehouseEngine,
+  tables: SplitTableNames,
+  days: SplitWindows,
+  dayZero: string,
+): Promise<Record<'train' | 'validation' | 'test', PeriodSummary | undefined>> {
   const windows: Array<['train' | 'validation' | 'test', string | undefined, [number, number] | undefined]> = [
     ['train', tables.train, days.train],
     ['validation', tables.validation, days.validation],
@@ -98,7 +117,12 @@ export async function countWindows(engine: WarehouseEngine, tables: SplitTableNa
     const result = await engine.query(`SELECT COUNT(*) AS row_count, SUM(tx_fraud) AS frauds FROM ${view}`);
     const rows = numberAt(result, 'row_count');
     const frauds = numberAt(result, 'frauds') || 0;
-    checkWindowClasses(name, period, { rows, frauds }, { dates: [dayToDate(dayZero, period[0]), dayToDate(dayZero, period[1])], names: SPLIT_FLAGS });
+    checkWindowClasses(
+      name,
+      period,
+      { rows, frauds },
+      { dates: [dayToDate(dayZero, period[0]), dayToDate(dayZero, period[1])], names: SPLIT_FLAGS },
+    );
     out[name] = { start: dayToDate(dayZero, period[0]), end: dayToDate(dayZero, period[1]), rows, frauds };
   }
   return out;
@@ -116,13 +140,23 @@ export interface FetchedWindow {
   values: Float32Array;
 }
 
-export async function fetchWindow(engine: WarehouseEngine, view: string, names: readonly string[]): Promise<FetchedWindow> {
+export async function fetchWindow(
+  engine: WarehouseEngine,
+  view: string,
+  names: readonly string[],
+): Promise<FetchedWindow> {
   const keys = ['transaction_id', 'customer_id', 'day', 'amount', 'tx_fraud'];
-  const result = await engine.query(`SELECT ${[...keys, ...names].map(quote).join(', ')} FROM ${view} ORDER BY tx_time_us, transaction_id`);
+  const result = await engine.query(
+    `SELECT ${[...keys, ...names].map(quote).join(', ')} FROM ${view} ORDER BY tx_time_us, transaction_id`,
+  );
   const rows = result.rowCount;
   const column = (name: string): ArrayLike<unknown> => {
     const index = result.columnNames.findIndex((n) => n.toLowerCase() === name.toLowerCase());
-    if (index < 0) throw new TransactionsError('MISSING_COLUMN', `${view} has no column ${name} (it has ${result.columnNames.join(', ')})`);
+    if (index < 0)
+      throw new TransactionsError(
+        'MISSING_COLUMN',
+        `${view} has no column ${name} (it has ${result.columnNames.join(', ')})`,
+      );
     return result.columns[index];
   };
   const doubles = (name: string): Float64Array => {
@@ -130,7 +164,8 @@ export async function fetchWindow(engine: WarehouseEngine, view: string, names: 
     const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       const v = values[r];
-      if (v === null || v === undefined || typeof v === 'boolean') throw new TransactionsError('INVALID_ROW', `${view}: ${name} is ${String(v)} at row ${r}`);
+      if (v === null || v === undefined || typeof v === 'boolean')
+        throw new TransactionsError('INVALID_ROW', `${view}: ${name} is ${String(v)} at row ${r}`);
       out[r] = Number(v);
     }
     return out;
@@ -143,13 +178,25 @@ export async function fetchWindow(engine: WarehouseEngine, view: string, names: 
   const fraud = doubles('tx_fraud');
   const label = new Uint8Array(rows);
   for (let r = 0; r < rows; r++) label[r] = fraud[r] === 1 ? 1 : 0;
-  return { rows, transactionId: doubles('transaction_id'), customerId: doubles('customer_id'), day: doubles('day'), amount: doubles('amount'), label, values };
+  return {
+    rows,
+    transactionId: doubles('transaction_id'),
+    customerId: doubles('customer_id'),
+    day: doubles('day'),
+    amount: doubles('amount'),
+    label,
+    values,
+  };
 }
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text =
-    typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean'
+        ? String(value)
+        : JSON.stringify(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -158,7 +205,9 @@ function csvField(value: unknown): string {
  * form, which train.py reads back exactly (`float_precision="round_trip"`).
  */
 export async function viewAsCsv(engine: WarehouseEngine, view: string, columns: readonly string[]): Promise<string> {
-  const result = await engine.query(`SELECT ${columns.map(quote).join(', ')} FROM ${view} ORDER BY tx_time_us, transaction_id`);
+  const result = await engine.query(
+    `SELECT ${columns.map(quote).join(', ')} FROM ${view} ORDER BY tx_time_us, transaction_id`,
+  );
   const lines: string[] = [columns.join(',')];
   for (let r = 0; r < result.rowCount; r++) {
     const cells = new Array<string>(result.columns.length);

@@ -1,4 +1,12 @@
-import type { DatabricksClient, GitSource, Job, JobSettings, JobTask, Run, SubmitRunRequest } from '@fraudops/databricks';
+import type {
+  DatabricksClient,
+  GitSource,
+  Job,
+  JobSettings,
+  JobTask,
+  Run,
+  SubmitRunRequest,
+} from '@fraudops/databricks';
 import { TrainerError } from './errors.js';
 
 // The training job as code: what `fraudops-train deploy-job` creates or resets, and what
@@ -96,7 +104,10 @@ export const DEFAULT_JOB_TIMEOUT_SECONDS = 4 * 3600;
 function gitSourceOf(code: Extract<CodeSource, { kind: 'git' }>): GitSource {
   const refs = [code.branch, code.tag, code.commit].filter((r) => r !== undefined && r !== '');
   if (refs.length !== 1) {
-    throw new TrainerError('INVALID_OPTION', 'the job code needs exactly one of --git-branch, --git-tag or --git-commit');
+    throw new TrainerError(
+      'INVALID_OPTION',
+      'the job code needs exactly one of --git-branch, --git-tag or --git-commit',
+    );
   }
   return {
     git_url: code.url,
@@ -108,7 +119,8 @@ function gitSourceOf(code: Extract<CodeSource, { kind: 'git' }>): GitSource {
 function scriptPath(code: CodeSource): { python_file: string; source?: 'GIT' | 'WORKSPACE' } {
   if (code.kind === 'git') return { python_file: TRAIN_SCRIPT, source: 'GIT' };
   if (code.kind === 'bundle') return { python_file: `${code.resourceDirToRoot.replace(/\/+$/, '')}/${TRAIN_SCRIPT}` };
-  if (!code.root.startsWith('/')) throw new TrainerError('INVALID_OPTION', `--code-path must be an absolute path, got "${code.root}"`);
+  if (!code.root.startsWith('/'))
+    throw new TrainerError('INVALID_OPTION', `--code-path must be an absolute path, got "${code.root}"`);
   return { python_file: `${code.root.replace(/\/+$/, '')}/${TRAIN_SCRIPT}`, source: 'WORKSPACE' };
 }
 
@@ -117,7 +129,8 @@ export function trainingJobSettings(options: TrainingJobOptions): JobSettings {
   const script = scriptPath(options.code);
   const task: JobTask = {
     task_key: TRAIN_TASK_KEY,
-    description: 'XGBoost on the feature tables the launcher materialised; writes model.json, predictions.csv, metrics.json',
+    description:
+      'XGBoost on the feature tables the launcher materialised; writes model.json, predictions.csv, metrics.json',
     spark_python_task: {
       ...script,
       parameters: SCRIPT_ARGUMENTS.flatMap(([flag, name]) => [flag, `{{job.parameters.${name}}}`]),
@@ -139,7 +152,10 @@ export function trainingJobSettings(options: TrainingJobOptions): JobSettings {
   if (compute.kind === 'serverless') {
     task.environment_key = 'train';
     settings.environments = [
-      { environment_key: 'train', spec: { environment_version: compute.environmentVersion, dependencies: [XGBOOST_REQUIREMENT] } },
+      {
+        environment_key: 'train',
+        spec: { environment_version: compute.environmentVersion, dependencies: [XGBOOST_REQUIREMENT] },
+      },
     ];
   } else if (compute.kind === 'cluster') {
     task.job_cluster_key = 'train';
@@ -178,16 +194,27 @@ export function pinnedRunRequest(settings: JobSettings, commit: string, paramete
       `--pin-commit needs a job whose code comes from Git: deploy it with fraudops-train deploy-job --git-url <url> (job "${settings.name}" runs code from a workspace path)`,
     );
   }
-  if (!/^[0-9a-f]{7,64}$/.test(commit)) throw new TrainerError('INVALID_OPTION', `--pin-commit needs --git-commit <sha>, got "${commit}"`);
+  if (!/^[0-9a-f]{7,64}$/.test(commit))
+    throw new TrainerError('INVALID_OPTION', `--pin-commit needs --git-commit <sha>, got "${commit}"`);
   const clusters = new Map((settings.job_clusters ?? []).map((c) => [c.job_cluster_key, c.new_cluster]));
   const resolve = (argument: string) =>
-    argument.replace(/\{\{job\.parameters\.([A-Za-z0-9_]+)\}\}/g, (_, name: string) => parameters[name as JobParameterName] ?? '');
+    argument.replace(
+      /\{\{job\.parameters\.([A-Za-z0-9_]+)\}\}/g,
+      (_, name: string) => parameters[name as JobParameterName] ?? '',
+    );
   const tasks = (settings.tasks ?? []).map(({ job_cluster_key, ...task }): JobTask => {
     const cluster = job_cluster_key === undefined ? undefined : clusters.get(job_cluster_key);
     return {
       ...task,
       ...(cluster ? { new_cluster: cluster } : {}),
-      ...(task.spark_python_task ? { spark_python_task: { ...task.spark_python_task, parameters: (task.spark_python_task.parameters ?? []).map(resolve) } } : {}),
+      ...(task.spark_python_task
+        ? {
+            spark_python_task: {
+              ...task.spark_python_task,
+              parameters: (task.spark_python_task.parameters ?? []).map(resolve),
+            },
+          }
+        : {}),
     };
   });
   return {
@@ -218,14 +245,23 @@ export async function jobsNamed(client: DatabricksClient, name: string): Promise
 }
 
 /** The job a launch uses: `--job-id`, else the one job named `--job-name` (none or several is an error that says what to do). */
-export async function findTrainingJob(client: DatabricksClient, flags: { jobName: string; jobId?: number }): Promise<number> {
+export async function findTrainingJob(
+  client: DatabricksClient,
+  flags: { jobName: string; jobId?: number },
+): Promise<number> {
   if (flags.jobId !== undefined) return flags.jobId;
   const jobs = await jobsNamed(client, flags.jobName);
   if (jobs.length === 0) {
-    throw new TrainerError('JOB_NOT_FOUND', `no job named "${flags.jobName}" in ${client.config.host}: create it with fraudops-train deploy-job --job-name ${flags.jobName}`);
+    throw new TrainerError(
+      'JOB_NOT_FOUND',
+      `no job named "${flags.jobName}" in ${client.config.host}: create it with fraudops-train deploy-job --job-name ${flags.jobName}`,
+    );
   }
   if (jobs.length > 1) {
-    throw new TrainerError('AMBIGUOUS_JOB', `${jobs.length} jobs are named "${flags.jobName}" (ids ${jobs.map((j) => j.job_id).join(', ')}): pass --job-id`);
+    throw new TrainerError(
+      'AMBIGUOUS_JOB',
+      `${jobs.length} jobs are named "${flags.jobName}" (ids ${jobs.map((j) => j.job_id).join(', ')}): pass --job-id`,
+    );
   }
   return jobs[0].job_id;
 }
@@ -245,7 +281,10 @@ export async function deployTrainingJob(client: DatabricksClient, settings: JobS
   const name = settings.name as string;
   const existing = await jobsNamed(client, name);
   if (existing.length > 1) {
-    throw new TrainerError('DUPLICATE_JOBS', `${existing.length} jobs are named "${name}" (ids ${existing.map((j) => j.job_id).join(', ')}): delete the extra ones, or deploy under another --job-name`);
+    throw new TrainerError(
+      'DUPLICATE_JOBS',
+      `${existing.length} jobs are named "${name}" (ids ${existing.map((j) => j.job_id).join(', ')}): delete the extra ones, or deploy under another --job-name`,
+    );
   }
   if (existing.length === 1) {
     const jobId = existing[0].job_id;

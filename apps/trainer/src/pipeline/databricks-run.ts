@@ -63,7 +63,8 @@ export interface WatchOptions {
   interrupts?: InterruptSource;
 }
 
-const attachHint = (runId: number) => `re-attach with: fraudops-train runs attach ${runId}; cancel with: fraudops-train runs cancel ${runId}`;
+const attachHint = (runId: number) =>
+  `re-attach with: fraudops-train runs attach ${runId}; cancel with: fraudops-train runs cancel ${runId}`;
 
 function elapsed(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -76,10 +77,17 @@ export function trainingTask(run: Run): { run_id: number; task_key: string } | u
 }
 
 /** Cancels a run and waits (up to `timeout`) until Databricks reports it terminal. */
-export async function cancelAndWait(client: DatabricksClient, runId: number, options: { timeout: number; pollInterval?: number; output: Output }): Promise<Run> {
+export async function cancelAndWait(
+  client: DatabricksClient,
+  runId: number,
+  options: { timeout: number; pollInterval?: number; output: Output },
+): Promise<Run> {
   await client.jobs.cancelRun(runId);
   options.output.status(`  cancelling run ${runId}…`);
-  const run = await client.waitForRun(runId, { timeout: options.timeout, ...(options.pollInterval !== undefined ? { pollIntervalMs: options.pollInterval } : {}) });
+  const run = await client.waitForRun(runId, {
+    timeout: options.timeout,
+    ...(options.pollInterval !== undefined ? { pollIntervalMs: options.pollInterval } : {}),
+  });
   options.output.status(`  run ${runId} is ${describeRunState(run)}`);
   return run;
 }
@@ -121,7 +129,9 @@ export async function watchRun(client: DatabricksClient, runId: number, options:
       return;
     }
     if (interrupted === 1) {
-      output.status(`  interrupt: still waiting for run ${runId}. Interrupt again to CANCEL it on Databricks (to leave it running, stop with --on-interrupt detach).`);
+      output.status(
+        `  interrupt: still waiting for run ${runId}. Interrupt again to CANCEL it on Databricks (to leave it running, stop with --on-interrupt detach).`,
+      );
       return;
     }
     decide('cancel');
@@ -145,10 +155,17 @@ export async function watchRun(client: DatabricksClient, runId: number, options:
   } catch (error) {
     if (error instanceof DatabricksAbortError && decision) {
       if (decision === 'cancel') {
-        const run = await cancelAndWait(client, runId, { timeout: 10 * 60_000, pollInterval: options.pollInterval, output });
+        const run = await cancelAndWait(client, runId, {
+          timeout: 10 * 60_000,
+          pollInterval: options.pollInterval,
+          output,
+        });
         throw new DatabricksAbortError('ABORTED', `interrupted: run ${runId} was cancelled (${describeRunState(run)})`);
       }
-      throw new DatabricksAbortError('ABORTED', `interrupted: stopped waiting; run ${runId} goes on. ${attachHint(runId)}`);
+      throw new DatabricksAbortError(
+        'ABORTED',
+        `interrupted: stopped waiting; run ${runId} goes on. ${attachHint(runId)}`,
+      );
     }
     if (error instanceof WaitTimeoutError) {
       throw new WaitTimeoutError('WAIT_TIMEOUT', `${error.message.replace(/ Wait again.*$/, '')} ${attachHint(runId)}`);
@@ -185,7 +202,12 @@ export async function describeFailure(client: DatabricksClient, run: Run): Promi
 }
 
 /** Prints a failed run's error and trace on stderr and throws `RUN_FAILED`. */
-export async function failRun(client: DatabricksClient, run: Run, output: Output, stderr: NodeJS.WritableStream = process.stderr): Promise<never> {
+export async function failRun(
+  client: DatabricksClient,
+  run: Run,
+  output: Output,
+  stderr: NodeJS.WritableStream = process.stderr,
+): Promise<never> {
   const failure = await describeFailure(client, run);
   const lines = [`run ${run.run_id} ended ${failure.state}${run.run_page_url ? ` (${run.run_page_url})` : ''}`];
   if (failure.error) lines.push(`task ${trainingTask(run)?.task_key ?? ''} error: ${failure.error}`);
@@ -193,5 +215,8 @@ export async function failRun(client: DatabricksClient, run: Run, output: Output
   else if (failure.logsTail) lines.push('last lines of the task log:', failure.logsTail);
   stderr.write(`${lines.join('\n')}\n`);
   output.result({ run: { runId: run.run_id, url: run.run_page_url ?? null, state: run.state }, failure });
-  throw new DatabricksError('RUN_FAILED', `Databricks run ${run.run_id} did not succeed (${failure.state})${failure.error ? `: ${failure.error}` : ''}`);
+  throw new DatabricksError(
+    'RUN_FAILED',
+    `Databricks run ${run.run_id} did not succeed (${failure.state})${failure.error ? `: ${failure.error}` : ''}`,
+  );
 }

@@ -2,7 +2,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { isNotFound, runSucceeded, type DatabricksClient, type Run } from '@fraudops/databricks';
-import { builtInFeatureSpec, compileSplitTablesSql, featureSpecHash, planFeatures, SPLIT_KEY_COLUMNS, splitTableNames, type SplitTableNames } from '@fraudops/features';
+import {
+  builtInFeatureSpec,
+  compileSplitTablesSql,
+  featureSpecHash,
+  planFeatures,
+  SPLIT_KEY_COLUMNS,
+  splitTableNames,
+  type SplitTableNames,
+} from '@fraudops/features';
 import type { SplitWindows } from '@fraudops/transactions';
 import { importXgboostJson, OnnxScorer, treeEnsembleToOnnx } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
@@ -19,7 +27,13 @@ import {
   type WarehouseEngine,
 } from './databricks-features.js';
 import type { InterruptAction } from '../cli/databricks-flags.js';
-import { commitThatRan, JOB_PARAMETER_DEFAULTS, pinnedRunRequest, TRAIN_TASK_KEY, type JobParameters } from './databricks-job.js';
+import {
+  commitThatRan,
+  JOB_PARAMETER_DEFAULTS,
+  pinnedRunRequest,
+  TRAIN_TASK_KEY,
+  type JobParameters,
+} from './databricks-job.js';
 import { failRun, watchRun, type InterruptSource } from './databricks-run.js';
 import { PARITY_TOLERANCE } from './model.js';
 import { publishModel, type PeriodSummary, type PublishResult } from './publish.js';
@@ -105,7 +119,14 @@ export interface DatabricksRunInfo {
 
 /** The `train --json` summary of the Databricks backend: the local one's fields plus the run. */
 export interface DatabricksTrainSummary extends PublishResult {
-  data: { source: string; fingerprint: string; rows: number; train: PeriodSummary; validation?: PeriodSummary; test: PeriodSummary };
+  data: {
+    source: string;
+    fingerprint: string;
+    rows: number;
+    train: PeriodSummary;
+    validation?: PeriodSummary;
+    test: PeriodSummary;
+  };
   featureSpec: { name: string; hash: string; features: number };
   parity: { maxAbsDifference: number; rows: number };
   databricks: DatabricksRunInfo & { input: 'tables' | 'files'; featureTable: string; xgboostVersion: string };
@@ -148,7 +169,10 @@ async function readManifest(client: DatabricksClient, runDir: string): Promise<L
   }
   const schema: unknown = manifest.schema; // the file's word, not yet the type's
   if (schema !== LAUNCH_SCHEMA) {
-    throw new TrainerError('INVALID_MANIFEST', `${runDir}/${LAUNCH_FILE} is not a fraudops launch manifest (schema ${JSON.stringify(schema) ?? 'missing'}, expected ${LAUNCH_SCHEMA})`);
+    throw new TrainerError(
+      'INVALID_MANIFEST',
+      `${runDir}/${LAUNCH_FILE} is not a fraudops launch manifest (schema ${JSON.stringify(schema) ?? 'missing'}, expected ${LAUNCH_SCHEMA})`,
+    );
   }
   return manifest;
 }
@@ -167,20 +191,38 @@ async function prepareLaunch(
   const hash = featureSpecHash(spec);
   const runDir = `${options.volume.replace(/\/+$/, '')}/${launchId}`;
 
-  const prepared = await stages.run('features', `computing ${plan.names.length} features on the SQL warehouse from ${options.sourceTable}`, async () => {
-    const whole = await summariseSource(engine, options.sourceTable);
-    const days = splitDaysOf(options.split, whole.dayZero);
-    const fromUs = whole.dayZeroUs + days.train[0] * 86_400_000_000 - plan.longestSpanUs;
-    const toUs = whole.dayZeroUs + (days.test[1] + 1) * 86_400_000_000;
-    const source = await summariseSource(engine, options.sourceTable, { fromUs, toUs });
-    const table = options.featureTable ?? defaultFeatureTable(options.sourceTable, { source: options.sourceTable, spec: hash, days, dayZero: whole.dayZero });
-    const tables = splitTableNames(table, days.validation !== undefined);
-    for (const statement of compileSplitTablesSql(plan, 'spark', { source: options.sourceTable, tables, fromUs, toUs, dayZeroUs: whole.dayZeroUs, windows: days })) {
-      await engine.query(statement);
-    }
-    const periods = await countWindows(engine, tables, days, whole.dayZero);
-    return { dayZero: whole.dayZero, source, days, tables, periods };
-  });
+  const prepared = await stages.run(
+    'features',
+    `computing ${plan.names.length} features on the SQL warehouse from ${options.sourceTable}`,
+    async () => {
+      const whole = await summariseSource(engine, options.sourceTable);
+      const days = splitDaysOf(options.split, whole.dayZero);
+      const fromUs = whole.dayZeroUs + days.train[0] * 86_400_000_000 - plan.longestSpanUs;
+      const toUs = whole.dayZeroUs + (days.test[1] + 1) * 86_400_000_000;
+      const source = await summariseSource(engine, options.sourceTable, { fromUs, toUs });
+      const table =
+        options.featureTable ??
+        defaultFeatureTable(options.sourceTable, {
+          source: options.sourceTable,
+          spec: hash,
+          days,
+          dayZero: whole.dayZero,
+        });
+      const tables = splitTableNames(table, days.validation !== undefined);
+      for (const statement of compileSplitTablesSql(plan, 'spark', {
+        source: options.sourceTable,
+        tables,
+        fromUs,
+        toUs,
+        dayZeroUs: whole.dayZeroUs,
+        windows: days,
+      })) {
+        await engine.query(statement);
+      }
+      const periods = await countWindows(engine, tables, days, whole.dayZero);
+      return { dayZero: whole.dayZero, source, days, tables, periods };
+    },
+  );
 
   const { tables } = prepared;
   const inputs =
@@ -198,7 +240,9 @@ async function prepareLaunch(
               paths.push('');
               continue;
             }
-            await client.files.upload(`${runDir}/inputs/${file}`, await viewAsCsv(engine, view, columns), { overwrite: true });
+            await client.files.upload(`${runDir}/inputs/${file}`, await viewAsCsv(engine, view, columns), {
+              overwrite: true,
+            });
             paths.push(`${runDir}/inputs/${file}`);
           }
           return { train: paths[0], validation: paths[1], test: paths[2], format: 'csv' };
@@ -229,7 +273,12 @@ async function prepareLaunch(
     launchId,
     created: new Date().toISOString(),
     runDir,
-    source: { table: options.sourceTable, dayZero: prepared.dayZero, rows: prepared.source.rows, fingerprint: prepared.source.fingerprint },
+    source: {
+      table: options.sourceTable,
+      dayZero: prepared.dayZero,
+      rows: prepared.source.rows,
+      fingerprint: prepared.source.fingerprint,
+    },
     featureSpec: { name: spec.name, hash, names: plan.names },
     tables,
     days,
@@ -264,15 +313,20 @@ export async function startLaunch(
   const token = options.idempotencyToken ?? `fraudops-${launchId}`;
   const runDir = `${options.volume.replace(/\/+$/, '')}/${launchId}`;
   const earlier = options.idempotencyToken !== undefined ? await readManifest(client, runDir) : undefined;
-  if (earlier) output.status(`▸ launch ${launchId} was prepared before (same --idempotency-token): re-using its inputs`);
+  if (earlier)
+    output.status(`▸ launch ${launchId} was prepared before (same --idempotency-token): re-using its inputs`);
   const manifest = earlier ?? (await prepareLaunch(client, engine, options, launchId, stages));
   if (options.pinCommit) {
     const commit = options.gitCommit ?? '';
-    const { run_id } = await stages.run('launch', `starting a one-time run of job ${options.jobId}'s definition at commit ${commit.slice(0, 12)}`, async () => {
-      const job = await client.jobs.get(options.jobId);
-      const request = pinnedRunRequest(job.settings ?? {}, commit, manifest.parameters);
-      return client.jobs.submit({ ...request, idempotency_token: token });
-    });
+    const { run_id } = await stages.run(
+      'launch',
+      `starting a one-time run of job ${options.jobId}'s definition at commit ${commit.slice(0, 12)}`,
+      async () => {
+        const job = await client.jobs.get(options.jobId);
+        const request = pinnedRunRequest(job.settings ?? {}, commit, manifest.parameters);
+        return client.jobs.submit({ ...request, idempotency_token: token });
+      },
+    );
     return { manifest, runId: run_id };
   }
   const { run_id } = await stages.run('launch', `starting job ${options.jobId}`, () =>
@@ -287,27 +341,46 @@ function parsePredictions(text: string, source: string): Map<number, number> {
   const header = (records[0] ?? []).map((h) => h.toLowerCase());
   const id = header.indexOf('transaction_id');
   const score = header.indexOf('score');
-  if (id < 0 || score < 0) throw new TrainerError('INVALID_RUN_OUTPUT', `${source}: needs columns transaction_id and score (has ${header.join(', ')})`);
+  if (id < 0 || score < 0)
+    throw new TrainerError(
+      'INVALID_RUN_OUTPUT',
+      `${source}: needs columns transaction_id and score (has ${header.join(', ')})`,
+    );
   const scores = new Map<number, number>();
   for (let i = 1; i < records.length; i++) {
     const cells = records[i];
     const key = Number(cells[id]);
     const value = Number(cells[score]);
-    if (!Number.isFinite(key) || !Number.isFinite(value)) throw new TrainerError('INVALID_RUN_OUTPUT', `${source} line ${i + 1}: transaction_id "${cells[id]}", score "${cells[score]}"`);
+    if (!Number.isFinite(key) || !Number.isFinite(value))
+      throw new TrainerError(
+        'INVALID_RUN_OUTPUT',
+        `${source} line ${i + 1}: transaction_id "${cells[id]}", score "${cells[score]}"`,
+      );
     scores.set(key, value);
   }
   return scores;
 }
 
 /** Largest |ONNX − run| probability difference over the test rows; every test row must have a prediction. */
-export function predictionParity(transactionIds: Float64Array, onnx: Float32Array, runScores: Map<number, number>): number {
+export function predictionParity(
+  transactionIds: Float64Array,
+  onnx: Float32Array,
+  runScores: Map<number, number>,
+): number {
   if (runScores.size !== transactionIds.length) {
-    throw new TrainerError('PARITY_FAILED', `the run predicted ${runScores.size} test rows, but the test view has ${transactionIds.length}: nothing was registered`);
+    throw new TrainerError(
+      'PARITY_FAILED',
+      `the run predicted ${runScores.size} test rows, but the test view has ${transactionIds.length}: nothing was registered`,
+    );
   }
   let max = 0;
   for (let i = 0; i < transactionIds.length; i++) {
     const expected = runScores.get(transactionIds[i]);
-    if (expected === undefined) throw new TrainerError('PARITY_FAILED', `the run has no prediction for test transaction ${transactionIds[i]}: nothing was registered`);
+    if (expected === undefined)
+      throw new TrainerError(
+        'PARITY_FAILED',
+        `the run has no prediction for test transaction ${transactionIds[i]}: nothing was registered`,
+      );
     max = Math.max(max, Math.abs(expected - onnx[i]));
   }
   return max;
@@ -349,24 +422,38 @@ export async function finishLaunch(
   const test = await stages.run('fetch', `reading the test features back from ${manifest.tables.test}`, () =>
     fetchWindow(engine, manifest.tables.test, names),
   );
-  const converted = await stages.run('convert', 'converting XGBoost JSON to ONNX and checking it reproduces the run', async () => {
-    const imported = importXgboostJson(files.model);
-    if (imported.featureNames && imported.featureNames.join(',') !== names.join(',')) {
-      throw new TrainerError('INVALID_RUN_OUTPUT', `model.json was trained on features ${imported.featureNames.join(', ')}, not the spec's ${names.join(', ')}`);
-    }
-    const onnx = treeEnsembleToOnnx(imported.model, {
-      featureNames: names,
-      featureSpecHash: hash,
-      metadata: { model_name: manifest.publish.modelName, databricks_run_id: String(run.run_id) },
-    });
-    const scorer = await OnnxScorer.load(onnx, { featureSpecHash: hash, featureCount: names.length });
-    const { probability } = await scorer.score(test.values).finally(() => scorer.release());
-    const maxParityError = predictionParity(test.transactionId, probability, parsePredictions(files.predictions, `${manifest.runDir}/predictions.csv`));
-    if (!(maxParityError <= PARITY_TOLERANCE)) {
-      throw new TrainerError('PARITY_FAILED', `the ONNX conversion disagrees with the run's predictions by ${maxParityError} (> ${PARITY_TOLERANCE}): nothing was registered`);
-    }
-    return { onnx, probability, maxParityError, version: imported.version, rounds: imported.model.trees.length };
-  });
+  const converted = await stages.run(
+    'convert',
+    'converting XGBoost JSON to ONNX and checking it reproduces the run',
+    async () => {
+      const imported = importXgboostJson(files.model);
+      if (imported.featureNames && imported.featureNames.join(',') !== names.join(',')) {
+        throw new TrainerError(
+          'INVALID_RUN_OUTPUT',
+          `model.json was trained on features ${imported.featureNames.join(', ')}, not the spec's ${names.join(', ')}`,
+        );
+      }
+      const onnx = treeEnsembleToOnnx(imported.model, {
+        featureNames: names,
+        featureSpecHash: hash,
+        metadata: { model_name: manifest.publish.modelName, databricks_run_id: String(run.run_id) },
+      });
+      const scorer = await OnnxScorer.load(onnx, { featureSpecHash: hash, featureCount: names.length });
+      const { probability } = await scorer.score(test.values).finally(() => scorer.release());
+      const maxParityError = predictionParity(
+        test.transactionId,
+        probability,
+        parsePredictions(files.predictions, `${manifest.runDir}/predictions.csv`),
+      );
+      if (!(maxParityError <= PARITY_TOLERANCE)) {
+        throw new TrainerError(
+          'PARITY_FAILED',
+          `the ONNX conversion disagrees with the run's predictions by ${maxParityError} (> ${PARITY_TOLERANCE}): nothing was registered`,
+        );
+      }
+      return { onnx, probability, maxParityError, version: imported.version, rounds: imported.model.trees.length };
+    },
+  );
 
   const window: WindowRows = {
     rows: Uint32Array.from({ length: test.rows }, (_, i) => i),
@@ -380,19 +467,34 @@ export async function finishLaunch(
   const { publish } = manifest;
   // The card records the commit the run executed as Databricks reports it; the launcher's --git-commit only
   // when the run had no Git source (code from a workspace path).
-  const ranCommit = commitThatRan(run) ?? (manifest.gitCommit && /^[0-9a-f]{7,64}$/.test(manifest.gitCommit) ? manifest.gitCommit : null);
-  const registry = openRegistry(publish.registry, publish.registry.startsWith('databricks-uc:') ? { databricks: client } : {});
+  const ranCommit =
+    commitThatRan(run) ??
+    (manifest.gitCommit && /^[0-9a-f]{7,64}$/.test(manifest.gitCommit) ? manifest.gitCommit : null);
+  const registry = openRegistry(
+    publish.registry,
+    publish.registry.startsWith('databricks-uc:') ? { databricks: client } : {},
+  );
   const info = runInfo(run, manifest);
   const published = await publishModel(
     {
       modelName: publish.modelName,
-      model: { algorithm: 'xgboost', producer: `xgboost ${converted.version} (Databricks run ${run.run_id})`, rounds: converted.rounds },
+      model: {
+        algorithm: 'xgboost',
+        producer: `xgboost ${converted.version} (Databricks run ${run.run_id})`,
+        rounds: converted.rounds,
+      },
       params: {
         ...manifest.xgboost.params,
         num_boost_round: manifest.xgboost.numBoostRound,
         early_stopping_rounds: Number(manifest.parameters.early_stopping_rounds),
         rounds: converted.rounds,
-        databricks: { runId: run.run_id, jobId: info.jobId, url: info.url, input: manifest.input, featureTable: manifest.tables.table },
+        databricks: {
+          runId: run.run_id,
+          jobId: info.jobId,
+          url: info.url,
+          input: manifest.input,
+          featureTable: manifest.tables.table,
+        },
         runMetrics: files.metrics,
       },
       onnx: converted.onnx,
@@ -409,7 +511,13 @@ export async function finishLaunch(
       },
       description: `XGBoost trained by Databricks run ${run.run_id}${info.url ? ` (${info.url})` : ''} on ${manifest.tables.table}${ranCommit ? `, code at commit ${ranCommit}` : ''}`,
     },
-    { thresholdPolicy: publish.thresholdPolicy, k: publish.k, seed: publish.seed, bootstrapResamples: publish.bootstrapResamples, dryRun: publish.dryRun },
+    {
+      thresholdPolicy: publish.thresholdPolicy,
+      k: publish.k,
+      seed: publish.seed,
+      bootstrapResamples: publish.bootstrapResamples,
+      dryRun: publish.dryRun,
+    },
     stages,
     registry,
     ranCommit,
@@ -426,7 +534,12 @@ export async function finishLaunch(
     },
     featureSpec: { name: manifest.featureSpec.name, hash, features: names.length },
     parity: { maxAbsDifference: converted.maxParityError, rows: test.rows },
-    databricks: { ...info, input: manifest.input, featureTable: manifest.tables.table, xgboostVersion: converted.version },
+    databricks: {
+      ...info,
+      input: manifest.input,
+      featureTable: manifest.tables.table,
+      xgboostVersion: converted.version,
+    },
     timings: stages.timings,
   };
 }
@@ -448,10 +561,17 @@ export function runOutputDir(run: Run): string {
 export async function manifestOfRun(client: DatabricksClient, run: Run): Promise<LaunchManifest> {
   const dir = runOutputDir(run);
   if (!dir) {
-    throw new TrainerError('LAUNCH_NOT_FOUND', `run ${run.run_id} has no output_dir job parameter: it was not started by fraudops-train train --backend databricks`);
+    throw new TrainerError(
+      'LAUNCH_NOT_FOUND',
+      `run ${run.run_id} has no output_dir job parameter: it was not started by fraudops-train train --backend databricks`,
+    );
   }
   const manifest = await readManifest(client, dir);
-  if (!manifest) throw new TrainerError('LAUNCH_NOT_FOUND', `run ${run.run_id}: ${dir}/${LAUNCH_FILE} does not exist (was the launch folder deleted?)`);
+  if (!manifest)
+    throw new TrainerError(
+      'LAUNCH_NOT_FOUND',
+      `run ${run.run_id}: ${dir}/${LAUNCH_FILE} does not exist (was the launch folder deleted?)`,
+    );
   return manifest;
 }
 
@@ -466,7 +586,13 @@ export async function waitAndFinish(
   output: Output,
 ): Promise<DatabricksTrainSummary> {
   const run = await stages.run('run', `waiting for run ${runId}`, () =>
-    watchRun(client, runId, { output, timeout: settings.timeout, pollInterval: settings.pollInterval, onInterrupt: settings.onInterrupt, interrupts: settings.interrupts }),
+    watchRun(client, runId, {
+      output,
+      timeout: settings.timeout,
+      pollInterval: settings.pollInterval,
+      onInterrupt: settings.onInterrupt,
+      interrupts: settings.interrupts,
+    }),
   );
   if (!runSucceeded(run)) await failRun(client, run, output);
   return finishLaunch(client, engine, run, manifest, stages);
@@ -476,10 +602,17 @@ export async function waitAndFinish(
  * Appends the launch's Markdown report to `file` (e.g. `$GITHUB_STEP_SUMMARY`): a header naming the run, the
  * commit and the registered version, then the registered version's report.md (metrics, gate, threshold).
  */
-export async function appendMarkdownReport(client: DatabricksClient, publish: PublishSettings, summary: DatabricksTrainSummary, file: string): Promise<void> {
+export async function appendMarkdownReport(
+  client: DatabricksClient,
+  publish: PublishSettings,
+  summary: DatabricksTrainSummary,
+  file: string,
+): Promise<void> {
   const d = summary.databricks;
   const run = d.url ? `[run ${d.runId}](${d.url})` : `run ${d.runId}`;
-  const registered = summary.model.uri ? `registered \`${summary.model.uri}\` as **@${summary.alias}** in \`${publish.registry}\`` : 'dry run: nothing registered';
+  const registered = summary.model.uri
+    ? `registered \`${summary.model.uri}\` as **@${summary.alias}** in \`${publish.registry}\``
+    : 'dry run: nothing registered';
   const lines = [
     `# fraudops training on Databricks`,
     '',
@@ -488,11 +621,19 @@ export async function appendMarkdownReport(client: DatabricksClient, publish: Pu
     '',
   ];
   if (summary.model.version !== null) {
-    const registry = openRegistry(publish.registry, publish.registry.startsWith('databricks-uc:') ? { databricks: client } : {});
+    const registry = openRegistry(
+      publish.registry,
+      publish.registry.startsWith('databricks-uc:') ? { databricks: client } : {},
+    );
     const report = await registry.readArtifact(publish.modelName, summary.model.version, 'report.md');
     lines.push(Buffer.from(report).toString('utf8'));
   } else {
-    lines.push('| metric | value |', '|---|---|', ...Object.entries(summary.metrics).map(([name, m]) => `| \`${name}\` | ${m.value.toFixed(4)} |`), '');
+    lines.push(
+      '| metric | value |',
+      '|---|---|',
+      ...Object.entries(summary.metrics).map(([name, m]) => `| \`${name}\` | ${m.value.toFixed(4)} |`),
+      '',
+    );
   }
   await appendFile(file, `${lines.join('\n')}\n`);
 }

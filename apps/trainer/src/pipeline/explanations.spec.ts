@@ -18,7 +18,13 @@ function xgboostContributions(modelPath: string, rows: Array<Array<number | null
     'x = np.array([[np.nan if v is None else v for v in row] for row in d["rows"]], dtype=np.float32)',
     'print(json.dumps(b.predict(xgb.DMatrix(x, missing=np.nan), pred_contribs=True).astype(float).tolist()))',
   ].join('\n');
-  return JSON.parse(execFileSync(python, ['-c', script], { input: JSON.stringify({ model: modelPath, rows }), encoding: 'utf8', maxBuffer: 64 << 20 })) as number[][];
+  return JSON.parse(
+    execFileSync(python, ['-c', script], {
+      input: JSON.stringify({ model: modelPath, rows }),
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    }),
+  ) as number[][];
 }
 
 describe('explainTestWindow (what the report and the card show)', () => {
@@ -30,7 +36,10 @@ describe('explainTestWindow (what the report and the card show)', () => {
 
   beforeAll(async () => {
     const modelPath = join(FIXTURES, 'model.json');
-    const cases = JSON.parse(await readFile(join(FIXTURES, 'cases.json'), 'utf8')) as { features: Array<Array<number | null>>; probability: number[] };
+    const cases = JSON.parse(await readFile(join(FIXTURES, 'cases.json'), 'utf8')) as {
+      features: Array<Array<number | null>>;
+      probability: number[];
+    };
     const { model } = importXgboostJson(await readFile(modelPath, 'utf8'));
     names = cases.features[0].map((_, f) => `f${f}`);
     // Registered the way the trainer registers a Databricks model: imported, exported to ONNX, read back.
@@ -57,17 +66,23 @@ describe('explainTestWindow (what the report and the card show)', () => {
   it("importance is each feature's mean |SHAP| over every test row (XGBoost's pred_contribs to 1e-5), largest first", () => {
     const explained = explainTestWindow(onnx, test, scores, names);
     expect(explained.rows).toBe(test.matrix.rows);
-    expect(explained.method).toBe(`TreeSHAP (exact, path-dependent), margin (log-odds) scale, ${test.matrix.rows} of ${test.matrix.rows} test rows`);
+    expect(explained.method).toBe(
+      `TreeSHAP (exact, path-dependent), margin (log-odds) scale, ${test.matrix.rows} of ${test.matrix.rows} test rows`,
+    );
     expect(explained.importance.map((f) => f.feature).sort()).toEqual([...names].sort());
     const expected = referenceImportance(Array.from({ length: test.matrix.rows }, (_, r) => r));
     for (const { feature, meanAbsContribution } of explained.importance) {
       expect(Math.abs(meanAbsContribution - expected[names.indexOf(feature)])).toBeLessThanOrEqual(TOLERANCE);
     }
     for (let i = 1; i < explained.importance.length; i++) {
-      expect(explained.importance[i].meanAbsContribution).toBeLessThanOrEqual(explained.importance[i - 1].meanAbsContribution);
+      expect(explained.importance[i].meanAbsContribution).toBeLessThanOrEqual(
+        explained.importance[i - 1].meanAbsContribution,
+      );
     }
     // A real model: the strongest feature matters clearly more than the weakest.
-    expect(explained.importance[0].meanAbsContribution).toBeGreaterThan(10 * explained.importance[names.length - 1].meanAbsContribution);
+    expect(explained.importance[0].meanAbsContribution).toBeGreaterThan(
+      10 * explained.importance[names.length - 1].meanAbsContribution,
+    );
   });
 
   it('a window larger than the limit is explained on an even sample (every step-th row), and says so', () => {

@@ -1,5 +1,11 @@
 import type { ReportExplanations } from '@fraudops/evaluation';
-import { classifierFromOnnx, explainModel, meanAbsoluteContributions, topContributions, type FeatureMatrix } from '@fraudops/modeling';
+import {
+  classifierFromOnnx,
+  explainModel,
+  meanAbsoluteContributions,
+  topContributions,
+  type FeatureMatrix,
+} from '@fraudops/modeling';
 
 /** Rows explained for global importance: every test row up to this, an even sample beyond (TreeSHAP costs ~0.25 ms a row). */
 const IMPORTANCE_ROWS = 20_000;
@@ -9,7 +15,8 @@ const REASONS = 3;
 function rowsOf(matrix: FeatureMatrix, picks: ArrayLike<number>): FeatureMatrix {
   const { cols } = matrix;
   const values = new Float32Array(picks.length * cols);
-  for (let i = 0; i < picks.length; i++) values.set(matrix.values.subarray(picks[i] * cols, (picks[i] + 1) * cols), i * cols);
+  for (let i = 0; i < picks.length; i++)
+    values.set(matrix.values.subarray(picks[i] * cols, (picks[i] + 1) * cols), i * cols);
   return { rows: picks.length, cols, values };
 }
 
@@ -33,7 +40,11 @@ export function explainTestWindow(
   const importance = names
     .map((feature, f) => ({ feature, meanAbsContribution: mean[f] }))
     .sort((a, b) => b.meanAbsContribution - a.meanAbsContribution);
-  const top = Uint32Array.from(Array.from({ length: n }, (_, r) => r).sort((a, b) => scores[b] - scores[a] || a - b).slice(0, TOP_ALERTS));
+  const top = Uint32Array.from(
+    Array.from({ length: n }, (_, r) => r)
+      .sort((a, b) => scores[b] - scores[a] || a - b)
+      .slice(0, TOP_ALERTS),
+  );
   const topMatrix = rowsOf(test.matrix, top);
   const contributions = explainModel(model, topMatrix);
   const topAlerts = Array.from(top, (r, i) => ({

@@ -1,5 +1,11 @@
 import { OnnxScorer } from '@fraudops/modeling';
-import { cardPrecisionMetricName, DEFAULT_GATE_RULES, promotionGate, type GateResult, type GateRule } from '@fraudops/evaluation';
+import {
+  cardPrecisionMetricName,
+  DEFAULT_GATE_RULES,
+  promotionGate,
+  type GateResult,
+  type GateRule,
+} from '@fraudops/evaluation';
 import { RegistryError, type ModelRegistry, type ModelVersion } from '@fraudops/registry';
 import type { WindowRows } from './split.js';
 
@@ -16,7 +22,9 @@ export interface GateOutcome {
 
 /** The evaluation library's default gate, with card precision taken at the run's k. */
 export function defaultGateRules(k: number): GateRule[] {
-  return DEFAULT_GATE_RULES.map((rule) => (rule.metric.startsWith('card_precision_at_') ? { ...rule, metric: cardPrecisionMetricName(k) } : rule));
+  return DEFAULT_GATE_RULES.map((rule) =>
+    rule.metric.startsWith('card_precision_at_') ? { ...rule, metric: cardPrecisionMetricName(k) } : rule,
+  );
 }
 
 /** The version `@champion` points at, or undefined when the model or the alias does not exist yet. */
@@ -24,7 +32,8 @@ export async function currentChampion(registry: ModelRegistry, name: string): Pr
   try {
     return await registry.resolve(`models:/${name}@champion`);
   } catch (error) {
-    if (error instanceof RegistryError && (error.code === 'MODEL_NOT_FOUND' || error.code === 'ALIAS_NOT_FOUND')) return undefined;
+    if (error instanceof RegistryError && (error.code === 'MODEL_NOT_FOUND' || error.code === 'ALIAS_NOT_FOUND'))
+      return undefined;
     throw error;
   }
 }

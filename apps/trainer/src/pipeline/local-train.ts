@@ -1,6 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import type { GateRule } from '@fraudops/evaluation';
-import { builtInFeatureSpec, computeFeatures, featureSpecHash, planFeatures, type FeatureSpec, type FeatureTable } from '@fraudops/features';
+import {
+  builtInFeatureSpec,
+  computeFeatures,
+  featureSpecHash,
+  planFeatures,
+  type FeatureSpec,
+  type FeatureTable,
+} from '@fraudops/features';
 import { DuckDbSqlEngine } from '@fraudops/features-sql';
 import { openRegistry, type ModelRegistry } from '@fraudops/registry';
 import { fingerprintTransactions, type DatasetField, type SimulationParams } from '@fraudops/transactions';
@@ -39,7 +46,14 @@ export interface LocalTrainOptions {
 }
 
 export interface TrainSummary extends PublishResult {
-  data: { source: string; fingerprint: string; rows: number; train: PeriodSummary; validation?: PeriodSummary; test: PeriodSummary };
+  data: {
+    source: string;
+    fingerprint: string;
+    rows: number;
+    train: PeriodSummary;
+    validation?: PeriodSummary;
+    test: PeriodSummary;
+  };
   featureSpec: { name: string; hash: string; features: number };
   parity: { maxAbsDifference: number };
   /** The model's parameters as trained (defaults filled in), as in the model card (local training). */
@@ -51,7 +65,9 @@ export interface TrainSummary extends PublishResult {
 
 export function gitCommit(): string | null {
   try {
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
     return /^[0-9a-f]{7,64}$/.test(sha) ? sha : null;
   } catch {
     return null;
@@ -65,7 +81,12 @@ function dayToDate(startDate: string, day: number): string {
 export function period(window: WindowRows, startDate: string): PeriodSummary {
   let frauds = 0;
   for (let i = 0; i < window.labels.length; i++) frauds += window.labels[i];
-  return { start: dayToDate(startDate, window.period[0]), end: dayToDate(startDate, window.period[1]), rows: window.rows.length, frauds };
+  return {
+    start: dayToDate(startDate, window.period[0]),
+    end: dayToDate(startDate, window.period[1]),
+    rows: window.rows.length,
+    frauds,
+  };
 }
 
 /** The days a split needs features for: from the first training day to the last test day (inclusive). */
@@ -105,45 +126,78 @@ export async function features(data: PreparedData, spec: FeatureSpec, split: Spl
  * evaluate → gate against the champion → register with an alias. Every stage is timed.
  */
 // eslint-disable-next-line max-lines-per-function -- the pipeline's stages in order, each a timed call to a library; splitting would only pass the stage runner around
-export async function runLocalTraining(options: LocalTrainOptions, output: Output, registry: ModelRegistry = openRegistry(options.registryUri)): Promise<TrainSummary> {
+export async function runLocalTraining(
+  options: LocalTrainOptions,
+  output: Output,
+  registry: ModelRegistry = openRegistry(options.registryUri),
+): Promise<TrainSummary> {
   const stages = new StageRunner(output);
   const spec = builtInFeatureSpec(options.specName);
   const specHash = featureSpecHash(spec);
 
-  const data = await stages.run('data', options.dataPath ? `reading ${options.dataPath}` : 'preparing simulated transactions', () =>
-    prepareData({ ...options, progress: (label, total) => output.progress(label, total) }),
+  const data = await stages.run(
+    'data',
+    options.dataPath ? `reading ${options.dataPath}` : 'preparing simulated transactions',
+    () => prepareData({ ...options, progress: (label, total) => output.progress(label, total) }),
   );
   const fingerprint = fingerprintTransactions(data.columns);
   const folds = options.prequentialFolds ?? 0;
   const [trainStartDay] = splitDays(options.split, data.startDate);
   // prequential folds reach back (folds − 1) test lengths before the main split
-  const featureRange = folds > 1 ? { ...options.split, trainStart: trainStartDay - (folds - 1) * options.split.testDays, trainDays: options.split.trainDays + (folds - 1) * options.split.testDays } : options.split;
-  const table = await stages.run('features', `computing ${spec.features.length} features with DuckDB`, () => features(data, spec, featureRange));
+  const featureRange =
+    folds > 1
+      ? {
+          ...options.split,
+          trainStart: trainStartDay - (folds - 1) * options.split.testDays,
+          trainDays: options.split.trainDays + (folds - 1) * options.split.testDays,
+        }
+      : options.split;
+  const table = await stages.run('features', `computing ${spec.features.length} features with DuckDB`, () =>
+    features(data, spec, featureRange),
+  );
   const split = await stages.run('split', 'splitting into train, validation and test windows', () =>
     prepareSplit(table, data.columns, data.startDate, options.split),
   );
-  const trained = await stages.run('train', `training ${options.model.kind} on ${split.train.rows.length.toLocaleString('en-US')} transactions`, async () => {
-    const bar = options.model.kind === 'gbdt' ? output.progress('boosting', options.model.gbdt.nEstimators ?? 100) : undefined;
-    try {
-      return await trainModel(split, table.names, options.model, bar);
-    } finally {
-      bar?.stop();
-    }
-  });
+  const trained = await stages.run(
+    'train',
+    `training ${options.model.kind} on ${split.train.rows.length.toLocaleString('en-US')} transactions`,
+    async () => {
+      const bar =
+        options.model.kind === 'gbdt' ? output.progress('boosting', options.model.gbdt.nEstimators ?? 100) : undefined;
+      try {
+        return await trainModel(split, table.names, options.model, bar);
+      } finally {
+        bar?.stop();
+      }
+    },
+  );
   const exported = await stages.run('export', 'exporting to ONNX and checking onnxruntime parity', () =>
     exportAndCheck(trained, split, { names: table.names, specHash, modelName: options.modelName }),
   );
   const prequential =
     folds > 0
       ? await stages.run('prequential', `prequential validation on ${folds} folds`, () =>
-          prequentialValidation(table, data.columns, data.startDate, { ...options.split, trainStartDay }, options.model, folds),
+          prequentialValidation(
+            table,
+            data.columns,
+            data.startDate,
+            { ...options.split, trainStartDay },
+            options.model,
+            folds,
+          ),
         )
       : undefined;
   const published = await publishModel(
     {
       modelName: options.modelName,
       model: { algorithm: trained.kind, producer: `fraudops ${trained.kind}`, rounds: trained.rounds },
-      params: { ...trained.params, rounds: trained.rounds, earlyStopping: trained.earlyStopping ?? null, importanceByGain: trained.importance ?? null, prequential: prequential ?? null },
+      params: {
+        ...trained.params,
+        rounds: trained.rounds,
+        earlyStopping: trained.earlyStopping ?? null,
+        importanceByGain: trained.importance ?? null,
+        prequential: prequential ?? null,
+      },
       onnx: exported.onnx,
       testScores: exported.testScores,
       test: split.test,

@@ -41,7 +41,12 @@ export interface TrainedModel {
 }
 
 /** Trains the chosen model on the training window, stopping early on the validation window when there is one. */
-export async function trainModel(split: PreparedSplit, names: readonly string[], options: ModelOptions, progress?: Progress): Promise<TrainedModel> {
+export async function trainModel(
+  split: PreparedSplit,
+  names: readonly string[],
+  options: ModelOptions,
+  progress?: Progress,
+): Promise<TrainedModel> {
   if (options.kind === 'logreg') {
     const result = trainLogisticRegression(split.train.matrix, split.train.labels, options.logreg);
     return { kind: 'logreg', model: result.model, params: { ...options.logreg }, rounds: result.iterations };
@@ -50,7 +55,12 @@ export async function trainModel(split: PreparedSplit, names: readonly string[],
   const result = await trainGbdt(split.train.matrix, split.train.labels, options.gbdt, {
     threads: options.threads,
     earlyStopping: validation
-      ? { validation: validation.matrix, labels: validation.labels, rounds: options.earlyStoppingRounds, metric: 'average_precision' }
+      ? {
+          validation: validation.matrix,
+          labels: validation.labels,
+          rounds: options.earlyStoppingRounds,
+          metric: 'average_precision',
+        }
       : undefined,
     onRound: (info) => progress?.update(info.round),
   });
@@ -62,7 +72,11 @@ export async function trainModel(split: PreparedSplit, names: readonly string[],
     params: { ...result.params, earlyStoppingRounds: validation ? options.earlyStoppingRounds : 0 },
     rounds: result.model.trees.length,
     earlyStopping: result.validation
-      ? { metric: result.validation.metric, bestRound: result.validation.bestRound, bestValue: result.validation.bestValue }
+      ? {
+          metric: result.validation.metric,
+          bestRound: result.validation.bestRound,
+          bestValue: result.validation.bestValue,
+        }
       : undefined,
     importance,
   };
@@ -70,7 +84,8 @@ export async function trainModel(split: PreparedSplit, names: readonly string[],
 
 /** The model's probabilities computed in TypeScript (the reference the ONNX graph must reproduce). */
 export function predictInProcess(trained: TrainedModel, matrix: FeatureMatrix): Float32Array {
-  if (trained.kind === 'gbdt') return predictProbability(trained.model as Parameters<typeof predictProbability>[0], matrix);
+  if (trained.kind === 'gbdt')
+    return predictProbability(trained.model as Parameters<typeof predictProbability>[0], matrix);
   const margins = predictLogisticMargin(trained.model as Parameters<typeof predictLogisticMargin>[0], matrix);
   for (let i = 0; i < margins.length; i++) margins[i] = sigmoid(margins[i]);
   return margins;
@@ -105,9 +120,13 @@ export async function exportAndCheck(
   const { probability } = await scorer.score(split.test.matrix.values).finally(() => scorer.release());
   const reference = predictInProcess(trained, split.test.matrix);
   let maxParityError = 0;
-  for (let i = 0; i < reference.length; i++) maxParityError = Math.max(maxParityError, Math.abs(reference[i] - probability[i]));
+  for (let i = 0; i < reference.length; i++)
+    maxParityError = Math.max(maxParityError, Math.abs(reference[i] - probability[i]));
   if (!(maxParityError <= PARITY_TOLERANCE)) {
-    throw new TrainerError('PARITY_FAILED', `the exported ONNX model disagrees with the trained model by ${maxParityError} (> ${PARITY_TOLERANCE}) on the test window; nothing was registered`);
+    throw new TrainerError(
+      'PARITY_FAILED',
+      `the exported ONNX model disagrees with the trained model by ${maxParityError} (> ${PARITY_TOLERANCE}) on the test window; nothing was registered`,
+    );
   }
   return { onnx, testScores: probability, maxParityError };
 }

@@ -21,14 +21,34 @@ export interface ParameterSet {
     rule?: SelectionRule;
     seed: number;
     trials: number;
-    folds: Array<{ fold: number; trainStart: string; test: [string, string]; average_precision: number; card_precision_at_k: number }>;
+    folds: Array<{
+      fold: number;
+      trainStart: string;
+      test: [string, string];
+      average_precision: number;
+      card_precision_at_k: number;
+    }>;
     meanAveragePrecision: number;
     meanCardPrecisionAtK: number;
     k: number;
   };
 }
 
-const GBDT_NUMBERS = ['nEstimators', 'learningRate', 'maxDepth', 'numLeaves', 'lambda', 'minSplitGain', 'minChildWeight', 'minDataInLeaf', 'subsample', 'colsampleByTree', 'scalePosWeight', 'maxBins', 'seed'] as const;
+const GBDT_NUMBERS = [
+  'nEstimators',
+  'learningRate',
+  'maxDepth',
+  'numLeaves',
+  'lambda',
+  'minSplitGain',
+  'minChildWeight',
+  'minDataInLeaf',
+  'subsample',
+  'colsampleByTree',
+  'scalePosWeight',
+  'maxBins',
+  'seed',
+] as const;
 
 function fail(path: string, problem: string): never {
   throw new TrainerError('INVALID_PARAMETER_SET', `--params ${path}: ${problem}`);
@@ -40,7 +60,10 @@ export function readParameterSet(path: string): ParameterSet {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new TrainerError('PARAMETER_SET_NOT_FOUND', `--params ${path}: no such file (write one with \`fraudops-train tune --out ${path}\`)`);
+    throw new TrainerError(
+      'PARAMETER_SET_NOT_FOUND',
+      `--params ${path}: no such file (write one with \`fraudops-train tune --out ${path}\`)`,
+    );
   }
   let raw: unknown;
   try {
@@ -50,25 +73,34 @@ export function readParameterSet(path: string): ParameterSet {
   }
   const set = raw as Partial<ParameterSet>;
   if (typeof set !== 'object' || set === null) fail(path, 'expected a JSON object');
-  if (set.format !== 'fraudops-parameter-set/1') fail(path, `format must be "fraudops-parameter-set/1", got ${JSON.stringify(set.format)}`);
+  if (set.format !== 'fraudops-parameter-set/1')
+    fail(path, `format must be "fraudops-parameter-set/1", got ${JSON.stringify(set.format)}`);
   if (typeof set.name !== 'string' || set.name === '') fail(path, 'name must be a non-empty string');
   if (typeof set.featureSpec !== 'string') fail(path, 'featureSpec must be a feature spec name');
-  if (set.model !== 'gbdt' && set.model !== 'logreg') fail(path, `model must be "gbdt" or "logreg", got ${JSON.stringify(set.model)}`);
+  if (set.model !== 'gbdt' && set.model !== 'logreg')
+    fail(path, `model must be "gbdt" or "logreg", got ${JSON.stringify(set.model)}`);
   if (typeof set.gbdt !== 'object' || set.gbdt === null) fail(path, 'gbdt must be an object of GBDT parameters');
   for (const key of Object.keys(set.gbdt)) {
     const value = (set.gbdt as Record<string, unknown>)[key];
     if (key === 'growPolicy') {
-      if (value !== 'depthwise' && value !== 'lossguide') fail(path, `gbdt.growPolicy must be "depthwise" or "lossguide", got ${JSON.stringify(value)}`);
+      if (value !== 'depthwise' && value !== 'lossguide')
+        fail(path, `gbdt.growPolicy must be "depthwise" or "lossguide", got ${JSON.stringify(value)}`);
     } else if (!(GBDT_NUMBERS as readonly string[]).includes(key)) {
       fail(path, `gbdt.${key} is not a GBDT parameter (known: ${GBDT_NUMBERS.join(', ')}, growPolicy)`);
     } else if (typeof value !== 'number' || !Number.isFinite(value)) {
       fail(path, `gbdt.${key} must be a number, got ${JSON.stringify(value)}`);
     }
   }
-  if (typeof set.logreg !== 'object' || set.logreg === null || typeof set.logreg.l2 !== 'number' || !(set.logreg.l2 >= 0)) {
+  if (
+    typeof set.logreg !== 'object' ||
+    set.logreg === null ||
+    typeof set.logreg.l2 !== 'number' ||
+    !(set.logreg.l2 >= 0)
+  ) {
     fail(path, 'logreg.l2 must be a number ≥ 0');
   }
-  if (!Number.isInteger(set.earlyStoppingRounds) || (set.earlyStoppingRounds as number) < 1) fail(path, 'earlyStoppingRounds must be a positive integer');
+  if (!Number.isInteger(set.earlyStoppingRounds) || (set.earlyStoppingRounds as number) < 1)
+    fail(path, 'earlyStoppingRounds must be a positive integer');
   return set as ParameterSet;
 }
 

@@ -54,5 +54,9 @@ export async function prequentialValidation(
   }
   const auc = meanStd(results.map((r) => r.auc_roc));
   const ap = meanStd(results.map((r) => r.average_precision));
-  return { folds: results, mean: { auc_roc: auc.mean, average_precision: ap.mean }, std: { auc_roc: auc.std, average_precision: ap.std } };
+  return {
+    folds: results,
+    mean: { auc_roc: auc.mean, average_precision: ap.mean },
+    std: { auc_roc: auc.std, average_precision: ap.std },
+  };
 }

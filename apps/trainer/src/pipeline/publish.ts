@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baselineProfile, buildEvaluationReport, renderMarkdown, type EvaluationReport, type GateRule, type ReportExplanations } from '@fraudops/evaluation';
+import {
+  baselineProfile,
+  buildEvaluationReport,
+  renderMarkdown,
+  type EvaluationReport,
+  type GateRule,
+  type ReportExplanations,
+} from '@fraudops/evaluation';
 import { renderHtml } from '@fraudops/reports';
 import type { ModelCardDraft, ModelRegistry } from '@fraudops/registry';
 import { explainTestWindow } from './explanations.js';
@@ -28,7 +35,11 @@ export interface PublishInput {
   /** The test window: its feature matrix (to score the champion on the same vectors), labels, cards, days, amounts. */
   test: WindowRows;
   featureSpec: { name: string; hash: string; names: string[] };
-  trainingData: ModelCardDraft['trainingData'] & { train: PeriodSummary; test: PeriodSummary; validation?: PeriodSummary };
+  trainingData: ModelCardDraft['trainingData'] & {
+    train: PeriodSummary;
+    test: PeriodSummary;
+    validation?: PeriodSummary;
+  };
   /** Free text for the card, e.g. the Databricks run it came from. */
   description?: string;
 }
@@ -48,7 +59,12 @@ export interface PublishResult {
   alias: 'champion' | 'challenger' | null;
   metrics: Record<string, { value: number; ci?: { lower: number; upper: number; level: number } }>;
   threshold: { value: number; rule: string; rationale: string; expectedAlertsPerDay: number };
-  gate: { passed: boolean; applied: boolean; reason: string; rules: Array<{ metric: string; passed: boolean; reason: string }> };
+  gate: {
+    passed: boolean;
+    applied: boolean;
+    reason: string;
+    rules: Array<{ metric: string; passed: boolean; reason: string }>;
+  };
   reports: { html: string | null; markdown: string | null };
 }
 
@@ -77,7 +93,16 @@ function cardDraft(input: PublishInput, report: EvaluationReport, gitSha: string
   const metrics: ModelCardDraft['metrics'] = {};
   for (const [name, estimate] of Object.entries(report.metrics)) {
     metrics[name] = estimate.ci
-      ? { value: estimate.value, ci: { lower: estimate.ci.lower, upper: estimate.ci.upper, level: estimate.ci.level, method: estimate.ci.method, resamples: estimate.ci.resamples } }
+      ? {
+          value: estimate.value,
+          ci: {
+            lower: estimate.ci.lower,
+            upper: estimate.ci.upper,
+            level: estimate.ci.level,
+            method: estimate.ci.method,
+            resamples: estimate.ci.resamples,
+          },
+        }
       : { value: estimate.value };
   }
   return {
@@ -94,7 +119,10 @@ function cardDraft(input: PublishInput, report: EvaluationReport, gitSha: string
       expectedAlertsPerDay: report.threshold.expectedAlertsPerDay,
       expectedCost: report.threshold.expectedCostPerDay,
     },
-    driftBaseline: baselineProfile({ score: input.testScores, features: featureColumns(input.test, input.featureSpec.names) }),
+    driftBaseline: baselineProfile({
+      score: input.testScores,
+      features: featureColumns(input.test, input.featureSpec.names),
+    }),
     ...(report.explanations ? { importance: cardImportance(report.explanations) } : {}),
     ...(input.description ? { description: input.description } : {}),
   };
@@ -113,18 +141,27 @@ export async function publishModel(
   gitSha: string | null,
 ): Promise<PublishResult> {
   const { test } = input;
-  const report = await stages.run('evaluate', `evaluating on ${test.rows.length.toLocaleString('en-US')} test transactions`, () =>
-    buildEvaluationReport(
-      { scores: input.testScores, labels: test.labels, cardIds: test.cardIds, days: test.days, amounts: test.amounts },
-      {
-        title: `${input.modelName} (${input.model.algorithm}) on ${input.trainingData.test.start}…${input.trainingData.test.end}`,
-        source: input.trainingData.source,
-        k: options.k,
-        thresholdPolicy: options.thresholdPolicy,
-        bootstrap: { seed: options.seed, resamples: options.bootstrapResamples },
-        explanations: explainTestWindow(input.onnx, test, input.testScores, input.featureSpec.names),
-      },
-    ),
+  const report = await stages.run(
+    'evaluate',
+    `evaluating on ${test.rows.length.toLocaleString('en-US')} test transactions`,
+    () =>
+      buildEvaluationReport(
+        {
+          scores: input.testScores,
+          labels: test.labels,
+          cardIds: test.cardIds,
+          days: test.days,
+          amounts: test.amounts,
+        },
+        {
+          title: `${input.modelName} (${input.model.algorithm}) on ${input.trainingData.test.start}…${input.trainingData.test.end}`,
+          source: input.trainingData.source,
+          k: options.k,
+          thresholdPolicy: options.thresholdPolicy,
+          bootstrap: { seed: options.seed, resamples: options.bootstrapResamples },
+          explanations: explainTestWindow(input.onnx, test, input.testScores, input.featureSpec.names),
+        },
+      ),
   );
   const outcome = await stages.run('gate', 'comparing with the current champion', () =>
     gateAgainstChampion(registry, input.modelName, test, input.testScores, input.featureSpec.hash, {
@@ -145,7 +182,11 @@ export async function publishModel(
         onnx: input.onnx,
         card: cardDraft(input, report, gitSha),
         reports: async (assigned) => {
-          const titled = { ...report, title: `${assigned.name} v${assigned.version} (${input.model.algorithm})`, source: assigned.uri };
+          const titled = {
+            ...report,
+            title: `${assigned.name} v${assigned.version} (${input.model.algorithm})`,
+            source: assigned.uri,
+          };
           return { html: await renderHtml(titled), markdown: renderMarkdown(titled) };
         },
       });
@@ -160,10 +201,18 @@ export async function publishModel(
 
   const metrics: PublishResult['metrics'] = {};
   for (const [name, estimate] of Object.entries(report.metrics)) {
-    metrics[name] = estimate.ci ? { value: estimate.value, ci: { lower: estimate.ci.lower, upper: estimate.ci.upper, level: estimate.ci.level } } : { value: estimate.value };
+    metrics[name] = estimate.ci
+      ? { value: estimate.value, ci: { lower: estimate.ci.lower, upper: estimate.ci.upper, level: estimate.ci.level } }
+      : { value: estimate.value };
   }
   return {
-    model: { name: input.modelName, version: version?.version ?? null, uri: version?.uri ?? null, algorithm: input.model.algorithm, rounds: input.model.rounds },
+    model: {
+      name: input.modelName,
+      version: version?.version ?? null,
+      uri: version?.uri ?? null,
+      algorithm: input.model.algorithm,
+      rounds: input.model.rounds,
+    },
     alias: version ? outcome.alias : null,
     metrics,
     threshold: {

@@ -22,7 +22,11 @@ const run = promisify(execFile);
 /** How a candidate is trained: our GBDT or logistic regression in process, or XGBoost through train.py. */
 export type Fitter =
   | { engine: 'gbdt' | 'logreg'; model: ModelOptions }
-  | { engine: 'xgboost'; python: string; xgboost: { params: Record<string, unknown>; numBoostRound: number; earlyStoppingRounds: number } };
+  | {
+      engine: 'xgboost';
+      python: string;
+      xgboost: { params: Record<string, unknown>; numBoostRound: number; earlyStoppingRounds: number };
+    };
 
 export interface Estimate {
   value: number;
@@ -50,28 +54,48 @@ interface Fitted {
 
 /** train.py beside the sources (apps/trainer/databricks), from the bundle (dist/) or the sources (src/pipeline/). */
 export function trainScript(): string {
-  const candidates = ['../databricks/train.py', '../../databricks/train.py'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
+  const candidates = ['../databricks/train.py', '../../databricks/train.py'].map((relative) =>
+    fileURLToPath(new URL(relative, import.meta.url)),
+  );
   const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new TrainerError('PEER_FAILED', `XGBoost candidates need apps/trainer/databricks/train.py (looked at ${candidates.join(', ')})`);
+  if (!found)
+    throw new TrainerError(
+      'PEER_FAILED',
+      `XGBoost candidates need apps/trainer/databricks/train.py (looked at ${candidates.join(', ')})`,
+    );
   return found;
 }
 
 /** A window as CSV for train.py: the features in model order, the label, and (`keys`) what predictions.csv copies. */
 function windowCsv(table: FeatureTable, window: WindowRows, keys: boolean): string {
   const { cols, values } = window.matrix;
-  const header = [...table.names, 'tx_fraud', ...(keys ? ['transaction_id', 'customer_id', 'tx_datetime', 'amount'] : [])];
+  const header = [
+    ...table.names,
+    'tx_fraud',
+    ...(keys ? ['transaction_id', 'customer_id', 'tx_datetime', 'amount'] : []),
+  ];
   const lines = [header.join(',')];
   for (let r = 0; r < window.rows.length; r++) {
     // JavaScript's shortest form of each float32 value reads back to the same float32 (train.py: round_trip)
     const cells = Array.from(values.subarray(r * cols, r * cols + cols), (v) => (Number.isNaN(v) ? '' : String(v)));
     cells.push(String(window.labels[r]));
-    if (keys) cells.push(String(table.transactionId[window.rows[r]]), String(window.cardIds[r]), String(window.days[r]), String(window.amounts[r]));
+    if (keys)
+      cells.push(
+        String(table.transactionId[window.rows[r]]),
+        String(window.cardIds[r]),
+        String(window.days[r]),
+        String(window.amounts[r]),
+      );
     lines.push(cells.join(','));
   }
   return `${lines.join('\n')}\n`;
 }
 
-async function fitXgboost(table: FeatureTable, split: PreparedSplit, fitter: Extract<Fitter, { engine: 'xgboost' }>): Promise<Fitted> {
+async function fitXgboost(
+  table: FeatureTable,
+  split: PreparedSplit,
+  fitter: Extract<Fitter, { engine: 'xgboost' }>,
+): Promise<Fitted> {
   const dir = await mkdtemp(join(tmpdir(), 'fraudops-quality-'));
   try {
     await writeFile(join(dir, 'train.csv'), windowCsv(table, split.train, false));
@@ -80,28 +104,46 @@ async function fitXgboost(table: FeatureTable, split: PreparedSplit, fitter: Ext
     const args = [
       trainScript(),
       '--local',
-      '--train-table', join(dir, 'train.csv'),
-      '--validation-table', split.validation ? join(dir, 'validation.csv') : '',
-      '--test-table', join(dir, 'test.csv'),
-      '--feature-columns', table.names.join(','),
-      '--params', JSON.stringify(fitter.xgboost.params),
-      '--num-boost-round', String(fitter.xgboost.numBoostRound),
-      '--early-stopping-rounds', String(fitter.xgboost.earlyStoppingRounds),
-      '--output-dir', join(dir, 'out'),
+      '--train-table',
+      join(dir, 'train.csv'),
+      '--validation-table',
+      split.validation ? join(dir, 'validation.csv') : '',
+      '--test-table',
+      join(dir, 'test.csv'),
+      '--feature-columns',
+      table.names.join(','),
+      '--params',
+      JSON.stringify(fitter.xgboost.params),
+      '--num-boost-round',
+      String(fitter.xgboost.numBoostRound),
+      '--early-stopping-rounds',
+      String(fitter.xgboost.earlyStoppingRounds),
+      '--output-dir',
+      join(dir, 'out'),
     ];
     try {
       await run(fitter.python, args, { maxBuffer: 16 << 20 });
     } catch (error) {
       const { stderr: text } = error as { stderr?: string | Buffer };
       const stderr = (text ?? '').toString().trim().split('\n').slice(-3).join(' | ');
-      throw new TrainerError('PEER_FAILED', `XGBoost (${fitter.python} train.py) failed: ${stderr || (error as Error).message} (--python or FRAUDOPS_PYTHON picks an interpreter with python3-xgboost)`);
+      throw new TrainerError(
+        'PEER_FAILED',
+        `XGBoost (${fitter.python} train.py) failed: ${stderr || (error as Error).message} (--python or FRAUDOPS_PYTHON picks an interpreter with python3-xgboost)`,
+      );
     }
-    const metrics = JSON.parse(await readFile(join(dir, 'out', 'metrics.json'), 'utf8')) as { rounds: number; average_precision: number };
+    const metrics = JSON.parse(await readFile(join(dir, 'out', 'metrics.json'), 'utf8')) as {
+      rounds: number;
+      average_precision: number;
+    };
     const lines = (await readFile(join(dir, 'out', 'predictions.csv'), 'utf8')).trim().split('\n');
     const score = lines[0].split(',').indexOf('score');
     // train.py keeps the test table's row order
     const scores = Float32Array.from(lines.slice(1), (line) => Number(line.split(',')[score]));
-    if (scores.length !== split.test.rows.length) throw new TrainerError('PEER_FAILED', `train.py wrote ${scores.length} predictions for ${split.test.rows.length} test rows`);
+    if (scores.length !== split.test.rows.length)
+      throw new TrainerError(
+        'PEER_FAILED',
+        `train.py wrote ${scores.length} predictions for ${split.test.rows.length} test rows`,
+      );
     return { scores, rounds: metrics.rounds, sklearnAveragePrecision: metrics.average_precision };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -138,7 +180,9 @@ export async function evaluateCandidate(
   );
   const estimate = (name: string): Estimate => {
     const metric = evaluated.metrics[name];
-    return metric.ci ? { value: metric.value, ci: { lower: metric.ci.lower, upper: metric.ci.upper } } : { value: metric.value };
+    return metric.ci
+      ? { value: metric.value, ci: { lower: metric.ci.lower, upper: metric.ci.upper } }
+      : { value: metric.value };
   };
   return {
     folds: scores,
@@ -148,7 +192,9 @@ export async function evaluateCandidate(
       average_precision: estimate('average_precision'),
       card_precision_at_k: estimate(cardPrecisionMetricName(options.k)),
       auc_roc: estimate('auc_roc'),
-      ...(fitted.sklearnAveragePrecision !== undefined ? { sklearn_average_precision: fitted.sklearnAveragePrecision } : {}),
+      ...(fitted.sklearnAveragePrecision !== undefined
+        ? { sklearn_average_precision: fitted.sklearnAveragePrecision }
+        : {}),
     },
   };
 }

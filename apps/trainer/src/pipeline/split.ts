@@ -59,7 +59,8 @@ export function alignToFeatures(table: FeatureTable, columns: TransactionColumns
   // Usually the feature rows are a contiguous run of the transactions (a time range of the same order).
   const offset = table.rowCount > 0 ? columns.transactionId.indexOf(table.transactionId[0]) : 0;
   let contiguous = offset >= 0 && offset + table.rowCount <= columns.length;
-  for (let i = 0; contiguous && i < table.rowCount; i++) contiguous = table.transactionId[i] === columns.transactionId[offset + i];
+  for (let i = 0; contiguous && i < table.rowCount; i++)
+    contiguous = table.transactionId[i] === columns.transactionId[offset + i];
   if (contiguous) {
     const end = offset + table.rowCount;
     return {
@@ -77,7 +78,8 @@ export function alignToFeatures(table: FeatureTable, columns: TransactionColumns
   const amount = new Float64Array(table.rowCount);
   for (let i = 0; i < table.rowCount; i++) {
     const row = rowOf.get(table.transactionId[i]);
-    if (row === undefined) throw new Error(`transaction ${table.transactionId[i]} is in the features but not in the data`);
+    if (row === undefined)
+      throw new Error(`transaction ${table.transactionId[i]} is in the features but not in the data`);
     amount[i] = columns.txAmount[row];
   }
   return {
@@ -94,11 +96,18 @@ export function alignToFeatures(table: FeatureTable, columns: TransactionColumns
 export function selectRows(matrix: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
   const { cols } = matrix;
   const values = new Float32Array(rows.length * cols);
-  for (let i = 0; i < rows.length; i++) values.set(matrix.values.subarray(rows[i] * cols, rows[i] * cols + cols), i * cols);
+  for (let i = 0; i < rows.length; i++)
+    values.set(matrix.values.subarray(rows[i] * cols, rows[i] * cols + cols), i * cols);
   return { rows: rows.length, cols, values };
 }
 
-function windowRows(table: FeatureTable, columns: TransactionColumns, days: Float64Array, rows: Uint32Array, period: [number, number]): WindowRows {
+function windowRows(
+  table: FeatureTable,
+  columns: TransactionColumns,
+  days: Float64Array,
+  rows: Uint32Array,
+  period: [number, number],
+): WindowRows {
   const labels = new Uint8Array(rows.length);
   const cardIds = new Float64Array(rows.length);
   const dayOf = new Float64Array(rows.length);
@@ -121,8 +130,14 @@ function describeDays(window: WindowRows, name: string): void {
 }
 
 /** Train/validation/test windows over the feature table, per the options (the handbook's rules by default). */
-export function prepareSplit(table: FeatureTable, columns: TransactionColumns, startDate: string, options: SplitOptions): PreparedSplit {
-  if (!table.label) throw new TransactionsError('MISSING_COLUMN', 'the data has no tx_fraud labels: training needs them');
+export function prepareSplit(
+  table: FeatureTable,
+  columns: TransactionColumns,
+  startDate: string,
+  options: SplitOptions,
+): PreparedSplit {
+  if (!table.label)
+    throw new TransactionsError('MISSING_COLUMN', 'the data has no tx_fraud labels: training needs them');
   const aligned = alignToFeatures(table, columns);
   const split = timeSplit(aligned, {
     trainStart: options.trainStart,

@@ -175,22 +175,40 @@ export function selectTrial(trials: readonly Trial[], rule: SelectionRule): Tria
   const floor = byAp.mean.average_precision - standardError(byAp);
   const tied = trials.filter((t) => t.mean.average_precision >= floor);
   return tied.reduce((best, t) =>
-    t.mean.card_precision_at_k > best.mean.card_precision_at_k || (t.mean.card_precision_at_k === best.mean.card_precision_at_k && better(t, best)) ? t : best,
+    t.mean.card_precision_at_k > best.mean.card_precision_at_k ||
+    (t.mean.card_precision_at_k === best.mean.card_precision_at_k && better(t, best))
+      ? t
+      : best,
   );
 }
 
 /** A fold's score: AP and card precision@k of a model's predictions on the fold's test days. */
-export function foldScore(fold: number, test: WindowRows, predicted: Float32Array, rounds: number, k: number): FoldScore {
+export function foldScore(
+  fold: number,
+  test: WindowRows,
+  predicted: Float32Array,
+  rounds: number,
+  k: number,
+): FoldScore {
   return {
     fold,
     average_precision: averagePrecision(predicted, test.labels),
-    card_precision_at_k: cardPrecisionAtK({ scores: predicted, labels: test.labels, cardIds: test.cardIds, days: test.days }, k).value,
+    card_precision_at_k: cardPrecisionAtK(
+      { scores: predicted, labels: test.labels, cardIds: test.cardIds, days: test.days },
+      k,
+    ).value,
     rounds,
   };
 }
 
 /** The windows of each tuning fold, checked to end by the main split's last training day. */
-export function foldWindows(table: FeatureTable, columns: TransactionColumns, startDate: string, split: SplitOptions & { trainStartDay: number }, folds: number): PreparedSplit[] {
+export function foldWindows(
+  table: FeatureTable,
+  columns: TransactionColumns,
+  startDate: string,
+  split: SplitOptions & { trainStartDay: number },
+  folds: number,
+): PreparedSplit[] {
   return tuningFolds(split, folds).map((fold, i) => {
     const windows = prepareSplit(table, columns, startDate, { ...split, trainStart: fold.trainStart });
     if (windows.test.period[1] > split.trainStartDay + split.trainDays - 1) {

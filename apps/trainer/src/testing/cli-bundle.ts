@@ -21,7 +21,9 @@ export async function bundleTrainerCli(root: string, outfile: string): Promise<v
       {
         name: 'npm-packages-external',
         setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@fraudops/') ? undefined : { path: args.path, external: true }));
+          b.onResolve({ filter: /^[^./]/ }, (args) =>
+            args.path.startsWith('@fraudops/') ? undefined : { path: args.path, external: true },
+          );
         },
       },
     ],

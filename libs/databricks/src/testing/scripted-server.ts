@@ -31,24 +31,28 @@ export async function startScriptedServer(
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => void (async () => {
-      const seen: SeenRequest = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-      };
-      requests.push(seen);
-      const answer = await reply(seen, requests.length - 1);
-      if (answer === 'drop') {
-        req.socket.destroy();
-        return;
-      }
-      if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
-      if (res.destroyed) return;
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body ?? '');
-    })());
+    req.on(
+      'end',
+      () =>
+        void (async () => {
+          const seen: SeenRequest = {
+            method: req.method ?? '',
+            url: req.url ?? '',
+            headers: req.headers,
+            body: Buffer.concat(chunks),
+          };
+          requests.push(seen);
+          const answer = await reply(seen, requests.length - 1);
+          if (answer === 'drop') {
+            req.socket.destroy();
+            return;
+          }
+          if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+          if (res.destroyed) return;
+          res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+          res.end(answer.body ?? '');
+        })(),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -65,7 +65,11 @@ export function seededRandom(seed: number): () => number {
  * Dense synthetic transactions on a coarse time grid (multiples of 6 hours, often the same second), so that
  * window edges and same-second ties happen constantly. Rows are in (time, id) order.
  */
-export function gridTransactions(count: number, seed: number, options: { customers?: number; terminals?: number; days?: number } = {}): TransactionColumns {
+export function gridTransactions(
+  count: number,
+  seed: number,
+  options: { customers?: number; terminals?: number; days?: number } = {},
+): TransactionColumns {
   const random = seededRandom(seed);
   const customers = options.customers ?? 12;
   const terminals = options.terminals ?? 9;
@@ -97,7 +101,12 @@ export function sliceRows(columns: TransactionColumns, start: number, end: numbe
 }
 
 /** The rows whose day index (whole days since `startEpochSeconds`) lies in [firstDay, lastDay]. */
-export function dayRange(columns: TransactionColumns, startEpochSeconds: number, firstDay: number, lastDay: number): TransactionColumns {
+export function dayRange(
+  columns: TransactionColumns,
+  startEpochSeconds: number,
+  firstDay: number,
+  lastDay: number,
+): TransactionColumns {
   const from = startEpochSeconds + firstDay * DAY;
   const to = startEpochSeconds + (lastDay + 1) * DAY;
   let start = 0;

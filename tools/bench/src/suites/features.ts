@@ -192,7 +192,12 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         value: (throughput.cpuSeconds / rows) * 1e6,
         unit: 'µs',
       },
-      { name: 'online_throughput_per_cpu_s', subject: 'fraudops-online', value: rows / throughput.cpuSeconds, unit: 'tx/s' },
+      {
+        name: 'online_throughput_per_cpu_s',
+        subject: 'fraudops-online',
+        value: rows / throughput.cpuSeconds,
+        unit: 'tx/s',
+      },
       { name: 'online_latency_p50_us', subject: 'fraudops-online', value: p50us, unit: 'µs' },
       { name: 'online_latency_p99_us', subject: 'fraudops-online', value: p99us, unit: 'µs' },
       { name: 'online_latency_p999_us', subject: 'fraudops-online', value: p999us, unit: 'µs' },

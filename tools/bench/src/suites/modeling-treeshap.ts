@@ -44,11 +44,17 @@ export async function compareTreeShap(
   const ours: OursShapRun[] = [];
   const peer: PeerShapRun[] = [];
   for (let repeat = 0; repeat < options.repeats; repeat++) {
-    options.log(`TreeSHAP: XGBoost pred_contribs, 1 thread, ${options.rows} rows (run ${repeat + 1}/${options.repeats}${repeat === 0 ? ', after training the model' : ''})`);
+    options.log(
+      `TreeSHAP: XGBoost pred_contribs, 1 thread, ${options.rows} rows (run ${repeat + 1}/${options.repeats}${repeat === 0 ? ', after training the model' : ''})`,
+    );
     const peerArgs = [PEER, dir, '--rows', String(options.rows), ...(repeat === 0 ? ['--train'] : [])];
     peer.push(JSON.parse((await run(python, peerArgs, { maxBuffer: 1 << 20 })).stdout) as PeerShapRun);
     options.log(`TreeSHAP: fraudops TreeExplainer, 1 thread (run ${repeat + 1}/${options.repeats})`);
-    ours.push(JSON.parse((await run(process.execPath, [WORKER, dir, '--rows', String(options.rows)], { maxBuffer: 1 << 20 })).stdout) as OursShapRun);
+    ours.push(
+      JSON.parse(
+        (await run(process.execPath, [WORKER, dir, '--rows', String(options.rows)], { maxBuffer: 1 << 20 })).stdout,
+      ) as OursShapRun,
+    );
   }
   const best = <T extends ShapRun>(runs: T[]) => runs.reduce((a, b) => (b.cpu_s < a.cpu_s ? b : a));
   const o = best(ours);
@@ -66,7 +72,12 @@ export async function compareTreeShap(
       { name: 'treeshap_rows_per_cpu_s', subject: 'xgboost', value: peerRate, unit: 'rows/s' },
       { name: 'treeshap_wall_s', subject: 'fraudops', value: o.wall_s, unit: 's' },
       { name: 'treeshap_wall_s', subject: 'xgboost', value: p.wall_s, unit: 's' },
-      { name: 'treeshap_max_abs_diff', subject: 'fraudops', value: Math.max(...ours.map((r) => r.max_abs_diff)), unit: '' },
+      {
+        name: 'treeshap_max_abs_diff',
+        subject: 'fraudops',
+        value: Math.max(...ours.map((r) => r.max_abs_diff)),
+        unit: '',
+      },
     ],
     notes: [
       `TreeSHAP: XGBoost ${p.version} model, ${o.trees} trees, ${o.nodes} nodes (${o.tabulated_trees} trees in leaf tables of ${o.table_entries} float64 numbers); ${o.rows} test rows, 1 thread each; CPU s per run fraudops ${ours.map((r) => r.cpu_s.toFixed(3)).join(', ')} / XGBoost ${peer.map((r) => r.cpu_s.toFixed(3)).join(', ')} (best kept); max |Δ| against pred_contribs (float32) ${Math.max(...ours.map((r) => r.max_abs_diff)).toExponential(2)}`,

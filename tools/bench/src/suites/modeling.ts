@@ -109,7 +109,13 @@ interface SplitResult {
 }
 
 /** Writes a split's rows of the feature table as the raw files both trainers read. */
-async function writeSplit(dir: string, table: FeatureTable, rowOf: Uint32Array, split: TimeSplit, job: Omit<ModelingJob, 'train_rows' | 'test_rows'>): Promise<{ trainFrauds: number }> {
+async function writeSplit(
+  dir: string,
+  table: FeatureTable,
+  rowOf: Uint32Array,
+  split: TimeSplit,
+  job: Omit<ModelingJob, 'train_rows' | 'test_rows'>,
+): Promise<{ trainFrauds: number }> {
   const cols = table.matrix.cols;
   const labels = table.label;
   if (!labels) throw new Error('modeling suite: the feature table has no labels');
@@ -130,7 +136,10 @@ async function writeSplit(dir: string, table: FeatureTable, rowOf: Uint32Array, 
     await writeFile(join(dir, `${name}.u8`), y);
   }
   const params = { ...job.params, baseScore: trainFrauds / split.train.length };
-  await writeFile(join(dir, 'job.json'), JSON.stringify({ ...job, params, train_rows: split.train.length, test_rows: split.test.length }));
+  await writeFile(
+    join(dir, 'job.json'),
+    JSON.stringify({ ...job, params, train_rows: split.train.length, test_rows: split.test.length }),
+  );
   return { trainFrauds };
 }
 
@@ -184,12 +193,16 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
   const rowOf = new Uint32Array(tx.length);
   for (let r = 0; r < table.rowCount; r++) rowOf[table.transactionId[r]] = r;
 
-  const dayOf = (date: string) => Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse('2018-04-01T00:00:00Z')) / 1000 / DAY_SECONDS);
+  const dayOf = (date: string) =>
+    Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse('2018-04-01T00:00:00Z')) / 1000 / DAY_SECONDS);
   const largeStart = dayOf(settings.largeStart);
   const largeDays = dayOf(settings.largeEnd) - largeStart + 1;
   const splits: Array<[string, TimeSplit]> = [
     ['baseline', baselineSplit(tx)],
-    [`large ${settings.largeStart}..${settings.largeEnd}`, timeSplit(tx, { trainStart: largeStart, trainDays: largeDays, delayDays: 7, testDays: 7 })],
+    [
+      `large ${settings.largeStart}..${settings.largeEnd}`,
+      timeSplit(tx, { trainStart: largeStart, trainDays: largeDays, delayDays: 7, testDays: 7 }),
+    ],
   ];
 
   const root = await mkdtemp(join(tmpdir(), 'fraudops-bench-modeling-'));
@@ -214,7 +227,11 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         suite: 'modeling',
         ratios: treeShap.ratios,
         measurements: treeShap.measurements,
-        notes: [...treeShap.notes, `split: ${splits[0][0]}; Node ${process.versions.node}`, `load average at the end: ${loadAverage()}`],
+        notes: [
+          ...treeShap.notes,
+          `split: ${splits[0][0]}; Node ${process.versions.node}`,
+          `load average at the end: ${loadAverage()}`,
+        ],
       };
     }
     for (const [index, [name, split]] of splits.entries()) {
@@ -231,7 +248,9 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         peerRuns.push(JSON.parse(peer.stdout) as PeerRun);
         log(`${world}: fraudops GBDT ${settings.threads} threads (run ${repeat + 1}/${settings.repeats})`);
         const withOnnx = index === 0 && repeat === 0;
-        const ours = await run(process.execPath, [WORKER, dir, ...(withOnnx ? ['--onnx'] : [])], { maxBuffer: 1 << 20 });
+        const ours = await run(process.execPath, [WORKER, dir, ...(withOnnx ? ['--onnx'] : [])], {
+          maxBuffer: 1 << 20,
+        });
         oursRuns.push(JSON.parse(ours.stdout) as OursRun);
       }
       let singleThread: SplitResult['singleThread'];
@@ -239,14 +258,17 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         log(`${world}: XGBoost, 1 thread`);
         const peer = await run(python, [PEER, dir, '--threads', '1', '--no-predictions'], { maxBuffer: 1 << 20 });
         log(`${world}: fraudops GBDT, 1 thread`);
-        const ours = await run(process.execPath, [WORKER, dir, '--threads', '1', '--no-predictions'], { maxBuffer: 1 << 20 });
+        const ours = await run(process.execPath, [WORKER, dir, '--threads', '1', '--no-predictions'], {
+          maxBuffer: 1 << 20,
+        });
         singleThread = { ours: JSON.parse(ours.stdout) as OursRun, peer: JSON.parse(peer.stdout) as PeerRun };
       }
       if (index === 0) treeShap = await compareTreeShap(dir, python, shapOptions);
       const testLabels = new Uint8Array(await readFile(join(dir, 'test.u8')));
       const oursScores = await readProbabilities(join(dir, 'ours-test.f32'));
       const peerScores = await readProbabilities(join(dir, 'xgboost-test.f32'));
-      const fastest = <T extends TrainerRun>(runs: T[]) => runs.reduce((a, b) => (b.train_wall_s < a.train_wall_s ? b : a));
+      const fastest = <T extends TrainerRun>(runs: T[]) =>
+        runs.reduce((a, b) => (b.train_wall_s < a.train_wall_s ? b : a));
       results.push({
         name,
         trainRows: split.train.length,
@@ -301,7 +323,8 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
     { name: 'score_rows_per_s_batch_10k', subject: 'fraudops-ts', value: onnx.ts_rows_per_s ?? NaN, unit: 'rows/s' },
   );
   // Ratios only where the peer (and, for wall time, our side too) got its threads' share of the CPU.
-  const fed = (run: { train_cpu_s: number; train_wall_s: number }, threads: number) => cpuShare(run, threads) >= STARVED_BELOW;
+  const fed = (run: { train_cpu_s: number; train_wall_s: number }, threads: number) =>
+    cpuShare(run, threads) >= STARVED_BELOW;
   const refused: string[] = [];
   const guarded = (name: string, value: number, ok: boolean, why: string): Record<string, number> => {
     if (ok) return { [name]: value };
@@ -314,7 +337,12 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
   return {
     suite: 'modeling',
     ratios: {
-      ...guarded('train_time_vs_xgboost', large.ours.train_wall_s / large.peer.train_wall_s, fed(large.peer, settings.threads) && fed(large.ours, settings.threads), starvedLarge),
+      ...guarded(
+        'train_time_vs_xgboost',
+        large.ours.train_wall_s / large.peer.train_wall_s,
+        fed(large.peer, settings.threads) && fed(large.ours, settings.threads),
+        starvedLarge,
+      ),
       ...guarded(
         'train_time_vs_xgboost_baseline',
         base.ours.train_wall_s / base.peer.train_wall_s,
@@ -322,7 +350,12 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         `${share('XGBoost', base.peer, settings.threads)}, ${share('fraudops', base.ours, settings.threads)}`,
       ),
       // CPU time holds up better than wall time when other jobs share the machine, unless the peer spun.
-      ...guarded('train_cpu_vs_xgboost', large.ours.train_cpu_s / large.peer.train_cpu_s, fed(large.peer, settings.threads), starvedLarge),
+      ...guarded(
+        'train_cpu_vs_xgboost',
+        large.ours.train_cpu_s / large.peer.train_cpu_s,
+        fed(large.peer, settings.threads),
+        starvedLarge,
+      ),
       ...(single
         ? guarded(
             'train_cpu_1_thread_vs_xgboost',

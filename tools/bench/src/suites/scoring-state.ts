@@ -46,12 +46,18 @@ const PORTS = { memory: 18742, redisA: 18743, redisB: 18744 };
  * aggregates real windows. Then the Redis memory a card and a terminal take after the warm-up.
  */
 // eslint-disable-next-line max-lines-per-function -- the suite's measurements in order, each replica set timed around the same steps
-export async function runStateComparison(context: BenchContext, settings: { duration: number; warmup: number; cards: number; trees: number }, helpers: ScoringHelpers): Promise<BenchResult> {
+export async function runStateComparison(
+  context: BenchContext,
+  settings: { duration: number; warmup: number; cards: number; trees: number },
+  helpers: ScoringHelpers,
+): Promise<BenchResult> {
   const log = context.log;
   const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
   // the model comes from Debian's XGBoost; no FastAPI peer here
   await run(python, ['-c', 'import xgboost, numpy']).catch((error: Error) => {
-    throw new Error(`scoring --state redis: ${python} cannot import xgboost and numpy (Debian python3-xgboost; set FRAUDOPS_PYTHON): ${error.message}`);
+    throw new Error(
+      `scoring --state redis: ${python} cannot import xgboost and numpy (Debian python3-xgboost; set FRAUDOPS_PYTHON): ${error.message}`,
+    );
   });
   await run('redis-server', ['--version']).catch(() => {
     throw new Error('scoring --state redis: redis-server is not installed (Debian: apt-get install redis-server)');
@@ -63,11 +69,17 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     log('training the benchmark model…');
     const model = await helpers.prepareModel(work, python);
     log(`model ${model.uri}`);
-    log(`writing the history (handbook simulator, ${settings.cards} cards / ${2 * settings.cards} terminals, last 37 of 45 days) for the warm-up…`);
+    log(
+      `writing the history (handbook simulator, ${settings.cards} cards / ${2 * settings.cards} terminals, last 37 of 45 days) for the warm-up…`,
+    );
     const history = join(work, 'history.ndjson');
     const { rows: historyRows, lastTime } = await writeHistory(history, settings.cards);
 
-    const redis = spawn('redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work], { stdio: 'ignore' });
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work],
+      { stdio: 'ignore' },
+    );
     children.push(redis);
     await waitForPing(REDIS_PORT);
     const url = `redis://127.0.0.1:${REDIS_PORT}/0`;
@@ -87,11 +99,24 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     const footprint = await redisFootprint(memoryBefore);
 
     let runIndex = 0;
-    const wrk = async (port: number, connections: number, seconds: number): Promise<Omit<Run, 'cpuS' | 'redisCpuS' | 'scriptUs'>> => {
+    const wrk = async (
+      port: number,
+      connections: number,
+      seconds: number,
+    ): Promise<Omit<Run, 'cpuS' | 'redisCpuS' | 'scriptUs'>> => {
       runIndex++;
       const { stdout } = await run(
         'wrk',
-        ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(helpers.peers, 'score-requests.lua'), `http://127.0.0.1:${port}`],
+        [
+          '-t1',
+          `-c${connections}`,
+          `-d${seconds}s`,
+          '--timeout',
+          '10s',
+          '-s',
+          join(helpers.peers, 'score-requests.lua'),
+          `http://127.0.0.1:${port}`,
+        ],
         {
           env: {
             ...process.env,
@@ -111,11 +136,23 @@ export async function runStateComparison(context: BenchContext, settings: { dura
       if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
       const r = JSON.parse(line.slice('WRK_JSON '.length)) as Record<string, number>;
       const errors = r.errors_status + r.errors_connect + r.errors_read + r.errors_write + r.errors_timeout;
-      return { requests: r.requests, seconds: r.duration_us / 1e6, p50Ms: r.p50_us / 1000, p99Ms: r.p99_us / 1000, errors };
+      return {
+        requests: r.requests,
+        seconds: r.duration_us / 1e6,
+        p50Ms: r.p50_us / 1000,
+        p99Ms: r.p99_us / 1000,
+        errors,
+      };
     };
-    const cpuOf = async (pids: Array<number | undefined>) => (await Promise.all(pids.map((p) => helpers.cpuSeconds(p)))).reduce((a, b) => a + b, 0);
+    const cpuOf = async (pids: Array<number | undefined>) =>
+      (await Promise.all(pids.map((p) => helpers.cpuSeconds(p)))).reduce((a, b) => a + b, 0);
     /** One measured run over `ports` (one wrk each, in parallel), CPU of `pids` (replicas and Redis). */
-    const measure = async (ports: number[], connections: number, pids: Array<number | undefined>, redisPid?: number): Promise<Run> => {
+    const measure = async (
+      ports: number[],
+      connections: number,
+      pids: Array<number | undefined>,
+      redisPid?: number,
+    ): Promise<Run> => {
       if (settings.warmup > 0) await Promise.all(ports.map((p) => wrk(p, connections, settings.warmup)));
       const before = await cpuOf(pids);
       const redisBefore = await cpuOf([redisPid]);
@@ -140,12 +177,16 @@ export async function runStateComparison(context: BenchContext, settings: { dura
     log(`single_c10: wrk -t1 -c10 -d${settings.duration}s (two replicas: two wrk at c=5)`);
     subjects.push(['memory_1_replica', await measure([PORTS.memory], 10, [memory.pid])]);
     subjects.push(['redis_1_replica', await measure([PORTS.redisA], 10, [replicaA.pid, redis.pid], redis.pid)]);
-    subjects.push(['redis_2_replicas', await measure([PORTS.redisA, PORTS.redisB], 5, [replicaA.pid, replicaB.pid, redis.pid], redis.pid)]);
+    subjects.push([
+      'redis_2_replicas',
+      await measure([PORTS.redisA, PORTS.redisB], 5, [replicaA.pid, replicaB.pid, redis.pid], redis.pid),
+    ]);
     load.push(loadavg()[0]);
 
     const measurements: Measurement[] = [];
     for (const [subject, r] of subjects) {
-      const add = (name: string, value: number, unit: string) => measurements.push({ name: `single_c10_${name}`, subject, value, unit });
+      const add = (name: string, value: number, unit: string) =>
+        measurements.push({ name: `single_c10_${name}`, subject, value, unit });
       add('requests_per_s', round(r.requests / r.seconds, 1), 'req/s');
       add('p50_ms', round(r.p50Ms, 3), 'ms');
       add('p99_ms', round(r.p99Ms, 3), 'ms');
@@ -155,19 +196,41 @@ export async function runStateComparison(context: BenchContext, settings: { dura
         add('redis_cpu_ms_per_request', round((1000 * r.redisCpuS) / r.requests, 4), 'cpu-ms');
         add('redis_script_us_per_request', round(r.scriptUs / r.requests, 1), 'us');
       }
-      const redisPart = r.scriptUs > 0 ? ` (redis-server ${((1000 * r.redisCpuS) / r.requests).toFixed(3)}; scripts ${(r.scriptUs / r.requests).toFixed(0)} µs/req)` : '';
-      log(`  ${subject.padEnd(18)} ${(r.requests / r.seconds).toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  ${((1000 * r.cpuS) / r.requests).toFixed(3)} cpu-ms/req${redisPart}  errors ${r.errors}`);
+      const redisPart =
+        r.scriptUs > 0
+          ? ` (redis-server ${((1000 * r.redisCpuS) / r.requests).toFixed(3)}; scripts ${(r.scriptUs / r.requests).toFixed(0)} µs/req)`
+          : '';
+      log(
+        `  ${subject.padEnd(18)} ${(r.requests / r.seconds).toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  ${((1000 * r.cpuS) / r.requests).toFixed(3)} cpu-ms/req${redisPart}  errors ${r.errors}`,
+      );
     }
-    for (const [name, value] of Object.entries(footprint)) measurements.push({ name, subject: 'redis', value, unit: name.endsWith('count') ? 'keys' : 'bytes' });
+    for (const [name, value] of Object.entries(footprint))
+      measurements.push({ name, subject: 'redis', value, unit: name.endsWith('count') ? 'keys' : 'bytes' });
     const by = Object.fromEntries(subjects);
     const cpuPerRequest = (r: Run) => r.cpuS / r.requests;
     return {
       suite: 'scoring',
       ratios: {
-        redis_1_rps_vs_memory: round(by.redis_1_replica.requests / by.redis_1_replica.seconds / (by.memory_1_replica.requests / by.memory_1_replica.seconds), 3),
-        redis_2_rps_vs_memory: round(by.redis_2_replicas.requests / by.redis_2_replicas.seconds / (by.memory_1_replica.requests / by.memory_1_replica.seconds), 3),
-        redis_1_cpu_per_request_vs_memory: round(cpuPerRequest(by.redis_1_replica) / cpuPerRequest(by.memory_1_replica), 3),
-        redis_2_cpu_per_request_vs_memory: round(cpuPerRequest(by.redis_2_replicas) / cpuPerRequest(by.memory_1_replica), 3),
+        redis_1_rps_vs_memory: round(
+          by.redis_1_replica.requests /
+            by.redis_1_replica.seconds /
+            (by.memory_1_replica.requests / by.memory_1_replica.seconds),
+          3,
+        ),
+        redis_2_rps_vs_memory: round(
+          by.redis_2_replicas.requests /
+            by.redis_2_replicas.seconds /
+            (by.memory_1_replica.requests / by.memory_1_replica.seconds),
+          3,
+        ),
+        redis_1_cpu_per_request_vs_memory: round(
+          cpuPerRequest(by.redis_1_replica) / cpuPerRequest(by.memory_1_replica),
+          3,
+        ),
+        redis_2_cpu_per_request_vs_memory: round(
+          cpuPerRequest(by.redis_2_replicas) / cpuPerRequest(by.memory_1_replica),
+          3,
+        ),
         redis_1_single_c10_p99_ms: round(by.redis_1_replica.p99Ms, 3),
       },
       measurements,
@@ -189,7 +252,12 @@ export async function runStateComparison(context: BenchContext, settings: { dura
 /** Warm-up of a whole history on a loaded machine takes minutes: a deadline of its own. */
 async function waitReady(port: number): Promise<void> {
   const deadline = Date.now() + 900_000;
-  while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline) throw new Error(`scoring --state redis: port ${port} not ready within 900 s`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -236,7 +304,12 @@ function redisCommand(...args: string[]): Promise<string> {
 
 async function waitForPing(port: number): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while (!(await redisCommand('PING').then((r) => r.startsWith('+PONG'), () => false))) {
+  while (
+    !(await redisCommand('PING').then(
+      (r) => r.startsWith('+PONG'),
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -255,8 +328,20 @@ async function redisInfo(field: string): Promise<number> {
 
 /** Bytes per card, terminal and transaction record (MEMORY USAGE over every key, by key class). */
 async function redisFootprint(usedBefore: number): Promise<Record<string, number>> {
-  const { stdout } = await run('redis-cli', ['-p', String(REDIS_PORT), '--no-raw', 'EVAL', FOOTPRINT_LUA, '0'], { maxBuffer: 1 << 20 });
-  const values = stdout.trim().split('\n').map((l) => Number(l.replace(/^\d+\)\s*/, '').replace(/^\(integer\)\s*/, '').replace(/"/g, '')));
+  const { stdout } = await run('redis-cli', ['-p', String(REDIS_PORT), '--no-raw', 'EVAL', FOOTPRINT_LUA, '0'], {
+    maxBuffer: 1 << 20,
+  });
+  const values = stdout
+    .trim()
+    .split('\n')
+    .map((l) =>
+      Number(
+        l
+          .replace(/^\d+\)\s*/, '')
+          .replace(/^\(integer\)\s*/, '')
+          .replace(/"/g, ''),
+      ),
+    );
   const [cards, cardBytes, terminals, terminalBytes, transactions, transactionBytes] = values;
   const used = (await redisInfo('used_memory')) - usedBefore;
   return {

@@ -6,8 +6,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { aucRoc, averagePrecision, baselineProfile } from '@fraudops/evaluation';
-import { OnlineFeatureState, baselineFeatureSpec, featureNames, replayWithDelayedLabels, v2FeatureSpec, type FeatureSpec } from '@fraudops/features';
-import { GBDT_DEFAULTS, OnnxScorer, TreeExplainer, exportOnnx, importXgboostJson, predictProbability, topContributions, type TreeEnsemble } from '@fraudops/modeling';
+import {
+  OnlineFeatureState,
+  baselineFeatureSpec,
+  featureNames,
+  replayWithDelayedLabels,
+  v2FeatureSpec,
+  type FeatureSpec,
+} from '@fraudops/features';
+import {
+  GBDT_DEFAULTS,
+  OnnxScorer,
+  TreeExplainer,
+  exportOnnx,
+  importXgboostJson,
+  predictProbability,
+  topContributions,
+  type TreeEnsemble,
+} from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
 import { simulateTransactions } from '@fraudops/transactions';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
@@ -127,7 +143,10 @@ export const scoringSuite: BenchSuite = {
     await requireTools(python);
     // Always through Nx (a cache hit when nothing changed): a dist/ left from older sources would measure old code.
     log('building apps/scoring-api (nx run scoring-api:build)…');
-    await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], { cwd: ROOT, env: { ...process.env, NX_DAEMON: 'false' } });
+    await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], {
+      cwd: ROOT,
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
     if (!existsSync(SERVICE)) throw new Error(`scoring suite: the build left no ${SERVICE}`);
     const profileDir = process.env['BENCH_CPU_PROF_DIR'];
     if (profileDir) log(`the service writes a V8 CPU profile (--cpu-prof) to ${profileDir} when it stops`);
@@ -137,7 +156,9 @@ export const scoringSuite: BenchSuite = {
     try {
       log('training the XGBoost model both services serve…');
       const model = await prepareModel(work, settings, python);
-      log(`model: ${settings.trees} trees of depth ${settings.depth}, registered as ${model.uri}; threshold ${model.threshold.toFixed(4)}`);
+      log(
+        `model: ${settings.trees} trees of depth ${settings.depth}, registered as ${model.uri}; threshold ${model.threshold.toFixed(4)}`,
+      );
 
       const ours: Target = { subject: 'fraudops', port: 18731, path: '/v1/score' };
       const hello: Target = { subject: 'express_hello', port: 18732, path: '/hello' };
@@ -151,22 +172,54 @@ export const scoringSuite: BenchSuite = {
           LATE_TOLERANCE_S: '3600',
         }),
         start(process.execPath, [join(PEERS, 'express-hello.mjs'), String(hello.port)], {}),
-        start(python, [join(PEERS, 'fastapi_scoring.py'), '--model', join(work, 'model.json'), '--threshold', String(model.threshold), '--port', String(fastapi.port)], {}),
+        start(
+          python,
+          [
+            join(PEERS, 'fastapi_scoring.py'),
+            '--model',
+            join(work, 'model.json'),
+            '--threshold',
+            String(model.threshold),
+            '--port',
+            String(fastapi.port),
+          ],
+          {},
+        ),
       ];
       children.push(service, helloServer, fastapiServer);
       ours.pid = service.pid;
       hello.pid = helloServer.pid;
       fastapi.pid = fastapiServer.pid;
-      await Promise.all([waitFor(ours.port, '/readyz'), waitFor(hello.port, '/healthz'), waitFor(fastapi.port, '/healthz')]);
+      await Promise.all([
+        waitFor(ours.port, '/readyz'),
+        waitFor(hello.port, '/healthz'),
+        waitFor(fastapi.port, '/healthz'),
+      ]);
 
       const measurements: Measurement[] = [];
       let runIndex = 0;
-      const wrk = async (target: Target, connections: number, batch: number, scenario: string, explain = false): Promise<WrkResult> => {
+      // eslint-disable-next-line max-lines-per-function -- one wrk run: start, wait, parse the report, read the server's CPU time, around the same steps for every target
+      const wrk = async (
+        target: Target,
+        connections: number,
+        batch: number,
+        scenario: string,
+        explain = false,
+      ): Promise<WrkResult> => {
         const once = async (seconds: number) => {
           runIndex++;
           const { stdout, stderr } = await run(
             'wrk',
-            ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(PEERS, 'score-requests.lua'), `http://127.0.0.1:${target.port}`],
+            [
+              '-t1',
+              `-c${connections}`,
+              `-d${seconds}s`,
+              '--timeout',
+              '10s',
+              '-s',
+              join(PEERS, 'score-requests.lua'),
+              `http://127.0.0.1:${target.port}`,
+            ],
             {
               env: {
                 ...process.env,
@@ -194,9 +247,15 @@ export const scoringSuite: BenchSuite = {
         const cpuBefore = await cpuSeconds(target.pid);
         const result = await once(settings.duration);
         const cpu = (await cpuSeconds(target.pid)) - cpuBefore;
-        const errors = result.errors_status + result.errors_connect + result.errors_read + result.errors_write + result.errors_timeout;
+        const errors =
+          result.errors_status +
+          result.errors_connect +
+          result.errors_read +
+          result.errors_write +
+          result.errors_timeout;
         const seconds = result.duration_us / 1e6;
-        const add = (name: string, value: number, unit: string) => measurements.push({ name: `${scenario}_${name}`, subject: target.subject, value, unit });
+        const add = (name: string, value: number, unit: string) =>
+          measurements.push({ name: `${scenario}_${name}`, subject: target.subject, value, unit });
         add('requests_per_s', round(result.requests / seconds, 1), 'req/s');
         if (batch > 1) add('rows_per_s', round((result.requests * batch) / seconds, 0), 'rows/s');
         add('p50_ms', round(result.p50_us / 1000, 3), 'ms');
@@ -204,7 +263,9 @@ export const scoringSuite: BenchSuite = {
         add('errors', errors, 'requests');
         // Requests per CPU-second of the serving process: fair on a shared machine, where wall-clock rates drift.
         if (cpu > 0) add('requests_per_cpu_s', round(result.requests / cpu, 1), 'req/cpu-s');
-        log(`  ${target.subject.padEnd(14)} ${scenario.padEnd(10)} ${(result.requests / seconds).toFixed(0).padStart(7)} req/s  p50 ${(result.p50_us / 1000).toFixed(2)} ms  p99 ${(result.p99_us / 1000).toFixed(2)} ms  errors ${errors}  ${(result.requests / cpu).toFixed(0)} req/cpu-s`);
+        log(
+          `  ${target.subject.padEnd(14)} ${scenario.padEnd(10)} ${(result.requests / seconds).toFixed(0).padStart(7)} req/s  p50 ${(result.p50_us / 1000).toFixed(2)} ms  p99 ${(result.p99_us / 1000).toFixed(2)} ms  errors ${errors}  ${(result.requests / cpu).toFixed(0)} req/cpu-s`,
+        );
         return { ...result, cpu_s: cpu };
       };
 
@@ -212,17 +273,31 @@ export const scoringSuite: BenchSuite = {
       const perCpu = (r: WrkResult, rowsPerRequest = 1) => (r.requests * rowsPerRequest) / (r.cpu_s ?? Number.NaN);
       const results: Record<string, Record<string, WrkResult>> = {};
       const scenarios: Array<[string, number, number]> = [
-        ...(settings.only === 'batch' ? [] : ([['single_c10', 10, 1], ['single_c100', 100, 1]] as Array<[string, number, number]>)),
-        ...(settings.only === 'single' ? [] : ([[`batch${settings.batch}`, settings.batchConnections, settings.batch]] as Array<[string, number, number]>)),
+        ...(settings.only === 'batch'
+          ? []
+          : ([
+              ['single_c10', 10, 1],
+              ['single_c100', 100, 1],
+            ] as Array<[string, number, number]>)),
+        ...(settings.only === 'single'
+          ? []
+          : ([[`batch${settings.batch}`, settings.batchConnections, settings.batch]] as Array<
+              [string, number, number]
+            >)),
       ];
       for (const [scenario, connections, batch] of scenarios) {
         log(`${scenario}: wrk -t1 -c${connections} -d${settings.duration}s, ${batch} transaction(s) per request`);
         results[scenario] = {};
-        for (const target of [ours, hello, fastapi]) results[scenario][target.subject] = await wrk(target, connections, batch, scenario);
+        for (const target of [ours, hello, fastapi])
+          results[scenario][target.subject] = await wrk(target, connections, batch, scenario);
       }
 
       const cpuShares = Object.entries(results).flatMap(([scenario, bySubject]) =>
-        Object.entries(bySubject).map(([subject, r]) => ({ scenario, subject, share: (r.cpu_s ?? Number.NaN) / (r.duration_us / 1e6) })),
+        Object.entries(bySubject).map(([subject, r]) => ({
+          scenario,
+          subject,
+          share: (r.cpu_s ?? Number.NaN) / (r.duration_us / 1e6),
+        })),
       );
       const starvedSubjects = cpuShares.filter((c) => c.share < STARVED_BELOW);
       const loadNote = () =>
@@ -234,7 +309,12 @@ export const scoringSuite: BenchSuite = {
           : `no server starved (all ≥ ${STARVED_BELOW}).`);
       if (settings.only !== 'all') {
         load.push(loadavg()[0]);
-        return { suite: 'scoring', ratios: {}, measurements, notes: [`--only ${settings.only}: these scenarios alone, no ratios`, loadNote()] };
+        return {
+          suite: 'scoring',
+          ratios: {},
+          measurements,
+          notes: [`--only ${settings.only}: these scenarios alone, no ratios`, loadNote()],
+        };
       }
 
       // Reason codes: the same single transactions without and with "explain": true (3 reasons each), on
@@ -246,26 +326,52 @@ export const scoringSuite: BenchSuite = {
         explainRuns.plain.push(await wrk(ours, 10, 1, `explain_off_c10_run${round}`));
         explainRuns.explained.push(await wrk(ours, 10, 1, `explain_on_c10_run${round}`, true));
       }
-      const cpuPerRequest = (runs: WrkResult[]) => runs.reduce((sum, r) => sum + (r.cpu_s ?? Number.NaN), 0) / runs.reduce((sum, r) => sum + r.requests, 0);
+      const cpuPerRequest = (runs: WrkResult[]) =>
+        runs.reduce((sum, r) => sum + (r.cpu_s ?? Number.NaN), 0) / runs.reduce((sum, r) => sum + r.requests, 0);
       const plainCpu = cpuPerRequest(explainRuns.plain);
       const explainedCpu = cpuPerRequest(explainRuns.explained);
       measurements.push(
         { name: 'single_c10_cpu_ms_per_request', subject: 'fraudops', value: round(plainCpu * 1000, 4), unit: 'ms' },
-        { name: 'single_c10_explain_cpu_ms_per_request', subject: 'fraudops', value: round(explainedCpu * 1000, 4), unit: 'ms' },
-        { name: 'explain_cpu_ms_per_row', subject: 'fraudops', value: round((explainedCpu - plainCpu) * 1000, 4), unit: 'ms' },
+        {
+          name: 'single_c10_explain_cpu_ms_per_request',
+          subject: 'fraudops',
+          value: round(explainedCpu * 1000, 4),
+          unit: 'ms',
+        },
+        {
+          name: 'explain_cpu_ms_per_row',
+          subject: 'fraudops',
+          value: round((explainedCpu - plainCpu) * 1000, 4),
+          unit: 'ms',
+        },
       );
       load.push(loadavg()[0]);
 
       log('in-process TreeSHAP (one row and its top 3 reasons) beside one-row OnnxScorer calls…');
       const shapRow = measureExplainRow(model.ensemble, model.samples, model.spec.width);
-      measurements.push({ name: 'explain_row_us', subject: 'treeshap_in_process', value: round(shapRow.microsPerRow, 2), unit: 'µs' });
+      measurements.push({
+        name: 'explain_row_us',
+        subject: 'treeshap_in_process',
+        value: round(shapRow.microsPerRow, 2),
+        unit: 'µs',
+      });
 
       // The service's two predictors: the TypeScript trees serve batches of ≤ 16 rows, onnxruntime larger ones.
       log('in-process TypeScript tree predictor (CPU per row, 1 row and batches)…');
       const trees = measureTreePredictor(model.ensemble, model.samples, model.spec.width, settings.batch);
       measurements.push(
-        { name: 'single_row_cpu_us', subject: 'typescript_trees_in_process', value: round(trees.singleMicros, 2), unit: 'µs' },
-        { name: `batch${settings.batch}_rows_per_cpu_s`, subject: 'typescript_trees_in_process', value: round(trees.batchRowsPerCpuS, 0), unit: 'rows/cpu-s' },
+        {
+          name: 'single_row_cpu_us',
+          subject: 'typescript_trees_in_process',
+          value: round(trees.singleMicros, 2),
+          unit: 'µs',
+        },
+        {
+          name: `batch${settings.batch}_rows_per_cpu_s`,
+          subject: 'typescript_trees_in_process',
+          value: round(trees.batchRowsPerCpuS, 0),
+          unit: 'rows/cpu-s',
+        },
       );
 
       log('in-process OnnxScorer (the inference ceiling)…');
@@ -273,31 +379,73 @@ export const scoringSuite: BenchSuite = {
       measurements.push(
         { name: 'single_row_p50_ms', subject: 'onnx_in_process', value: round(inProcess.singleP50Ms, 4), unit: 'ms' },
         { name: 'single_row_p99_ms', subject: 'onnx_in_process', value: round(inProcess.singleP99Ms, 4), unit: 'ms' },
-        { name: 'single_rows_per_s', subject: 'onnx_in_process', value: round(inProcess.singleRowsPerS, 0), unit: 'rows/s' },
-        { name: `batch${settings.batch}_rows_per_s`, subject: 'onnx_in_process', value: round(inProcess.batchRowsPerS, 0), unit: 'rows/s' },
-        { name: `batch${settings.batch}_rows_per_cpu_s`, subject: 'onnx_in_process', value: round(inProcess.batchRowsPerCpuS, 0), unit: 'rows/cpu-s' },
+        {
+          name: 'single_rows_per_s',
+          subject: 'onnx_in_process',
+          value: round(inProcess.singleRowsPerS, 0),
+          unit: 'rows/s',
+        },
+        {
+          name: `batch${settings.batch}_rows_per_s`,
+          subject: 'onnx_in_process',
+          value: round(inProcess.batchRowsPerS, 0),
+          unit: 'rows/s',
+        },
+        {
+          name: `batch${settings.batch}_rows_per_cpu_s`,
+          subject: 'onnx_in_process',
+          value: round(inProcess.batchRowsPerCpuS, 0),
+          unit: 'rows/cpu-s',
+        },
       );
 
       const batchKey = `batch${settings.batch}`;
       const ratio = (a: number, b: number) => round(a / b, 3);
       const ratios: Record<string, number> = {
-        single_c10_rps_vs_express_hello: ratio(rate(results.single_c10.fraudops), rate(results.single_c10.express_hello)),
-        single_c100_rps_vs_express_hello: ratio(rate(results.single_c100.fraudops), rate(results.single_c100.express_hello)),
+        single_c10_rps_vs_express_hello: ratio(
+          rate(results.single_c10.fraudops),
+          rate(results.single_c10.express_hello),
+        ),
+        single_c100_rps_vs_express_hello: ratio(
+          rate(results.single_c100.fraudops),
+          rate(results.single_c100.express_hello),
+        ),
         single_c10_rps_vs_fastapi: ratio(rate(results.single_c10.fraudops), rate(results.single_c10.fastapi)),
         single_c100_rps_vs_fastapi: ratio(rate(results.single_c100.fraudops), rate(results.single_c100.fastapi)),
         batch_rows_vs_express_hello: ratio(rate(results[batchKey].fraudops), rate(results[batchKey].express_hello)),
         batch_rows_vs_onnx_in_process: ratio(rate(results[batchKey].fraudops, settings.batch), inProcess.batchRowsPerS),
         batch_rows_vs_fastapi: ratio(rate(results[batchKey].fraudops), rate(results[batchKey].fastapi)),
         single_c10_p99_ms: round(results.single_c10.fraudops.p99_us / 1000, 3),
-        single_c10_p99_vs_express_hello: ratio(results.single_c10.fraudops.p99_us, results.single_c10.express_hello.p99_us),
+        single_c10_p99_vs_express_hello: ratio(
+          results.single_c10.fraudops.p99_us,
+          results.single_c10.express_hello.p99_us,
+        ),
         // The same comparisons per CPU-second of each server: what each request costs, whatever the machine's load.
-        single_c10_cpu_efficiency_vs_express_hello: ratio(perCpu(results.single_c10.fraudops), perCpu(results.single_c10.express_hello)),
-        single_c10_cpu_efficiency_vs_fastapi: ratio(perCpu(results.single_c10.fraudops), perCpu(results.single_c10.fastapi)),
-        single_c100_cpu_efficiency_vs_express_hello: ratio(perCpu(results.single_c100.fraudops), perCpu(results.single_c100.express_hello)),
-        single_c100_cpu_efficiency_vs_fastapi: ratio(perCpu(results.single_c100.fraudops), perCpu(results.single_c100.fastapi)),
-        batch_rows_per_cpu_s_vs_onnx_in_process: ratio(perCpu(results[batchKey].fraudops, settings.batch), inProcess.batchRowsPerCpuS),
+        single_c10_cpu_efficiency_vs_express_hello: ratio(
+          perCpu(results.single_c10.fraudops),
+          perCpu(results.single_c10.express_hello),
+        ),
+        single_c10_cpu_efficiency_vs_fastapi: ratio(
+          perCpu(results.single_c10.fraudops),
+          perCpu(results.single_c10.fastapi),
+        ),
+        single_c100_cpu_efficiency_vs_express_hello: ratio(
+          perCpu(results.single_c100.fraudops),
+          perCpu(results.single_c100.express_hello),
+        ),
+        single_c100_cpu_efficiency_vs_fastapi: ratio(
+          perCpu(results.single_c100.fraudops),
+          perCpu(results.single_c100.fastapi),
+        ),
+        batch_rows_per_cpu_s_vs_onnx_in_process: ratio(
+          perCpu(results[batchKey].fraudops, settings.batch),
+          inProcess.batchRowsPerCpuS,
+        ),
         // Why batches stay on onnxruntime: its kernel per row against the TypeScript trees' (< 1: onnxruntime wins).
-        tree_predictor_batch_rows_per_cpu_s_vs_onnx_in_process: ratio(trees.batchRowsPerCpuS, inProcess.batchRowsPerCpuS),
+        tree_predictor_batch_rows_per_cpu_s_vs_onnx_in_process: ratio(
+          trees.batchRowsPerCpuS,
+          inProcess.batchRowsPerCpuS,
+        ),
         batch_cpu_efficiency_vs_fastapi: ratio(perCpu(results[batchKey].fraudops), perCpu(results[batchKey].fastapi)),
         // Target < 1: explaining a single transaction costs less CPU than the request itself.
         explain_cost_per_row_vs_request_cost: ratio(explainedCpu - plainCpu, plainCpu),
@@ -337,14 +485,16 @@ async function requireTools(python: string): Promise<void> {
     // wrk --version exits 1 after printing its banner; only a missing binary is a problem.
     if (error.code === 'ENOENT') throw new Error('scoring suite: wrk is not installed (Debian: apt-get install wrk)');
   });
-  await run(python, ['-c', 'import fastapi, uvicorn, pydantic, xgboost, numpy']).catch((error: Error & { stderr?: string }) => {
-    const missing = /No module named '([^']+)'/.exec(error.stderr ?? error.message)?.[1];
-    throw new Error(
-      `scoring suite: ${python} cannot import ${missing ?? 'fastapi, uvicorn, pydantic, xgboost or numpy'}; the FastAPI peer needs Debian's packages. Install them with:\n` +
-        `  sudo apt-get install python3-fastapi python3-uvicorn python3-pydantic python3-xgboost python3-numpy\n` +
-        `(or point FRAUDOPS_PYTHON at an interpreter that has them). ${(error.stderr ?? '').trim().split('\n').pop() ?? ''}`,
-    );
-  });
+  await run(python, ['-c', 'import fastapi, uvicorn, pydantic, xgboost, numpy']).catch(
+    (error: Error & { stderr?: string }) => {
+      const missing = /No module named '([^']+)'/.exec(error.stderr ?? error.message)?.[1];
+      throw new Error(
+        `scoring suite: ${python} cannot import ${missing ?? 'fastapi, uvicorn, pydantic, xgboost or numpy'}; the FastAPI peer needs Debian's packages. Install them with:\n` +
+          `  sudo apt-get install python3-fastapi python3-uvicorn python3-pydantic python3-xgboost python3-numpy\n` +
+          `(or point FRAUDOPS_PYTHON at an interpreter that has them). ${(error.stderr ?? '').trim().split('\n').pop() ?? ''}`,
+      );
+    },
+  );
 }
 
 interface PreparedModel {
@@ -365,7 +515,12 @@ interface PreparedModel {
  * → booster JSON for the peer, and its ONNX conversion registered as `@champion` for fraudops.
  */
 // eslint-disable-next-line max-lines-per-function -- the benchmark model's recipe in order (simulate, features, train the peer, convert, register)
-async function prepareModel(work: string, settings: Settings, python: string, spec: FeatureSpec = baselineFeatureSpec): Promise<PreparedModel> {
+async function prepareModel(
+  work: string,
+  settings: Settings,
+  python: string,
+  spec: FeatureSpec = baselineFeatureSpec,
+): Promise<PreparedModel> {
   const simulated = simulateTransactions({ customers: 1000, terminals: 2000, days: 70, seed: 3 });
   const state = new OnlineFeatureState(spec);
   const vectors = Float32Array.from(replayWithDelayedLabels(state, simulated));
@@ -396,7 +551,12 @@ async function prepareModel(work: string, settings: Settings, python: string, sp
   const onnx = exportOnnx(imported.model, { featureNames: names, featureSpecHash: state.specHash });
   const scores = predictProbability(imported.model, { rows, cols: width, values: features });
   const threshold = Float32Array.from(scores).sort()[Math.floor(rows * 0.99)];
-  const profile = baselineProfile({ score: scores, features: Object.fromEntries(names.map((n, f) => [n, Float64Array.from({ length: rows }, (_, r) => features[r * width + f])])) });
+  const profile = baselineProfile({
+    score: scores,
+    features: Object.fromEntries(
+      names.map((n, f) => [n, Float64Array.from({ length: rows }, (_, r) => features[r * width + f])]),
+    ),
+  });
   const day = (epoch: number) => new Date(epoch * 1000).toISOString().slice(0, 10);
   const registry = new LocalRegistry(join(work, 'registry'));
   const registered = await registry.register({
@@ -412,8 +572,15 @@ async function prepareModel(work: string, settings: Settings, python: string, sp
         test: { start: day(simulated.txDatetime[first]), end: day(simulated.txDatetime[simulated.length - 1]), rows },
       },
       params: { trees: settings.trees, depth: settings.depth },
-      metrics: { average_precision: { value: averagePrecision(scores, labels) }, auc_roc: { value: aucRoc(scores, labels) } },
-      threshold: { value: threshold, rule: 'top:1%', rationale: 'benchmark model: alerts on the top 1% of training scores' },
+      metrics: {
+        average_precision: { value: averagePrecision(scores, labels) },
+        auc_roc: { value: aucRoc(scores, labels) },
+      },
+      threshold: {
+        value: threshold,
+        rule: 'top:1%',
+        rationale: 'benchmark model: alerts on the top 1% of training scores',
+      },
       driftBaseline: { score: profile.score, features: profile.features, rows: profile.rows },
     },
     reports: { html: '<p>benchmark model</p>', markdown: 'benchmark model\n' },
@@ -436,7 +603,8 @@ function start(command: string, args: string[], env: Record<string, string>): Ch
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
   child.once('exit', (code, signal) => {
-    if (signal !== 'SIGTERM' && code !== 0) process.stderr.write(`${command} ${args.join(' ')} exited with ${code ?? signal}:\n${errors}\n`);
+    if (signal !== 'SIGTERM' && code !== 0)
+      process.stderr.write(`${command} ${args.join(' ')} exited with ${code ?? signal}:\n${errors}\n`);
   });
   return child;
 }
@@ -460,7 +628,10 @@ function stopped(child: ChildProcess, ms: number): Promise<void> {
 async function waitFor(port: number, path: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}${path}`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`scoring suite: nothing answered on port ${port}${path} within 120 s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -488,9 +659,19 @@ function measureExplainRow(ensemble: TreeEnsemble, samples: Float32Array, width:
 }
 
 /** CPU per row of the modeling library's tree predictor: single rows one after another, and whole batches. */
-function measureTreePredictor(ensemble: TreeEnsemble, samples: Float32Array, width: number, batch: number): { singleMicros: number; batchRowsPerCpuS: number } {
+function measureTreePredictor(
+  ensemble: TreeEnsemble,
+  samples: Float32Array,
+  width: number,
+  batch: number,
+): { singleMicros: number; batchRowsPerCpuS: number } {
   const rows = samples.length / width;
-  const predict = (first: number, count: number) => predictProbability(ensemble, { rows: count, cols: width, values: samples.subarray(first * width, (first + count) * width) })[0];
+  const predict = (first: number, count: number) =>
+    predictProbability(ensemble, {
+      rows: count,
+      cols: width,
+      values: samples.subarray(first * width, (first + count) * width),
+    })[0];
   let sink = 0;
   for (let r = 0; r < 2_000; r++) sink += predict(r % rows, 1);
   const cpu = () => {
@@ -515,12 +696,23 @@ async function measureInProcess(
   spec: { hash: string; width: number },
   samples: Float32Array,
   batch: number,
-): Promise<{ singleP50Ms: number; singleP99Ms: number; singleRowsPerS: number; batchRowsPerS: number; batchRowsPerCpuS: number }> {
-  const scorer = await OnnxScorer.load(onnx, { featureSpecHash: spec.hash, featureCount: spec.width, intraOpNumThreads: 1 });
+): Promise<{
+  singleP50Ms: number;
+  singleP99Ms: number;
+  singleRowsPerS: number;
+  batchRowsPerS: number;
+  batchRowsPerCpuS: number;
+}> {
+  const scorer = await OnnxScorer.load(onnx, {
+    featureSpecHash: spec.hash,
+    featureCount: spec.width,
+    intraOpNumThreads: 1,
+  });
   try {
     const rows = samples.length / spec.width;
     const single = 20_000;
-    for (let i = 0; i < 2_000; i++) await scorer.score(samples.subarray((i % rows) * spec.width, ((i % rows) + 1) * spec.width));
+    for (let i = 0; i < 2_000; i++)
+      await scorer.score(samples.subarray((i % rows) * spec.width, ((i % rows) + 1) * spec.width));
     const latencies = new Float64Array(single);
     const started = process.hrtime.bigint();
     for (let i = 0; i < single; i++) {

@@ -20,7 +20,7 @@ export function createSelfSignedCertificate(commonName = 'localhost', now = new 
   const notBefore = new Date(now.getTime() - 60_000);
   const notAfter = new Date(now.getTime() + 24 * 3600_000);
   const serial = randomBytes(16);
-  serial[0] = (serial[0]) & 0x7f; // a positive INTEGER
+  serial[0] = serial[0] & 0x7f; // a positive INTEGER
   const subjectAltName = sequence(
     tlv(0x82, Buffer.from('localhost', 'ascii')),
     tlv(0x87, Buffer.from([127, 0, 0, 1])),
