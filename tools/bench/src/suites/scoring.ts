@@ -128,6 +128,15 @@ export const scoringSuite: BenchSuite = {
   // eslint-disable-next-line max-lines-per-function -- the suite's measurements in order, each peer timed around the same steps as ours
   async run(context: BenchContext): Promise<BenchResult> {
     const settings = parseSuiteOptions('scoring', context.args, DEFAULTS, OPTIONS);
+    const log = context.log;
+    // Always through Nx (a cache hit when nothing changed): a dist/ left from older sources would measure old code
+    // (both the in-memory suite and --state redis start this build).
+    log('building apps/scoring-api (nx run scoring-api:build)…');
+    await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], {
+      cwd: ROOT,
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
+    if (!existsSync(SERVICE)) throw new Error(`scoring suite: the build left no ${SERVICE}`);
     if (settings.state === 'redis') {
       return runStateComparison(context, settings, {
         service: SERVICE,
@@ -138,16 +147,8 @@ export const scoringSuite: BenchSuite = {
         cpuSeconds,
       });
     }
-    const log = context.log;
     const python = process.env['FRAUDOPS_PYTHON'] ?? '/usr/bin/python3';
     await requireTools(python);
-    // Always through Nx (a cache hit when nothing changed): a dist/ left from older sources would measure old code.
-    log('building apps/scoring-api (nx run scoring-api:build)…');
-    await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], {
-      cwd: ROOT,
-      env: { ...process.env, NX_DAEMON: 'false' },
-    });
-    if (!existsSync(SERVICE)) throw new Error(`scoring suite: the build left no ${SERVICE}`);
     const profileDir = process.env['BENCH_CPU_PROF_DIR'];
     if (profileDir) log(`the service writes a V8 CPU profile (--cpu-prof) to ${profileDir} when it stops`);
     const work = await mkdtemp(join(tmpdir(), 'bench-scoring-'));
