@@ -1,5 +1,6 @@
 import { runBenchCli } from './cli.js';
 import type { BenchSuite } from './suite.js';
+import { parseSuiteOptions } from './suite-options.js';
 
 const suite: BenchSuite = {
   name: 'toy',
@@ -49,5 +50,30 @@ describe('bench runner', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('Unknown suite "nope"');
     expect(stderr).toContain('toy');
+  });
+
+  it("prints a suite's options with what each accepts and its default for <suite> --help, exit 0", async () => {
+    const withOptions: BenchSuite = {
+      name: 'sized',
+      description: 'a suite with options',
+      run: async ({ args }) => {
+        parseSuiteOptions(
+          'sized',
+          args,
+          { rows: 10, warmup: true },
+          { rows: { type: 'integer', min: 1 }, warmup: { type: 'switch' } },
+        );
+        throw new Error('not reached: --help stops before measuring');
+      },
+    };
+    let stdout = '';
+    const code = await runBenchCli(['sized', '--help'], [withOptions], {
+      stdout: (t) => (stdout += t),
+      stderr: () => undefined,
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: npm run bench -- sized [--json] [options]');
+    expect(stdout).toMatch(/--rows N\s+an integer ≥ 1; default 10/);
+    expect(stdout).toMatch(/--no-warmup\s+skips warmup \(on by default\)/);
   });
 });

@@ -1,5 +1,6 @@
 import { formatResult } from './report.js';
-import type { BenchSuite } from './suite.js';
+import type { BenchResult, BenchSuite } from './suite.js';
+import { SuiteHelp } from './suite-options.js';
 
 const USAGE = `Usage: npm run bench -- <suite> [--json] [suite options]
 
@@ -30,7 +31,14 @@ export async function runBenchCli(argv: string[], suites: BenchSuite[], io: CliI
     io.stderr(`Unknown suite "${name}". Suites:\n${listing}\n`);
     return 2;
   }
-  const result = await suite.run({ args, log: (message) => io.stderr(`${message}\n`) });
+  let result: BenchResult;
+  try {
+    result = await suite.run({ args, log: (message) => io.stderr(`${message}\n`) });
+  } catch (error) {
+    if (!(error instanceof SuiteHelp)) throw error;
+    io.stdout(`${error.message}\n`);
+    return 0;
+  }
   io.stdout(json ? `${JSON.stringify(result)}\n` : formatResult(result));
   return 0;
 }

@@ -16,6 +16,11 @@ export type OptionRule =
 
 type Settings = Record<string, number | string | boolean>;
 
+/** Thrown by {@link parseSuiteOptions} for `--help`/`-h`: the message is the suite's usage, for stdout (exit 0). */
+export class SuiteHelp extends Error {
+  override readonly name = 'SuiteHelp';
+}
+
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function flagOf(name: string, rule: OptionRule): string {
@@ -35,6 +40,16 @@ export function suiteUsage(rules: Record<string, OptionRule>): string {
   return Object.entries(rules)
     .map(([name, rule]) => `--${flagOf(name, rule)}${placeholder(rule)}`)
     .join(' ');
+}
+
+function suiteHelp(suite: string, defaults: Settings, entries: Array<[string, OptionRule]>): string {
+  const lines = entries.map(([name, rule]) => {
+    const flag = `--${flagOf(name, rule)}${placeholder(rule)}`;
+    const meaning = rule.type === 'switch' ? `skips ${kebab(name)} (on by default)` : `${expectation(rule)}`;
+    const fallback = rule.type === 'switch' ? '' : `; default ${String(defaults[name])}`;
+    return `  ${flag.padEnd(32)} ${meaning}${fallback}`;
+  });
+  return `Usage: npm run bench -- ${suite} [--json] [options]\n\nOptions:\n${lines.join('\n')}`;
 }
 
 function checked(rule: OptionRule, text: string): number | string | undefined {
@@ -70,6 +85,7 @@ export function parseSuiteOptions<S extends { [K in keyof S]: number | string | 
     throw new Error(`${suite} suite: ${problem} (options: ${usage})`);
   };
   const entries = Object.entries(rules) as Array<[keyof S & string, OptionRule]>;
+  if (args.includes('--help') || args.includes('-h')) throw new SuiteHelp(suiteHelp(suite, defaults, entries));
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
