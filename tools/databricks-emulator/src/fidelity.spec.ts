@@ -139,10 +139,18 @@ describe('emulator fidelity', () => {
   });
 
   it('queues runs of jobs created through API 2.2 by default (2.1 skips them)', async () => {
+    const release = join(scripts, 'queue-release');
     const settings = {
       name: 'queued-by-default',
       max_concurrent_runs: 1,
-      tasks: [python('slow', 'import time\ntime.sleep(0.3)\n')],
+      // The task runs until the test writes the release file: the first run is still active when the second
+      // one arrives, however loaded the machine (the task gives up after 120 s, failing the test).
+      tasks: [
+        python(
+          'held',
+          `import os, time\ndeadline = time.time() + 120\nwhile not os.path.exists(${JSON.stringify(release)}):\n    if time.time() > deadline: raise SystemExit('never released')\n    time.sleep(0.01)\n`,
+        ),
+      ],
     };
     const v22 = await post('/api/2.2/jobs/create', settings);
     const v21 = await post('/api/2.1/jobs/create', { ...settings, name: 'skipped-by-default' });
@@ -152,11 +160,14 @@ describe('emulator fidelity', () => {
     const wait = (runId: number) => db.waitForRun(runId, { pollIntervalMs: 5, timeout: 30_000 });
     const first = await db.jobs.runNow({ job_id: v22.body['job_id'] as number });
     const second = await db.jobs.runNow({ job_id: v22.body['job_id'] as number });
+    writeFileSync(release, '');
     expect((await wait(second.run_id)).state.result_state).toBe('SUCCESS');
     expect((await wait(first.run_id)).state.result_state).toBe('SUCCESS');
+    rmSync(release);
     const a = await db.jobs.runNow({ job_id: v21.body['job_id'] as number });
     const b = await db.jobs.runNow({ job_id: v21.body['job_id'] as number });
     expect((await wait(b.run_id)).state.result_state).toBe('MAXIMUM_CONCURRENT_RUNS_REACHED');
+    writeFileSync(release, '');
     await wait(a.run_id);
   });
 

@@ -1,8 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../cli/program.js';
-import { Capture } from '../testing/capture.js';
+import { runCliCaptured } from '../testing/capture.js';
 import {
   sampleTrial,
   selectTrial,
@@ -29,19 +28,7 @@ const WORLD = [
   '7',
 ];
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const writeOut = process.stdout.write.bind(process.stdout);
-  // The commands write their --json result to process.stdout.
-  process.stdout.write = (chunk: string | Uint8Array) => stdout.write(chunk);
-  try {
-    const code = await runCli(args, stderr);
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  } finally {
-    process.stdout.write = writeOut;
-  }
-}
+const cli = runCliCaptured;
 
 let dir: string;
 beforeAll(async () => {
