@@ -1,4 +1,4 @@
-import type { EntityKind, FeaturePlan } from '@fraudops/features';
+import { DAY_US, type EntityKind, type FeaturePlan } from '@fraudops/features';
 
 /**
  * The Lua scripts behind the Redis state store, generated from a feature plan (its ranges become constants
@@ -7,6 +7,10 @@ import type { EntityKind, FeaturePlan } from '@fraudops/features';
  *
  * Keys (all under the store's prefix, `fraudops:<spec hash>:` by default):
  * - `e:<kind letter>:<entity id>` list of the entity's retained transactions `timeUs|amount|txKey`, oldest first;
+ * - `a:<kind letter>:<entity id>` the entity's running window state, doubles packed little-endian (`struct`):
+ *   the absolute index of the list's head (entries ever dropped), per delay group the first entry not yet
+ *   inside its windows, per range its first entry inside, amount sum (double-double hi, lo), frauds and sum of
+ *   squared amounts (hi, lo) — the memory engine's slot (`online-layout.ts`) with list indexes for seqs;
  * - `l:<kind letter>:<entity id>` hash txKey → label (`1` fraud, `0` genuine), only for kinds whose features read labels;
  * - `x:<txKey>` hash of one transaction: `f` its fields (a retry must match), `r` the window aggregates it got,
  *   `c`/`t` its customer and terminal, `l` its label, `a` the first answer given, `late` `1` when it came more
@@ -15,22 +19,29 @@ import type { EntityKind, FeaturePlan } from '@fraudops/features';
  *   tolerance under `LATE_POLICY=reject`, refused);
  * - `consumed` how many transactions were taken (each record's `s` is its number in that order).
  *
+ * Cost: a transaction moves each window's boundaries over the entries that cross them (entering at the
+ * window's end, leaving past its start, dropped past the horizon), O(crossing) per entity, not O(retained):
+ * the memory engine's algorithm, done lazily when the entity is next touched (eviction included: the entries
+ * it drops and the boundary moves are those the memory engine would have made by then, in the same order).
+ * Only a `max` feature walks its window. A list without a running state (written before running states, or
+ * whose state expired) is rebuilt from the list on its next transaction: every boundary starts at its head.
+ *
  * Window aggregates (`r`): `timeUs` the time the transaction was taken at, then per entity kind (in
  * `aggregateLayout` order) per range count, amount sum, amount max, frauds — and the sum of squared amounts for
  * ranges with an `amount_zscore` feature — then, for kinds with a recency feature, the time of the entity's
  * previous retained transaction. The features themselves (means, ratios, z-scores, hours since) are computed
  * from these by the memory engine's own functions, so both stores share their arithmetic.
  *
- * Floating point: Lua numbers are IEEE doubles, as JavaScript's; amounts travel as shortest round-trip decimals
- * and aggregates as `%.17g`, so no value changes on the way. Each call sums a range afresh with TwoSum (sum +
- * compensation), where the memory engine keeps running double-double sums that add entering and subtract
- * leaving amounts (squares: the same double `amount * amount` in both). Both hold the exact sum to ~1e-26
- * relative, so the doubles they round to are the same, except when the exact sum lies that close to a rounding
- * boundary: then they differ by one ulp (2^-53 relative). Counts, times and the hours since the previous
- * transaction are exact; sums, means and ratios agree within one ulp (the parity tolerance is 1e-9 relative);
- * a z-score, where one ulp of the mean of squares is amplified by (mean of squares / variance), within
- * 2^-52 × that ratio of max(|z|, 1) — under 1e-9 for any spread above 1.5e-4 of the mean (the z-score is 0
- * below 3.2e-5, ZSCORE_MIN_RELATIVE_VARIANCE), and in practice bit for bit.
+ * Floating point: Lua numbers are IEEE doubles, as JavaScript's; amounts travel as shortest round-trip decimals,
+ * running states as the doubles' bytes and aggregates as `%.17g`, so no value changes on the way. The running
+ * sums are the memory engine's double-double sums (TwoSum, renormalised; squares: the same double
+ * `amount * amount`), with the same operations on the same amounts in the same order — entries enter in list
+ * order, leave in list order, an emptied window restarts from exact zeros — so they are the memory engine's
+ * doubles bit for bit. The parity tests hold them to the issue's tolerance (counts exact, sums, means and
+ * ratios within 1e-9 relative, z-scores within 1e-9 of max(|z|, 1)) and check the stronger bit-for-bit claim
+ * on the v2 spec. A rebuilt state (see Cost) enters and leaves in the same order too, but from a head the
+ * memory engine had already passed, so its sums may differ from the memory engine's in the last bits (both
+ * hold the exact sum to ~1e-26 relative; one ulp at most, within the tolerance).
  */
 
 export const KIND_LETTER: Record<EntityKind, string> = { customer: 'c', terminal: 't' };
@@ -55,7 +66,7 @@ export interface AggregateLayout {
   squaresAt: number[];
   /** Position of the previous transaction's time (µs, `-` for none retained) per entity kind with a recency feature. */
   previousAt: Partial<Record<EntityKind, number>>;
-  /** Keys a transaction brings to the apply script: its record, then per kind its list (and label hash). */
+  /** Keys a transaction brings to the apply script: its record, then per kind its list, its running state (and label hash). */
   keysPerTransaction: number;
 }
 
@@ -81,23 +92,56 @@ export function aggregateLayout(plan: FeaturePlan): AggregateLayout {
     if (previous) previousAt[kind] = at++;
     return { kind, labelled: ranges.some((r) => plan.ranges[r.index].needsFrauds), previous, ranges };
   });
-  const keysPerTransaction = 1 + kinds.reduce((n, k) => n + (k.labelled ? 2 : 1), 0);
+  const keysPerTransaction = 1 + kinds.reduce((n, k) => n + (k.labelled ? 3 : 2), 0);
   return { kinds, rangeAt, squaresAt, previousAt, keysPerTransaction };
 }
 
-/** The spec's ranges as a Lua table literal: per kind, per range {startExclusiveUs, endInclusiveUs, keeps squares}. */
-function rangesLiteral(plan: FeaturePlan, layout: AggregateLayout): string {
-  const kinds = layout.kinds.map((k) => {
-    const ranges = k.ranges.map(
-      (r) => `{${plan.ranges[r.index].startExclusiveUs},${plan.ranges[r.index].endInclusiveUs},${r.squares}}`,
-    );
-    return `{labelled=${k.labelled}, previous=${k.previous}, ranges={${ranges.join(',')}}}`;
-  });
-  return `{${kinds.join(',')}}`;
-}
+/** Numbers per range in an entity's running state: first entry inside, amount sum (hi, lo), frauds, squares (hi, lo). */
+const RANGE_STATE = 6;
 
 /**
- * KEYS: newest, consumed (a counter: the order in which transactions were taken), then per transaction `keysPerTransaction` keys (record, per kind list [, labels]).
+ * An entity kind's running state as a Lua table literal (see the file comment): its ranges grouped by delay
+ * (a group shares one upper boundary, as in the memory engine), each range's place in the packed state.
+ */
+function kindLiteral(plan: FeaturePlan, kind: AggregateLayout['kinds'][number]): string {
+  const delays = [...new Set(kind.ranges.map((r) => plan.ranges[r.index].delayDays))];
+  const groupOf = (r: { index: number }) => delays.indexOf(plan.ranges[r.index].delayDays);
+  const groups = delays.map((delay, g) => {
+    const members = kind.ranges.flatMap((r, k) => (groupOf(r) === g ? [k + 1] : []));
+    return `{endUs=${delay * DAY_US}, hi=${2 + g}, ranges={${members.join(',')}}}`;
+  });
+  const ranges = kind.ranges.map((r, k) => {
+    const range = plan.ranges[r.index];
+    const at = 2 + delays.length + k * RANGE_STATE;
+    return `{startUs=${range.startExclusiveUs}, hi=${2 + groupOf(r)}, at=${at}, squares=${r.squares}, max=${range.needsMax}}`;
+  });
+  const fields = 1 + delays.length + kind.ranges.length * RANGE_STATE;
+  return (
+    `{labelled=${kind.labelled}, previous=${kind.previous}, letter='${KIND_LETTER[kind.kind]}', ` +
+    `fmt='<${'d'.repeat(fields)}', fields=${fields}, groups={${groups.join(',')}}, ranges={${ranges.join(',')}}}`
+  );
+}
+
+/** The Lua helpers both scripts use: the packed running state and the double-double sums of the memory engine. */
+const STATE_LUA = `
+local function loadState(kind, text)
+  local s = {}
+  if text then
+    s = {struct.unpack(kind.fmt, text)}
+    s[kind.fields + 1] = nil
+  else
+    for i = 1, kind.fields do s[i] = 0 end
+  end
+  return s
+end
+local function packState(kind, s)
+  return struct.pack(kind.fmt, unpack(s, 1, kind.fields))
+end
+`;
+
+/**
+ * KEYS: newest, consumed (a counter: the order in which transactions were taken), then per transaction
+ * `keysPerTransaction` keys (record, per kind its list, its running state [, its labels]).
  * ARGV: late tolerance µs, TTL ms, retention µs, late policy (`score` | `reject`), then per transaction: txKey,
  * timeUs, customer, terminal, amount. A transaction older than the newest time is taken at the newest time (the
  * memory engine's `processLateInto`); beyond the tolerance it is late: marked `late` in its record, or, under
@@ -107,7 +151,7 @@ function rangesLiteral(plan: FeaturePlan, layout: AggregateLayout): string {
 // eslint-disable-next-line max-lines-per-function -- the body is the Lua script's text, one template literal
 export function applyScript(plan: FeaturePlan, layout: AggregateLayout): string {
   return `
-local KINDS = ${rangesLiteral(plan, layout)}
+local KINDS = {${layout.kinds.map((k) => kindLiteral(plan, k)).join(',')}}
 local KPT = ${layout.keysPerTransaction}
 local tolerance = tonumber(ARGV[1])
 local ttl = ARGV[2]
@@ -116,6 +160,157 @@ local reject = ARGV[4] == 'reject'
 local n = (#ARGV - 4) / 5
 local newestText = redis.call('GET', KEYS[1])
 local newest = newestText and tonumber(newestText) or nil
+${STATE_LUA}
+-- x + y into the double-double s[at] + s[at + 1]: TwoSum, then renormalise (the memory engine's addDoubleDouble)
+local function add(s, at, x)
+  local hi = s[at]
+  local sum = hi + x
+  local v = sum - hi
+  local lo = s[at + 1] + ((hi - (sum - v)) + (x - v))
+  local total = sum + lo
+  s[at + 1] = lo - (total - sum)
+  s[at] = total
+end
+
+-- one entity's list and running state while a transaction updates it; entries are read by absolute index
+-- (s[1] is the absolute index of the list's head) and parsed once: {time, amount, txKey, time text, fraud}
+local list, labels, s, cache
+local function entry(i)
+  local e = cache[i]
+  if not e then
+    local text = redis.call('LINDEX', list, i - s[1])
+    local b1 = string.find(text, '|', 1, true)
+    local b2 = string.find(text, '|', b1 + 1, true)
+    local time = string.sub(text, 1, b1 - 1)
+    e = {tonumber(time), tonumber(string.sub(text, b1 + 1, b2 - 1)), string.sub(text, b2 + 1), time}
+    cache[i] = e
+  end
+  return e
+end
+local function fraudOf(e)
+  if e[5] == nil then e[5] = labels ~= nil and redis.call('HGET', labels, e[3]) == '1' end
+  return e[5]
+end
+local function leave(range, e)
+  add(s, range.at + 1, -e[2])
+  if range.squares then add(s, range.at + 4, -(e[2] * e[2])) end
+  if fraudOf(e) then s[range.at + 3] = s[range.at + 3] - 1 end
+end
+-- an emptied range: exact zeros (no rounding residue survives), as the memory engine's clearRange
+local function clear(range)
+  s[range.at + 1] = 0; s[range.at + 2] = 0; s[range.at + 3] = 0; s[range.at + 4] = 0; s[range.at + 5] = 0
+end
+
+-- drops the head entry (no window of this or a later transaction reaches it): the memory engine's eviction,
+-- done when the entity is next touched; a range starting at it moves past it (it leaves unless still pending)
+local function evictHead(kind)
+  local i = s[1]
+  local e = entry(i)
+  for g = 1, #kind.groups do
+    local group = kind.groups[g]
+    local pending = s[group.hi] == i
+    for _, r in ipairs(group.ranges) do
+      local range = kind.ranges[r]
+      if s[range.at] == i then
+        s[range.at] = i + 1
+        if not pending then
+          leave(range, e)
+          if s[group.hi] == i + 1 then clear(range) end
+        end
+      end
+    end
+    if pending then s[group.hi] = i + 1 end
+  end
+  redis.call('LPOP', list)
+  if labels then redis.call('HDEL', labels, e[3]) end
+  s[1] = i + 1
+end
+
+-- slides every range of the entity to time t: entries reaching a group's end enter its windows, entries past
+-- a window's start leave it (the memory engine's slideGroupEnd / slideRangeStart, same order, same sums)
+local function slide(kind, t, stop)
+  for g = 1, #kind.groups do
+    local group = kind.groups[g]
+    local limit = t - group.endUs
+    local hi = s[group.hi]
+    while hi < stop and entry(hi)[1] <= limit do
+      local e = entry(hi)
+      local fraud = fraudOf(e)
+      for _, r in ipairs(group.ranges) do
+        local range = kind.ranges[r]
+        add(s, range.at + 1, e[2])
+        if range.squares then add(s, range.at + 4, e[2] * e[2]) end
+        if fraud then s[range.at + 3] = s[range.at + 3] + 1 end
+      end
+      hi = hi + 1
+    end
+    s[group.hi] = hi
+    for _, r in ipairs(group.ranges) do
+      local range = kind.ranges[r]
+      local startLimit = t - range.startUs
+      local lo = s[range.at]
+      if lo ~= hi and entry(lo)[1] <= startLimit then
+        repeat
+          leave(range, entry(lo))
+          lo = lo + 1
+        until lo == hi or entry(lo)[1] > startLimit
+        s[range.at] = lo
+        if lo == hi then clear(range) end
+      end
+    end
+  end
+end
+
+-- the range's aggregates for the record: count, sum, max, frauds [, sum of squares]
+local function rangeParts(range, parts)
+  local lo, hi = s[range.at], s[range.hi]
+  local max = 0
+  if range.max and hi > lo then
+    -- only specs with a max feature walk the window
+    local texts = redis.call('LRANGE', list, lo - s[1], hi - 1 - s[1])
+    for _, text in ipairs(texts) do
+      local b1 = string.find(text, '|', 1, true)
+      local amount = tonumber(string.sub(text, b1 + 1, string.find(text, '|', b1 + 1, true) - 1))
+      if amount > max then max = amount end
+    end
+  end
+  parts[#parts + 1] = string.format('%d', hi - lo)
+  parts[#parts + 1] = string.format('%.17g', s[range.at + 1] + s[range.at + 2])
+  parts[#parts + 1] = string.format('%.17g', max)
+  parts[#parts + 1] = string.format('%d', s[range.at + 3])
+  if range.squares then parts[#parts + 1] = string.format('%.17g', s[range.at + 4] + s[range.at + 5]) end
+end
+
+-- takes transaction (id, t, amount) into one entity: evicts, appends, slides; adds its aggregates to parts
+local function take(kind, stateKey, id, t, ts, amount, parts)
+  cache = {}
+  local len = redis.call('LLEN', list)
+  local text = len > 0 and redis.call('GET', stateKey) or nil
+  -- no state (a list written before running states): base 0 and every boundary at the head rebuilds it
+  s = loadState(kind, text)
+  local cutoff = t - retention
+  if len > 0 and entry(s[1] + len - 1)[1] <= cutoff then
+    -- its newest transaction is beyond every window: the entity is forgotten, as in memory
+    redis.call('DEL', list)
+    if labels then redis.call('DEL', labels) end
+    s = loadState(kind, nil)
+    cache = {}
+    len = 0
+  end
+  while len > 0 and entry(s[1])[1] <= cutoff do
+    evictHead(kind)
+    len = len - 1
+  end
+  local previous = len > 0 and entry(s[1] + len - 1)[4] or '-'
+  redis.call('RPUSH', list, ts .. '|' .. amount .. '|' .. id)
+  cache[s[1] + len] = {t, tonumber(amount), id, ts}
+  slide(kind, t, s[1] + len + 1)
+  for r = 1, #kind.ranges do rangeParts(kind.ranges[r], parts) end
+  if kind.previous then parts[#parts + 1] = previous end
+  redis.call('SET', stateKey, packState(kind, s), 'PX', ttl)
+  redis.call('PEXPIRE', list, ttl)
+  if labels then redis.call('PEXPIRE', labels, ttl) end
+end
 
 -- pass 1: refuse the whole batch before writing anything
 local seen = {}
@@ -165,74 +360,15 @@ for j = 0, n - 1 do
     local key = 4 + KPT * j
     for k = 1, #KINDS do
       local kind = KINDS[k]
-      local list = KEYS[key]
-      local labels = nil
-      key = key + 1
+      list = KEYS[key]
+      local stateKey = KEYS[key + 1]
+      key = key + 2
+      labels = nil
       if kind.labelled then
         labels = KEYS[key]
         key = key + 1
       end
-      -- forget what no window can reach any more
-      local cutoff = t - retention
-      while true do
-        local first = redis.call('LINDEX', list, 0)
-        if not first then break end
-        local bar = string.find(first, '|', 1, true)
-        if tonumber(string.sub(first, 1, bar - 1)) > cutoff then break end
-        redis.call('LPOP', list)
-        if labels then redis.call('HDEL', labels, string.sub(first, string.find(first, '|', bar + 1, true) + 1)) end
-      end
-      redis.call('RPUSH', list, ts .. '|' .. amount .. '|' .. id)
-      redis.call('PEXPIRE', list, ttl)
-      local known = {}
-      if labels then
-        local flat = redis.call('HGETALL', labels)
-        for i = 1, #flat, 2 do known[flat[i]] = flat[i + 1] end
-        if #flat > 0 then redis.call('PEXPIRE', labels, ttl) end
-      end
-      local ranges = kind.ranges
-      local count, hi, lo, max, frauds, qhi, qlo = {}, {}, {}, {}, {}, {}, {}
-      for r = 1, #ranges do count[r] = 0; hi[r] = 0; lo[r] = 0; max[r] = 0; frauds[r] = 0; qhi[r] = 0; qlo[r] = 0 end
-      local entries = redis.call('LRANGE', list, 0, -1)
-      local previous = '-'
-      for e = 1, #entries do
-        local entry = entries[e]
-        local b1 = string.find(entry, '|', 1, true)
-        local b2 = string.find(entry, '|', b1 + 1, true)
-        local et = tonumber(string.sub(entry, 1, b1 - 1))
-        local ea = tonumber(string.sub(entry, b1 + 1, b2 - 1))
-        local fraud = known[string.sub(entry, b2 + 1)] == '1'
-        -- the entity's previous transaction: the last retained one before this (the list's tail)
-        if e == #entries - 1 then previous = string.sub(entry, 1, b1 - 1) end
-        for r = 1, #ranges do
-          if et > t - ranges[r][1] and et <= t - ranges[r][2] then
-            count[r] = count[r] + 1
-            -- TwoSum: hi + lo holds the sum without rounding residue
-            local s = hi[r] + ea
-            local v = s - hi[r]
-            lo[r] = lo[r] + ((hi[r] - (s - v)) + (ea - v))
-            hi[r] = s
-            if ea > max[r] then max[r] = ea end
-            if fraud then frauds[r] = frauds[r] + 1 end
-            if ranges[r][3] then
-              -- the squared amount as a double (as the memory engine squares it), summed the same way
-              local q = ea * ea
-              local qs = qhi[r] + q
-              local qv = qs - qhi[r]
-              qlo[r] = qlo[r] + ((qhi[r] - (qs - qv)) + (q - qv))
-              qhi[r] = qs
-            end
-          end
-        end
-      end
-      for r = 1, #ranges do
-        parts[#parts + 1] = string.format('%d', count[r])
-        parts[#parts + 1] = string.format('%.17g', hi[r] + lo[r])
-        parts[#parts + 1] = string.format('%.17g', max[r])
-        parts[#parts + 1] = string.format('%d', frauds[r])
-        if ranges[r][3] then parts[#parts + 1] = string.format('%.17g', qhi[r] + qlo[r]) end
-      end
-      if kind.previous then parts[#parts + 1] = previous end
+      take(kind, stateKey, id, t, ts, amount, parts)
     end
     local aggregates = table.concat(parts, ',')
     local seq = redis.call('INCR', KEYS[2])
@@ -264,33 +400,56 @@ return out
 `;
 
 /**
- * ARGV: key prefix, TTL ms, then pairs txKey, label (`1`/`0`). The label hashes are found through the
- * transaction's record, so their keys are built here (one Redis instance, not Cluster: see README).
+ * ARGV: key prefix, TTL ms, then pairs txKey, label (`1`/`0`). The label hashes and running states are found
+ * through the transaction's record, so their keys are built here (one Redis instance, not Cluster: see README).
+ * A label that changes a transaction's fraud flag moves the fraud count of each of its entities' windows that
+ * holds it now (the memory engine's `recordLabel`); a window it enters later reads it from the label hash.
  * Returns per label {outcome, the first answer or ''}; outcome `applied`, `unchanged` or `unknown`.
  */
-export function labelScript(layout: AggregateLayout): string {
-  const labelled = layout.kinds.filter((k) => k.labelled).map((k) => `'${KIND_LETTER[k.kind]}'`);
+export function labelScript(plan: FeaturePlan, layout: AggregateLayout): string {
+  const labelled = layout.kinds.filter((k) => k.labelled).map((k) => kindLiteral(plan, k));
   return `
 local LABELLED = {${labelled.join(',')}}
 local prefix = ARGV[1]
 local ttl = ARGV[2]
+${STATE_LUA}
+-- the windows of an entity that hold the transaction now (between a range's start and its group's end)
+local function moveFrauds(kind, entity, id, record, delta)
+  local stateKey = prefix .. 'a:' .. kind.letter .. ':' .. entity
+  local text = redis.call('GET', stateKey)
+  if not text then return end
+  -- the list entry: the time it was taken at (the record's aggregates start with it), its amount as given
+  local entry = string.match(record[5], '^[^,]*') .. '|' .. string.match(record[6], '[^|]*$') .. '|' .. id
+  local pos = redis.call('LPOS', prefix .. 'e:' .. kind.letter .. ':' .. entity, entry)
+  if not pos then return end
+  local s = loadState(kind, text)
+  local i = s[1] + pos
+  for _, range in ipairs(kind.ranges) do
+    if s[range.at] <= i and i < s[range.hi] then s[range.at + 3] = s[range.at + 3] + delta end
+  end
+  redis.call('SET', stateKey, packState(kind, s), 'KEEPTTL')
+end
+
 local out = {}
 for j = 3, #ARGV, 2 do
   local id = ARGV[j]
   local label = ARGV[j + 1]
   local record = prefix .. 'x:' .. id
-  local v = redis.call('HMGET', record, 'c', 't', 'l', 'a')
+  local v = redis.call('HMGET', record, 'c', 't', 'l', 'a', 'r', 'f')
   if not v[1] then
     out[#out + 1] = {'unknown', ''}
   elseif v[3] == label then
     out[#out + 1] = {'unchanged', v[4] or ''}
   else
+    local delta = (label == '1' and 1 or 0) - (v[3] == '1' and 1 or 0)
     redis.call('HSET', record, 'l', label)
     for k = 1, #LABELLED do
-      local entity = LABELLED[k] == 'c' and v[1] or v[2]
-      local labels = prefix .. 'l:' .. LABELLED[k] .. ':' .. entity
+      local kind = LABELLED[k]
+      local entity = kind.letter == 'c' and v[1] or v[2]
+      local labels = prefix .. 'l:' .. kind.letter .. ':' .. entity
       redis.call('HSET', labels, id, label)
       redis.call('PEXPIRE', labels, ttl)
+      if delta ~= 0 then moveFrauds(kind, entity, id, v, delta) end
     end
     out[#out + 1] = {'applied', v[4] or ''}
   end

@@ -81,7 +81,7 @@ export class RedisStateStore implements OnlineStateStore {
     this.prefix = options.keyPrefix ?? `fraudops:${this.plan.hash.slice(0, 12)}:`;
     this.layout = aggregateLayout(this.plan);
     this.applyLua = script(applyScript(this.plan, this.layout));
-    this.labelLua = script(labelScript(this.layout));
+    this.labelLua = script(labelScript(this.plan, this.layout));
     this.toleranceUs = (options.lateToleranceSeconds ?? 300) * 1e6;
     this.latePolicy = options.latePolicy ?? 'score';
     this.retentionUs = Math.max(this.plan.longestSpanUs, DAY_US);
@@ -154,7 +154,7 @@ export class RedisStateStore implements OnlineStateStore {
       keys.push(this.key('x', tx.transactionId));
       for (const { kind, labelled } of this.layout.kinds) {
         const entity = kind === 'customer' ? tx.customerId : tx.terminalId;
-        keys.push(`${this.prefix}e:${KIND_LETTER[kind]}:${entity}`);
+        keys.push(`${this.prefix}e:${KIND_LETTER[kind]}:${entity}`, `${this.prefix}a:${KIND_LETTER[kind]}:${entity}`);
         if (labelled) keys.push(`${this.prefix}l:${KIND_LETTER[kind]}:${entity}`);
       }
       args.push(

@@ -173,12 +173,13 @@ describe('replicas sharing one Redis', () => {
       const labelled = stream.filter((_, i) => i % 5 === 0);
       await source.label(labelled.map((t, i) => ({ key: t.transactionId, fraud: i % 2 === 0 })));
 
-      // one key per transaction record, card list, terminal list and terminal with labels, plus `newest` and `consumed`
+      // one key per transaction record, two per card and per terminal (list, running state), one per terminal
+      // with labels, plus `newest` and `consumed`
       const distinct = (values: number[]) => new Set(values).size;
       const expected =
         stream.length +
-        distinct(stream.map((t) => t.customerId)) +
-        distinct(stream.map((t) => t.terminalId)) +
+        2 * distinct(stream.map((t) => t.customerId)) +
+        2 * distinct(stream.map((t) => t.terminalId)) +
         distinct(labelled.map((t) => t.terminalId)) +
         2;
       const keys = await exportRedisSnapshot(source, file);

@@ -366,7 +366,8 @@ repeat
     local bytes = redis.call('MEMORY', 'USAGE', key, 'SAMPLES', 0) or 0
     if string.find(key, ':e:c:', 1, true) then cards = cards + 1; cardBytes = cardBytes + bytes
     elseif string.find(key, ':e:t:', 1, true) then terminals = terminals + 1; terminalBytes = terminalBytes + bytes
-    elseif string.find(key, ':l:t:', 1, true) then terminalBytes = terminalBytes + bytes
+    elseif string.find(key, ':a:c:', 1, true) or string.find(key, ':l:c:', 1, true) then cardBytes = cardBytes + bytes
+    elseif string.find(key, ':a:t:', 1, true) or string.find(key, ':l:t:', 1, true) then terminalBytes = terminalBytes + bytes
     elseif string.find(key, ':x:', 1, true) then txs = txs + 1; txBytes = txBytes + bytes end
   end
 until cursor == '0'
