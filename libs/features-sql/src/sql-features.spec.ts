@@ -120,6 +120,7 @@ describe('SQL features on DuckDB', () => {
     const n = columns.length;
     let compared = 0;
     let nonZeroScores = 0;
+    let nonZeroRisks = 0;
     // gridTransactions are in (time, id) order already, so "earlier or the same row" is j <= i.
     for (let i = 0; i < n; i++) {
       const t = columns.txDatetime[i];
@@ -155,8 +156,31 @@ describe('SQL features on DuckDB', () => {
           ? 720
           : (t - columns.txDatetime[previous]) / 3600;
       expect(column('CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX')[i]).toBe(hours);
+      let max = 0;
+      for (let j = 0; j <= i; j++)
+        if (columns.customerId[j] === columns.customerId[i] && columns.txDatetime[j] > t - 7 * 86400)
+          max = Math.max(max, columns.txAmount[j]);
+      expect(column('CUSTOMER_ID_MAX_AMOUNT_7DAY_WINDOW')[i]).toBe(max);
+      // terminal risks: frauds / transactions of the terminal in (t − (D + w) days, t − D days]
+      for (const [name, w, d] of [
+        ['TERMINAL_ID_RISK_21DAY_WINDOW', 21, 7],
+        ['TERMINAL_ID_RISK_7DAY_WINDOW_28DAY_DELAY', 7, 28],
+      ] as const) {
+        let count = 0;
+        let frauds = 0;
+        for (let j = 0; j < i; j++) {
+          const x = columns.txDatetime[j];
+          if (columns.terminalId[j] !== columns.terminalId[i] || x <= t - (d + w) * 86400 || x > t - d * 86400)
+            continue;
+          count++;
+          frauds += columns.txFraud?.[j] ?? 0;
+        }
+        if (frauds > 0) nonZeroRisks++;
+        expect(column(name)[i]).toBe(count === 0 ? 0 : frauds / count);
+      }
     }
     expect(compared).toBe(1500 * 6);
+    expect(nonZeroRisks).toBeGreaterThan(1500);
     expect(nonZeroScores).toBeGreaterThan(1500 * 2);
   });
 

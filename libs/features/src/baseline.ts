@@ -65,13 +65,16 @@ export const baselineFeatureSpec: FeatureSpec = validateFeatureSpec({
 /**
  * `v2`: the baseline (unchanged, first and in its order) plus the card's habit. A compromised card shows up
  * as amounts far above the card's own mean and spread, which trees only approximate from two columns; and
- * a burst of transactions shortly after the previous one.
+ * a burst of transactions shortly after the previous one. Version 2 adds the card's 7-day maximum amount
+ * and two terminal risks that date a terminal's compromise (the simulator's lasts 28 days): the 21 days
+ * before the label delay, and the week 28–35 days back, where a fraud means the compromise has ended.
+ * Chosen on the tuning folds (docs/model-quality.md, "Feature search").
  */
 export const v2FeatureSpec: FeatureSpec = validateFeatureSpec({
   name: 'v2',
-  version: 1,
+  version: 2,
   description:
-    "The 15 baseline features, the amount relative to the card mean and spread over 1/7/30 days, and the hours since the card's previous transaction.",
+    "The 15 baseline features, the amount relative to the card mean and spread over 1/7/30 days, the hours since the card's previous transaction, the card's 7-day maximum amount, and the terminal's known fraud ratio over 21 days and 28 to 35 days back.",
   features: [
     ...baselineFeatureSpec.features,
     ...CUSTOMER_WINDOWS_DAYS.flatMap((w): FeatureDefinition[] => [
@@ -93,6 +96,35 @@ export const v2FeatureSpec: FeatureSpec = validateFeatureSpec({
       },
     ]),
     { name: 'CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX', kind: 'recency', entity: 'customer', capDays: 30 },
+    {
+      name: 'CUSTOMER_ID_MAX_AMOUNT_7DAY_WINDOW',
+      kind: 'window',
+      entity: 'customer',
+      windowDays: 7,
+      delayDays: 0,
+      aggregate: 'max',
+      description:
+        "The card's largest amount over 7 days: a compromised card's ×5 amounts stay visible after its mean has absorbed them.",
+    },
+    {
+      name: 'TERMINAL_ID_RISK_21DAY_WINDOW',
+      kind: 'window',
+      entity: 'terminal',
+      windowDays: 21,
+      delayDays: TERMINAL_DELAY_DAYS,
+      aggregate: 'fraud_ratio',
+      description: 'Known frauds over the 21 days before the label delay: a terminal compromise lasts 28 days.',
+    },
+    {
+      name: 'TERMINAL_ID_RISK_7DAY_WINDOW_28DAY_DELAY',
+      kind: 'window',
+      entity: 'terminal',
+      windowDays: 7,
+      delayDays: 28,
+      aggregate: 'fraud_ratio',
+      description:
+        'Known frauds 28 to 35 days back: a terminal that was already compromised then has ended its 28 days, however risky its last weeks look.',
+    },
   ],
 });
 
