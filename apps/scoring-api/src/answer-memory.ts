@@ -17,13 +17,17 @@ export interface MemoryEntry<T> {
   /** The transaction as first received: a repeat must carry the same fields. */
   transaction: T;
   /** Set once scored. */
-  answer?: RememberedAnswer;
-  /** The feature vector, kept only until the answer exists (a retry racing the first request rescores it). */
-  vector?: Float32Array;
+  answer: RememberedAnswer | undefined;
+  /**
+   * The batch's feature matrix (row-major) holding this transaction's vector at row `row`, kept only until the
+   * answer exists (a retry racing the first request rescores it); a reference, not a copy.
+   */
+  vectors: Float32Array | undefined;
+  row: number;
   /** Whether it came late (see `RememberedAnswer.late`). */
   late: boolean;
   /** The label from feedback, once known. */
-  label?: 0 | 1;
+  label: 0 | 1 | undefined;
 }
 
 /**
@@ -32,7 +36,7 @@ export interface MemoryEntry<T> {
  * and what feedback uses to pair a label with the score it judges.
  */
 export class AnswerMemory<T> {
-  private readonly entries: BoundedMap<number, MemoryEntry<T>>;
+  private readonly entries: BoundedMap<MemoryEntry<T>>;
 
   constructor(readonly capacity: number) {
     this.entries = new BoundedMap(capacity);
@@ -46,16 +50,21 @@ export class AnswerMemory<T> {
     return this.entries.get(id);
   }
 
-  /** Remembers a freshly vectorised transaction (before it is scored); `vector` must not change afterwards. */
-  remember(id: number, transaction: T, vector: Float32Array, late: boolean): void {
-    this.entries.set(id, { transaction, vector, late });
+  /**
+   * Remembers a freshly vectorised transaction (before it is scored), its vector at row `row` of `vectors`,
+   * which must not change afterwards; returns the entry, which {@link settleAnswer} completes.
+   */
+  remember(id: number, transaction: T, vectors: Float32Array, row: number, late: boolean): MemoryEntry<T> {
+    const entry: MemoryEntry<T> = { transaction, answer: undefined, vectors, row, late, label: undefined };
+    this.entries.set(id, entry);
+    return entry;
   }
 
-  rememberAnswer(id: number, answer: RememberedAnswer): void {
-    const entry = this.entries.get(id);
-    if (!entry || entry.answer) return;
+  /** The answer of `entry`'s transaction; the first one given stands (a racing retry gets it too). */
+  settleAnswer(entry: MemoryEntry<T>, answer: RememberedAnswer): void {
+    if (entry.answer) return;
     entry.answer = answer;
-    entry.vector = undefined;
+    entry.vectors = undefined;
   }
 
   /** Records a label; says whether the id was known and whether it had that label already. */

@@ -4,6 +4,7 @@ import type { ScoringConfig } from './config.js';
 import { ScoringError } from './errors.js';
 import { requireApiKey } from './http/auth.js';
 import { errorHandler, notFound } from './http/error-handler.js';
+import { inSequence } from './http/in-sequence.js';
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -69,7 +70,7 @@ export function createApp<T>(deps: AppDeps<T>): Express {
     explainAlerts: config.explainAlerts,
   });
   // The hot path first: POST /v1/score matches no other route, and each router it passed would cost a path match.
-  app.post('/v1/score', refuseWhileDraining, authenticated, ...scoring.score);
+  app.post('/v1/score', inSequence([refuseWhileDraining, authenticated, ...scoring.score]));
 
   const report = () =>
     monitoringReport(service.recent, service.labelled, service.champion.model, service.challenger.model, deps.drift);

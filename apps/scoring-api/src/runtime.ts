@@ -46,6 +46,13 @@ export const contractAdapter: TransactionAdapter<Transaction> = {
     terminalId: stateId(tx.terminal_id),
     txAmount: tx.tx_amount,
   }),
+  readInto: (tx, columns, row) => {
+    columns.keys[row] = stateId(tx.transaction_id);
+    columns.times[row] = parseDatetime(tx.tx_datetime);
+    columns.customers[row] = stateId(tx.customer_id);
+    columns.terminals[row] = stateId(tx.terminal_id);
+    columns.amounts[row] = tx.tx_amount;
+  },
   idOf: (tx) => tx.transaction_id,
   stateId,
 };

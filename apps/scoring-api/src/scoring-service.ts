@@ -1,10 +1,16 @@
-import { AnswerMemory, type RememberedAnswer } from './answer-memory.js';
+import { AnswerMemory, type MemoryEntry, type RememberedAnswer } from './answer-memory.js';
 import { ScoringError } from './errors.js';
-import { VECTOR_FRESH, VECTOR_LATE, type FeaturePipeline, type LabelOutcome } from './features/feature-pipeline.js';
+import {
+  VECTOR_FRESH,
+  VECTOR_LATE,
+  type FeaturePipeline,
+  type LabelOutcome,
+  type TransactionColumns,
+} from './features/feature-pipeline.js';
 import type { Logger } from './logger.js';
-import type { ServiceMetrics } from './metrics.js';
+import type { ServiceMetrics, Tally } from './metrics.js';
 import { ChallengerShadow } from './model/challenger-shadow.js';
-import { scoreInChunks, type InferenceCounter } from './model/chunked-scoring.js';
+import { scoreInChunks, scoreInProcess, type InferenceCounter } from './model/chunked-scoring.js';
 import { ModelLifecycle, ref, type ModelRef, type ReloadStep } from './model/model-lifecycle.js';
 import type { ModelLease } from './model/model-slot.js';
 import { topReasons, type Reason, type RowExplanation } from './model/row-explainer.js';
@@ -72,16 +78,30 @@ export interface Readiness {
 }
 
 /** A batch after it went through the online state, in request order. */
-interface AppliedBatch {
-  keys: number[];
+interface AppliedBatch<T> {
   /** Feature vectors, row-major. */
   vectors: Float32Array;
-  /** The answer given earlier to a repeated transaction (no new score needed). */
-  earlier: Array<RememberedAnswer | undefined>;
+  /** In-process state: each transaction's answer-memory entry (its answer, once given, is the one that stands). */
+  entries?: Array<MemoryEntry<T>>;
+  /** Shared state: the answer given earlier to a repeated transaction (no new score needed). */
+  earlier?: Array<RememberedAnswer | undefined>;
   /** 1 where the transaction entered the state now (counted, monitored, shadowed). */
   fresh: Uint8Array;
   /** 1 where the transaction came later than the late tolerance. */
   late: Uint8Array;
+}
+
+/** A batch on its way through the in-process state (see `prepareBatch` and `applyRows`). */
+interface InMemoryBatch<T> extends AppliedBatch<T> {
+  transactions: readonly T[];
+  columns: TransactionColumns;
+  /** Row indices, earliest transaction first (request order among equal times). */
+  order: ArrayLike<number>;
+  /** What the answer memory held for each transaction when the batch was checked. */
+  known: Array<MemoryEntry<T> | undefined>;
+  /** Whether an id occurs more than once in the batch. */
+  duplicates: boolean;
+  entries: Array<MemoryEntry<T>>;
 }
 
 /**
@@ -102,6 +122,8 @@ export class ScoringService<T> {
   private readonly championScores: ReturnType<ServiceMetrics['scores']['labels']>;
   private readonly scoreBatchSizes: ReturnType<ServiceMetrics['batchSize']['labels']>;
   private readonly inferBatchSizes: ReturnType<ServiceMetrics['batchSize']['labels']>;
+  /** Counted per batch, read into their counters when /metrics is read. */
+  private readonly counts: { transactions: Tally; alerts: Tally; late: Tally; repeated: Tally };
   /** Rows the champion scored, by predictor (`scoring_inference_rows_total{path}`). */
   private readonly countInference: InferenceCounter;
 
@@ -130,14 +152,18 @@ export class ScoringService<T> {
     this.championScores = metrics.scores.labels({ role: 'champion' });
     this.scoreBatchSizes = metrics.batchSize.labels({ endpoint: 'score' });
     this.inferBatchSizes = metrics.batchSize.labels({ endpoint: 'infer' });
-    const inferenceRows = {
-      typescript: metrics.inferenceRows.labels({ path: 'typescript' }),
-      onnxruntime: metrics.inferenceRows.labels({ path: 'onnxruntime' }),
-    };
     // Both paths appear in /metrics from the start, at 0.
-    inferenceRows.typescript.inc(0);
-    inferenceRows.onnxruntime.inc(0);
-    this.countInference = (path, rows) => inferenceRows[path].inc(rows);
+    const inferenceRows = {
+      typescript: metrics.tally(metrics.inferenceRows, { path: 'typescript' }),
+      onnxruntime: metrics.tally(metrics.inferenceRows, { path: 'onnxruntime' }),
+    };
+    this.countInference = (path, rows) => inferenceRows[path](rows);
+    this.counts = {
+      transactions: metrics.tally(metrics.transactions),
+      alerts: metrics.tally(metrics.alerts),
+      late: metrics.tally(metrics.lateTransactions),
+      repeated: metrics.tally(metrics.repeatedTransactions),
+    };
   }
 
   get champion() {
@@ -211,75 +237,143 @@ export class ScoringService<T> {
    * (before anything is recorded), while alerts explained by policy are then answered without reasons.
    */
   async score(transactions: readonly T[], explain?: ExplainRequest): Promise<ScoreResponse> {
-    this.requireWarmState();
-    const lease = this.leaseChampion();
-    try {
-      const model = lease.model;
-      if (explain?.results === 'all' && 'unavailable' in model.explainer) {
-        throw new ScoringError(
-          'EXPLANATION_UNAVAILABLE',
-          `${model.uri} cannot be explained: ${model.explainer.unavailable}`,
-        );
-      }
-      const batch = await this.applyToState(transactions);
-      const probabilities = await scoreInChunks(
-        model,
-        batch.vectors,
-        transactions.length,
-        this.options.chunkRows,
-        this.countInference,
-      );
-      const results = this.answer(model, transactions, batch, probabilities, explain);
-      if (this.options.shared) await this.options.shared.settle(batch, results, model.version);
-      return { model: ref(model), results };
-    } finally {
-      lease.release();
-    }
+    return this.scoreNow(transactions, explain);
   }
 
-  /** Runs the batch through the online state (under the state lock), earliest transaction first. */
-  private async applyToState(transactions: readonly T[]): Promise<AppliedBatch> {
-    const { features: pipeline, chunkRows } = this.options;
-    const width = pipeline.spec.features.length;
-    const n = transactions.length;
-    const keys = transactions.map((t) => pipeline.keyOf(t));
-    const times = Float64Array.from(transactions, (t) => pipeline.timeOf(t));
-    const order = n === 1 ? [0] : Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b);
-    if (this.options.shared) {
-      this.checkBatch(transactions, keys, times);
-      return this.options.shared.apply(transactions, keys, order);
+  /**
+   * {@link score}, answered synchronously — no promise hop — when it can be: the in-process state with its lock
+   * free, at most `chunkRows` transactions and a model whose in-process predictor takes the batch; otherwise a
+   * promise. Refusals found before the first await are thrown, later ones reject.
+   */
+  scoreNow(transactions: readonly T[], explain?: ExplainRequest): ScoreResponse | Promise<ScoreResponse> {
+    this.requireWarmState();
+    const lease = this.leaseChampion();
+    let response: ScoreResponse | Promise<ScoreResponse>;
+    try {
+      response = this.scoreWith(lease.model, transactions, explain);
+    } catch (error) {
+      lease.release();
+      throw error;
     }
-    const batch: AppliedBatch = {
-      keys,
-      vectors: new Float32Array(n * width),
-      earlier: new Array<RememberedAnswer | undefined>(n),
+    if (response instanceof Promise) {
+      const release = () => lease.release();
+      response.then(release, release);
+    } else lease.release();
+    return response;
+  }
+
+  private scoreWith(
+    model: ServedModel,
+    transactions: readonly T[],
+    explain: ExplainRequest | undefined,
+  ): ScoreResponse | Promise<ScoreResponse> {
+    if (explain?.results === 'all' && 'unavailable' in model.explainer) {
+      throw new ScoringError(
+        'EXPLANATION_UNAVAILABLE',
+        `${model.uri} cannot be explained: ${model.explainer.unavailable}`,
+      );
+    }
+    const { shared, chunkRows } = this.options;
+    if (shared || transactions.length > chunkRows || !this.stateLock.idle) {
+      return this.scoreQueued(model, transactions, explain);
+    }
+    // Nothing else can touch the state while this synchronous section runs, so the lock need not be taken.
+    const batch = this.prepareBatch(transactions);
+    this.applyRows(batch, 0, transactions.length);
+    const probabilities = scoreInProcess(model, batch.vectors, transactions.length, this.countInference);
+    if (!probabilities) return this.scoreApplied(model, transactions, batch, explain);
+    return { model: ref(model), results: this.answer(model, transactions, batch, probabilities, explain) };
+  }
+
+  /** Waits for the state (the lock, or the shared store), then scores. */
+  private async scoreQueued(
+    model: ServedModel,
+    transactions: readonly T[],
+    explain: ExplainRequest | undefined,
+  ): Promise<ScoreResponse> {
+    const { shared, chunkRows } = this.options;
+    if (shared) {
+      const columns = this.options.features.readColumns(transactions);
+      const keys = Array.from(columns.keys);
+      this.checkBatch(transactions, columns);
+      const applied = await shared.apply(transactions, keys, Array.from(timeOrder(columns.times)));
+      const response = await this.scoreApplied(model, transactions, applied, explain);
+      await shared.settle(applied, response.results, model.version);
+      return response;
+    }
+    const batch = await this.stateLock.runExclusive(async () => {
+      const prepared = this.prepareBatch(transactions);
+      for (let from = 0; from < transactions.length; from += chunkRows) {
+        if (from > 0) await yieldToEventLoop();
+        this.applyRows(prepared, from, Math.min(transactions.length, from + chunkRows));
+      }
+      return prepared;
+    });
+    return this.scoreApplied(model, transactions, batch, explain);
+  }
+
+  /** Scores a batch that went through the state and answers it. */
+  private async scoreApplied(
+    model: ServedModel,
+    transactions: readonly T[],
+    batch: AppliedBatch<T>,
+    explain: ExplainRequest | undefined,
+  ): Promise<ScoreResponse> {
+    const probabilities = await scoreInChunks(
+      model,
+      batch.vectors,
+      transactions.length,
+      this.options.chunkRows,
+      this.countInference,
+    );
+    return { model: ref(model), results: this.answer(model, transactions, batch, probabilities, explain) };
+  }
+
+  /**
+   * Reads the batch into columns, checks it (nothing recorded yet) and lays out its answer-memory view; the
+   * caller holds the state (the lock, or a synchronous section).
+   */
+  private prepareBatch(transactions: readonly T[]): InMemoryBatch<T> {
+    const pipeline = this.options.features;
+    const n = transactions.length;
+    const columns = pipeline.readColumns(transactions);
+    const { known, duplicates } = this.checkBatch(transactions, columns);
+    return {
+      transactions,
+      columns,
+      order: timeOrder(columns.times),
+      known,
+      duplicates,
+      vectors: new Float32Array(n * pipeline.spec.features.length),
+      entries: new Array<MemoryEntry<T>>(n),
       fresh: new Uint8Array(n),
       late: new Uint8Array(n),
     };
-    await this.stateLock.runExclusive(async () => {
-      this.checkBatch(transactions, keys, times);
-      for (let k = 0; k < n; k++) {
-        if (k > 0 && k % chunkRows === 0) await yieldToEventLoop();
-        const i = order[k];
-        const known = this.answers.get(keys[i]);
-        if (known?.answer) batch.earlier[i] = known.answer;
-        else if (known?.vector) {
-          batch.vectors.set(known.vector, i * width);
-          batch.late[i] = known.late ? 1 : 0;
-        } else {
-          const outcome = this.vectorizeAt(i, transactions[i], batch.vectors);
-          batch.fresh[i] = outcome & VECTOR_FRESH ? 1 : 0;
-          batch.late[i] = outcome & VECTOR_LATE ? 1 : 0;
-          this.answers.remember(
-            keys[i],
-            transactions[i],
-            batch.vectors.subarray(i * width, (i + 1) * width),
-            batch.late[i] === 1,
-          );
+  }
+
+  /** Runs rows `from` to `to` (in time order) of a prepared batch through the online state and the answer memory. */
+  private applyRows(batch: InMemoryBatch<T>, from: number, to: number): void {
+    const { transactions, columns, order, known, duplicates, vectors, entries, fresh, late } = batch;
+    const width = this.options.features.spec.features.length;
+    for (let k = from; k < to; k++) {
+      const i = order[k];
+      const key = columns.keys[i];
+      // A repeat within the batch is known only once its first occurrence went in.
+      const entry = known[i] ?? (duplicates ? this.answers.get(key) : undefined);
+      if (entry) {
+        entries[i] = entry;
+        if (!entry.answer && entry.vectors) {
+          // Its first request is still being scored: score the same vector again (the first answer given stands).
+          vectors.set(entry.vectors.subarray(entry.row * width, (entry.row + 1) * width), i * width);
+          late[i] = entry.late ? 1 : 0;
         }
+        continue;
       }
-    });
-    return batch;
+      const outcome = this.vectorizeAt(i, columns, vectors);
+      fresh[i] = outcome & VECTOR_FRESH ? 1 : 0;
+      late[i] = outcome & VECTOR_LATE ? 1 : 0;
+      entries[i] = this.answers.remember(key, transactions[i], vectors, i, late[i] === 1);
+    }
   }
 
   /** The results in request order: earlier answers for repeats, new answers remembered, counted and monitored. */
@@ -287,11 +381,11 @@ export class ScoringService<T> {
   private answer(
     model: ServedModel,
     transactions: readonly T[],
-    batch: AppliedBatch,
+    batch: AppliedBatch<T>,
     probabilities: Float32Array,
     explain?: ExplainRequest,
   ): ScoredTransaction[] {
-    const { features: pipeline, metrics } = this.options;
+    const { features: pipeline } = this.options;
     const explainer = explain && !('unavailable' in model.explainer) ? model.explainer : undefined;
     const explains = (decision: 'alert' | 'pass') =>
       explain !== undefined && (explain.results === 'all' || decision === 'alert');
@@ -299,7 +393,7 @@ export class ScoringService<T> {
       if (explain && explanation && explains(result.decision))
         result.reasons = topReasons(explanation, explain.top, model.featureSpec.features);
     };
-    const { keys, earlier, fresh, late } = batch;
+    const { entries, earlier, fresh, late } = batch;
     const n = transactions.length;
     const threshold = model.threshold.value;
     const results = new Array<ScoredTransaction>(n);
@@ -307,7 +401,8 @@ export class ScoringService<T> {
     let alerts = 0;
     let lateCount = 0;
     for (let i = 0; i < n; i++) {
-      const before = earlier[i] ?? this.answers.get(keys[i])?.answer;
+      const entry = entries?.[i];
+      const before = entry ? entry.answer : earlier?.[i];
       if (before) {
         results[i] = scored(
           pipeline.idOf(transactions[i]),
@@ -324,34 +419,38 @@ export class ScoringService<T> {
       results[i] = scored(pipeline.idOf(transactions[i]), probability, decision, threshold, late[i] === 1);
       const explanation = explainer && explains(decision) ? explainer.explain(batch.vectors, i) : undefined;
       withReasons(results[i], explanation);
-      this.answers.rememberAnswer(keys[i], {
-        probability,
-        decision,
-        threshold,
-        modelVersion: model.version,
-        late: late[i] === 1,
-        explanation,
-      });
+      if (entry) {
+        this.answers.settleAnswer(entry, {
+          probability,
+          decision,
+          threshold,
+          modelVersion: model.version,
+          late: late[i] === 1,
+          explanation,
+        });
+      }
       if (fresh[i]) {
         freshCount++;
         if (decision === 'alert') alerts++;
         if (late[i]) lateCount++;
-        this.championScores.observe(probability);
       }
     }
     this.scoreBatchSizes.observe(n);
-    metrics.transactions.inc(freshCount);
-    if (alerts > 0) metrics.alerts.inc(alerts);
-    if (lateCount > 0) metrics.lateTransactions.inc(lateCount);
-    if (n > freshCount) metrics.repeatedTransactions.inc(n - freshCount);
-    if (freshCount > 0)
+    this.counts.transactions(freshCount);
+    if (alerts > 0) this.counts.alerts(alerts);
+    if (lateCount > 0) this.counts.late(lateCount);
+    if (n > freshCount) this.counts.repeated(n - freshCount);
+    if (freshCount > 0) {
+      this.championScores.observeEach(probabilities.subarray(0, n), fresh);
       this.observeFresh(fresh, freshCount, batch.vectors, probabilities, pipeline.spec.features.length);
+    }
     return results;
   }
   /** `vectorize`, with the request path named when the transaction is refused. */
-  private vectorizeAt(index: number, transaction: T, vectors: Float32Array): number {
+  private vectorizeAt(index: number, columns: TransactionColumns, vectors: Float32Array): number {
+    const pipeline = this.options.features;
     try {
-      return this.options.features.vectorize(transaction, vectors, index * this.options.features.spec.features.length);
+      return pipeline.vectorizeRow(columns, index, vectors, index * pipeline.spec.features.length);
     } catch (error) {
       if (error instanceof ScoringError && error.code === 'OUT_OF_ORDER') {
         throw new ScoringError(
@@ -371,11 +470,14 @@ export class ScoringService<T> {
 
   /**
    * Checks a batch before anything is recorded: datetimes in range, and no id that comes back with other
-   * fields (against memory or within the batch). Lateness is checked as the batch is applied in time order:
-   * the earliest transaction goes first, so a late one stops the batch before anything is recorded.
+   * fields (against memory or within the batch). Returns what the answer memory knows of each transaction and
+   * whether an id repeats within the batch. Lateness is checked as the batch is applied in time order: the
+   * earliest transaction goes first, so a late one stops the batch before anything is recorded.
    */
-  private checkBatch(transactions: readonly T[], keys: readonly number[], times: Float64Array): void {
-    const pipeline = this.options.features;
+  private checkBatch(
+    transactions: readonly T[],
+    { keys, times }: TransactionColumns,
+  ): { known: Array<MemoryEntry<T> | undefined>; duplicates: boolean } {
     const latest = Date.now() / 1000 + this.options.maxFutureSeconds;
     for (let i = 0; i < times.length; i++) {
       if (!(times[i] >= 0 && times[i] <= latest)) {
@@ -391,25 +493,37 @@ export class ScoringService<T> {
         );
       }
     }
-    const firstInBatch = new Map<number, number>();
+    const known = new Array<MemoryEntry<T> | undefined>(transactions.length);
     for (let i = 0; i < transactions.length; i++) {
-      const earlierIndex = firstInBatch.get(keys[i]);
-      const reference =
-        earlierIndex !== undefined ? transactions[earlierIndex] : this.answers.get(keys[i])?.transaction;
-      if (reference !== undefined && !pipeline.sameTransaction(reference, transactions[i])) {
-        throw new ScoringError(
-          'CONFLICTING_TRANSACTION',
-          `transactions[${i}] reuses a transaction_id that was scored with different fields; ids must identify one transaction.`,
-          [
-            {
-              path: `transactions[${i}].transaction_id`,
-              problem: 'was already used for a transaction with other fields',
-            },
-          ],
-        );
-      }
-      if (earlierIndex === undefined) firstInBatch.set(keys[i], i);
+      const entry = this.answers.get(keys[i]);
+      if (entry !== undefined) this.checkSame(entry.transaction, transactions[i], i);
+      known[i] = entry;
     }
+    const duplicates = hasRepeats(keys);
+    if (duplicates) {
+      const firstInBatch = new Map<number, number>();
+      for (let i = 0; i < transactions.length; i++) {
+        const earlierIndex = firstInBatch.get(keys[i]);
+        if (earlierIndex === undefined) firstInBatch.set(keys[i], i);
+        else this.checkSame(transactions[earlierIndex], transactions[i], i);
+      }
+    }
+    return { known, duplicates };
+  }
+
+  /** Throws `CONFLICTING_TRANSACTION` naming `transactions[index]` when it differs from the one its id was first used for. */
+  private checkSame(reference: T, transaction: T, index: number): void {
+    if (this.options.features.sameTransaction(reference, transaction)) return;
+    throw new ScoringError(
+      'CONFLICTING_TRANSACTION',
+      `transactions[${index}] reuses a transaction_id that was scored with different fields; ids must identify one transaction.`,
+      [
+        {
+          path: `transactions[${index}].transaction_id`,
+          problem: 'was already used for a transaction with other fields',
+        },
+      ],
+    );
   }
 
   /** Stateless scoring of precomputed feature vectors (`rows × F`, row-major), for the Open Inference Protocol. */
@@ -506,4 +620,24 @@ function scored(
   return late
     ? { transaction_id: id, probability, decision, threshold, late: true }
     : { transaction_id: id, probability, decision, threshold };
+}
+
+/** Row indices in time order (request order among equal times); the identity when the batch is already in order. */
+function timeOrder(times: Float64Array): ArrayLike<number> {
+  const n = times.length;
+  const order = new Uint32Array(n);
+  let inOrder = true;
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    if (i > 0 && times[i] < times[i - 1]) inOrder = false;
+  }
+  return inOrder ? order : Array.from(order).sort((a, b) => times[a] - times[b] || a - b);
+}
+
+/** Whether a value occurs twice (a sorted copy: no hash table for the everyday batch of distinct ids). */
+function hasRepeats(keys: Float64Array): boolean {
+  if (keys.length < 2) return false;
+  const sorted = keys.slice().sort();
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return true;
+  return false;
 }

@@ -13,6 +13,20 @@ export const VECTOR_FRESH = 1;
 /** `vectorize` result bit: the transaction came more than the tolerance behind the newest one. */
 export const VECTOR_LATE = 2;
 
+/**
+ * A batch's transactions as numeric columns (row i is the request's transaction i), read in one pass so that
+ * the batch path makes no object per transaction between the parsed body and the feature matrix.
+ */
+export interface TransactionColumns {
+  /** The canonical ids (`keyOf`). */
+  keys: Float64Array;
+  /** Seconds since the epoch (`timeOf`). */
+  times: Float64Array;
+  customers: Float64Array;
+  terminals: Float64Array;
+  amounts: Float64Array;
+}
+
 /** What a fraud label did to the online state. */
 export type LabelOutcome = 'applied' | 'unchanged' | 'unknown';
 
@@ -46,6 +60,10 @@ export interface FeaturePipeline<T> {
    * held the id (its stored vector is written; nothing is counted twice).
    */
   vectorize(transaction: T, out: Float32Array, offset: number): number;
+  /** The transactions' numeric fields as columns (see {@link TransactionColumns}). */
+  readColumns(transactions: readonly T[]): TransactionColumns;
+  /** `vectorize` for row `row` of `columns`: the same state update and vector as for its transaction. */
+  vectorizeRow(columns: TransactionColumns, row: number, out: Float32Array, offset: number): number;
   /** Applies a fraud label to an earlier transaction (id in canonical form, from `keyOfId`). */
   label(key: number, isFraud: boolean): LabelOutcome;
   /** Transactions currently held in the state. */

@@ -15,11 +15,14 @@ import {
   type FeatureSpecIdentity,
   type LabelOutcome,
   type LatePolicy,
+  type TransactionColumns,
 } from './feature-pipeline.js';
 
 /** Maps the validated request transaction to the online state's numeric form. */
 export interface TransactionAdapter<T> {
   toOnline(transaction: T): OnlineTransaction;
+  /** Writes `toOnline(transaction)`'s fields into row `row` of `columns` (no object made). */
+  readInto(transaction: T, columns: TransactionColumns, row: number): void;
   /** The id as the client sent it. */
   idOf(transaction: T): string | number;
   /** The numeric id the online state keys on, for an id as clients send it. */
@@ -94,34 +97,66 @@ export class OnlinePipeline<T> implements FeaturePipeline<T> {
 
   vectorize(transaction: T, out: Float32Array, offset: number): number {
     const tx = this.adapter.toOnline(transaction);
+    return this.vectorizeFields(
+      tx.transactionId,
+      tx.txDatetime,
+      tx.customerId,
+      tx.terminalId,
+      tx.txAmount,
+      out,
+      offset,
+    );
+  }
+
+  readColumns(transactions: readonly T[]): TransactionColumns {
+    const n = transactions.length;
+    const columns: TransactionColumns = {
+      keys: new Float64Array(n),
+      times: new Float64Array(n),
+      customers: new Float64Array(n),
+      terminals: new Float64Array(n),
+      amounts: new Float64Array(n),
+    };
+    for (let i = 0; i < n; i++) this.adapter.readInto(transactions[i], columns, i);
+    return columns;
+  }
+
+  vectorizeRow(columns: TransactionColumns, row: number, out: Float32Array, offset: number): number {
+    return this.vectorizeFields(
+      columns.keys[row],
+      columns.times[row],
+      columns.customers[row],
+      columns.terminals[row],
+      columns.amounts[row],
+      out,
+      offset,
+    );
+  }
+
+  private vectorizeFields(
+    id: number,
+    time: number,
+    customer: number,
+    terminal: number,
+    amount: number,
+    out: Float32Array,
+    offset: number,
+  ): number {
     const { toleranceSeconds, policy } = this.late;
-    if (
-      policy === 'reject' &&
-      tx.txDatetime < this.newestTime - toleranceSeconds &&
-      !this.state.has(tx.transactionId)
-    ) {
+    if (policy === 'reject' && time < this.newestTime - toleranceSeconds && !this.state.has(id)) {
       throw new ScoringError(
         'OUT_OF_ORDER',
         `A transaction is more than ${toleranceSeconds} s older than the newest transaction scored.`,
       );
     }
-    const fresh = this.consume(tx);
+    const fresh = this.consume(id, time, customer, terminal, amount);
     for (let f = 0; f < this.scratch.length; f++) out[offset + f] = this.scratch[f];
-    return (
-      (fresh ? VECTOR_FRESH : 0) | (this.state.lateBySeconds(tx.transactionId) > toleranceSeconds ? VECTOR_LATE : 0)
-    );
+    return (fresh ? VECTOR_FRESH : 0) | (this.state.lateBySeconds(id) > toleranceSeconds ? VECTOR_LATE : 0);
   }
 
-  private consume(tx: OnlineTransaction): boolean {
+  private consume(id: number, time: number, customer: number, terminal: number, amount: number): boolean {
     try {
-      return this.state.processLateInto(
-        tx.transactionId,
-        tx.txDatetime,
-        tx.customerId,
-        tx.terminalId,
-        tx.txAmount,
-        this.scratch,
-      );
+      return this.state.processLateInto(id, time, customer, terminal, amount, this.scratch);
     } catch (error) {
       if (error instanceof FeaturesError && error.code === 'CONFLICTING_DUPLICATE') {
         throw new ScoringError(

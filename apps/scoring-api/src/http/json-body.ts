@@ -11,7 +11,8 @@ export function jsonBody(limitBytes: number): RequestHandler {
     const length = req.headers['content-length'];
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
     if (!hasBody) return next(new ScoringError('INVALID_REQUEST', 'The request body is empty: send a JSON object.'));
-    if (!req.is(['application/json', '+json'])) {
+    // The everyday header is exactly `application/json`; any other goes through content-type matching.
+    if (req.headers['content-type'] !== 'application/json' && !req.is(['application/json', '+json'])) {
       return next(
         new ScoringError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with "Content-Type: application/json".'),
       );

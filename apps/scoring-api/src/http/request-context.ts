@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
-import type { ServiceMetrics } from '../metrics.js';
+import type { ServiceMetrics, Tally } from '../metrics.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -28,14 +28,16 @@ export function routeLabel(req: Request): string {
 // eslint-disable-next-line max-lines-per-function -- the per-request hot path (ids, timing, metrics, access log) closes over label-bound metric children built once
 export function requestContext(logger: Logger, metrics: ServiceMetrics): RequestHandler {
   // Label-bound metric children, one per (route, method, status): no label hashing per request.
-  const counters = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  const counters = new Map<string, { count: Tally; observe: (seconds: number) => void }>();
   const instruments = (route: string, method: string, status: number) => {
     const key = `${route} ${method} ${status}`;
     let found = counters.get(key);
     if (!found) {
-      const counter = metrics.requests.labels({ route, method, status: String(status) });
       const histogram = metrics.requestDuration.labels({ route, method });
-      found = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      found = {
+        count: metrics.tally(metrics.requests, { route, method, status: String(status) }),
+        observe: (seconds) => histogram.observe(seconds),
+      };
       counters.set(key, found);
     }
     return found;
@@ -91,10 +93,10 @@ export function requestContext(logger: Logger, metrics: ServiceMetrics): Request
     req.id = id;
     res.setHeader('x-request-id', id);
     const started = performance.now();
-    metrics.inFlight.inc();
+    metrics.requestsInFlight.count++;
     // 'close' comes after 'finish' on a completed response and alone on an aborted one: one listener sees both.
     res.once('close', () => {
-      metrics.inFlight.dec();
+      metrics.requestsInFlight.count--;
       const seconds = (performance.now() - started) / 1e3;
       const route = routeLabel(req);
       const instrument = instruments(route, req.method, res.statusCode);

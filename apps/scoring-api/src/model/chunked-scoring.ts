@@ -21,12 +21,9 @@ export async function scoreInChunks(
   chunkRows: number,
   count?: InferenceCounter,
 ): Promise<Float32Array> {
+  const inProcess = scoreInProcess(model, vectors, rows, count);
+  if (inProcess) return inProcess;
   const width = model.featureSpec.features.length;
-  if (rows <= IN_PROCESS_MAX_ROWS && model.predictInProcess) {
-    const scores = checkedScores(model.predictInProcess(vectors.subarray(0, rows * width), rows), rows);
-    count?.('typescript', rows);
-    return scores;
-  }
   count?.('onnxruntime', rows);
   if (rows <= chunkRows) return checkedScores(await model.score(vectors.subarray(0, rows * width), rows), rows);
   const out = new Float32Array(rows);
@@ -39,6 +36,23 @@ export async function scoreInChunks(
     );
   }
   return out;
+}
+
+/**
+ * The in-process predictor's scores, synchronously, when {@link scoreInChunks} would use it (at most
+ * {@link IN_PROCESS_MAX_ROWS} rows and a model that has one); undefined otherwise.
+ */
+export function scoreInProcess(
+  model: ServedModel,
+  vectors: Float32Array,
+  rows: number,
+  count?: InferenceCounter,
+): Float32Array | undefined {
+  if (rows > IN_PROCESS_MAX_ROWS || !model.predictInProcess) return undefined;
+  const width = model.featureSpec.features.length;
+  const scores = checkedScores(model.predictInProcess(vectors.subarray(0, rows * width), rows), rows);
+  count?.('typescript', rows);
+  return scores;
 }
 
 /** A model that returns the wrong number of rows is broken, not the client's fault. */

@@ -94,7 +94,7 @@ export function scoreRoutes<T>({
     return true;
   };
   const body = jsonBody(bodyLimitBytes);
-  const score: RequestHandler = async (req, res) => {
+  const score: RequestHandler = (req, res, next) => {
     const { transactions, explain } = plainBody(req.body)
       ? req.body
       : parseBody(scoreRequest, req.body, 'score request');
@@ -104,7 +104,10 @@ export function scoreRoutes<T>({
         : typeof explain === 'object'
           ? { top: explain.top, results: 'all' }
           : undefined;
-    sendJson(res, await service.score(transactions, asked ?? alertPolicy));
+    // Answered at once when the service can (no promise hop), else when its promise settles.
+    const response = service.scoreNow(transactions, asked ?? alertPolicy);
+    if (response instanceof Promise) response.then((answer) => sendJson(res, answer), next);
+    else sendJson(res, response);
   };
 
   const feedback = Router();
