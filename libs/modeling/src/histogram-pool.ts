@@ -3,6 +3,8 @@ export interface HistogramJob {
   slot: number;
   begin: number;
   end: number;
+  /** The range holds rows `begin..end` in order (`rowIndex[i] = i`): the kernel reads them without the index. */
+  identity?: boolean;
 }
 
 /**

@@ -23,14 +23,16 @@ export function histogramLayout(bins: FeatureBins): HistogramLayout {
 }
 
 /**
- * Adds rows `rowIndex[begin..end)` to `hist` (which the caller zeroed) for the kernel's features.
- * `gradHess` interleaves each row's gradient and hessian; `codes` is the column-major bin matrix.
+ * Adds rows `rowIndex[begin..end)` to `hist` (which the caller zeroed) for the kernel's features, or rows
+ * `begin..end` themselves when `rowIndex` is null (a tree's root over every row: no index to gather through).
+ * `gradHess` interleaves each row's gradient and hessian; `codes` is the column-major bin matrix. Either way
+ * each bin sums its rows in ascending order, so both give the same bits.
  */
 export type HistogramKernel = (
   codes: Uint8Array,
   gradHess: Float32Array,
   hist: Float64Array,
-  rowIndex: Uint32Array,
+  rowIndex: Uint32Array | null,
   begin: number,
   end: number,
 ) => void;
@@ -59,13 +61,23 @@ export function histogramKernelSource(
       `b = (${binBase} + codes[${columnBase} + r]) * ${HISTOGRAM_STRIDE}; hist[b] += g; hist[b + 1] += h;${count}`,
     );
   }
-  return [
-    `for (let i = begin; i < end; i++) {`,
-    `  const r = rowIndex[i];`,
+  const body = [
     `  const g = gradHess[2 * r];`,
     `  const h = gradHess[2 * r + 1];`,
     `  let b;`,
     ...lines.map((line) => `  ${line}`),
+  ];
+  // Two loops rather than one with a conditional gather: each stays a tight loop V8 compiles on its own.
+  return [
+    `if (rowIndex === null) {`,
+    `for (let r = begin; r < end; r++) {`,
+    ...body,
+    `}`,
+    `return;`,
+    `}`,
+    `for (let i = begin; i < end; i++) {`,
+    `  const r = rowIndex[i];`,
+    ...body,
     `}`,
   ].join('\n');
 }

@@ -83,7 +83,7 @@ for (;;) {
         const slot = tasks[o + 1];
         const chunk = chunks[Math.floor(slot / slotsPerChunk)];
         const start = (slot % slotsPerChunk) * histogramSize;
-        kernel(codes, gradHess, chunk.subarray(start, start + histogramSize), rowIndex, tasks[o + 2], tasks[o + 3]);
+        kernel(codes, gradHess, chunk.subarray(start, start + histogramSize), tasks[o + 4] === 1 ? null : rowIndex, tasks[o + 2], tasks[o + 3]);
       } else if (op === ${OP_PARTITION}) {
         results[tasks[o + 7]] = partitionRange(codes, rowIndex, scratch, tasks[o + 1], tasks[o + 2], tasks[o + 3] * rows, tasks[o + 4], tasks[o + 5], tasks[o + 6]);
       } else if (op === ${OP_LEAF}) {
@@ -164,7 +164,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
       const round = jobs.slice(start, start + MAX_TASKS);
       for (const job of round) this.pool.view(job.slot).fill(0);
       // Every thread takes every job, for its own feature group.
-      const all = round.map((job) => [OP_HISTOGRAM, job.slot, job.begin, job.end]);
+      const all = round.map((job) => [OP_HISTOGRAM, job.slot, job.begin, job.end, job.identity ? 1 : 0]);
       this.run(Array.from({ length: this.threads }, () => all));
     }
   }
@@ -309,7 +309,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = this.buffers;
     for (const [op, a, b, c, d, e, f, g, h] of list) {
       if (op === OP_HISTOGRAM) {
-        this.kernel?.(codes, gradHess, this.pool.view(a), rowIndex, b, c);
+        this.kernel?.(codes, gradHess, this.pool.view(a), d === 1 ? null : rowIndex, b, c);
       } else if (op === OP_PARTITION) {
         this.results[g] = partitionRange(codes, rowIndex, scratch, a, b, c * rows, d, e, f);
       } else if (op === OP_LEAF) {

@@ -115,7 +115,7 @@ export class LocalTrainingExecutor implements TrainingExecutor {
     for (const job of jobs) {
       const hist = this.pool.view(job.slot);
       hist.fill(0);
-      kernel(codes, gradHess, hist, rowIndex, job.begin, job.end);
+      kernel(codes, gradHess, hist, job.identity ? null : rowIndex, job.begin, job.end);
     }
   }
 

@@ -231,7 +231,8 @@ export function growTree(context: GrowthContext, features: Int32Array, sampleSiz
   executor.setFeatures(features);
   const tb = new TreeBuilder(context, features);
   const slot = executor.pool.acquire();
-  executor.buildHistograms([{ slot, begin: 0, end: sampleSize }]);
+  // Without row sampling the root's rows are 0..rows − 1 in order (see `sampleRows`): no gather needed.
+  executor.buildHistograms([{ slot, begin: 0, end: sampleSize, identity: sampleSize === context.binned.rows }]);
   // The root's sums from one feature's bins (every row falls in exactly one of them): no pass over the rows.
   const hist = executor.pool.view(slot);
   const rootStats = { g: 0, h: 0, count: sampleSize };

@@ -205,7 +205,14 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
     ],
   ];
 
-  const root = await mkdtemp(join(tmpdir(), 'fraudops-bench-modeling-'));
+  // BENCH_MODELING_DIR keeps the split files (and job.json) for running the two trainers by hand afterwards.
+  const keptDir = process.env['BENCH_MODELING_DIR'];
+  const root = keptDir ?? (await mkdtemp(join(tmpdir(), 'fraudops-bench-modeling-')));
+  if (keptDir) log(`the split files stay in ${keptDir} (BENCH_MODELING_DIR)`);
+  // BENCH_CPU_PROF_DIR runs our trainer under --cpu-prof, one profile per training process.
+  const profileDir = process.env['BENCH_CPU_PROF_DIR'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  if (profileDir) log(`our training processes write V8 CPU profiles to ${profileDir}`);
   const results: SplitResult[] = [];
   let treeShap: TreeShapComparison | undefined;
   const job = {
@@ -220,7 +227,7 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
   try {
     if (!settings.training) {
       const dir = join(root, 'split-0');
-      await mkdir(dir);
+      await mkdir(dir, { recursive: true });
       await writeSplit(dir, table, rowOf, splits[0][1], job);
       treeShap = await compareTreeShap(dir, python, shapOptions);
       return {
@@ -236,7 +243,7 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
     }
     for (const [index, [name, split]] of splits.entries()) {
       const dir = join(root, `split-${index}`);
-      await mkdir(dir);
+      await mkdir(dir, { recursive: true });
       const { trainFrauds } = await writeSplit(dir, table, rowOf, split, job);
       const world = `${name}: ${split.train.length.toLocaleString('en-US')} training rows (${trainFrauds} frauds), ${split.test.length.toLocaleString('en-US')} test rows`;
       const oursRuns: OursRun[] = [];
@@ -248,7 +255,7 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         peerRuns.push(JSON.parse(peer.stdout) as PeerRun);
         log(`${world}: fraudops GBDT ${settings.threads} threads (run ${repeat + 1}/${settings.repeats})`);
         const withOnnx = index === 0 && repeat === 0;
-        const ours = await run(process.execPath, [WORKER, dir, ...(withOnnx ? ['--onnx'] : [])], {
+        const ours = await run(process.execPath, [...profile, WORKER, dir, ...(withOnnx ? ['--onnx'] : [])], {
           maxBuffer: 1 << 20,
         });
         oursRuns.push(JSON.parse(ours.stdout) as OursRun);
@@ -258,7 +265,7 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         log(`${world}: XGBoost, 1 thread`);
         const peer = await run(python, [PEER, dir, '--threads', '1', '--no-predictions'], { maxBuffer: 1 << 20 });
         log(`${world}: fraudops GBDT, 1 thread`);
-        const ours = await run(process.execPath, [WORKER, dir, '--threads', '1', '--no-predictions'], {
+        const ours = await run(process.execPath, [...profile, WORKER, dir, '--threads', '1', '--no-predictions'], {
           maxBuffer: 1 << 20,
         });
         singleThread = { ours: JSON.parse(ours.stdout) as OursRun, peer: JSON.parse(peer.stdout) as PeerRun };
@@ -286,7 +293,7 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
       });
     }
   } finally {
-    await rm(root, { recursive: true, force: true });
+    if (!keptDir) await rm(root, { recursive: true, force: true });
   }
 
   const [base, large] = results;
