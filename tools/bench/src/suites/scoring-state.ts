@@ -36,7 +36,7 @@ interface Run {
 }
 
 const REDIS_PORT = 18741;
-const PORTS = { memory: 18742, redisA: 18743, redisB: 18744 };
+const PORTS = { memory: 18742, redisA: 18743, redisB: 18744, hello: 18745 };
 
 /**
  * `npm run bench -- scoring --state redis`: single transactions at c=10 on one in-memory replica, one replica
@@ -92,9 +92,25 @@ export async function runStateComparison(
       return child;
     };
     const memory = serve(PORTS.memory, {});
-    const replicaA = serve(PORTS.redisA, { STATE_STORE: url });
+    // BENCH_CPU_PROF_DIR: replica A (the one-replica subject) writes a V8 CPU profile when it stops
+    const profileDir = process.env['BENCH_CPU_PROF_DIR'];
+    if (profileDir) log(`replica A writes a V8 CPU profile (--cpu-prof) to ${profileDir} when it stops`);
+    const replicaA = helpers.start(
+      process.execPath,
+      [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), helpers.service],
+      { ...common, PORT: String(PORTS.redisA), STATE_STORE: url },
+    );
+    children.push(replicaA);
     const replicaB = serve(PORTS.redisB, { STATE_STORE: url });
-    await Promise.all([waitReady(PORTS.memory), waitReady(PORTS.redisA), waitReady(PORTS.redisB)]);
+    // the machine's floor: an Express 5 hello-world parsing the same bodies, measured in the same run
+    const hello = helpers.start(process.execPath, [join(helpers.peers, 'express-hello.mjs'), String(PORTS.hello)], {});
+    children.push(hello);
+    await Promise.all([
+      waitReady(PORTS.memory),
+      waitReady(PORTS.redisA),
+      waitReady(PORTS.redisB),
+      waitReady(PORTS.hello, '/healthz'),
+    ]);
     log(`warm-up done in ${((Date.now() - started) / 1000).toFixed(0)} s (${historyRows} history rows)`);
     const footprint = await redisFootprint(memoryBefore);
 
@@ -104,6 +120,7 @@ export async function runStateComparison(
       connections: number,
       seconds: number,
     ): Promise<Omit<Run, 'cpuS' | 'redisCpuS' | 'scriptUs'>> => {
+      const path = port === PORTS.hello ? '/hello' : '/v1/score';
       runIndex++;
       const { stdout } = await run(
         'wrk',
@@ -120,7 +137,7 @@ export async function runStateComparison(
         {
           env: {
             ...process.env,
-            BENCH_PATH: '/v1/score',
+            BENCH_PATH: path,
             BENCH_BATCH: '1',
             BENCH_ID_BASE: String(runIndex * 100_000_000),
             // the history's cards and terminals, right after it: every request meets a card's and a terminal's
@@ -175,6 +192,7 @@ export async function runStateComparison(
     };
     const subjects: Array<[string, Run]> = [];
     log(`single_c10: wrk -t1 -c10 -d${settings.duration}s (two replicas: two wrk at c=5)`);
+    subjects.push(['express_hello', await measure([PORTS.hello], 10, [hello.pid])]);
     subjects.push(['memory_1_replica', await measure([PORTS.memory], 10, [memory.pid])]);
     subjects.push(['redis_1_replica', await measure([PORTS.redisA], 10, [replicaA.pid, redis.pid], redis.pid)]);
     subjects.push([
@@ -232,10 +250,13 @@ export async function runStateComparison(
           3,
         ),
         redis_1_single_c10_p99_ms: round(by.redis_1_replica.p99Ms, 3),
+        express_hello_single_c10_p99_ms: round(by.express_hello.p99Ms, 3),
+        redis_1_p99_vs_express_hello: round(by.redis_1_replica.p99Ms / by.express_hello.p99Ms, 3),
       },
       measurements,
       notes: [
         `load: wrk 4.1 -t1, single transactions, c=10 (two replicas: one wrk per replica at c=5, run together); ${settings.duration} s per run after ${settings.warmup} s of warm-up`,
+        `floor: express_hello is an Express 5 hello-world (express.json() + res.json() on the same bodies, peers/express-hello.mjs) under the same wrk at c=10 in this run: its p99 is what this machine gives any Node service at c=10 with wrk on the same cores; issue 20's target is the Redis replica's p99 ≤ 5 ms (this run: ${round(by.redis_1_replica.p99Ms, 2)} ms; the floor ${round(by.express_hello.p99Ms, 2)} ms)`,
         'cpu per request: CPU time of the replicas plus redis-server (the Redis subjects) over the requests answered',
         `model: XGBoost (${settings.trees} trees) on the v2 spec, the one npm start serves (windows, amount to mean, z-scores, hours since the previous transaction)`,
         `redis: redis-server ${REDIS_PORT} without persistence; replicas warmed once from ${historyRows} history rows of ${settings.cards} cards and ${2 * settings.cards} terminals (HISTORY, warm-up under the lock); requests continue the history on its cards and terminals`,
@@ -250,10 +271,10 @@ export async function runStateComparison(
 }
 
 /** Warm-up of a whole history on a loaded machine takes minutes: a deadline of its own. */
-async function waitReady(port: number): Promise<void> {
+async function waitReady(port: number, path = '/readyz'): Promise<void> {
   const deadline = Date.now() + 900_000;
   while (
-    !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
+    !(await fetch(`http://127.0.0.1:${port}${path}`).then(
       (r) => r.ok,
       () => false,
     ))
