@@ -79,6 +79,10 @@ describe('parity on simulated data', () => {
     const hours = column('CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX');
     expect(hours.some((v) => v === 720)).toBe(true);
     expect(hours.some((v) => v > 0 && v < 1)).toBe(true);
+    // version 2's entries: the card's 7-day maximum reaches compromised (×5) amounts, both terminal risks see frauds
+    expect(column('CUSTOMER_ID_MAX_AMOUNT_7DAY_WINDOW').some((v) => v > 220)).toBe(true);
+    expect(column('TERMINAL_ID_RISK_21DAY_WINDOW').some((v) => v > 0 && v < 1)).toBe(true);
+    expect(column('TERMINAL_ID_RISK_7DAY_WINDOW_28DAY_DELAY').some((v) => v > 0)).toBe(true);
   }, 300_000); // two 300,000-row feature computations; minutes on a loaded 2-core machine
 
   it(
