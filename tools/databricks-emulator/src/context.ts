@@ -11,6 +11,8 @@ export interface EmulatorContext {
   dataDir: string;
   /** The user every object is created by (`creator_user_name`). */
   userName: string;
+  /** Ids of the all-purpose clusters that exist (`existing_cluster_id` must name one). */
+  clusters: ReadonlySet<string>;
   /** `http://127.0.0.1:<port>`, known once the server listens. */
   baseUrl(): string;
 }

@@ -25,6 +25,8 @@ import { errorMessage } from '@fraudops/core';
 
 export const DEFAULT_TOKEN = 'dapi-fraudops-emulator';
 export const DEFAULT_PYTHON = '/usr/bin/python3';
+/** The all-purpose cluster an emulator has unless told otherwise (the service's `MMDD-HHMMSS-xxxxxxxx` form). */
+export const DEFAULT_CLUSTER_ID = '0101-000000-emulator';
 
 export interface EmulatorOptions {
   /** REST port; 0 picks a free one. @defaultValue 0 */
@@ -73,6 +75,11 @@ export interface EmulatorOptions {
   sqlTaskDatabase?: string;
   /** Also start the SQL warehouse endpoint for `@databricks/sql` (HTTPS, self-signed). @defaultValue false */
   sqlWarehouse?: boolean | { port?: number; warehouseId?: string };
+  /**
+   * All-purpose clusters that exist: a task's `existing_cluster_id` must be one of them (tasks run on this
+   * machine whatever the cluster). @defaultValue [DEFAULT_CLUSTER_ID]
+   */
+  clusters?: string[];
   /** The user objects are created by. @defaultValue 'emulator@fraudops.local' */
   userName?: string;
   /** The environment tasks inherit. @defaultValue process.env */
@@ -182,7 +189,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let baseUrl = '';
   const state = new StateStore(options.stateFile);
   const gitRemotes = new GitRemotes(options.gitRemotes);
-  const ctx: EmulatorContext = { state, roots, gitRemotes, dataDir, userName, baseUrl: () => baseUrl };
+  const clusters = new Set(options.clusters ?? [DEFAULT_CLUSTER_ID]);
+  const ctx: EmulatorContext = { state, roots, gitRemotes, dataDir, userName, clusters, baseUrl: () => baseUrl };
   const now = options.now ?? Date.now;
   const auth = new EmulatorAuth({
     tokens,

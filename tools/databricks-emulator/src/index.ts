@@ -2,6 +2,7 @@ export {
   startEmulator,
   DEFAULT_TOKEN,
   DEFAULT_PYTHON,
+  DEFAULT_CLUSTER_ID,
   type Emulator,
   type EmulatorOptions,
   type RequestLogEntry,

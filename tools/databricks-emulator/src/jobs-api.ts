@@ -45,7 +45,11 @@ function validateGitSource(source: unknown, where: string): GitSource | undefine
 
 /** Refuses what the service refuses, and what the emulator cannot run, naming the task and field. */
 // eslint-disable-next-line max-lines-per-function -- one check per task field the service refuses, each naming the task and field
-export function validateTasks(tasks: unknown, gitSource: GitSource | undefined): JobTask[] {
+export function validateTasks(
+  tasks: unknown,
+  gitSource: GitSource | undefined,
+  clusters?: ReadonlySet<string>,
+): JobTask[] {
   if (!Array.isArray(tasks) || tasks.length === 0) throw invalidParameter('At least one task is required (tasks).');
   if (tasks.length > MAX_TASKS)
     throw invalidParameter(`A job can have at most ${MAX_TASKS} tasks; got ${tasks.length}.`);
@@ -57,6 +61,13 @@ export function validateTasks(tasks: unknown, gitSource: GitSource | undefined):
     }
     if (keys.has(key)) throw invalidParameter(`Task key ${key} is used more than once.`);
     keys.add(key);
+    const cluster = raw['existing_cluster_id'];
+    // The service refuses a task on a cluster that does not exist when the job or run is created, in the
+    // words of its Clusters API ("Cluster <id> does not exist"), with 400 INVALID_PARAMETER_VALUE.
+    if (cluster !== undefined && clusters && (typeof cluster !== 'string' || !clusters.has(cluster)))
+      throw invalidParameter(
+        `Cluster ${typeof cluster === 'string' ? cluster : JSON.stringify(cluster)} does not exist`,
+      );
     const types = TASK_TYPES.filter((t) => raw[t] !== undefined);
     if (types.length !== 1) {
       throw invalidParameter(
@@ -121,11 +132,11 @@ function checkNoCycle(tasks: JobTask[]): void {
   for (const t of tasks) visit(t.task_key, []);
 }
 
-function validateSettings(raw: unknown): JobSettings {
+function validateSettings(raw: unknown, clusters: ReadonlySet<string>): JobSettings {
   if (!raw || typeof raw !== 'object') throw invalidParameter('Job settings are required.');
   const settings = raw as JobSettings;
   const git = validateGitSource(settings.git_source, 'job');
-  validateTasks(settings.tasks, git);
+  validateTasks(settings.tasks, git, clusters);
   for (const p of settings.parameters ?? []) {
     if (typeof p?.name !== 'string' || typeof p?.default !== 'string') {
       throw invalidParameter('Each job parameter needs a name and a string default.');
@@ -291,7 +302,7 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
     const base = `/api/${version}/jobs`;
 
     router.add('POST', `${base}/create`, async (req) => {
-      const settings = withQueueDefault(validateSettings(await req.json()), version);
+      const settings = withQueueDefault(validateSettings(await req.json(), ctx.clusters), version);
       const job: JobRecord = {
         job_id: ctx.state.newId(),
         settings,
@@ -306,7 +317,7 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
     router.add('POST', `${base}/reset`, async (req) => {
       const body = await req.json();
       const job = findJob(body['job_id']);
-      job.settings = withQueueDefault(validateSettings(body['new_settings']), version);
+      job.settings = withQueueDefault(validateSettings(body['new_settings'], ctx.clusters), version);
       ctx.state.changed();
       return ok({});
     });
@@ -320,6 +331,7 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
           (body['new_settings'] as JobSettings | undefined) ?? {},
           (body['fields_to_remove'] as string[] | undefined) ?? [],
         ),
+        ctx.clusters,
       );
       ctx.state.changed();
       return ok({});
@@ -406,7 +418,7 @@ export function registerJobsApi(router: Router, ctx: EmulatorContext, engine: Ru
         return ok({ run_id: data.idempotencyTokens[token] });
       }
       const gitSource = validateGitSource(body['git_source'], 'run');
-      const tasks = validateTasks(body['tasks'], gitSource);
+      const tasks = validateTasks(body['tasks'], gitSource, ctx.clusters);
       const timeout = body['timeout_seconds'];
       const run = engine.start({
         runName: optionalString(body, 'run_name') ?? 'Untitled',

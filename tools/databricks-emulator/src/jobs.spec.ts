@@ -10,7 +10,7 @@ import {
   type Run,
   type RunLifeCycleState,
 } from '@fraudops/databricks';
-import { startEmulator, type Emulator } from './index.js';
+import { DEFAULT_CLUSTER_ID, startEmulator, type Emulator } from './index.js';
 import { createGitRemote, type GitRemoteFixture } from './testing/git-remote.js';
 
 const GIT_URL = 'https://github.com/acme/jobs.git';
@@ -116,6 +116,31 @@ describe('Jobs API and the local job runner', () => {
     expect(output.logs).toBe('wrote 3 args\n');
     expect(output.error).toBeUndefined();
     expect(output.metadata).toMatchObject({ run_id: taskOf(run, 0).run_id, task_key: 'write', job_id });
+  });
+
+  it('runs a task on an existing cluster it knows, and refuses one that does not exist as the service does', async () => {
+    const file = script('on-cluster.py', 'print("on the cluster")\n');
+    const onCluster = (clusterId: string): JobTask => ({
+      task_key: 'c',
+      spark_python_task: { python_file: file },
+      existing_cluster_id: clusterId,
+    });
+    const { run_id } = await db.jobs.submit({ run_name: 'on-cluster', tasks: [onCluster(DEFAULT_CLUSTER_ID)] });
+    expect((await wait(run_id)).state.result_state).toBe('SUCCESS');
+
+    const submitted = db.jobs.submit({ run_name: 'nowhere', tasks: [onCluster('0101-999999-nosuchcl')] });
+    await expect(submitted).rejects.toBeInstanceOf(BadRequest);
+    await expect(submitted).rejects.toMatchObject({
+      status: 400,
+      errorCode: 'INVALID_PARAMETER_VALUE',
+      message: 'Cluster 0101-999999-nosuchcl does not exist',
+    });
+    await expect(db.jobs.create({ name: 'nowhere', tasks: [onCluster('0101-999999-nosuchcl')] })).rejects.toMatchObject(
+      {
+        errorCode: 'INVALID_PARAMETER_VALUE',
+        message: 'Cluster 0101-999999-nosuchcl does not exist',
+      },
+    );
   });
 
   it('reports a failing script with its exception, traceback and logs', async () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions } from './emulator.js';
+import { DEFAULT_CLUSTER_ID, DEFAULT_TOKEN, startEmulator, type EmulatorOptions } from './emulator.js';
 import { errorMessage } from '@fraudops/core';
 
 const DEMO_URL = 'https://github.com/fraudops/fraudops.git';
@@ -31,6 +31,8 @@ Options:
   --no-sql              do not start the SQL warehouse endpoint
   --tick-ms N           time runs spend in PENDING/TERMINATING (default 250)
   --python PATH         Python for spark_python_task (default $FRAUDOPS_PYTHON, else /usr/bin/python3)
+  --cluster ID          an all-purpose cluster that exists, for tasks' existing_cluster_id (repeatable;
+                        default ${DEFAULT_CLUSTER_ID})
   --json                print the connection details as one JSON line (for scripts)
   -h, --help            this help
 
@@ -85,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       'no-sql': { type: 'boolean' },
       'tick-ms': { type: 'string' },
       python: { type: 'string' },
+      cluster: { type: 'string', multiple: true },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -133,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
     gitRemotes,
     ...(seed ? { seedRepos: [{ path: DEMO_FOLDER, url: DEMO_URL }] } : {}),
     ...(values.python ? { python: values.python } : {}),
+    ...(values.cluster ? { clusters: values.cluster } : {}),
     runner: { tickMs: integer(values['tick-ms'], '--tick-ms', 250) },
     sqlWarehouse: values['no-sql'] ? false : { port: integer(values['sql-port'], '--sql-port', 8788) },
   };
@@ -148,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
         volumesRoot: emulator.volumesRoot,
         workspaceRoot: emulator.workspaceRoot,
         gitRemotes,
+        clusters: values.cluster ?? [DEFAULT_CLUSTER_ID],
         ...(seed ? { seededGitFolder: DEMO_FOLDER } : {}),
         ...(sql ? { sql: { host: sql.host, port: sql.port, path: sql.path, warehouseId: sql.warehouseId } } : {}),
       })}\n`,

@@ -147,8 +147,8 @@ function jsonObject(flag: string) {
   };
 }
 
-/** Registers the Databricks flags of `train` (they apply with --backend databricks only). */
-export function addDatabricksTrainingFlags(command: Command): Command {
+/** `--source-table` and `--volume`: where a launch reads the transactions and keeps its run's files. */
+export function addSourceFlags(command: Command): Command {
   const add = (option: Option) => command.addOption(grouped(option));
   add(
     new Option(
@@ -157,6 +157,32 @@ export function addDatabricksTrainingFlags(command: Command): Command {
     ),
   );
   add(new Option('--volume <path>', 'volume folder for run inputs and outputs, e.g. /Volumes/main/fraud/runs'));
+  return command;
+}
+
+/** `--source-table` and `--volume` given and well-formed (exit 2 naming the flag otherwise). */
+export function checkSourceFlags(
+  flags: { sourceTable?: string; volume?: string },
+  backend: string,
+): { sourceTable: string; volume: string } {
+  if (!flags.sourceTable)
+    throw new CliError(
+      `${backend} needs --source-table <catalog.schema.table> (the transactions on the warehouse)`,
+      ExitCode.usage,
+    );
+  if (!flags.volume || !/^\/Volumes\/[^/]+\/[^/]+\/[^/]+/.test(flags.volume)) {
+    throw new CliError(
+      `${backend} needs --volume /Volumes/<catalog>/<schema>/<volume>[/folder] for the run's inputs and outputs${flags.volume ? `, got "${flags.volume}"` : ''}`,
+      ExitCode.usage,
+    );
+  }
+  return { sourceTable: flags.sourceTable, volume: flags.volume };
+}
+
+/** Registers the Databricks flags of `train` (they apply with --backend databricks only). */
+export function addDatabricksTrainingFlags(command: Command): Command {
+  const add = (option: Option) => command.addOption(grouped(option));
+  addSourceFlags(command);
   add(
     new Option(
       '--feature-table <table>',
@@ -195,6 +221,44 @@ export function addDatabricksTrainingFlags(command: Command): Command {
   );
   addConnectionFlags(command);
   addJobFlags(command);
+  addWaitFlags(command);
+  return command;
+}
+
+/** The flags `tune --backend databricks` adds. */
+export interface DatabricksTuneFlags extends ConnectionFlags, WaitFlags {
+  sourceTable?: string;
+  volume?: string;
+  clusterId?: string;
+  jobNode: string;
+  jobFiles?: string;
+  idempotencyToken?: string;
+}
+
+/** Registers the Databricks flags of `tune` (they apply with --backend databricks only). */
+export function addDatabricksTuneFlags(command: Command): Command {
+  const add = (option: Option) => command.addOption(grouped(option));
+  addSourceFlags(command);
+  add(
+    new Option(
+      '--cluster-id <id>',
+      'all-purpose cluster the search runs on (it needs Node.js 20+ on its PATH, or --job-node)',
+    ),
+  );
+  add(new Option('--job-node <command>', 'the Node.js executable on the cluster').default('node'));
+  add(
+    new Option(
+      '--job-files <dir>',
+      "folder holding the job's tune.py and tune-job.mjs (default: tune-job/ beside this CLI, made by nx run trainer:build-tune-job)",
+    ),
+  );
+  add(
+    new Option(
+      '--idempotency-token <token>',
+      'same token → the same run, never a second one (≤ 64 chars; default: new per launch)',
+    ),
+  );
+  addConnectionFlags(command);
   addWaitFlags(command);
   return command;
 }

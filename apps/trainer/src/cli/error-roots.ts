@@ -22,6 +22,7 @@ export const TRAINER_EXIT_CODES = {
   INVALID_OPTION: ExitCode.usage,
   INVALID_PARAMETER_SET: ExitCode.usage,
   PARAMETER_SET_NOT_FOUND: ExitCode.notFound,
+  CLUSTER_NOT_FOUND: ExitCode.notFound,
   JOB_NOT_FOUND: ExitCode.notFound,
   AMBIGUOUS_JOB: ExitCode.usage,
   DUPLICATE_JOBS: ExitCode.conflict,

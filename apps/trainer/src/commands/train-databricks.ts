@@ -4,7 +4,7 @@ import { parseThresholdPolicy } from '@fraudops/evaluation';
 import { CliError, ExitCode, type Output } from '@fraudops/cli';
 import { checkTableName } from '@fraudops/features';
 import { openWarehouse, openWorkspace } from '../pipeline/databricks-connection.js';
-import type { DatabricksTrainFlags } from '../cli/databricks-flags.js';
+import { checkSourceFlags, type DatabricksTrainFlags } from '../cli/databricks-flags.js';
 import { findTrainingJob } from '../pipeline/databricks-job.js';
 import {
   appendMarkdownReport,
@@ -19,8 +19,8 @@ import { StageRunner } from '../pipeline/stages.js';
 import { printTrainSummary } from './train-summary.js';
 import type { TrainingFlags } from './train-options.js';
 
-/** Training flags that only the local backend understands: given explicitly with --backend databricks, they are refused. */
-const LOCAL_ONLY: Array<[key: keyof TrainingFlags, flag: string, why: string]> = [
+/** Data flags that only the local backend understands: given explicitly with --backend databricks, they are refused. */
+export const LOCAL_DATA_ONLY: Array<[key: keyof TrainingFlags, flag: string, why: string]> = [
   ['data', '--data', 'the data is the --source-table on the warehouse'],
   ['columns', '--columns', 'the source table must use the contract column names'],
   ['onInvalid', '--on-invalid', 'the warehouse reads the table as it is'],
@@ -29,6 +29,19 @@ const LOCAL_ONLY: Array<[key: keyof TrainingFlags, flag: string, why: string]> =
   ['terminals', '--terminals', 'the simulator runs only locally'],
   ['days', '--days', 'the simulator runs only locally'],
   ['simSeed', '--sim-seed', 'the simulator runs only locally'],
+];
+
+/** Refuses, with exit 2, each of `flags` given on the command line. */
+export function refuseLocalOnly(command: Command, flags: typeof LOCAL_DATA_ONLY): void {
+  for (const [key, flag, why] of flags) {
+    if (command.getOptionValueSource(key) === 'cli')
+      throw new CliError(`${flag} does not apply to --backend databricks: ${why}`, ExitCode.usage);
+  }
+}
+
+/** Training flags that only the local backend understands (the job trains XGBoost). */
+const LOCAL_ONLY: typeof LOCAL_DATA_ONLY = [
+  ...LOCAL_DATA_ONLY,
   ['l2', '--l2', 'the job trains XGBoost only'],
   ['minDataInLeaf', '--min-data-in-leaf', 'XGBoost has no such parameter (use --min-child-weight)'],
 ];
@@ -104,24 +117,11 @@ export async function runDatabricksTrainingCommand(
   output: Output,
 ): Promise<void> {
   const flags = trainingFlags as TrainingFlags & DatabricksTrainFlags;
-  for (const [key, flag, why] of LOCAL_ONLY) {
-    if (command.getOptionValueSource(key) === 'cli')
-      throw new CliError(`${flag} does not apply to --backend databricks: ${why}`, ExitCode.usage);
-  }
+  refuseLocalOnly(command, LOCAL_ONLY);
   if (flags.model !== 'gbdt')
     throw new CliError('--model logreg does not apply to --backend databricks: the job trains XGBoost', ExitCode.usage);
-  if (!flags.sourceTable)
-    throw new CliError(
-      '--backend databricks needs --source-table <catalog.schema.table> (the transactions on the warehouse)',
-      ExitCode.usage,
-    );
-  if (!flags.volume || !/^\/Volumes\/[^/]+\/[^/]+\/[^/]+/.test(flags.volume)) {
-    throw new CliError(
-      `--backend databricks needs --volume /Volumes/<catalog>/<schema>/<volume>[/folder] for the run's inputs and outputs${flags.volume ? `, got "${flags.volume}"` : ''}`,
-      ExitCode.usage,
-    );
-  }
-  checkTableName(flags.sourceTable, '--source-table');
+  const { sourceTable, volume } = checkSourceFlags(flags, '--backend databricks');
+  checkTableName(sourceTable, '--source-table');
   if (flags.featureTable) checkTableName(flags.featureTable, '--feature-table');
   const publish = publishSettings(flags);
 
@@ -135,9 +135,9 @@ export async function runDatabricksTrainingCommand(
       client,
       engine,
       {
-        sourceTable: flags.sourceTable,
+        sourceTable,
         featureTable: flags.featureTable,
-        volume: flags.volume,
+        volume,
         input,
         specName: flags.spec,
         split: {

@@ -5,6 +5,7 @@ import { prepareData } from '../pipeline/data.js';
 import { features, splitDays } from '../pipeline/local-train.js';
 import { writeParameterSet, type ParameterSet } from '../pipeline/parameter-set.js';
 import { StageRunner } from '../pipeline/stages.js';
+import type { DatabricksTuneSummary } from '../pipeline/databricks-tune.js';
 import {
   SELECTION_RULES,
   tuneHyperparameters,
@@ -16,8 +17,10 @@ import {
 } from '../pipeline/tune.js';
 import { localTrainOptions } from './train.js';
 import { addTrainingFlags, applyParameterSet, numberFlag, type TrainingFlags } from './train-options.js';
+import { addDatabricksTuneFlags, type DatabricksTuneFlags } from '../cli/databricks-flags.js';
 
-interface TuneFlags extends TrainingFlags {
+interface TuneFlags extends TrainingFlags, DatabricksTuneFlags {
+  backend: 'local' | 'databricks';
   trials: number;
   timeBudget: number;
   folds: number;
@@ -41,15 +44,26 @@ Examples:
   # then train with the winner (flags given on the command line still win)
   $ fraudops-train train --params params/tuned.json
 
+  # the same search as a Databricks job: fold tables on the SQL warehouse, the trials on a cluster
+  $ fraudops-train tune --backend databricks --source-table main.fraud.transactions --volume /Volumes/main/fraud/runs \
+      --warehouse-id 1234abcd --cluster-id 0123-456789-abcdefgh --trials 30
+
 Fold k tests on the --test-days days that end k test lengths before the last training day and trains on
 --train-days days ending --delay-days before them: the main split's delay period and test window are never
 read. Trial 0 is the flags' own parameters; the others are drawn from the search space with --seed, so the
 same seed gives the same trials. --selection ap (the default): the best mean average precision over the
 folds wins (card precision@k breaks exact ties); --selection ap-se: mean average precisions within one
-standard error of the best one's are taken as tied, and the best mean card precision@k among them wins.`;
+standard error of the best one's are taken as tied, and the best mean card precision@k among them wins.
+With --backend databricks the folds' features come from the warehouse (one split table per fold) and a run of
+databricks/tune.py on --cluster-id runs the same search code with Node.js; the winner is written the same way.`;
 
 function dayToDate(startDate: string, day: number): string {
   return new Date(Date.parse(`${startDate}T00:00:00Z`) + day * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The flags' own parameters: trial 0 of every search. */
+function defaultTrialParams(flags: TuneFlags, model: ReturnType<typeof localTrainOptions>['model']): TrialParams {
+  return { model: model.kind, gbdt: model.gbdt, logreg: { l2: flags.l2, scalePosWeight: flags.scalePosWeight } };
 }
 
 function describeParams(params: TrialParams): string {
@@ -76,7 +90,7 @@ function printTable(result: TuneResult, k: number, output: Output): void {
 }
 
 /** The winner as a parameter set, with how it was chosen. */
-function parameterSetOf(
+export function parameterSetOf(
   flags: TuneFlags,
   specName: string,
   earlyStoppingRounds: number,
@@ -152,11 +166,7 @@ export async function runTune(
       `  fold ${fold.fold}: train from ${dayToDate(data.startDate, fold.trainStart)}, test ${dayToDate(data.startDate, fold.testDays[0])}…${dayToDate(data.startDate, fold.testDays[1])}`,
     );
   }
-  const defaults: TrialParams = {
-    model: options.model.kind,
-    gbdt: options.model.gbdt,
-    logreg: { l2: flags.l2, scalePosWeight: flags.scalePosWeight },
-  };
+  const defaults = defaultTrialParams(flags, options.model);
   const bar = output.progress('trials', flags.trials);
   const result = await stages.run(
     'tune',
@@ -190,13 +200,38 @@ export async function runTune(
   return { set, result, out: flags.out };
 }
 
+/** `tune --backend databricks`: the search as a job run, its winner written as the local backend writes it. */
+async function runTuneOnDatabricks(
+  flags: TuneFlags,
+  command: Command,
+  output: Output,
+): Promise<{ set: ParameterSet; result: TuneResult; out: string; databricks: DatabricksTuneSummary['run'] }> {
+  const model = localTrainOptions({ ...flags, data: undefined }).model;
+  const { runDatabricksTuneCommand } = await import('./tune-databricks.js');
+  const run = await runDatabricksTuneCommand(flags, command, output, defaultTrialParams(flags, model));
+  const set = parameterSetOf(
+    flags,
+    run.databricks.featureSpec.name,
+    model.earlyStoppingRounds,
+    run.result,
+    run.dayZero,
+  );
+  writeParameterSet(flags.out, set);
+  return { set, result: run.result, out: flags.out, databricks: run.databricks.run };
+}
+
 export function registerTune(program: Command, context: CliContext): void {
   const command = program
     .command('tune')
     .description(
       'Search hyperparameters on prequential folds before the test window; write the winner as a parameter set.',
+    )
+    .addOption(
+      new Option('--backend <backend>', 'where the features and the search run')
+        .choices(['local', 'databricks'])
+        .default('local'),
     );
-  addTrainingFlags(command, { spec: 'v2' })
+  addDatabricksTuneFlags(addTrainingFlags(command, { spec: 'v2' }))
     .option(
       '--trials <n>',
       "trials at most (trial 0 is the flags' own parameters)",
@@ -229,14 +264,35 @@ export function registerTune(program: Command, context: CliContext): void {
     .action(async (raw: TuneFlags) => {
       const flags = applyParameterSet(raw, command);
       const output = context.output(Boolean(flags.json));
-      const { set, result, out } = await runTune(flags, output);
-      output.line('');
-      printTable(result, flags.k, output);
-      output.line('');
-      output.line(
-        `${result.trials.length} trials${result.stopped === 'time-budget' ? ` (time budget of ${flags.timeBudget}s reached)` : ''}; winner trial ${result.best.trial} (--selection ${flags.selection}): mean AP ${result.best.mean.average_precision.toFixed(4)}, mean CP@${flags.k} ${result.best.mean.card_precision_at_k.toFixed(3)}`,
-      );
-      output.line(`parameter set "${set.name}" written to ${out}; train with it: fraudops-train train --params ${out}`);
-      output.result({ parameterSet: set, out, stopped: result.stopped, trials: result.trials });
+      const ran: Awaited<ReturnType<typeof runTune>> & { databricks?: DatabricksTuneSummary['run'] } =
+        flags.backend === 'databricks'
+          ? await runTuneOnDatabricks(flags, command, output)
+          : await runTune(flags, output);
+      printOutcome(ran, flags, output);
     });
+}
+
+/** The table of trials, the winner and where it was written; --json: one object with all of it. */
+function printOutcome(
+  ran: Awaited<ReturnType<typeof runTune>> & { databricks?: DatabricksTuneSummary['run'] },
+  flags: TuneFlags,
+  output: Output,
+): void {
+  const { set, result, out, databricks } = ran;
+  output.line('');
+  printTable(result, flags.k, output);
+  output.line('');
+  output.line(
+    `${result.trials.length} trials${result.stopped === 'time-budget' ? ` (time budget of ${flags.timeBudget}s reached)` : ''}; winner trial ${result.best.trial} (--selection ${flags.selection}): mean AP ${result.best.mean.average_precision.toFixed(4)}, mean CP@${flags.k} ${result.best.mean.card_precision_at_k.toFixed(3)}`,
+  );
+  if (databricks)
+    output.line(`databricks run ${databricks.runId} ${databricks.state}${databricks.url ? ` ${databricks.url}` : ''}`);
+  output.line(`parameter set "${set.name}" written to ${out}; train with it: fraudops-train train --params ${out}`);
+  output.result({
+    parameterSet: set,
+    out,
+    stopped: result.stopped,
+    trials: result.trials,
+    ...(databricks ? { databricks } : {}),
+  });
 }

@@ -9,6 +9,8 @@ export const TrainerErrorCode = {
   invalidParameterSet: 'INVALID_PARAMETER_SET',
   /** The parameter set `--params` names does not exist. */
   parameterSetNotFound: 'PARAMETER_SET_NOT_FOUND',
+  /** The all-purpose cluster `--cluster-id` names does not exist in the workspace. */
+  clusterNotFound: 'CLUSTER_NOT_FOUND',
   /** No training job has the name asked for. */
   jobNotFound: 'JOB_NOT_FOUND',
   /** Several jobs have the name asked for, and a launch cannot tell which is meant. */

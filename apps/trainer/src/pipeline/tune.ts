@@ -225,9 +225,24 @@ export async function tuneHyperparameters(
   startDate: string,
   options: TuneOptions,
 ): Promise<TuneResult> {
+  const windows = foldWindows(table, columns, startDate, options.split, options.folds);
+  return searchTrials(windows, table.names, options);
+}
+
+/**
+ * The search itself over prepared fold windows (fold `i` of `tuningFolds(options.split, options.folds)` is
+ * `windows[i]`): the local backend passes windows cut from its DuckDB feature table, the Databricks job
+ * (src/tune-job.ts) windows read from the warehouse's per-fold split tables. The same code scores both.
+ */
+export async function searchTrials(
+  windows: readonly PreparedSplit[],
+  names: readonly string[],
+  options: TuneOptions,
+): Promise<TuneResult> {
   const now = options.now ?? (() => performance.now() / 1000);
   const folds = tuningFolds(options.split, options.folds);
-  const windows = foldWindows(table, columns, startDate, options.split, options.folds);
+  if (windows.length !== folds.length)
+    throw new Error(`internal: ${windows.length} fold windows for ${folds.length} folds`);
   const started = now();
   const trials: Trial[] = [];
   let best: Trial | undefined;
@@ -247,7 +262,7 @@ export async function tuneHyperparameters(
     const trialStart = now();
     const scores: FoldScore[] = [];
     for (const [f, split] of windows.entries()) {
-      const trained = await trainModel(split, table.names, model);
+      const trained = await trainModel(split, names, model);
       scores.push(foldScore(f, split.test, predictInProcess(trained, split.test.matrix), trained.rounds, options.k));
     }
     const trial: Trial = {

@@ -1,3 +1,4 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -27,5 +28,27 @@ export async function bundleTrainerCli(root: string, outfile: string): Promise<v
         },
       },
     ],
+  });
+}
+
+/**
+ * The job files of `tune --backend databricks` as `nx run trainer:build-tune-job` makes them: databricks/tune.py
+ * and src/tune-job.ts bundled with every npm package inside (only onnxruntime-node, which the search never loads,
+ * stays out), written to `dir`.
+ */
+export async function bundleTuneJob(root: string, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(root, 'apps/trainer/databricks/tune.py'), join(dir, 'tune.py'));
+  await build({
+    entryPoints: [join(root, 'apps/trainer/src/tune-job.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: join(dir, 'tune-job.mjs'),
+    conditions: ['@fraudops/source'],
+    external: ['onnxruntime-node'],
+    banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
+    logLevel: 'silent',
   });
 }
