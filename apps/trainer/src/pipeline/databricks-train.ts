@@ -147,7 +147,8 @@ export function launchIdFor(token: string | undefined, now = new Date()): string
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
-function checkToken(token: string | undefined): void {
+/** An idempotency token the service accepts (1–64 characters), or none. */
+export function checkToken(token: string | undefined): void {
   if (token !== undefined && (token.length === 0 || token.length > 64)) {
     throw new TrainerError('INVALID_OPTION', `--idempotency-token must be 1–64 characters, got ${token.length}`);
   }

@@ -26,7 +26,7 @@ import {
   type WarehouseEngine,
 } from './databricks-features.js';
 import { failRun, watchRun } from './databricks-run.js';
-import { launchIdFor, type WaitSettings } from './databricks-train.js';
+import { checkToken, launchIdFor, type WaitSettings } from './databricks-train.js';
 import { TrainerError } from './errors.js';
 import type { SplitOptions } from './split.js';
 import type { StageRunner } from './stages.js';
@@ -283,6 +283,34 @@ function stateOf(run: Run): string {
   return `${run.state.life_cycle_state}${run.state.result_state ? `/${run.state.result_state}` : ''}`;
 }
 
+/** The launch's inputs: those of an earlier launch with the same idempotency token, else computed and uploaded. */
+async function launchInputs(
+  client: DatabricksClient,
+  engine: WarehouseEngine,
+  options: DatabricksTuneOptions,
+  runDir: string,
+  stages: StageRunner,
+  output: Output,
+): Promise<TuneJobInputs> {
+  const earlier = options.idempotencyToken !== undefined ? await earlierInputs(client, runDir) : undefined;
+  if (earlier) {
+    output.status(
+      `▸ launch ${runDir.split('/').pop() ?? ''} was prepared before (same --idempotency-token): re-using its inputs and run`,
+    );
+    return earlier;
+  }
+  const names = planFeatures(builtInFeatureSpec(options.specName)).names;
+  return stages.run(
+    'features',
+    `computing ${names.length} features for ${options.folds} folds on the SQL warehouse from ${options.sourceTable}`,
+    async () => {
+      const prepared = await prepareFolds(engine, options);
+      await uploadInputs(client, options, prepared, runDir);
+      return prepared.inputs;
+    },
+  );
+}
+
 /** Prepares the folds on the warehouse, runs the search as a job, waits with progress and reads its result. */
 export async function runDatabricksTune(
   client: DatabricksClient,
@@ -292,31 +320,11 @@ export async function runDatabricksTune(
   stages: StageRunner,
   output: Output,
 ): Promise<DatabricksTuneSummary> {
-  if (
-    options.idempotencyToken !== undefined &&
-    !(options.idempotencyToken.length >= 1 && options.idempotencyToken.length <= 64)
-  )
-    throw new TrainerError(
-      'INVALID_OPTION',
-      `--idempotency-token must be 1–64 characters, got ${options.idempotencyToken.length}`,
-    );
+  checkToken(options.idempotencyToken);
   const launchId = launchIdFor(options.idempotencyToken);
   const runDir = `${options.volume.replace(/\/+$/, '')}/${launchId}`;
   const spec = builtInFeatureSpec(options.specName);
-  const earlier = options.idempotencyToken !== undefined ? await earlierInputs(client, runDir) : undefined;
-  if (earlier)
-    output.status(`▸ launch ${launchId} was prepared before (same --idempotency-token): re-using its inputs and run`);
-  const inputs =
-    earlier ??
-    (await stages.run(
-      'features',
-      `computing ${planFeatures(spec).names.length} features for ${options.folds} folds on the SQL warehouse from ${options.sourceTable}`,
-      async () => {
-        const prepared = await prepareFolds(engine, options);
-        await uploadInputs(client, options, prepared, runDir);
-        return prepared.inputs;
-      },
-    ));
+  const inputs = await launchInputs(client, engine, options, runDir, stages, output);
   const { dayZero } = inputs.launch;
   for (const fold of inputs.folds) {
     output.status(
