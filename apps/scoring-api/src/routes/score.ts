@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { jsonBody } from '../http/json-body.js';
 import { parseBody } from '../http/validation.js';
 import type { ExplainRequest, ScoringService } from '../scoring-service.js';
+import { scoreResponseJson } from './score-json.js';
 
 export interface ScoreRouteOptions<T> {
   service: ScoringService<T>;
@@ -36,8 +37,12 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Sends a JSON answer without Express's `res.send` negotiation (content type lookup, ETag, freshness): a POST needs none. */
 function sendJson(res: Response, body: unknown): void {
+  sendJsonText(res, JSON.stringify(body));
+}
+
+function sendJsonText(res: Response, json: string): void {
   res.setHeader('content-type', JSON_CONTENT_TYPE);
-  res.end(JSON.stringify(body));
+  res.end(json);
 }
 
 /** `POST /v1/score` and `POST /v1/feedback`. */
@@ -106,8 +111,8 @@ export function scoreRoutes<T>({
           : undefined;
     // Answered at once when the service can (no promise hop), else when its promise settles.
     const response = service.scoreNow(transactions, asked ?? alertPolicy);
-    if (response instanceof Promise) response.then((answer) => sendJson(res, answer), next);
-    else sendJson(res, response);
+    if (response instanceof Promise) response.then((answer) => sendJsonText(res, scoreResponseJson(answer)), next);
+    else sendJsonText(res, scoreResponseJson(response));
   };
 
   const feedback = Router();
