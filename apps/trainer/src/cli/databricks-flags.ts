@@ -111,7 +111,7 @@ export function addWaitFlags(command: Command, group = true): Command {
   add(
     new Option(
       '--timeout <duration>',
-      'stop waiting after this long (the run goes on; exit 6; re-attach with runs attach)',
+      'stop waiting after this long (the run goes on; exit 9; re-attach with runs attach)',
     )
       .argParser(durationFlag('--timeout'))
       .default(12 * 3_600_000, '12h'),
