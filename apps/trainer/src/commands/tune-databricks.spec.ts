@@ -207,6 +207,7 @@ describe('fraudops-train tune --backend databricks', () => {
     // progress while the run goes on: the run's states, then a line per finished trial
     expect(lines.some((l) => /^\s+\d+s\s+RUNNING/.test(l))).toBe(true);
     expect(lines.some((l) => /trial \d done \(\d\/3\): AP 0\.\d{4}/.test(l))).toBe(true);
+    expect(lines.some((l) => /repeat this command with --idempotency-token tune-[0-9a-f]{16}$/.test(l))).toBe(true);
     expect(remote.stdout).toMatch(/winner trial \d/);
     expect(remote.stdout).toContain(`parameter set "tuned" written to ${remoteOut}`);
 
@@ -246,6 +247,11 @@ describe('fraudops-train tune --backend databricks', () => {
     expect(repeat.stderr).not.toContain('computing 15 features');
     expect(repeat.stdout).toContain(`databricks run ${again.databricks?.runId} TERMINATED/SUCCESS`);
     expect(written(remoteOut)).toEqual(written(localOut));
+
+    // runs attach finishes training launches only, and says how to wait for a search again
+    const attach = await spawnCli(['runs', 'attach', String(again.databricks?.runId)]).done;
+    expect(attach.code).toBe(4);
+    expect(attach.stderr).toContain('is a tune --backend databricks search, not a training launch');
   });
 
   it('names an unknown cluster (exit 4) and starts no run', async () => {

@@ -15,6 +15,8 @@ import { TrainerError } from './errors.js';
 
 /** Task key of the training task (the launcher reads this task's output). */
 export const TRAIN_TASK_KEY = 'train';
+/** The task of a `tune --backend databricks` run (a one-time run, not a task of the training job). */
+export const TUNE_TASK_KEY = 'tune';
 /** The training script, relative to the repository root. */
 export const TRAIN_SCRIPT = 'apps/trainer/databricks/train.py';
 /** The access mode of the job cluster: dedicated to the run's identity, and able to use Unity Catalog. */

@@ -32,6 +32,7 @@ import {
   JOB_PARAMETER_DEFAULTS,
   pinnedRunRequest,
   TRAIN_TASK_KEY,
+  TUNE_TASK_KEY,
   type JobParameters,
 } from './databricks-job.js';
 import { failRun, watchRun, type InterruptSource } from './databricks-run.js';
@@ -560,6 +561,12 @@ export function runOutputDir(run: Run): string {
 
 /** The launch folder a run writes to (see {@link runOutputDir}) and the manifest in it. */
 export async function manifestOfRun(client: DatabricksClient, run: Run): Promise<LaunchManifest> {
+  if (run.tasks?.some((t) => t.task_key === TUNE_TASK_KEY)) {
+    throw new TrainerError(
+      'LAUNCH_NOT_FOUND',
+      `run ${run.run_id} is a tune --backend databricks search, not a training launch: wait for it again by repeating the tune command with the --idempotency-token it printed`,
+    );
+  }
   const dir = runOutputDir(run);
   if (!dir) {
     throw new TrainerError(

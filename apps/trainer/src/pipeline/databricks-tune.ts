@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   BadRequest,
@@ -25,6 +26,7 @@ import {
   viewAsCsv,
   type WarehouseEngine,
 } from './databricks-features.js';
+import { TUNE_TASK_KEY } from './databricks-job.js';
 import { failRun, watchRun } from './databricks-run.js';
 import { checkToken, launchIdFor, type WaitSettings } from './databricks-train.js';
 import { TrainerError } from './errors.js';
@@ -48,8 +50,6 @@ import { tuningFolds, type TuneOptions, type TuneResult } from './tune.js';
 // in the launch folder of a volume → a one-time run (runs/submit) of databricks/tune.py on an existing
 // cluster, which starts the bundled search (src/tune-job.ts: the same searchTrials as the local backend) →
 // tune-result.json, read back here and written as the same parameter set as the local backend.
-
-export const TUNE_TASK_KEY = 'tune';
 
 /** The job's two files: the Python task and the bundled search it starts with Node.js. */
 export interface TuneJobFiles {
@@ -80,7 +80,14 @@ export interface DatabricksTuneSummary {
   dayZero: string;
   featureSpec: { name: string; hash: string; names: string[] };
   source: { table: string; rows: number; fingerprint: string };
-  run: { runId: number; url: string | null; state: string; runDir: string; clusterId: string };
+  run: {
+    runId: number;
+    url: string | null;
+    state: string;
+    runDir: string;
+    clusterId: string;
+    idempotencyToken: string;
+  };
 }
 
 interface PreparedTune {
@@ -321,10 +328,12 @@ export async function runDatabricksTune(
   output: Output,
 ): Promise<DatabricksTuneSummary> {
   checkToken(options.idempotencyToken);
-  const launchId = launchIdFor(options.idempotencyToken);
+  // Every launch has a token, so that repeating the command with it waits for the same run again.
+  const token = options.idempotencyToken ?? `tune-${randomBytes(8).toString('hex')}`;
+  const launchId = launchIdFor(token);
   const runDir = `${options.volume.replace(/\/+$/, '')}/${launchId}`;
   const spec = builtInFeatureSpec(options.specName);
-  const inputs = await launchInputs(client, engine, options, runDir, stages, output);
+  const inputs = await launchInputs(client, engine, { ...options, idempotencyToken: token }, runDir, stages, output);
   const { dayZero } = inputs.launch;
   for (const fold of inputs.folds) {
     output.status(
@@ -332,8 +341,9 @@ export async function runDatabricksTune(
     );
   }
   const runId = await stages.run('launch', `starting the search on cluster ${options.clusterId}`, () =>
-    submitTune(client, options, runDir, options.idempotencyToken ?? `fraudops-${launchId}`),
+    submitTune(client, options, runDir, token),
   );
+  output.status(`  to wait for run ${runId} again later: repeat this command with --idempotency-token ${token}`);
   const stop = followProgress(client, runDir, options.search.k, output, wait.pollInterval ?? 2000);
   let run: Run;
   try {
@@ -357,6 +367,13 @@ export async function runDatabricksTune(
     dayZero,
     featureSpec: { name: spec.name, hash: featureSpecHash(spec), names: inputs.featureNames },
     source: inputs.launch.source,
-    run: { runId, url: run.run_page_url ?? null, state: stateOf(run), runDir, clusterId: options.clusterId },
+    run: {
+      runId,
+      url: run.run_page_url ?? null,
+      state: stateOf(run),
+      runDir,
+      clusterId: options.clusterId,
+      idempotencyToken: token,
+    },
   };
 }
