@@ -8,9 +8,11 @@ import { DAY_US, type EntityKind, type FeaturePlan } from '@fraudops/features';
  * Keys (all under the store's prefix, `fraudops:<spec hash>:` by default):
  * - `e:<kind letter>:<entity id>` list of the entity's retained transactions `timeUs|amount|txKey`, oldest first;
  * - `a:<kind letter>:<entity id>` the entity's running window state, doubles packed little-endian (`struct`):
- *   the absolute index of the list's head (entries ever dropped), per delay group the first entry not yet
- *   inside its windows, per range its first entry inside, amount sum (double-double hi, lo), frauds and sum of
- *   squared amounts (hi, lo) — the memory engine's slot (`online-layout.ts`) with list indexes for seqs;
+ *   the absolute index of the list's head (entries ever dropped) and the times of its head and tail, per delay
+ *   group the first entry not yet inside its windows and that entry's time, per range its first entry inside
+ *   and that entry's time, amount sum (double-double hi, lo), frauds and sum of squared amounts (hi, lo) — the
+ *   memory engine's slot (`online-layout.ts`) with list indexes for seqs; with the times, a boundary that does
+ *   not move reads no entry;
  * - `l:<kind letter>:<entity id>` hash txKey → label (`1` fraud, `0` genuine), only for kinds whose features read labels;
  * - `x:<txKey>` hash of one transaction: `f` its fields (a retry must match), `r` the window aggregates it got,
  *   `c`/`t` its customer and terminal, `l` its label, `a` the first answer given, `late` `1` when it came more
@@ -24,7 +26,8 @@ import { DAY_US, type EntityKind, type FeaturePlan } from '@fraudops/features';
  * the memory engine's algorithm, done lazily when the entity is next touched (eviction included: the entries
  * it drops and the boundary moves are those the memory engine would have made by then, in the same order).
  * Only a `max` feature walks its window. A list without a running state (written before running states, or
- * whose state expired) is rebuilt from the list on its next transaction: every boundary starts at its head.
+ * whose state expired, or of another layout) is rebuilt from the list on its next transaction: every boundary
+ * starts at its head.
  *
  * Window aggregates (`r`): `timeUs` the time the transaction was taken at, then per entity kind (in
  * `aggregateLayout` order) per range count, amount sum, amount max, frauds — and the sum of squared amounts for
@@ -96,8 +99,12 @@ export function aggregateLayout(plan: FeaturePlan): AggregateLayout {
   return { kinds, rangeAt, squaresAt, previousAt, keysPerTransaction };
 }
 
-/** Numbers per range in an entity's running state: first entry inside, amount sum (hi, lo), frauds, squares (hi, lo). */
-const RANGE_STATE = 6;
+/** The running state's header: the list head's absolute index, the head's and the tail's times. */
+const STATE_HEADER = 3;
+/** Per delay group: its first entry not yet inside and that entry's time. */
+const GROUP_STATE = 2;
+/** Per range: its first entry inside and that entry's time, amount sum (hi, lo), frauds, squares (hi, lo). */
+const RANGE_STATE = 7;
 
 /**
  * An entity kind's running state as a Lua table literal (see the file comment): its ranges grouped by delay
@@ -106,32 +113,32 @@ const RANGE_STATE = 6;
 function kindLiteral(plan: FeaturePlan, kind: AggregateLayout['kinds'][number]): string {
   const delays = [...new Set(kind.ranges.map((r) => plan.ranges[r.index].delayDays))];
   const groupOf = (r: { index: number }) => delays.indexOf(plan.ranges[r.index].delayDays);
+  const groupAt = (g: number) => STATE_HEADER + 1 + GROUP_STATE * g;
   const groups = delays.map((delay, g) => {
     const members = kind.ranges.flatMap((r, k) => (groupOf(r) === g ? [k + 1] : []));
-    return `{endUs=${delay * DAY_US}, hi=${2 + g}, ranges={${members.join(',')}}}`;
+    return `{endUs=${delay * DAY_US}, hi=${groupAt(g)}, ht=${groupAt(g) + 1}, ranges={${members.join(',')}}}`;
   });
   const ranges = kind.ranges.map((r, k) => {
     const range = plan.ranges[r.index];
-    const at = 2 + delays.length + k * RANGE_STATE;
-    return `{startUs=${range.startExclusiveUs}, hi=${2 + groupOf(r)}, at=${at}, squares=${r.squares}, max=${range.needsMax}}`;
+    const at = groupAt(delays.length) + k * RANGE_STATE;
+    return (
+      `{startUs=${range.startExclusiveUs}, hi=${groupAt(groupOf(r))}, at=${at}, lt=${at + 1}, sum=${at + 2}, ` +
+      `frauds=${at + 4}, sq=${at + 5}, squares=${r.squares}, max=${range.needsMax}}`
+    );
   });
-  const fields = 1 + delays.length + kind.ranges.length * RANGE_STATE;
+  const fields = groupAt(delays.length) - 1 + kind.ranges.length * RANGE_STATE;
   return (
     `{labelled=${kind.labelled}, previous=${kind.previous}, letter='${KIND_LETTER[kind.kind]}', ` +
     `fmt='<${'d'.repeat(fields)}', fields=${fields}, groups={${groups.join(',')}}, ranges={${ranges.join(',')}}}`
   );
 }
 
-/** The Lua helpers both scripts use: the packed running state and the double-double sums of the memory engine. */
+/** The Lua helpers both scripts use: the packed running state (nil when absent or of another layout). */
 const STATE_LUA = `
 local function loadState(kind, text)
-  local s = {}
-  if text then
-    s = {struct.unpack(kind.fmt, text)}
-    s[kind.fields + 1] = nil
-  else
-    for i = 1, kind.fields do s[i] = 0 end
-  end
+  if not text or #text ~= 8 * kind.fields then return nil end
+  local s = {struct.unpack(kind.fmt, text)}
+  s[kind.fields + 1] = nil
   return s
 end
 local function packState(kind, s)
@@ -174,6 +181,7 @@ end
 
 -- one entity's list and running state while a transaction updates it; entries are read by absolute index
 -- (s[1] is the absolute index of the list's head) and parsed once: {time, amount, txKey, time text, fraud}
+local INF = math.huge
 local list, labels, s, cache
 local function entry(i)
   local e = cache[i]
@@ -192,20 +200,31 @@ local function fraudOf(e)
   return e[5]
 end
 local function leave(range, e)
-  add(s, range.at + 1, -e[2])
-  if range.squares then add(s, range.at + 4, -(e[2] * e[2])) end
-  if fraudOf(e) then s[range.at + 3] = s[range.at + 3] - 1 end
+  add(s, range.sum, -e[2])
+  if range.squares then add(s, range.sq, -(e[2] * e[2])) end
+  if fraudOf(e) then s[range.frauds] = s[range.frauds] - 1 end
 end
 -- an emptied range: exact zeros (no rounding residue survives), as the memory engine's clearRange
 local function clear(range)
-  s[range.at + 1] = 0; s[range.at + 2] = 0; s[range.at + 3] = 0; s[range.at + 4] = 0; s[range.at + 5] = 0
+  s[range.sum] = 0; s[range.sum + 1] = 0; s[range.frauds] = 0; s[range.sq] = 0; s[range.sq + 1] = 0
+end
+
+-- a state with no entry: every boundary at absolute index 0 (times: none yet)
+local function freshState(kind)
+  local fresh = {}
+  for i = 1, kind.fields do fresh[i] = 0 end
+  fresh[2] = INF; fresh[3] = INF
+  for _, group in ipairs(kind.groups) do fresh[group.ht] = INF end
+  for _, range in ipairs(kind.ranges) do fresh[range.lt] = INF end
+  return fresh
 end
 
 -- drops the head entry (no window of this or a later transaction reaches it): the memory engine's eviction,
 -- done when the entity is next touched; a range starting at it moves past it (it leaves unless still pending)
-local function evictHead(kind)
+local function evictHead(kind, len)
   local i = s[1]
   local e = entry(i)
+  local nextTime = len > 1 and entry(i + 1)[1] or INF
   for g = 1, #kind.groups do
     local group = kind.groups[g]
     local pending = s[group.hi] == i
@@ -213,50 +232,63 @@ local function evictHead(kind)
       local range = kind.ranges[r]
       if s[range.at] == i then
         s[range.at] = i + 1
+        s[range.lt] = nextTime
         if not pending then
           leave(range, e)
           if s[group.hi] == i + 1 then clear(range) end
         end
       end
     end
-    if pending then s[group.hi] = i + 1 end
+    if pending then
+      s[group.hi] = i + 1
+      s[group.ht] = nextTime
+    end
   end
   redis.call('LPOP', list)
   if labels then redis.call('HDEL', labels, e[3]) end
   s[1] = i + 1
+  s[2] = nextTime
 end
 
--- slides every range of the entity to time t: entries reaching a group's end enter its windows, entries past
--- a window's start leave it (the memory engine's slideGroupEnd / slideRangeStart, same order, same sums)
-local function slide(kind, t, stop)
+-- slides every range of the entity to time t (the new entry is at absolute index last): entries reaching a
+-- group's end enter its windows, entries past a window's start leave it (the memory engine's slideGroupEnd /
+-- slideRangeStart, same order, same sums); each boundary keeps its entry's time, so one that does not move
+-- reads nothing
+local function slide(kind, t, last)
   for g = 1, #kind.groups do
     local group = kind.groups[g]
     local limit = t - group.endUs
-    local hi = s[group.hi]
-    while hi < stop and entry(hi)[1] <= limit do
+    local hi, ht = s[group.hi], s[group.ht]
+    if hi == last then ht = t end
+    while hi <= last and ht <= limit do
       local e = entry(hi)
       local fraud = fraudOf(e)
       for _, r in ipairs(group.ranges) do
         local range = kind.ranges[r]
-        add(s, range.at + 1, e[2])
-        if range.squares then add(s, range.at + 4, e[2] * e[2]) end
-        if fraud then s[range.at + 3] = s[range.at + 3] + 1 end
+        add(s, range.sum, e[2])
+        if range.squares then add(s, range.sq, e[2] * e[2]) end
+        if fraud then s[range.frauds] = s[range.frauds] + 1 end
       end
       hi = hi + 1
+      ht = hi <= last and entry(hi)[1] or INF
     end
     s[group.hi] = hi
+    s[group.ht] = ht
     for _, r in ipairs(group.ranges) do
       local range = kind.ranges[r]
       local startLimit = t - range.startUs
-      local lo = s[range.at]
-      if lo ~= hi and entry(lo)[1] <= startLimit then
+      local lo, lt = s[range.at], s[range.lt]
+      if lo == last then lt = t end
+      if lo ~= hi and lt <= startLimit then
         repeat
           leave(range, entry(lo))
           lo = lo + 1
-        until lo == hi or entry(lo)[1] > startLimit
-        s[range.at] = lo
+          lt = lo <= last and entry(lo)[1] or INF
+        until lo == hi or lt > startLimit
         if lo == hi then clear(range) end
       end
+      s[range.at] = lo
+      s[range.lt] = lt
     end
   end
 end
@@ -275,36 +307,53 @@ local function rangeParts(range, parts)
     end
   end
   parts[#parts + 1] = string.format('%d', hi - lo)
-  parts[#parts + 1] = string.format('%.17g', s[range.at + 1] + s[range.at + 2])
+  parts[#parts + 1] = string.format('%.17g', s[range.sum] + s[range.sum + 1])
   parts[#parts + 1] = string.format('%.17g', max)
-  parts[#parts + 1] = string.format('%d', s[range.at + 3])
-  if range.squares then parts[#parts + 1] = string.format('%.17g', s[range.at + 4] + s[range.at + 5]) end
+  parts[#parts + 1] = string.format('%d', s[range.frauds])
+  if range.squares then parts[#parts + 1] = string.format('%.17g', s[range.sq] + s[range.sq + 1]) end
+end
+
+-- the state of an entity whose list has no running state (written before running states, or expired before
+-- its list): base 0 and every boundary at the head, so the next slide rebuilds it from the list
+local function rebuiltState(kind, len)
+  s = freshState(kind)
+  local first = entry(0)[1]
+  s[2] = first
+  s[3] = entry(len - 1)[1]
+  for _, group in ipairs(kind.groups) do s[group.ht] = first end
+  for _, range in ipairs(kind.ranges) do s[range.lt] = first end
+  return s
 end
 
 -- takes transaction (id, t, amount) into one entity: evicts, appends, slides; adds its aggregates to parts
 local function take(kind, stateKey, id, t, ts, amount, parts)
   cache = {}
   local len = redis.call('LLEN', list)
-  local text = len > 0 and redis.call('GET', stateKey) or nil
-  -- no state (a list written before running states): base 0 and every boundary at the head rebuilds it
-  s = loadState(kind, text)
+  s = len > 0 and loadState(kind, redis.call('GET', stateKey)) or nil
+  if not s then
+    s = freshState(kind)
+    if len > 0 then s = rebuiltState(kind, len) end
+  end
   local cutoff = t - retention
-  if len > 0 and entry(s[1] + len - 1)[1] <= cutoff then
+  if len > 0 and s[3] <= cutoff then
     -- its newest transaction is beyond every window: the entity is forgotten, as in memory
     redis.call('DEL', list)
     if labels then redis.call('DEL', labels) end
-    s = loadState(kind, nil)
+    s = freshState(kind)
     cache = {}
     len = 0
   end
-  while len > 0 and entry(s[1])[1] <= cutoff do
-    evictHead(kind)
+  while len > 0 and s[2] <= cutoff do
+    evictHead(kind, len)
     len = len - 1
   end
-  local previous = len > 0 and entry(s[1] + len - 1)[4] or '-'
+  local previous = len > 0 and string.format('%d', s[3]) or '-'
   redis.call('RPUSH', list, ts .. '|' .. amount .. '|' .. id)
-  cache[s[1] + len] = {t, tonumber(amount), id, ts}
-  slide(kind, t, s[1] + len + 1)
+  local last = s[1] + len
+  cache[last] = {t, tonumber(amount), id, ts}
+  if len == 0 then s[2] = t end
+  s[3] = t
+  slide(kind, t, last)
   for r = 1, #kind.ranges do rangeParts(kind.ranges[r], parts) end
   if kind.previous then parts[#parts + 1] = previous end
   redis.call('SET', stateKey, packState(kind, s), 'PX', ttl)
@@ -423,9 +472,10 @@ local function moveFrauds(kind, entity, id, record, delta)
   local pos = redis.call('LPOS', prefix .. 'e:' .. kind.letter .. ':' .. entity, entry)
   if not pos then return end
   local s = loadState(kind, text)
+  if not s then return end
   local i = s[1] + pos
   for _, range in ipairs(kind.ranges) do
-    if s[range.at] <= i and i < s[range.hi] then s[range.at + 3] = s[range.at + 3] + delta end
+    if s[range.at] <= i and i < s[range.hi] then s[range.frauds] = s[range.frauds] + delta end
   end
   redis.call('SET', stateKey, packState(kind, s), 'KEEPTTL')
 end
