@@ -287,4 +287,23 @@ describe('fraudops-train tune --backend databricks', () => {
     const run = await client.jobs.getRun(runId);
     expect(run.state).toMatchObject({ life_cycle_state: 'TERMINATED', result_state: 'CANCELED' });
   });
+
+  it('on Ctrl-C with --on-interrupt detach leaves the run going and says to repeat tune with its token (not runs attach)', async () => {
+    let interrupted = false;
+    const { done } = spawnCli(databricksArgs(['--trials', '200', '--on-interrupt', 'detach']), (line, child) => {
+      if (!interrupted && /trial \d+ done/.test(line)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const result = await done;
+    expect(interrupted).toBe(true);
+    expect(result.code).toBe(130);
+    const runId = Number(/run (\d+) goes on/.exec(result.stderr)?.[1]);
+    const token = /--idempotency-token (tune-[0-9a-f]+)/.exec(result.stderr)?.[1];
+    expect(result.stderr).toContain(`wait again: repeat this command with --idempotency-token ${token}`);
+    expect(result.stderr).not.toContain('runs attach');
+    expect((await client.jobs.getRun(runId)).state?.life_cycle_state).not.toBe('TERMINATED');
+    await client.jobs.cancelRun(runId);
+  });
 });

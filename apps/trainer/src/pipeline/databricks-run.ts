@@ -61,6 +61,11 @@ export interface WatchOptions {
   pollInterval?: number;
   onInterrupt: InterruptAction;
   interrupts?: InterruptSource;
+  /**
+   * How to wait for the run again, in the messages of a detach or a timeout. Default: `runs attach <id>` (a
+   * training run); a tune run is waited for again by repeating `tune` with its idempotency token.
+   */
+  reattachHint?: string;
 }
 
 const attachHint = (runId: number) =>
@@ -164,11 +169,14 @@ export async function watchRun(client: DatabricksClient, runId: number, options:
       }
       throw new DatabricksAbortError(
         'ABORTED',
-        `interrupted: stopped waiting; run ${runId} goes on. ${attachHint(runId)}`,
+        `interrupted: stopped waiting; run ${runId} goes on. ${options.reattachHint ?? attachHint(runId)}`,
       );
     }
     if (error instanceof WaitTimeoutError) {
-      throw new WaitTimeoutError('WAIT_TIMEOUT', `${error.message.replace(/ Wait again.*$/, '')} ${attachHint(runId)}`);
+      throw new WaitTimeoutError(
+        'WAIT_TIMEOUT',
+        `${error.message.replace(/ Wait again.*$/, '')} ${options.reattachHint ?? attachHint(runId)}`,
+      );
     }
     throw error;
   } finally {

@@ -343,6 +343,7 @@ export async function runDatabricksTune(
   const runId = await stages.run('launch', `starting the search on cluster ${options.clusterId}`, () =>
     submitTune(client, options, runDir, token),
   );
+  const reattachHint = `wait again: repeat this command with --idempotency-token ${token}; cancel with: fraudops-train runs cancel ${runId}`;
   output.status(`  to wait for run ${runId} again later: repeat this command with --idempotency-token ${token}`);
   const stop = followProgress(client, runDir, options.search.k, output, wait.pollInterval ?? 2000);
   let run: Run;
@@ -354,6 +355,7 @@ export async function runDatabricksTune(
         pollInterval: wait.pollInterval,
         onInterrupt: wait.onInterrupt,
         interrupts: wait.interrupts,
+        reattachHint,
       }),
     );
   } finally {
