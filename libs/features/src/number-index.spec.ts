@@ -35,4 +35,33 @@ describe('NumberIndex', () => {
     index.forEach((k, v) => seen.set(k, v));
     expect(seen).toEqual(reference);
   });
+
+  it('behaves as a Map for a sliding window of consecutive ids among scattered ones (blocks of shared slots)', () => {
+    // what the online state and the scoring API's answer memory do: insert the next id, delete the oldest
+    const random = seededRandom(11);
+    const index = new NumberIndex(16);
+    const reference = new Map<number, number>();
+    const window = 3_000;
+    const mismatches: Array<[number, number]> = []; // [after inserting id, key read wrong]
+    for (let id = 1_000_000_000; id < 1_000_020_000; id++) {
+      index.set(id, id % 9973);
+      reference.set(id, id % 9973);
+      if (id % 5 === 0) {
+        const scattered = -(2 ** 33) - Math.floor(random() * 1e6) * 8;
+        index.set(scattered, 1);
+        reference.set(scattered, 1);
+      }
+      if (reference.size > window) {
+        const oldest = reference.keys().next().value as number;
+        expect(index.delete(oldest)).toBe(true);
+        reference.delete(oldest);
+      }
+      if (id % 257 === 0) for (const [k, v] of reference) if (index.get(k) !== v) mismatches.push([id, k]);
+    }
+    expect(mismatches).toEqual([]);
+    expect(index.size).toBe(reference.size);
+    for (const [k, v] of reference) expect(index.get(k)).toBe(v);
+    expect(index.get(1_000_020_000)).toBe(-1);
+    expect(index.delete(999_999_999)).toBe(false);
+  });
 });

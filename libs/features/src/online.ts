@@ -599,12 +599,15 @@ export class OnlineFeatureState {
   private resize(capacity: number): void {
     const oldMask = this.mask;
     const newMask = capacity - 1;
+    // Runs of seqs contiguous in both rings are copied whole (a typed-array copy, not an element loop).
     const move = <T extends Float64Array | Int32Array>(array: T, width: number): T => {
       const out = new (array.constructor as new (n: number) => T)(capacity * width);
-      for (let seq = this.head; seq < this.tail; seq++) {
-        const from = (seq & oldMask) * width;
-        const to = (seq & newMask) * width;
-        for (let i = 0; i < width; i++) out[to + i] = array[from + i];
+      for (let seq = this.head; seq < this.tail;) {
+        const from = seq & oldMask;
+        const to = seq & newMask;
+        const run = Math.min(this.tail - seq, oldMask + 1 - from, newMask + 1 - to);
+        out.set(array.subarray(from * width, (from + run) * width), to * width);
+        seq += run;
       }
       return out;
     };
