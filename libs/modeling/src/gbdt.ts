@@ -265,8 +265,10 @@ function trainLoop(
   let bestValue = metric === 'average_precision' ? -Infinity : Infinity;
 
   for (let round = 0; round < params.nEstimators; round++) {
-    executor.computeGradients(params.scalePosWeight);
-    const sampleSize = sampleRows(rows, params.subsample, random, rowIndex, inSample);
+    // Without row sampling the gradient pass also puts every row in the row index, on every thread.
+    const everyRow = params.subsample >= 1;
+    executor.computeGradients(params.scalePosWeight, everyRow);
+    const sampleSize = everyRow ? rows : sampleRows(rows, params.subsample, random, rowIndex, inSample);
     const treeFeatures = featuresPerTree === cols ? allFeatures : random.sampleIndices(cols, featuresPerTree);
     const grown = growTree(context, treeFeatures, sampleSize);
     if (sampleSize < rows) updateUnsampledMargins(grown, binned, inSample, margins);
@@ -309,7 +311,7 @@ function trainLoop(
   };
 }
 
-/** Fills `rowIndex` with this tree's rows in ascending order; returns how many. */
+/** Fills `rowIndex` with a seeded sample of the rows (`fraction` < 1) in ascending order; returns how many. */
 function sampleRows(
   rows: number,
   fraction: number,
@@ -317,10 +319,6 @@ function sampleRows(
   rowIndex: Uint32Array,
   inSample: Uint8Array,
 ): number {
-  if (fraction >= 1) {
-    for (let r = 0; r < rows; r++) rowIndex[r] = r;
-    return rows;
-  }
   let n = 0;
   for (let r = 0; r < rows; r++) {
     const picked = random.nextFloat() < fraction;

@@ -14,6 +14,7 @@ import {
   addLeafValueRange,
   addSplitLeafValuesRange,
   computeGradientsRange,
+  fillRowIndexRange,
   partitionChunk,
   partitionRange,
   placePartitionChunk,
@@ -50,6 +51,19 @@ const CHUNKED_PARTITION_ROWS = 131_072;
  */
 const FEATURE_SPLIT_OVERHEAD = 0.08;
 
+/** The row loops of training-kernels.ts, compiled from their own source in the worker. */
+function workerRowLoopsSource(): string {
+  return `
+const computeGradientsRange = ${computeGradientsRange.toString()};
+const partitionRange = ${partitionRange.toString()};
+const fillRowIndexRange = ${fillRowIndexRange.toString()};
+const addLeafValueRange = ${addLeafValueRange.toString()};
+const addSplitLeafValuesRange = ${addSplitLeafValuesRange.toString()};
+const partitionChunk = ${partitionChunk.toString()};
+const placePartitionChunk = ${placePartitionChunk.toString()};
+`;
+}
+
 /**
  * The worker's kernel cache, by source: a tree with the same features reuses the function V8 already
  * optimised (a fresh `new Function` starts again in the interpreter).
@@ -83,13 +97,7 @@ function workerSource(): string {
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { control, tasks, results, buffers, port, histogramSize, slotsPerChunk, thread } = workerData;
 const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = buffers;
-const computeGradientsRange = ${computeGradientsRange.toString()};
-const partitionRange = ${partitionRange.toString()};
-const addLeafValueRange = ${addLeafValueRange.toString()};
-const addSplitLeafValuesRange = ${addSplitLeafValuesRange.toString()};
-const partitionChunk = ${partitionChunk.toString()};
-const placePartitionChunk = ${placePartitionChunk.toString()};
-const chunks = [];
+${workerRowLoopsSource()}const chunks = [];
 let kernel = null;
 let fullKernel = null;
 ${workerKernelCacheSource()}let seen = 0;
@@ -121,6 +129,7 @@ for (;;) {
         addLeafValueRange(margins, rowIndex, tasks[o + 3], (tasks[o + 1] | 0), (tasks[o + 2] | 0));
       } else if (op === ${OP_GRADIENTS}) {
         computeGradientsRange(margins, labels, gradHess, tasks[o + 3], (tasks[o + 1] | 0), (tasks[o + 2] | 0));
+        if (tasks[o + 4] === 1) fillRowIndexRange(rowIndex, (tasks[o + 1] | 0), (tasks[o + 2] | 0));
       } else if (op === ${OP_SPLIT_LEAVES}) {
         addSplitLeafValuesRange(codes, rowIndex, margins, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), tasks[o + 7], tasks[o + 8]);
       } else if (op === ${OP_PARTITION_CHUNK}) {
@@ -366,7 +375,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     }
   }
 
-  computeGradients(scalePosWeight: number): void {
+  computeGradients(scalePosWeight: number, everyRow: boolean): void {
     const rows = this.buffers.rows;
     this.run(
       Array.from({ length: this.threads }, (_, t) => [
@@ -375,6 +384,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
           Math.floor((t * rows) / this.threads),
           Math.floor(((t + 1) * rows) / this.threads),
           scalePosWeight,
+          everyRow ? 1 : 0,
         ],
       ]),
     );
@@ -408,15 +418,17 @@ class ParallelTrainingExecutor implements TrainingExecutor {
       } else if (op === OP_PARTITION) {
         this.results[g] = partitionRange(codes, rowIndex, scratch, a, b, c * rows, d, e, f);
       } else if (op === OP_LEAF) {
-        addLeafValueRange(margins, rowIndex, c, a, b);
+        // Records holding a double (a value) hold every element as one: the ranges go on as int32.
+        addLeafValueRange(margins, rowIndex, c, a | 0, b | 0);
       } else if (op === OP_SPLIT_LEAVES) {
-        addSplitLeafValuesRange(codes, rowIndex, margins, a, b, c * rows, d, e, f, g, h);
+        addSplitLeafValuesRange(codes, rowIndex, margins, a | 0, b | 0, (c | 0) * rows, d | 0, e | 0, f | 0, g, h);
       } else if (op === OP_PARTITION_CHUNK) {
         this.results[g] = partitionChunk(codes, rowIndex, scratch, a, b, c * rows, d, e, f);
       } else if (op === OP_PLACE_CHUNK) {
         placePartitionChunk(rowIndex, scratch, a, b, c, d, e);
       } else {
-        computeGradientsRange(margins, labels, gradHess, c, a, b);
+        computeGradientsRange(margins, labels, gradHess, c, a | 0, b | 0);
+        if (d === 1) fillRowIndexRange(rowIndex, a | 0, b | 0);
       }
     }
   }

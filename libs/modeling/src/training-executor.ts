@@ -9,6 +9,7 @@ import {
   addLeafValueRange,
   addSplitLeafValuesRange,
   computeGradientsRange,
+  fillRowIndexRange,
   partitionRange,
 } from './training-kernels.js';
 
@@ -66,8 +67,11 @@ export interface TrainingExecutor {
   partition(tasks: readonly PartitionTask[]): Int32Array;
   addLeafValues(tasks: readonly LeafTask[]): void;
   addSplitLeafValues(tasks: readonly SplitLeavesTask[]): void;
-  /** Gradients of every row from the current margins. */
-  computeGradients(scalePosWeight: number): void;
+  /**
+   * Gradients of every row from the current margins; with `everyRow`, the row index is also reset to every
+   * row in order (a tree without row sampling), in the same pass over the rows.
+   */
+  computeGradients(scalePosWeight: number, everyRow: boolean): void;
   close(): Promise<void>;
 }
 
@@ -160,9 +164,10 @@ export class LocalTrainingExecutor implements TrainingExecutor {
     }
   }
 
-  computeGradients(scalePosWeight: number): void {
-    const { margins, labels, gradHess, rows } = this.buffers;
+  computeGradients(scalePosWeight: number, everyRow: boolean): void {
+    const { margins, labels, gradHess, rows, rowIndex } = this.buffers;
     computeGradientsRange(margins, labels, gradHess, scalePosWeight, 0, rows);
+    if (everyRow) fillRowIndexRange(rowIndex, 0, rows);
   }
 
   async close(): Promise<void> {

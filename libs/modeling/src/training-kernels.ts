@@ -146,6 +146,11 @@ export function placePartitionChunk(
   for (let i = end - 1, o = rightAt; i >= begin + leftRows; i--, o++) rowIndex[o] = scratch[i];
 }
 
+/** Rows `begin … end − 1` in order at `rowIndex[begin, end)` (a tree without row sampling holds every row). */
+export function fillRowIndexRange(rowIndex: Uint32Array, begin: number, end: number): void {
+  for (let r = begin; r < end; r++) rowIndex[r] = r;
+}
+
 /** Adds a leaf's value to the margins of its rows `rowIndex[begin, end)`. */
 export function addLeafValueRange(
   margins: Float64Array,
