@@ -25,7 +25,9 @@ const SEQUENCE = 0;
 const DONE = 1;
 const FAILED = 2;
 const SHUTDOWN = 3;
-const CONTROL_WORDS = 4;
+/** The next task of the shared list: threads draw from it with `Atomics.add` once their own list is done. */
+const NEXT = 4;
+const CONTROL_WORDS = 5;
 
 /** Task opcodes and record layout: [op, up to ten arguments] as float64 (leaf values need doubles). */
 const OP_HISTOGRAM = 1;
@@ -44,6 +46,8 @@ const MAX_TASKS = 2048;
  * would leave to one thread. Smaller nodes are not worth the second round trip.
  */
 const CHUNKED_PARTITION_ROWS = 131_072;
+/** Row blocks of the gradient pass per thread, drawn from the shared list (a slowed thread takes fewer). */
+const GRADIENT_BLOCKS_PER_THREAD = 4;
 /**
  * What a histogram split by features costs each thread beyond its share of the features, as a fraction of
  * the whole histogram: every thread reads each row's index and gradient pair (measured on 909,528 rows ×
@@ -95,12 +99,36 @@ const compile = (source) => {
 function workerSource(): string {
   return `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { control, tasks, results, buffers, port, histogramSize, slotsPerChunk, thread } = workerData;
+const { control, tasks, results, buffers, port, histogramSize, slotsPerChunk, thread, sharedBase } = workerData;
 const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = buffers;
 ${workerRowLoopsSource()}const chunks = [];
 let kernel = null;
 let fullKernel = null;
-${workerKernelCacheSource()}let seen = 0;
+${workerKernelCacheSource()}const runTask = (o) => {
+  const op = tasks[o];
+  if (op === ${OP_HISTOGRAM}) {
+    const run = tasks[o + 5] === 1 ? fullKernel : kernel;
+    if (run === null) return;
+    const slot = (tasks[o + 1] | 0);
+    const chunk = chunks[Math.floor(slot / slotsPerChunk)];
+    const start = (slot % slotsPerChunk) * histogramSize;
+    run(codes, gradHess, chunk.subarray(start, start + histogramSize), (tasks[o + 4] | 0) === 1 ? null : rowIndex, (tasks[o + 2] | 0), (tasks[o + 3] | 0));
+  } else if (op === ${OP_PARTITION}) {
+    results[(tasks[o + 7] | 0)] = partitionRange(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0));
+  } else if (op === ${OP_LEAF}) {
+    addLeafValueRange(margins, rowIndex, tasks[o + 3], (tasks[o + 1] | 0), (tasks[o + 2] | 0));
+  } else if (op === ${OP_GRADIENTS}) {
+    computeGradientsRange(margins, labels, gradHess, tasks[o + 3], (tasks[o + 1] | 0), (tasks[o + 2] | 0));
+    if (tasks[o + 4] === 1) fillRowIndexRange(rowIndex, (tasks[o + 1] | 0), (tasks[o + 2] | 0));
+  } else if (op === ${OP_SPLIT_LEAVES}) {
+    addSplitLeafValuesRange(codes, rowIndex, margins, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), tasks[o + 7], tasks[o + 8]);
+  } else if (op === ${OP_PARTITION_CHUNK}) {
+    results[(tasks[o + 7] | 0)] = partitionChunk(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0));
+  } else if (op === ${OP_PLACE_CHUNK}) {
+    placePartitionChunk(rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0), (tasks[o + 4] | 0), (tasks[o + 5] | 0));
+  }
+};
+let seen = 0;
 const base = thread * (1 + ${MAX_TASKS * TASK_STRIDE});
 for (;;) {
   Atomics.wait(control, ${SEQUENCE}, seen);
@@ -113,30 +141,10 @@ for (;;) {
       else [kernel, fullKernel] = [compile(message.source), compile(message.full)];
     }
     const count = tasks[base];
-    for (let t = 0; t < count; t++) {
-      const o = base + 1 + t * ${TASK_STRIDE};
-      const op = tasks[o];
-      if (op === ${OP_HISTOGRAM}) {
-        const run = tasks[o + 5] === 1 ? fullKernel : kernel;
-        if (run === null) continue;
-        const slot = (tasks[o + 1] | 0);
-        const chunk = chunks[Math.floor(slot / slotsPerChunk)];
-        const start = (slot % slotsPerChunk) * histogramSize;
-        run(codes, gradHess, chunk.subarray(start, start + histogramSize), (tasks[o + 4] | 0) === 1 ? null : rowIndex, (tasks[o + 2] | 0), (tasks[o + 3] | 0));
-      } else if (op === ${OP_PARTITION}) {
-        results[(tasks[o + 7] | 0)] = partitionRange(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0));
-      } else if (op === ${OP_LEAF}) {
-        addLeafValueRange(margins, rowIndex, tasks[o + 3], (tasks[o + 1] | 0), (tasks[o + 2] | 0));
-      } else if (op === ${OP_GRADIENTS}) {
-        computeGradientsRange(margins, labels, gradHess, tasks[o + 3], (tasks[o + 1] | 0), (tasks[o + 2] | 0));
-        if (tasks[o + 4] === 1) fillRowIndexRange(rowIndex, (tasks[o + 1] | 0), (tasks[o + 2] | 0));
-      } else if (op === ${OP_SPLIT_LEAVES}) {
-        addSplitLeafValuesRange(codes, rowIndex, margins, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), tasks[o + 7], tasks[o + 8]);
-      } else if (op === ${OP_PARTITION_CHUNK}) {
-        results[(tasks[o + 7] | 0)] = partitionChunk(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0));
-      } else if (op === ${OP_PLACE_CHUNK}) {
-        placePartitionChunk(rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0), (tasks[o + 4] | 0), (tasks[o + 5] | 0));
-      }
+    for (let t = 0; t < count; t++) runTask(base + 1 + t * ${TASK_STRIDE});
+    const shared = tasks[sharedBase];
+    for (let t = Atomics.add(control, ${NEXT}, 1); t < shared; t = Atomics.add(control, ${NEXT}, 1)) {
+      runTask(sharedBase + 1 + t * ${TASK_STRIDE});
     }
   } catch (error) {
     Atomics.store(control, ${FAILED}, 1);
@@ -178,11 +186,6 @@ function dealInOrder(
     load[target] += items[i].end - items[i].begin;
   }
   return dealt;
-}
-
-/** Deals tasks to threads, largest first to the least-loaded thread (rows are the cost). */
-function dealBySize<T extends { begin: number; end: number }>(items: readonly T[], threads: number): number[][] {
-  return dealInOrder(items, bySizeDescending(items), new Array<number>(threads).fill(0));
 }
 
 /**
@@ -265,14 +268,20 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         job.identity ? 1 : 0,
         whole,
       ];
-      // Split jobs: every thread takes them for its own feature group; the others whole, by one thread.
-      const { split, whole } = planHistogramJobs(round, this.threads, this.groupShare);
-      const shared = split.map((i) => record(round[i], 0));
-      this.run(whole.map((indices) => [...shared, ...indices.map((i) => record(round[i], 1))]));
+      // Split jobs: every thread takes them for its own feature group; the others whole, each by the first
+      // thread free for it, largest first.
+      const { split } = planHistogramJobs(round, this.threads, this.groupShare);
+      const splitJobs = split.map((i) => record(round[i], 0));
+      const wholeJobs = bySizeDescending(round)
+        .filter((i) => !split.includes(i))
+        .map((i) => record(round[i], 1));
+      this.run(
+        Array.from({ length: this.threads }, () => splitJobs),
+        wholeJobs,
+      );
     }
   }
 
-  // eslint-disable-next-line max-lines-per-function -- hands the chunks of a partition to the worker threads and places them back in order (shared scratch buffers)
   partition(tasks: readonly PartitionTask[]): Int32Array {
     const leftRows = new Int32Array(tasks.length);
     const threads = this.threads;
@@ -306,22 +315,18 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         t.missingLeft ? 1 : 0,
         result,
       ];
-      const perThread = dealBySize(
-        whole.map((i) => round[i]),
-        threads,
-      ).map((indices) =>
-        indices.map((k) => record(OP_PARTITION, round[whole[k]], round[whole[k]].begin, round[whole[k]].end, whole[k])),
+      // Chunks first, then whole nodes largest first, each to the first thread free for it.
+      const shared = chunked.flatMap(({ task, chunks }) =>
+        chunks.map((c) => record(OP_PARTITION_CHUNK, round[task], c.begin, c.end, c.result)),
       );
-      for (const { task, chunks } of chunked) {
-        chunks.forEach((c, thread) =>
-          perThread[thread].push(record(OP_PARTITION_CHUNK, round[task], c.begin, c.end, c.result)),
-        );
+      for (const k of bySizeDescending(whole.map((i) => round[i]))) {
+        shared.push(record(OP_PARTITION, round[whole[k]], round[whole[k]].begin, round[whole[k]].end, whole[k]));
       }
-      this.run(perThread);
+      this.run(this.noOwnTasks(), shared);
       for (const i of whole) leftRows[start + i] = this.results[i];
       if (chunked.length === 0) continue;
       // Each chunk's left rows follow the left rows of the chunks before it, its right rows likewise.
-      const placements: number[][][] = Array.from({ length: threads }, () => []);
+      const placements: number[][] = [];
       for (const { task, chunks } of chunked) {
         const t = round[task];
         const lefts = chunks.map((c) => this.results[c.result]);
@@ -329,13 +334,13 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         let leftAt = t.begin;
         let rightAt = t.begin + totalLeft;
         chunks.forEach((c, thread) => {
-          placements[thread].push([OP_PLACE_CHUNK, c.begin, c.end, lefts[thread], leftAt, rightAt]);
+          placements.push([OP_PLACE_CHUNK, c.begin, c.end, lefts[thread], leftAt, rightAt]);
           leftAt += lefts[thread];
           rightAt += c.end - c.begin - lefts[thread];
         });
         leftRows[start + task] = totalLeft;
       }
-      this.run(placements);
+      this.run(this.noOwnTasks(), placements);
     }
     return leftRows;
   }
@@ -344,9 +349,8 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     for (let start = 0; start < tasks.length; start += MAX_TASKS) {
       const round = tasks.slice(start, start + MAX_TASKS);
       this.run(
-        dealBySize(round, this.threads).map((indices) =>
-          indices.map((i) => [OP_LEAF, round[i].begin, round[i].end, round[i].value]),
-        ),
+        this.noOwnTasks(),
+        bySizeDescending(round).map((i) => [OP_LEAF, round[i].begin, round[i].end, round[i].value]),
       );
     }
   }
@@ -355,53 +359,64 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     for (let start = 0; start < tasks.length; start += MAX_TASKS) {
       const round = tasks.slice(start, start + MAX_TASKS);
       this.run(
-        dealBySize(round, this.threads).map((indices) =>
-          indices.map((i) => {
-            const t = round[i];
-            return [
-              OP_SPLIT_LEAVES,
-              t.begin,
-              t.end,
-              t.feature,
-              t.bin,
-              t.missingCode,
-              t.missingLeft ? 1 : 0,
-              t.leftValue,
-              t.rightValue,
-            ];
-          }),
-        ),
+        this.noOwnTasks(),
+        bySizeDescending(round).map((i) => {
+          const t = round[i];
+          return [
+            OP_SPLIT_LEAVES,
+            t.begin,
+            t.end,
+            t.feature,
+            t.bin,
+            t.missingCode,
+            t.missingLeft ? 1 : 0,
+            t.leftValue,
+            t.rightValue,
+          ];
+        }),
       );
     }
   }
 
   computeGradients(scalePosWeight: number, everyRow: boolean): void {
     const rows = this.buffers.rows;
+    const blocks = this.threads * GRADIENT_BLOCKS_PER_THREAD;
     this.run(
-      Array.from({ length: this.threads }, (_, t) => [
-        [
-          OP_GRADIENTS,
-          Math.floor((t * rows) / this.threads),
-          Math.floor(((t + 1) * rows) / this.threads),
-          scalePosWeight,
-          everyRow ? 1 : 0,
-        ],
+      this.noOwnTasks(),
+      Array.from({ length: blocks }, (_, b) => [
+        OP_GRADIENTS,
+        Math.floor((b * rows) / blocks),
+        Math.floor(((b + 1) * rows) / blocks),
+        scalePosWeight,
+        everyRow ? 1 : 0,
       ]),
     );
   }
 
-  /** Writes each thread's tasks, wakes the workers, runs thread 0's share here, waits for the rest. */
-  private run(perThread: number[][][]): void {
+  private noOwnTasks(): number[][][] {
+    return Array.from({ length: this.threads }, () => []);
+  }
+
+  /**
+   * Writes each thread's own tasks and the shared list, wakes the workers, runs thread 0's own tasks and
+   * its draws from the shared list here, waits for the rest. Which thread runs a shared task does not
+   * change its result: tasks of one call touch disjoint rows and histograms.
+   */
+  private run(perThread: number[][][], shared: number[][] = []): void {
     const { tasks, control } = this;
-    perThread.forEach((list, thread) => {
+    [...perThread, shared].forEach((list, thread) => {
       const base = thread * (1 + MAX_TASKS * TASK_STRIDE);
       tasks[base] = list.length;
       list.forEach((record, i) => tasks.set(record, base + 1 + i * TASK_STRIDE));
     });
     Atomics.store(control, DONE, 0);
+    Atomics.store(control, NEXT, 0);
     Atomics.add(control, SEQUENCE, 1);
     Atomics.notify(control, SEQUENCE);
     this.runOwnShare(perThread[0]);
+    for (let t = Atomics.add(control, NEXT, 1); t < shared.length; t = Atomics.add(control, NEXT, 1)) {
+      this.runOwnShare([shared[t]]);
+    }
     for (let done = Atomics.load(control, DONE); done < this.workers.length; done = Atomics.load(control, DONE)) {
       Atomics.wait(control, DONE, done);
     }
@@ -454,7 +469,8 @@ export async function createParallelTrainingExecutor(
   const { MessageChannel } = await import('node:worker_threads');
   const threads = workerCount + 1;
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  const tasks = new Float64Array(new SharedArrayBuffer(threads * (1 + MAX_TASKS * TASK_STRIDE) * 8));
+  // One list per thread, then the shared list.
+  const tasks = new Float64Array(new SharedArrayBuffer((threads + 1) * (1 + MAX_TASKS * TASK_STRIDE) * 8));
   const results = new Int32Array(new SharedArrayBuffer(MAX_TASKS * 4));
   const source = workerSource();
   const workers: Worker[] = [];
@@ -473,6 +489,7 @@ export async function createParallelTrainingExecutor(
           histogramSize: buffers.layout.size,
           slotsPerChunk: 16,
           thread: i + 1,
+          sharedBase: threads * (1 + MAX_TASKS * TASK_STRIDE),
         },
         transferList: [channel.port2],
       }),
