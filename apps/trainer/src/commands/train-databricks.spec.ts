@@ -4,17 +4,24 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { collect, DatabricksClient, isTerminal } from '@fraudops/databricks';
-import { DatabricksSqlEngine } from '@fraudops/databricks-sql';
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry } from '@fraudops/registry';
 import { bundleTrainerCli } from '../testing/cli-bundle.js';
+import {
+  emulatorCliEnv,
+  loadSimulatedTable,
+  spawnCli as spawnBundledCli,
+  startEmulator,
+  stopEmulator,
+  type CliResult,
+  type StartedEmulator,
+} from '../testing/emulator-cli.js';
 import {
   resolveSimulationParams,
   simulateTransactions,
   timeSplit,
   type TransactionColumns,
 } from '@fraudops/transactions';
-import { writeTransactions } from '@fraudops/transactions-io';
 
 // End to end against the workspace emulator (its own process, built by `nx test trainer`'s dependency on
 // databricks-emulator:build) with the real CLI in its own processes (src/main.ts bundled here by esbuild, so a
@@ -52,19 +59,6 @@ const FAST = [
   '100ms',
 ];
 
-interface Started {
-  url: string;
-  token: string;
-  volumesRoot: string;
-  sql: { host: string; port: number; path: string; warehouseId: string };
-}
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 const GIT_ENV = {
   ...process.env,
   GIT_AUTHOR_NAME: 't',
@@ -79,49 +73,20 @@ const git = (cwd: string, ...args: string[]) =>
 
 let dir: string;
 let emulator: ChildProcess;
-let started: Started;
+let started: StartedEmulator;
 let commit: string;
 let client: DatabricksClient;
 let columns: TransactionColumns;
 /** The successful launch of the first training test, re-used by the cancellation test. */
 let firstLaunch: { runId: number; runDir: string };
 
-function env(): NodeJS.ProcessEnv {
-  const {
-    DATABRICKS_CONFIG_PROFILE: _p,
-    DATABRICKS_CLIENT_ID: _i,
-    DATABRICKS_CLIENT_SECRET: _s,
-    ...rest
-  } = process.env;
-  return {
-    ...rest,
-    HOME: join(dir, 'home'),
-    DATABRICKS_HOST: started.url,
-    DATABRICKS_TOKEN: started.token,
-    DATABRICKS_WAREHOUSE_ID: started.sql.warehouseId,
-  };
-}
+const env = () => emulatorCliEnv(dir, started);
 
 const warehouse = () => ['--sql-host', `https://${started.sql.host}:${started.sql.port}`, '--sql-insecure'];
 
 /** Starts the CLI; `onStderrLine` sees its progress as it comes. */
-function spawnCli(
-  args: string[],
-  onStderrLine?: (line: string, child: ChildProcess) => void,
-): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
-    stderr += `${line}\n`;
-    onStderrLine?.(line, child);
-  });
-  const done = new Promise<CliResult>((resolveDone) =>
-    child.once('close', (code) => resolveDone({ code, stdout, stderr })),
-  );
-  return { child, done };
-}
+const spawnCli = (args: string[], onStderrLine?: (line: string, child: ChildProcess) => void) =>
+  spawnBundledCli(CLI, dir, env(), args, onStderrLine);
 
 /** The `run: |` script of the step named `name` in a workflow (the lines indented under `run: |`). */
 function stepScript(workflow: string, name: string): string {
@@ -163,8 +128,6 @@ function train(extra: string[]): Promise<CliResult> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(EMULATOR))
-    throw new Error(`${EMULATOR} is missing: run through Nx (nx test trainer builds the emulator first).`);
   await bundleTrainerCli(ROOT, CLI);
   dir = mkdtempSync(join(tmpdir(), 'trainer-databricks-'));
   mkdirSync(join(dir, 'home'));
@@ -180,58 +143,15 @@ beforeAll(async () => {
   git(work, 'push', '--quiet', 'origin', 'main');
   commit = git(work, 'rev-parse', 'HEAD');
 
-  emulator = spawn(
-    process.execPath,
-    [
-      EMULATOR,
-      '--port',
-      '0',
-      '--sql-port',
-      '0',
-      '--no-seed',
-      '--json',
-      '--tick-ms',
-      '5',
-      '--data-dir',
-      join(dir, 'workspace'),
-      '--git-remote',
-      `${GIT_URL}=${bare}`,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const firstLine = await new Promise<string>((resolveLine, reject) => {
-    createInterface({ input: emulator.stdout as NodeJS.ReadableStream }).once('line', resolveLine);
-    emulator.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
-  });
-  started = JSON.parse(firstLine) as Started;
+  ({ emulator, started } = await startEmulator(EMULATOR, dir, ['--git-remote', `${GIT_URL}=${bare}`]));
   client = DatabricksClient.fromEnvironment({ host: started.url, token: started.token, env: {} });
 
   // A small simulated world, loaded into the warehouse (DuckDB behind the emulator reads the Parquet file).
-  columns = simulateTransactions(resolveSimulationParams({ customers: 250, terminals: 500, days: 42 }));
-  const parquet = join(dir, 'transactions.parquet');
-  await writeTransactions(parquet, columns);
-  const engine = new DatabricksSqlEngine({
-    host: `https://${started.sql.host}:${started.sql.port}`,
-    httpPath: started.sql.path,
-    token: started.token,
-    checkServerCertificate: false,
-  });
-  try {
-    await engine.query('CREATE SCHEMA IF NOT EXISTS fraud');
-    await engine.query(`CREATE TABLE ${SOURCE} AS SELECT * FROM read_parquet('${parquet}')`);
-  } finally {
-    await engine.close();
-  }
+  columns = await loadSimulatedTable(started, join(dir, 'transactions.parquet'), SOURCE);
 }, 120_000);
 
 afterAll(async () => {
-  if (emulator && emulator.exitCode === null) {
-    const exited = new Promise((r) => emulator.once('exit', r));
-    emulator.kill('SIGTERM');
-    await exited;
-  }
+  await stopEmulator(emulator);
   if (dir) rmSync(dir, { recursive: true, force: true });
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
 });

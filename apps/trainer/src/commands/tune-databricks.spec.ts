@@ -1,13 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DatabricksClient } from '@fraudops/databricks';
-import { DatabricksSqlEngine } from '@fraudops/databricks-sql';
-import { resolveSimulationParams, simulateTransactions } from '@fraudops/transactions';
-import { writeTransactions } from '@fraudops/transactions-io';
 import { bundleTrainerCli, bundleTuneJob } from '../testing/cli-bundle.js';
+import {
+  emulatorCliEnv,
+  loadSimulatedTable,
+  spawnCli as spawnBundledCli,
+  startEmulator,
+  stopEmulator,
+  type CliResult,
+  type StartedEmulator,
+} from '../testing/emulator-cli.js';
 import type { ParameterSet } from '../pipeline/parameter-set.js';
 import type { Trial } from '../pipeline/tune.js';
 
@@ -51,20 +56,6 @@ const SEARCH = [
   '11',
 ];
 
-interface Started {
-  url: string;
-  token: string;
-  volumesRoot: string;
-  clusters: string[];
-  sql: { host: string; port: number; path: string; warehouseId: string };
-}
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 interface TuneJson {
   parameterSet: ParameterSet;
   stopped: string;
@@ -74,43 +65,12 @@ interface TuneJson {
 
 let dir: string;
 let emulator: ChildProcess;
-let started: Started;
+let started: StartedEmulator;
 let client: DatabricksClient;
 let parquet: string;
 
-function env(): NodeJS.ProcessEnv {
-  const {
-    DATABRICKS_CONFIG_PROFILE: _p,
-    DATABRICKS_CLIENT_ID: _i,
-    DATABRICKS_CLIENT_SECRET: _s,
-    ...rest
-  } = process.env;
-  return {
-    ...rest,
-    HOME: join(dir, 'home'),
-    DATABRICKS_HOST: started.url,
-    DATABRICKS_TOKEN: started.token,
-    DATABRICKS_WAREHOUSE_ID: started.sql.warehouseId,
-  };
-}
-
-function spawnCli(
-  args: string[],
-  onStderrLine?: (line: string, child: ChildProcess) => void,
-): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
-    stderr += `${line}\n`;
-    onStderrLine?.(line, child);
-  });
-  const done = new Promise<CliResult>((resolveDone) =>
-    child.once('close', (code) => resolveDone({ code, stdout, stderr })),
-  );
-  return { child, done };
-}
+const spawnCli = (args: string[], onStderrLine?: (line: string, child: ChildProcess) => void) =>
+  spawnBundledCli(CLI, dir, emulatorCliEnv(dir, started), args, onStderrLine);
 
 /** `tune --backend databricks` with the emulator's warehouse and cluster, the job's Node being this one. */
 function databricksArgs(extra: string[]): string[] {
@@ -136,57 +96,40 @@ function databricksArgs(extra: string[]): string[] {
   ];
 }
 
+/** A long search (200 trials) sent Ctrl-C once its first trial is done, with `--on-interrupt <action>`. */
+async function interruptAfterFirstTrial(
+  action: 'cancel' | 'detach',
+): Promise<{ interrupted: boolean; result: CliResult }> {
+  let interrupted = false;
+  const { done } = spawnCli(databricksArgs(['--trials', '200', '--on-interrupt', action]), (line, child) => {
+    if (!interrupted && /trial \d+ done/.test(line)) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
+  });
+  const result = await done;
+  return { interrupted, result };
+}
+
 const json = (r: CliResult): TuneJson => JSON.parse(r.stdout) as TuneJson;
 /** A trial without its wall time (the one thing two runs of the same search do not share). */
 const scored = ({ seconds: _seconds, ...rest }: Trial) => rest;
 
 beforeAll(async () => {
-  if (!existsSync(EMULATOR))
-    throw new Error(`${EMULATOR} is missing: run through Nx (nx test trainer builds the emulator first).`);
   await bundleTrainerCli(ROOT, CLI);
   await bundleTuneJob(ROOT, join(BUNDLE_DIR, 'tune-job'));
   dir = mkdtempSync(join(tmpdir(), 'trainer-tune-databricks-'));
   mkdirSync(join(dir, 'home'));
-  emulator = spawn(
-    process.execPath,
-    [
-      EMULATOR,
-      ...['--port', '0', '--sql-port', '0', '--no-seed', '--json', '--tick-ms', '5'],
-      ...['--data-dir', join(dir, 'workspace'), '--cluster', CLUSTER],
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const firstLine = await new Promise<string>((resolveLine, reject) => {
-    createInterface({ input: emulator.stdout as NodeJS.ReadableStream }).once('line', resolveLine);
-    emulator.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
-  });
-  started = JSON.parse(firstLine) as Started;
+  ({ emulator, started } = await startEmulator(EMULATOR, dir, ['--cluster', CLUSTER]));
   client = DatabricksClient.fromEnvironment({ host: started.url, token: started.token, env: {} });
 
   // A small simulated world, in a Parquet file (the local search reads it) and in the warehouse (the job's).
-  const columns = simulateTransactions(resolveSimulationParams({ customers: 250, terminals: 500, days: 42 }));
   parquet = join(dir, 'transactions.parquet');
-  await writeTransactions(parquet, columns);
-  const engine = new DatabricksSqlEngine({
-    host: `https://${started.sql.host}:${started.sql.port}`,
-    httpPath: started.sql.path,
-    token: started.token,
-    checkServerCertificate: false,
-  });
-  try {
-    await engine.query('CREATE SCHEMA IF NOT EXISTS fraud');
-    await engine.query(`CREATE TABLE ${SOURCE} AS SELECT * FROM read_parquet('${parquet}')`);
-  } finally {
-    await engine.close();
-  }
+  await loadSimulatedTable(started, parquet, SOURCE);
 }, 180_000);
 
 afterAll(async () => {
-  if (emulator && emulator.exitCode === null) {
-    const exited = new Promise((r) => emulator.once('exit', r));
-    emulator.kill('SIGTERM');
-    await exited;
-  }
+  await stopEmulator(emulator);
   if (dir) rmSync(dir, { recursive: true, force: true });
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
 });
@@ -273,14 +216,7 @@ describe('fraudops-train tune --backend databricks', () => {
   });
 
   it('cancels the run on Ctrl-C with --on-interrupt cancel (exit 130, the run ends CANCELED)', async () => {
-    let interrupted = false;
-    const { done } = spawnCli(databricksArgs(['--trials', '200', '--on-interrupt', 'cancel']), (line, child) => {
-      if (!interrupted && /trial \d+ done/.test(line)) {
-        interrupted = true;
-        child.kill('SIGINT');
-      }
-    });
-    const result = await done;
+    const { interrupted, result } = await interruptAfterFirstTrial('cancel');
     expect(interrupted).toBe(true);
     expect(result.code).toBe(130);
     const runId = Number(/run (\d+) was cancelled/.exec(result.stderr)?.[1]);
@@ -289,14 +225,7 @@ describe('fraudops-train tune --backend databricks', () => {
   });
 
   it('on Ctrl-C with --on-interrupt detach leaves the run going and says to repeat tune with its token (not runs attach)', async () => {
-    let interrupted = false;
-    const { done } = spawnCli(databricksArgs(['--trials', '200', '--on-interrupt', 'detach']), (line, child) => {
-      if (!interrupted && /trial \d+ done/.test(line)) {
-        interrupted = true;
-        child.kill('SIGINT');
-      }
-    });
-    const result = await done;
+    const { interrupted, result } = await interruptAfterFirstTrial('detach');
     expect(interrupted).toBe(true);
     expect(result.code).toBe(130);
     const runId = Number(/run (\d+) goes on/.exec(result.stderr)?.[1]);
