@@ -2,23 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCliCaptured } from '../testing/capture.js';
+import { SMALL_WORLD } from '../testing/small-world.js';
 import type { QualityRow } from './quality.js';
 
-/** A small simulated world (fast): training starts on day 40, so two folds reach back to day 19. */
-const WORLD = [
-  '--customers',
-  '800',
-  '--terminals',
-  '1600',
-  '--days',
-  '70',
-  '--train-start',
-  '40',
-  '--k',
-  '20',
-  '--seed',
-  '7',
-];
 const MODEL = ['--n-estimators', '40', '--max-depth', '4', '--early-stopping-rounds', '5', '--bootstrap', '50'];
 
 const cli = runCliCaptured;
@@ -36,7 +22,7 @@ describe('fraudops-train quality', () => {
     const cacheDir = join(dir, 'data');
     const result = await cli([
       'quality',
-      ...WORLD,
+      ...SMALL_WORLD,
       ...MODEL,
       '--cache-dir',
       cacheDir,
@@ -60,7 +46,7 @@ describe('fraudops-train quality', () => {
     // the same split, model and metric code as `train`: the same numbers, intervals included (our deterministic code)
     const trained = await cli([
       'train',
-      ...WORLD,
+      ...SMALL_WORLD,
       ...MODEL,
       '--cache-dir',
       cacheDir,
@@ -109,7 +95,7 @@ describe('fraudops-train quality', () => {
     );
     const noPython = await cli([
       'quality',
-      ...WORLD,
+      ...SMALL_WORLD,
       ...MODEL,
       '--cache-dir',
       join(dir, 'data'),

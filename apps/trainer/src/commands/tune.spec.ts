@@ -11,22 +11,7 @@ import {
   type TrialParams,
 } from '../pipeline/tune.js';
 import type { ParameterSet } from '../pipeline/parameter-set.js';
-
-/** A small simulated world (fast): training starts on day 40, so two folds reach back to day 19. */
-const WORLD = [
-  '--customers',
-  '800',
-  '--terminals',
-  '1600',
-  '--days',
-  '70',
-  '--train-start',
-  '40',
-  '--k',
-  '20',
-  '--seed',
-  '7',
-];
+import { SMALL_WORLD } from '../testing/small-world.js';
 
 const cli = runCliCaptured;
 
@@ -121,7 +106,7 @@ describe('fraudops-train tune', () => {
     const out = join(dir, 'params', 'tuned.json');
     const args = [
       'tune',
-      ...WORLD,
+      ...SMALL_WORLD,
       '--cache-dir',
       cacheDir,
       '--trials',
@@ -160,7 +145,7 @@ describe('fraudops-train tune', () => {
 
     const trained = await cli([
       'train',
-      ...WORLD,
+      ...SMALL_WORLD,
       '--cache-dir',
       cacheDir,
       '--registry',
