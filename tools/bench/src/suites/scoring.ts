@@ -10,6 +10,7 @@ import {
   OnlineFeatureState,
   baselineFeatureSpec,
   featureNames,
+  planFeatures,
   replayWithDelayedLabels,
   v2FeatureSpec,
   type FeatureSpec,
@@ -38,6 +39,23 @@ const SERVICE = join(ROOT, 'apps/scoring-api/dist/main.js');
 const DAY = 86_400;
 /** 2018-10-01: after the simulated world, before today (the service refuses future-dated transactions). */
 const FIRST_TIME = Date.UTC(2018, 9, 1) / 1000;
+/** The feed's cards and terminals (`score-requests.lua`'s defaults: the handbook's world). */
+const FEED_CUSTOMERS = 5_000;
+
+/**
+ * How the feed's simulated clock moves (see `score-requests.lua`). `steady`: at the handbook world's rate — its
+ * customers make 2 transactions a day on average (`meanTransactionsPerDay` is uniform on [0, 4]), so 5,000 of them
+ * make 10,000 a day, one every 8.64 s — and each run continues where the server's previous run stopped; before
+ * the measured runs every server is fed the retention's worth (the longest window + delay of the spec), so the
+ * online state is at its steady size: full, evicting one old transaction per new one. `growing`: the feed before
+ * 2026-12-07 — 20 transactions a second and 10 days between runs, so within a run nothing leaves the state and
+ * it keeps growing (and resizing) towards a million transactions, which a service at steady state never does.
+ */
+const FEEDS = {
+  steady: { secondsPerTransaction: DAY / (2 * FEED_CUSTOMERS), gapSeconds: 1 },
+  growing: { secondsPerTransaction: 1 / 20, gapSeconds: 10 * DAY },
+} as const;
+type Feed = keyof typeof FEEDS;
 
 interface Settings {
   /** Seconds of load per measured run. */
@@ -59,6 +77,11 @@ interface Settings {
   cards: number;
   /** `all` scenarios and ratios, or only the `single` (c=10, c=100) or `batch` runs (e.g. to profile one of them). */
   only: string;
+  /**
+   * The feed of the `--only` runs: `steady` or `growing` (see {@link FEEDS}). `--only all` measures every scenario
+   * on the steady feed and the batch scenario on both.
+   */
+  feed: string;
 }
 
 const DEFAULTS: Settings = {
@@ -71,6 +94,7 @@ const DEFAULTS: Settings = {
   state: 'memory',
   cards: 1000,
   only: 'all',
+  feed: 'steady',
 };
 const OPTIONS: Record<keyof Settings, OptionRule> = {
   duration: { type: 'integer', min: 1 },
@@ -82,6 +106,7 @@ const OPTIONS: Record<keyof Settings, OptionRule> = {
   state: { type: 'choice', values: ['memory', 'redis'] },
   cards: { type: 'integer', min: 10 },
   only: { type: 'choice', values: ['all', 'single', 'batch'] },
+  feed: { type: 'choice', values: ['steady', 'growing'] },
 };
 
 /** One wrk run's figures (its Lua `done` hook prints them as a WRK_JSON line). */
@@ -199,54 +224,85 @@ export const scoringSuite: BenchSuite = {
 
       const measurements: Measurement[] = [];
       let runIndex = 0;
-      // eslint-disable-next-line max-lines-per-function -- one wrk run: start, wait, parse the report, read the server's CPU time, around the same steps for every target
+      /** Each server's simulated clock: where its next run's feed starts (its feed never goes back in time). */
+      const clocks = new Map<string, number>();
+      const clock = (target: Target) => clocks.get(target.subject) ?? FIRST_TIME;
+      const once = async (
+        target: Target,
+        connections: number,
+        batch: number,
+        feed: Feed,
+        seconds: number,
+        explain: boolean,
+      ): Promise<WrkResult> => {
+        runIndex++;
+        const { secondsPerTransaction, gapSeconds } = FEEDS[feed];
+        const timeBase = clock(target) + gapSeconds;
+        const { stdout, stderr } = await run(
+          'wrk',
+          [
+            '-t1',
+            `-c${connections}`,
+            `-d${seconds}s`,
+            '--timeout',
+            '10s',
+            '-s',
+            join(PEERS, 'score-requests.lua'),
+            `http://127.0.0.1:${target.port}`,
+          ],
+          {
+            env: {
+              ...process.env,
+              BENCH_PATH: target.path,
+              BENCH_BATCH: String(batch),
+              BENCH_ID_BASE: String(runIndex * 100_000_000),
+              // Every run starts after the server's previous one ended (steady) or 10 days later (growing).
+              BENCH_TIME_BASE: String(timeBase),
+              BENCH_SECONDS_PER_TX: String(secondsPerTransaction),
+              BENCH_EXPLAIN: explain ? '1' : '0',
+            },
+            maxBuffer: 1 << 20,
+          },
+        );
+        const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
+        if (!line) throw new Error(`wrk printed no result for ${target.subject}:\n${stdout}\n${stderr}`);
+        const result = JSON.parse(line.slice('WRK_JSON '.length)) as WrkResult;
+        // Requests still in flight when wrk stopped were sent too (at most one per connection).
+        const sent = (result.requests + connections) * batch;
+        clocks.set(target.subject, timeBase + Math.ceil(sent * secondsPerTransaction) + 1);
+        return result;
+      };
+      /**
+       * The steady feed's premise: the server's state holds the retention's worth of transactions before anything
+       * is measured. Fed as batches (the same transactions, fewer requests), for at most two minutes of wall clock.
+       */
+      const fill = async (target: Target) => {
+        const until = clock(target) + retentionSeconds;
+        const wallEnd = Date.now() + 120_000;
+        while (clock(target) < until && Date.now() < wallEnd) {
+          await once(target, settings.batchConnections, settings.batch, 'steady', 2, false);
+        }
+        filled.push(`${target.subject} ${((clock(target) - until + retentionSeconds) / DAY).toFixed(1)} days`);
+      };
+      const retentionSeconds = planFeatures(baselineFeatureSpec).longestSpanUs / 1e6;
+      const filled: string[] = [];
       const wrk = async (
         target: Target,
         connections: number,
         batch: number,
         scenario: string,
         explain = false,
+        feed: Feed = 'steady',
       ): Promise<WrkResult> => {
-        const once = async (seconds: number) => {
-          runIndex++;
-          const { stdout, stderr } = await run(
-            'wrk',
-            [
-              '-t1',
-              `-c${connections}`,
-              `-d${seconds}s`,
-              '--timeout',
-              '10s',
-              '-s',
-              join(PEERS, 'score-requests.lua'),
-              `http://127.0.0.1:${target.port}`,
-            ],
-            {
-              env: {
-                ...process.env,
-                BENCH_PATH: target.path,
-                BENCH_BATCH: String(batch),
-                BENCH_ID_BASE: String(runIndex * 100_000_000),
-                // Each run starts 10 days after the previous one: every server sees time move forward.
-                BENCH_TIME_BASE: String(FIRST_TIME + runIndex * 10 * DAY),
-                BENCH_EXPLAIN: explain ? '1' : '0',
-              },
-              maxBuffer: 1 << 20,
-            },
-          );
-          const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
-          if (!line) throw new Error(`wrk printed no result for ${target.subject} ${scenario}:\n${stdout}\n${stderr}`);
-          return JSON.parse(line.slice('WRK_JSON '.length)) as WrkResult;
-        };
         if (settings.warmup > 0) {
           const cpuStart = await cpuSeconds(target.pid);
           const wallEnd = Date.now() + settings.warmup * 5_000;
           do {
-            await once(Math.max(1, Math.ceil(settings.warmup / 2)));
+            await once(target, connections, batch, feed, Math.max(1, Math.ceil(settings.warmup / 2)), explain);
           } while ((await cpuSeconds(target.pid)) - cpuStart < settings.warmup && Date.now() < wallEnd);
         }
         const cpuBefore = await cpuSeconds(target.pid);
-        const result = await once(settings.duration);
+        const result = await once(target, connections, batch, feed, settings.duration, explain);
         const cpu = (await cpuSeconds(target.pid)) - cpuBefore;
         const errors =
           result.errors_status +
@@ -286,12 +342,35 @@ export const scoringSuite: BenchSuite = {
               [string, number, number]
             >)),
       ];
+      const feed: Feed = settings.only === 'all' ? 'steady' : (settings.feed as Feed);
+      const growingBatchKey = `batch${settings.batch}_growing_feed`;
+      if (settings.only === 'all') {
+        // The batch scenario on the feed of the runs before 2026-12-07 too, first, on the fresh service as they
+        // ran it: its ratio beside the steady feed's, from the same run.
+        log(`${growingBatchKey}: fraudops alone, the growing feed (20 transactions a second, 10 days between runs)`);
+        results[growingBatchKey] = {
+          fraudops: await wrk(ours, settings.batchConnections, settings.batch, growingBatchKey, false, 'growing'),
+        };
+      }
+      if (feed === 'steady') {
+        log(
+          `filling every server's state with ${(retentionSeconds / DAY).toFixed(0)} days of the steady feed (${FEED_CUSTOMERS * 2} transactions a day)…`,
+        );
+        for (const target of [ours, hello, fastapi]) await fill(target);
+      }
       for (const [scenario, connections, batch] of scenarios) {
-        log(`${scenario}: wrk -t1 -c${connections} -d${settings.duration}s, ${batch} transaction(s) per request`);
+        log(
+          `${scenario}: wrk -t1 -c${connections} -d${settings.duration}s, ${batch} transaction(s) per request, ${feed} feed`,
+        );
         results[scenario] = {};
         for (const target of [ours, hello, fastapi])
-          results[scenario][target.subject] = await wrk(target, connections, batch, scenario);
+          results[scenario][target.subject] = await wrk(target, connections, batch, scenario, false, feed);
       }
+      const feedNote =
+        `feed: ${feed === 'steady' ? `steady — one transaction every ${FEEDS.steady.secondsPerTransaction} s of simulated time (the handbook world's 2 a day for each of ${FEED_CUSTOMERS} customers), each run continuing the server's clock, every state first fed ${(retentionSeconds / DAY).toFixed(0)} days (the retention; reached: ${filled.join(', ')}), so the online state is at its steady size and evicting` : 'growing — 20 transactions a second of simulated time, 10 days between runs: the online state grows through every run'}` +
+        (settings.only === 'all'
+          ? `; ${growingBatchKey}: fraudops alone on the growing feed, first, on the fresh service (the feed of the runs before 2026-12-07)`
+          : '');
 
       const cpuShares = Object.entries(results).flatMap(([scenario, bySubject]) =>
         Object.entries(bySubject).map(([subject, r]) => ({
@@ -314,7 +393,7 @@ export const scoringSuite: BenchSuite = {
           suite: 'scoring',
           ratios: {},
           measurements,
-          notes: [`--only ${settings.only}: these scenarios alone, no ratios`, loadNote()],
+          notes: [`--only ${settings.only}: these scenarios alone, no ratios`, feedNote, loadNote()],
         };
       }
 
@@ -442,6 +521,11 @@ export const scoringSuite: BenchSuite = {
           perCpu(results[batchKey].fraudops, settings.batch),
           inProcess.batchRowsPerCpuS,
         ),
+        // The same on the feed of the runs before 2026-12-07 (the state growing through the run), for comparison.
+        batch_rows_per_cpu_s_vs_onnx_in_process_growing_feed: ratio(
+          perCpu(results[growingBatchKey].fraudops, settings.batch),
+          inProcess.batchRowsPerCpuS,
+        ),
         // Why batches stay on onnxruntime: its kernel per row against the TypeScript trees' (< 1: onnxruntime wins).
         tree_predictor_batch_rows_per_cpu_s_vs_onnx_in_process: ratio(
           trees.batchRowsPerCpuS,
@@ -459,12 +543,13 @@ export const scoringSuite: BenchSuite = {
         measurements,
         notes: [
           `load: wrk 4.1 (-t1, a separate process over loopback) with a Lua script giving every transaction a new id and a later time; ${settings.duration} s per run after a warm-up of ${settings.warmup} CPU-seconds of the server (at most ${settings.warmup * 5} s)`,
+          feedNote,
           `model: XGBoost ${model.xgboost} binary:logistic, ${settings.trees} trees, depth ${settings.depth}, trained on ${model.trainRows} simulated transactions (15 baseline features); fraudops serves its ONNX conversion, FastAPI the booster JSON`,
           'fraudops: apps/scoring-api/dist/main.js (one Node process, onnxruntime 1 intra-op thread); express_hello: express.json() + res.json() on the same bodies; fastapi: pydantic validation, the same 15 features in Python deques, booster.inplace_predict, one uvicorn worker',
           `batch runs: ${settings.batch} transactions per request over ${settings.batchConnections} connections; rows/s = requests/s × ${settings.batch}`,
           `onnx_in_process: OnnxScorer.score on the same rows in this process, single rows one after another and ${settings.batch}-row batches; typescript_trees_in_process: predictProbability on the imported trees, the same rows (the service's predictor for batches of ≤ 16 rows)`,
           `explain: fraudops at c=10, single transactions, ${settings.duration} s without then ${settings.duration} s with "explain": true (3 reasons), twice; cost per explained row = the difference in the service's CPU time per request; treeshap_in_process: TreeExplainer.explainRow + the top 3 on the same rows in this process`,
-          `issue 19 targets, this run: single c=10 ${ratios.single_c10_rps_vs_express_hello}× Express hello-world (≥ 0.85), single c=100 ${ratios.single_c100_rps_vs_express_hello}× (≥ 0.75), p99 c=10 ${ratios.single_c10_p99_vs_express_hello}× the hello-world's (≤ 1.25), ${settings.batch}-row batches ${ratios.batch_rows_per_cpu_s_vs_onnx_in_process}× in-process onnxruntime per CPU-second (≥ 0.5)`,
+          `issue 19 targets, this run: single c=10 ${ratios.single_c10_rps_vs_express_hello}× Express hello-world (≥ 0.85), single c=100 ${ratios.single_c100_rps_vs_express_hello}× (≥ 0.75), p99 c=10 ${ratios.single_c10_p99_vs_express_hello}× the hello-world's (≤ 1.25), ${settings.batch}-row batches ${ratios.batch_rows_per_cpu_s_vs_onnx_in_process}× in-process onnxruntime per CPU-second (≥ 0.5; ${ratios.batch_rows_per_cpu_s_vs_onnx_in_process_growing_feed}× on the growing feed)`,
           loadNote(),
         ],
       };
