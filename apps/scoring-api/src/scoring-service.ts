@@ -1,4 +1,4 @@
-import { AnswerMemory, type MemoryEntry, type RememberedAnswer } from './answer-memory.js';
+import { AnswerMemory, type RememberedAnswer } from './answer-memory.js';
 import { ScoringError } from './errors.js';
 import {
   VECTOR_FRESH,
@@ -78,12 +78,16 @@ export interface Readiness {
 }
 
 /** A batch after it went through the online state, in request order. */
-interface AppliedBatch<T> {
+interface AppliedBatch {
   /** Feature vectors, row-major. */
   vectors: Float32Array;
-  /** In-process state: each transaction's answer-memory entry (its answer, once given, is the one that stands). */
-  entries?: Array<MemoryEntry<T>>;
-  /** Shared state: the answer given earlier to a repeated transaction (no new score needed). */
+  /**
+   * In-process state: each transaction's answer-memory slot (−1: none; its answer, once given, is the one that
+   * stands) and the ids the slots were taken for.
+   */
+  slots?: Int32Array;
+  keys?: ArrayLike<number>;
+  /** The answer given earlier to a repeated transaction (no new score needed); absent when there is none. */
   earlier?: Array<RememberedAnswer | undefined>;
   /** 1 where the transaction entered the state now (counted, monitored, shadowed). */
   fresh: Uint8Array;
@@ -92,16 +96,17 @@ interface AppliedBatch<T> {
 }
 
 /** A batch on its way through the in-process state (see `prepareBatch` and `applyRows`). */
-interface InMemoryBatch<T> extends AppliedBatch<T> {
+interface InMemoryBatch<T> extends AppliedBatch {
   transactions: readonly T[];
   columns: TransactionColumns;
   /** Row indices, earliest transaction first (request order among equal times). */
   order: ArrayLike<number>;
-  /** What the answer memory held for each transaction when the batch was checked. */
-  known: Array<MemoryEntry<T> | undefined>;
+  /** The answer-memory slot of each transaction when the batch was checked (−1: not remembered). */
+  known: Int32Array;
   /** Whether an id occurs more than once in the batch. */
   duplicates: boolean;
-  entries: Array<MemoryEntry<T>>;
+  slots: Int32Array;
+  keys: Float64Array;
 }
 
 /**
@@ -113,7 +118,7 @@ export class ScoringService<T> {
   readonly models: ModelLifecycle;
   readonly recent: RecentWindow;
   readonly labelled: LabelledWindow;
-  private readonly answers: AnswerMemory<T>;
+  private readonly answers: AnswerMemory;
   private readonly shadow: ChallengerShadow;
   private readonly stateLock = new Mutex();
   private warm = false;
@@ -316,7 +321,7 @@ export class ScoringService<T> {
   private async scoreApplied(
     model: ServedModel,
     transactions: readonly T[],
-    batch: AppliedBatch<T>,
+    batch: AppliedBatch,
     explain: ExplainRequest | undefined,
   ): Promise<ScoreResponse> {
     const probabilities = await scoreInChunks(
@@ -345,7 +350,8 @@ export class ScoringService<T> {
       known,
       duplicates,
       vectors: new Float32Array(n * pipeline.spec.features.length),
-      entries: new Array<MemoryEntry<T>>(n),
+      slots: new Int32Array(n).fill(-1),
+      keys: columns.keys,
       fresh: new Uint8Array(n),
       late: new Uint8Array(n),
     };
@@ -353,26 +359,30 @@ export class ScoringService<T> {
 
   /** Runs rows `from` to `to` (in time order) of a prepared batch through the online state and the answer memory. */
   private applyRows(batch: InMemoryBatch<T>, from: number, to: number): void {
-    const { transactions, columns, order, known, duplicates, vectors, entries, fresh, late } = batch;
+    const { columns, order, known, duplicates, vectors, slots, fresh, late } = batch;
+    const answers = this.answers;
     const width = this.options.features.spec.features.length;
     for (let k = from; k < to; k++) {
       const i = order[k];
-      const key = columns.keys[i];
       // A repeat within the batch is known only once its first occurrence went in.
-      const entry = known[i] ?? (duplicates ? this.answers.get(key) : undefined);
-      if (entry) {
-        entries[i] = entry;
-        if (!entry.answer && entry.vectors) {
+      const slot = known[i] >= 0 || !duplicates ? known[i] : answers.slotOf(columns.keys[i]);
+      if (slot >= 0) {
+        slots[i] = slot;
+        const earlier = answers.answerOf(slot);
+        if (earlier) (batch.earlier ??= new Array<RememberedAnswer | undefined>(fresh.length))[i] = earlier;
+        else {
           // Its first request is still being scored: score the same vector again (the first answer given stands).
-          vectors.set(entry.vectors.subarray(entry.row * width, (entry.row + 1) * width), i * width);
-          late[i] = entry.late ? 1 : 0;
+          const pending = answers.pendingVectors(slot);
+          const row = answers.pendingRow(slot);
+          if (pending) vectors.set(pending.subarray(row * width, (row + 1) * width), i * width);
+          late[i] = answers.late(slot) ? 1 : 0;
         }
         continue;
       }
       const outcome = this.vectorizeAt(i, columns, vectors);
       fresh[i] = outcome & VECTOR_FRESH ? 1 : 0;
       late[i] = outcome & VECTOR_LATE ? 1 : 0;
-      entries[i] = this.answers.remember(key, transactions[i], vectors, i, late[i] === 1);
+      slots[i] = answers.remember(columns, i, vectors, late[i] === 1);
     }
   }
 
@@ -381,7 +391,7 @@ export class ScoringService<T> {
   private answer(
     model: ServedModel,
     transactions: readonly T[],
-    batch: AppliedBatch<T>,
+    batch: AppliedBatch,
     probabilities: Float32Array,
     explain?: ExplainRequest,
   ): ScoredTransaction[] {
@@ -393,7 +403,8 @@ export class ScoringService<T> {
       if (explain && explanation && explains(result.decision))
         result.reasons = topReasons(explanation, explain.top, model.featureSpec.features);
     };
-    const { entries, earlier, fresh, late } = batch;
+    const { slots, keys, fresh, late } = batch;
+    const answers = this.answers;
     const n = transactions.length;
     const threshold = model.threshold.value;
     const results = new Array<ScoredTransaction>(n);
@@ -401,8 +412,13 @@ export class ScoringService<T> {
     let alerts = 0;
     let lateCount = 0;
     for (let i = 0; i < n; i++) {
-      const entry = entries?.[i];
-      const before = entry ? entry.answer : earlier?.[i];
+      const slot = slots ? slots[i] : -1;
+      // The answer that stands: given before this batch, or since (a racing retry, a repeat within the batch).
+      const before =
+        batch.earlier?.[i] ??
+        (slot >= 0 && keys && answers.answered(slot) && answers.holds(slot, keys[i])
+          ? answers.answerOf(slot)
+          : undefined);
       if (before) {
         results[i] = scored(
           pipeline.idOf(transactions[i]),
@@ -419,15 +435,8 @@ export class ScoringService<T> {
       results[i] = scored(pipeline.idOf(transactions[i]), probability, decision, threshold, late[i] === 1);
       const explanation = explainer && explains(decision) ? explainer.explain(batch.vectors, i) : undefined;
       withReasons(results[i], explanation);
-      if (entry) {
-        this.answers.settleAnswer(entry, {
-          probability,
-          decision,
-          threshold,
-          modelVersion: model.version,
-          late: late[i] === 1,
-          explanation,
-        });
+      if (slot >= 0 && keys) {
+        answers.settle(slot, keys[i], probability, decision === 'alert', threshold, model.version, explanation);
       }
       if (fresh[i]) {
         freshCount++;
@@ -476,8 +485,9 @@ export class ScoringService<T> {
    */
   private checkBatch(
     transactions: readonly T[],
-    { keys, times }: TransactionColumns,
-  ): { known: Array<MemoryEntry<T> | undefined>; duplicates: boolean } {
+    columns: TransactionColumns,
+  ): { known: Int32Array; duplicates: boolean } {
+    const { keys, times } = columns;
     const latest = Date.now() / 1000 + this.options.maxFutureSeconds;
     for (let i = 0; i < times.length; i++) {
       if (!(times[i] >= 0 && times[i] <= latest)) {
@@ -493,11 +503,11 @@ export class ScoringService<T> {
         );
       }
     }
-    const known = new Array<MemoryEntry<T> | undefined>(transactions.length);
+    const known = new Int32Array(transactions.length);
     for (let i = 0; i < transactions.length; i++) {
-      const entry = this.answers.get(keys[i]);
-      if (entry !== undefined) this.checkSame(entry.transaction, transactions[i], i);
-      known[i] = entry;
+      const slot = this.answers.slotOf(keys[i]);
+      if (slot >= 0 && !this.answers.sameFields(slot, columns, i)) throw conflicting(i);
+      known[i] = slot;
     }
     const duplicates = hasRepeats(keys);
     if (duplicates) {
@@ -513,17 +523,7 @@ export class ScoringService<T> {
 
   /** Throws `CONFLICTING_TRANSACTION` naming `transactions[index]` when it differs from the one its id was first used for. */
   private checkSame(reference: T, transaction: T, index: number): void {
-    if (this.options.features.sameTransaction(reference, transaction)) return;
-    throw new ScoringError(
-      'CONFLICTING_TRANSACTION',
-      `transactions[${index}] reuses a transaction_id that was scored with different fields; ids must identify one transaction.`,
-      [
-        {
-          path: `transactions[${index}].transaction_id`,
-          problem: 'was already used for a transaction with other fields',
-        },
-      ],
-    );
+    if (!this.options.features.sameTransaction(reference, transaction)) throw conflicting(index);
   }
 
   /** Stateless scoring of precomputed feature vectors (`rows × F`, row-major), for the Open Inference Protocol. */
@@ -560,7 +560,7 @@ export class ScoringService<T> {
         const result: LabelOutcome = this.options.features.label(key, isFraud);
         const memory = this.answers.rememberLabel(key, isFraud ? 1 : 0);
         if (memory === 'known') {
-          const answer = this.answers.get(key)?.answer;
+          const answer = this.answers.answerOf(this.answers.slotOf(key));
           if (answer) this.labelled.push(answer.probability, isFraud ? 1 : 0, answer.threshold);
         }
         if (result === 'unknown' && memory === 'unknown') outcome.unknown.push(id);
@@ -607,6 +607,20 @@ export class ScoringService<T> {
   close(): void {
     this.models.close();
   }
+}
+
+/** `CONFLICTING_TRANSACTION` naming `transactions[index]`: its id was first used for a transaction with other fields. */
+function conflicting(index: number): ScoringError {
+  return new ScoringError(
+    'CONFLICTING_TRANSACTION',
+    `transactions[${index}] reuses a transaction_id that was scored with different fields; ids must identify one transaction.`,
+    [
+      {
+        path: `transactions[${index}].transaction_id`,
+        problem: 'was already used for a transaction with other fields',
+      },
+    ],
+  );
 }
 
 /** One result; `late` appears only when true, so on-time answers keep their shape. */
