@@ -1,3 +1,4 @@
+import type { FeatureMatrix } from './feature-matrix.js';
 import { trainGbdt } from './gbdt.js';
 import { predictMargin, predictProbability, type TreeEnsemble } from './tree-ensemble.js';
 import { syntheticFraudData, sliceRows } from './testing/synthetic.js';
@@ -13,6 +14,17 @@ function leavesOf(model: TreeEnsemble): number[] {
 
 function depthOf(tree: TreeEnsemble['trees'][number], node = 0): number {
   return tree.feature[node] < 0 ? 0 : 1 + Math.max(depthOf(tree, tree.left[node]), depthOf(tree, tree.right[node]));
+}
+
+/** The leaf row `r` of `matrix` reaches in `tree` (x ≤ threshold goes left; missing values as learned). */
+function leafOfRow(tree: TreeEnsemble['trees'][number], matrix: FeatureMatrix, r: number): number {
+  let node = 0;
+  while (tree.feature[node] >= 0) {
+    const x = matrix.values[r * matrix.cols + tree.feature[node]];
+    const left = Number.isNaN(x) ? tree.missingGoesLeft[node] === 1 : x <= tree.threshold[node];
+    node = left ? tree.left[node] : tree.right[node];
+  }
+  return node;
 }
 
 describe('trainGbdt', () => {
@@ -49,6 +61,38 @@ describe('trainGbdt', () => {
     expect(e.model).toEqual(d.model);
   });
 
+  it('fits every tree to the gradients of the trees before it (root leaves, stumps, deeper and leaf-wise trees)', async () => {
+    // Without row sampling a tree's root holds the rows in order and its partition writes the row index: each
+    // leaf value must still be −G/(H + λ) · learning rate over exactly the training rows that reach the leaf.
+    const configs = [
+      { nEstimators: 3, minChildWeight: 1e6 }, // the root cannot split: every tree is one leaf
+      { nEstimators: 3, maxDepth: 1 }, // stumps: the root's split is the last level
+      { nEstimators: 3, maxDepth: 3 },
+      { nEstimators: 3, growPolicy: 'lossguide' as const, numLeaves: 6, maxDepth: 0 },
+    ];
+    for (const [i, params] of configs.entries()) {
+      const { model } = await trainGbdt(train.features, train.labels, params, { threads: i % 2 === 0 ? 1 : 2 });
+      const { rows } = train.features;
+      for (let t = 0; t < model.trees.length; t++) {
+        const margins = predictMargin({ ...model, trees: model.trees.slice(0, t) }, train.features);
+        const tree = model.trees[t];
+        const g = new Float64Array(tree.feature.length);
+        const h = new Float64Array(tree.feature.length);
+        for (let r = 0; r < rows; r++) {
+          const node = leafOfRow(tree, train.features, r);
+          const p = 1 / (1 + Math.exp(-margins[r]));
+          g[node] += p - train.labels[r];
+          h[node] += Math.max(p * (1 - p), 1e-16);
+        }
+        for (let node = 0; node < tree.feature.length; node++) {
+          if (tree.feature[node] >= 0) continue;
+          const expected = (-g[node] / (h[node] + 1)) * 0.1;
+          expect(Math.abs(tree.leafValue[node] - expected)).toBeLessThanOrEqual(1e-5 * Math.abs(expected) + 1e-7);
+        }
+      }
+    }
+  });
+
   it('partitions nodes of ≥ 131,072 rows with every thread at once, to the same model as one thread', async () => {
     // Big enough that the root and its larger child are cut into a chunk per thread (CHUNKED_PARTITION_ROWS).
     const big = syntheticFraudData(160_000, 13);
@@ -81,16 +125,11 @@ describe('trainGbdt', () => {
       minDataInLeaf: 400,
       minChildWeight: 0,
     });
-    const { rows, cols, values } = train.features;
+    const { rows } = train.features;
     for (const tree of model.trees) {
       const perLeaf = new Map<number, number>();
       for (let r = 0; r < rows; r++) {
-        let node = 0;
-        while (tree.feature[node] >= 0) {
-          const x = values[r * cols + tree.feature[node]];
-          const left = Number.isNaN(x) ? tree.missingGoesLeft[node] === 1 : x <= tree.threshold[node];
-          node = left ? tree.left[node] : tree.right[node];
-        }
+        const node = leafOfRow(tree, train.features, r);
         perLeaf.set(node, (perLeaf.get(node) ?? 0) + 1);
       }
       expect(Math.min(...perLeaf.values())).toBeGreaterThanOrEqual(400);

@@ -265,10 +265,9 @@ function trainLoop(
   let bestValue = metric === 'average_precision' ? -Infinity : Infinity;
 
   for (let round = 0; round < params.nEstimators; round++) {
-    // Without row sampling the gradient pass also puts every row in the row index, on every thread.
-    const everyRow = params.subsample >= 1;
-    executor.computeGradients(params.scalePosWeight, everyRow);
-    const sampleSize = everyRow ? rows : sampleRows(rows, params.subsample, random, rowIndex, inSample);
+    executor.computeGradients(params.scalePosWeight);
+    // Without row sampling the root holds rows 0 … rows − 1 in order: its partition writes the row index.
+    const sampleSize = params.subsample >= 1 ? rows : sampleRows(rows, params.subsample, random, rowIndex, inSample);
     const treeFeatures = featuresPerTree === cols ? allFeatures : random.sampleIndices(cols, featuresPerTree);
     const grown = growTree(context, treeFeatures, sampleSize);
     if (sampleSize < rows) updateUnsampledMargins(grown, binned, inSample, margins);

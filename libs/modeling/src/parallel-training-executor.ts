@@ -9,12 +9,12 @@ import {
   type SplitLeavesTask,
   type TrainingBuffers,
   type TrainingExecutor,
+  writeInOrderRows,
 } from './training-executor.js';
 import {
   addLeafValueRange,
   addSplitLeafValuesRange,
   computeGradientsRange,
-  fillRowIndexRange,
   partitionChunk,
   partitionRange,
   placePartitionChunk,
@@ -60,7 +60,6 @@ function workerRowLoopsSource(): string {
   return `
 const computeGradientsRange = ${computeGradientsRange.toString()};
 const partitionRange = ${partitionRange.toString()};
-const fillRowIndexRange = ${fillRowIndexRange.toString()};
 const addLeafValueRange = ${addLeafValueRange.toString()};
 const addSplitLeafValuesRange = ${addSplitLeafValuesRange.toString()};
 const partitionChunk = ${partitionChunk.toString()};
@@ -114,16 +113,15 @@ ${workerKernelCacheSource()}const runTask = (o) => {
     const start = (slot % slotsPerChunk) * histogramSize;
     run(codes, gradHess, chunk.subarray(start, start + histogramSize), (tasks[o + 4] | 0) === 1 ? null : rowIndex, (tasks[o + 2] | 0), (tasks[o + 3] | 0));
   } else if (op === ${OP_PARTITION}) {
-    results[(tasks[o + 7] | 0)] = partitionRange(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0));
+    results[(tasks[o + 7] | 0)] = partitionRange(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), (tasks[o + 8] | 0));
   } else if (op === ${OP_LEAF}) {
     addLeafValueRange(margins, rowIndex, tasks[o + 3], (tasks[o + 1] | 0), (tasks[o + 2] | 0));
   } else if (op === ${OP_GRADIENTS}) {
     computeGradientsRange(margins, labels, gradHess, tasks[o + 3], (tasks[o + 1] | 0), (tasks[o + 2] | 0));
-    if (tasks[o + 4] === 1) fillRowIndexRange(rowIndex, (tasks[o + 1] | 0), (tasks[o + 2] | 0));
   } else if (op === ${OP_SPLIT_LEAVES}) {
     addSplitLeafValuesRange(codes, rowIndex, margins, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), tasks[o + 7], tasks[o + 8]);
   } else if (op === ${OP_PARTITION_CHUNK}) {
-    results[(tasks[o + 7] | 0)] = partitionChunk(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0));
+    results[(tasks[o + 7] | 0)] = partitionChunk(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), (tasks[o + 8] | 0));
   } else if (op === ${OP_PLACE_CHUNK}) {
     placePartitionChunk(rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0), (tasks[o + 4] | 0), (tasks[o + 5] | 0));
   }
@@ -314,6 +312,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         t.missingCode,
         t.missingLeft ? 1 : 0,
         result,
+        t.inOrder === true ? 1 : 0,
       ];
       // Chunks first, then whole nodes largest first, each to the first thread free for it.
       const shared = chunked.flatMap(({ task, chunks }) =>
@@ -346,6 +345,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
   }
 
   addLeafValues(tasks: readonly LeafTask[]): void {
+    writeInOrderRows(this.buffers.rowIndex, tasks);
     for (let start = 0; start < tasks.length; start += MAX_TASKS) {
       const round = tasks.slice(start, start + MAX_TASKS);
       this.run(
@@ -356,6 +356,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
   }
 
   addSplitLeafValues(tasks: readonly SplitLeavesTask[]): void {
+    writeInOrderRows(this.buffers.rowIndex, tasks);
     for (let start = 0; start < tasks.length; start += MAX_TASKS) {
       const round = tasks.slice(start, start + MAX_TASKS);
       this.run(
@@ -378,7 +379,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     }
   }
 
-  computeGradients(scalePosWeight: number, everyRow: boolean): void {
+  computeGradients(scalePosWeight: number): void {
     const rows = this.buffers.rows;
     const blocks = this.threads * GRADIENT_BLOCKS_PER_THREAD;
     this.run(
@@ -388,7 +389,6 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         Math.floor((b * rows) / blocks),
         Math.floor(((b + 1) * rows) / blocks),
         scalePosWeight,
-        everyRow ? 1 : 0,
       ]),
     );
   }
@@ -431,19 +431,18 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         const kernel = e === 1 ? this.fullKernel : this.kernel;
         kernel?.(codes, gradHess, this.pool.view(a), d === 1 ? null : rowIndex, b, c);
       } else if (op === OP_PARTITION) {
-        this.results[g] = partitionRange(codes, rowIndex, scratch, a, b, c * rows, d, e, f);
+        this.results[g] = partitionRange(codes, rowIndex, scratch, a, b, c * rows, d, e, f, h);
       } else if (op === OP_LEAF) {
         // Records holding a double (a value) hold every element as one: the ranges go on as int32.
         addLeafValueRange(margins, rowIndex, c, a | 0, b | 0);
       } else if (op === OP_SPLIT_LEAVES) {
         addSplitLeafValuesRange(codes, rowIndex, margins, a | 0, b | 0, (c | 0) * rows, d | 0, e | 0, f | 0, g, h);
       } else if (op === OP_PARTITION_CHUNK) {
-        this.results[g] = partitionChunk(codes, rowIndex, scratch, a, b, c * rows, d, e, f);
+        this.results[g] = partitionChunk(codes, rowIndex, scratch, a, b, c * rows, d, e, f, h);
       } else if (op === OP_PLACE_CHUNK) {
         placePartitionChunk(rowIndex, scratch, a, b, c, d, e);
       } else {
         computeGradientsRange(margins, labels, gradHess, c, a | 0, b | 0);
-        if (d === 1) fillRowIndexRange(rowIndex, a | 0, b | 0);
       }
     }
   }

@@ -38,6 +38,11 @@ export interface PartitionTask {
   bin: number;
   missingCode: number;
   missingLeft: boolean;
+  /**
+   * The range holds rows `begin … end − 1` themselves and the row index is not written there yet: the root
+   * of a tree without row sampling, which the partition reads directly and whose rows it then writes.
+   */
+  inOrder?: boolean;
 }
 
 /** A split whose children are leaves: add their values to the node's rows without partitioning them. */
@@ -51,6 +56,19 @@ export interface LeafTask {
   begin: number;
   end: number;
   value: number;
+  /** As {@link PartitionTask.inOrder} (a root that is a leaf). */
+  inOrder?: boolean;
+}
+
+/**
+ * Writes the row index of the tasks whose rows are still implicit (`inOrder`): a root that was never
+ * partitioned (it is a leaf, or its split's children are the last level). Rare, so on the calling thread.
+ */
+export function writeInOrderRows(
+  rowIndex: Uint32Array,
+  tasks: ReadonlyArray<{ begin: number; end: number; inOrder?: boolean }>,
+): void {
+  for (const t of tasks) if (t.inOrder === true) fillRowIndexRange(rowIndex, t.begin, t.end);
 }
 
 /**
@@ -67,11 +85,8 @@ export interface TrainingExecutor {
   partition(tasks: readonly PartitionTask[]): Int32Array;
   addLeafValues(tasks: readonly LeafTask[]): void;
   addSplitLeafValues(tasks: readonly SplitLeavesTask[]): void;
-  /**
-   * Gradients of every row from the current margins; with `everyRow`, the row index is also reset to every
-   * row in order (a tree without row sampling), in the same pass over the rows.
-   */
-  computeGradients(scalePosWeight: number, everyRow: boolean): void;
+  /** Gradients of every row from the current margins. */
+  computeGradients(scalePosWeight: number): void;
   close(): Promise<void>;
 }
 
@@ -136,17 +151,20 @@ export class LocalTrainingExecutor implements TrainingExecutor {
         t.bin,
         t.missingCode,
         t.missingLeft ? 1 : 0,
+        t.inOrder === true ? 1 : 0,
       ),
     );
   }
 
   addLeafValues(tasks: readonly LeafTask[]): void {
     const { margins, rowIndex } = this.buffers;
+    writeInOrderRows(rowIndex, tasks);
     for (const t of tasks) addLeafValueRange(margins, rowIndex, t.value, t.begin, t.end);
   }
 
   addSplitLeafValues(tasks: readonly SplitLeavesTask[]): void {
     const { codes, rowIndex, margins, rows } = this.buffers;
+    writeInOrderRows(rowIndex, tasks);
     for (const t of tasks) {
       addSplitLeafValuesRange(
         codes,
@@ -164,10 +182,9 @@ export class LocalTrainingExecutor implements TrainingExecutor {
     }
   }
 
-  computeGradients(scalePosWeight: number, everyRow: boolean): void {
-    const { margins, labels, gradHess, rows, rowIndex } = this.buffers;
+  computeGradients(scalePosWeight: number): void {
+    const { margins, labels, gradHess, rows } = this.buffers;
     computeGradientsRange(margins, labels, gradHess, scalePosWeight, 0, rows);
-    if (everyRow) fillRowIndexRange(rowIndex, 0, rows);
   }
 
   async close(): Promise<void> {

@@ -66,6 +66,8 @@ export function computeGradientsRange(
  * Stable partition of `rowIndex[begin, end)` on one split: rows whose code is `<= bin` (or missing, when
  * `missingLeft` is 1) first. Uses `scratch[begin, end)`; returns the number of rows that went left. The
  * go-left lookup table makes the loop branch-free (measured ~2× faster than branching on fraud data).
+ * With `inOrder` 1 the range holds rows `begin … end − 1` themselves (a tree's root without row sampling):
+ * they are read without the row index, which need not be written yet.
  */
 export function partitionRange(
   codes: Uint8Array,
@@ -77,19 +79,30 @@ export function partitionRange(
   bin: number,
   missingCode: number,
   missingLeft: number,
+  inOrder: number,
 ): number {
   const goesLeft = new Uint8Array(256);
   for (let code = 0; code <= bin; code++) goesLeft[code] = 1;
   goesLeft[missingCode] = missingLeft;
   let l = begin;
   let r = begin;
-  for (let i = begin; i < end; i++) {
-    const row = rowIndex[i];
-    const left = goesLeft[codes[columnBase + row]];
-    rowIndex[l] = row;
-    scratch[r] = row;
-    l += left;
-    r += 1 - left;
+  if (inOrder === 1) {
+    for (let row = begin; row < end; row++) {
+      const left = goesLeft[codes[columnBase + row]];
+      rowIndex[l] = row;
+      scratch[r] = row;
+      l += left;
+      r += 1 - left;
+    }
+  } else {
+    for (let i = begin; i < end; i++) {
+      const row = rowIndex[i];
+      const left = goesLeft[codes[columnBase + row]];
+      rowIndex[l] = row;
+      scratch[r] = row;
+      l += left;
+      r += 1 - left;
+    }
   }
   rowIndex.set(scratch.subarray(begin, r), l);
   return l - begin;
@@ -99,7 +112,7 @@ export function partitionRange(
  * One thread's share of a node partitioned by several threads: rows `rowIndex[begin, end)` (a chunk of the
  * node) are written to `scratch[begin, end)`, those going left ascending from `begin`, those going right
  * descending from `end − 1`. Returns how many went left; {@link placePartitionChunk} then puts the chunk's
- * rows where the whole node's stable partition has them.
+ * rows where the whole node's stable partition has them. `inOrder` as in {@link partitionRange}.
  */
 export function partitionChunk(
   codes: Uint8Array,
@@ -111,19 +124,30 @@ export function partitionChunk(
   bin: number,
   missingCode: number,
   missingLeft: number,
+  inOrder: number,
 ): number {
   const goesLeft = new Uint8Array(256);
   for (let code = 0; code <= bin; code++) goesLeft[code] = 1;
   goesLeft[missingCode] = missingLeft;
   let l = begin;
   let r = end - 1;
-  for (let i = begin; i < end; i++) {
-    const row = rowIndex[i];
-    const left = goesLeft[codes[columnBase + row]];
-    scratch[l] = row;
-    scratch[r] = row;
-    l += left;
-    r -= 1 - left;
+  if (inOrder === 1) {
+    for (let row = begin; row < end; row++) {
+      const left = goesLeft[codes[columnBase + row]];
+      scratch[l] = row;
+      scratch[r] = row;
+      l += left;
+      r -= 1 - left;
+    }
+  } else {
+    for (let i = begin; i < end; i++) {
+      const row = rowIndex[i];
+      const left = goesLeft[codes[columnBase + row]];
+      scratch[l] = row;
+      scratch[r] = row;
+      l += left;
+      r -= 1 - left;
+    }
   }
   return l - begin;
 }

@@ -81,6 +81,8 @@ class TreeBuilder {
   constructor(
     private readonly context: GrowthContext,
     private readonly features: Int32Array,
+    /** The root holds every row in order, not yet written to the row index (see `PartitionTask.inOrder`). */
+    private readonly rootInOrder: boolean,
   ) {}
 
   addNode(begin: number, end: number, stats: NodeStats): number {
@@ -123,6 +125,7 @@ class TreeBuilder {
       bin: split.bin,
       missingCode: this.context.binned.bins.upperBounds[split.feature].length,
       missingLeft: split.missingLeft,
+      inOrder: node.id === 0 && this.rootInOrder,
     };
   }
 
@@ -229,10 +232,12 @@ export function growTree(context: GrowthContext, features: Int32Array, sampleSiz
   const { executor, layout } = context;
   executor.pool.reset();
   executor.setFeatures(features);
-  const tb = new TreeBuilder(context, features);
+  // Without row sampling the root's rows are 0..rows − 1 in order (see `sampleRows`): no gather needed, and
+  // the row index is first written by the root's partition.
+  const inOrder = sampleSize === context.binned.rows;
+  const tb = new TreeBuilder(context, features, inOrder);
   const slot = executor.pool.acquire();
-  // Without row sampling the root's rows are 0..rows − 1 in order (see `sampleRows`): no gather needed.
-  executor.buildHistograms([{ slot, begin: 0, end: sampleSize, identity: sampleSize === context.binned.rows }]);
+  executor.buildHistograms([{ slot, begin: 0, end: sampleSize, identity: inOrder }]);
   // The root's sums from one feature's bins (every row falls in exactly one of them): no pass over the rows.
   const hist = executor.pool.view(slot);
   const rootStats = { g: 0, h: 0, count: sampleSize };
@@ -249,7 +254,12 @@ export function growTree(context: GrowthContext, features: Int32Array, sampleSiz
   const tree = tb.tree;
   for (let node = 0; node < tree.feature.length; node++) {
     if (tree.feature[node] < 0 && tree.begin[node] >= 0) {
-      leaves.push({ begin: tree.begin[node], end: tree.end[node], value: tree.leafValue[node] });
+      leaves.push({
+        begin: tree.begin[node],
+        end: tree.end[node],
+        value: tree.leafValue[node],
+        inOrder: node === 0 && inOrder,
+      });
     }
   }
   executor.addLeafValues(leaves);
