@@ -15,9 +15,9 @@ import {
   addLeafValueRange,
   addSplitLeafValuesRange,
   computeGradientsRange,
-  partitionChunk,
+  joinChunksIfLast,
+  joinPartitionChunks,
   partitionRange,
-  placePartitionChunk,
 } from './training-kernels.js';
 
 /** Control words (Int32, shared). */
@@ -36,18 +36,28 @@ const OP_LEAF = 3;
 const OP_GRADIENTS = 4;
 const OP_SPLIT_LEAVES = 5;
 const OP_PARTITION_CHUNK = 6;
-const OP_PLACE_CHUNK = 7;
 const TASK_STRIDE = 11;
 /** Tasks per thread per round; bigger batches are split into rounds. */
 const MAX_TASKS = 2048;
 /**
- * Nodes with at least this many rows are partitioned by every thread at once (a chunk each, then each chunk
- * placed): the upper levels of a tree have one or two such nodes, which dealing whole nodes to threads
- * would leave to one thread. Smaller nodes are not worth the second round trip.
+ * Nodes with at least this many rows are partitioned by every thread at once (a chunk each, in place; the
+ * thread that finishes a node's last chunk joins the chunks): the upper levels of a tree have one or two
+ * such nodes, which dealing whole nodes to threads would leave to one thread. Smaller nodes are not worth
+ * the join's block copies.
  */
 const CHUNKED_PARTITION_ROWS = 131_072;
 /** Row blocks of the gradient pass per thread, drawn from the shared list (a slowed thread takes fewer). */
 const GRADIENT_BLOCKS_PER_THREAD = 4;
+/**
+ * Per chunked node, in the shared `joins` words: the count of its chunks done (`Atomics.add`), its first
+ * result (the chunks' left rows are consecutive results), its chunk count, then its chunk bounds.
+ */
+const JOIN_DONE = 0;
+const JOIN_FIRST_RESULT = 1;
+const JOIN_CHUNKS = 2;
+const JOIN_BOUNDS = 3;
+/** Chunked nodes per round: each takes one result per thread. */
+const joinStride = (threads: number) => JOIN_BOUNDS + threads + 1;
 /**
  * What a histogram split by features costs each thread beyond its share of the features, as a fraction of
  * the whole histogram: every thread reads each row's index and gradient pair (measured on 909,528 rows ×
@@ -62,8 +72,7 @@ const computeGradientsRange = ${computeGradientsRange.toString()};
 const partitionRange = ${partitionRange.toString()};
 const addLeafValueRange = ${addLeafValueRange.toString()};
 const addSplitLeafValuesRange = ${addSplitLeafValuesRange.toString()};
-const partitionChunk = ${partitionChunk.toString()};
-const placePartitionChunk = ${placePartitionChunk.toString()};
+const joinPartitionChunks = ${joinPartitionChunks.toString()};
 `;
 }
 
@@ -98,7 +107,7 @@ const compile = (source) => {
 function workerSource(): string {
   return `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { control, tasks, results, buffers, port, histogramSize, slotsPerChunk, thread, sharedBase } = workerData;
+const { control, tasks, results, joins, buffers, port, histogramSize, slotsPerChunk, thread, sharedBase } = workerData;
 const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = buffers;
 ${workerRowLoopsSource()}const chunks = [];
 let kernel = null;
@@ -121,11 +130,11 @@ ${workerKernelCacheSource()}const runTask = (o) => {
   } else if (op === ${OP_SPLIT_LEAVES}) {
     addSplitLeafValuesRange(codes, rowIndex, margins, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), tasks[o + 7], tasks[o + 8]);
   } else if (op === ${OP_PARTITION_CHUNK}) {
-    results[(tasks[o + 7] | 0)] = partitionChunk(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), (tasks[o + 8] | 0));
-  } else if (op === ${OP_PLACE_CHUNK}) {
-    placePartitionChunk(rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0), (tasks[o + 4] | 0), (tasks[o + 5] | 0));
+    results[(tasks[o + 7] | 0)] = partitionRange(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), (tasks[o + 8] | 0));
+    joinChunksIfLast(rowIndex, scratch, results, joins, tasks[o + 9] | 0);
   }
 };
+const joinChunksIfLast = ${joinChunksIfLast.toString()};
 let seen = 0;
 const base = thread * (1 + ${MAX_TASKS * TASK_STRIDE});
 for (;;) {
@@ -231,6 +240,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     private readonly control: Int32Array,
     private readonly tasks: Float64Array,
     private readonly results: Int32Array,
+    private readonly joins: Int32Array,
   ) {
     this.threads = workers.length + 1;
     this.kernels = new KernelCache(buffers);
@@ -287,23 +297,20 @@ class ParallelTrainingExecutor implements TrainingExecutor {
       const round = tasks.slice(start, start + MAX_TASKS);
       // Results: one per whole node (at its index in the round), then one per chunk.
       let resultCount = round.length;
-      const chunked: Array<{ task: number; chunks: Array<{ begin: number; end: number; result: number }> }> = [];
+      const chunked: Array<{ task: number; firstResult: number; join: number }> = [];
       const whole: number[] = [];
+      const stride = joinStride(threads);
       round.forEach((t, i) => {
         if (t.end - t.begin >= CHUNKED_PARTITION_ROWS && resultCount + threads <= MAX_TASKS) {
-          const rows = t.end - t.begin;
-          const chunks = Array.from({ length: threads }, (_, c) => ({
-            begin: t.begin + Math.floor((c * rows) / threads),
-            end: t.begin + Math.floor(((c + 1) * rows) / threads),
-            result: resultCount + c,
-          }));
+          const join = chunked.length * stride;
+          this.writeJoin(join, t, resultCount);
+          chunked.push({ task: i, firstResult: resultCount, join });
           resultCount += threads;
-          chunked.push({ task: i, chunks });
         } else {
           whole.push(i);
         }
       });
-      const record = (op: number, t: PartitionTask, begin: number, end: number, result: number) => [
+      const record = (op: number, t: PartitionTask, begin: number, end: number, result: number, join = 0) => [
         op,
         begin,
         end,
@@ -313,35 +320,44 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         t.missingLeft ? 1 : 0,
         result,
         t.inOrder === true ? 1 : 0,
+        join,
       ];
       // Chunks first, then whole nodes largest first, each to the first thread free for it.
-      const shared = chunked.flatMap(({ task, chunks }) =>
-        chunks.map((c) => record(OP_PARTITION_CHUNK, round[task], c.begin, c.end, c.result)),
+      const shared = chunked.flatMap(({ task, firstResult, join }) =>
+        Array.from({ length: threads }, (_, c) =>
+          record(
+            OP_PARTITION_CHUNK,
+            round[task],
+            this.joins[join + JOIN_BOUNDS + c],
+            this.joins[join + JOIN_BOUNDS + c + 1],
+            firstResult + c,
+            join,
+          ),
+        ),
       );
       for (const k of bySizeDescending(whole.map((i) => round[i]))) {
         shared.push(record(OP_PARTITION, round[whole[k]], round[whole[k]].begin, round[whole[k]].end, whole[k]));
       }
       this.run(this.noOwnTasks(), shared);
       for (const i of whole) leftRows[start + i] = this.results[i];
-      if (chunked.length === 0) continue;
-      // Each chunk's left rows follow the left rows of the chunks before it, its right rows likewise.
-      const placements: number[][] = [];
-      for (const { task, chunks } of chunked) {
-        const t = round[task];
-        const lefts = chunks.map((c) => this.results[c.result]);
-        const totalLeft = lefts.reduce((a, b) => a + b, 0);
-        let leftAt = t.begin;
-        let rightAt = t.begin + totalLeft;
-        chunks.forEach((c, thread) => {
-          placements.push([OP_PLACE_CHUNK, c.begin, c.end, lefts[thread], leftAt, rightAt]);
-          leftAt += lefts[thread];
-          rightAt += c.end - c.begin - lefts[thread];
-        });
-        leftRows[start + task] = totalLeft;
+      for (const { task, firstResult } of chunked) {
+        let left = 0;
+        for (let c = 0; c < threads; c++) left += this.results[firstResult + c];
+        leftRows[start + task] = left;
       }
-      this.run(this.noOwnTasks(), placements);
     }
     return leftRows;
+  }
+
+  /** A chunked node's record in `joins`: a chunk per thread, its left rows from result `firstResult` on. */
+  private writeJoin(join: number, t: PartitionTask, firstResult: number): void {
+    const threads = this.threads;
+    this.joins[join + JOIN_DONE] = 0;
+    this.joins[join + JOIN_FIRST_RESULT] = firstResult;
+    this.joins[join + JOIN_CHUNKS] = threads;
+    for (let c = 0; c <= threads; c++) {
+      this.joins[join + JOIN_BOUNDS + c] = t.begin + Math.floor((c * (t.end - t.begin)) / threads);
+    }
   }
 
   addLeafValues(tasks: readonly LeafTask[]): void {
@@ -426,7 +442,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
 
   private runOwnShare(list: number[][]): void {
     const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = this.buffers;
-    for (const [op, a, b, c, d, e, f, g, h] of list) {
+    for (const [op, a, b, c, d, e, f, g, h, j] of list) {
       if (op === OP_HISTOGRAM) {
         const kernel = e === 1 ? this.fullKernel : this.kernel;
         kernel?.(codes, gradHess, this.pool.view(a), d === 1 ? null : rowIndex, b, c);
@@ -438,9 +454,8 @@ class ParallelTrainingExecutor implements TrainingExecutor {
       } else if (op === OP_SPLIT_LEAVES) {
         addSplitLeafValuesRange(codes, rowIndex, margins, a | 0, b | 0, (c | 0) * rows, d | 0, e | 0, f | 0, g, h);
       } else if (op === OP_PARTITION_CHUNK) {
-        this.results[g] = partitionChunk(codes, rowIndex, scratch, a, b, c * rows, d, e, f, h);
-      } else if (op === OP_PLACE_CHUNK) {
-        placePartitionChunk(rowIndex, scratch, a, b, c, d, e);
+        this.results[g] = partitionRange(codes, rowIndex, scratch, a, b, c * rows, d, e, f, h);
+        joinChunksIfLast(rowIndex, scratch, this.results, this.joins, j);
       } else {
         computeGradientsRange(margins, labels, gradHess, c, a | 0, b | 0);
       }
@@ -471,6 +486,7 @@ export async function createParallelTrainingExecutor(
   // One list per thread, then the shared list.
   const tasks = new Float64Array(new SharedArrayBuffer((threads + 1) * (1 + MAX_TASKS * TASK_STRIDE) * 8));
   const results = new Int32Array(new SharedArrayBuffer(MAX_TASKS * 4));
+  const joins = new Int32Array(new SharedArrayBuffer(Math.ceil(MAX_TASKS / threads) * joinStride(threads) * 4));
   const source = workerSource();
   const workers: Worker[] = [];
   const ports: MessagePort[] = [];
@@ -483,6 +499,7 @@ export async function createParallelTrainingExecutor(
           control,
           tasks,
           results,
+          joins,
           buffers,
           port: channel.port2,
           histogramSize: buffers.layout.size,
@@ -506,5 +523,5 @@ export async function createParallelTrainingExecutor(
         }),
     ),
   );
-  return new ParallelTrainingExecutor(buffers, workers, ports, control, tasks, results);
+  return new ParallelTrainingExecutor(buffers, workers, ports, control, tasks, results, joins);
 }

@@ -109,65 +109,58 @@ export function partitionRange(
 }
 
 /**
- * One thread's share of a node partitioned by several threads: rows `rowIndex[begin, end)` (a chunk of the
- * node) are written to `scratch[begin, end)`, those going left ascending from `begin`, those going right
- * descending from `end − 1`. Returns how many went left; {@link placePartitionChunk} then puts the chunk's
- * rows where the whole node's stable partition has them. `inOrder` as in {@link partitionRange}.
+ * Joins the chunks of a node that several threads partitioned at once, each chunk in place by
+ * {@link partitionRange}: chunk `c` holds rows `rowIndex[bounds[c], bounds[c + 1])` as its left rows
+ * (`leftRows[c]` of them) then its right rows. Afterwards the node holds every chunk's left rows, then every
+ * chunk's right rows, in chunk order — the node's own stable partition. The first chunk's left rows and the
+ * last chunk's right rows are in place already; the rest move by block copies (through `scratch`, free over
+ * the node once its chunks are done). Returns the node's left rows.
  */
-export function partitionChunk(
-  codes: Uint8Array,
+export function joinPartitionChunks(
   rowIndex: Uint32Array,
   scratch: Uint32Array,
-  begin: number,
-  end: number,
-  columnBase: number,
-  bin: number,
-  missingCode: number,
-  missingLeft: number,
-  inOrder: number,
+  bounds: Int32Array,
+  leftRows: Int32Array,
+  chunks: number,
 ): number {
-  const goesLeft = new Uint8Array(256);
-  for (let code = 0; code <= bin; code++) goesLeft[code] = 1;
-  goesLeft[missingCode] = missingLeft;
-  let l = begin;
-  let r = end - 1;
-  if (inOrder === 1) {
-    for (let row = begin; row < end; row++) {
-      const left = goesLeft[codes[columnBase + row]];
-      scratch[l] = row;
-      scratch[r] = row;
-      l += left;
-      r -= 1 - left;
-    }
-  } else {
-    for (let i = begin; i < end; i++) {
-      const row = rowIndex[i];
-      const left = goesLeft[codes[columnBase + row]];
-      scratch[l] = row;
-      scratch[r] = row;
-      l += left;
-      r -= 1 - left;
-    }
+  let totalLeft = 0;
+  for (let c = 0; c < chunks; c++) totalLeft += leftRows[c];
+  const rightBegin = bounds[0] + totalLeft;
+  // Right rows of all chunks but the last, in order, to where they end up (in scratch).
+  let at = rightBegin;
+  for (let c = 0; c + 1 < chunks; c++) {
+    scratch.set(rowIndex.subarray(bounds[c] + leftRows[c], bounds[c + 1]), at);
+    at += bounds[c + 1] - bounds[c] - leftRows[c];
   }
-  return l - begin;
+  // Left rows of the later chunks down after the first chunk's (copyWithin handles the overlap).
+  at = bounds[0] + leftRows[0];
+  for (let c = 1; c < chunks; c++) {
+    rowIndex.copyWithin(at, bounds[c], bounds[c] + leftRows[c]);
+    at += leftRows[c];
+  }
+  const lastRight = bounds[chunks] - bounds[chunks - 1] - leftRows[chunks - 1];
+  rowIndex.set(scratch.subarray(rightBegin, bounds[chunks] - lastRight), rightBegin);
+  return totalLeft;
 }
 
 /**
- * Copies a chunk written by {@link partitionChunk} back into `rowIndex`: its `leftRows` left rows to
- * `leftAt`, its right rows (stored in reverse) in their original order to `rightAt`. The chunks of a node
- * read only their own scratch range and write disjoint ranges, so threads can place them at once.
+ * After a thread partitioned one chunk of a node (its left rows in `results`): the thread that finishes the
+ * node's last chunk joins them. `at` is the node's record in `joins` (the parallel executor's `JOIN_DONE` …: the
+ * numbers are written out because the worker compiles this function's source). `Atomics.add` orders the other
+ * chunks' writes before the join reads them.
  */
-export function placePartitionChunk(
+export function joinChunksIfLast(
   rowIndex: Uint32Array,
   scratch: Uint32Array,
-  begin: number,
-  end: number,
-  leftRows: number,
-  leftAt: number,
-  rightAt: number,
+  results: Int32Array,
+  joins: Int32Array,
+  at: number,
 ): void {
-  rowIndex.set(scratch.subarray(begin, begin + leftRows), leftAt);
-  for (let i = end - 1, o = rightAt; i >= begin + leftRows; i--, o++) rowIndex[o] = scratch[i];
+  const chunks = joins[at + 2];
+  if (Atomics.add(joins, at, 1) !== chunks - 1) return;
+  const first = joins[at + 1];
+  const bounds = joins.subarray(at + 3, at + 4 + chunks);
+  joinPartitionChunks(rowIndex, scratch, bounds, results.subarray(first, first + chunks), chunks);
 }
 
 /** Rows `begin … end − 1` in order at `rowIndex[begin, end)` (a tree without row sampling holds every row). */

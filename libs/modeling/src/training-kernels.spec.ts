@@ -1,0 +1,47 @@
+import { SeededRandom } from '@fraudops/core';
+import { joinPartitionChunks, partitionRange } from './training-kernels.js';
+
+describe('joinPartitionChunks', () => {
+  const rows = 10_000;
+  const random = new SeededRandom(5);
+  // One feature's codes: bins 0–9 and the missing code 10.
+  const codes = Uint8Array.from({ length: rows }, () => Math.floor(random.nextFloat() * 11));
+  const node = Uint32Array.from(random.sampleIndices(rows, 3_001)).sort();
+
+  /** The node partitioned whole, then in `chunks` chunks (each in place) joined: both row indices and left counts. */
+  function wholeAndChunked(chunks: number, inOrder: boolean): Array<[Uint32Array, number]> {
+    const rowsOf = inOrder ? Uint32Array.from({ length: rows }, (_, i) => i) : node;
+    const n = rowsOf.length;
+    const whole = rowsOf.slice();
+    const wholeLeft = partitionRange(codes, whole, new Uint32Array(n), 0, n, 0, 4, 10, 1, inOrder ? 1 : 0);
+    const chunked = inOrder ? new Uint32Array(n) : rowsOf.slice();
+    const scratch = new Uint32Array(n);
+    const bounds = Int32Array.from({ length: chunks + 1 }, (_, c) => Math.floor((c * n) / chunks));
+    const lefts = Int32Array.from({ length: chunks }, (_, c) =>
+      partitionRange(codes, chunked, scratch, bounds[c], bounds[c + 1], 0, 4, 10, 1, inOrder ? 1 : 0),
+    );
+    const joinedLeft = joinPartitionChunks(chunked, scratch, bounds, lefts, chunks);
+    return [
+      [whole, wholeLeft],
+      [chunked, joinedLeft],
+    ];
+  }
+
+  it.each([1, 2, 3, 5])('joins %i chunks to the stable partition of the whole node', (chunks) => {
+    const [[whole, wholeLeft], [chunked, joinedLeft]] = wholeAndChunked(chunks, false);
+    expect(joinedLeft).toBe(wholeLeft);
+    expect(chunked).toEqual(whole);
+    // The stable partition itself: left rows (codes ≤ 4 or missing) ascending, then right rows ascending.
+    const left = Array.from(node).filter((r) => codes[r] <= 4 || codes[r] === 10);
+    expect(Array.from(whole)).toEqual([...left, ...Array.from(node).filter((r) => !left.includes(r))]);
+  });
+
+  it('partitions rows read in order (a root without row sampling) like the same rows read through the index', () => {
+    const [[whole, wholeLeft], [chunked, joinedLeft]] = wholeAndChunked(3, true);
+    const indexed = Uint32Array.from({ length: rows }, (_, i) => i);
+    const indexedLeft = partitionRange(codes, indexed, new Uint32Array(rows), 0, rows, 0, 4, 10, 1, 0);
+    expect([wholeLeft, joinedLeft]).toEqual([indexedLeft, indexedLeft]);
+    expect(whole).toEqual(indexed);
+    expect(chunked).toEqual(indexed);
+  });
+});
