@@ -186,9 +186,11 @@ export const scoringSuite: BenchSuite = {
         `model: ${settings.trees} trees of depth ${settings.depth}, registered as ${model.uri}; threshold ${model.threshold.toFixed(4)}`,
       );
 
-      const ours: Target = { subject: 'fraudops', port: 18731, path: '/v1/score' };
-      const hello: Target = { subject: 'express_hello', port: 18732, path: '/hello' };
-      const fastapi: Target = { subject: 'fastapi', port: 18733, path: '/v1/score' };
+      // BENCH_PORT_BASE moves the three servers' ports, so two people can run the suite on one machine at once.
+      const portBase = Number(process.env['BENCH_PORT_BASE'] ?? 18731);
+      const ours: Target = { subject: 'fraudops', port: portBase, path: '/v1/score' };
+      const hello: Target = { subject: 'express_hello', port: portBase + 1, path: '/hello' };
+      const fastapi: Target = { subject: 'fastapi', port: portBase + 2, path: '/v1/score' };
       const [service, helloServer, fastapiServer] = [
         start(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), SERVICE], {
           PORT: String(ours.port),
