@@ -49,8 +49,7 @@ export function scoreInProcess(
   count?: InferenceCounter,
 ): Float32Array | undefined {
   if (rows > IN_PROCESS_MAX_ROWS || !model.predictInProcess) return undefined;
-  const width = model.featureSpec.features.length;
-  const scores = checkedScores(model.predictInProcess(vectors.subarray(0, rows * width), rows), rows);
+  const scores = checkedScores(model.predictInProcess(vectors, rows), rows);
   count?.('typescript', rows);
   return scores;
 }

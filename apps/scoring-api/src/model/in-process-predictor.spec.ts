@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baselineFeatureSpec, featureNames, featureSpecHash } from '@fraudops/features';
+import { predictProbability, type TreeEnsemble } from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
 import { seedChampion, type SeededModel } from '../smoke/seed-champion.js';
 import { scoreInChunks, type InferencePath } from './chunked-scoring.js';
-import { IN_PROCESS_MAX_ROWS } from './in-process-predictor.js';
+import { IN_PROCESS_MAX_ROWS, inProcessPredictor } from './in-process-predictor.js';
 import { RegistryModelSource } from './registry-model-source.js';
+import { readClassifier } from './row-explainer.js';
 import type { ServedModel } from './served-model.js';
 
 /**
@@ -55,6 +57,29 @@ describe('in-process tree predictor of a served model', () => {
     expect(largest).toBeLessThanOrEqual(TOLERANCE);
     const batch = predict(seeded.testFeatures, rows);
     for (let r = 0; r < rows; r++) expect(Math.abs(batch[r] - onnx[r])).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it("is bit-identical to the modeling library's predictProbability, for both split comparisons and missing values", async () => {
+    const classifier = readClassifier(
+      (await new LocalRegistry(seeded.registry).loadModel(seeded.uri)).onnx,
+      seeded.uri,
+    );
+    if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble')
+      throw new Error('the seed model is a tree ensemble');
+    const width = seeded.featureCount;
+    const rows = seeded.testFeatures.length / width;
+    // Every tenth value missing, so that both of a node's missing-value branches are taken.
+    const values = seeded.testFeatures.map((v, i) => (i % 10 === 3 ? Number.NaN : v));
+    for (const comparison of ['leq', 'lt'] as const) {
+      const ensemble: TreeEnsemble = { ...classifier, comparison };
+      const expected = predictProbability(ensemble, { rows, cols: width, values });
+      const predict = inProcessPredictor(ensemble);
+      if (!predict) throw new Error('a tree ensemble has an in-process predictor');
+      expect(predict(values, rows)).toEqual(expected);
+      for (let r = 0; r < rows; r += 37) {
+        expect(predict(values.subarray(r * width), 1)[0]).toBe(expected[r]);
+      }
+    }
   });
 
   it('serves small batches in process and larger ones through onnxruntime, saying which', async () => {

@@ -1,4 +1,4 @@
-import { predictProbability, type ClassifierModel } from '@fraudops/modeling';
+import type { ClassifierModel, TreeEnsemble } from '@fraudops/modeling';
 
 /**
  * Batches of at most this many rows are scored by the in-process tree predictor; larger ones by onnxruntime.
@@ -8,23 +8,110 @@ import { predictProbability, type ClassifierModel } from '@fraudops/modeling';
  */
 export const IN_PROCESS_MAX_ROWS = 16;
 
-/** Probabilities of `rows` feature vectors (row-major), computed synchronously in this process. */
+/**
+ * Probabilities of `rows` feature vectors (row-major: the first `rows × featureCount` values of `features`),
+ * computed synchronously in this process.
+ */
 export type InProcessPredictor = (features: Float32Array, rows: number) => Float32Array;
 
 /**
- * The tree ensemble behind a served ONNX file, predicted in TypeScript: the modeling library's predictor,
- * which its ONNX export is pinned bit-identical to (float32 sums tree by tree, the sigmoid rounded to float32).
- * Undefined for other kinds of model (and unreadable ones): onnxruntime alone scores those.
+ * Every tree of an ensemble in one node table, laid out once per model load: node `g` (over all trees) holds
+ * its feature, its left, right and missing-value children at `links[4g …]` and its threshold at `thresholds[g]`;
+ * a leaf has feature −1 and its value at `leafValues[g]`. A row's walk reads one small table instead of six
+ * arrays per tree, and a missing value's branch is a child index, not a flag to test.
+ */
+interface NodeTable {
+  links: Int32Array;
+  thresholds: Float32Array;
+  leafValues: Float32Array;
+  /** Each tree's root in the table, in the ensemble's order (the order the margin sums in). */
+  roots: Int32Array;
+  /** `Math.fround(baseMargin)`, added last, as `predictMargin` does. */
+  baseMargin: number;
+}
+
+function nodeTable(ensemble: TreeEnsemble): NodeTable {
+  const total = ensemble.trees.reduce((n, tree) => n + tree.feature.length, 0);
+  const links = new Int32Array(4 * total);
+  const thresholds = new Float32Array(total);
+  const leafValues = new Float32Array(total);
+  const roots = new Int32Array(ensemble.trees.length);
+  let first = 0;
+  ensemble.trees.forEach((tree, t) => {
+    roots[t] = first;
+    for (let node = 0; node < tree.feature.length; node++) {
+      const g = first + node;
+      links[4 * g] = tree.feature[node];
+      if (tree.feature[node] >= 0) {
+        links[4 * g + 1] = first + tree.left[node];
+        links[4 * g + 2] = first + tree.right[node];
+        links[4 * g + 3] = first + (tree.missingGoesLeft[node] === 1 ? tree.left[node] : tree.right[node]);
+      }
+      thresholds[g] = tree.threshold[node];
+      leafValues[g] = tree.leafValue[node];
+    }
+    first += tree.feature.length;
+  });
+  return { links, thresholds, leafValues, roots, baseMargin: Math.fround(ensemble.baseMargin) };
+}
+
+/**
+ * The margin of the row at `offset`: leaf values summed in float32 in tree order, then the base margin — the
+ * modeling library's `predictMargin` step for step (its Float32Array sum rounds after every addition, as
+ * `Math.fround` does here), so the result is bit-identical to it and to the ONNX export.
+ */
+function marginLeq(table: NodeTable, values: Float32Array, offset: number): number {
+  const { links, thresholds, leafValues, roots } = table;
+  let sum = 0;
+  for (let t = 0; t < roots.length; t++) {
+    let g = roots[t];
+    let f = links[4 * g];
+    while (f >= 0) {
+      const x = values[offset + f];
+      g = x !== x ? links[4 * g + 3] : x <= thresholds[g] ? links[4 * g + 1] : links[4 * g + 2];
+      f = links[4 * g];
+    }
+    sum = Math.fround(sum + leafValues[g]);
+  }
+  return Math.fround(sum + table.baseMargin);
+}
+
+/** {@link marginLeq} for ensembles that branch left on `x < threshold` (XGBoost's). */
+function marginLt(table: NodeTable, values: Float32Array, offset: number): number {
+  const { links, thresholds, leafValues, roots } = table;
+  let sum = 0;
+  for (let t = 0; t < roots.length; t++) {
+    let g = roots[t];
+    let f = links[4 * g];
+    while (f >= 0) {
+      const x = values[offset + f];
+      g = x !== x ? links[4 * g + 3] : x < thresholds[g] ? links[4 * g + 1] : links[4 * g + 2];
+      f = links[4 * g];
+    }
+    sum = Math.fround(sum + leafValues[g]);
+  }
+  return Math.fround(sum + table.baseMargin);
+}
+
+/**
+ * The tree ensemble behind a served ONNX file, predicted in TypeScript, bit-identical to the modeling
+ * library's `predictProbability` (to which its ONNX export is pinned: float32 sums tree by tree, the sigmoid
+ * rounded to float32). The trees are laid out in one node table when the model loads, and a call makes nothing
+ * but its answer. Undefined for other kinds of model (and unreadable ones): onnxruntime alone scores those.
  */
 export function inProcessPredictor(
   classifier: ClassifierModel | { unavailable: string },
 ): InProcessPredictor | undefined {
   if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble') return undefined;
   const cols = classifier.featureCount;
-  return (features, rows) =>
-    predictProbability(classifier, {
-      rows,
-      cols,
-      values: features.length === rows * cols ? features : features.subarray(0, rows * cols),
-    });
+  const table = nodeTable(classifier);
+  const margin = classifier.comparison === 'leq' ? marginLeq : marginLt;
+  return (features, rows) => {
+    if (features.length < rows * cols) {
+      throw new RangeError(`${rows} rows of ${cols} features need ${rows * cols} values, got ${features.length}`);
+    }
+    const probabilities = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) probabilities[r] = 1 / (1 + Math.exp(-margin(table, features, r * cols)));
+    return probabilities;
+  };
 }
