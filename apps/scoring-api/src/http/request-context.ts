@@ -28,8 +28,8 @@ export function routeLabel(req: Request): string {
 // eslint-disable-next-line max-lines-per-function -- the per-request hot path (ids, timing, metrics, access log) closes over label-bound metric children built once
 export function requestContext(logger: Logger, metrics: ServiceMetrics): RequestHandler {
   // Label-bound metric children, one per (route, method, status): no label hashing per request.
-  const counters = new Map<string, { count: Tally; observe: (seconds: number) => void }>();
-  const instruments = (route: string, method: string, status: number) => {
+  const counters = new Map<string, Instrument>();
+  const instruments = (route: string, method: string, status: number): Instrument => {
     const key = `${route} ${method} ${status}`;
     let found = counters.get(key);
     if (!found) {
@@ -42,20 +42,21 @@ export function requestContext(logger: Logger, metrics: ServiceMetrics): Request
     }
     return found;
   };
-  const accessLog = (req: Request, res: Response, route: string, seconds: number) => {
-    const status = res.statusCode;
-    // Successes are the bulk of traffic and stay at debug (no line is even built at info); client mistakes are
-    // worth an info line. A probe's 503 (not ready yet: warming up, or no model) is the probe's answer, not a failure.
+  // Successes are the bulk of traffic and stay at debug (no line is even built at info); client mistakes are
+  // worth an info line. A probe's 503 (not ready yet: warming up, or no model) is the probe's answer, not a failure.
+  const levelOf = (route: string, status: number): 'error' | 'info' | 'debug' => {
     const probe = route === '/readyz' || route.startsWith('/v2/health');
-    const level =
-      status >= 500 && !(probe && status === 503)
-        ? 'error'
-        : probe && status === 503
-          ? 'debug'
-          : status >= 400
-            ? 'info'
-            : 'debug';
+    return status >= 500 && !(probe && status === 503)
+      ? 'error'
+      : probe && status === 503
+        ? 'debug'
+        : status >= 400
+          ? 'info'
+          : 'debug';
+  };
+  const accessLog = (req: Request, res: Response, route: string, level: Level, seconds: number) => {
     if (!logger.isLevelEnabled(level)) return;
+    const status = res.statusCode;
     const line = {
       method: req.method,
       route,
@@ -73,22 +74,48 @@ export function requestContext(logger: Logger, metrics: ServiceMetrics): Request
             : 'request';
     req.log[level](line, message);
   };
+  // The last request's route, method and status, with what they select: traffic comes in runs of the same
+  // answer (POST /v1/score, 200), which then costs no label string and no map lookup.
+  let last:
+    | ({ route: unknown; baseUrl: string; method: string; status: number; label: string; level: Level } & Instrument)
+    | undefined;
   function onClose(this: Response): void {
     const req = this.req;
     metrics.requestsInFlight.count--;
     const seconds = (performance.now() - this[STARTED]) / 1e3;
-    const route = routeLabel(req);
-    const instrument = instruments(route, req.method, this.statusCode);
-    instrument.count();
-    instrument.observe(seconds);
-    accessLog(req, this, route, seconds);
+    const route: unknown = req.route;
+    const method = req.method;
+    const status = this.statusCode;
+    if (
+      last === undefined ||
+      route !== last.route ||
+      req.baseUrl !== last.baseUrl ||
+      method !== last.method ||
+      status !== last.status
+    ) {
+      const label = routeLabel(req);
+      last = {
+        route,
+        baseUrl: req.baseUrl,
+        method,
+        status,
+        label,
+        level: levelOf(label, status),
+        ...instruments(label, method, status),
+      };
+    }
+    last.count();
+    last.observe(seconds);
+    accessLog(req, this, last.label, last.level, seconds);
   }
-  let loggerInstalled: object | undefined;
+  let gettersInstalled: object | undefined;
   return (req: Request, res: Response, next: NextFunction) => {
     // Most requests never log: the child logger is made on first use, by a getter on the app's request prototype
-    // (defining one on every request would turn each request object into a slow dictionary).
+    // (defining one on every request would turn each request object into a slow dictionary). The request id
+    // is read back from the response header the same way: a property added to every request would grow its
+    // property store each time.
     const prototype = Object.getPrototypeOf(req) as object;
-    if (loggerInstalled !== prototype) {
+    if (gettersInstalled !== prototype) {
       Object.defineProperty(prototype, 'log', {
         configurable: true,
         enumerable: false,
@@ -96,12 +123,20 @@ export function requestContext(logger: Logger, metrics: ServiceMetrics): Request
           return (this[CHILD_LOGGER] ??= logger.child({ request_id: this.id }));
         },
       });
-      loggerInstalled = prototype;
+      Object.defineProperty(prototype, 'id', {
+        configurable: true,
+        enumerable: false,
+        get(this: Request) {
+          return String(this.res?.getHeader('x-request-id') ?? '');
+        },
+      });
+      gettersInstalled = prototype;
     }
     const offered = req.headers['x-request-id'];
-    const id = typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
-    req.id = id;
-    res.setHeader('x-request-id', id);
+    res.setHeader(
+      'x-request-id',
+      typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID(),
+    );
     res[STARTED] = performance.now();
     metrics.requestsInFlight.count++;
     // 'close' comes after 'finish' on a completed response and alone on an aborted one: one listener sees both.
@@ -109,6 +144,14 @@ export function requestContext(logger: Logger, metrics: ServiceMetrics): Request
     res.on('close', onClose);
     next();
   };
+}
+
+type Level = 'error' | 'info' | 'debug';
+
+/** One (route, method, status) series of the request metrics. */
+interface Instrument {
+  count: Tally;
+  observe: (seconds: number) => void;
 }
 
 /** When the request arrived (`performance.now()`), kept on its response. */
