@@ -37,4 +37,21 @@ describe('scoreResponseJson', () => {
     }));
     expect(scoreResponseJson({ model, results })).toBe(JSON.stringify({ model, results }));
   });
+
+  it('follows the model and the threshold from one answer to the next', () => {
+    const answers: ScoreResponse[] = [
+      { model, results: [{ transaction_id: 1, probability: 0.25, decision: 'pass', threshold: 0.5 }] },
+      {
+        model: { name: 'other "model"', version: 3 },
+        results: [{ transaction_id: 2, probability: 0.75, decision: 'alert', threshold: 0.5 }],
+      },
+      {
+        model: { name: 'other "model"', version: 4 },
+        results: [{ transaction_id: 3, probability: 0.75, decision: 'pass', threshold: 0.8 }],
+      },
+      { model, results: [{ transaction_id: 4, probability: 0.25, decision: 'pass', threshold: -0 }] },
+      { model, results: [{ transaction_id: 5, probability: 0.25, decision: 'pass', threshold: 0 }] },
+    ];
+    for (const response of answers) expect(scoreResponseJson(response)).toBe(JSON.stringify(response));
+  });
 });

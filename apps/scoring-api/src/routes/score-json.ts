@@ -1,7 +1,35 @@
+import type { ModelRef } from '../model/model-lifecycle.js';
 import type { ScoreResponse, ScoredTransaction } from '../scoring-service.js';
 
 /** A number as `JSON.stringify` writes it. */
 const jsonNumber = (value: number): string => (Number.isFinite(value) ? `${value}` : 'null');
+
+const DECISION_JSON = { alert: '"alert"', pass: '"pass"' } as const;
+
+/**
+ * What stays the same from one answer to the next — the model's part of the answer and the threshold's text —
+ * written once per model and threshold, not per request.
+ */
+let lastModel: ModelRef = { name: '', version: Number.NaN };
+let lastHead = '';
+let lastThreshold = Number.NaN;
+let lastThresholdJson = 'null';
+
+function head(model: ModelRef): string {
+  if (model.name !== lastModel.name || model.version !== lastModel.version) {
+    lastModel = { name: model.name, version: model.version };
+    lastHead = `{"model":${JSON.stringify(model)},"results":[`;
+  }
+  return lastHead;
+}
+
+function thresholdJson(threshold: number): string {
+  if (!Object.is(threshold, lastThreshold)) {
+    lastThreshold = threshold;
+    lastThresholdJson = jsonNumber(threshold);
+  }
+  return lastThresholdJson;
+}
 
 /**
  * The everyday result — exactly `transaction_id`, `probability`, `decision` and `threshold`, in that order —
@@ -14,8 +42,8 @@ function resultJson(result: ScoredTransaction): string {
   const id = result.transaction_id;
   return (
     `{"transaction_id":${typeof id === 'number' ? jsonNumber(id) : JSON.stringify(id)},` +
-    `"probability":${jsonNumber(result.probability)},"decision":${JSON.stringify(result.decision)},` +
-    `"threshold":${jsonNumber(result.threshold)}}`
+    `"probability":${jsonNumber(result.probability)},"decision":${DECISION_JSON[result.decision]},` +
+    `"threshold":${thresholdJson(result.threshold)}}`
   );
 }
 
@@ -25,7 +53,7 @@ function resultJson(result: ScoredTransaction): string {
  */
 export function scoreResponseJson(response: ScoreResponse): string {
   const { results } = response;
-  let json = `{"model":${JSON.stringify(response.model)},"results":[`;
+  let json = head(response.model);
   for (let i = 0; i < results.length; i++) json += (i === 0 ? '' : ',') + resultJson(results[i]);
   return `${json}]}`;
 }
