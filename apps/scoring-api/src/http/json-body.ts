@@ -1,5 +1,15 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { IncomingMessage } from 'node:http';
 import { ScoringError } from '../errors.js';
+
+/**
+ * The server's request class (`createServer({ IncomingMessage })`): the same request with `body` declared when
+ * it is made, so that storing the parsed body costs a plain store instead of growing the request's property
+ * store on every request. Bodies are read the same either way.
+ */
+export class BodyRequest extends IncomingMessage {
+  body: unknown = undefined;
+}
 
 /**
  * JSON request bodies: a body is required, must be sent as `application/json` (or a `+json` type) and
