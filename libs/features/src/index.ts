@@ -33,7 +33,7 @@ export {
   type OnlineStateImage,
 } from './online.js';
 export { amountToMean, amountZscore, hoursSincePrevious } from './online-steps.js';
-export { NumberIndex } from './number-index.js';
+export { NumberIndex, type NumberIndexOptions } from './number-index.js';
 export { replayWithDelayedLabels, type ReplayOptions } from './replay.js';
 export { encodeOnlineSnapshot, decodeOnlineSnapshot, writeOnlineSnapshot, readOnlineSnapshot } from './snapshot.js';
 export { compareFeatureRows, featureTableRows, PARITY_RELATIVE_TOLERANCE, type ParityReport } from './parity.js';

@@ -2,12 +2,21 @@
 const BLOCK_BITS = 3;
 const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
 
+export interface NumberIndexOptions {
+  /**
+   * Whole keys from 0 to this (exclusive) go to a directly indexed array instead of the hash table — for ids
+   * that are usually small integers (customers, terminals: 4 bytes per id up to the largest one seen, one load
+   * per lookup); their values must be below 2^31 − 1. Other keys are hashed as usual. @defaultValue 0 (none)
+   */
+  denseBelow?: number;
+}
+
 /**
  * A hash map from finite numbers (transaction, customer, terminal ids) to non-negative integers, on one typed
  * array: open addressing with linear probing and backward-shift deletion, each slot a [key, value] pair (an
  * empty slot holds a NaN key), so a lookup usually touches a single cache line and consecutive ids share one
  * block of slots. The online state does several lookups per transaction; this keeps them allocation-free and
- * its memory is exactly its array.
+ * its memory is exactly its arrays. Optionally (`denseBelow`) small whole keys skip hashing altogether.
  */
 export class NumberIndex {
   /** [key, value] pairs; key NaN = empty. */
@@ -17,8 +26,13 @@ export class NumberIndex {
   /** 32 − log2(slots / 8): a home block is the top bits of a Fibonacci hash. */
   private blockShift: number;
   private count = 0;
+  /** `denseBelow`'s keys: value + 1 at index key (0: absent); grown to the largest key set. */
+  private dense = new Int32Array(0);
+  private denseCount = 0;
+  private readonly denseBelow: number;
 
-  constructor(initialCapacity = 1024) {
+  constructor(initialCapacity = 1024, options: NumberIndexOptions = {}) {
+    this.denseBelow = options.denseBelow ?? 0;
     let slots = 16;
     while (slots < initialCapacity * 2) slots *= 2;
     this.table = new Float64Array(slots * 2).fill(NaN);
@@ -27,15 +41,21 @@ export class NumberIndex {
   }
 
   get size(): number {
-    return this.count;
+    return this.count + this.denseCount;
   }
 
   get byteLength(): number {
-    return this.table.byteLength;
+    return this.table.byteLength + this.dense.byteLength;
+  }
+
+  /** Whether `key` belongs in the dense array (a whole number below `denseBelow`). */
+  private isDense(key: number): boolean {
+    return key < this.denseBelow && key >>> 0 === key;
   }
 
   /** The value stored for `key`, or −1. */
   get(key: number): number {
+    if (this.isDense(key)) return key < this.dense.length ? this.dense[key] - 1 : -1;
     const table = this.table;
     for (let i = this.home(key); ; i = (i + 1) & this.mask) {
       const k = table[2 * i];
@@ -45,6 +65,12 @@ export class NumberIndex {
   }
 
   set(key: number, value: number): void {
+    if (this.isDense(key)) {
+      if (key >= this.dense.length) this.growDense(key);
+      if (this.dense[key] === 0) this.denseCount++;
+      this.dense[key] = value + 1;
+      return;
+    }
     if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     const table = this.table;
     for (let i = this.home(key); ; i = (i + 1) & this.mask) {
@@ -63,6 +89,12 @@ export class NumberIndex {
   }
 
   delete(key: number): boolean {
+    if (this.isDense(key)) {
+      if (key >= this.dense.length || this.dense[key] === 0) return false;
+      this.dense[key] = 0;
+      this.denseCount--;
+      return true;
+    }
     const table = this.table;
     const mask = this.mask;
     let i = this.home(key);
@@ -92,6 +124,16 @@ export class NumberIndex {
   forEach(visit: (key: number, value: number) => void): void {
     const table = this.table;
     for (let i = 0; i < table.length; i += 2) if (table[i] === table[i]) visit(table[i], table[i + 1]);
+    const dense = this.dense;
+    for (let key = 0; key < dense.length; key++) if (dense[key] !== 0) visit(key, dense[key] - 1);
+  }
+
+  private growDense(key: number): void {
+    let length = Math.max(64, this.dense.length);
+    while (length <= key) length *= 2;
+    const grown = new Int32Array(Math.min(length, this.denseBelow));
+    grown.set(this.dense);
+    this.dense = grown;
   }
 
   private home(key: number): number {

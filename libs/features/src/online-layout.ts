@@ -69,6 +69,9 @@ export const RANGE_FIELDS_WITH_SQUARES = 8;
 
 export const INITIAL_CAPACITY = 1024;
 
+/** Entity ids below this are looked up in a directly indexed array (4 bytes each, up to the largest seen). */
+const ENTITY_DENSE_IDS = 1 << 20;
+
 /** The per-entity-kind part of the state: id → slot index and a slab of slot records. */
 export interface EntityTable {
   kind: EntityKind;
@@ -144,7 +147,9 @@ export function layoutEntityTable(plan: FeaturePlan, kind: EntityKind, e: number
     rangeGroupOffset: Int32Array.from(rangeGroupOffset),
     squares,
     stride,
-    slots: new NumberIndex(256),
+    // Customer and terminal ids are usually small integers (the simulated world's are 0 … n − 1): a direct
+    // array up to 2^20 of them, hashing beyond.
+    slots: new NumberIndex(256, { denseBelow: ENTITY_DENSE_IDS }),
     slab: new Float64Array(64 * stride),
     freeSlots: [],
     slotCount: 0,
