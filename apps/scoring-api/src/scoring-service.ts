@@ -648,9 +648,15 @@ function timeOrder(times: Float64Array): ArrayLike<number> {
   return inOrder ? order : Array.from(order).sort((a, b) => times[a] - times[b] || a - b);
 }
 
-/** Whether a value occurs twice (a sorted copy: no hash table for the everyday batch of distinct ids). */
+/**
+ * Whether a value occurs twice: none when they increase (the everyday batch of a switch's consecutive ids), else
+ * found in a sorted copy (no hash table either way).
+ */
 function hasRepeats(keys: Float64Array): boolean {
   if (keys.length < 2) return false;
+  let increasing = true;
+  for (let i = 1; i < keys.length && increasing; i++) increasing = keys[i] > keys[i - 1];
+  if (increasing) return false;
   const sorted = keys.slice().sort();
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return true;
   return false;

@@ -31,14 +31,17 @@ export class RecentWindow {
   push(scores: Float32Array, features: Float32Array, rows: number): number {
     const first = this.pushed;
     const f = this.featureCount;
-    for (let r = 0; r < rows; r++) {
-      const seq = this.pushed++;
-      const slot = seq % this.capacity;
-      this.scores[slot] = scores[r];
-      this.features.set(features.subarray(r * f, (r + 1) * f), slot * f);
-      this.challengerScores[slot] = Number.NaN;
-      this.sequence[slot] = seq;
+    // Whole runs of slots at once (one run, or two where the ring wraps): a typed-array copy per run, not per row.
+    for (let r = 0; r < rows;) {
+      const slot = (first + r) % this.capacity;
+      const run = Math.min(rows - r, this.capacity - slot);
+      this.scores.set(scores.subarray(r, r + run), slot);
+      this.features.set(features.subarray(r * f, (r + run) * f), slot * f);
+      this.challengerScores.fill(Number.NaN, slot, slot + run);
+      for (let k = 0; k < run; k++) this.sequence[slot + k] = first + r + k;
+      r += run;
     }
+    this.pushed += rows;
     this.filled = Math.min(this.capacity, this.pushed);
     return first;
   }
