@@ -68,13 +68,15 @@ export const baselineFeatureSpec: FeatureSpec = validateFeatureSpec({
  * a burst of transactions shortly after the previous one. Version 2 adds the card's 7-day maximum amount
  * and two terminal risks that date a terminal's compromise (the simulator's lasts 28 days): the 21 days
  * before the label delay, and the week 28–35 days back, where a fraud means the compromise has ended.
- * Chosen on the tuning folds (docs/model-quality.md, "Feature search").
+ * Version 3 adds the terminal's risk over the 2 and 14 days before the label delay (a compromise that has
+ * just begun; its age between the 7- and 21-day risks). Each version was chosen on the tuning folds only
+ * (docs/model-quality.md, "Feature search").
  */
 export const v2FeatureSpec: FeatureSpec = validateFeatureSpec({
   name: 'v2',
-  version: 2,
+  version: 3,
   description:
-    "The 15 baseline features, the amount relative to the card mean and spread over 1/7/30 days, the hours since the card's previous transaction, the card's 7-day maximum amount, and the terminal's known fraud ratio over 21 days and 28 to 35 days back.",
+    "The 15 baseline features, the amount relative to the card mean and spread over 1/7/30 days, the hours since the card's previous transaction, the card's 7-day maximum amount, and the terminal's known fraud ratio over 21 days, 28 to 35 days back, 2 days and 14 days.",
   features: [
     ...baselineFeatureSpec.features,
     ...CUSTOMER_WINDOWS_DAYS.flatMap((w): FeatureDefinition[] => [
@@ -124,6 +126,26 @@ export const v2FeatureSpec: FeatureSpec = validateFeatureSpec({
       aggregate: 'fraud_ratio',
       description:
         'Known frauds 28 to 35 days back: a terminal that was already compromised then has ended its 28 days, however risky its last weeks look.',
+    },
+    {
+      name: 'TERMINAL_ID_RISK_2DAY_WINDOW',
+      kind: 'window',
+      entity: 'terminal',
+      windowDays: 2,
+      delayDays: TERMINAL_DELAY_DAYS,
+      aggregate: 'fraud_ratio',
+      description:
+        "Known frauds over the 2 days before the label delay: a compromise that began just before the delay is a run of frauds at the end of the terminal's known history, a card's one-off fraud one among genuine transactions.",
+    },
+    {
+      name: 'TERMINAL_ID_RISK_14DAY_WINDOW',
+      kind: 'window',
+      entity: 'terminal',
+      windowDays: 14,
+      delayDays: TERMINAL_DELAY_DAYS,
+      aggregate: 'fraud_ratio',
+      description:
+        'Known frauds over the 14 days before the label delay: with the 7- and 21-day risks it dates a compromise that began 1 to 3 weeks before the delay.',
     },
   ],
 });
