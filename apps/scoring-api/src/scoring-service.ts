@@ -65,6 +65,54 @@ export interface ScoreResponse {
   results: ScoredTransaction[];
 }
 
+/**
+ * A batch's answer in columns, request order: the route writes its JSON straight from these arrays (no result
+ * object per row); {@link resultsOf} makes the result objects when a caller wants them.
+ */
+export interface ScoredBatch {
+  model: ModelRef;
+  rows: number;
+  /** Row `i`'s transaction id, as sent. */
+  idOf(row: number): string | number;
+  probabilities: Float64Array;
+  /** 1 where the decision is `alert`. */
+  alerts: Uint8Array;
+  thresholds: Float64Array;
+  /** 1 where the result carries `"late": true`. */
+  late: Uint8Array;
+  /** The reasons of each explained row; absent when no row is explained. */
+  reasons?: Array<Reason[] | undefined>;
+}
+
+/** What {@link ScoringService.scoreNow} answers: result objects (the shared state's path) or a {@link ScoredBatch}. */
+export type ScoreAnswer = ScoreResponse | ScoredBatch;
+
+/** Row `i` of a scored batch as the result object it stands for (keys in the order the JSON has them). */
+export function resultAt(batch: ScoredBatch, i: number): ScoredTransaction {
+  const result = scored(
+    batch.idOf(i),
+    batch.probabilities[i],
+    batch.alerts[i] === 1 ? 'alert' : 'pass',
+    batch.thresholds[i],
+    batch.late[i] === 1,
+  );
+  const reasons = batch.reasons?.[i];
+  if (reasons !== undefined) result.reasons = reasons;
+  return result;
+}
+
+/** A scored batch's result objects, request order. */
+export function resultsOf(batch: ScoredBatch): ScoredTransaction[] {
+  const results = new Array<ScoredTransaction>(batch.rows);
+  for (let i = 0; i < batch.rows; i++) results[i] = resultAt(batch, i);
+  return results;
+}
+
+/** The answer as result objects, whichever form it came in. */
+export function scoreResponse(answer: ScoreAnswer): ScoreResponse {
+  return 'results' in answer ? answer : { model: answer.model, results: resultsOf(answer) };
+}
+
 export interface FeedbackResponse {
   applied: number;
   repeated: number;
@@ -242,18 +290,19 @@ export class ScoringService<T> {
    * (before anything is recorded), while alerts explained by policy are then answered without reasons.
    */
   async score(transactions: readonly T[], explain?: ExplainRequest): Promise<ScoreResponse> {
-    return this.scoreNow(transactions, explain);
+    return scoreResponse(await this.scoreNow(transactions, explain));
   }
 
   /**
    * {@link score}, answered synchronously — no promise hop — when it can be: the in-process state with its lock
    * free, at most `chunkRows` transactions and a model whose in-process predictor takes the batch; otherwise a
-   * promise. Refusals found before the first await are thrown, later ones reject.
+   * promise. Refusals found before the first await are thrown, later ones reject. The in-process state answers
+   * in columns ({@link ScoredBatch}), the shared state with result objects.
    */
-  scoreNow(transactions: readonly T[], explain?: ExplainRequest): ScoreResponse | Promise<ScoreResponse> {
+  scoreNow(transactions: readonly T[], explain?: ExplainRequest): ScoreAnswer | Promise<ScoreAnswer> {
     this.requireWarmState();
     const lease = this.leaseChampion();
-    let response: ScoreResponse | Promise<ScoreResponse>;
+    let response: ScoreAnswer | Promise<ScoreAnswer>;
     try {
       response = this.scoreWith(lease.model, transactions, explain);
     } catch (error) {
@@ -271,7 +320,7 @@ export class ScoringService<T> {
     model: ServedModel,
     transactions: readonly T[],
     explain: ExplainRequest | undefined,
-  ): ScoreResponse | Promise<ScoreResponse> {
+  ): ScoreAnswer | Promise<ScoreAnswer> {
     if (explain?.results === 'all' && 'unavailable' in model.explainer) {
       throw new ScoringError(
         'EXPLANATION_UNAVAILABLE',
@@ -287,7 +336,7 @@ export class ScoringService<T> {
     this.applyRows(batch, 0, transactions.length);
     const probabilities = scoreInProcess(model, batch.vectors, transactions.length, this.countInference);
     if (!probabilities) return this.scoreApplied(model, transactions, batch, explain);
-    return { model: ref(model), results: this.answer(model, transactions, batch, probabilities, explain) };
+    return this.answer(model, transactions, batch, probabilities, explain);
   }
 
   /** Waits for the state (the lock, or the shared store), then scores. */
@@ -295,14 +344,14 @@ export class ScoringService<T> {
     model: ServedModel,
     transactions: readonly T[],
     explain: ExplainRequest | undefined,
-  ): Promise<ScoreResponse> {
+  ): Promise<ScoreAnswer> {
     const { shared, chunkRows } = this.options;
     if (shared) {
       const columns = this.options.features.readColumns(transactions);
       const keys = Array.from(columns.keys);
       this.checkBatch(transactions, columns);
       const applied = await shared.apply(transactions, keys, Array.from(timeOrder(columns.times)));
-      const response = await this.scoreApplied(model, transactions, applied, explain);
+      const response = scoreResponse(await this.scoreApplied(model, transactions, applied, explain));
       await shared.settle(applied, response.results, model.version);
       return response;
     }
@@ -323,7 +372,7 @@ export class ScoringService<T> {
     transactions: readonly T[],
     batch: AppliedBatch,
     explain: ExplainRequest | undefined,
-  ): Promise<ScoreResponse> {
+  ): Promise<ScoredBatch> {
     const probabilities = await scoreInChunks(
       model,
       batch.vectors,
@@ -331,7 +380,7 @@ export class ScoringService<T> {
       this.options.chunkRows,
       this.countInference,
     );
-    return { model: ref(model), results: this.answer(model, transactions, batch, probabilities, explain) };
+    return this.answer(model, transactions, batch, probabilities, explain);
   }
 
   /**
@@ -386,7 +435,10 @@ export class ScoringService<T> {
     }
   }
 
-  /** The results in request order: earlier answers for repeats, new answers remembered, counted and monitored. */
+  /**
+   * The answer in request order, in columns: earlier answers for repeats, new answers remembered, counted and
+   * monitored.
+   */
   // eslint-disable-next-line max-lines-per-function -- one pass over the batch (repeats, answers, reasons, counters, monitoring) on the hot path: no intermediate arrays
   private answer(
     model: ServedModel,
@@ -394,20 +446,31 @@ export class ScoringService<T> {
     batch: AppliedBatch,
     probabilities: Float32Array,
     explain?: ExplainRequest,
-  ): ScoredTransaction[] {
+  ): ScoredBatch {
     const { features: pipeline } = this.options;
     const explainer = explain && !('unavailable' in model.explainer) ? model.explainer : undefined;
-    const explains = (decision: 'alert' | 'pass') =>
-      explain !== undefined && (explain.results === 'all' || decision === 'alert');
-    const withReasons = (result: ScoredTransaction, explanation: RowExplanation | undefined) => {
-      if (explain && explanation && explains(result.decision))
-        result.reasons = topReasons(explanation, explain.top, model.featureSpec.features);
-    };
+    const explains = (alert: boolean) => explain !== undefined && (explain.results === 'all' || alert);
     const { slots, keys, fresh, late } = batch;
     const answers = this.answers;
     const n = transactions.length;
     const threshold = model.threshold.value;
-    const results = new Array<ScoredTransaction>(n);
+    const out: ScoredBatch = {
+      model: ref(model),
+      rows: n,
+      idOf: (row) => pipeline.idOf(transactions[row]),
+      probabilities: new Float64Array(n),
+      alerts: new Uint8Array(n),
+      thresholds: new Float64Array(n),
+      late: new Uint8Array(n),
+    };
+    const withReasons = (i: number, explanation: RowExplanation | undefined) => {
+      if (explain && explanation && explains(out.alerts[i] === 1))
+        (out.reasons ??= new Array<Reason[] | undefined>(n))[i] = topReasons(
+          explanation,
+          explain.top,
+          model.featureSpec.features,
+        );
+    };
     let freshCount = 0;
     let alerts = 0;
     let lateCount = 0;
@@ -420,27 +483,25 @@ export class ScoringService<T> {
           ? answers.answerOf(slot)
           : undefined);
       if (before) {
-        results[i] = scored(
-          pipeline.idOf(transactions[i]),
-          before.probability,
-          before.decision,
-          before.threshold,
-          before.late,
-        );
-        withReasons(results[i], before.explanation);
+        out.probabilities[i] = before.probability;
+        out.alerts[i] = before.decision === 'alert' ? 1 : 0;
+        out.thresholds[i] = before.threshold;
+        out.late[i] = before.late ? 1 : 0;
+        withReasons(i, before.explanation);
         continue;
       }
       const probability = probabilities[i];
-      const decision = probability >= threshold ? 'alert' : 'pass';
-      results[i] = scored(pipeline.idOf(transactions[i]), probability, decision, threshold, late[i] === 1);
-      const explanation = explainer && explains(decision) ? explainer.explain(batch.vectors, i) : undefined;
-      withReasons(results[i], explanation);
-      if (slot >= 0 && keys) {
-        answers.settle(slot, keys[i], probability, decision === 'alert', threshold, model.version, explanation);
-      }
+      const alert = probability >= threshold;
+      out.probabilities[i] = probability;
+      out.alerts[i] = alert ? 1 : 0;
+      out.thresholds[i] = threshold;
+      out.late[i] = late[i] === 1 ? 1 : 0;
+      const explanation = explainer && explains(alert) ? explainer.explain(batch.vectors, i) : undefined;
+      withReasons(i, explanation);
+      if (slot >= 0 && keys) answers.settle(slot, keys[i], probability, alert, threshold, model.version, explanation);
       if (fresh[i]) {
         freshCount++;
-        if (decision === 'alert') alerts++;
+        if (alert) alerts++;
         if (late[i]) lateCount++;
       }
     }
@@ -453,8 +514,9 @@ export class ScoringService<T> {
       this.championScores.observeEach(probabilities.subarray(0, n), fresh);
       this.observeFresh(fresh, freshCount, batch.vectors, probabilities, pipeline.spec.features.length);
     }
-    return results;
+    return out;
   }
+
   /** `vectorize`, with the request path named when the transaction is refused. */
   private vectorizeAt(index: number, columns: TransactionColumns, vectors: Float32Array): number {
     const pipeline = this.options.features;

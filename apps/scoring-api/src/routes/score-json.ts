@@ -1,5 +1,11 @@
 import type { ModelRef } from '../model/model-lifecycle.js';
-import type { ScoreResponse, ScoredTransaction } from '../scoring-service.js';
+import {
+  resultAt,
+  type ScoreAnswer,
+  type ScoreResponse,
+  type ScoredBatch,
+  type ScoredTransaction,
+} from '../scoring-service.js';
 
 /** A number as `JSON.stringify` writes it. */
 const jsonNumber = (value: number): string => (Number.isFinite(value) ? `${value}` : 'null');
@@ -39,11 +45,15 @@ function resultJson(result: ScoredTransaction): string {
   if (result.late !== undefined || result.reasons !== undefined || result.degraded !== undefined) {
     return JSON.stringify(result);
   }
-  const id = result.transaction_id;
+  return everydayJson(result.transaction_id, result.probability, result.decision, result.threshold);
+}
+
+/** An everyday result's text from its four values. */
+function everydayJson(id: string | number, probability: number, decision: 'alert' | 'pass', threshold: number): string {
   return (
     `{"transaction_id":${typeof id === 'number' ? jsonNumber(id) : JSON.stringify(id)},` +
-    `"probability":${jsonNumber(result.probability)},"decision":${DECISION_JSON[result.decision]},` +
-    `"threshold":${thresholdJson(result.threshold)}}`
+    `"probability":${jsonNumber(probability)},"decision":${DECISION_JSON[decision]},` +
+    `"threshold":${thresholdJson(threshold)}}`
   );
 }
 
@@ -56,4 +66,26 @@ export function scoreResponseJson(response: ScoreResponse): string {
   let json = head(response.model);
   for (let i = 0; i < results.length; i++) json += (i === 0 ? '' : ',') + resultJson(results[i]);
   return `${json}]}`;
+}
+
+/**
+ * `JSON.stringify` of the batch's result objects ({@link resultAt}), character for character, written from its
+ * columns: an everyday row makes no object; a late or explained one is written from its object.
+ */
+export function scoredBatchJson(batch: ScoredBatch): string {
+  const { probabilities, alerts, thresholds, late, reasons } = batch;
+  let json = head(batch.model);
+  for (let i = 0; i < batch.rows; i++) {
+    if (i > 0) json += ',';
+    json +=
+      late[i] === 1 || reasons?.[i] !== undefined
+        ? JSON.stringify(resultAt(batch, i))
+        : everydayJson(batch.idOf(i), probabilities[i], alerts[i] === 1 ? 'alert' : 'pass', thresholds[i]);
+  }
+  return `${json}]}`;
+}
+
+/** The answer's JSON, whichever form the service gave it in. */
+export function scoreAnswerJson(answer: ScoreAnswer): string {
+  return 'results' in answer ? scoreResponseJson(answer) : scoredBatchJson(answer);
 }

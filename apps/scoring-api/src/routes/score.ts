@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { jsonBody } from '../http/json-body.js';
 import { parseBody } from '../http/validation.js';
 import type { ExplainRequest, ScoringService } from '../scoring-service.js';
-import { scoreResponseJson } from './score-json.js';
+import { scoreAnswerJson } from './score-json.js';
 
 export interface ScoreRouteOptions<T> {
   service: ScoringService<T>;
@@ -111,8 +111,8 @@ export function scoreRoutes<T>({
           : undefined;
     // Answered at once when the service can (no promise hop), else when its promise settles.
     const response = service.scoreNow(transactions, asked ?? alertPolicy);
-    if (response instanceof Promise) response.then((answer) => sendJsonText(res, scoreResponseJson(answer)), next);
-    else sendJsonText(res, scoreResponseJson(response));
+    if (response instanceof Promise) response.then((answer) => sendJsonText(res, scoreAnswerJson(answer)), next);
+    else sendJsonText(res, scoreAnswerJson(response));
   };
 
   const feedback = Router();
