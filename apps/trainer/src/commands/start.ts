@@ -3,7 +3,8 @@ import { createWriteStream, existsSync, renameSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { openRegistry } from '@fraudops/registry';
+import { builtInFeatureSpecs, featureSpecHash } from '@fraudops/features';
+import { openRegistry, type ModelRegistry, type ModelVersion } from '@fraudops/registry';
 import type { TransactionColumns } from '@fraudops/transactions';
 import { CliError, ExitCode, type CliContext, type Output } from '@fraudops/cli';
 import { prepareData } from '../pipeline/data.js';
@@ -160,15 +161,55 @@ async function serve(flags: StartFlags, output: Output): Promise<number> {
   return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 0 : 1))));
 }
 
+/**
+ * Why this checkout's scoring API cannot serve `champion`, or undefined when it can: the service computes only
+ * the built-in feature specs, found by the hash in the card, so a champion trained by an older checkout on a
+ * since-changed spec (after a `git pull`, say) would stop the service at start-up.
+ */
+function unservableBecause(champion: ModelVersion): string | undefined {
+  const { name, hash } = champion.card.featureSpec;
+  const known = Object.values(builtInFeatureSpecs).map((spec) => featureSpecHash(spec));
+  if (known.includes(hash)) return undefined;
+  return `${champion.uri} (@champion) was trained on feature spec "${name}" (${hash}), which this checkout no longer computes`;
+}
+
+/**
+ * After training because the champion could not be served: the new version stands in for it even when the gate
+ * left it challenger (the gate cannot compare models over different specs), with the reason in the alias history.
+ */
+async function replaceUnservableChampion(
+  registry: ModelRegistry,
+  flags: StartFlags,
+  stale: ModelVersion,
+  trained: number,
+  output: Output,
+): Promise<void> {
+  const current = await currentChampion(registry, flags.name);
+  if (!current || current.version !== stale.version) return; // the gate promoted it already
+  const replacement = await registry.getVersion(flags.name, trained);
+  if (unservableBecause(replacement)) return;
+  const { name, hash } = stale.card.featureSpec;
+  const reason = `npm start: v${stale.version} was trained on feature spec ${name}#${hash}, which this checkout no longer computes; v${trained} replaces it`;
+  await registry.setAlias(flags.name, 'champion', trained, { reason });
+  output.line(`champion    ${replacement.uri} replaces ${stale.uri} (its feature spec is no longer computed here)`);
+}
+
 /** `npm start`: train a champion on the embedded defaults unless one exists, say where its report is, serve it. */
 export async function runStart(flags: StartFlags, output: Output): Promise<number> {
   const registry = openRegistry(flags.registry);
   let current = flags.retrain ? undefined : await currentChampion(registry, flags.name);
+  const stale = current && unservableBecause(current) ? current : undefined;
+  if (current && stale) {
+    output.line(`${unservableBecause(stale)}: training a new champion`);
+    current = undefined;
+  }
   if (current) {
     output.line(`reusing ${current.uri} (@champion, registered ${current.card.created}; --retrain trains a new one)`);
   } else {
     const summary = await runLocalTraining(localTrainOptions(flags), output, registry);
     printTrainSummary(summary, output);
+    if (stale && summary.model.version !== null)
+      await replaceUnservableChampion(registry, flags, stale, summary.model.version, output);
     current = await currentChampion(registry, flags.name);
   }
   if (current && registry.location.startsWith('file:')) {

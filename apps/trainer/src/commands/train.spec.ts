@@ -256,6 +256,49 @@ describe('fraudops-train start (npm start) without serving', () => {
   );
 });
 
+describe('fraudops-train start: a champion this checkout cannot serve', () => {
+  it(
+    'trains a new champion when the champion was trained on a feature spec the code no longer computes',
+    async () => {
+      const own = await mkdtemp(join(tmpdir(), 'fraudops-start-stale-'));
+      try {
+        const startFlags = { ...flags(own), cacheDir: join(dir, 'data'), serve: false, port: 8080, historyDays: 37 };
+        expect(await runStart(startFlags, createOutput(false, { stdout: new Capture(), stderr: new Capture() }))).toBe(0);
+        // What an older checkout left behind: the same model, registered over an earlier revision of the spec.
+        const registry = openRegistry(join(own, 'models'));
+        const first = await registry.loadModel('models:/fraud-detector/1');
+        const { schemaVersion: _schema, name: _name, version: _version, artifacts: _artifacts, ...draft } = first.card;
+        const oldHash = 'f'.repeat(first.card.featureSpec.hash.length);
+        const older = await registry.register({
+          name: 'fraud-detector',
+          onnx: first.onnx,
+          card: { ...draft, featureSpec: { ...draft.featureSpec, hash: oldHash } },
+          reports: { html: '<p>older</p>', markdown: 'older' },
+        });
+        await registry.setAlias('fraud-detector', 'champion', older.version);
+
+        const out = new Capture();
+        expect(await runStart(startFlags, createOutput(false, { stdout: out, stderr: new Capture() }))).toBe(0);
+        expect(out.text).toContain(
+          `models:/fraud-detector/2 (@champion) was trained on feature spec "baseline" (${oldHash}), which this checkout no longer computes: training a new champion`,
+        );
+        expect(out.text).toContain('champion    models:/fraud-detector/3 replaces models:/fraud-detector/2');
+        expect(await registry.getAlias('fraud-detector', 'champion')).toBe(3);
+        const history = await registry.aliasHistory('fraud-detector');
+        expect(history.at(-1)).toMatchObject({ alias: 'champion', version: 3, previous: 2 });
+        expect(history.at(-1)?.reason).toContain(`v2 was trained on feature spec baseline#${oldHash}`);
+        // …and the next start reuses the new champion.
+        const again = new Capture();
+        expect(await runStart(startFlags, createOutput(false, { stdout: again, stderr: new Capture() }))).toBe(0);
+        expect(again.text).toMatch(/^reusing models:\/fraud-detector\/3 \(@champion/);
+      } finally {
+        await rm(own, { recursive: true, force: true });
+      }
+    },
+    TRAINING_TIMEOUT_MS,
+  );
+});
+
 describe('fraudops-train train: bad input', () => {
   async function cli(args: string[]) {
     const stderr = new Capture();
