@@ -263,7 +263,9 @@ describe('fraudops-train start: a champion this checkout cannot serve', () => {
       const own = await mkdtemp(join(tmpdir(), 'fraudops-start-stale-'));
       try {
         const startFlags = { ...flags(own), cacheDir: join(dir, 'data'), serve: false, port: 8080, historyDays: 37 };
-        expect(await runStart(startFlags, createOutput(false, { stdout: new Capture(), stderr: new Capture() }))).toBe(0);
+        expect(await runStart(startFlags, createOutput(false, { stdout: new Capture(), stderr: new Capture() }))).toBe(
+          0,
+        );
         // What an older checkout left behind: the same model, registered over an earlier revision of the spec.
         const registry = openRegistry(join(own, 'models'));
         const first = await registry.loadModel('models:/fraud-detector/1');
