@@ -3,7 +3,7 @@ import { builtInFeatureSpec, type FeatureTable } from '@fraudops/features';
 import { CliError, ExitCode, type CliContext, type Output } from '@fraudops/cli';
 import { prepareData } from '../pipeline/data.js';
 import { features, splitDays } from '../pipeline/local-train.js';
-import { evaluateCandidate, type Fitter, type QualityResult } from '../pipeline/quality.js';
+import { evaluateCandidate, type Estimate, type Fitter, type QualityResult } from '../pipeline/quality.js';
 import { prepareSplit } from '../pipeline/split.js';
 import { StageRunner } from '../pipeline/stages.js';
 import { foldWindows, tuningFolds } from '../pipeline/tune.js';
@@ -14,6 +14,7 @@ import { addTrainingFlags, applyParameterSet, numberFlag, type TrainingFlags } f
 interface QualityFlags extends TrainingFlags {
   candidate?: string[];
   folds: number;
+  foldsOnly?: boolean;
   python: string;
 }
 
@@ -49,6 +50,9 @@ Examples:
   # two candidates only, machine-readable
   $ fraudops-train quality --candidate v2:gbdt:default --candidate v2:gbdt:params/tuned.json --json
 
+  # choosing between candidates (a feature, a parameter set) without looking at the test window
+  $ fraudops-train quality --folds-only --folds 6 --candidate v2:gbdt:params/tuned.json --candidate v2:gbdt:params/mine.json
+
 A candidate is <spec>:<engine>:<params>: a feature spec (baseline, v2), an engine (gbdt: ours, logreg, xgboost:
 Debian's python3-xgboost running apps/trainer/databricks/train.py, the training job's own script) and
 "default" (the flags' parameters) or a parameter set written by \`tune\` (its feature spec is ignored: the
@@ -56,7 +60,9 @@ candidate names one). XGBoost gets the GBDT parameters under its own names (as \
 passes them) and stops early on validation aucpr instead of AP.
 
 Every candidate trains on the --folds tuning folds that \`tune\` selects on (AP and card precision@k per fold)
-and on the main split (AP, card precision@k and ROC AUC on the test window, with --bootstrap intervals).`;
+and on the main split (AP, card precision@k and ROC AUC on the test window, with --bootstrap intervals).
+--folds-only skips the main split: the test window is neither trained for nor scored, so a choice made from the
+table has not looked at it (each look at the test window spends it; docs/model-quality.md counts the looks).`;
 
 function parseCandidate(text: string): Candidate {
   const [spec, engine, ...rest] = text.split(':');
@@ -85,7 +91,8 @@ function fitterOf(candidate: Candidate, raw: QualityFlags, command: Command): Fi
 
 export interface QualityRow extends Candidate, QualityResult {}
 
-function interval(e: QualityResult['test']['average_precision']): string {
+function interval(e: Estimate | undefined): string {
+  if (!e) return '–';
   return `${e.value.toFixed(4)} [${e.ci?.lower.toFixed(4) ?? '–'}, ${e.ci?.upper.toFixed(4) ?? '–'}]`;
 }
 
@@ -98,7 +105,7 @@ export function qualityTable(rows: QualityRow[], k: number): string {
   for (const row of rows) {
     const params = row.params === 'default' ? 'default' : row.params.replace(/^.*\//, '');
     lines.push(
-      `| ${row.spec} | ${ENGINE_NAMES[row.engine]} | ${params} | ${row.folds.map((f) => f.average_precision.toFixed(3)).join(' / ')} | ${row.foldMean.average_precision.toFixed(4)} | ${row.foldMean.card_precision_at_k.toFixed(3)} | ${row.engine === 'logreg' ? '–' : row.test.rounds} | ${interval(row.test.average_precision)} | ${interval(row.test.card_precision_at_k)} | ${interval(row.test.auc_roc)} |`,
+      `| ${row.spec} | ${ENGINE_NAMES[row.engine]} | ${params} | ${row.folds.map((f) => f.average_precision.toFixed(3)).join(' / ')} | ${row.foldMean.average_precision.toFixed(4)} | ${row.foldMean.card_precision_at_k.toFixed(3)} | ${row.engine === 'logreg' || !row.test ? '–' : row.test.rounds} | ${interval(row.test?.average_precision)} | ${interval(row.test?.card_precision_at_k)} | ${interval(row.test?.auc_roc)} |`,
     );
   }
   return lines.join('\n');
@@ -142,18 +149,22 @@ export async function runQuality(raw: QualityFlags, command: Command, output: Ou
     const featureTable = table;
     const result = await stages.run(
       'candidate',
-      `${candidate.spec} · ${ENGINE_NAMES[candidate.engine]} · ${candidate.params}: ${raw.folds} folds and the test window`,
+      `${candidate.spec} · ${ENGINE_NAMES[candidate.engine]} · ${candidate.params}: ${raw.folds} folds${raw.foldsOnly ? ' (not the test window)' : ' and the test window'}`,
       () =>
         evaluateCandidate(
           featureTable,
           foldWindows(featureTable, data.columns, data.startDate, split, raw.folds),
-          prepareSplit(featureTable, data.columns, data.startDate, options.split),
+          raw.foldsOnly ? undefined : prepareSplit(featureTable, data.columns, data.startDate, options.split),
           fitters[i],
           { k: raw.k, seed: raw.seed, bootstrapResamples: raw.bootstrap },
         ),
     );
+    const { test } = result;
     output.status(
-      `  mean fold AP ${result.foldMean.average_precision.toFixed(4)}; test AP ${result.test.average_precision.value.toFixed(4)}, CP@${raw.k} ${result.test.card_precision_at_k.value.toFixed(4)}, AUC ${result.test.auc_roc.value.toFixed(4)}`,
+      `  mean fold AP ${result.foldMean.average_precision.toFixed(4)}, CP@${raw.k} ${result.foldMean.card_precision_at_k.toFixed(4)}` +
+        (test
+          ? `; test AP ${test.average_precision.value.toFixed(4)}, CP@${raw.k} ${test.card_precision_at_k.value.toFixed(4)}, AUC ${test.auc_roc.value.toFixed(4)}`
+          : ''),
     );
     rows.push({ ...candidate, ...result });
   }
@@ -178,6 +189,7 @@ export function registerQuality(program: Command, context: CliContext): void {
       numberFlag('--folds', { integer: true, min: 1, max: 12 }),
       3,
     )
+    .option('--folds-only', 'train and score the tuning folds only: the test window is neither trained for nor scored')
     .option(
       '--python <path>',
       'Python with python3-xgboost, pandas and sklearn, for xgboost candidates',
@@ -189,6 +201,6 @@ export function registerQuality(program: Command, context: CliContext): void {
       const rows = await runQuality(flags, command, output);
       output.line('');
       output.line(qualityTable(rows, flags.k));
-      output.result({ k: flags.k, folds: flags.folds, candidates: rows });
+      output.result({ k: flags.k, folds: flags.folds, foldsOnly: Boolean(flags.foldsOnly), candidates: rows });
     });
 }

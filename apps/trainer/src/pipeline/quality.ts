@@ -36,7 +36,8 @@ export interface Estimate {
 export interface QualityResult {
   folds: FoldScore[];
   foldMean: Trial['mean'];
-  test: {
+  /** The main split's test window; absent with `foldsOnly` (the window was neither trained for nor scored). */
+  test?: {
     rounds: number;
     average_precision: Estimate;
     card_precision_at_k: Estimate;
@@ -158,12 +159,13 @@ async function fit(table: FeatureTable, split: PreparedSplit, fitter: Fitter): P
 
 /**
  * Trains one candidate on every tuning fold (AP and card precision@k per fold, as `tune` scores them) and on
- * the main split (AP, card precision@k and ROC AUC on the test window with the bootstrap intervals of `train`).
+ * the main split (AP, card precision@k and ROC AUC on the test window with the bootstrap intervals of `train`)
+ * — or, when `main` is undefined, on the folds only.
  */
 export async function evaluateCandidate(
   table: FeatureTable,
   folds: PreparedSplit[],
-  main: PreparedSplit,
+  main: PreparedSplit | undefined,
   fitter: Fitter,
   options: { k: number; seed: number; bootstrapResamples: number },
 ): Promise<QualityResult> {
@@ -172,6 +174,7 @@ export async function evaluateCandidate(
     const fitted = await fit(table, split, fitter);
     scores.push(foldScore(f, split.test, fitted.scores, fitted.rounds, options.k));
   }
+  if (!main) return { folds: scores, foldMean: meanOfFolds(scores) };
   const fitted = await fit(table, main, fitter);
   const { test } = main;
   const evaluated = evaluatePredictions(
