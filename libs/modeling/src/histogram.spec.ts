@@ -40,6 +40,33 @@ describe('histogram kernels', () => {
     expect(direct).toEqual(plainHistogram(identity, allFeatures));
   });
 
+  it('reads in-order rows four at a time to the same bits, for any row count and range', () => {
+    // An odd row count puts every column at a different alignment; ranges start and end between words.
+    const odd = syntheticFraudData(4_999, 5);
+    const oddBins = fitFeatureBins(odd.features);
+    const oddCodes = binFeatureMatrix(odd.features, oddBins).codes;
+    const oddLayout = histogramLayout(oddBins);
+    const n = odd.features.rows;
+    const identity = Uint32Array.from({ length: n }, (_, i) => i);
+    for (const subset of [allFeatures, [0, 2, 3, 5]]) {
+      for (const countRows of [false, true]) {
+        const kernel = compileHistogramKernel(histogramKernelSource(subset, oddLayout, n, countRows));
+        for (const [begin, end] of [
+          [0, n],
+          [1, n - 2],
+          [3, 6],
+          [5, 7],
+        ]) {
+          const direct = new Float64Array(oddLayout.size);
+          const gathered = new Float64Array(oddLayout.size);
+          kernel(oddCodes, gradHess, direct, null, begin, end);
+          kernel(oddCodes, gradHess, gathered, identity, begin, end);
+          expect(direct).toEqual(gathered);
+        }
+      }
+    }
+  });
+
   it('sums a node range of the row index for a feature subset, counting rows only when asked', () => {
     const rowIndex = Uint32Array.from({ length: rows }, (_, i) => (i * 7) % rows);
     const subset = [1, 3, 5];

@@ -43,6 +43,12 @@ export type HistogramKernel = (
  * loop runs about 2–3× faster than a loop over features (V8 keeps the whole row in registers and drops
  * the inner loop's bounds bookkeeping). The source is plain JavaScript so a worker thread can compile the
  * same kernel.
+ *
+ * Rows read in order (no row index) go four at a time: each feature's four codes come as one little-endian
+ * 32-bit word (a `DataView` read, any alignment) instead of four byte loads with their bounds checks, and the
+ * features are taken in groups of {@link WORD_GROUP} so that the updates of one feature's bins by consecutive
+ * rows stay apart (a dominant bin's store-to-load chain). Every bin still sums its rows in ascending order,
+ * so the bits are those of the one-row loop.
  */
 export function histogramKernelSource(
   features: ArrayLike<number>,
@@ -50,37 +56,52 @@ export function histogramKernelSource(
   rows: number,
   countRows: boolean,
 ): string {
-  const lines: string[] = [];
   // The count costs ~20% of the kernel; only `minDataInLeaf` > 1 needs it.
   const count = countRows ? ' hist[b + 2] += 1;' : '';
-  for (let i = 0; i < features.length; i++) {
-    const f = features[i];
-    const columnBase = f * rows;
-    const binBase = layout.featureOffset[f];
-    lines.push(
-      `b = (${binBase} + codes[${columnBase} + r]) * ${HISTOGRAM_STRIDE}; hist[b] += g; hist[b + 1] += h;${count}`,
-    );
-  }
-  const body = [
+  const update = (f: number, code: string, g: string, h: string) =>
+    `b = (${layout.featureOffset[f]} + ${code}) * ${HISTOGRAM_STRIDE}; hist[b] += ${g}; hist[b + 1] += ${h};${count}`;
+  const rowBody = [
     `  const g = gradHess[2 * r];`,
     `  const h = gradHess[2 * r + 1];`,
-    `  let b;`,
-    ...lines.map((line) => `  ${line}`),
+    ...Array.from(features, (f) => `  ${update(f, `codes[${f * rows} + r]`, 'g', 'h')}`),
   ];
-  // Two loops rather than one with a conditional gather: each stays a tight loop V8 compiles on its own.
+  const wordBody: string[] = [];
+  for (let j = 0; j < 4; j++) {
+    wordBody.push(`  const g${j} = gradHess[2 * r + ${2 * j}];`, `  const h${j} = gradHess[2 * r + ${2 * j + 1}];`);
+  }
+  for (let start = 0; start < features.length; start += WORD_GROUP) {
+    const group = Array.from(features).slice(start, start + WORD_GROUP);
+    for (const f of group) wordBody.push(`  const w${f} = words.getInt32(${f * rows} + r, true);`);
+    for (let j = 0; j < 4; j++) {
+      for (const f of group) {
+        const code = j === 0 ? `(w${f} & 255)` : j === 3 ? `(w${f} >>> 24)` : `((w${f} >> ${8 * j}) & 255)`;
+        wordBody.push(`  ${update(f, code, `g${j}`, `h${j}`)}`);
+      }
+    }
+  }
+  // Separate loops rather than one with a conditional gather: each stays a tight loop V8 compiles on its own.
   return [
+    `let b;`,
     `if (rowIndex === null) {`,
-    `for (let r = begin; r < end; r++) {`,
-    ...body,
+    `const words = new DataView(codes.buffer, codes.byteOffset, codes.byteLength);`,
+    `let r = begin;`,
+    `for (; r + 4 <= end; r += 4) {`,
+    ...wordBody,
+    `}`,
+    `for (; r < end; r++) {`,
+    ...rowBody,
     `}`,
     `return;`,
     `}`,
     `for (let i = begin; i < end; i++) {`,
     `  const r = rowIndex[i];`,
-    ...body,
+    ...rowBody,
     `}`,
   ].join('\n');
 }
+
+/** Features per group in the four-row loop (measured: 3–5 alike, 1–2 and all 15 slower). */
+const WORD_GROUP = 4;
 
 export const HISTOGRAM_KERNEL_PARAMS = ['codes', 'gradHess', 'hist', 'rowIndex', 'begin', 'end'] as const;
 
