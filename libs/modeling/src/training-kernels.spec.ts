@@ -44,4 +44,23 @@ describe('joinPartitionChunks', () => {
     expect(whole).toEqual(indexed);
     expect(chunked).toEqual(indexed);
   });
+
+  it('partitions in-order rows of any column alignment and range (codes read four at a time) like the index does', () => {
+    // Three columns of an odd row count: the third starts at a byte offset that is not a multiple of 4.
+    const n = 1_001;
+    const columns = Uint8Array.from({ length: 3 * n }, () => Math.floor(random.nextFloat() * 11));
+    for (const [begin, end] of [
+      [0, n],
+      [1, n - 2],
+      [5, 7],
+      [6, 9],
+    ]) {
+      const direct = new Uint32Array(n);
+      const directLeft = partitionRange(columns, direct, new Uint32Array(n), begin, end, 2 * n, 6, 10, 0, 1);
+      const indexed = Uint32Array.from({ length: n }, (_, i) => i);
+      const indexedLeft = partitionRange(columns, indexed, new Uint32Array(n), begin, end, 2 * n, 6, 10, 0, 0);
+      expect(directLeft).toBe(indexedLeft);
+      expect(direct.subarray(begin, end)).toEqual(indexed.subarray(begin, end));
+    }
+  });
 });

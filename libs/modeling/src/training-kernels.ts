@@ -69,6 +69,7 @@ export function computeGradientsRange(
  * With `inOrder` 1 the range holds rows `begin … end − 1` themselves (a tree's root without row sampling):
  * they are read without the row index, which need not be written yet.
  */
+// eslint-disable-next-line max-lines-per-function -- one self-contained kernel (workers compile its source): the in-order loop unrolled by four rows
 export function partitionRange(
   codes: Uint8Array,
   rowIndex: Uint32Array,
@@ -87,7 +88,34 @@ export function partitionRange(
   let l = begin;
   let r = begin;
   if (inOrder === 1) {
-    for (let row = begin; row < end; row++) {
+    // Four rows' codes as one little-endian 32-bit word (any alignment): one load and bounds check instead
+    // of four (measured on the large window's root: 2.96 → 1.67 ms best of 40).
+    const words = new DataView(codes.buffer, codes.byteOffset, codes.byteLength);
+    let row = begin;
+    for (; row + 4 <= end; row += 4) {
+      const word = words.getInt32(columnBase + row, true);
+      let left = goesLeft[word & 255];
+      rowIndex[l] = row;
+      scratch[r] = row;
+      l += left;
+      r += 1 - left;
+      left = goesLeft[(word >> 8) & 255];
+      rowIndex[l] = row + 1;
+      scratch[r] = row + 1;
+      l += left;
+      r += 1 - left;
+      left = goesLeft[(word >> 16) & 255];
+      rowIndex[l] = row + 2;
+      scratch[r] = row + 2;
+      l += left;
+      r += 1 - left;
+      left = goesLeft[word >>> 24];
+      rowIndex[l] = row + 3;
+      scratch[r] = row + 3;
+      l += left;
+      r += 1 - left;
+    }
+    for (; row < end; row++) {
       const left = goesLeft[codes[columnBase + row]];
       rowIndex[l] = row;
       scratch[r] = row;
