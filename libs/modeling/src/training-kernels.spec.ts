@@ -1,5 +1,5 @@
 import { SeededRandom } from '@fraudops/core';
-import { joinPartitionChunks, partitionRange } from './training-kernels.js';
+import { addSplitLeafValuesRange, joinPartitionChunks, partitionRange } from './training-kernels.js';
 
 describe('joinPartitionChunks', () => {
   const rows = 10_000;
@@ -61,6 +61,31 @@ describe('joinPartitionChunks', () => {
       const indexedLeft = partitionRange(columns, indexed, new Uint32Array(n), begin, end, 2 * n, 6, 10, 0, 0);
       expect(directLeft).toBe(indexedLeft);
       expect(direct.subarray(begin, end)).toEqual(indexed.subarray(begin, end));
+    }
+  });
+});
+
+describe('addSplitLeafValuesRange', () => {
+  it('adds the left or right value to each row of a node range, as the split sends it, for any range length', () => {
+    const random = new SeededRandom(9);
+    const rows = 2_000;
+    // Two columns; the node splits on the second: codes ≤ 3 left, missing (code 8) right.
+    const codes = Uint8Array.from({ length: 2 * rows }, () => Math.floor(random.nextFloat() * 9));
+    const rowIndex = Uint32Array.from(random.sampleIndices(rows, 1_500));
+    for (const [begin, end] of [
+      [0, 1_500],
+      [3, 1_490],
+      [7, 14],
+      [100, 105],
+    ]) {
+      const margins = Float64Array.from({ length: rows }, (_, r) => r / 7);
+      addSplitLeafValuesRange(codes, rowIndex, margins, begin, end, rows, 3, 8, 0, 0.25, -0.5);
+      const expected = Float64Array.from({ length: rows }, (_, r) => r / 7);
+      for (let i = begin; i < end; i++) {
+        const row = rowIndex[i];
+        expected[row] += codes[rows + row] <= 3 ? 0.25 : -0.5;
+      }
+      expect(margins).toEqual(expected);
     }
   });
 });

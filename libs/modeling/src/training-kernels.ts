@@ -69,7 +69,7 @@ export function computeGradientsRange(
  * With `inOrder` 1 the range holds rows `begin … end − 1` themselves (a tree's root without row sampling):
  * they are read without the row index, which need not be written yet.
  */
-// eslint-disable-next-line max-lines-per-function -- one self-contained kernel (workers compile its source): the in-order loop unrolled by four rows
+// eslint-disable-next-line max-lines-per-function -- one self-contained kernel (workers compile its source): both loops unrolled
 export function partitionRange(
   codes: Uint8Array,
   rowIndex: Uint32Array,
@@ -123,7 +123,61 @@ export function partitionRange(
       r += 1 - left;
     }
   } else {
-    for (let i = begin; i < end; i++) {
+    // Eight rows a step, every load before the stores: the gathers of eight codes overlap, and the checks
+    // V8 puts in each iteration are paid once per eight rows (measured on the large window's partitions of
+    // levels 1–4: 4.4 → 2.3 ns a row, best of 9).
+    let i = begin;
+    for (; i + 8 <= end; i += 8) {
+      const row0 = rowIndex[i];
+      const row1 = rowIndex[i + 1];
+      const row2 = rowIndex[i + 2];
+      const row3 = rowIndex[i + 3];
+      const row4 = rowIndex[i + 4];
+      const row5 = rowIndex[i + 5];
+      const row6 = rowIndex[i + 6];
+      const row7 = rowIndex[i + 7];
+      const left0 = goesLeft[codes[columnBase + row0]];
+      const left1 = goesLeft[codes[columnBase + row1]];
+      const left2 = goesLeft[codes[columnBase + row2]];
+      const left3 = goesLeft[codes[columnBase + row3]];
+      const left4 = goesLeft[codes[columnBase + row4]];
+      const left5 = goesLeft[codes[columnBase + row5]];
+      const left6 = goesLeft[codes[columnBase + row6]];
+      const left7 = goesLeft[codes[columnBase + row7]];
+      rowIndex[l] = row0;
+      scratch[r] = row0;
+      l += left0;
+      r += 1 - left0;
+      rowIndex[l] = row1;
+      scratch[r] = row1;
+      l += left1;
+      r += 1 - left1;
+      rowIndex[l] = row2;
+      scratch[r] = row2;
+      l += left2;
+      r += 1 - left2;
+      rowIndex[l] = row3;
+      scratch[r] = row3;
+      l += left3;
+      r += 1 - left3;
+      rowIndex[l] = row4;
+      scratch[r] = row4;
+      l += left4;
+      r += 1 - left4;
+      rowIndex[l] = row5;
+      scratch[r] = row5;
+      l += left5;
+      r += 1 - left5;
+      rowIndex[l] = row6;
+      scratch[r] = row6;
+      l += left6;
+      r += 1 - left6;
+      rowIndex[l] = row7;
+      scratch[r] = row7;
+      l += left7;
+      r += 1 - left7;
+    }
+    for (; i < end; i++) {
       const row = rowIndex[i];
       const left = goesLeft[codes[columnBase + row]];
       rowIndex[l] = row;
@@ -227,7 +281,35 @@ export function addSplitLeafValuesRange(
   const value = new Float64Array(256).fill(rightValue);
   for (let code = 0; code <= bin; code++) value[code] = leftValue;
   value[missingCode] = missingLeft === 1 ? leftValue : rightValue;
-  for (let i = begin; i < end; i++) {
+  // Eight rows a step, their gathers before the updates (as in `partitionRange`).
+  let i = begin;
+  for (; i + 8 <= end; i += 8) {
+    const row0 = rowIndex[i];
+    const row1 = rowIndex[i + 1];
+    const row2 = rowIndex[i + 2];
+    const row3 = rowIndex[i + 3];
+    const row4 = rowIndex[i + 4];
+    const row5 = rowIndex[i + 5];
+    const row6 = rowIndex[i + 6];
+    const row7 = rowIndex[i + 7];
+    const add0 = value[codes[columnBase + row0]];
+    const add1 = value[codes[columnBase + row1]];
+    const add2 = value[codes[columnBase + row2]];
+    const add3 = value[codes[columnBase + row3]];
+    const add4 = value[codes[columnBase + row4]];
+    const add5 = value[codes[columnBase + row5]];
+    const add6 = value[codes[columnBase + row6]];
+    const add7 = value[codes[columnBase + row7]];
+    margins[row0] += add0;
+    margins[row1] += add1;
+    margins[row2] += add2;
+    margins[row3] += add3;
+    margins[row4] += add4;
+    margins[row5] += add5;
+    margins[row6] += add6;
+    margins[row7] += add7;
+  }
+  for (; i < end; i++) {
     const row = rowIndex[i];
     margins[row] += value[codes[columnBase + row]];
   }
