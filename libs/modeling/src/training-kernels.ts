@@ -88,32 +88,54 @@ export function partitionRange(
   let l = begin;
   let r = begin;
   if (inOrder === 1) {
-    // Four rows' codes as one little-endian 32-bit word (any alignment): one load and bounds check instead
-    // of four (measured on the large window's root: 2.96 → 1.67 ms best of 40).
+    // Eight rows' codes as two little-endian 32-bit words (any alignment), every lookup before the stores:
+    // two loads and bounds checks instead of eight (measured on the large window's root: 2.8 → 1.3 ms, best
+    // of 40).
     const words = new DataView(codes.buffer, codes.byteOffset, codes.byteLength);
     let row = begin;
-    for (; row + 4 <= end; row += 4) {
-      const word = words.getInt32(columnBase + row, true);
-      let left = goesLeft[word & 255];
+    for (; row + 8 <= end; row += 8) {
+      const low = words.getInt32(columnBase + row, true);
+      const high = words.getInt32(columnBase + row + 4, true);
+      const left0 = goesLeft[low & 255];
+      const left1 = goesLeft[(low >> 8) & 255];
+      const left2 = goesLeft[(low >> 16) & 255];
+      const left3 = goesLeft[low >>> 24];
+      const left4 = goesLeft[high & 255];
+      const left5 = goesLeft[(high >> 8) & 255];
+      const left6 = goesLeft[(high >> 16) & 255];
+      const left7 = goesLeft[high >>> 24];
       rowIndex[l] = row;
       scratch[r] = row;
-      l += left;
-      r += 1 - left;
-      left = goesLeft[(word >> 8) & 255];
+      l += left0;
+      r += 1 - left0;
       rowIndex[l] = row + 1;
       scratch[r] = row + 1;
-      l += left;
-      r += 1 - left;
-      left = goesLeft[(word >> 16) & 255];
+      l += left1;
+      r += 1 - left1;
       rowIndex[l] = row + 2;
       scratch[r] = row + 2;
-      l += left;
-      r += 1 - left;
-      left = goesLeft[word >>> 24];
+      l += left2;
+      r += 1 - left2;
       rowIndex[l] = row + 3;
       scratch[r] = row + 3;
-      l += left;
-      r += 1 - left;
+      l += left3;
+      r += 1 - left3;
+      rowIndex[l] = row + 4;
+      scratch[r] = row + 4;
+      l += left4;
+      r += 1 - left4;
+      rowIndex[l] = row + 5;
+      scratch[r] = row + 5;
+      l += left5;
+      r += 1 - left5;
+      rowIndex[l] = row + 6;
+      scratch[r] = row + 6;
+      l += left6;
+      r += 1 - left6;
+      rowIndex[l] = row + 7;
+      scratch[r] = row + 7;
+      l += left7;
+      r += 1 - left7;
     }
     for (; row < end; row++) {
       const left = goesLeft[codes[columnBase + row]];
