@@ -1,4 +1,5 @@
-import { planHistogramJobs } from './parallel-training-executor.js';
+import { histogramLayout } from './histogram.js';
+import { cutIntoPieces, planHistogramJobs, zeroRanges } from './parallel-training-executor.js';
 
 /** Jobs of the given row counts, laid end to end. */
 function jobs(sizes: number[]): Array<{ begin: number; end: number }> {
@@ -39,5 +40,53 @@ describe('planHistogramJobs', () => {
     expect(planHistogramJobs(jobs([600, 400]), 2, share).split).toEqual([]);
     // …but not when the two are 700 and 300: 700 whole against ≈ 613 split.
     expect(planHistogramJobs(jobs([700, 300]), 2, share)).toEqual({ split: [0, 1], whole: [[], []] });
+  });
+});
+
+describe('cutIntoPieces', () => {
+  it('cuts each range into near-equal pieces of at most the given rows, largest first, covering every row once', () => {
+    const tasks = [
+      { begin: 0, end: 10, name: 'a' },
+      { begin: 10, end: 13, name: 'b' },
+      { begin: 13, end: 20, name: 'c' },
+    ];
+    const pieces = cutIntoPieces(tasks, 4).map(({ task, begin, end }) => [task.name, begin, end]);
+    expect(pieces).toEqual([
+      ['a', 6, 10],
+      ['c', 16, 20],
+      ['a', 0, 3],
+      ['a', 3, 6],
+      ['b', 10, 13],
+      ['c', 13, 16],
+    ]);
+  });
+
+  it('keeps small ranges whole and an empty range as one empty piece', () => {
+    expect(cutIntoPieces([{ begin: 5, end: 5 }], 4).map(({ begin, end }) => [begin, end])).toEqual([[5, 5]]);
+    expect(cutIntoPieces([{ begin: 0, end: 4 }], 4).map(({ begin, end }) => [begin, end])).toEqual([[0, 4]]);
+  });
+});
+
+describe('zeroRanges', () => {
+  // Features with 2, 3, 1 and 2 value bins (each one more for its missing bin): 3 + 4 + 2 + 3 = 12 bins.
+  const layout = histogramLayout({
+    upperBounds: [new Float32Array(2), new Float32Array(3), new Float32Array(1), new Float32Array(2)],
+  });
+
+  it("covers exactly its group's bins (three values a bin), merging neighbours", () => {
+    expect(zeroRanges(layout, [0, 1, 2, 3], [1, 2], false)).toEqual([9, 27]);
+    expect(zeroRanges(layout, [0, 1, 2, 3], [0, 3], false)).toEqual([0, 9, 27, 36]);
+  });
+
+  it('gives the first group the features outside the tree, so every value is zeroed by exactly one group', () => {
+    const tree = [1, 3];
+    const first = zeroRanges(layout, tree, [3], true);
+    const other = zeroRanges(layout, tree, [1], false);
+    expect(first).toEqual([0, 9, 21, 36]);
+    expect(other).toEqual([9, 21]);
+    const covered = new Uint8Array(layout.size);
+    for (const ranges of [first, other])
+      for (let z = 0; z < ranges.length; z += 2) covered.fill(1, ranges[z], ranges[z + 1]);
+    expect(covered.every((v) => v === 1)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { ModelingError } from './errors.js';
 import { HistogramPool, type HistogramJob } from './histogram-pool.js';
-import { HISTOGRAM_KERNEL_PARAMS, type HistogramKernel } from './histogram.js';
+import { HISTOGRAM_KERNEL_PARAMS, HISTOGRAM_STRIDE, type HistogramKernel, type HistogramLayout } from './histogram.js';
 import {
   KernelCache,
   type LeafTask,
@@ -46,6 +46,14 @@ const MAX_TASKS = 2048;
  * the join's block copies.
  */
 const CHUNKED_PARTITION_ROWS = 131_072;
+/**
+ * Leaf updates (the last level's split leaves, and leaves) are cut into pieces of at most this many rows,
+ * drawn from the shared list largest first. Whole nodes were dealt before: at the last level of a depth-6
+ * tree on the large window one node holds 69–99 % of the rows, and only its rows being in ascending order
+ * (cheaper per row than the scattered rows of the small nodes) kept the two threads near balance. Each
+ * row's margin is updated once whoever updates it, so any cut gives the same bits.
+ */
+const LEAF_PIECE_ROWS = 32_768;
 /** Row blocks of the gradient pass per thread, drawn from the shared list (a slowed thread takes fewer). */
 const GRADIENT_BLOCKS_PER_THREAD = 4;
 /**
@@ -64,6 +72,34 @@ const joinStride = (threads: number) => JOIN_BOUNDS + threads + 1;
  * 15 features, 2 threads: 0.59–0.62 of the whole for an 8-feature half instead of 0.53).
  */
 const FEATURE_SPLIT_OVERHEAD = 0.08;
+
+/**
+ * The histogram values (float64 index ranges, flattened [begin, end) pairs) a thread zeroes before it
+ * builds its feature group of a histogram split by features: its features' bins; the first group also
+ * takes the bins of features outside the tree's column sample, so that every value of the slot is zeroed
+ * by exactly one thread.
+ */
+export function zeroRanges(
+  layout: HistogramLayout,
+  treeFeatures: ArrayLike<number>,
+  group: ArrayLike<number>,
+  first: boolean,
+): number[] {
+  // 1: in the group; 2: in the tree, not in the group; 0: outside the tree.
+  const owner = new Uint8Array(layout.featureOffset.length - 1);
+  for (let i = 0; i < treeFeatures.length; i++) owner[treeFeatures[i]] = 2;
+  for (let i = 0; i < group.length; i++) owner[group[i]] = 1;
+  const ranges: number[] = [];
+  for (let f = 0; f < owner.length; f++) {
+    if (owner[f] === 1 || (first && owner[f] === 0)) {
+      const begin = layout.featureOffset[f] * HISTOGRAM_STRIDE;
+      const end = layout.featureOffset[f + 1] * HISTOGRAM_STRIDE;
+      if (ranges.length > 0 && ranges[ranges.length - 1] === begin) ranges[ranges.length - 1] = end;
+      else ranges.push(begin, end);
+    }
+  }
+  return ranges;
+}
 
 /** The row loops of training-kernels.ts, compiled from their own source in the worker. */
 function workerRowLoopsSource(): string {
@@ -112,15 +148,17 @@ const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = buffers;
 ${workerRowLoopsSource()}const chunks = [];
 let kernel = null;
 let fullKernel = null;
+let zero = [];
 ${workerKernelCacheSource()}const runTask = (o) => {
   const op = tasks[o];
   if (op === ${OP_HISTOGRAM}) {
-    const run = tasks[o + 5] === 1 ? fullKernel : kernel;
-    if (run === null) return;
-    const slot = (tasks[o + 1] | 0);
-    const chunk = chunks[Math.floor(slot / slotsPerChunk)];
-    const start = (slot % slotsPerChunk) * histogramSize;
-    run(codes, gradHess, chunk.subarray(start, start + histogramSize), (tasks[o + 4] | 0) === 1 ? null : rowIndex, (tasks[o + 2] | 0), (tasks[o + 3] | 0));
+    const whole = tasks[o + 5] === 1;
+    const slot = (tasks[o + 1] | 0), start = (slot % slotsPerChunk) * histogramSize;
+    const hist = chunks[Math.floor(slot / slotsPerChunk)].subarray(start, start + histogramSize);
+    if (whole) hist.fill(0);
+    else for (let z = 0; z < zero.length; z += 2) hist.fill(0, zero[z], zero[z + 1]);
+    const run = whole ? fullKernel : kernel;
+    if (run !== null) run(codes, gradHess, hist, (tasks[o + 4] | 0) === 1 ? null : rowIndex, (tasks[o + 2] | 0), (tasks[o + 3] | 0));
   } else if (op === ${OP_PARTITION}) {
     results[(tasks[o + 7] | 0)] = partitionRange(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), (tasks[o + 8] | 0));
   } else if (op === ${OP_LEAF}) {
@@ -145,7 +183,7 @@ for (;;) {
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
       const message = m.message;
       if (message.type === 'chunk') chunks.push(message.chunk);
-      else [kernel, fullKernel] = [compile(message.source), compile(message.full)];
+      else [kernel, fullKernel, zero] = [compile(message.source), compile(message.full), message.zero];
     }
     const count = tasks[base];
     for (let t = 0; t < count; t++) runTask(base + 1 + t * ${TASK_STRIDE});
@@ -167,6 +205,35 @@ function featureGroups(features: Int32Array, groups: number): Int32Array[] {
   return Array.from({ length: groups }, (_, g) =>
     features.subarray(Math.floor((g * features.length) / groups), Math.floor(((g + 1) * features.length) / groups)),
   );
+}
+
+/** A row range of a task: a whole node, or a piece of a big one. */
+interface Piece<T> {
+  task: T;
+  begin: number;
+  end: number;
+}
+
+/**
+ * Cuts each task's row range into pieces of at most `maxRows` rows (near-equal pieces per task), largest
+ * first (ties in task order, then row order).
+ */
+export function cutIntoPieces<T extends { begin: number; end: number }>(
+  tasks: readonly T[],
+  maxRows: number,
+): Array<Piece<T>> {
+  const pieces: Array<Piece<T>> = [];
+  for (const task of tasks) {
+    const count = Math.max(1, Math.ceil((task.end - task.begin) / maxRows));
+    for (let p = 0; p < count; p++) {
+      pieces.push({
+        task,
+        begin: task.begin + Math.floor((p * (task.end - task.begin)) / count),
+        end: task.begin + Math.floor(((p + 1) * (task.end - task.begin)) / count),
+      });
+    }
+  }
+  return bySizeDescending(pieces).map((i) => pieces[i]);
 }
 
 /** Indices of `items`, largest range first (ties in index order). */
@@ -230,8 +297,12 @@ class ParallelTrainingExecutor implements TrainingExecutor {
   private readonly threads: number;
   private kernel: HistogramKernel | null = null;
   private fullKernel: HistogramKernel | null = null;
+  /** The values of a histogram slot this thread zeroes when the slot is split by features. */
+  private zero: number[] = [];
   /** The largest feature group's share of the tree's features. */
   private groupShare = 1;
+  /** The features of the last `setFeatures`: the workers hold their kernels while it repeats. */
+  private featuresKey = '';
 
   constructor(
     private readonly buffers: TrainingBuffers,
@@ -250,16 +321,27 @@ class ParallelTrainingExecutor implements TrainingExecutor {
   }
 
   setFeatures(features: Int32Array): void {
+    // Without column sampling every tree has the same features: no kernel source rebuilt, nothing posted.
+    const key = features.join(',');
+    if (key === this.featuresKey) return;
+    this.featuresKey = key;
+    const layout = this.buffers.layout;
+    // The last group is a largest one: the calling thread takes it, so that when a split histogram's
+    // groups are unequal (7 and 8 of 15 features) the workers finish first and the calling thread goes on
+    // to the split search without being woken (a round trip's wake-ups cost ~13 µs here).
     const groups = featureGroups(features, this.threads);
-    this.kernel = groups[0].length > 0 ? this.kernels.get(groups[0]) : null;
+    const own = groups[groups.length - 1];
+    this.kernel = own.length > 0 ? this.kernels.get(own) : null;
+    this.zero = zeroRanges(layout, features, own, true);
     this.fullKernel = this.kernels.get(features);
     this.groupShare = Math.max(...groups.map((group) => group.length)) / Math.max(1, features.length);
     const full = this.kernels.source(features);
-    groups.slice(1).forEach((group, i) => {
+    groups.slice(0, -1).forEach((group, i) => {
       this.ports[i].postMessage({
         type: 'kernel',
         source: group.length > 0 ? this.kernels.source(group) : null,
         full,
+        zero: zeroRanges(layout, features, group, false),
       });
     });
   }
@@ -267,7 +349,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
   buildHistograms(jobs: readonly HistogramJob[]): void {
     for (let start = 0; start < jobs.length; start += MAX_TASKS) {
       const round = jobs.slice(start, start + MAX_TASKS);
-      for (const job of round) this.pool.view(job.slot).fill(0);
+      // Each histogram is zeroed by the threads that build it (its feature groups, or the one thread).
       const record = (job: HistogramJob, whole: number) => [
         OP_HISTOGRAM,
         job.slot,
@@ -362,36 +444,28 @@ class ParallelTrainingExecutor implements TrainingExecutor {
 
   addLeafValues(tasks: readonly LeafTask[]): void {
     writeInOrderRows(this.buffers.rowIndex, tasks);
-    for (let start = 0; start < tasks.length; start += MAX_TASKS) {
-      const round = tasks.slice(start, start + MAX_TASKS);
-      this.run(
-        this.noOwnTasks(),
-        bySizeDescending(round).map((i) => [OP_LEAF, round[i].begin, round[i].end, round[i].value]),
-      );
-    }
+    this.runPieces(cutIntoPieces(tasks, LEAF_PIECE_ROWS), ({ task: t, begin, end }) => [OP_LEAF, begin, end, t.value]);
   }
 
   addSplitLeafValues(tasks: readonly SplitLeavesTask[]): void {
     writeInOrderRows(this.buffers.rowIndex, tasks);
-    for (let start = 0; start < tasks.length; start += MAX_TASKS) {
-      const round = tasks.slice(start, start + MAX_TASKS);
-      this.run(
-        this.noOwnTasks(),
-        bySizeDescending(round).map((i) => {
-          const t = round[i];
-          return [
-            OP_SPLIT_LEAVES,
-            t.begin,
-            t.end,
-            t.feature,
-            t.bin,
-            t.missingCode,
-            t.missingLeft ? 1 : 0,
-            t.leftValue,
-            t.rightValue,
-          ];
-        }),
-      );
+    this.runPieces(cutIntoPieces(tasks, LEAF_PIECE_ROWS), ({ task: t, begin, end }) => [
+      OP_SPLIT_LEAVES,
+      begin,
+      end,
+      t.feature,
+      t.bin,
+      t.missingCode,
+      t.missingLeft ? 1 : 0,
+      t.leftValue,
+      t.rightValue,
+    ]);
+  }
+
+  /** Runs pieces (largest first) from the shared list, in rounds of at most `MAX_TASKS`. */
+  private runPieces<T>(pieces: ReadonlyArray<Piece<T>>, record: (piece: Piece<T>) => number[]): void {
+    for (let start = 0; start < pieces.length; start += MAX_TASKS) {
+      this.run(this.noOwnTasks(), pieces.slice(start, start + MAX_TASKS).map(record));
     }
   }
 
@@ -444,8 +518,11 @@ class ParallelTrainingExecutor implements TrainingExecutor {
     const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = this.buffers;
     for (const [op, a, b, c, d, e, f, g, h, j] of list) {
       if (op === OP_HISTOGRAM) {
+        const hist = this.pool.view(a);
+        if (e === 1) hist.fill(0);
+        else for (let z = 0; z < this.zero.length; z += 2) hist.fill(0, this.zero[z], this.zero[z + 1]);
         const kernel = e === 1 ? this.fullKernel : this.kernel;
-        kernel?.(codes, gradHess, this.pool.view(a), d === 1 ? null : rowIndex, b, c);
+        kernel?.(codes, gradHess, hist, d === 1 ? null : rowIndex, b, c);
       } else if (op === OP_PARTITION) {
         this.results[g] = partitionRange(codes, rowIndex, scratch, a, b, c * rows, d, e, f, h);
       } else if (op === OP_LEAF) {
