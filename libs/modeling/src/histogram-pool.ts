@@ -5,6 +5,11 @@ export interface HistogramJob {
   end: number;
   /** The range holds rows `begin..end` in order (`rowIndex[i] = i`): the kernel reads them without the index. */
   identity?: boolean;
+  /**
+   * Once this histogram is built, its sibling's is derived as `parent − this` (the subtraction trick) into
+   * slot `slot`, by the thread that built it (each thread for its features when it is split by features).
+   */
+  sibling?: { parent: number; slot: number };
 }
 
 /**

@@ -1,5 +1,5 @@
-import { histogramLayout } from './histogram.js';
-import { cutIntoPieces, planHistogramJobs, zeroRanges } from './parallel-training-executor.js';
+import { histogramLayout, subtractHistogram } from './histogram.js';
+import { cutIntoPieces, deriveSibling, planHistogramJobs, zeroRanges } from './parallel-training-executor.js';
 
 /** Jobs of the given row counts, laid end to end. */
 function jobs(sizes: number[]): Array<{ begin: number; end: number }> {
@@ -88,5 +88,22 @@ describe('zeroRanges', () => {
     for (const ranges of [first, other])
       for (let z = 0; z < ranges.length; z += 2) covered.fill(1, ranges[z], ranges[z + 1]);
     expect(covered.every((v) => v === 1)).toBe(true);
+  });
+});
+
+describe('deriveSibling', () => {
+  const parent = Float64Array.from({ length: 12 }, (_, i) => 0.1 * (i + 1) + 1e-9 * i);
+  const built = Float64Array.from({ length: 12 }, (_, i) => 0.03 * i);
+
+  it('gives the bits subtractHistogram gives, over the whole histogram or split into ranges', () => {
+    const expected = new Float64Array(12);
+    subtractHistogram(parent, built, expected);
+    const whole = new Float64Array(12);
+    deriveSibling(built, parent, whole, null);
+    const split = new Float64Array(12).fill(Number.NaN);
+    deriveSibling(built, parent, split, [0, 3, 9, 12]);
+    deriveSibling(built, parent, split, [3, 9]);
+    expect(whole).toEqual(expected);
+    expect(split).toEqual(expected);
   });
 });

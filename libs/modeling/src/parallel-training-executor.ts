@@ -109,6 +109,7 @@ const partitionRange = ${partitionRange.toString()};
 const addLeafValueRange = ${addLeafValueRange.toString()};
 const addSplitLeafValuesRange = ${addSplitLeafValuesRange.toString()};
 const joinPartitionChunks = ${joinPartitionChunks.toString()};
+const deriveSibling = ${deriveSibling.toString()};
 `;
 }
 
@@ -149,16 +150,17 @@ ${workerRowLoopsSource()}const chunks = [];
 let kernel = null;
 let fullKernel = null;
 let zero = [];
+const slotView = (slot) => { const start = (slot % slotsPerChunk) * histogramSize; return chunks[Math.floor(slot / slotsPerChunk)].subarray(start, start + histogramSize); };
 ${workerKernelCacheSource()}const runTask = (o) => {
   const op = tasks[o];
   if (op === ${OP_HISTOGRAM}) {
     const whole = tasks[o + 5] === 1;
-    const slot = (tasks[o + 1] | 0), start = (slot % slotsPerChunk) * histogramSize;
-    const hist = chunks[Math.floor(slot / slotsPerChunk)].subarray(start, start + histogramSize);
+    const hist = slotView(tasks[o + 1] | 0);
     if (whole) hist.fill(0);
     else for (let z = 0; z < zero.length; z += 2) hist.fill(0, zero[z], zero[z + 1]);
     const run = whole ? fullKernel : kernel;
     if (run !== null) run(codes, gradHess, hist, (tasks[o + 4] | 0) === 1 ? null : rowIndex, (tasks[o + 2] | 0), (tasks[o + 3] | 0));
+    if (tasks[o + 6] >= 0) deriveSibling(hist, slotView(tasks[o + 6] | 0), slotView(tasks[o + 7] | 0), whole ? null : zero);
   } else if (op === ${OP_PARTITION}) {
     results[(tasks[o + 7] | 0)] = partitionRange(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), (tasks[o + 8] | 0));
   } else if (op === ${OP_LEAF}) {
@@ -234,6 +236,27 @@ export function cutIntoPieces<T extends { begin: number; end: number }>(
     }
   }
   return bySizeDescending(pieces).map((i) => pieces[i]);
+}
+
+/**
+ * The subtraction trick on the thread that built `built`: `target = parent − built` over the given ranges
+ * (flattened [begin, end) pairs, this thread's features of a split histogram) or, with `ranges` null, over
+ * the whole histogram — the same elementwise float64 subtraction as {@link subtractHistogram}.
+ * Self-contained: the worker compiles its source.
+ */
+export function deriveSibling(
+  built: Float64Array,
+  parent: Float64Array,
+  target: Float64Array,
+  ranges: readonly number[] | null,
+): void {
+  if (ranges === null) {
+    for (let i = 0; i < target.length; i++) target[i] = parent[i] - built[i];
+    return;
+  }
+  for (let z = 0; z < ranges.length; z += 2) {
+    for (let i = ranges[z]; i < ranges[z + 1]; i++) target[i] = parent[i] - built[i];
+  }
 }
 
 /** Indices of `items`, largest range first (ties in index order). */
@@ -357,6 +380,8 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         job.end,
         job.identity ? 1 : 0,
         whole,
+        job.sibling?.parent ?? -1,
+        job.sibling?.slot ?? -1,
       ];
       // Split jobs: every thread takes them for its own feature group; the others whole, each by the first
       // thread free for it, largest first.
@@ -523,6 +548,7 @@ class ParallelTrainingExecutor implements TrainingExecutor {
         else for (let z = 0; z < this.zero.length; z += 2) hist.fill(0, this.zero[z], this.zero[z + 1]);
         const kernel = e === 1 ? this.fullKernel : this.kernel;
         kernel?.(codes, gradHess, hist, d === 1 ? null : rowIndex, b, c);
+        if (f >= 0) deriveSibling(hist, this.pool.view(f), this.pool.view(g), e === 1 ? null : this.zero);
       } else if (op === OP_PARTITION) {
         this.results[g] = partitionRange(codes, rowIndex, scratch, a, b, c * rows, d, e, f, h);
       } else if (op === OP_LEAF) {

@@ -2,6 +2,7 @@ import { HistogramPool, type HistogramJob } from './histogram-pool.js';
 import {
   compileHistogramKernel,
   histogramKernelSource,
+  subtractHistogram,
   type HistogramKernel,
   type HistogramLayout,
 } from './histogram.js';
@@ -79,7 +80,7 @@ export interface TrainingExecutor {
   readonly pool: HistogramPool;
   /** The features histograms are built for (the tree's column sample). */
   setFeatures(features: Int32Array): void;
-  /** Zeroes and fills each job's histogram slot. */
+  /** Zeroes and fills each job's histogram slot, then derives its sibling's if it has one. */
   buildHistograms(jobs: readonly HistogramJob[]): void;
   /** Partitions each task's rows; returns how many went left, per task. */
   partition(tasks: readonly PartitionTask[]): Int32Array;
@@ -135,6 +136,7 @@ export class LocalTrainingExecutor implements TrainingExecutor {
       const hist = this.pool.view(job.slot);
       hist.fill(0);
       kernel(codes, gradHess, hist, job.identity ? null : rowIndex, job.begin, job.end);
+      if (job.sibling) subtractHistogram(this.pool.view(job.sibling.parent), hist, this.pool.view(job.sibling.slot));
     }
   }
 

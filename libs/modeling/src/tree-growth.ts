@@ -1,6 +1,6 @@
 import type { BinnedMatrix } from './binning.js';
 import type { HistogramJob } from './histogram-pool.js';
-import { HISTOGRAM_STRIDE, subtractHistogram, type HistogramLayout } from './histogram.js';
+import { HISTOGRAM_STRIDE, type HistogramLayout } from './histogram.js';
 import { findBestSplit, type NodeStats, type SplitCandidate, type SplitConstraints } from './split-finder.js';
 import type { LeafTask, PartitionTask, SplitLeavesTask, TrainingExecutor } from './training-executor.js';
 
@@ -60,8 +60,6 @@ interface OpenNode {
   /** Histogram slot, or −1 when the node cannot split and needs none. */
   slot: number;
 }
-
-type Subtraction = [parent: OpenNode, built: OpenNode, derived: OpenNode];
 
 class TreeBuilder {
   readonly tree: GrownTree = {
@@ -173,14 +171,9 @@ class TreeBuilder {
 
   /**
    * Gives children that can split a histogram: the smaller child's is built from its rows (queued in
-   * `jobs`), the larger's is the parent's minus the smaller's once the jobs ran (queued in `subtractions`).
+   * `jobs`), the larger's is the parent's minus the smaller's, derived by the executor with the job.
    */
-  planHistograms(
-    parent: OpenNode,
-    children: [OpenNode, OpenNode],
-    jobs: HistogramJob[],
-    subtractions: Subtraction[],
-  ): void {
+  planHistograms(parent: OpenNode, children: [OpenNode, OpenNode], jobs: HistogramJob[]): void {
     const pool = this.context.executor.pool;
     const [a, b] = children;
     const [small, large] = a.stats.count <= b.stats.count ? [a, b] : [b, a];
@@ -188,30 +181,18 @@ class TreeBuilder {
     const needSmall = this.canSplit(small.depth, small.stats);
     if (!needLarge && !needSmall) return;
     small.slot = pool.acquire();
-    jobs.push({ slot: small.slot, begin: this.tree.begin[small.id], end: this.tree.end[small.id] });
+    const job: HistogramJob = { slot: small.slot, begin: this.tree.begin[small.id], end: this.tree.end[small.id] };
     if (needLarge) {
       large.slot = pool.acquire();
-      subtractions.push([parent, small, large]);
+      job.sibling = { parent: parent.slot, slot: large.slot };
     }
+    jobs.push(job);
   }
 
-  finishHistograms(subtractions: Subtraction[]): void {
-    const pool = this.context.executor.pool;
-    for (const [parent, built, derived] of subtractions) {
-      subtractHistogram(pool.view(parent.slot), pool.view(built.slot), pool.view(derived.slot));
-    }
-  }
-
-  /** Builds the queued histograms, derives the siblings, and frees what no open node needs any more. */
-  growHistograms(
-    parents: OpenNode[],
-    children: OpenNode[],
-    jobs: HistogramJob[],
-    subtractions: Subtraction[],
-  ): OpenNode[] {
+  /** Builds the queued histograms (deriving the siblings), and frees what no open node needs any more. */
+  growHistograms(parents: OpenNode[], children: OpenNode[], jobs: HistogramJob[]): OpenNode[] {
     const { executor } = this.context;
     executor.buildHistograms(jobs);
-    this.finishHistograms(subtractions);
     for (const parent of parents) executor.pool.release(parent.slot);
     const open: OpenNode[] = [];
     for (const child of children) {
@@ -286,18 +267,16 @@ function growDepthwise(tb: TreeBuilder, root: OpenNode, context: GrowthContext):
     // One partition call for the whole level, so a parallel executor shares the level among threads.
     const leftRows = executor.partition(splits.map(([node, split]) => tb.partitionTask(node, split)));
     const jobs: HistogramJob[] = [];
-    const subtractions: Subtraction[] = [];
     const children: OpenNode[] = [];
     splits.forEach(([node, split], i) => {
       const pair = tb.applySplit(node, split, leftRows[i]);
-      tb.planHistograms(node, pair, jobs, subtractions);
+      tb.planHistograms(node, pair, jobs);
       children.push(...pair);
     });
     level = tb.growHistograms(
       splits.map(([node]) => node),
       children,
       jobs,
-      subtractions,
     );
   }
 }
@@ -328,9 +307,8 @@ function growLossguide(tb: TreeBuilder, root: OpenNode, context: GrowthContext):
     const pair = tb.applySplit(node, split, leftRows);
     leaves++;
     const jobs: HistogramJob[] = [];
-    const subtractions: Subtraction[] = [];
-    tb.planHistograms(node, pair, jobs, subtractions);
-    consider(tb.growHistograms([node], pair, jobs, subtractions));
+    tb.planHistograms(node, pair, jobs);
+    consider(tb.growHistograms([node], pair, jobs));
   }
   for (const { node } of open) executor.pool.release(node.slot);
 }
