@@ -80,24 +80,29 @@ function sortFloat32(values: Float32Array, scratch: Uint32Array): Float32Array {
   const other = scratch.subarray(n, 2 * n);
   for (let i = 0; i < n; i++) keys[i] = orderedKey(bits[i]);
   const counts = new Int32Array(BUCKETS);
-  for (const [from, to, shift] of [
-    [keys, other, 0],
-    [other, keys, BUCKET_SHIFT],
-  ] as const) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(from[i] >>> shift) & (BUCKETS - 1)]++;
-    for (let d = 0, at = 0; d < BUCKETS; d++) {
-      const count = counts[d];
-      counts[d] = at;
-      at += count;
-    }
-    for (let i = 0; i < n; i++) to[counts[(from[i] >>> shift) & (BUCKETS - 1)]++] = from[i];
-  }
+  radixPass(keys, other, 0, counts);
+  radixPass(other, keys, BUCKET_SHIFT, counts);
   for (let i = 0; i < n; i++) {
     const key = keys[i];
     bits[i] = (key & 0x80000000) !== 0 ? key ^ 0x80000000 : ~key;
   }
   return values;
+}
+
+/**
+ * One stable counting pass of {@link sortFloat32} on the 16-bit digit at `shift`: `from` into `to`. A function of
+ * its own so that V8 optimises it once for all features (a fresh process sorts 15 columns before it is warm).
+ */
+function radixPass(from: Uint32Array, to: Uint32Array, shift: number, counts: Int32Array): void {
+  const n = from.length;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(from[i] >>> shift) & (BUCKETS - 1)]++;
+  for (let d = 0, at = 0; d < BUCKETS; d++) {
+    const count = counts[d];
+    counts[d] = at;
+    at += count;
+  }
+  for (let i = 0; i < n; i++) to[counts[(from[i] >>> shift) & (BUCKETS - 1)]++] = from[i];
 }
 
 /**
