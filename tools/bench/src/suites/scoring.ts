@@ -35,7 +35,12 @@ const run = promisify(execFile);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const ROOT = here('../../../../');
 const PEERS = here('../../peers/');
-const SERVICE = join(ROOT, 'apps/scoring-api/dist/main.js');
+/**
+ * The service the suite runs: the workspace's build, or `BENCH_SCORING_SERVICE` — another build's `main.js`
+ * (e.g. a copy of the parent commit's `dist/`), for measuring two builds alternately in the same period; the suite
+ * then builds nothing and the log names that file.
+ */
+const SERVICE = process.env.BENCH_SCORING_SERVICE || join(ROOT, 'apps/scoring-api/dist/main.js');
 const DAY = 86_400;
 /** 2018-10-01: after the simulated world, before today (the service refuses future-dated transactions). */
 const FIRST_TIME = Date.UTC(2018, 9, 1) / 1000;
@@ -156,11 +161,14 @@ export const scoringSuite: BenchSuite = {
     const log = context.log;
     // Always through Nx (a cache hit when nothing changed): a dist/ left from older sources would measure old code
     // (both the in-memory suite and --state redis start this build).
-    log('building apps/scoring-api (nx run scoring-api:build)…');
-    await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], {
-      cwd: ROOT,
-      env: { ...process.env, NX_DAEMON: 'false' },
-    });
+    if (process.env.BENCH_SCORING_SERVICE) log(`serving the build BENCH_SCORING_SERVICE names: ${SERVICE}`);
+    else {
+      log('building apps/scoring-api (nx run scoring-api:build)…');
+      await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], {
+        cwd: ROOT,
+        env: { ...process.env, NX_DAEMON: 'false' },
+      });
+    }
     if (!existsSync(SERVICE)) throw new Error(`scoring suite: the build left no ${SERVICE}`);
     if (settings.state === 'redis') {
       return runStateComparison(context, settings, {
