@@ -27,8 +27,6 @@ export interface AppDeps<T> {
   transactionIdSchema: z.ZodType<string | number>;
   /** A transaction `transactionSchema` surely accepts unchanged: the hot path skips the schema for it. */
   isPlainTransaction?: (value: unknown) => value is T;
-  /** `T` is the Transaction contract as the contract adapter reads it: everyday bodies are read into columns. */
-  scanPlainBodies?: boolean;
   drift: DriftMeasure;
   logger: Logger;
   metrics: ServiceMetrics;
@@ -69,7 +67,6 @@ export function createApp<T>(deps: AppDeps<T>): Express {
     transactionSchema: deps.transactionSchema,
     transactionIdSchema: deps.transactionIdSchema,
     isPlainTransaction: deps.isPlainTransaction,
-    scanPlainBodies: deps.scanPlainBodies,
     bodyLimitBytes: config.bodyLimitBytes,
     maxBatch: config.maxBatch,
     explainAlerts: config.explainAlerts,

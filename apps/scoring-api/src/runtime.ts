@@ -29,8 +29,6 @@ export interface Runtime {
   transactionIdSchema: z.ZodType<string | number>;
   /** Transactions in the contract's everyday form, which the schema would return unchanged (the hot path's check). */
   isPlainTransaction: (value: unknown) => value is unknown;
-  /** The contract read by {@link contractAdapter}: the score route may read everyday bodies into columns. */
-  scanPlainBodies: boolean;
   drift: DriftMeasure;
 }
 
@@ -78,7 +76,6 @@ export async function createRuntime(config: ScoringConfig): Promise<Runtime> {
     transactionSchema: TransactionSchema,
     transactionIdSchema: TransactionSchema.shape.transaction_id,
     isPlainTransaction: isPlainContractTransaction,
-    scanPlainBodies: true,
     drift: cardDrift(),
   };
 }

@@ -125,17 +125,6 @@ export interface Readiness {
   reasons: string[];
 }
 
-/**
- * A batch's transactions as the in-process state takes them: their numeric columns and, for the answer, each id
- * as sent. Made from validated transactions (`readColumns`) or read straight from a request's bytes.
- */
-export interface TransactionBatch {
-  rows: number;
-  columns: TransactionColumns;
-  /** Row `i`'s transaction id, as sent. */
-  idOf(row: number): string | number;
-}
-
 /** A batch after it went through the online state, in request order. */
 interface AppliedBatch {
   /** Feature vectors, row-major. */
@@ -155,7 +144,8 @@ interface AppliedBatch {
 }
 
 /** A batch on its way through the in-process state (see `prepareBatch` and `applyRows`). */
-interface InMemoryBatch extends AppliedBatch {
+interface InMemoryBatch<T> extends AppliedBatch {
+  transactions: readonly T[];
   columns: TransactionColumns;
   /** Row indices, earliest transaction first (request order among equal times). */
   order: ArrayLike<number>;
@@ -303,31 +293,13 @@ export class ScoringService<T> {
     return scoreResponse(await this.scoreNow(transactions, explain));
   }
 
-  /** Whether {@link scoreColumnsNow} can be used: the in-process state (the shared one settles on transactions). */
-  get takesColumns(): boolean {
-    return this.options.shared === undefined;
-  }
-
-  /**
-   * {@link scoreNow} for a batch already in columns (the everyday body read straight from its bytes): the same
-   * checks, state updates, answers and refusals as for the transactions those columns were read from. Only for
-   * the in-process state ({@link takesColumns}).
-   */
-  scoreColumnsNow(batch: TransactionBatch, explain?: ExplainRequest): ScoreAnswer | Promise<ScoreAnswer> {
-    if (this.options.shared) throw new Error('scoreColumnsNow needs the in-process state');
-    return this.scoreNow(batch, explain);
-  }
-
   /**
    * {@link score}, answered synchronously — no promise hop — when it can be: the in-process state with its lock
    * free, at most `chunkRows` transactions and a model whose in-process predictor takes the batch; otherwise a
    * promise. Refusals found before the first await are thrown, later ones reject. The in-process state answers
    * in columns ({@link ScoredBatch}), the shared state with result objects.
    */
-  scoreNow(
-    transactions: readonly T[] | TransactionBatch,
-    explain?: ExplainRequest,
-  ): ScoreAnswer | Promise<ScoreAnswer> {
+  scoreNow(transactions: readonly T[], explain?: ExplainRequest): ScoreAnswer | Promise<ScoreAnswer> {
     this.requireWarmState();
     const lease = this.leaseChampion();
     let response: ScoreAnswer | Promise<ScoreAnswer>;
@@ -346,7 +318,7 @@ export class ScoringService<T> {
 
   private scoreWith(
     model: ServedModel,
-    source: readonly T[] | TransactionBatch,
+    transactions: readonly T[],
     explain: ExplainRequest | undefined,
   ): ScoreAnswer | Promise<ScoreAnswer> {
     if (explain?.results === 'all' && 'unavailable' in model.explainer) {
@@ -356,88 +328,72 @@ export class ScoringService<T> {
       );
     }
     const { shared, chunkRows } = this.options;
-    if (shared) return this.scoreShared(shared, model, source as readonly T[], explain);
-    const input = isTransactionBatch(source) ? source : this.batchOf(source);
-    if (input.rows > chunkRows || !this.stateLock.idle) return this.scoreQueued(model, input, explain);
+    if (shared || transactions.length > chunkRows || !this.stateLock.idle) {
+      return this.scoreQueued(model, transactions, explain);
+    }
     // Nothing else can touch the state while this synchronous section runs, so the lock need not be taken.
-    const batch = this.prepareBatch(input);
-    this.applyRows(batch, 0, input.rows);
-    const probabilities = scoreInProcess(model, batch.vectors, input.rows, this.countInference);
-    if (!probabilities) return this.scoreApplied(model, input, batch, explain);
-    return this.answer(model, input, batch, probabilities, explain);
-  }
-
-  /** Validated transactions as the in-process state takes them. */
-  private batchOf(transactions: readonly T[]): TransactionBatch {
-    const pipeline = this.options.features;
-    return {
-      rows: transactions.length,
-      columns: pipeline.readColumns(transactions),
-      idOf: (row) => pipeline.idOf(transactions[row]),
-    };
-  }
-
-  /** Scores through the shared state (which settles its answers on the transactions and result objects). */
-  private async scoreShared(
-    shared: SharedStatePath<T>,
-    model: ServedModel,
-    transactions: readonly T[],
-    explain: ExplainRequest | undefined,
-  ): Promise<ScoreAnswer> {
-    const input = this.batchOf(transactions);
-    const { columns } = input;
-    const keys = Array.from(columns.keys);
-    this.checkBatch(columns);
-    const applied = await shared.apply(transactions, keys, Array.from(timeOrder(columns.times)));
-    const response = scoreResponse(await this.scoreApplied(model, input, applied, explain));
-    await shared.settle(applied, response.results, model.version);
-    return response;
+    const batch = this.prepareBatch(transactions);
+    this.applyRows(batch, 0, transactions.length);
+    const probabilities = scoreInProcess(model, batch.vectors, transactions.length, this.countInference);
+    if (!probabilities) return this.scoreApplied(model, transactions, batch, explain);
+    return this.answer(model, transactions, batch, probabilities, explain);
   }
 
   /** Waits for the state (the lock, or the shared store), then scores. */
   private async scoreQueued(
     model: ServedModel,
-    input: TransactionBatch,
+    transactions: readonly T[],
     explain: ExplainRequest | undefined,
   ): Promise<ScoreAnswer> {
-    const { chunkRows } = this.options;
+    const { shared, chunkRows } = this.options;
+    if (shared) {
+      const columns = this.options.features.readColumns(transactions);
+      const keys = Array.from(columns.keys);
+      this.checkBatch(transactions, columns);
+      const applied = await shared.apply(transactions, keys, Array.from(timeOrder(columns.times)));
+      const response = scoreResponse(await this.scoreApplied(model, transactions, applied, explain));
+      await shared.settle(applied, response.results, model.version);
+      return response;
+    }
     const batch = await this.stateLock.runExclusive(async () => {
-      const prepared = this.prepareBatch(input);
-      for (let from = 0; from < input.rows; from += chunkRows) {
+      const prepared = this.prepareBatch(transactions);
+      for (let from = 0; from < transactions.length; from += chunkRows) {
         if (from > 0) await yieldToEventLoop();
-        this.applyRows(prepared, from, Math.min(input.rows, from + chunkRows));
+        this.applyRows(prepared, from, Math.min(transactions.length, from + chunkRows));
       }
       return prepared;
     });
-    return this.scoreApplied(model, input, batch, explain);
+    return this.scoreApplied(model, transactions, batch, explain);
   }
 
   /** Scores a batch that went through the state and answers it. */
   private async scoreApplied(
     model: ServedModel,
-    input: TransactionBatch,
+    transactions: readonly T[],
     batch: AppliedBatch,
     explain: ExplainRequest | undefined,
   ): Promise<ScoredBatch> {
     const probabilities = await scoreInChunks(
       model,
       batch.vectors,
-      input.rows,
+      transactions.length,
       this.options.chunkRows,
       this.countInference,
     );
-    return this.answer(model, input, batch, probabilities, explain);
+    return this.answer(model, transactions, batch, probabilities, explain);
   }
 
   /**
    * Reads the batch into columns, checks it (nothing recorded yet) and lays out its answer-memory view; the
    * caller holds the state (the lock, or a synchronous section).
    */
-  private prepareBatch(input: TransactionBatch): InMemoryBatch {
+  private prepareBatch(transactions: readonly T[]): InMemoryBatch<T> {
     const pipeline = this.options.features;
-    const { rows: n, columns } = input;
-    const { known, duplicates } = this.checkBatch(columns);
+    const n = transactions.length;
+    const columns = pipeline.readColumns(transactions);
+    const { known, duplicates } = this.checkBatch(transactions, columns);
     return {
+      transactions,
       columns,
       order: timeOrder(columns.times),
       known,
@@ -451,7 +407,7 @@ export class ScoringService<T> {
   }
 
   /** Runs rows `from` to `to` (in time order) of a prepared batch through the online state and the answer memory. */
-  private applyRows(batch: InMemoryBatch, from: number, to: number): void {
+  private applyRows(batch: InMemoryBatch<T>, from: number, to: number): void {
     const { columns, order, known, duplicates, vectors, slots, fresh, late } = batch;
     const answers = this.answers;
     const width = this.options.features.spec.features.length;
@@ -486,7 +442,7 @@ export class ScoringService<T> {
   // eslint-disable-next-line max-lines-per-function -- one pass over the batch (repeats, answers, reasons, counters, monitoring) on the hot path: no intermediate arrays
   private answer(
     model: ServedModel,
-    input: TransactionBatch,
+    transactions: readonly T[],
     batch: AppliedBatch,
     probabilities: Float32Array,
     explain?: ExplainRequest,
@@ -496,12 +452,12 @@ export class ScoringService<T> {
     const explains = (alert: boolean) => explain !== undefined && (explain.results === 'all' || alert);
     const { slots, keys, fresh, late } = batch;
     const answers = this.answers;
-    const n = input.rows;
+    const n = transactions.length;
     const threshold = model.threshold.value;
     const out: ScoredBatch = {
       model: ref(model),
       rows: n,
-      idOf: (row) => input.idOf(row),
+      idOf: (row) => pipeline.idOf(transactions[row]),
       probabilities: new Float64Array(n),
       alerts: new Uint8Array(n),
       thresholds: new Float64Array(n),
@@ -589,7 +545,10 @@ export class ScoringService<T> {
    * whether an id repeats within the batch. Lateness is checked as the batch is applied in time order: the
    * earliest transaction goes first, so a late one stops the batch before anything is recorded.
    */
-  private checkBatch(columns: TransactionColumns): { known: Int32Array; duplicates: boolean } {
+  private checkBatch(
+    transactions: readonly T[],
+    columns: TransactionColumns,
+  ): { known: Int32Array; duplicates: boolean } {
     const { keys, times } = columns;
     const latest = Date.now() / 1000 + this.options.maxFutureSeconds;
     for (let i = 0; i < times.length; i++) {
@@ -606,8 +565,8 @@ export class ScoringService<T> {
         );
       }
     }
-    const known = new Int32Array(keys.length);
-    for (let i = 0; i < keys.length; i++) {
+    const known = new Int32Array(transactions.length);
+    for (let i = 0; i < transactions.length; i++) {
       const slot = this.answers.slotOf(keys[i]);
       if (slot >= 0 && !this.answers.sameFields(slot, columns, i)) throw conflicting(i);
       known[i] = slot;
@@ -615,13 +574,18 @@ export class ScoringService<T> {
     const duplicates = hasRepeats(keys);
     if (duplicates) {
       const firstInBatch = new Map<number, number>();
-      for (let i = 0; i < keys.length; i++) {
+      for (let i = 0; i < transactions.length; i++) {
         const earlierIndex = firstInBatch.get(keys[i]);
         if (earlierIndex === undefined) firstInBatch.set(keys[i], i);
-        else if (!sameRow(columns, earlierIndex, i)) throw conflicting(i);
+        else this.checkSame(transactions[earlierIndex], transactions[i], i);
       }
     }
     return { known, duplicates };
+  }
+
+  /** Throws `CONFLICTING_TRANSACTION` naming `transactions[index]` when it differs from the one its id was first used for. */
+  private checkSame(reference: T, transaction: T, index: number): void {
+    if (!this.options.features.sameTransaction(reference, transaction)) throw conflicting(index);
   }
 
   /** Stateless scoring of precomputed feature vectors (`rows × F`, row-major), for the Open Inference Protocol. */
@@ -719,23 +683,6 @@ function conflicting(index: number): ScoringError {
       },
     ],
   );
-}
-
-/**
- * Whether rows `a` and `b` carry the same fields (a retry) or not (a conflict): the fields
- * `FeaturePipeline.sameTransaction` compares, as the columns hold them.
- */
-function sameRow(columns: TransactionColumns, a: number, b: number): boolean {
-  return (
-    columns.times[a] === columns.times[b] &&
-    columns.customers[a] === columns.customers[b] &&
-    columns.terminals[a] === columns.terminals[b] &&
-    columns.amounts[a] === columns.amounts[b]
-  );
-}
-
-function isTransactionBatch<T>(source: readonly T[] | TransactionBatch): source is TransactionBatch {
-  return !Array.isArray(source);
 }
 
 /** One result; `late` appears only when true, so on-time answers keep their shape. */

@@ -67,7 +67,6 @@ export async function startScoringServer(config: ScoringConfig, options: StartOp
     transactionSchema: runtime.transactionSchema,
     transactionIdSchema: runtime.transactionIdSchema,
     isPlainTransaction: runtime.isPlainTransaction,
-    scanPlainBodies: runtime.scanPlainBodies,
     drift: runtime.drift,
     logger,
     metrics,

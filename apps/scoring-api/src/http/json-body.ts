@@ -15,7 +15,7 @@ export class BodyRequest extends IncomingMessage {
  * JSON request bodies: a body is required, must be sent as `application/json` (or a `+json` type) and
  * stay under the size limit. Parser failures are turned into our error codes by {@link bodyParserError}.
  */
-export function jsonBody(limitBytes: number, scan?: (bytes: Buffer) => object | undefined): RequestHandler {
+export function jsonBody(limitBytes: number): RequestHandler {
   const parse = express.json({ limit: limitBytes, strict: true, type: () => true });
   return (req: Request, res: Response, next: NextFunction) => {
     const length = req.headers['content-length'];
@@ -27,7 +27,7 @@ export function jsonBody(limitBytes: number, scan?: (bytes: Buffer) => object | 
     if (req.headers['content-type'] === 'application/json') {
       if (req.headers['content-encoding'] === undefined && req.headers['transfer-encoding'] === undefined) {
         const bytes = length !== undefined && PLAIN_LENGTH.test(length) ? Number(length) : Number.NaN;
-        if (bytes <= limitBytes) return readPlainJson(req, bytes, next, scan);
+        if (bytes <= limitBytes) return readPlainJson(req, bytes, next);
       }
     } else if (!req.is(['application/json', '+json'])) {
       return next(
@@ -60,16 +60,9 @@ function readFailure(type: string, message: string): Error {
  * strict `express.json` would: into `req.body`, an object or array (a leading byte-order mark dropped), or the
  * failures body-parser reports — `entity.parse.failed` for JSON it would refuse, `request.size.invalid` when
  * the body is longer or shorter than announced, `request.aborted` when the client goes away. It adds three
- * listeners where body-parser's stream reader adds seven, and decodes the bytes once. When `scan` is given and
- * takes the bytes (returns an object), that object is the body instead: a route's reader for its everyday shape,
- * which must return undefined for any body it does not read exactly as `JSON.parse` and its route would.
+ * listeners where body-parser's stream reader adds seven, and decodes the bytes once.
  */
-function readPlainJson(
-  req: Request,
-  bytes: number,
-  next: NextFunction,
-  scan: ((bytes: Buffer) => object | undefined) | undefined,
-): void {
+function readPlainJson(req: Request, bytes: number, next: NextFunction): void {
   const chunks: Buffer[] = [];
   let received = 0;
   let settled = false;
@@ -93,13 +86,7 @@ function readPlainJson(
     if (received !== bytes)
       return fail(readFailure('request.size.invalid', 'request size did not match content length'));
     settled = true;
-    const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
-    const scanned = scan?.(buffer);
-    if (scanned !== undefined) {
-      req.body = scanned;
-      return next();
-    }
-    const text = buffer.toString('utf8');
+    const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)).toString('utf8');
     // strict, as body-parser: an object or an array, after any whitespace (and a byte-order mark, dropped).
     const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
     let body: unknown;

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { jsonBody } from '../http/json-body.js';
 import { parseBody } from '../http/validation.js';
 import type { ExplainRequest, ScoringService } from '../scoring-service.js';
-import { ScannedScoreBody, ScoreBodyScanner } from './score-body-scan.js';
 import { scoreAnswerJson } from './score-json.js';
 
 export interface ScoreRouteOptions<T> {
@@ -17,12 +16,6 @@ export interface ScoreRouteOptions<T> {
    * the schema on the hot path; any other goes through it, which parses or names every bad field.
    */
   isPlainTransaction?: (value: unknown) => value is T;
-  /**
-   * True when `T` is the Transaction contract read by the contract adapter: the everyday body is then read
-   * straight from its bytes into the state's columns ({@link ScoreBodyScanner}) when the service takes columns;
-   * any other body goes through `JSON.parse` and the checks above, as before.
-   */
-  scanPlainBodies?: boolean;
   bodyLimitBytes: number;
   maxBatch: number;
   /** `EXPLAIN_ALERTS=top<k>`: reasons on every alert, k of them; undefined: only when a request asks. */
@@ -52,25 +45,6 @@ function sendJsonText(res: Response, json: string): void {
   res.end(json);
 }
 
-/**
- * The everyday body — only `transactions` (1 to `maxBatch`, every one plain) and at most a boolean `explain` —
- * which the route takes as it is; anything else goes through the schema, whose answer (or field-by-field
- * refusal) it would have got anyway.
- */
-export function isPlainScoreBody<T>(
-  body: unknown,
-  isPlainTransaction: (value: unknown) => value is T,
-  maxBatch: number,
-): body is { transactions: T[]; explain?: boolean } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
-  for (const key in body) if (key !== 'transactions' && key !== 'explain') return false;
-  const { transactions, explain } = body as { transactions?: unknown; explain?: unknown };
-  if (explain !== undefined && typeof explain !== 'boolean') return false;
-  if (!Array.isArray(transactions) || transactions.length < 1 || transactions.length > maxBatch) return false;
-  for (let i = 0; i < transactions.length; i++) if (!isPlainTransaction(transactions[i])) return false;
-  return true;
-}
-
 /** `POST /v1/score` and `POST /v1/feedback`. */
 // eslint-disable-next-line max-lines-per-function -- a route table: score and feedback handlers sharing the service and schemas
 export function scoreRoutes<T>({
@@ -81,7 +55,6 @@ export function scoreRoutes<T>({
   maxBatch,
   explainAlerts,
   isPlainTransaction,
-  scanPlainBodies,
 }: ScoreRouteOptions<T>): ScoreRoutes {
   const featureCount = service.features.spec.features.length;
   const scoreRequest = z.strictObject({
@@ -114,25 +87,30 @@ export function scoreRoutes<T>({
       .min(1)
       .max(maxBatch),
   });
-  const plainBody = (body: unknown): body is { transactions: T[]; explain?: boolean } =>
-    isPlainTransaction !== undefined && isPlainScoreBody(body, isPlainTransaction, maxBatch);
+  // The everyday body — only `transactions` (every one plain) and at most a boolean `explain` — is taken as it
+  // is; anything else goes through the schema, whose answer (or field-by-field refusal) it would have got anyway.
+  const plainBody = (body: unknown): body is { transactions: T[]; explain?: boolean } => {
+    if (!isPlainTransaction || typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+    for (const key in body) if (key !== 'transactions' && key !== 'explain') return false;
+    const { transactions, explain } = body as { transactions?: unknown; explain?: unknown };
+    if (explain !== undefined && typeof explain !== 'boolean') return false;
+    if (!Array.isArray(transactions) || transactions.length < 1 || transactions.length > maxBatch) return false;
+    for (let i = 0; i < transactions.length; i++) if (!isPlainTransaction(transactions[i])) return false;
+    return true;
+  };
   const body = jsonBody(bodyLimitBytes);
-  const scanner = scanPlainBodies && service.takesColumns ? new ScoreBodyScanner(maxBatch) : undefined;
-  const scoreBody = scanner ? jsonBody(bodyLimitBytes, (bytes) => scanner.scan(bytes)) : body;
-  const everyRow: ExplainRequest = { top: DEFAULT_REASONS, results: 'all' };
   const score: RequestHandler = (req, res, next) => {
-    let response;
-    if (req.body instanceof ScannedScoreBody) {
-      // Answered at once when the service can (no promise hop), else when its promise settles.
-      response = service.scoreColumnsNow(req.body, req.body.explain === true ? everyRow : alertPolicy);
-    } else {
-      const { transactions, explain } = plainBody(req.body)
-        ? req.body
-        : parseBody(scoreRequest, req.body, 'score request');
-      const asked: ExplainRequest | undefined =
-        explain === true ? everyRow : typeof explain === 'object' ? { top: explain.top, results: 'all' } : undefined;
-      response = service.scoreNow(transactions, asked ?? alertPolicy);
-    }
+    const { transactions, explain } = plainBody(req.body)
+      ? req.body
+      : parseBody(scoreRequest, req.body, 'score request');
+    const asked: ExplainRequest | undefined =
+      explain === true
+        ? { top: DEFAULT_REASONS, results: 'all' }
+        : typeof explain === 'object'
+          ? { top: explain.top, results: 'all' }
+          : undefined;
+    // Answered at once when the service can (no promise hop), else when its promise settles.
+    const response = service.scoreNow(transactions, asked ?? alertPolicy);
     if (response instanceof Promise) response.then((answer) => sendJsonText(res, scoreAnswerJson(answer)), next);
     else sendJsonText(res, scoreAnswerJson(response));
   };
@@ -143,5 +121,5 @@ export function scoreRoutes<T>({
     sendJson(res, await service.feedback(labels));
   });
 
-  return { score: [scoreBody, score], feedback };
+  return { score: [body, score], feedback };
 }
