@@ -198,9 +198,10 @@ async function replaceUnservableChampion(
 export async function runStart(flags: StartFlags, output: Output): Promise<number> {
   const registry = openRegistry(flags.registry);
   let current = flags.retrain ? undefined : await currentChampion(registry, flags.name);
-  const stale = current && unservableBecause(current) ? current : undefined;
-  if (current && stale) {
-    output.line(`${unservableBecause(stale)}: training a new champion`);
+  const why = current && unservableBecause(current);
+  const stale = why ? current : undefined;
+  if (why) {
+    output.line(`${why}: training a new champion`);
     current = undefined;
   }
   if (current) {
