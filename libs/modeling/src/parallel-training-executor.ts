@@ -15,6 +15,7 @@ import {
   addLeafValueRange,
   addSplitLeafValuesRange,
   computeGradientsRange,
+  copyRows,
   joinChunksIfLast,
   joinPartitionChunks,
   partitionRange,
@@ -105,6 +106,7 @@ export function zeroRanges(
 function workerRowLoopsSource(): string {
   return `
 const computeGradientsRange = ${computeGradientsRange.toString()};
+const copyRows = ${copyRows.toString()};
 const partitionRange = ${partitionRange.toString()};
 const addLeafValueRange = ${addLeafValueRange.toString()};
 const addSplitLeafValuesRange = ${addSplitLeafValuesRange.toString()};

@@ -1,5 +1,5 @@
 import { SeededRandom } from '@fraudops/core';
-import { addSplitLeafValuesRange, joinPartitionChunks, partitionRange } from './training-kernels.js';
+import { addSplitLeafValuesRange, copyRows, joinPartitionChunks, partitionRange } from './training-kernels.js';
 
 describe('joinPartitionChunks', () => {
   const rows = 10_000;
@@ -87,5 +87,58 @@ describe('addSplitLeafValuesRange', () => {
       }
       expect(margins).toEqual(expected);
     }
+  });
+});
+
+describe('copyRows', () => {
+  const memories = [
+    ['an ArrayBuffer', (n: number) => new Uint32Array(new ArrayBuffer(n * 4))],
+    ['a SharedArrayBuffer', (n: number) => new Uint32Array(new SharedArrayBuffer(n * 4))],
+  ] as const;
+
+  it.each(memories)('copies between two arrays on %s like set', (_, make) => {
+    for (const [source, target, count] of [
+      [0, 0, 0],
+      [3, 50, 7],
+      [10, 1, 8],
+      [17, 30, 61],
+    ]) {
+      const from = make(100).map((_, i) => 1_000 + i);
+      const to = make(100).map((_, i) => i);
+      const expected = Uint32Array.from(to);
+      expected.set(from.subarray(source, source + count), target);
+      copyRows(from, source, to, target, count);
+      expect(Array.from(to)).toEqual(Array.from(expected));
+    }
+  });
+
+  it.each(memories)('moves rows down within one array on %s like copyWithin, overlapping or not', (_, make) => {
+    for (const [source, target, count] of [
+      [5, 5, 20],
+      [9, 2, 30],
+      [40, 39, 50],
+      [60, 0, 17],
+    ]) {
+      const rows = make(100).map((_, i) => 7 * i + 1);
+      const expected = Uint32Array.from(rows).copyWithin(target, source, source + count);
+      copyRows(rows, source, rows, target, count);
+      expect(Array.from(rows)).toEqual(Array.from(expected));
+    }
+  });
+
+  it('joins chunks in shared memory (the copies a worker thread makes) as in an ArrayBuffer', () => {
+    const random = new SeededRandom(9);
+    const n = 5_003;
+    const codes = Uint8Array.from({ length: n }, () => Math.floor(random.nextFloat() * 11));
+    const partitioned = memories.map(([, make]) => {
+      const rowIndex = make(n);
+      const scratch = make(n);
+      const bounds = Int32Array.from({ length: 4 }, (_, c) => Math.floor((c * n) / 3));
+      const lefts = Int32Array.from({ length: 3 }, (_, c) =>
+        partitionRange(codes, rowIndex, scratch, bounds[c], bounds[c + 1], 0, 3, 10, 0, 1),
+      );
+      return [joinPartitionChunks(rowIndex, scratch, bounds, lefts, 3), Array.from(rowIndex)];
+    });
+    expect(partitioned[1]).toEqual(partitioned[0]);
   });
 });

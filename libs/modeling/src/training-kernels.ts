@@ -1,6 +1,6 @@
 /**
- * The per-row loops of training, written as self-contained functions (no imports, no closures, no outer
- * constants) so worker threads can compile their exact source: every thread runs the same code on its
+ * The per-row loops of training, written as self-contained functions (no imports, no outer constants;
+ * they call only each other) so worker threads can compile their exact source: every thread runs the same code on its
  * share of the rows, which keeps the model identical for any thread count.
  */
 
@@ -208,8 +208,47 @@ export function partitionRange(
       r += 1 - left;
     }
   }
-  rowIndex.set(scratch.subarray(begin, r), l);
+  copyRows(scratch, begin, rowIndex, l, r - begin);
   return l - begin;
+}
+
+/**
+ * Copies `count` row indices from `from[source …]` to `to[target …]`; within one array only downwards (`target ≤
+ * source`, as `copyWithin` would). On a `SharedArrayBuffer` V8's `set` and `copyWithin` copy with relaxed atomics,
+ * a machine word at a time when the two ranges start a multiple of 8 bytes apart, else byte by byte (measured on
+ * 400,000 indices: 0.16 against 1.2 ns an element); the byte case is left to a loop that reads eight elements
+ * before it writes them (0.7 ns), safe downwards because each step writes only positions at or below those it has
+ * read.
+ */
+export function copyRows(from: Uint32Array, source: number, to: Uint32Array, target: number, count: number): void {
+  if (
+    !(to.buffer instanceof SharedArrayBuffer) ||
+    ((to.byteOffset - from.byteOffset + 4 * (target - source)) & 7) === 0
+  ) {
+    if (from === to) to.copyWithin(target, source, source + count);
+    else to.set(from.subarray(source, source + count), target);
+    return;
+  }
+  let i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const a0 = from[source + i];
+    const a1 = from[source + i + 1];
+    const a2 = from[source + i + 2];
+    const a3 = from[source + i + 3];
+    const a4 = from[source + i + 4];
+    const a5 = from[source + i + 5];
+    const a6 = from[source + i + 6];
+    const a7 = from[source + i + 7];
+    to[target + i] = a0;
+    to[target + i + 1] = a1;
+    to[target + i + 2] = a2;
+    to[target + i + 3] = a3;
+    to[target + i + 4] = a4;
+    to[target + i + 5] = a5;
+    to[target + i + 6] = a6;
+    to[target + i + 7] = a7;
+  }
+  for (; i < count; i++) to[target + i] = from[source + i];
 }
 
 /**
@@ -233,17 +272,18 @@ export function joinPartitionChunks(
   // Right rows of all chunks but the last, in order, to where they end up (in scratch).
   let at = rightBegin;
   for (let c = 0; c + 1 < chunks; c++) {
-    scratch.set(rowIndex.subarray(bounds[c] + leftRows[c], bounds[c + 1]), at);
-    at += bounds[c + 1] - bounds[c] - leftRows[c];
+    const right = bounds[c + 1] - bounds[c] - leftRows[c];
+    copyRows(rowIndex, bounds[c] + leftRows[c], scratch, at, right);
+    at += right;
   }
   // Left rows of the later chunks down after the first chunk's (copyWithin handles the overlap).
   at = bounds[0] + leftRows[0];
   for (let c = 1; c < chunks; c++) {
-    rowIndex.copyWithin(at, bounds[c], bounds[c] + leftRows[c]);
+    copyRows(rowIndex, bounds[c], rowIndex, at, leftRows[c]);
     at += leftRows[c];
   }
   const lastRight = bounds[chunks] - bounds[chunks - 1] - leftRows[chunks - 1];
-  rowIndex.set(scratch.subarray(rightBegin, bounds[chunks] - lastRight), rightBegin);
+  copyRows(scratch, rightBegin, rowIndex, rightBegin, bounds[chunks] - lastRight - rightBegin);
   return totalLeft;
 }
 
