@@ -38,21 +38,40 @@ export interface BinningOptions {
   seed?: number;
 }
 
+/** Rows sampled to find the quantiles unless {@link BinningOptions.sampleRows} says otherwise. */
+export const DEFAULT_BIN_SAMPLE_ROWS = 200_000;
+
 /** Learns quantile bin bounds per feature from (a seeded sample of) the matrix. */
 export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = {}): FeatureBins {
   const maxBins = options.maxBins ?? 255;
-  const sampleRows = options.sampleRows ?? 200_000;
+  const sampleRows = options.sampleRows ?? DEFAULT_BIN_SAMPLE_ROWS;
   if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 255) {
     throw new ModelingError('INVALID_PARAMETER', `maxBins must be an integer in [2, 255], got ${maxBins}`);
   }
   if (!Number.isInteger(sampleRows) || sampleRows < 1) {
     throw new ModelingError('INVALID_PARAMETER', `sampleRows must be a positive integer, got ${sampleRows}`);
   }
+  const { columns, sampled } = sampleColumns(matrix, sampleRows, options.seed ?? 0, (bytes) => new ArrayBuffer(bytes));
+  const scratch = new Uint32Array(sampled * 2);
+  return { upperBounds: columns.map((column) => columnBounds(column, maxBins, scratch)) };
+}
+
+/**
+ * The values of a seeded sample of `sampleRows` rows (all rows when the matrix is smaller), one array per feature
+ * without its missing values, all in one buffer from `memory` (shared when another thread sorts them). One pass over
+ * the sampled rows fills every column (row-major reads).
+ */
+export function sampleColumns(
+  matrix: FeatureMatrix,
+  sampleRows: number,
+  seed: number,
+  memory: (bytes: number) => ArrayBufferLike,
+): { columns: Float32Array[]; sampled: number } {
   const { rows, cols, values } = matrix;
-  const sample = rows > sampleRows ? new SeededRandom(options.seed ?? 0).sampleIndices(rows, sampleRows) : null;
+  const sample = rows > sampleRows ? new SeededRandom(seed).sampleIndices(rows, sampleRows) : null;
   const n = sample ? sample.length : rows;
-  // One pass over the sampled rows fills every column (row-major reads), then each column is sorted.
-  const columns = Array.from({ length: cols }, () => new Float32Array(n));
+  const all = new Float32Array(memory(n * cols * 4));
+  const columns = Array.from({ length: cols }, (_, f) => all.subarray(f * n, (f + 1) * n));
   const present = new Int32Array(cols);
   for (let i = 0; i < n; i++) {
     const offset = (sample ? sample[i] : i) * cols;
@@ -61,11 +80,15 @@ export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = 
       if (x === x) columns[f][present[f]++] = x;
     }
   }
-  const scratch = new Uint32Array(n * 2);
-  const upperBounds = columns.map((column, f) =>
-    quantileBounds(sortFloat32(column.subarray(0, present[f]), scratch), maxBins),
-  );
-  return { upperBounds };
+  return { columns: columns.map((column, f) => column.subarray(0, present[f])), sampled: n };
+}
+
+/**
+ * A feature's bounds from its sampled values (sorted in place; `scratch` holds at least 2 × their count keys).
+ * Self-contained but for the functions and constants below it, which a worker thread compiles with it.
+ */
+export function columnBounds(column: Float32Array, maxBins: number, scratch: Uint32Array): Float32Array {
+  return quantileBounds(sortFloat32(column, scratch), maxBins);
 }
 
 /**
@@ -73,7 +96,7 @@ export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = 
  * LSD radix sort of their ordered keys, two passes of 16 bits: about 10× faster than the built-in sort on
  * 200,000 values. `scratch` holds at least 2 × values.length keys.
  */
-function sortFloat32(values: Float32Array, scratch: Uint32Array): Float32Array {
+export function sortFloat32(values: Float32Array, scratch: Uint32Array): Float32Array {
   const n = values.length;
   const bits = new Uint32Array(values.buffer, values.byteOffset, n);
   const keys = scratch.subarray(0, n);
@@ -93,7 +116,7 @@ function sortFloat32(values: Float32Array, scratch: Uint32Array): Float32Array {
  * One stable counting pass of {@link sortFloat32} on the 16-bit digit at `shift`: `from` into `to`. A function of
  * its own so that V8 optimises it once for all features (a fresh process sorts 15 columns before it is warm).
  */
-function radixPass(from: Uint32Array, to: Uint32Array, shift: number, counts: Int32Array): void {
+export function radixPass(from: Uint32Array, to: Uint32Array, shift: number, counts: Int32Array): void {
   const n = from.length;
   counts.fill(0);
   for (let i = 0; i < n; i++) counts[(from[i] >>> shift) & (BUCKETS - 1)]++;
@@ -109,7 +132,7 @@ function radixPass(from: Uint32Array, to: Uint32Array, shift: number, counts: In
  * Bounds for sorted values: one bin per distinct value when they are few, else bins of roughly equal
  * counts in which a heavy value keeps a bin of its own.
  */
-function quantileBounds(sorted: Float32Array, maxBins: number): Float32Array {
+export function quantileBounds(sorted: Float32Array, maxBins: number): Float32Array {
   const distinct = new Float64Array(sorted.length);
   const counts = new Int32Array(sorted.length);
   let n = 0;
@@ -143,8 +166,37 @@ function quantileBounds(sorted: Float32Array, maxBins: number): Float32Array {
   return Float32Array.from(bounds);
 }
 
+/** What the first worker bins from: the sample's columns, and where it publishes their bounds. */
+export interface FitMessage {
+  columns: Float32Array[];
+  sampled: number;
+  maxBins: number;
+  /** Feature `f`'s bounds at `f · stride`. */
+  bounds: Float32Array;
+  stride: number;
+  /** Each feature's bound count, then (at `columns.length`) how many features are published. */
+  counts: Int32Array;
+}
+
+/**
+ * The first worker's part of binning: each feature's bounds ({@link columnBounds}), in feature order, published one
+ * by one for the calling thread, which writes each feature's codes meanwhile. Compiled in the worker from its source
+ * (so it calls only functions of this module).
+ */
+export function publishColumnBounds(fit: FitMessage): void {
+  const { columns, maxBins, bounds, stride, counts } = fit;
+  const scratch = new Uint32Array(2 * fit.sampled);
+  for (let f = 0; f < columns.length; f++) {
+    const found = columnBounds(columns[f], maxBins, scratch);
+    bounds.set(found, f * stride);
+    counts[f] = found.length;
+    Atomics.store(counts, columns.length, f + 1);
+    Atomics.notify(counts, columns.length);
+  }
+}
+
 /** A float32 bound t with lo <= t < hi (the midpoint when float32 can hold one strictly below hi). */
-function boundBetween(lo: number, hi: number): number {
+export function boundBetween(lo: number, hi: number): number {
   const mid = Math.fround(lo + (hi - lo) / 2);
   return mid >= lo && mid < hi ? mid : lo;
 }
@@ -157,9 +209,14 @@ export function missingBin(bins: FeatureBins, feature: number): number {
 /** Buckets of the bin lookup: the top 16 bits of a float32's order-preserving key (sign, exponent, 7 mantissa bits). */
 const BUCKET_SHIFT = 16;
 const BUCKETS = 1 << (32 - BUCKET_SHIFT);
+/**
+ * The two constants above as source, for a worker thread that compiles the sort (they are not exported: a CommonJS
+ * build would refer to an exported constant through `exports`, which the worker's copy of a function lacks).
+ */
+export const BUCKET_CONSTANTS_SOURCE = `const BUCKET_SHIFT = ${BUCKET_SHIFT};\nconst BUCKETS = ${BUCKETS};\n`;
 
 /** A float32's bits as an unsigned key that sorts like the numbers (negatives flipped, positives above them). */
-function orderedKey(bits: number): number {
+export function orderedKey(bits: number): number {
   return (bits & 0x80000000) !== 0 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
 }
 
@@ -199,16 +256,23 @@ function fillBucketBins(bounds: Float32Array, lowBin: Uint8Array, highBin: Uint8
  * +Infinity), found by a binary search between the bins its key's bucket allows (usually one).
  */
 export function binFeatureMatrix(matrix: FeatureMatrix, bins: FeatureBins, codes?: Uint8Array): BinnedMatrix {
-  const { rows, cols, values } = matrix;
+  const { rows, cols } = matrix;
   if (bins.upperBounds.length !== cols) {
     throw new ModelingError('INVALID_INPUT', `bins cover ${bins.upperBounds.length} features, the matrix has ${cols}`);
   }
   const out = codes ?? new Uint8Array(rows * cols);
+  const coder = columnCoder(matrix, out);
+  for (let f = 0; f < cols; f++) coder(f, bins.upperBounds[f]);
+  return { rows, cols, codes: out, bins };
+}
+
+/** Writes one feature's codes at a time into `out` (column-major), given its bounds; any order of features. */
+export function columnCoder(matrix: FeatureMatrix, out: Uint8Array): (feature: number, bounds: Float32Array) => void {
+  const { rows, cols, values } = matrix;
   const valueBits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const lowBin = new Uint8Array(BUCKETS);
   const highBin = new Uint8Array(BUCKETS);
-  for (let f = 0; f < cols; f++) {
-    const bounds = bins.upperBounds[f];
+  return (f, bounds) => {
     const missing = bounds.length;
     fillBucketBins(bounds, lowBin, highBin);
     const column = out.subarray(f * rows, (f + 1) * rows);
@@ -228,6 +292,5 @@ export function binFeatureMatrix(matrix: FeatureMatrix, bins: FeatureBins, codes
       }
       column[r] = lo;
     }
-  }
-  return { rows, cols, codes: out, bins };
+  };
 }

@@ -1,9 +1,16 @@
 import { availableParallelism } from 'node:os';
-import { binFeatureMatrix, fitFeatureBins, type BinnedMatrix } from './binning.js';
+import {
+  DEFAULT_BIN_SAMPLE_ROWS,
+  binFeatureMatrix,
+  columnCoder,
+  fitFeatureBins,
+  sampleColumns,
+  type BinnedMatrix,
+} from './binning.js';
 import { ModelingError } from './errors.js';
 import { checkBinaryLabels, checkFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { histogramLayout } from './histogram.js';
-import { createParallelTrainingExecutor } from './parallel-training-executor.js';
+import { startTrainingWorkers } from './parallel-training-executor.js';
 import { SeededRandom } from '@fraudops/core';
 import { addTreeMargins, decisionTreeFromNodes, type DecisionTree, type TreeEnsemble } from './tree-ensemble.js';
 import { LocalTrainingExecutor, type TrainingBuffers, type TrainingExecutor } from './training-executor.js';
@@ -210,25 +217,41 @@ export async function trainGbdt(
 
   const { rows, cols } = features;
   const shared = threads > 1;
-  const memory = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const bins = fitFeatureBins(features, { maxBins: resolved.maxBins, seed: resolved.seed });
-  const binned = binFeatureMatrix(features, bins, new Uint8Array(memory(rows * cols)));
-  const labelsCopy = new Uint8Array(memory(rows));
-  labelsCopy.set(labels);
-  const buffers: TrainingBuffers = {
-    codes: binned.codes,
-    rows,
-    layout: histogramLayout(bins),
-    countRows: resolved.minDataInLeaf > 1,
-    labels: labelsCopy,
-    margins: new Float64Array(memory(rows * 8)),
-    gradHess: new Float32Array(memory(rows * 8)),
-    rowIndex: new Uint32Array(memory(rows * 4)),
-    scratch: new Uint32Array(memory(rows * 4)),
-  };
-  const executor: TrainingExecutor = shared
-    ? await createParallelTrainingExecutor(buffers, threads - 1)
-    : new LocalTrainingExecutor(buffers);
+  // The worker threads start (tens of milliseconds) while this thread bins the matrix.
+  const workers = shared ? startTrainingWorkers(threads - 1) : null;
+  let binned: BinnedMatrix;
+  let buffers: TrainingBuffers;
+  let executor: TrainingExecutor;
+  try {
+    const memory = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const codes = new Uint8Array(memory(rows * cols));
+    if (workers) {
+      // A worker sorts the sample's columns for their bounds while this thread writes each feature's codes.
+      const { columns, sampled } = sampleColumns(features, DEFAULT_BIN_SAMPLE_ROWS, resolved.seed, memory);
+      const bins = await workers.fitBins(columns, sampled, resolved.maxBins, columnCoder(features, codes));
+      binned = { rows, cols, codes, bins };
+    } else {
+      const bins = fitFeatureBins(features, { maxBins: resolved.maxBins, seed: resolved.seed });
+      binned = binFeatureMatrix(features, bins, codes);
+    }
+    const labelsCopy = new Uint8Array(memory(rows));
+    labelsCopy.set(labels);
+    buffers = {
+      codes: binned.codes,
+      rows,
+      layout: histogramLayout(binned.bins),
+      countRows: resolved.minDataInLeaf > 1,
+      labels: labelsCopy,
+      margins: new Float64Array(memory(rows * 8)),
+      gradHess: new Float32Array(memory(rows * 8)),
+      rowIndex: new Uint32Array(memory(rows * 4)),
+      scratch: new Uint32Array(memory(rows * 4)),
+    };
+    executor = workers ? await workers.executor(buffers) : new LocalTrainingExecutor(buffers);
+  } catch (error) {
+    await workers?.close();
+    throw error;
+  }
   try {
     return trainLoop(features, resolved, binned, buffers, executor, options);
   } finally {

@@ -1,5 +1,13 @@
+import { SeededRandom } from '@fraudops/core';
+import { binFeatureMatrix, columnCoder, fitFeatureBins, sampleColumns } from './binning.js';
 import { histogramLayout, subtractHistogram } from './histogram.js';
-import { cutIntoPieces, deriveSibling, planHistogramJobs, zeroRanges } from './parallel-training-executor.js';
+import {
+  cutIntoPieces,
+  deriveSibling,
+  planHistogramJobs,
+  startTrainingWorkers,
+  zeroRanges,
+} from './parallel-training-executor.js';
 
 /** Jobs of the given row counts, laid end to end. */
 function jobs(sizes: number[]): Array<{ begin: number; end: number }> {
@@ -105,5 +113,38 @@ describe('deriveSibling', () => {
     deriveSibling(built, parent, split, [3, 9]);
     expect(whole).toEqual(expected);
     expect(split).toEqual(expected);
+  });
+});
+
+describe('startTrainingWorkers', () => {
+  it('bins with a worker (its bounds, the codes here) as fitFeatureBins and binFeatureMatrix do alone', async () => {
+    const random = new SeededRandom(3);
+    const rows = 3_000;
+    const cols = 4;
+    // A continuous feature, a few distinct values, a mostly missing one, and one with negatives; NaN scattered.
+    const values = Float32Array.from({ length: rows * cols }, (_, i) => {
+      const f = i % cols;
+      if (i % 7 === 0 || (f === 2 && random.nextFloat() < 0.9)) return Number.NaN;
+      return f === 1 ? Math.floor(random.nextFloat() * 5) : random.nextFloat() * 100 - (f === 3 ? 50 : 0);
+    });
+    const matrix = { rows, cols, values };
+    const alone = binFeatureMatrix(matrix, fitFeatureBins(matrix, { maxBins: 16, sampleRows: 1_000, seed: 2 }));
+    const workers = startTrainingWorkers(1);
+    try {
+      const { columns, sampled } = sampleColumns(matrix, 1_000, 2, (bytes) => new SharedArrayBuffer(bytes));
+      const codes = new Uint8Array(rows * cols);
+      const coder = columnCoder(matrix, codes);
+      const order: number[] = [];
+      const bins = await workers.fitBins(columns, sampled, 16, (feature, bounds) => {
+        order.push(feature);
+        coder(feature, bounds);
+      });
+      expect(bins.upperBounds).toEqual(alone.bins.upperBounds);
+      expect(bins.upperBounds[1]).toHaveLength(5);
+      expect(codes).toEqual(alone.codes);
+      expect(order).toEqual([0, 1, 2, 3]);
+    } finally {
+      await workers.close();
+    }
   });
 });

@@ -1,4 +1,16 @@
-import { Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import {
+  BUCKET_CONSTANTS_SOURCE,
+  boundBetween,
+  columnBounds,
+  orderedKey,
+  quantileBounds,
+  radixPass,
+  publishColumnBounds,
+  sortFloat32,
+  type FeatureBins,
+  type FitMessage,
+} from './binning.js';
 import { ModelingError } from './errors.js';
 import { HistogramPool, type HistogramJob } from './histogram-pool.js';
 import { HISTOGRAM_KERNEL_PARAMS, HISTOGRAM_STRIDE, type HistogramKernel, type HistogramLayout } from './histogram.js';
@@ -37,6 +49,9 @@ const OP_LEAF = 3;
 const OP_GRADIENTS = 4;
 const OP_SPLIT_LEAVES = 5;
 const OP_PARTITION_CHUNK = 6;
+const OP_FIT_BINS = 7;
+/** Bounds per feature in the shared array the first worker writes them to (at most 255 bins). */
+const MAX_BOUNDS = 256;
 const TASK_STRIDE = 11;
 /** Tasks per thread per round; bigger batches are split into rounds. */
 const MAX_TASKS = 2048;
@@ -112,6 +127,13 @@ const addLeafValueRange = ${addLeafValueRange.toString()};
 const addSplitLeafValuesRange = ${addSplitLeafValuesRange.toString()};
 const joinPartitionChunks = ${joinPartitionChunks.toString()};
 const deriveSibling = ${deriveSibling.toString()};
+${BUCKET_CONSTANTS_SOURCE}const orderedKey = ${orderedKey.toString()};
+const radixPass = ${radixPass.toString()};
+const sortFloat32 = ${sortFloat32.toString()};
+const boundBetween = ${boundBetween.toString()};
+const quantileBounds = ${quantileBounds.toString()};
+const columnBounds = ${columnBounds.toString()};
+const publishColumnBounds = ${publishColumnBounds.toString()};
 `;
 }
 
@@ -146,14 +168,47 @@ const compile = (source) => {
 function workerSource(): string {
   return `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { control, tasks, results, joins, buffers, port, histogramSize, slotsPerChunk, thread, sharedBase } = workerData;
-const { codes, rows, labels, margins, gradHess, rowIndex, scratch } = buffers;
+const { control, tasks, results, joins, port, slotsPerChunk, thread, sharedBase } = workerData;
+let codes, rows, labels, margins, gradHess, rowIndex, scratch, histogramSize;
 ${workerRowLoopsSource()}const chunks = [];
 let kernel = null;
 let fullKernel = null;
 let zero = [];
+let fit = null;
 const slotView = (slot) => { const start = (slot % slotsPerChunk) * histogramSize; return chunks[Math.floor(slot / slotsPerChunk)].subarray(start, start + histogramSize); };
-${workerKernelCacheSource()}const runTask = (o) => {
+${workerKernelCacheSource()}${workerRunTaskSource()}const joinChunksIfLast = ${joinChunksIfLast.toString()};
+let seen = 0;
+const base = thread * (1 + ${MAX_TASKS * TASK_STRIDE});
+for (;;) {
+  Atomics.wait(control, ${SEQUENCE}, seen);
+  seen = Atomics.load(control, ${SEQUENCE});
+  if (Atomics.load(control, ${SHUTDOWN}) === 1) break;
+  try {
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      const message = m.message;
+      if (message.type === 'chunk') chunks.push(message.chunk);
+      else if (message.type === 'fit') fit = message;
+      else if (message.type === 'buffers') ({ codes, rows, labels, margins, gradHess, rowIndex, scratch, layout: { size: histogramSize } } = message.buffers);
+      else [kernel, fullKernel, zero] = [compile(message.source), compile(message.full), message.zero];
+    }
+    const count = tasks[base];
+    for (let t = 0; t < count; t++) runTask(base + 1 + t * ${TASK_STRIDE});
+    const shared = tasks[sharedBase];
+    for (let t = Atomics.add(control, ${NEXT}, 1); t < shared; t = Atomics.add(control, ${NEXT}, 1)) {
+      runTask(sharedBase + 1 + t * ${TASK_STRIDE});
+    }
+  } catch (error) {
+    Atomics.store(control, ${FAILED}, 1);
+  }
+  Atomics.add(control, ${DONE}, 1);
+  Atomics.notify(control, ${DONE});
+}
+`;
+}
+
+/** The worker's task loop body: one task record at \`o\` (see the calling thread's \`runOwnShare\`). */
+function workerRunTaskSource(): string {
+  return `const runTask = (o) => {
   const op = tasks[o];
   if (op === ${OP_HISTOGRAM}) {
     const whole = tasks[o + 5] === 1;
@@ -174,33 +229,11 @@ ${workerKernelCacheSource()}const runTask = (o) => {
   } else if (op === ${OP_PARTITION_CHUNK}) {
     results[(tasks[o + 7] | 0)] = partitionRange(codes, rowIndex, scratch, (tasks[o + 1] | 0), (tasks[o + 2] | 0), (tasks[o + 3] | 0) * rows, (tasks[o + 4] | 0), (tasks[o + 5] | 0), (tasks[o + 6] | 0), (tasks[o + 8] | 0));
     joinChunksIfLast(rowIndex, scratch, results, joins, tasks[o + 9] | 0);
+  } else if (op === ${OP_FIT_BINS}) {
+    publishColumnBounds(fit);
+    fit = null;
   }
 };
-const joinChunksIfLast = ${joinChunksIfLast.toString()};
-let seen = 0;
-const base = thread * (1 + ${MAX_TASKS * TASK_STRIDE});
-for (;;) {
-  Atomics.wait(control, ${SEQUENCE}, seen);
-  seen = Atomics.load(control, ${SEQUENCE});
-  if (Atomics.load(control, ${SHUTDOWN}) === 1) break;
-  try {
-    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-      const message = m.message;
-      if (message.type === 'chunk') chunks.push(message.chunk);
-      else [kernel, fullKernel, zero] = [compile(message.source), compile(message.full), message.zero];
-    }
-    const count = tasks[base];
-    for (let t = 0; t < count; t++) runTask(base + 1 + t * ${TASK_STRIDE});
-    const shared = tasks[sharedBase];
-    for (let t = Atomics.add(control, ${NEXT}, 1); t < shared; t = Atomics.add(control, ${NEXT}, 1)) {
-      runTask(sharedBase + 1 + t * ${TASK_STRIDE});
-    }
-  } catch (error) {
-    Atomics.store(control, ${FAILED}, 1);
-  }
-  Atomics.add(control, ${DONE}, 1);
-  Atomics.notify(control, ${DONE});
-}
 `;
 }
 
@@ -576,22 +609,79 @@ class ParallelTrainingExecutor implements TrainingExecutor {
   }
 }
 
+/** Worker threads started before the training buffers exist, so that they start while the calling thread bins. */
+export interface TrainingWorkers {
+  /**
+   * The executor that shares every call among the calling thread and the workers, over `buffers` (which must live
+   * in SharedArrayBuffers), once every worker is online. Results do not depend on the thread count: each histogram
+   * feature, partitioned node and row is handled by exactly one thread, in the same order as alone.
+   */
+  executor(buffers: TrainingBuffers): Promise<TrainingExecutor>;
+  /**
+   * Bins with the first worker: it sorts the sampled `columns` (in shared memory) and finds each feature's bounds,
+   * feature by feature, while the calling thread runs `code` on each feature whose bounds are ready (the codes
+   * need the caller's matrix). The bounds are {@link columnBounds}' whichever thread finds them.
+   */
+  fitBins(
+    columns: Float32Array[],
+    sampled: number,
+    maxBins: number,
+    code: (feature: number, bounds: Float32Array) => void,
+  ): Promise<FeatureBins>;
+  /** Stops the workers when no executor was made (binning failed). */
+  close(): Promise<void>;
+}
+
 /**
- * An executor that shares every call among the calling thread and `workerCount` worker threads. The
- * buffers must live in SharedArrayBuffers. Results do not depend on the thread count: each histogram
- * feature, partitioned node and row is handled by exactly one thread, in the same order as alone.
+ * Starts `workerCount` training worker threads. They receive the buffers with {@link TrainingWorkers.executor}:
+ * starting a worker takes tens of milliseconds of wall time, which the calling thread spends binning the matrix.
  */
-export async function createParallelTrainingExecutor(
-  buffers: TrainingBuffers,
-  workerCount: number,
-): Promise<TrainingExecutor> {
-  const { MessageChannel } = await import('node:worker_threads');
+export function startTrainingWorkers(workerCount: number): TrainingWorkers {
   const threads = workerCount + 1;
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   // One list per thread, then the shared list.
   const tasks = new Float64Array(new SharedArrayBuffer((threads + 1) * (1 + MAX_TASKS * TASK_STRIDE) * 8));
   const results = new Int32Array(new SharedArrayBuffer(MAX_TASKS * 4));
   const joins = new Int32Array(new SharedArrayBuffer(Math.ceil(MAX_TASKS / threads) * joinStride(threads) * 4));
+  const { workers, ports, online } = spawnWorkers(workerCount, { control, tasks, results, joins });
+  const terminate = async () => {
+    for (const port of ports) port.close();
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  };
+  const ready = async () => {
+    try {
+      await online;
+    } catch (error) {
+      await terminate();
+      throw error;
+    }
+  };
+  return {
+    async executor(buffers) {
+      await ready();
+      // Read by each worker at its first wake-up, before its first task (the port is drained first).
+      for (const port of ports) port.postMessage({ type: 'buffers', buffers });
+      return new ParallelTrainingExecutor(buffers, workers, ports, control, tasks, results, joins);
+    },
+    async fitBins(columns, sampled, maxBins, code) {
+      await ready();
+      return fitBinsWithWorker(
+        { control, tasks, port: ports[0], workers: workers.length },
+        columns,
+        sampled,
+        maxBins,
+        code,
+      );
+    },
+    close: terminate,
+  };
+}
+
+/** Starts the worker threads on the shared control words and task lists; `online` once every one is running. */
+function spawnWorkers(
+  workerCount: number,
+  shared: { control: Int32Array; tasks: Float64Array; results: Int32Array; joins: Int32Array },
+): { workers: Worker[]; ports: MessagePort[]; online: Promise<unknown> } {
   const source = workerSource();
   const workers: Worker[] = [];
   const ports: MessagePort[] = [];
@@ -601,23 +691,18 @@ export async function createParallelTrainingExecutor(
       new Worker(source, {
         eval: true,
         workerData: {
-          control,
-          tasks,
-          results,
-          joins,
-          buffers,
+          ...shared,
           port: channel.port2,
-          histogramSize: buffers.layout.size,
           slotsPerChunk: 16,
           thread: i + 1,
-          sharedBase: threads * (1 + MAX_TASKS * TASK_STRIDE),
+          sharedBase: (workerCount + 1) * (1 + MAX_TASKS * TASK_STRIDE),
         },
         transferList: [channel.port2],
       }),
     );
     ports.push(channel.port1);
   }
-  await Promise.all(
+  const online = Promise.all(
     workers.map(
       (worker) =>
         new Promise<void>((resolve, reject) => {
@@ -628,5 +713,51 @@ export async function createParallelTrainingExecutor(
         }),
     ),
   );
-  return new ParallelTrainingExecutor(buffers, workers, ports, control, tasks, results, joins);
+  // Awaited before the first task; a failure before then is not left unhandled while the calling thread bins.
+  online.catch(() => undefined);
+  return { workers, ports, online };
+}
+
+/** {@link TrainingWorkers.fitBins}: the first worker's one task, and the codes here as its bounds come. */
+function fitBinsWithWorker(
+  threads: { control: Int32Array; tasks: Float64Array; port: MessagePort; workers: number },
+  columns: Float32Array[],
+  sampled: number,
+  maxBins: number,
+  code: (feature: number, bounds: Float32Array) => void,
+): FeatureBins {
+  const { control, tasks, port, workers } = threads;
+  const cols = columns.length;
+  const fit: FitMessage = {
+    columns,
+    sampled,
+    maxBins,
+    bounds: new Float32Array(new SharedArrayBuffer(cols * MAX_BOUNDS * 4)),
+    stride: MAX_BOUNDS,
+    counts: new Int32Array(new SharedArrayBuffer((cols + 1) * 4)),
+  };
+  port.postMessage({ type: 'fit', ...fit });
+  // Worker 1's own list holds the task; every other list (and the shared one) is empty.
+  for (let thread = 0; thread <= workers + 1; thread++)
+    tasks[thread * (1 + MAX_TASKS * TASK_STRIDE)] = thread === 1 ? 1 : 0;
+  tasks[1 + MAX_TASKS * TASK_STRIDE + 1] = OP_FIT_BINS;
+  Atomics.store(control, DONE, 0);
+  Atomics.store(control, NEXT, 0);
+  Atomics.add(control, SEQUENCE, 1);
+  Atomics.notify(control, SEQUENCE);
+  const upperBounds: Float32Array[] = [];
+  for (let f = 0; f < cols; f++) {
+    for (let ready = Atomics.load(fit.counts, cols); ready <= f; ready = Atomics.load(fit.counts, cols)) {
+      // A worker that failed is done without having published every feature.
+      if (Atomics.load(control, FAILED) === 1)
+        throw new ModelingError('RUNTIME_ERROR', 'a training worker thread failed');
+      Atomics.wait(fit.counts, cols, ready, 50);
+    }
+    upperBounds.push(fit.bounds.slice(f * MAX_BOUNDS, f * MAX_BOUNDS + fit.counts[f]));
+    code(f, upperBounds[f]);
+  }
+  for (let done = Atomics.load(control, DONE); done < workers; done = Atomics.load(control, DONE)) {
+    Atomics.wait(control, DONE, done);
+  }
+  return { upperBounds };
 }
