@@ -190,6 +190,7 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     expect(metrics).toContain('scoring_late_transactions_total 1');
   });
 
+  let bigAnswers: unknown[] = [];
   it('finishes in-flight requests on shutdown, refuses new ones, and writes the state snapshot', async () => {
     const big = transactionStream({
       firstId: 70_000_000,
@@ -207,6 +208,7 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
     const reply = await inFlight;
     expect(reply.status).toBe(200);
     expect(reply.body.results).toHaveLength(5_000);
+    bigAnswers = reply.body.results;
     await stopping;
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     expect(existsSync(snapshot)).toBe(true);
@@ -250,6 +252,9 @@ describe('service lifecycle: warm-up, challenger, graceful shutdown, snapshot', 
       auth,
     );
     expect(retried.status).toBe(200);
+    // answered from the vector the snapshot kept (the answer memory starts empty): the first answer, bit for bit
+    expect(bigAnswers[0]).toMatchObject({ transaction_id: 70_000_000 });
+    expect(retried.body.results[0]).toEqual(bigAnswers[0]);
     expect((await call(server.url, 'GET', '/metrics')).body).toContain('scoring_repeated_transactions_total 1');
     // The late transaction's retry after the restart: recognised (its lateness is in the snapshot), first answer.
     const lateRetry = await call(server.url, 'POST', '/v1/score', { transactions: [lateTx] }, auth);

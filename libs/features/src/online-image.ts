@@ -87,6 +87,7 @@ export function checkImage(image: OnlineStateImage, plan: FeaturePlan, tables: r
 export function restoreEntityTable(table: EntityTable, slab: Float64Array, slotCount: number): void {
   table.slab = new Float64Array(Math.max(64, slotCount) * table.stride);
   table.slab.set(slab);
+  table.maxCache = new Float64Array(Math.max(64, slotCount) * table.maxPerSlot).fill(NaN);
   table.slotCount = slotCount;
   for (let slot = 0; slot < slotCount; slot++) {
     const id = slab[slot * table.stride + S_ID];

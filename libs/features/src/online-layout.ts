@@ -92,6 +92,15 @@ export interface EntityTable {
   rangeGroupOffset: Int32Array;
   /** Whether ranges keep the sum of squared amounts (SQUARES_HI/LO): some feature of this entity is a z-score. */
   squares: boolean;
+  /**
+   * Per range: its place among the slot's cached maxima (ranges a `max` feature reads), −1 for none. A range's
+   * largest amount is kept in `maxCache` at `slot · maxPerSlot + maxIndex[r]` while it is known (NaN: not
+   * known — a slot just allocated or restored, or the largest amount has left): it rises as amounts enter, and
+   * the list is walked again only when an amount equal to it leaves. A cache, so snapshots do not carry it.
+   */
+  maxIndex: Int32Array;
+  maxPerSlot: number;
+  maxCache: Float64Array;
   /** Numbers per slot. */
   stride: number;
   slots: NumberIndex;
@@ -132,6 +141,8 @@ export function layoutEntityTable(plan: FeaturePlan, kind: EntityKind, e: number
     groupLast.push(rangeOffset.length);
   }
   const stride = offset;
+  let maxPerSlot = 0;
+  const maxIndex = Int32Array.from(ranges, (r) => (r.needsMax ? maxPerSlot++ : -1));
   return {
     kind,
     nextField: L_NEXT + 2 * e,
@@ -146,6 +157,9 @@ export function layoutEntityTable(plan: FeaturePlan, kind: EntityKind, e: number
     rangeStartUs: Float64Array.from(ranges, (r) => r.startExclusiveUs),
     rangeGroupOffset: Int32Array.from(rangeGroupOffset),
     squares,
+    maxIndex,
+    maxPerSlot,
+    maxCache: new Float64Array(64 * maxPerSlot).fill(NaN),
     stride,
     // Customer and terminal ids are usually small integers (the simulated world's are 0 … n − 1): a direct
     // array up to 2^20 of them, hashing beyond.
@@ -167,7 +181,13 @@ export function allocateSlot(table: EntityTable, entityId: number): number {
       grown.set(table.slab);
       table.slab = grown;
     }
+    if (table.slotCount * table.maxPerSlot > table.maxCache.length) {
+      const grown = new Float64Array(table.maxCache.length * 2).fill(NaN);
+      grown.set(table.maxCache);
+      table.maxCache = grown;
+    }
   }
+  table.maxCache.fill(NaN, slot * table.maxPerSlot, (slot + 1) * table.maxPerSlot);
   const base = slot * table.stride;
   table.slab.fill(0, base, base + table.stride);
   table.slab[base + S_ID] = entityId;

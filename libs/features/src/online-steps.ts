@@ -53,7 +53,8 @@ const AGGREGATE_CODES: Record<WindowAggregate, number> = {
 const HOUR_US = 3_600_000_000;
 
 /**
- * A step's fields. Calendar steps use MIN/MAX; window steps TABLE, RANGE, GROUP and AGGREGATE; recency steps
+ * A step's fields. Calendar steps use MIN/MAX; window steps TABLE, RANGE, GROUP and AGGREGATE (`max` steps
+ * also MIN: the range's place among the slot's cached maxima, see `EntityTable.maxIndex`); recency steps
  * TABLE and MIN (the cap in days).
  */
 export const STEP_FIELDS = 7;
@@ -92,6 +93,7 @@ export function compileSteps(plan: FeaturePlan, tables: readonly EntityTable[]):
         steps[at + STEP_RANGE] = table.rangeOffset[r];
         steps[at + STEP_GROUP] = table.rangeGroupOffset[r];
         steps[at + STEP_AGGREGATE] = AGGREGATE_CODES[feature.aggregate];
+        if (feature.aggregate === 'max') steps[at + STEP_MIN] = table.maxIndex[r];
         break;
       }
       case 'recency':
@@ -140,8 +142,20 @@ export function runSteps(
         break;
       default: {
         const table = tables[steps[at + STEP_TABLE]];
-        const base = slots[steps[at + STEP_TABLE]] * table.stride;
+        const slot = slots[steps[at + STEP_TABLE]];
+        const base = slot * table.stride;
         const rangeAt = base + steps[at + STEP_RANGE];
+        if (steps[at + STEP_AGGREGATE] === AGG_MAX) {
+          out[i] = cachedMax(
+            table,
+            slot * table.maxPerSlot + steps[at + STEP_MIN],
+            rangeAt,
+            base + steps[at + STEP_GROUP],
+            log,
+            mask,
+          );
+          break;
+        }
         out[i] = windowAggregate(
           table,
           rangeAt,
@@ -174,8 +188,6 @@ function windowAggregate(
       return s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO];
     case AGG_MEAN:
       return count === 0 ? 0 : (s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO]) / count;
-    case AGG_MAX:
-      return rangeMax(table, rangeAt, groupAt, log, mask);
     case AGG_AMOUNT_TO_MEAN:
       return amountToMean(count, s[rangeAt + SUM_HI] + s[rangeAt + SUM_LO], amount);
     case AGG_AMOUNT_ZSCORE:
@@ -217,6 +229,22 @@ export function amountZscore(count: number, sum: number, squares: number, amount
   const variance = squares / count - mean * mean;
   if (variance <= ZSCORE_MIN_RELATIVE_VARIANCE * mean * mean) return 0;
   return (amount - mean) / Math.sqrt(variance);
+}
+
+/** max(tx_amount) over a range: the cached value at `cacheAt` in `table.maxCache`, else a walk of its list (then cached). */
+function cachedMax(
+  table: EntityTable,
+  cacheAt: number,
+  rangeAt: number,
+  groupAt: number,
+  log: Float64Array,
+  mask: number,
+): number {
+  const cached = table.maxCache[cacheAt];
+  if (cached === cached) return cached;
+  const max = rangeMax(table, rangeAt, groupAt, log, mask);
+  table.maxCache[cacheAt] = max;
+  return max;
 }
 
 /** max(tx_amount) over a range: a walk of its list (only specs with a `max` feature pay for it). */

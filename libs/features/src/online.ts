@@ -298,7 +298,12 @@ export class OnlineFeatureState {
   stats(): OnlineStateStats {
     let bytes = this.log.byteLength + this.vectors.byteLength + this.idToSeq.byteLength;
     for (const table of this.entities) {
-      bytes += table.slab.byteLength + table.logSlot.byteLength + table.slots.byteLength + table.freeSlots.length * 8;
+      bytes +=
+        table.slab.byteLength +
+        table.maxCache.byteLength +
+        table.logSlot.byteLength +
+        table.slots.byteLength +
+        table.freeSlots.length * 8;
     }
     return {
       transactions: this.tail - this.head,
@@ -419,13 +424,15 @@ export class OnlineFeatureState {
     const base = slot * table.stride;
     this.link(table, slot, seq, timeUs);
     let minBoundary = Infinity;
+    const maxBase = slot * table.maxPerSlot;
     for (let g = 0; g < table.groupOffset.length; g++) {
-      const hi = this.slideGroupEnd(table, base, g, seq, timeUs);
+      const hi = this.slideGroupEnd(table, base, maxBase, g, seq, timeUs);
       if (hi !== NONE && hi < minBoundary) minBoundary = hi;
       for (let r = table.groupFirst[g]; r < table.groupLast[g]; r++) {
         const lo = this.slideRangeStart(
           table,
           base + table.rangeOffset[r],
+          table.maxIndex[r] < 0 ? -1 : maxBase + table.maxIndex[r],
           hi,
           seq,
           timeUs,
@@ -460,7 +467,14 @@ export class OnlineFeatureState {
    * Moves delay group g's shared upper boundary to time `timeUs`: entries reaching the group's end enter all
    * of its windows at once. Returns the new boundary (the first seq not yet inside, NONE when caught up).
    */
-  private slideGroupEnd(table: EntityTable, base: number, g: number, seq: number, timeUs: number): number {
+  private slideGroupEnd(
+    table: EntityTable,
+    base: number,
+    maxBase: number,
+    g: number,
+    seq: number,
+    timeUs: number,
+  ): number {
     const s = table.slab;
     const log = this.log;
     const mask = this.mask;
@@ -475,6 +489,7 @@ export class OnlineFeatureState {
     const first = table.groupFirst[g];
     const last = table.groupLast[g];
     const squares = table.squares;
+    const tracksMax = table.maxPerSlot > 0;
     const endLimit = timeUs - table.groupEndUs[g];
     while (hiTime <= endLimit) {
       const record = (hi & mask) * LOG_STRIDE;
@@ -486,6 +501,11 @@ export class OnlineFeatureState {
         addToSum(s, at, amount);
         if (squares) addToSquares(s, at, amount * amount);
         s[at + FRAUDS] += fraud;
+        if (tracksMax && table.maxIndex[r] >= 0) {
+          // a known largest amount rises; an unknown one (NaN) stays unknown
+          const maxAt = maxBase + table.maxIndex[r];
+          if (amount > table.maxCache[maxAt]) table.maxCache[maxAt] = amount;
+        }
       }
       hi = log[record + nextField];
       hiTime = log[record + table.nextTimeField];
@@ -497,11 +517,13 @@ export class OnlineFeatureState {
 
   /**
    * Moves the start of the range at `at` (whose group ends at `hi`) past the entries at or before
-   * `startLimit`; an empty range starts at `seq`. Returns the range's new first seq.
+   * `startLimit`; an empty range starts at `seq`. `maxAt`: the range's cached maximum in `table.maxCache`
+   * (−1: none), forgotten when an amount equal to it leaves. Returns the range's new first seq.
    */
   private slideRangeStart(
     table: EntityTable,
     at: number,
+    maxAt: number,
     hi: number,
     seq: number,
     timeUs: number,
@@ -528,6 +550,7 @@ export class OnlineFeatureState {
       addToSum(s, at, -amount);
       if (squares) addToSquares(s, at, -(amount * amount));
       if (log[record + L_LABEL] === 1) s[at + FRAUDS]--;
+      if (maxAt >= 0 && amount === table.maxCache[maxAt]) table.maxCache[maxAt] = NaN;
       lo = log[record + table.nextField];
       loTime = log[record + table.nextTimeField];
     } while (lo !== hi && loTime <= startLimit);
@@ -556,7 +579,7 @@ export class OnlineFeatureState {
         s[base + S_ID] = NaN;
         table.freeSlots.push(slot);
       } else if (s[base + S_MIN_BOUNDARY] === seq) {
-        this.moveBoundariesPast(table, base, seq, record);
+        this.moveBoundariesPast(table, slot, seq, record);
       } // else no boundary sits on it: the windows are unaffected
     }
     this.idToSeq.delete(this.log[record + L_ID]);
@@ -565,8 +588,9 @@ export class OnlineFeatureState {
   }
 
   /** Eviction of `seq` (log record at `record`) from a slot with boundaries on it: they move to the next seq. */
-  private moveBoundariesPast(table: EntityTable, base: number, seq: number, record: number): void {
+  private moveBoundariesPast(table: EntityTable, slot: number, seq: number, record: number): void {
     const s = table.slab;
+    const base = slot * table.stride;
     const log = this.log;
     const next = log[record + table.nextField];
     const nextTime = log[record + table.nextTimeField];
@@ -578,7 +602,11 @@ export class OnlineFeatureState {
       for (let r = table.groupFirst[g]; r < table.groupLast[g]; r++) {
         const at = base + table.rangeOffset[r];
         if (s[at + LO] !== seq) continue;
-        if (!pending) leaveRange(s, at, log[record + L_AMOUNT], log[record + L_LABEL] === 1, table.squares);
+        if (!pending) {
+          leaveRange(s, at, log[record + L_AMOUNT], log[record + L_LABEL] === 1, table.squares);
+          const maxAt = table.maxIndex[r] < 0 ? -1 : slot * table.maxPerSlot + table.maxIndex[r];
+          if (maxAt >= 0 && log[record + L_AMOUNT] === table.maxCache[maxAt]) table.maxCache[maxAt] = NaN;
+        }
         s[at + LO] = next;
         s[at + LO_TIME] = nextTime;
       }
