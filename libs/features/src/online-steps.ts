@@ -156,29 +156,14 @@ export function runSteps(
           );
           break;
         }
-        out[i] = windowAggregate(
-          table,
-          rangeAt,
-          base + steps[at + STEP_GROUP],
-          steps[at + STEP_AGGREGATE],
-          log,
-          mask,
-          amount,
-        );
+        out[i] = windowAggregate(table, rangeAt, steps[at + STEP_AGGREGATE], amount);
       }
     }
   }
 }
 
-function windowAggregate(
-  table: EntityTable,
-  rangeAt: number,
-  groupAt: number,
-  aggregate: number,
-  log: Float64Array,
-  mask: number,
-  amount: number,
-): number {
+/** Every window aggregate but `max` (see `cachedMax`), from the range's running sums. */
+function windowAggregate(table: EntityTable, rangeAt: number, aggregate: number, amount: number): number {
   const s = table.slab;
   const count = s[rangeAt + COUNT];
   switch (aggregate) {
