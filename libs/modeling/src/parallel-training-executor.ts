@@ -553,25 +553,13 @@ class ParallelTrainingExecutor implements TrainingExecutor {
    * change its result: tasks of one call touch disjoint rows and histograms.
    */
   private run(perThread: number[][][], shared: number[][] = []): void {
-    const { tasks, control } = this;
-    [...perThread, shared].forEach((list, thread) => {
-      const base = thread * (1 + MAX_TASKS * TASK_STRIDE);
-      tasks[base] = list.length;
-      list.forEach((record, i) => tasks.set(record, base + 1 + i * TASK_STRIDE));
-    });
-    Atomics.store(control, DONE, 0);
-    Atomics.store(control, NEXT, 0);
-    Atomics.add(control, SEQUENCE, 1);
-    Atomics.notify(control, SEQUENCE);
+    const { control } = this;
+    startRound(this.tasks, control, [...perThread, shared]);
     this.runOwnShare(perThread[0]);
     for (let t = Atomics.add(control, NEXT, 1); t < shared.length; t = Atomics.add(control, NEXT, 1)) {
       this.runOwnShare([shared[t]]);
     }
-    for (let done = Atomics.load(control, DONE); done < this.workers.length; done = Atomics.load(control, DONE)) {
-      Atomics.wait(control, DONE, done);
-    }
-    if (Atomics.load(control, FAILED) === 1)
-      throw new ModelingError('RUNTIME_ERROR', 'a training worker thread failed');
+    finishRound(control, this.workers.length);
   }
 
   private runOwnShare(list: number[][]): void {
@@ -738,13 +726,11 @@ function fitBinsWithWorker(
   };
   port.postMessage({ type: 'fit', ...fit });
   // Worker 1's own list holds the task; every other list (and the shared one) is empty.
-  for (let thread = 0; thread <= workers + 1; thread++)
-    tasks[thread * (1 + MAX_TASKS * TASK_STRIDE)] = thread === 1 ? 1 : 0;
-  tasks[1 + MAX_TASKS * TASK_STRIDE + 1] = OP_FIT_BINS;
-  Atomics.store(control, DONE, 0);
-  Atomics.store(control, NEXT, 0);
-  Atomics.add(control, SEQUENCE, 1);
-  Atomics.notify(control, SEQUENCE);
+  startRound(
+    tasks,
+    control,
+    Array.from({ length: workers + 2 }, (_, thread) => (thread === 1 ? [[OP_FIT_BINS]] : [])),
+  );
   const upperBounds: Float32Array[] = [];
   for (let f = 0; f < cols; f++) {
     for (let ready = Atomics.load(fit.counts, cols); ready <= f; ready = Atomics.load(fit.counts, cols)) {
@@ -756,8 +742,30 @@ function fitBinsWithWorker(
     upperBounds.push(fit.bounds.slice(f * MAX_BOUNDS, f * MAX_BOUNDS + fit.counts[f]));
     code(f, upperBounds[f]);
   }
+  finishRound(control, workers);
+  return { upperBounds };
+}
+
+/**
+ * Writes one round's task lists (each thread's own, then the shared list) and wakes the workers: the round
+ * protocol every caller uses, so that the lists' layout and the control words are set in one place.
+ */
+function startRound(tasks: Float64Array, control: Int32Array, lists: number[][][]): void {
+  lists.forEach((list, thread) => {
+    const base = thread * (1 + MAX_TASKS * TASK_STRIDE);
+    tasks[base] = list.length;
+    list.forEach((record, i) => tasks.set(record, base + 1 + i * TASK_STRIDE));
+  });
+  Atomics.store(control, DONE, 0);
+  Atomics.store(control, NEXT, 0);
+  Atomics.add(control, SEQUENCE, 1);
+  Atomics.notify(control, SEQUENCE);
+}
+
+/** Waits until every worker has finished the round; a failed worker fails the call. */
+function finishRound(control: Int32Array, workers: number): void {
   for (let done = Atomics.load(control, DONE); done < workers; done = Atomics.load(control, DONE)) {
     Atomics.wait(control, DONE, done);
   }
-  return { upperBounds };
+  if (Atomics.load(control, FAILED) === 1) throw new ModelingError('RUNTIME_ERROR', 'a training worker thread failed');
 }
