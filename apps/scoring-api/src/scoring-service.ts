@@ -334,7 +334,7 @@ export class ScoringService<T> {
     // Nothing else can touch the state while this synchronous section runs, so the lock need not be taken.
     const batch = this.prepareBatch(transactions);
     this.applyRows(batch, 0, transactions.length);
-    const probabilities = scoreInProcess(model, batch.vectors, transactions.length, this.countInference);
+    const probabilities = scoreInProcess(model, batch.vectors, transactions.length, chunkRows, this.countInference);
     if (!probabilities) return this.scoreApplied(model, transactions, batch, explain);
     return this.answer(model, transactions, batch, probabilities, explain);
   }

@@ -32,6 +32,8 @@ export {
   decisionTreeFromNodes,
 } from './tree-ensemble.js';
 export type { DecisionTree, SplitComparison, TreeEnsemble } from './tree-ensemble.js';
+export { compileTreeEnsemble } from './compiled-trees.js';
+export type { CompiledTreePredictor } from './compiled-trees.js';
 
 export { TreeExplainer, treeShap } from './tree-shap.js';
 export type { TreeExplainerOptions } from './tree-shap.js';

@@ -1,5 +1,4 @@
 import { yieldToEventLoop } from '../mutex.js';
-import { IN_PROCESS_MAX_ROWS } from './in-process-predictor.js';
 import type { ServedModel } from './served-model.js';
 
 /** Which predictor scored rows: the in-process TypeScript trees or onnxruntime (`scoring_inference_rows_total{path}`). */
@@ -9,10 +8,10 @@ export type InferencePath = 'typescript' | 'onnxruntime';
 export type InferenceCounter = (path: InferencePath, rows: number) => void;
 
 /**
- * Scores `rows` feature vectors (row-major) with `model`: a batch of at most {@link IN_PROCESS_MAX_ROWS} rows
- * synchronously by the model's in-process predictor when it has one, anything else by onnxruntime at most
- * `chunkRows` per call, yielding to the event loop between calls so that a large batch never holds other
- * requests back for long.
+ * Scores `rows` feature vectors (row-major) with `model`: by the model's in-process predictor when it has one
+ * that takes batches this large (a compiled ensemble takes any; a node table at most
+ * `IN_PROCESS_MAX_ROWS` rows), else by onnxruntime; at most `chunkRows` rows per call either way, yielding
+ * to the event loop between calls so that a large batch never holds other requests back for long.
  */
 export async function scoreInChunks(
   model: ServedModel,
@@ -21,35 +20,40 @@ export async function scoreInChunks(
   chunkRows: number,
   count?: InferenceCounter,
 ): Promise<Float32Array> {
-  const inProcess = scoreInProcess(model, vectors, rows, count);
-  if (inProcess) return inProcess;
+  const predictor = model.predictInProcess;
   const width = model.featureSpec.features.length;
-  count?.('onnxruntime', rows);
-  if (rows <= chunkRows) return checkedScores(await model.score(vectors.subarray(0, rows * width), rows), rows);
+  const inProcess = predictor !== undefined && rows <= predictor.maxRows ? predictor : undefined;
+  count?.(inProcess ? 'typescript' : 'onnxruntime', rows);
+  const chunk = async (start: number, end: number) =>
+    checkedScores(
+      inProcess
+        ? inProcess(vectors.subarray(start * width, end * width), end - start)
+        : await model.score(vectors.subarray(start * width, end * width), end - start),
+      end - start,
+    );
+  if (rows <= chunkRows) return chunk(0, rows);
   const out = new Float32Array(rows);
   for (let start = 0; start < rows; start += chunkRows) {
     if (start > 0) await yieldToEventLoop();
-    const end = Math.min(rows, start + chunkRows);
-    out.set(
-      checkedScores(await model.score(vectors.subarray(start * width, end * width), end - start), end - start),
-      start,
-    );
+    out.set(await chunk(start, Math.min(rows, start + chunkRows)), start);
   }
   return out;
 }
 
 /**
- * The in-process predictor's scores, synchronously, when {@link scoreInChunks} would use it (at most
- * {@link IN_PROCESS_MAX_ROWS} rows and a model that has one); undefined otherwise.
+ * The in-process predictor's scores, synchronously, when {@link scoreInChunks} would use it and the batch is
+ * one call (at most `chunkRows` rows, and no more than the predictor takes); undefined otherwise.
  */
 export function scoreInProcess(
   model: ServedModel,
   vectors: Float32Array,
   rows: number,
+  chunkRows: number,
   count?: InferenceCounter,
 ): Float32Array | undefined {
-  if (rows > IN_PROCESS_MAX_ROWS || !model.predictInProcess) return undefined;
-  const scores = checkedScores(model.predictInProcess(vectors, rows), rows);
+  const predictor = model.predictInProcess;
+  if (!predictor || rows > predictor.maxRows || rows > chunkRows) return undefined;
+  const scores = checkedScores(predictor(vectors, rows), rows);
   count?.('typescript', rows);
   return scores;
 }

@@ -5,8 +5,8 @@ import { baselineFeatureSpec, featureNames, featureSpecHash } from '@fraudops/fe
 import { predictProbability, type TreeEnsemble } from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
 import { seedChampion, type SeededModel } from '../smoke/seed-champion.js';
-import { scoreInChunks, type InferencePath } from './chunked-scoring.js';
-import { IN_PROCESS_MAX_ROWS, inProcessPredictor } from './in-process-predictor.js';
+import { scoreInChunks, scoreInProcess, type InferencePath } from './chunked-scoring.js';
+import { IN_PROCESS_MAX_ROWS, inProcessPredictor, nodeTablePredictor } from './in-process-predictor.js';
 import { RegistryModelSource } from './registry-model-source.js';
 import { readClassifier } from './row-explainer.js';
 import type { ServedModel } from './served-model.js';
@@ -59,7 +59,7 @@ describe('in-process tree predictor of a served model', () => {
     for (let r = 0; r < rows; r++) expect(Math.abs(batch[r] - onnx[r])).toBeLessThanOrEqual(TOLERANCE);
   });
 
-  it("is bit-identical to the modeling library's predictProbability, for both split comparisons and missing values", async () => {
+  it("is bit-identical to the modeling library's predictProbability, compiled or walked, for both split comparisons and missing values", async () => {
     const classifier = readClassifier(
       (await new LocalRegistry(seeded.registry).loadModel(seeded.uri)).onnx,
       seeded.uri,
@@ -73,29 +73,54 @@ describe('in-process tree predictor of a served model', () => {
     for (const comparison of ['leq', 'lt'] as const) {
       const ensemble: TreeEnsemble = { ...classifier, comparison };
       const expected = predictProbability(ensemble, { rows, cols: width, values });
-      const predict = inProcessPredictor(ensemble);
-      if (!predict) throw new Error('a tree ensemble has an in-process predictor');
-      expect(predict(values, rows)).toEqual(expected);
-      for (let r = 0; r < rows; r += 37) {
-        expect(predict(values.subarray(r * width), 1)[0]).toBe(expected[r]);
+      const compiled = inProcessPredictor(ensemble);
+      expect(compiled?.walk).toBe('compiled');
+      for (const predict of [compiled, nodeTablePredictor(ensemble)]) {
+        if (!predict) throw new Error('a tree ensemble has an in-process predictor');
+        expect(predict(values, rows)).toEqual(expected);
+        for (let r = 0; r < rows; r += 37) {
+          expect(predict(values.subarray(r * width), 1)[0]).toBe(expected[r]);
+        }
       }
     }
   });
 
-  it('serves small batches in process and larger ones through onnxruntime, saying which', async () => {
+  it('serves every batch size by the compiled trees, saying so; the node table only small ones', async () => {
     const width = seeded.featureCount;
+    const predict = model.predictInProcess;
+    if (!predict) throw new Error('a tree-ensemble champion must have an in-process predictor');
+    expect([predict.walk, predict.maxRows]).toEqual(['compiled', Infinity]);
     const served: Array<[InferencePath, number]> = [];
     const count = (path: InferencePath, rows: number) => void served.push([path, rows]);
-    const small = await scoreInChunks(model, seeded.testFeatures, IN_PROCESS_MAX_ROWS, 64, count);
-    const large = await scoreInChunks(model, seeded.testFeatures, 200, 64, count);
+    const reference = await model.score(seeded.testFeatures.subarray(0, 200 * width), 200);
+    // 200 rows in chunks of 64: four calls, one count
+    const compiled = await scoreInChunks(model, seeded.testFeatures, 200, 64, count);
+    expect(served).toEqual([['typescript', 200]]);
+
+    // The node table (ensembles too large to compile) takes small batches; onnxruntime the larger ones.
+    const classifier = readClassifier(
+      (await new LocalRegistry(seeded.registry).loadModel(seeded.uri)).onnx,
+      seeded.uri,
+    );
+    if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble')
+      throw new Error('the seed model is a tree ensemble');
+    const table = nodeTablePredictor(classifier);
+    expect([table.walk, table.maxRows]).toEqual(['node-table', IN_PROCESS_MAX_ROWS]);
+    const withTable: ServedModel = { ...model, predictInProcess: table };
+    served.length = 0;
+    const small = await scoreInChunks(withTable, seeded.testFeatures, IN_PROCESS_MAX_ROWS, 64, count);
+    const large = await scoreInChunks(withTable, seeded.testFeatures, 200, 64, count);
     expect(served).toEqual([
       ['typescript', IN_PROCESS_MAX_ROWS],
       ['onnxruntime', 200],
     ]);
-    const reference = await model.score(seeded.testFeatures.subarray(0, 200 * width), 200);
+    expect(scoreInProcess(withTable, seeded.testFeatures, IN_PROCESS_MAX_ROWS + 1, 64)).toBeUndefined();
+    expect(scoreInProcess(model, seeded.testFeatures, 65, 64)).toBeUndefined(); // more than one call's rows
+    expect(scoreInProcess(model, seeded.testFeatures, 64, 64)).toEqual(compiled.subarray(0, 64));
     for (let r = 0; r < 200; r++) {
       expect(Math.abs(large[r] - reference[r])).toBeLessThanOrEqual(TOLERANCE);
-      if (r < IN_PROCESS_MAX_ROWS) expect(Math.abs(small[r] - reference[r])).toBeLessThanOrEqual(TOLERANCE);
+      expect(Math.abs(compiled[r] - reference[r])).toBeLessThanOrEqual(TOLERANCE);
+      if (r < IN_PROCESS_MAX_ROWS) expect(small[r]).toBe(compiled[r]);
     }
   });
 });

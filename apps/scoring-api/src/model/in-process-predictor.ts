@@ -1,18 +1,27 @@
-import type { ClassifierModel, TreeEnsemble } from '@fraudops/modeling';
+import { compileTreeEnsemble, type ClassifierModel, type TreeEnsemble } from '@fraudops/modeling';
 
 /**
- * Batches of at most this many rows are scored by the in-process tree predictor; larger ones by onnxruntime.
- * onnxruntime pays a fixed cost per call (tensors, the native hop, the `setImmediate` it is scheduled on) and
- * then scores rows faster. CPU per row on a 100-tree depth-6 model (docs/benchmarks.md, scoring): 1 row 6.5 µs
- * in TypeScript vs 27 µs, 16 rows 4.6 vs 5.2, 32 rows about even, 1,000 rows 4.2 vs 3.0.
+ * Batches of at most this many rows are scored by the node-table predictor (the fallback for ensembles too large
+ * to compile); larger ones by onnxruntime, which pays a fixed cost per call (tensors, the native hop, the
+ * `setImmediate` it is scheduled on) and then walks trees faster than the table. CPU per row on a 100-tree depth-6
+ * model (docs/benchmarks.md, scoring): 1 row 6.5 µs in the table vs 27 µs, 16 rows 4.6 vs 5.2, 32 rows about
+ * even, 1,000 rows 4.2 vs 3.0.
  */
 export const IN_PROCESS_MAX_ROWS = 16;
 
 /**
  * Probabilities of `rows` feature vectors (row-major: the first `rows × featureCount` values of `features`),
- * computed synchronously in this process.
+ * computed synchronously in this process, and how the trees are walked:
+ * - `compiled`: the ensemble compiled to JavaScript (`compileTreeEnsemble`), faster per row than onnxruntime at
+ *   every batch size measured (1.2–1.9× on 1,000-row batches), so it takes batches of any size (`maxRows`
+ *   Infinity; callers still cut large ones into chunks that yield to the event loop);
+ * - `node-table`: one node table walked row by row, for ensembles too large to compile; it wins only on small
+ *   batches (`maxRows` {@link IN_PROCESS_MAX_ROWS}), larger ones go to onnxruntime.
  */
-export type InProcessPredictor = (features: Float32Array, rows: number) => Float32Array;
+export type InProcessPredictor = ((features: Float32Array, rows: number) => Float32Array) & {
+  readonly walk: 'compiled' | 'node-table';
+  readonly maxRows: number;
+};
 
 /**
  * Every tree of an ensemble in one node table, laid out once per model load: node `g` (over all trees) holds
@@ -96,17 +105,25 @@ function marginLt(table: NodeTable, values: Float32Array, offset: number): numbe
 /**
  * The tree ensemble behind a served ONNX file, predicted in TypeScript, bit-identical to the modeling
  * library's `predictProbability` (to which its ONNX export is pinned: float32 sums tree by tree, the sigmoid
- * rounded to float32). The trees are laid out in one node table when the model loads, and a call makes nothing
- * but its answer. Undefined for other kinds of model (and unreadable ones): onnxruntime alone scores those.
+ * rounded to float32): compiled to JavaScript when the model loads, or, for an ensemble too large to compile,
+ * laid out in one node table (`walk` says which). A call makes nothing but its answer. Undefined for other
+ * kinds of model (and unreadable ones): onnxruntime alone scores those.
  */
 export function inProcessPredictor(
   classifier: ClassifierModel | { unavailable: string },
 ): InProcessPredictor | undefined {
   if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble') return undefined;
+  const compiled = compileTreeEnsemble(classifier);
+  if (compiled) return Object.assign(compiled, { walk: 'compiled' as const, maxRows: Infinity });
+  return nodeTablePredictor(classifier);
+}
+
+/** The node-table walk of {@link inProcessPredictor}, for ensembles `compileTreeEnsemble` declines. */
+export function nodeTablePredictor(classifier: TreeEnsemble): InProcessPredictor {
   const cols = classifier.featureCount;
   const table = nodeTable(classifier);
   const margin = classifier.comparison === 'leq' ? marginLeq : marginLt;
-  return (features, rows) => {
+  const predict = (features: Float32Array, rows: number) => {
     if (features.length < rows * cols) {
       throw new RangeError(`${rows} rows of ${cols} features need ${rows * cols} values, got ${features.length}`);
     }
@@ -114,4 +131,5 @@ export function inProcessPredictor(
     for (let r = 0; r < rows; r++) probabilities[r] = 1 / (1 + Math.exp(-margin(table, features, r * cols)));
     return probabilities;
   };
+  return Object.assign(predict, { walk: 'node-table' as const, maxRows: IN_PROCESS_MAX_ROWS });
 }
