@@ -95,6 +95,8 @@ describe('scoring-api over HTTP', () => {
           hash: server.service.features.spec.hash,
           features: featureNames(baselineFeatureSpec),
         },
+        // a tree ensemble: its compiled trees score every batch size, onnxruntime none
+        inference: { typescript: 'compiled', onnxruntime_from_rows: null },
         challenger: null,
       });
     });
