@@ -1,4 +1,10 @@
-import { COMPILED_GROUP_NODES, COMPILED_MAX_DEPTH, compileTreeEnsemble, leafRows } from './compiled-trees.js';
+import {
+  COMPILED_GROUP_NODES,
+  COMPILED_MAX_DEPTH,
+  compileTreeEnsemble,
+  compileTrees,
+  leafRows,
+} from './compiled-trees.js';
 import { trainGbdt } from './gbdt.js';
 import { sliceRows, syntheticFraudData } from './testing/synthetic.js';
 import { decisionTreeFromNodes, predictProbability, type TreeEnsemble } from './tree-ensemble.js';
@@ -171,6 +177,19 @@ describe('compiled tree ensemble', () => {
       const missingOnly: TreeEnsemble = { ...contradictory, trees: [stump(Infinity, 1, 2, missingLeft)] };
       expect(leafRows(missingOnly).map((r) => [r.leaf, r.row[0]])).toEqual(expected);
     }
+  });
+
+  it('lets the caller run the warm-up in slices: done after two calls per leaf, the same answers before and after', () => {
+    const compiled = compileTrees(model);
+    if (!compiled) throw new Error('a 60-tree depth-6 ensemble compiles');
+    const calls = 2 * leafRows(model).length;
+    const before = compiled.predict(test.values, test.rows);
+    let slices = 0;
+    while (!compiled.warmUp(500)) slices++;
+    expect(slices).toBe(Math.ceil(calls / 500) - 1);
+    expect(compiled.warmUp(500)).toBe(true); // nothing left to run
+    expect(compiled.predict(test.values, test.rows)).toEqual(before);
+    expect(before).toEqual(predictProbability(model, test));
   });
 
   it('refuses a matrix shorter than the rows asked for', () => {

@@ -31,6 +31,21 @@ export const COMPILED_MAX_DEPTH = 48;
  * checked as integers below `featureCount`), never text from the model file.
  */
 export function compileTreeEnsemble(ensemble: TreeEnsemble): CompiledTreePredictor | undefined {
+  const compiled = compileTrees(ensemble);
+  compiled?.warmUp(Infinity);
+  return compiled?.predict;
+}
+
+/** {@link compileTreeEnsemble} with its warm-up left to the caller, to run in slices (e.g. between event-loop turns). */
+export interface CompiledTrees {
+  /** The predictor: right from the start, and fastest once the warm-up is done. */
+  predict: CompiledTreePredictor;
+  /** Runs the next `rows` warm-up calls (one vector per leaf, twice over: see {@link leafRows}); true once all ran. */
+  warmUp(rows: number): boolean;
+}
+
+/** The ensemble compiled as {@link compileTreeEnsemble} does, not yet warmed up; undefined when it would not compile. */
+export function compileTrees(ensemble: TreeEnsemble): CompiledTrees | undefined {
   const { trees, featureCount } = ensemble;
   if (!Number.isInteger(featureCount) || featureCount < 1) return undefined;
   let total = 0;
@@ -78,11 +93,8 @@ export function compileTreeEnsemble(ensemble: TreeEnsemble): CompiledTreePredict
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the ensemble's numbers
   const build = new Function(source) as () => { groups: GroupFunction[]; predict: CompiledTreePredictor };
   const { groups: functions, predict } = build();
-  // Every comparison gets its type feedback before V8 optimises (see leafRows). Twice: V8 records feedback only
-  // once a function has run a few times (lazy feedback allocation), so the first rows' paths would go unrecorded.
-  const warmUp = leafRows(ensemble);
-  for (let pass = 0; pass < 2; pass++) for (const { tree, row } of warmUp) functions[groupOfTree[tree]](row, 0, 0);
-  return (values, rows) => {
+  const warmUp = warmUpRunner(ensemble, functions, groupOfTree);
+  const checked: CompiledTreePredictor = (values, rows) => {
     if (!Number.isInteger(rows) || rows < 0 || values.length < rows * featureCount) {
       throw new RangeError(
         `${rows} rows of ${featureCount} features need ${rows * featureCount} values, got ${values.length}`,
@@ -90,10 +102,34 @@ export function compileTreeEnsemble(ensemble: TreeEnsemble): CompiledTreePredict
     }
     return predict(values, rows);
   };
+  return { predict: checked, warmUp };
 }
 
 /** A generated group of trees: the float32 sum `s` plus their leaf values for the row at `o` of `v`. */
 type GroupFunction = (v: Float32Array, o: number, s: number) => number;
+
+/**
+ * {@link CompiledTrees.warmUp}: every comparison gets its type feedback before V8 optimises (see leafRows). Each
+ * leaf's vector runs twice: V8 records feedback only once a function has run a few times (lazy feedback
+ * allocation), so the first rows' paths would go unrecorded.
+ */
+function warmUpRunner(
+  ensemble: TreeEnsemble,
+  functions: GroupFunction[],
+  groupOfTree: Int32Array,
+): (rows: number) => boolean {
+  let vectors: ReturnType<typeof leafRows> | undefined;
+  let done = 0;
+  return (rows) => {
+    vectors ??= leafRows(ensemble);
+    const end = Math.min(2 * vectors.length, done + rows);
+    for (; done < end; done++) {
+      const { tree, row } = vectors[done % vectors.length];
+      functions[groupOfTree[tree]](row, 0, 0);
+    }
+    return done === 2 * vectors.length;
+  };
+}
 
 /**
  * One feature vector per leaf of every tree, built to reach that leaf: the warm-up that runs each tree's every

@@ -32,8 +32,8 @@ export {
   decisionTreeFromNodes,
 } from './tree-ensemble.js';
 export type { DecisionTree, SplitComparison, TreeEnsemble } from './tree-ensemble.js';
-export { compileTreeEnsemble } from './compiled-trees.js';
-export type { CompiledTreePredictor } from './compiled-trees.js';
+export { compileTreeEnsemble, compileTrees } from './compiled-trees.js';
+export type { CompiledTreePredictor, CompiledTrees } from './compiled-trees.js';
 
 export { TreeExplainer, treeShap } from './tree-shap.js';
 export type { TreeExplainerOptions } from './tree-shap.js';

@@ -6,7 +6,13 @@ import { predictProbability, type TreeEnsemble } from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
 import { seedChampion, type SeededModel } from '../smoke/seed-champion.js';
 import { scoreInChunks, scoreInProcess, type InferencePath } from './chunked-scoring.js';
-import { IN_PROCESS_MAX_ROWS, inProcessPredictor, nodeTablePredictor } from './in-process-predictor.js';
+import {
+  IN_PROCESS_MAX_ROWS,
+  WARM_UP_SLICE,
+  inProcessPredictor,
+  loadInProcessPredictor,
+  nodeTablePredictor,
+} from './in-process-predictor.js';
 import { RegistryModelSource } from './registry-model-source.js';
 import { readClassifier } from './row-explainer.js';
 import type { ServedModel } from './served-model.js';
@@ -36,6 +42,17 @@ describe('in-process tree predictor of a served model', () => {
     );
   });
 
+  /** The trees of the seeded champion, read back from its ONNX file as the service reads them. */
+  async function seededEnsemble(): Promise<TreeEnsemble> {
+    const classifier = readClassifier(
+      (await new LocalRegistry(seeded.registry).loadModel(seeded.uri)).onnx,
+      seeded.uri,
+    );
+    if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble')
+      throw new Error('the seed model is a tree ensemble');
+    return classifier;
+  }
+
   afterAll(async () => {
     await model?.dispose();
     rmSync(dir, { recursive: true, force: true });
@@ -60,12 +77,7 @@ describe('in-process tree predictor of a served model', () => {
   });
 
   it("is bit-identical to the modeling library's predictProbability, compiled or walked, for both split comparisons and missing values", async () => {
-    const classifier = readClassifier(
-      (await new LocalRegistry(seeded.registry).loadModel(seeded.uri)).onnx,
-      seeded.uri,
-    );
-    if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble')
-      throw new Error('the seed model is a tree ensemble');
+    const classifier = await seededEnsemble();
     const width = seeded.featureCount;
     const rows = seeded.testFeatures.length / width;
     // Every tenth value missing, so that both of a node's missing-value branches are taken.
@@ -85,6 +97,26 @@ describe('in-process tree predictor of a served model', () => {
     }
   });
 
+  it('warms the compiled trees up between turns of the event loop when a model loads, to the same answers', async () => {
+    const classifier = await seededEnsemble();
+    const leaves = classifier.trees.reduce((n, tree) => n + tree.feature.filter((f) => f < 0).length, 0);
+    expect(2 * leaves).toBeGreaterThan(2 * WARM_UP_SLICE); // several slices
+    // Count the event loop's turns while the predictor loads: each slice of the warm-up lets one through.
+    let turns = 0;
+    let loading = true;
+    const tick = () => {
+      turns++;
+      if (loading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const loaded = await loadInProcessPredictor(classifier);
+    loading = false;
+    expect(turns).toBeGreaterThanOrEqual(Math.floor((2 * leaves) / WARM_UP_SLICE));
+    expect([loaded?.walk, loaded?.maxRows]).toEqual(['compiled', Infinity]);
+    const rows = seeded.testFeatures.length / seeded.featureCount;
+    expect(loaded?.(seeded.testFeatures, rows)).toEqual(inProcessPredictor(classifier)?.(seeded.testFeatures, rows));
+  });
+
   it('serves every batch size by the compiled trees, saying so; the node table only small ones', async () => {
     const width = seeded.featureCount;
     const predict = model.predictInProcess;
@@ -98,12 +130,7 @@ describe('in-process tree predictor of a served model', () => {
     expect(served).toEqual([['typescript', 200]]);
 
     // The node table (ensembles too large to compile) takes small batches; onnxruntime the larger ones.
-    const classifier = readClassifier(
-      (await new LocalRegistry(seeded.registry).loadModel(seeded.uri)).onnx,
-      seeded.uri,
-    );
-    if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble')
-      throw new Error('the seed model is a tree ensemble');
+    const classifier = await seededEnsemble();
     const table = nodeTablePredictor(classifier);
     expect([table.walk, table.maxRows]).toEqual(['node-table', IN_PROCESS_MAX_ROWS]);
     const withTable: ServedModel = { ...model, predictInProcess: table };

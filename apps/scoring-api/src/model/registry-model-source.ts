@@ -1,7 +1,7 @@
 import { OnnxScorer } from '@fraudops/modeling';
 import { openRegistry, parseModelUri, type ModelCard, type ModelRegistry } from '@fraudops/registry';
 import type { FeatureSpecIdentity } from '../features/feature-pipeline.js';
-import { inProcessPredictor } from './in-process-predictor.js';
+import { loadInProcessPredictor } from './in-process-predictor.js';
 import { readClassifier, rowExplainer } from './row-explainer.js';
 import type { BaselineDistribution, ModelSource, ServedModel } from './served-model.js';
 
@@ -38,7 +38,8 @@ export class RegistryModelSource implements ModelSource {
       intraOpNumThreads: this.options.onnxThreads,
     });
     const classifier = readClassifier(loaded.onnx, loaded.uri);
-    return servedModel(loaded.uri, card, scorer, rowExplainer(classifier), inProcessPredictor(classifier));
+    const predictor = await loadInProcessPredictor(classifier);
+    return servedModel(loaded.uri, card, scorer, rowExplainer(classifier), predictor);
   }
 }
 
