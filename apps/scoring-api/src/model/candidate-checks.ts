@@ -22,8 +22,8 @@ export function smokeRows(model: ServedModel, width: number): { features: Float3
 
 /**
  * The checks a model passes before it serves: it computes the same features in the same order (spec hash
- * and names), and it scores sample rows into finite probabilities in [0, 1]. Throws an Error saying which
- * check failed.
+ * and names), it scores sample rows into finite probabilities in [0, 1], and its in-process trees, when it has
+ * them, give onnxruntime's probabilities on those rows. Throws an Error saying which check failed.
  */
 export async function checkCandidate(
   model: ServedModel,
@@ -50,6 +50,28 @@ export async function checkCandidate(
   for (let i = 0; i < rows; i++) {
     if (!(scores[i] >= 0 && scores[i] <= 1)) {
       throw new Error(`it scored sample row ${i} as ${scores[i]}, outside [0, 1]`);
+    }
+  }
+  checkInProcessAgrees(model, sample, rows, scores);
+}
+
+/**
+ * How far the in-process trees may be from onnxruntime on a sample row: they are bit-identical to the modeling
+ * library's predictor, to which the ONNX export is pinned, so the difference is 0; the margin lets any
+ * onnxruntime build pass (a few float32 steps near 0.5).
+ */
+export const IN_PROCESS_TOLERANCE = 1e-6;
+
+/** The in-process predictor (which serves most rows) must give onnxruntime's probabilities on the sample. */
+function checkInProcessAgrees(model: ServedModel, sample: Float32Array, rows: number, onnx: Float32Array): void {
+  const predict = model.predictInProcess;
+  if (!predict) return;
+  const ours = predict(sample, rows);
+  for (let i = 0; i < rows; i++) {
+    if (!(Math.abs(ours[i] - onnx[i]) <= IN_PROCESS_TOLERANCE)) {
+      throw new Error(
+        `its TypeScript trees (${predict.walk}) scored sample row ${i} as ${ours[i]} where onnxruntime gives ${onnx[i]}`,
+      );
     }
   }
 }

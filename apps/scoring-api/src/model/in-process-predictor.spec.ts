@@ -5,6 +5,7 @@ import { baselineFeatureSpec, featureNames, featureSpecHash } from '@fraudops/fe
 import { predictProbability, type TreeEnsemble } from '@fraudops/modeling';
 import { LocalRegistry } from '@fraudops/registry';
 import { seedChampion, type SeededModel } from '../smoke/seed-champion.js';
+import { checkCandidate } from './candidate-checks.js';
 import { scoreInChunks, scoreInProcess, type InferencePath } from './chunked-scoring.js';
 import {
   IN_PROCESS_MAX_ROWS,
@@ -149,5 +150,25 @@ describe('in-process tree predictor of a served model', () => {
       expect(Math.abs(compiled[r] - reference[r])).toBeLessThanOrEqual(TOLERANCE);
       if (r < IN_PROCESS_MAX_ROWS) expect(small[r]).toBe(compiled[r]);
     }
+  });
+
+  it('keeps a candidate whose TypeScript trees disagree with onnxruntime from serving, naming the row', async () => {
+    const width = seeded.featureCount;
+    const spec = { name: model.featureSpec.name, hash: model.featureSpec.hash, features: model.featureSpec.features };
+    await expect(checkCandidate(model, spec, seeded.testFeatures, 50)).resolves.toBeUndefined();
+    // The same trees with one leaf of the first tree moved: rows reaching it score differently in TypeScript.
+    const ensemble = await seededEnsemble();
+    const first = ensemble.trees[0];
+    const leaf = first.feature.findIndex((f) => f < 0);
+    const leafValue = Float32Array.from(first.leafValue);
+    leafValue[leaf] += 1;
+    const wrong = inProcessPredictor({ ...ensemble, trees: [{ ...first, leafValue }, ...ensemble.trees.slice(1)] });
+    if (!wrong) throw new Error('the changed ensemble compiles');
+    const rows = seeded.testFeatures.length / width;
+    await expect(
+      checkCandidate({ ...model, predictInProcess: wrong }, spec, seeded.testFeatures, rows),
+    ).rejects.toThrow(
+      /^its TypeScript trees \(compiled\) scored sample row \d+ as [\d.e-]+ where onnxruntime gives [\d.e-]+$/,
+    );
   });
 });
