@@ -47,7 +47,8 @@ export interface CompiledTrees {
 /** The ensemble compiled as {@link compileTreeEnsemble} does, not yet warmed up; undefined when it would not compile. */
 export function compileTrees(ensemble: TreeEnsemble): CompiledTrees | undefined {
   const { trees, featureCount } = ensemble;
-  if (!Number.isInteger(featureCount) || featureCount < 1) return undefined;
+  const base = Math.fround(ensemble.baseMargin);
+  if (!Number.isInteger(featureCount) || featureCount < 1 || !Number.isFinite(base)) return undefined;
   let total = 0;
   for (const tree of trees) {
     const nodes = tree.feature.length;
@@ -72,8 +73,6 @@ export function compileTrees(ensemble: TreeEnsemble): CompiledTrees | undefined 
     const loads = [...used].sort((a, b) => a - b).map((feature) => `const x${feature} = v[o + ${feature}];`);
     groups.push(['const f = Math.fround;', ...loads, ...statements, 'return s;'].join('\n'));
   }
-  const base = Math.fround(ensemble.baseMargin);
-  if (!Number.isFinite(base)) return undefined;
   // The driver calls each group by its own name (one call site per group), then adds the base margin.
   const calls = groups.map((_, g) => `s = g${g}(values, o, s);`);
   const source = [

@@ -20,9 +20,8 @@ export async function scoreInChunks(
   chunkRows: number,
   count?: InferenceCounter,
 ): Promise<Float32Array> {
-  const predictor = model.predictInProcess;
   const width = model.featureSpec.features.length;
-  const inProcess = predictor !== undefined && rows <= predictor.maxRows ? predictor : undefined;
+  const inProcess = inProcessFor(model, rows);
   count?.(inProcess ? 'typescript' : 'onnxruntime', rows);
   const chunk = async (start: number, end: number) =>
     checkedScores(
@@ -51,11 +50,17 @@ export function scoreInProcess(
   chunkRows: number,
   count?: InferenceCounter,
 ): Float32Array | undefined {
-  const predictor = model.predictInProcess;
-  if (!predictor || rows > predictor.maxRows || rows > chunkRows) return undefined;
+  const predictor = inProcessFor(model, rows);
+  if (!predictor || rows > chunkRows) return undefined;
   const scores = checkedScores(predictor(vectors, rows), rows);
   count?.('typescript', rows);
   return scores;
+}
+
+/** The model's in-process predictor when it takes a batch of `rows` rows (see `InProcessPredictor.maxRows`). */
+function inProcessFor(model: ServedModel, rows: number): ServedModel['predictInProcess'] {
+  const predictor = model.predictInProcess;
+  return predictor && rows <= predictor.maxRows ? predictor : undefined;
 }
 
 /** A model that returns the wrong number of rows is broken, not the client's fault. */

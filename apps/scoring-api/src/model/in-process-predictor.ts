@@ -1,4 +1,4 @@
-import { compileTreeEnsemble, compileTrees, type ClassifierModel, type TreeEnsemble } from '@fraudops/modeling';
+import { compileTrees, type ClassifierModel, type CompiledTrees, type TreeEnsemble } from '@fraudops/modeling';
 import { yieldToEventLoop } from '../mutex.js';
 
 /**
@@ -13,7 +13,7 @@ export const IN_PROCESS_MAX_ROWS = 16;
 /**
  * Probabilities of `rows` feature vectors (row-major: the first `rows × featureCount` values of `features`),
  * computed synchronously in this process, and how the trees are walked:
- * - `compiled`: the ensemble compiled to JavaScript (`compileTreeEnsemble`), faster per row than onnxruntime at
+ * - `compiled`: the ensemble compiled to JavaScript (`compileTrees`), faster per row than onnxruntime at
  *   every batch size measured (1.2–1.9× on 1,000-row batches), so it takes batches of any size (`maxRows`
  *   Infinity; callers still cut large ones into chunks that yield to the event loop);
  * - `node-table`: one node table walked row by row, for ensembles too large to compile; it wins only on small
@@ -113,10 +113,12 @@ function marginLt(table: NodeTable, values: Float32Array, offset: number): numbe
 export function inProcessPredictor(
   classifier: ClassifierModel | { unavailable: string },
 ): InProcessPredictor | undefined {
-  if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble') return undefined;
-  const compiled = compileTreeEnsemble(classifier);
-  if (compiled) return Object.assign(compiled, { walk: 'compiled' as const, maxRows: Infinity });
-  return nodeTablePredictor(classifier);
+  const trees = treeEnsembleOf(classifier);
+  if (!trees) return undefined;
+  const compiled = compileTrees(trees);
+  if (!compiled) return nodeTablePredictor(trees);
+  compiled.warmUp(Infinity);
+  return compiledPredictor(compiled);
 }
 
 /** Warm-up calls of the compiled trees run between two turns of the event loop while a model loads. */
@@ -130,14 +132,25 @@ export const WARM_UP_SLICE = 1_000;
 export async function loadInProcessPredictor(
   classifier: ClassifierModel | { unavailable: string },
 ): Promise<InProcessPredictor | undefined> {
-  if ('unavailable' in classifier || classifier.kind !== 'tree_ensemble') return undefined;
-  const compiled = compileTrees(classifier);
-  if (!compiled) return nodeTablePredictor(classifier);
+  const trees = treeEnsembleOf(classifier);
+  if (!trees) return undefined;
+  const compiled = compileTrees(trees);
+  if (!compiled) return nodeTablePredictor(trees);
   while (!compiled.warmUp(WARM_UP_SLICE)) await yieldToEventLoop();
+  return compiledPredictor(compiled);
+}
+
+/** The tree ensemble a served model is, or undefined for other kinds of model (and unreadable ones). */
+function treeEnsembleOf(classifier: ClassifierModel | { unavailable: string }): TreeEnsemble | undefined {
+  return 'unavailable' in classifier || classifier.kind !== 'tree_ensemble' ? undefined : classifier;
+}
+
+/** The compiled trees as an {@link InProcessPredictor}: they take batches of any size. */
+function compiledPredictor(compiled: CompiledTrees): InProcessPredictor {
   return Object.assign(compiled.predict, { walk: 'compiled' as const, maxRows: Infinity });
 }
 
-/** The node-table walk of {@link inProcessPredictor}, for ensembles `compileTreeEnsemble` declines. */
+/** The node-table walk of {@link inProcessPredictor}, for ensembles `compileTrees` declines. */
 export function nodeTablePredictor(classifier: TreeEnsemble): InProcessPredictor {
   const cols = classifier.featureCount;
   const table = nodeTable(classifier);
