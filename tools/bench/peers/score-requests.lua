@@ -68,11 +68,21 @@ function response(status, headers, body)
   end
 end
 
+-- The latency percentiles the suite merges when it joins several runs into one (PERCENTILE_POINTS in scoring.ts).
+-- The last, 100, is the run's maximum (wrk's percentile(100) is not it).
+local points = {10, 25, 50, 75, 90, 95, 97, 98, 98.5, 99, 99.25, 99.5, 99.75, 99.9, 100}
+
 function done(summary, latency, requests)
   local e = summary.errors
+  local pcts = {}
+  for i, p in ipairs(points) do
+    pcts[i] = string.format("%d", p == 100 and latency.max or latency:percentile(p))
+  end
   io.write(string.format(
     'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"errors_status":%d,"errors_connect":%d,"errors_read":%d,' ..
-    '"errors_write":%d,"errors_timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f}\n',
+    '"errors_write":%d,"errors_timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f,' ..
+    '"pcts":[%s]}\n',
     summary.requests, summary.duration, summary.bytes, e.status, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
+    table.concat(pcts, ",")))
 end

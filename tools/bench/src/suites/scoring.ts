@@ -31,6 +31,7 @@ import { simulateTransactions } from '@fraudops/transactions';
 import type { BenchContext, BenchResult, BenchSuite, Measurement } from '../suite.js';
 import { FEED_CUSTOMERS, steadyFeedVectors } from './scoring-feed.js';
 import { runStateComparison } from './scoring-state.js';
+import { joinRuns, type WrkResult } from './wrk-runs.js';
 import { parseSuiteOptions, type OptionRule } from '../suite-options.js';
 
 const run = promisify(execFile);
@@ -63,8 +64,13 @@ const FEEDS = {
 type Feed = keyof typeof FEEDS;
 
 interface Settings {
-  /** Seconds of load per measured run. */
+  /** Seconds of load per measured scenario and server (split into `rounds` turns when servers are compared). */
   duration: number;
+  /**
+   * Turns per compared scenario: the servers take `duration / rounds` seconds of load each in turn, `rounds` times,
+   * with the in-process baseline between turns in the batch scenario (see `interleaved`). 1: one run each.
+   */
+  rounds: number;
   /**
    * CPU seconds the server spends under load before each measured run (JIT, connection set-up; not counted),
    * in wrk runs of at least 1 s, for at most 5× as many seconds of wall clock. CPU time rather than wall time:
@@ -91,6 +97,7 @@ interface Settings {
 
 const DEFAULTS: Settings = {
   duration: 10,
+  rounds: 5,
   warmup: 2,
   trees: GBDT_DEFAULTS.nEstimators,
   depth: GBDT_DEFAULTS.maxDepth,
@@ -103,6 +110,7 @@ const DEFAULTS: Settings = {
 };
 const OPTIONS: Record<keyof Settings, OptionRule> = {
   duration: { type: 'integer', min: 1 },
+  rounds: { type: 'integer', min: 1 },
   warmup: { type: 'integer', min: 0 },
   trees: { type: 'integer', min: 1 },
   depth: { type: 'integer', min: 1 },
@@ -115,20 +123,6 @@ const OPTIONS: Record<keyof Settings, OptionRule> = {
 };
 
 /** One wrk run's figures (its Lua `done` hook prints them as a WRK_JSON line). */
-interface WrkResult {
-  requests: number;
-  duration_us: number;
-  errors_status: number;
-  errors_connect: number;
-  errors_read: number;
-  errors_write: number;
-  errors_timeout: number;
-  p50_us: number;
-  p99_us: number;
-  /** CPU seconds the serving process used during the measured run (added by the suite). */
-  cpu_s?: number;
-}
-
 interface Target {
   subject: string;
   port: number;
@@ -296,24 +290,31 @@ export const scoringSuite: BenchSuite = {
       };
       const retentionSeconds = planFeatures(baselineFeatureSpec).longestSpanUs / 1e6;
       const filled: string[] = [];
-      const wrk = async (
+      /** Load before measuring: `settings.warmup` CPU seconds of the server (JIT, connections), not counted. */
+      const warm = async (target: Target, connections: number, batch: number, explain: boolean, feed: Feed) => {
+        if (settings.warmup <= 0) return;
+        const cpuStart = await cpuSeconds(target.pid);
+        const wallEnd = Date.now() + settings.warmup * 5_000;
+        do {
+          await once(target, connections, batch, feed, Math.max(1, Math.ceil(settings.warmup / 2)), explain);
+        } while ((await cpuSeconds(target.pid)) - cpuStart < settings.warmup && Date.now() < wallEnd);
+      };
+      /** One measured wrk run, with the server's CPU seconds around it. */
+      const measure = async (
         target: Target,
         connections: number,
         batch: number,
-        scenario: string,
-        explain = false,
-        feed: Feed = 'steady',
+        feed: Feed,
+        seconds: number,
+        explain: boolean,
       ): Promise<WrkResult> => {
-        if (settings.warmup > 0) {
-          const cpuStart = await cpuSeconds(target.pid);
-          const wallEnd = Date.now() + settings.warmup * 5_000;
-          do {
-            await once(target, connections, batch, feed, Math.max(1, Math.ceil(settings.warmup / 2)), explain);
-          } while ((await cpuSeconds(target.pid)) - cpuStart < settings.warmup && Date.now() < wallEnd);
-        }
         const cpuBefore = await cpuSeconds(target.pid);
-        const result = await once(target, connections, batch, feed, settings.duration, explain);
-        const cpu = (await cpuSeconds(target.pid)) - cpuBefore;
+        const result = await once(target, connections, batch, feed, seconds, explain);
+        return { ...result, cpu_s: (await cpuSeconds(target.pid)) - cpuBefore };
+      };
+      /** Records a server's (possibly joined) result for a scenario as measurements and a log line. */
+      const report = (target: Target, scenario: string, batch: number, result: WrkResult) => {
+        const cpu = result.cpu_s ?? Number.NaN;
         const errors =
           result.errors_status +
           result.errors_connect +
@@ -333,7 +334,52 @@ export const scoringSuite: BenchSuite = {
         log(
           `  ${target.subject.padEnd(14)} ${scenario.padEnd(10)} ${(result.requests / seconds).toFixed(0).padStart(7)} req/s  p50 ${(result.p50_us / 1000).toFixed(2)} ms  p99 ${(result.p99_us / 1000).toFixed(2)} ms  errors ${errors}  ${(result.requests / cpu).toFixed(0)} req/cpu-s`,
         );
-        return { ...result, cpu_s: cpu };
+      };
+      /** A warmed-up, measured run of one server (scenarios that compare it with no other server). */
+      const wrk = async (
+        target: Target,
+        connections: number,
+        batch: number,
+        scenario: string,
+        explain = false,
+        feed: Feed = 'steady',
+      ): Promise<WrkResult> => {
+        await warm(target, connections, batch, explain, feed);
+        const result = await measure(target, connections, batch, feed, settings.duration, explain);
+        report(target, scenario, batch, result);
+        return result;
+      };
+      /**
+       * A scenario compared across servers: each warmed up, then `settings.rounds` rounds in which every server gets
+       * `duration / rounds` seconds of load in turn (the order rotating from round to round), and `between` runs after
+       * each round. A server's runs are joined into one result ({@link joinRuns}). The machine is shared and its
+       * speed drifts over tens of seconds: in turns of a few seconds, every server (and `between`'s in-process
+       * baseline) meets the same drift, instead of one server meeting a fast minute and its peer a slow one.
+       */
+      const interleaved = async (
+        scenario: string,
+        targets: Target[],
+        connections: number,
+        batch: number,
+        feed: Feed,
+        between?: (seconds: number) => Promise<void>,
+      ): Promise<Record<string, WrkResult>> => {
+        for (const target of targets) await warm(target, connections, batch, false, feed);
+        const seconds = Math.max(1, Math.round(settings.duration / settings.rounds));
+        const runs = new Map<string, WrkResult[]>(targets.map((t) => [t.subject, []]));
+        for (let r = 0; r < settings.rounds; r++) {
+          for (let i = 0; i < targets.length; i++) {
+            const target = targets[(i + r) % targets.length];
+            runs.get(target.subject)?.push(await measure(target, connections, batch, feed, seconds, false));
+          }
+          if (between) await between(seconds);
+        }
+        const joined: Record<string, WrkResult> = {};
+        for (const target of targets) {
+          joined[target.subject] = joinRuns(runs.get(target.subject) ?? []);
+          report(target, scenario, batch, joined[target.subject]);
+        }
+        return joined;
       };
 
       const rate = (r: WrkResult, rowsPerRequest = 1) => (r.requests * rowsPerRequest) / (r.duration_us / 1e6);
@@ -368,14 +414,22 @@ export const scoringSuite: BenchSuite = {
         );
         for (const target of [ours, hello, fastapi]) await fill(target);
       }
-      for (const [scenario, connections, batch] of scenarios) {
-        log(
-          `${scenario}: wrk -t1 -c${connections} -d${settings.duration}s, ${batch} transaction(s) per request, ${feed} feed`,
-        );
-        results[scenario] = {};
-        for (const target of [ours, hello, fastapi])
-          results[scenario][target.subject] = await wrk(target, connections, batch, scenario, false, feed);
+      // The batch ratio's in-process baseline takes turns with the servers (see `interleaved`).
+      const inProcessTurns = await inProcessBatchTurns(model.onnx, model.spec, model.samples, settings.batch);
+      try {
+        for (const [scenario, connections, batch] of scenarios) {
+          const turn = Math.max(1, Math.round(settings.duration / settings.rounds));
+          log(
+            `${scenario}: wrk -t1 -c${connections}, ${batch} transaction(s) per request, ${feed} feed; ${settings.rounds} turns of ${turn} s per server` +
+              (batch > 1 ? ', the in-process OnnxScorer between turns' : ''),
+          );
+          const between = batch > 1 ? inProcessTurns.run : undefined;
+          results[scenario] = await interleaved(scenario, [ours, hello, fastapi], connections, batch, feed, between);
+        }
+      } finally {
+        await inProcessTurns.release();
       }
+      const inProcessTurnTotals = inProcessTurns.totals();
       const feedNote =
         `feed: ${feed === 'steady' ? `steady — one transaction every ${FEEDS.steady.secondsPerTransaction} s of simulated time (the handbook world's 2 a day for each of ${FEED_CUSTOMERS} customers), each run continuing the server's clock, every state first fed ${(retentionSeconds / DAY).toFixed(0)} days (the retention; reached: ${filled.join(', ')}), so the online state is at its steady size and evicting` : 'growing — 20 transactions a second of simulated time, 10 days between runs: the online state grows through every run'}` +
         (settings.only === 'all'
@@ -524,6 +578,18 @@ export const scoringSuite: BenchSuite = {
           unit: 'rows/cpu-s',
         },
         {
+          name: `batch${settings.batch}_rows_per_s`,
+          subject: 'onnx_in_process_turns',
+          value: round(inProcessTurnTotals.batchRowsPerS, 0),
+          unit: 'rows/s',
+        },
+        {
+          name: `batch${settings.batch}_rows_per_cpu_s`,
+          subject: 'onnx_in_process_turns',
+          value: round(inProcessTurnTotals.batchRowsPerCpuS, 0),
+          unit: 'rows/cpu-s',
+        },
+        {
           name: `batch${settings.batch}_rows_per_cpu_s`,
           subject: 'onnx_in_process_feed_rows',
           value: round(inProcessFeed.batchRowsPerCpuS, 0),
@@ -545,7 +611,10 @@ export const scoringSuite: BenchSuite = {
         single_c10_rps_vs_fastapi: ratio(rate(results.single_c10.fraudops), rate(results.single_c10.fastapi)),
         single_c100_rps_vs_fastapi: ratio(rate(results.single_c100.fraudops), rate(results.single_c100.fastapi)),
         batch_rows_vs_express_hello: ratio(rate(results[batchKey].fraudops), rate(results[batchKey].express_hello)),
-        batch_rows_vs_onnx_in_process: ratio(rate(results[batchKey].fraudops, settings.batch), inProcess.batchRowsPerS),
+        batch_rows_vs_onnx_in_process: ratio(
+          rate(results[batchKey].fraudops, settings.batch),
+          inProcessTurnTotals.batchRowsPerS,
+        ),
         batch_rows_vs_fastapi: ratio(rate(results[batchKey].fraudops), rate(results[batchKey].fastapi)),
         single_c10_p99_ms: round(results.single_c10.fraudops.p99_us / 1000, 3),
         single_c10_p99_vs_express_hello: ratio(
@@ -569,7 +638,13 @@ export const scoringSuite: BenchSuite = {
           perCpu(results.single_c100.fraudops),
           perCpu(results.single_c100.fastapi),
         ),
+        // The issue's batch ratio: against the in-process baseline measured in the turns between the servers' turns.
         batch_rows_per_cpu_s_vs_onnx_in_process: ratio(
+          perCpu(results[batchKey].fraudops, settings.batch),
+          inProcessTurnTotals.batchRowsPerCpuS,
+        ),
+        // The same against the baseline measured alone after every server (3 s): how the ratio read before 2026-12-08.
+        batch_rows_per_cpu_s_vs_onnx_in_process_measured_after: ratio(
           perCpu(results[batchKey].fraudops, settings.batch),
           inProcess.batchRowsPerCpuS,
         ),
@@ -613,7 +688,8 @@ export const scoringSuite: BenchSuite = {
           `model: XGBoost ${model.xgboost} binary:logistic, ${settings.trees} trees, depth ${settings.depth}, trained on ${model.trainRows} simulated transactions (15 baseline features); fraudops serves its ONNX conversion, FastAPI the booster JSON`,
           "fraudops: apps/scoring-api/dist/main.js (one Node process; the model's trees compiled to JavaScript score every batch — onnxruntime, 1 intra-op thread, is loaded for models that do not compile); express_hello: express.json() + res.json() on the same bodies; fastapi: pydantic validation, the same 15 features in Python deques, booster.inplace_predict, one uvicorn worker",
           `batch runs: ${settings.batch} transactions per request over ${settings.batchConnections} connections; rows/s = requests/s × ${settings.batch}`,
-          `onnx_in_process: OnnxScorer.score in this process on 20,000 rows of the model's own simulated world (varied, realistic rows), single rows one after another and ${settings.batch}-row batches; typescript_trees_in_process: predictProbability on the imported trees (the modeling library's walk), the same rows; compiled_trees_in_process: the same trees compiled to JavaScript (compileTreeEnsemble: the service's predictor for tree models, every batch size), the same rows, and on the feed's rows (_feed_rows); onnx_in_process_feed_rows: the same OnnxScorer on 20,000 rows of the steady feed as the service computes them (a state fed the retention, no labels) — the feed is regular (every card twice a day, every terminal once), so the trees' paths are cheaper to walk than on the world's rows: the issue's batch target reads against onnx_in_process, and batch_rows_per_cpu_s_vs_onnx_in_process_feed_rows says what the service adds to the kernel on its own rows`,
+          `onnx_in_process: OnnxScorer.score in this process on 20,000 rows of the model's own simulated world (varied, realistic rows), single rows one after another and ${settings.batch}-row batches; typescript_trees_in_process: predictProbability on the imported trees (the modeling library's walk), the same rows; compiled_trees_in_process: the same trees compiled to JavaScript (compileTreeEnsemble: the service's predictor for tree models, every batch size), the same rows, and on the feed's rows (_feed_rows); onnx_in_process_feed_rows: the same OnnxScorer on 20,000 rows of the steady feed as the service computes them (a state fed the retention, no labels) — the feed is regular (every card twice a day, every terminal once), so the trees' paths are cheaper to walk than on the world's rows: the issue's batch target reads against onnx_in_process_turns (the same scorer and rows, measured in turns between the servers' turns: see the next note), and batch_rows_per_cpu_s_vs_onnx_in_process_feed_rows says what the service adds to the kernel on its own rows`,
+          `turns: in each compared scenario the three servers take ${settings.rounds} turns of ${Math.max(1, Math.round(settings.duration / settings.rounds))} s of load each (the order rotating), after one warm-up each; a server's turns are joined (requests, wall and CPU seconds summed; p50 and p99 of all its requests, from each turn's percentiles). In the batch scenario the in-process OnnxScorer scores for a turn's length after every round (onnx_in_process_turns). The machine's speed drifts over tens of seconds; in turns, every subject meets the same drift.`,
           `explain: fraudops at c=10, single transactions, ${settings.duration} s without then ${settings.duration} s with "explain": true (3 reasons), twice; cost per explained row = the difference in the service's CPU time per request; treeshap_in_process: TreeExplainer.explainRow + the top 3 on the same rows in this process`,
           `issue 19 targets, this run: single c=10 ${ratios.single_c10_rps_vs_express_hello}× Express hello-world (≥ 0.85), single c=100 ${ratios.single_c100_rps_vs_express_hello}× (≥ 0.75), p99 c=10 ${ratios.single_c10_p99_vs_express_hello}× the hello-world's (≤ 1.25), ${settings.batch}-row batches ${ratios.batch_rows_per_cpu_s_vs_onnx_in_process}× in-process onnxruntime per CPU-second (≥ 0.5; ${ratios.batch_rows_per_cpu_s_vs_onnx_in_process_growing_feed}× on the growing feed)`,
           loadNote(),
@@ -879,26 +955,81 @@ async function measureInProcess(
     }
     const singleSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     latencies.sort();
-    const batches = Math.max(1, Math.floor(rows / batch));
-    let scored = 0;
-    const cpuStart = process.cpuUsage();
-    const batchStart = process.hrtime.bigint();
-    while (Number(process.hrtime.bigint() - batchStart) < 3e9) {
-      const b = (scored / batch) % batches;
-      await scorer.score(samples.subarray(b * batch * spec.width, (b + 1) * batch * spec.width));
-      scored += batch;
-    }
-    const batchSeconds = Number(process.hrtime.bigint() - batchStart) / 1e9;
-    const cpu = process.cpuUsage(cpuStart);
-    const batchCpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const batches = await scoreBatches(scorer, samples, spec.width, batch, 3, 0);
     return {
       singleP50Ms: latencies[Math.floor(single * 0.5)],
       singleP99Ms: latencies[Math.floor(single * 0.99)],
       singleRowsPerS: single / singleSeconds,
-      batchRowsPerS: scored / batchSeconds,
-      batchRowsPerCpuS: scored / batchCpuSeconds,
+      batchRowsPerS: batches.rows / batches.seconds,
+      batchRowsPerCpuS: batches.rows / batches.cpuSeconds,
     };
   } finally {
     await scorer.release();
   }
+}
+
+/**
+ * Scores `batch`-row batches of `samples` (cycling through them, from batch number `first`) for `seconds` of wall
+ * clock, one `OnnxScorer.score` call at a time: the rows, wall and CPU seconds (this process) it took.
+ */
+async function scoreBatches(
+  scorer: OnnxScorer,
+  samples: Float32Array,
+  width: number,
+  batch: number,
+  seconds: number,
+  first: number,
+): Promise<{ rows: number; seconds: number; cpuSeconds: number }> {
+  const batches = Math.max(1, Math.floor(samples.length / width / batch));
+  let scored = 0;
+  const cpuStart = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  while (Number(process.hrtime.bigint() - start) < seconds * 1e9) {
+    const b = (first + scored / batch) % batches;
+    await scorer.score(samples.subarray(b * batch * width, (b + 1) * batch * width));
+    scored += batch;
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  return {
+    rows: scored,
+    seconds: Number(process.hrtime.bigint() - start) / 1e9,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+/**
+ * The batch ratio's in-process baseline, measured in turns between the servers' turns (see `interleaved`): the same
+ * OnnxScorer on the same rows and batches as `measureInProcess`, its rows and seconds summed over the turns.
+ */
+async function inProcessBatchTurns(
+  onnx: Uint8Array,
+  spec: { hash: string; width: number },
+  samples: Float32Array,
+  batch: number,
+): Promise<{
+  run: (seconds: number) => Promise<void>;
+  totals: () => { batchRowsPerS: number; batchRowsPerCpuS: number; seconds: number };
+  release: () => Promise<void>;
+}> {
+  const scorer = await OnnxScorer.load(onnx, {
+    featureSpecHash: spec.hash,
+    featureCount: spec.width,
+    intraOpNumThreads: 1,
+  });
+  await scoreBatches(scorer, samples, spec.width, batch, 0.5, 0); // warm-up, not counted
+  const sum = { rows: 0, seconds: 0, cpuSeconds: 0 };
+  return {
+    run: async (seconds) => {
+      const turn = await scoreBatches(scorer, samples, spec.width, batch, seconds, sum.rows / batch);
+      sum.rows += turn.rows;
+      sum.seconds += turn.seconds;
+      sum.cpuSeconds += turn.cpuSeconds;
+    },
+    totals: () => ({
+      batchRowsPerS: sum.rows / sum.seconds,
+      batchRowsPerCpuS: sum.rows / sum.cpuSeconds,
+      seconds: sum.seconds,
+    }),
+    release: () => scorer.release(),
+  };
 }
