@@ -9,6 +9,7 @@
  * --threads overrides job.json's thread count.
  */
 import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -82,6 +83,17 @@ async function throughput(
   return features.rows / best;
 }
 
+/**
+ * The first 16 hex digits of the SHA-256 of the model's JSON with typed arrays written as arrays: a speed change to
+ * training must leave it as it was, and it is the same for every thread count.
+ */
+function modelSha256(model: unknown): string {
+  const json = JSON.stringify(model, (_, value: unknown) =>
+    ArrayBuffer.isView(value) ? Array.from(value as Float32Array) : value,
+  );
+  return createHash('sha256').update(json).digest('hex').slice(0, 16);
+}
+
 // eslint-disable-next-line max-lines-per-function -- the worker's one job: read its inputs, train or score, write its outputs and timings
 async function main(): Promise<void> {
   const { positionals, values: flags } = parseArgs({
@@ -111,6 +123,7 @@ async function main(): Promise<void> {
     peak_rss_mib: peakRss,
     trees: model.trees.length,
     nodes: model.trees.reduce((n, t) => n + t.feature.length, 0),
+    model_sha256: modelSha256(model),
   };
   if (withOnnx) {
     const bytes = treeEnsembleToOnnx(model, {

@@ -76,6 +76,8 @@ interface OursRun extends TrainerRun {
   train_cpu_s: number;
   trees: number;
   nodes: number;
+  /** First 16 hex digits of the SHA-256 of the model (see modeling-worker.ts). */
+  model_sha256: string;
   onnx_bytes?: number;
   parity_rows?: number;
   parity_max_abs_diff?: number;
@@ -103,6 +105,8 @@ interface SplitResult {
   oursAuc: number;
   peerAuc: number;
   oursRuns: number[];
+  /** The model's SHA-256 prefix per run (the same in every run, and with 1 thread). */
+  oursModels: string[];
   peerRuns: number[];
   /** One run each with a single thread (large window only): the comparison least disturbed by other jobs. */
   singleThread?: { ours: OursRun; peer: PeerRun };
@@ -288,6 +292,7 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
         oursAuc: aucRoc(oursScores, testLabels),
         peerAuc: aucRoc(peerScores, testLabels),
         oursRuns: oursRuns.map((r) => r.train_wall_s),
+        oursModels: oursRuns.map((r) => r.model_sha256),
         peerRuns: peerRuns.map((r) => r.train_wall_s),
         singleThread,
       });
@@ -384,6 +389,12 @@ async function runSuite({ args, log }: BenchContext): Promise<BenchResult> {
           `${r.name}: ${r.trainRows.toLocaleString('en-US')} training rows (${r.trainFrauds} frauds), ${r.testRows.toLocaleString('en-US')} test rows; wall s per run fraudops ${r.oursRuns.map((s) => s.toFixed(2)).join(', ')} / XGBoost ${r.peerRuns.map((s) => s.toFixed(2)).join(', ')} (fastest kept)`,
       ),
       `hyperparameters (both): ${settings.trees} trees, depth ${settings.depth}, learning rate ${settings.learningRate}, lambda ${params.lambda}, min_child_weight ${params.minChildWeight}, ${params.maxBins} bins, base_score = training fraud rate, ${settings.threads} threads; XGBoost ${large.peer.version} tree_method=hist`,
+      `model SHA-256 prefix per run (same bits whatever the threads): ${results
+        .map(
+          (r) =>
+            `${r.name} ${r.oursModels.join(', ')}${r.singleThread ? `, 1 thread ${r.singleThread.ours.model_sha256}` : ''}`,
+        )
+        .join('; ')}`,
       `ONNX parity on the handbook test split (${onnx.parity_rows} rows): max |Δp| ${onnx.parity_max_abs_diff}, rows not bit-identical ${onnx.parity_mismatched_rows}, decision differences over ${onnx.parity_thresholds_checked} thresholds ${onnx.parity_decision_differences}`,
       `ONNX model: ${onnx.trees} trees, ${onnx.nodes} nodes, ${onnx.onnx_bytes} bytes; scoring in batches of ${settings.batch} rows, onnxruntime 1 intra-op thread`,
       ...(treeShap?.notes ?? []),
