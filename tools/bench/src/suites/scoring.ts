@@ -43,7 +43,7 @@ const PEERS = here('../../peers/');
  * (e.g. a copy of the parent commit's `dist/`), for measuring two builds alternately in the same period; the suite
  * then builds nothing and the log names that file.
  */
-const SERVICE = process.env.BENCH_SCORING_SERVICE || join(ROOT, 'apps/scoring-api/dist/main.js');
+export const SERVICE = process.env.BENCH_SCORING_SERVICE || join(ROOT, 'apps/scoring-api/dist/main.js');
 const DAY = 86_400;
 /** 2018-10-01: after the simulated world, before today (the service refuses future-dated transactions). */
 const FIRST_TIME = Date.UTC(2018, 9, 1) / 1000;
@@ -57,13 +57,13 @@ const FIRST_TIME = Date.UTC(2018, 9, 1) / 1000;
  * 2026-12-07 — 20 transactions a second and 10 days between runs, so within a run nothing leaves the state and
  * it keeps growing (and resizing) towards a million transactions, which a service at steady state never does.
  */
-const FEEDS = {
+export const FEEDS = {
   steady: { secondsPerTransaction: DAY / (2 * FEED_CUSTOMERS), gapSeconds: 1 },
   growing: { secondsPerTransaction: 1 / 20, gapSeconds: 10 * DAY },
 } as const;
 type Feed = keyof typeof FEEDS;
 
-interface Settings {
+export interface Settings {
   /** Seconds of load per measured scenario and server (split into `rounds` turns when servers are compared). */
   duration: number;
   /**
@@ -95,7 +95,7 @@ interface Settings {
   feed: string;
 }
 
-const DEFAULTS: Settings = {
+export const DEFAULTS: Settings = {
   duration: 10,
   rounds: 5,
   warmup: 2,
@@ -132,7 +132,7 @@ interface Target {
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
+export async function cpuSeconds(pid: number | undefined): Promise<number> {
   if (pid === undefined) return Number.NaN;
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
@@ -743,7 +743,7 @@ interface PreparedModel {
  * → booster JSON for the peer, and its ONNX conversion registered as `@champion` for fraudops.
  */
 // eslint-disable-next-line max-lines-per-function -- the benchmark model's recipe in order (simulate, features, train the peer, convert, register)
-async function prepareModel(
+export async function prepareModel(
   work: string,
   settings: Settings,
   python: string,
@@ -826,7 +826,7 @@ async function prepareModel(
   };
 }
 
-function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
+export function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
@@ -838,7 +838,7 @@ function start(command: string, args: string[], env: Record<string, string>): Ch
 }
 
 /** Sends SIGTERM and resolves when the process has exited (or after `ms`, then with SIGKILL). */
-function stopped(child: ChildProcess, ms: number): Promise<void> {
+export function stopped(child: ChildProcess, ms: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -853,7 +853,7 @@ function stopped(child: ChildProcess, ms: number): Promise<void> {
   });
 }
 
-async function waitFor(port: number, path: string): Promise<void> {
+export async function waitFor(port: number, path: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     const ok = await fetch(`http://127.0.0.1:${port}${path}`).then(
