@@ -9,6 +9,7 @@ import {
   DEFAULTS as SCORING_DEFAULTS,
   FEEDS,
   SERVICE,
+  buildService,
   cpuSeconds,
   prepareModel,
   start,
@@ -77,6 +78,8 @@ export const scoringAbSuite: BenchSuite = {
       cpu: 0,
       latencies: [],
     }));
+    // a side on the workspace's build measures the sources as they are (as the scoring suite does)
+    if (sides.some((side) => side.service === SERVICE)) await buildService(log);
     const work = await mkdtemp(join(tmpdir(), 'bench-scoring-ab-'));
     const load = [loadavg()[0]];
     try {

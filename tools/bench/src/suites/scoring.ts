@@ -132,6 +132,15 @@ interface Target {
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
+/** Builds the workspace's scoring service through Nx (a cache hit when nothing changed), so no stale dist/ is measured. */
+export async function buildService(log: (message: string) => void): Promise<void> {
+  log('building apps/scoring-api (nx run scoring-api:build)…');
+  await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], {
+    cwd: ROOT,
+    env: { ...process.env, NX_DAEMON: 'false' },
+  });
+}
+
 export async function cpuSeconds(pid: number | undefined): Promise<number> {
   if (pid === undefined) return Number.NaN;
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
@@ -156,13 +165,7 @@ export const scoringSuite: BenchSuite = {
     // Always through Nx (a cache hit when nothing changed): a dist/ left from older sources would measure old code
     // (both the in-memory suite and --state redis start this build).
     if (process.env.BENCH_SCORING_SERVICE) log(`serving the build BENCH_SCORING_SERVICE names: ${SERVICE}`);
-    else {
-      log('building apps/scoring-api (nx run scoring-api:build)…');
-      await run('npx', ['nx', 'run', 'scoring-api:build', '--output-style=static'], {
-        cwd: ROOT,
-        env: { ...process.env, NX_DAEMON: 'false' },
-      });
-    }
+    else await buildService(log);
     if (!existsSync(SERVICE)) throw new Error(`scoring suite: the build left no ${SERVICE}`);
     if (settings.state === 'redis') {
       return runStateComparison(context, settings, {
