@@ -8,6 +8,7 @@ import { parseSuiteOptions, type OptionRule } from '../suite-options.js';
 import {
   DEFAULTS as SCORING_DEFAULTS,
   FEEDS,
+  FIRST_TIME,
   SERVICE,
   buildService,
   cpuSeconds,
@@ -98,11 +99,10 @@ export const scoringAbSuite: BenchSuite = {
       }
       await Promise.all(sides.map((side) => waitFor(side.port, '/readyz')));
       const { secondsPerTransaction } = FEEDS.steady;
-      const timeBase = Date.UTC(2018, 9, 1) / 1000;
       const body = (first: number) => {
         const rows: string[] = [];
         for (let n = first; n < first + settings.batch; n++) {
-          const tx = feedTransaction(n, timeBase, secondsPerTransaction);
+          const tx = feedTransaction(n, FIRST_TIME, secondsPerTransaction);
           rows.push(
             `{"transaction_id":${tx.transactionId},"tx_datetime":${tx.txDatetime},"customer_id":${tx.customerId},"terminal_id":${tx.terminalId},"tx_amount":${tx.txAmount.toFixed(2)}}`,
           );
@@ -150,10 +150,10 @@ export const scoringAbSuite: BenchSuite = {
         for (const side of r % 2 === 0 ? sides : [...sides].reverse()) await turn(side, settings.segment, true);
       load.push(loadavg()[0]);
       const measurements: Measurement[] = [];
+      const at = (side: Side, q: number) =>
+        side.latencies[Math.min(side.latencies.length - 1, Math.floor(side.latencies.length * q))];
       for (const side of sides) {
         side.latencies.sort((x, y) => x - y);
-        const at = (q: number) =>
-          side.latencies[Math.min(side.latencies.length - 1, Math.floor(side.latencies.length * q))];
         measurements.push(
           {
             name: 'requests_per_cpu_s',
@@ -162,8 +162,8 @@ export const scoringAbSuite: BenchSuite = {
             unit: 'req/cpu-s',
           },
           { name: 'cpu_s', subject: side.subject, value: Number(side.cpu.toFixed(2)), unit: 's' },
-          { name: 'p50_ms', subject: side.subject, value: Number(at(0.5).toFixed(3)), unit: 'ms' },
-          { name: 'p99_ms', subject: side.subject, value: Number(at(0.99).toFixed(3)), unit: 'ms' },
+          { name: 'p50_ms', subject: side.subject, value: Number(at(side, 0.5).toFixed(3)), unit: 'ms' },
+          { name: 'p99_ms', subject: side.subject, value: Number(at(side, 0.99).toFixed(3)), unit: 'ms' },
         );
       }
       const [a, b] = sides;
@@ -171,11 +171,7 @@ export const scoringAbSuite: BenchSuite = {
         suite: 'scoring-ab',
         ratios: {
           b_vs_a_requests_per_cpu_s: Number((b.requests / b.cpu / (a.requests / a.cpu)).toFixed(3)),
-          b_vs_a_p99: Number(
-            (
-              b.latencies[Math.floor(b.latencies.length * 0.99)] / a.latencies[Math.floor(a.latencies.length * 0.99)]
-            ).toFixed(3),
-          ),
+          b_vs_a_p99: Number((at(b, 0.99) / at(a, 0.99)).toFixed(3)),
         },
         measurements,
         notes: [

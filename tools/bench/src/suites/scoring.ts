@@ -46,7 +46,7 @@ const PEERS = here('../../peers/');
 export const SERVICE = process.env.BENCH_SCORING_SERVICE || join(ROOT, 'apps/scoring-api/dist/main.js');
 const DAY = 86_400;
 /** 2018-10-01: after the simulated world, before today (the service refuses future-dated transactions). */
-const FIRST_TIME = Date.UTC(2018, 9, 1) / 1000;
+export const FIRST_TIME = Date.UTC(2018, 9, 1) / 1000;
 
 /**
  * How the feed's simulated clock moves (see `score-requests.lua`). `steady`: at the handbook world's rate — its
@@ -122,7 +122,7 @@ const OPTIONS: Record<keyof Settings, OptionRule> = {
   feed: { type: 'choice', values: ['steady', 'growing'] },
 };
 
-/** One wrk run's figures (its Lua `done` hook prints them as a WRK_JSON line). */
+/** A server under load: where wrk sends requests, and whose CPU time it reads. */
 interface Target {
   subject: string;
   port: number;
@@ -131,7 +131,6 @@ interface Target {
   pid?: number;
 }
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
 /** Builds the workspace's scoring service through Nx (a cache hit when nothing changed), so no stale dist/ is measured. */
 export async function buildService(log: (message: string) => void): Promise<void> {
   log('building apps/scoring-api (nx run scoring-api:build)…');
@@ -141,6 +140,7 @@ export async function buildService(log: (message: string) => void): Promise<void
   });
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
 export async function cpuSeconds(pid: number | undefined): Promise<number> {
   if (pid === undefined) return Number.NaN;
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
@@ -162,6 +162,8 @@ export const scoringSuite: BenchSuite = {
   async run(context: BenchContext): Promise<BenchResult> {
     const settings = parseSuiteOptions('scoring', context.args, DEFAULTS, OPTIONS);
     const log = context.log;
+    /** Seconds of load per turn of a compared scenario (see `interleaved`). */
+    const turnSeconds = Math.max(1, Math.round(settings.duration / settings.rounds));
     // Always through Nx (a cache hit when nothing changed): a dist/ left from older sources would measure old code
     // (both the in-memory suite and --state redis start this build).
     if (process.env.BENCH_SCORING_SERVICE) log(`serving the build BENCH_SCORING_SERVICE names: ${SERVICE}`);
@@ -368,14 +370,13 @@ export const scoringSuite: BenchSuite = {
         between?: (seconds: number) => Promise<void>,
       ): Promise<Record<string, WrkResult>> => {
         for (const target of targets) await warm(target, connections, batch, false, feed);
-        const seconds = Math.max(1, Math.round(settings.duration / settings.rounds));
         const runs = new Map<string, WrkResult[]>(targets.map((t) => [t.subject, []]));
         for (let r = 0; r < settings.rounds; r++) {
           for (let i = 0; i < targets.length; i++) {
             const target = targets[(i + r) % targets.length];
-            runs.get(target.subject)?.push(await measure(target, connections, batch, feed, seconds, false));
+            runs.get(target.subject)?.push(await measure(target, connections, batch, feed, turnSeconds, false));
           }
-          if (between) await between(seconds);
+          if (between) await between(turnSeconds);
         }
         const joined: Record<string, WrkResult> = {};
         for (const target of targets) {
@@ -421,9 +422,8 @@ export const scoringSuite: BenchSuite = {
       const inProcessTurns = await inProcessBatchTurns(model.onnx, model.spec, model.samples, settings.batch);
       try {
         for (const [scenario, connections, batch] of scenarios) {
-          const turn = Math.max(1, Math.round(settings.duration / settings.rounds));
           log(
-            `${scenario}: wrk -t1 -c${connections}, ${batch} transaction(s) per request, ${feed} feed; ${settings.rounds} turns of ${turn} s per server` +
+            `${scenario}: wrk -t1 -c${connections}, ${batch} transaction(s) per request, ${feed} feed; ${settings.rounds} turns of ${turnSeconds} s per server` +
               (batch > 1 ? ', the in-process OnnxScorer between turns' : ''),
           );
           const between = batch > 1 ? inProcessTurns.run : undefined;
@@ -692,7 +692,7 @@ export const scoringSuite: BenchSuite = {
           "fraudops: apps/scoring-api/dist/main.js (one Node process; the model's trees compiled to JavaScript score every batch — onnxruntime, 1 intra-op thread, is loaded for models that do not compile); express_hello: express.json() + res.json() on the same bodies; fastapi: pydantic validation, the same 15 features in Python deques, booster.inplace_predict, one uvicorn worker",
           `batch runs: ${settings.batch} transactions per request over ${settings.batchConnections} connections; rows/s = requests/s × ${settings.batch}`,
           `onnx_in_process: OnnxScorer.score in this process on 20,000 rows of the model's own simulated world (varied, realistic rows), single rows one after another and ${settings.batch}-row batches; typescript_trees_in_process: predictProbability on the imported trees (the modeling library's walk), the same rows; compiled_trees_in_process: the same trees compiled to JavaScript (compileTreeEnsemble: the service's predictor for tree models, every batch size), the same rows, and on the feed's rows (_feed_rows); onnx_in_process_feed_rows: the same OnnxScorer on 20,000 rows of the steady feed as the service computes them (a state fed the retention, no labels) — the feed is regular (every card twice a day, every terminal once), so the trees' paths are cheaper to walk than on the world's rows: the issue's batch target reads against onnx_in_process_turns (the same scorer and rows, measured in turns between the servers' turns: see the next note), and batch_rows_per_cpu_s_vs_onnx_in_process_feed_rows says what the service adds to the kernel on its own rows`,
-          `turns: in each compared scenario the three servers take ${settings.rounds} turns of ${Math.max(1, Math.round(settings.duration / settings.rounds))} s of load each (the order rotating), after one warm-up each; a server's turns are joined (requests, wall and CPU seconds summed; p50 and p99 of all its requests, from each turn's percentiles). In the batch scenario the in-process OnnxScorer scores for a turn's length after every round (onnx_in_process_turns). The machine's speed drifts over tens of seconds; in turns, every subject meets the same drift.`,
+          `turns: in each compared scenario the three servers take ${settings.rounds} turns of ${turnSeconds} s of load each (the order rotating), after one warm-up each; a server's turns are joined (requests, wall and CPU seconds summed; p50 and p99 of all its requests, from each turn's percentiles). In the batch scenario the in-process OnnxScorer scores for a turn's length after every round (onnx_in_process_turns). The machine's speed drifts over tens of seconds; in turns, every subject meets the same drift.`,
           `explain: fraudops at c=10, single transactions, ${settings.duration} s without then ${settings.duration} s with "explain": true (3 reasons), twice; cost per explained row = the difference in the service's CPU time per request; treeshap_in_process: TreeExplainer.explainRow + the top 3 on the same rows in this process`,
           `issue 19 targets, this run: single c=10 ${ratios.single_c10_rps_vs_express_hello}× Express hello-world (≥ 0.85), single c=100 ${ratios.single_c100_rps_vs_express_hello}× (≥ 0.75), p99 c=10 ${ratios.single_c10_p99_vs_express_hello}× the hello-world's (≤ 1.25), ${settings.batch}-row batches ${ratios.batch_rows_per_cpu_s_vs_onnx_in_process}× in-process onnxruntime per CPU-second (≥ 0.5; ${ratios.batch_rows_per_cpu_s_vs_onnx_in_process_growing_feed}× on the growing feed)`,
           loadNote(),
