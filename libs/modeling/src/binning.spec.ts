@@ -1,4 +1,4 @@
-import { binFeatureMatrix, fitFeatureBins, missingBin } from './binning.js';
+import { binFeatureMatrix, fewDistinctValues, fitFeatureBins, missingBin } from './binning.js';
 import { syntheticFraudData } from './testing/synthetic.js';
 
 describe('quantile binning', () => {
@@ -77,6 +77,36 @@ describe('quantile binning', () => {
     expect(binned.codes[5999]).toBe(0);
     expect(binned.codes[6000]).toBe(1);
     expect(bins.upperBounds[0][0]).toBeLessThan(6000);
+  });
+
+  it('finds every value of a feature with few over all rows, where a sample misses the rare ones', () => {
+    // Column 0: counts 0..4 everywhere and 40 just once (row 7,777); column 1: −0, 0, NaN and 2.5; column 2: every
+    // row its own value (more than maxBins: no exact set); column 3: all missing.
+    const rows = 20_000;
+    const values = new Float32Array(rows * 4);
+    for (let r = 0; r < rows; r++) {
+      values[r * 4] = r === 7_777 ? 40 : r % 5;
+      values[r * 4 + 1] = [-0, 0, Number.NaN, 2.5][r % 4];
+      values[r * 4 + 2] = r / 7;
+      values[r * 4 + 3] = Number.NaN;
+    }
+    const matrix = { rows, cols: 4, values };
+    const distinct = fewDistinctValues(matrix, 16);
+    expect(Array.from(distinct[0] ?? [])).toEqual([0, 1, 2, 3, 4, 40]);
+    expect(Array.from(distinct[1] ?? [])).toEqual([0, 2.5]);
+    expect(Object.is(distinct[1]?.[0], 0)).toBe(true); // −0 counted as 0
+    expect(distinct[2]).toBeUndefined();
+    expect(Array.from(distinct[3] ?? [1])).toEqual([]);
+    // A 1,000-row sample (seeded) does not hold row 7,777; the bins still give 40 a bin of its own.
+    const bins = fitFeatureBins(matrix, { maxBins: 16, sampleRows: 1_000 });
+    expect(Array.from(bins.upperBounds[0])).toEqual([0.5, 1.5, 2.5, 3.5, 22, Infinity]);
+    expect(Array.from(bins.upperBounds[1])).toEqual([1.25, Infinity]);
+    expect(bins.upperBounds[2]).toHaveLength(16); // quantiles of the sample
+    expect(Array.from(bins.upperBounds[3])).toEqual([Infinity]);
+    // From every row (no sampling) the same bounds: one bin per value either way.
+    const all = fitFeatureBins(matrix, { maxBins: 16, sampleRows: rows });
+    expect(all.upperBounds[0]).toEqual(bins.upperBounds[0]);
+    expect(all.upperBounds[1]).toEqual(bins.upperBounds[1]);
   });
 
   it('rejects more than 255 value bins', () => {

@@ -51,9 +51,67 @@ export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = 
   if (!Number.isInteger(sampleRows) || sampleRows < 1) {
     throw new ModelingError('INVALID_PARAMETER', `sampleRows must be a positive integer, got ${sampleRows}`);
   }
+  const distinct = matrix.rows > sampleRows ? fewDistinctValues(matrix, maxBins) : [];
   const { columns, sampled } = sampleColumns(matrix, sampleRows, options.seed ?? 0, (bytes) => new ArrayBuffer(bytes));
   const scratch = new Uint32Array(sampled * 2);
-  return { upperBounds: columns.map((column) => columnBounds(column, maxBins, scratch)) };
+  return {
+    upperBounds: columns.map(
+      (column, f) => distinctBounds(distinct[f], maxBins) ?? columnBounds(column, maxBins, scratch),
+    ),
+  };
+}
+
+/** Slots of a {@link fewDistinctValues} table: a power of two, at least twice the largest `maxBins` (255). */
+const DISTINCT_SLOTS = 1024;
+/** An empty slot (a NaN's bits: NaN is never a key). */
+const NO_KEY = 0xffffffff;
+
+/**
+ * Each feature's distinct values over **all** rows (NaN skipped, −0 counted as 0), for the features that have at
+ * most `maxBins` of them; undefined for the others. A sample finds the quantiles of a feature with many values well,
+ * but it misses the rare values of one with few (a count that reaches 12 in a handful of rows), which then share a
+ * bin with their neighbour: here such a feature gets one bin per value, as it would from every row. One row-major
+ * pass; a feature leaves it once it shows more than `maxBins` values (a continuous one within a few hundred rows).
+ */
+export function fewDistinctValues(matrix: FeatureMatrix, maxBins: number): (Float32Array | undefined)[] {
+  const { rows, cols, values } = matrix;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const keys = new Uint32Array(cols * DISTINCT_SLOTS).fill(NO_KEY);
+  const counts = new Int32Array(cols);
+  const active = Int32Array.from({ length: cols }, (_, f) => f);
+  let tracked = cols;
+  for (let r = 0; r < rows && tracked > 0; r++) {
+    const offset = r * cols;
+    for (let k = 0; k < tracked; k++) {
+      const f = active[k];
+      let key = bits[offset + f];
+      if ((key & 0x7fffffff) > 0x7f800000) continue; // NaN: missing
+      if (key === 0x80000000) key = 0; // −0 is 0
+      const table = f * DISTINCT_SLOTS;
+      let slot = Math.imul(key, 0x9e3779b1) >>> 22; // 10 bits: DISTINCT_SLOTS
+      while (keys[table + slot] !== key && keys[table + slot] !== NO_KEY) slot = (slot + 1) & (DISTINCT_SLOTS - 1);
+      if (keys[table + slot] === key) continue;
+      keys[table + slot] = key;
+      if (++counts[f] > maxBins) {
+        active[k--] = active[--tracked]; // too many values: quantiles of the sample
+      }
+    }
+  }
+  return Array.from({ length: cols }, (_, f) => {
+    if (counts[f] > maxBins) return undefined;
+    const found = new Float32Array(counts[f]);
+    const asBits = new Uint32Array(found.buffer);
+    for (let slot = 0, n = 0; slot < DISTINCT_SLOTS; slot++) {
+      const key = keys[f * DISTINCT_SLOTS + slot];
+      if (key !== NO_KEY) asBits[n++] = key;
+    }
+    return found.sort();
+  });
+}
+
+/** Bounds with one bin per value of a feature's {@link fewDistinctValues} (sorted); undefined when it has none. */
+export function distinctBounds(distinct: Float32Array | undefined, maxBins: number): Float32Array | undefined {
+  return distinct && quantileBounds(distinct, maxBins);
 }
 
 /**

@@ -3,6 +3,8 @@ import {
   DEFAULT_BIN_SAMPLE_ROWS,
   binFeatureMatrix,
   columnCoder,
+  distinctBounds,
+  fewDistinctValues,
   fitFeatureBins,
   sampleColumns,
   type BinnedMatrix,
@@ -10,7 +12,7 @@ import {
 import { ModelingError } from './errors.js';
 import { checkBinaryLabels, checkFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { histogramLayout } from './histogram.js';
-import { startTrainingWorkers } from './parallel-training-executor.js';
+import { startTrainingWorkers, type TrainingWorkers } from './parallel-training-executor.js';
 import { SeededRandom } from '@fraudops/core';
 import { addTreeMargins, decisionTreeFromNodes, type DecisionTree, type TreeEnsemble } from './tree-ensemble.js';
 import { LocalTrainingExecutor, type TrainingBuffers, type TrainingExecutor } from './training-executor.js';
@@ -226,10 +228,13 @@ export async function trainGbdt(
     const memory = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const codes = new Uint8Array(memory(rows * cols));
     if (workers) {
-      // A worker sorts the sample's columns for their bounds while this thread writes each feature's codes.
-      const { columns, sampled } = sampleColumns(features, DEFAULT_BIN_SAMPLE_ROWS, resolved.seed, memory);
-      const bins = await workers.fitBins(columns, sampled, resolved.maxBins, columnCoder(features, codes));
-      binned = { rows, cols, codes, bins };
+      // A worker sorts the samples for their bounds while this thread writes each feature's codes.
+      binned = await binWithWorkers(features, workers, codes, {
+        maxBins: resolved.maxBins,
+        seed: resolved.seed,
+        sampleRows: DEFAULT_BIN_SAMPLE_ROWS,
+        memory,
+      });
     } else {
       const bins = fitFeatureBins(features, { maxBins: resolved.maxBins, seed: resolved.seed });
       binned = binFeatureMatrix(features, bins, codes);
@@ -383,4 +388,33 @@ function featureImportance(trees: GrownTree[], cols: number): FeatureImportance 
     }
   }
   return { gain, splits };
+}
+
+/**
+ * `fitFeatureBins` and `binFeatureMatrix` with a worker thread: the same bounds and codes. A feature with few values
+ * gets one bin per value over all rows (`fewDistinctValues`, found here); the worker sorts the other features'
+ * samples for their quantiles while this thread writes each feature's codes as its bounds come.
+ */
+export async function binWithWorkers(
+  features: FeatureMatrix,
+  workers: TrainingWorkers,
+  codes: Uint8Array,
+  options: { maxBins: number; seed: number; sampleRows: number; memory: (bytes: number) => ArrayBufferLike },
+): Promise<BinnedMatrix> {
+  const { maxBins, seed, sampleRows, memory } = options;
+  const distinct = features.rows > sampleRows ? fewDistinctValues(features, maxBins) : [];
+  const { columns, sampled } = sampleColumns(features, sampleRows, seed, memory);
+  const exact = columns.map((_, f) => distinctBounds(distinct[f], maxBins));
+  const coder = columnCoder(features, codes);
+  const bins = await workers.fitBins(
+    columns.map((column, f) => (exact[f] ? column.subarray(0, 0) : column)),
+    sampled,
+    maxBins,
+    (f, bounds) => {
+      const kept = exact[f] ?? bounds;
+      coder(f, kept);
+      return kept;
+    },
+  );
+  return { rows: features.rows, cols: features.cols, codes, bins };
 }

@@ -1,5 +1,6 @@
 import { SeededRandom } from '@fraudops/core';
-import { binFeatureMatrix, columnCoder, fitFeatureBins, sampleColumns } from './binning.js';
+import { binFeatureMatrix, fitFeatureBins, sampleColumns } from './binning.js';
+import { binWithWorkers } from './gbdt.js';
 import { histogramLayout, subtractHistogram } from './histogram.js';
 import {
   cutIntoPieces,
@@ -127,22 +128,19 @@ describe('startTrainingWorkers', () => {
       if (i % 7 === 0 || (f === 2 && random.nextFloat() < 0.9)) return Number.NaN;
       return f === 1 ? Math.floor(random.nextFloat() * 5) : random.nextFloat() * 100 - (f === 3 ? 50 : 0);
     });
+    values[2_990 * cols + 1] = 40; // a value of the few-valued feature that the 1,000-row sample misses
     const matrix = { rows, cols, values };
+    const sample = sampleColumns(matrix, 1_000, 2, (bytes) => new ArrayBuffer(bytes));
+    expect(sample.columns[1]).not.toContain(40);
     const alone = binFeatureMatrix(matrix, fitFeatureBins(matrix, { maxBins: 16, sampleRows: 1_000, seed: 2 }));
+    expect(Array.from(alone.bins.upperBounds[1])).toEqual([0.5, 1.5, 2.5, 3.5, 22, Infinity]);
     const workers = startTrainingWorkers(1);
     try {
-      const { columns, sampled } = sampleColumns(matrix, 1_000, 2, (bytes) => new SharedArrayBuffer(bytes));
-      const codes = new Uint8Array(rows * cols);
-      const coder = columnCoder(matrix, codes);
-      const order: number[] = [];
-      const bins = await workers.fitBins(columns, sampled, 16, (feature, bounds) => {
-        order.push(feature);
-        coder(feature, bounds);
-      });
-      expect(bins.upperBounds).toEqual(alone.bins.upperBounds);
-      expect(bins.upperBounds[1]).toHaveLength(5);
-      expect(codes).toEqual(alone.codes);
-      expect(order).toEqual([0, 1, 2, 3]);
+      const memory = (bytes: number) => new SharedArrayBuffer(bytes);
+      const codes = new Uint8Array(memory(rows * cols));
+      const binned = await binWithWorkers(matrix, workers, codes, { maxBins: 16, seed: 2, sampleRows: 1_000, memory });
+      expect(binned.bins.upperBounds).toEqual(alone.bins.upperBounds);
+      expect(binned.codes).toEqual(alone.codes);
     } finally {
       await workers.close();
     }

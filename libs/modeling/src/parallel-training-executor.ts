@@ -608,13 +608,14 @@ export interface TrainingWorkers {
   /**
    * Bins with the first worker: it sorts the sampled `columns` (in shared memory) and finds each feature's bounds,
    * feature by feature, while the calling thread runs `code` on each feature whose bounds are ready (the codes
-   * need the caller's matrix). The bounds are {@link columnBounds}' whichever thread finds them.
+   * need the caller's matrix). The bounds are {@link columnBounds}' whichever thread finds them; `code` returns the
+   * bounds the feature keeps (those, or ones the caller found itself: `fewDistinctValues`).
    */
   fitBins(
     columns: Float32Array[],
     sampled: number,
     maxBins: number,
-    code: (feature: number, bounds: Float32Array) => void,
+    code: (feature: number, bounds: Float32Array) => Float32Array,
   ): Promise<FeatureBins>;
   /** Stops the workers when no executor was made (binning failed). */
   close(): Promise<void>;
@@ -712,7 +713,7 @@ function fitBinsWithWorker(
   columns: Float32Array[],
   sampled: number,
   maxBins: number,
-  code: (feature: number, bounds: Float32Array) => void,
+  code: (feature: number, bounds: Float32Array) => Float32Array,
 ): FeatureBins {
   const { control, tasks, port, workers } = threads;
   const cols = columns.length;
@@ -739,8 +740,7 @@ function fitBinsWithWorker(
         throw new ModelingError('RUNTIME_ERROR', 'a training worker thread failed');
       Atomics.wait(fit.counts, cols, ready, 50);
     }
-    upperBounds.push(fit.bounds.slice(f * MAX_BOUNDS, f * MAX_BOUNDS + fit.counts[f]));
-    code(f, upperBounds[f]);
+    upperBounds.push(code(f, fit.bounds.slice(f * MAX_BOUNDS, f * MAX_BOUNDS + fit.counts[f])));
   }
   finishRound(control, workers);
   return { upperBounds };
