@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A request as the server saw it. */
@@ -47,7 +47,9 @@ export async function startScriptedServer(
             req.socket.destroy();
             return;
           }
-          if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+          // The delay ends early when the client goes away (a request timeout, the server closing), so that no
+          // timer outlives the test that scripted it.
+          if (answer.delayMs) await closedOrAfter(res, answer.delayMs);
           if (res.destroyed) return;
           res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
           res.end(answer.body ?? '');
@@ -65,6 +67,17 @@ export async function startScriptedServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** Resolves after `ms`, or as soon as the response closes (its socket destroyed). */
+function closedOrAfter(res: ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** A clock that records the sleeps asked of it and returns at once, advancing its own time. */
