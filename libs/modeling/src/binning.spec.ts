@@ -80,33 +80,44 @@ describe('quantile binning', () => {
   });
 
   it('finds every value of a feature with few over all rows, where a sample misses the rare ones', () => {
-    // Column 0: counts 0..4 everywhere and 40 just once (row 7,777); column 1: −0, 0, NaN and 2.5; column 2: every
-    // row its own value (more than maxBins: no exact set); column 3: all missing.
+    // 0: counts 0..4 and 40 once (row 7,777); 1: −0, 0, NaN, 2.5; 2: a new value every row (dropped at row 16, its
+    // 17th); 3: all missing; 4: exactly 16 values; 5: 17 values; 6: −0, +0 and +Infinity only; 7: 1 or 2, and 99
+    // only in row 16 (the row in which 2 is dropped: 7, the last feature still in the pass, takes 2's place).
     const rows = 20_000;
-    const values = new Float32Array(rows * 4);
+    const cols = 8;
+    const values = new Float32Array(rows * cols);
     for (let r = 0; r < rows; r++) {
-      values[r * 4] = r === 7_777 ? 40 : r % 5;
-      values[r * 4 + 1] = [-0, 0, Number.NaN, 2.5][r % 4];
-      values[r * 4 + 2] = r / 7;
-      values[r * 4 + 3] = Number.NaN;
+      const row = [
+        r === 7_777 ? 40 : r % 5,
+        [-0, 0, Number.NaN, 2.5][r % 4],
+        r / 7,
+        Number.NaN,
+        r % 16,
+        r % 17,
+        [-0, 0, Number.POSITIVE_INFINITY][r % 3],
+        r === 16 ? 99 : 1 + (r % 2),
+      ];
+      values.set(row, r * cols);
     }
-    const matrix = { rows, cols: 4, values };
-    const distinct = fewDistinctValues(matrix, 16);
-    expect(Array.from(distinct[0] ?? [])).toEqual([0, 1, 2, 3, 4, 40]);
-    expect(Array.from(distinct[1] ?? [])).toEqual([0, 2.5]);
-    expect(Object.is(distinct[1]?.[0], 0)).toBe(true); // −0 counted as 0
+    const matrix = { rows, cols, values };
+    const distinct = fewDistinctValues(matrix, 16).map((d) => (d ? Array.from(d) : d));
+    expect(distinct[0]).toEqual([0, 1, 2, 3, 4, 40]);
+    expect(distinct[1]).toEqual([-0, 2.5]); // −0 and 0 one value, −0 first as in the sorted column
     expect(distinct[2]).toBeUndefined();
-    expect(Array.from(distinct[3] ?? [1])).toEqual([]);
+    expect(distinct[3]).toEqual([]);
+    expect(distinct[4]).toHaveLength(16);
+    expect(distinct[5]).toBeUndefined();
+    expect(distinct[6]).toEqual([-0, Number.POSITIVE_INFINITY]);
+    expect(distinct[7]).toEqual([1, 2, 99]);
     // A 1,000-row sample (seeded) does not hold row 7,777; the bins still give 40 a bin of its own.
     const bins = fitFeatureBins(matrix, { maxBins: 16, sampleRows: 1_000 });
     expect(Array.from(bins.upperBounds[0])).toEqual([0.5, 1.5, 2.5, 3.5, 22, Infinity]);
-    expect(Array.from(bins.upperBounds[1])).toEqual([1.25, Infinity]);
     expect(bins.upperBounds[2]).toHaveLength(16); // quantiles of the sample
-    expect(Array.from(bins.upperBounds[3])).toEqual([Infinity]);
-    // From every row (no sampling) the same bounds: one bin per value either way.
+    // Every few-valued feature gets the bounds that sorting every row gives (no sampling), zeros' signs included.
     const all = fitFeatureBins(matrix, { maxBins: 16, sampleRows: rows });
-    expect(all.upperBounds[0]).toEqual(bins.upperBounds[0]);
-    expect(all.upperBounds[1]).toEqual(bins.upperBounds[1]);
+    for (const f of [0, 1, 3, 4, 6, 7]) expect(Array.from(bins.upperBounds[f])).toEqual(Array.from(all.upperBounds[f]));
+    expect(Array.from(all.upperBounds[6])).toEqual([-0, Infinity]);
+    expect(() => fewDistinctValues(matrix, 512)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
   });
 
   it('rejects more than 255 value bins', () => {

@@ -1,5 +1,5 @@
 import { ModelingError } from './errors.js';
-import type { FeatureMatrix } from './feature-matrix.js';
+import { checkFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { SeededRandom } from '@fraudops/core';
 
 /**
@@ -43,6 +43,7 @@ export const DEFAULT_BIN_SAMPLE_ROWS = 200_000;
 
 /** Learns quantile bin bounds per feature from (a seeded sample of) the matrix. */
 export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = {}): FeatureBins {
+  checkFeatureMatrix(matrix);
   const maxBins = options.maxBins ?? 255;
   const sampleRows = options.sampleRows ?? DEFAULT_BIN_SAMPLE_ROWS;
   if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 255) {
@@ -67,17 +68,25 @@ const DISTINCT_SLOTS = 1024;
 const NO_KEY = 0xffffffff;
 
 /**
- * Each feature's distinct values over **all** rows (NaN skipped, −0 counted as 0), for the features that have at
- * most `maxBins` of them; undefined for the others. A sample finds the quantiles of a feature with many values well,
+ * Each feature's distinct values over **all** rows (NaN skipped; −0 and 0 one value, written −0 when the column holds
+ * a −0, as the sorted values' first zero would be), for the features that have at most `maxBins` (< 512) of them;
+ * undefined for the others. A sample finds the quantiles of a feature with many values well,
  * but it misses the rare values of one with few (a count that reaches 12 in a handful of rows), which then share a
  * bin with their neighbour: here such a feature gets one bin per value, as it would from every row. One row-major
  * pass; a feature leaves it once it shows more than `maxBins` values (a continuous one within a few hundred rows).
  */
 export function fewDistinctValues(matrix: FeatureMatrix, maxBins: number): (Float32Array | undefined)[] {
+  if (!Number.isInteger(maxBins) || maxBins < 1 || maxBins >= DISTINCT_SLOTS / 2) {
+    throw new ModelingError(
+      'INVALID_PARAMETER',
+      `maxBins must be an integer in [1, ${DISTINCT_SLOTS / 2}), got ${maxBins}`,
+    );
+  }
   const { rows, cols, values } = matrix;
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const keys = new Uint32Array(cols * DISTINCT_SLOTS).fill(NO_KEY);
   const counts = new Int32Array(cols);
+  const negativeZero = new Uint8Array(cols);
   const active = Int32Array.from({ length: cols }, (_, f) => f);
   let tracked = cols;
   for (let r = 0; r < rows && tracked > 0; r++) {
@@ -86,7 +95,10 @@ export function fewDistinctValues(matrix: FeatureMatrix, maxBins: number): (Floa
       const f = active[k];
       let key = bits[offset + f];
       if ((key & 0x7fffffff) > 0x7f800000) continue; // NaN: missing
-      if (key === 0x80000000) key = 0; // −0 is 0
+      if (key === 0x80000000) {
+        key = 0; // −0 is the value 0 (kept as −0 at the end)
+        negativeZero[f] = 1;
+      }
       const table = f * DISTINCT_SLOTS;
       let slot = Math.imul(key, 0x9e3779b1) >>> 22; // 10 bits: DISTINCT_SLOTS
       while (keys[table + slot] !== key && keys[table + slot] !== NO_KEY) slot = (slot + 1) & (DISTINCT_SLOTS - 1);
@@ -103,7 +115,7 @@ export function fewDistinctValues(matrix: FeatureMatrix, maxBins: number): (Floa
     const asBits = new Uint32Array(found.buffer);
     for (let slot = 0, n = 0; slot < DISTINCT_SLOTS; slot++) {
       const key = keys[f * DISTINCT_SLOTS + slot];
-      if (key !== NO_KEY) asBits[n++] = key;
+      if (key !== NO_KEY) asBits[n++] = key === 0 && negativeZero[f] === 1 ? 0x80000000 : key;
     }
     return found.sort();
   });

@@ -391,9 +391,10 @@ function featureImportance(trees: GrownTree[], cols: number): FeatureImportance 
 }
 
 /**
- * `fitFeatureBins` and `binFeatureMatrix` with a worker thread: the same bounds and codes. A feature with few values
- * gets one bin per value over all rows (`fewDistinctValues`, found here); the worker sorts the other features'
- * samples for their quantiles while this thread writes each feature's codes as its bounds come.
+ * `fitFeatureBins` and `binFeatureMatrix` with a worker thread: the same bounds and codes. When the matrix has more
+ * rows than `sampleRows`, a feature with few values gets one bin per value over all rows (`fewDistinctValues`, found
+ * here); the worker sorts the other features' samples for their quantiles while this thread writes each feature's
+ * codes as its bounds come.
  */
 export async function binWithWorkers(
   features: FeatureMatrix,

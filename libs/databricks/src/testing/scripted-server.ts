@@ -72,6 +72,10 @@ export async function startScriptedServer(
 /** Resolves after `ms`, or as soon as the response closes (its socket destroyed). */
 function closedOrAfter(res: ServerResponse, ms: number): Promise<void> {
   return new Promise((resolve) => {
+    if (res.destroyed) {
+      resolve(); // closed while the reply was being worked out
+      return;
+    }
     const timer = setTimeout(resolve, ms);
     res.once('close', () => {
       clearTimeout(timer);
