@@ -20,7 +20,6 @@ export function createSelfSignedCertificate(commonName = 'localhost', now = new 
   const notBefore = new Date(now.getTime() - 60_000);
   const notAfter = new Date(now.getTime() + 24 * 3600_000);
   const serial = randomBytes(16);
-  serial[0] = serial[0] & 0x7f; // a positive INTEGER
   const subjectAltName = sequence(
     tlv(0x82, Buffer.from('localhost', 'ascii')),
     tlv(0x87, Buffer.from([127, 0, 0, 1])),
@@ -35,7 +34,7 @@ export function createSelfSignedCertificate(commonName = 'localhost', now = new 
   );
   const tbsCertificate = sequence(
     tlv(0xa0, integer(Buffer.from([2]))), // version 3
-    integer(serial),
+    integer(serial), // a positive INTEGER, however its random bytes begin
     ecdsaWithSha256,
     name,
     sequence(utcTime(notBefore), utcTime(notAfter)),
@@ -67,7 +66,17 @@ function tlv(tag: number, content: Buffer): Buffer {
 const sequence = (...parts: Buffer[]): Buffer => tlv(0x30, Buffer.concat(parts));
 const set = (...parts: Buffer[]): Buffer => tlv(0x31, Buffer.concat(parts));
 const octetString = (content: Buffer): Buffer => tlv(0x04, content);
-const integer = (bigEndian: Buffer): Buffer => tlv(0x02, bigEndian);
+/**
+ * A DER INTEGER of the unsigned big-endian number `bigEndian`, in its one valid form: no leading zero byte unless
+ * the next byte's high bit would otherwise make it negative. (OpenSSL refuses any other as "illegal padding": a
+ * random serial whose first byte was 0 and second below 0x80 did so about once in 256 certificates.)
+ */
+export function integer(bigEndian: Buffer): Buffer {
+  let start = 0;
+  while (start + 1 < bigEndian.length && bigEndian[start] === 0) start++;
+  const digits = bigEndian.subarray(start);
+  return tlv(0x02, digits.length > 0 && digits[0] & 0x80 ? Buffer.concat([Buffer.from([0]), digits]) : digits);
+}
 
 function oid(dotted: string): Buffer {
   const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);
