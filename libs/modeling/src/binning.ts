@@ -52,14 +52,10 @@ export function fitFeatureBins(matrix: FeatureMatrix, options: BinningOptions = 
   if (!Number.isInteger(sampleRows) || sampleRows < 1) {
     throw new ModelingError('INVALID_PARAMETER', `sampleRows must be a positive integer, got ${sampleRows}`);
   }
-  const distinct = matrix.rows > sampleRows ? fewDistinctValues(matrix, maxBins) : [];
+  const exact = everyRowBounds(matrix, sampleRows, maxBins);
   const { columns, sampled } = sampleColumns(matrix, sampleRows, options.seed ?? 0, (bytes) => new ArrayBuffer(bytes));
   const scratch = new Uint32Array(sampled * 2);
-  return {
-    upperBounds: columns.map(
-      (column, f) => distinctBounds(distinct[f], maxBins) ?? columnBounds(column, maxBins, scratch),
-    ),
-  };
+  return { upperBounds: columns.map((column, f) => exact[f] ?? columnBounds(column, maxBins, scratch)) };
 }
 
 /** Slots of a {@link fewDistinctValues} table: a power of two, at least twice the largest `maxBins` (255). */
@@ -121,9 +117,19 @@ export function fewDistinctValues(matrix: FeatureMatrix, maxBins: number): (Floa
   });
 }
 
-/** Bounds with one bin per value of a feature's {@link fewDistinctValues} (sorted); undefined when it has none. */
-export function distinctBounds(distinct: Float32Array | undefined, maxBins: number): Float32Array | undefined {
-  return distinct && quantileBounds(distinct, maxBins);
+/**
+ * The bounds a feature takes from every row rather than from the sample: when the matrix has more rows than
+ * `sampleRows`, one bin per value of each feature with at most `maxBins` of them ({@link fewDistinctValues});
+ * undefined for a feature binned from the sample. Both binning paths (`fitFeatureBins`, the worker's) ask this one
+ * rule, so that they give the same bins.
+ */
+export function everyRowBounds(
+  matrix: FeatureMatrix,
+  sampleRows: number,
+  maxBins: number,
+): (Float32Array | undefined)[] {
+  if (matrix.rows <= sampleRows) return Array.from({ length: matrix.cols }, () => undefined);
+  return fewDistinctValues(matrix, maxBins).map((distinct) => distinct && quantileBounds(distinct, maxBins));
 }
 
 /**

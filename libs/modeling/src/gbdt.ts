@@ -3,8 +3,7 @@ import {
   DEFAULT_BIN_SAMPLE_ROWS,
   binFeatureMatrix,
   columnCoder,
-  distinctBounds,
-  fewDistinctValues,
+  everyRowBounds,
   fitFeatureBins,
   sampleColumns,
   type BinnedMatrix,
@@ -392,7 +391,7 @@ function featureImportance(trees: GrownTree[], cols: number): FeatureImportance 
 
 /**
  * `fitFeatureBins` and `binFeatureMatrix` with a worker thread: the same bounds and codes. When the matrix has more
- * rows than `sampleRows`, a feature with few values gets one bin per value over all rows (`fewDistinctValues`, found
+ * rows than `sampleRows`, a feature with few values gets one bin per value over all rows (`everyRowBounds`, found
  * here); the worker sorts the other features' samples for their quantiles while this thread writes each feature's
  * codes as its bounds come.
  */
@@ -403,9 +402,8 @@ export async function binWithWorkers(
   options: { maxBins: number; seed: number; sampleRows: number; memory: (bytes: number) => ArrayBufferLike },
 ): Promise<BinnedMatrix> {
   const { maxBins, seed, sampleRows, memory } = options;
-  const distinct = features.rows > sampleRows ? fewDistinctValues(features, maxBins) : [];
+  const exact = everyRowBounds(features, sampleRows, maxBins);
   const { columns, sampled } = sampleColumns(features, sampleRows, seed, memory);
-  const exact = columns.map((_, f) => distinctBounds(distinct[f], maxBins));
   const coder = columnCoder(features, codes);
   const bins = await workers.fitBins(
     columns.map((column, f) => (exact[f] ? column.subarray(0, 0) : column)),

@@ -609,7 +609,7 @@ export interface TrainingWorkers {
    * Bins with the first worker: it sorts the sampled `columns` (in shared memory) and finds each feature's bounds,
    * feature by feature, while the calling thread runs `code` on each feature whose bounds are ready (the codes
    * need the caller's matrix). The bounds are {@link columnBounds}' whichever thread finds them; `code` returns the
-   * bounds the feature keeps (those, or ones the caller found itself: `fewDistinctValues`).
+   * bounds the feature keeps (those, or ones the caller found itself: `everyRowBounds`).
    */
   fitBins(
     columns: Float32Array[],
